@@ -1,0 +1,170 @@
+/*
+ * The one narrow C API between the JVM (JavaCPP bindings) and the CUDA C++ library.
+ * POD structs, opaque handles, status codes plus a thread-local message. No CUDA types cross this boundary.
+ *
+ * Conventions (design.md §1, docs/api-semantics.md):
+ *  - Row-major tensors. Weights use the nn.Linear layout [out][in]:
+ *      gated:        w_gate [E][I][H], w_up [E][I][H], w_down [E][H][I], b_gate/b_up [E][I], b_down [E][H]
+ *      conventional: w_up = W1 [E][I][H], w_down = W2 [E][H][I], b_up = b1 [E][I], b_down = b2 [E][H]; w_gate, b_gate NULL
+ *      router:       w_router [E][H], optional expert_bias [E] (fp32)
+ *  - Activations x and outputs y are [T][H] in the layer dtype; routing is int32 ids [T][k] and fp32 weights [T][k].
+ *  - Every pointer in *_args is a device pointer on config.device. Biases are optional (NULL means zero).
+ *  - All calls are asynchronous with respect to the host on args.stream (NULL = the legacy default stream),
+ *    except create/destroy and the explicitly synchronous helpers at the bottom.
+ *  - No call ever calls exit(); failures return a status and set flashmoe_last_error_message().
+ */
+#ifndef FLASHMOE_CAPI_FLASHMOE_C_H_
+#define FLASHMOE_CAPI_FLASHMOE_C_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FLASHMOE_C_API_VERSION 1
+
+/* Mirrors dev.flashmoe.ErrorCode; keep both in step. */
+typedef enum flashmoe_status {
+    FLASHMOE_SUCCESS = 0,
+    FLASHMOE_ERROR_INVALID_ARGUMENT = 1, /* a value breaks a documented rule; nothing was launched */
+    FLASHMOE_ERROR_UNSUPPORTED = 2,      /* valid, but not built into this library (dtype, arch, ...) */
+    FLASHMOE_ERROR_NO_DEVICE = 3,        /* no usable CUDA device / driver */
+    FLASHMOE_ERROR_OUT_OF_MEMORY = 4,
+    FLASHMOE_ERROR_CUDA = 5,             /* a CUDA call failed; see flashmoe_last_error_fatal() */
+    FLASHMOE_ERROR_NVSHMEM = 6,
+    FLASHMOE_ERROR_TIMEOUT = 7,          /* a bounded in-kernel wait expired */
+    FLASHMOE_ERROR_ROUTING = 8,          /* device-side check of caller-supplied routing failed */
+    FLASHMOE_ERROR_INTERNAL = 9
+} flashmoe_status;
+
+typedef enum flashmoe_dtype {
+    FLASHMOE_DTYPE_FP32 = 0,
+    FLASHMOE_DTYPE_FP16 = 1,
+    FLASHMOE_DTYPE_BF16 = 2
+} flashmoe_dtype;
+
+typedef enum flashmoe_mlp_type {
+    FLASHMOE_MLP_GATED = 0,       /* W_down · (act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up)) + b_down */
+    FLASHMOE_MLP_CONVENTIONAL = 1 /* W2 · act(x·W1^T + b1) + b2 */
+} flashmoe_mlp_type;
+
+typedef enum flashmoe_activation {
+    FLASHMOE_ACT_SILU = 0,
+    FLASHMOE_ACT_GELU_ERF = 1,
+    FLASHMOE_ACT_GELU_TANH = 2,
+    FLASHMOE_ACT_RELU = 3,
+    FLASHMOE_ACT_IDENTITY = 4
+} flashmoe_activation;
+
+typedef enum flashmoe_router_scoring {
+    FLASHMOE_SCORING_SOFTMAX = 0, /* p = softmax(logits); selection by p */
+    FLASHMOE_SCORING_SIGMOID = 1  /* s = sigmoid(logits); selection by s + expert_bias (DeepSeek-V3) */
+} flashmoe_router_scoring;
+
+typedef struct flashmoe_layer_config {
+    int32_t dtype;            /* flashmoe_dtype */
+    int32_t mlp_type;         /* flashmoe_mlp_type */
+    int32_t activation;       /* flashmoe_activation */
+    int32_t device;           /* CUDA device ordinal */
+    int64_t hidden_size;      /* H */
+    int64_t intermediate_size;/* I */
+    int64_t num_experts;      /* E (P = 1: all local) */
+    int64_t top_k;            /* k */
+    int64_t max_tokens;       /* maxTokensPerRank: upper bound of num_tokens in any forward */
+    float capacity_factor;    /* <= 0: dropless; else capacity = max(1, ceil(cf * T * k / E)) per expert */
+    int32_t allow_tf32;       /* fp32 only: 1 = TF32 tensor cores, 0 = exact fp32 */
+    int32_t reserved[8];      /* must be zero */
+} flashmoe_layer_config;
+
+typedef struct flashmoe_expert_weights {
+    const void* w_gate; /* gated only */
+    const void* w_up;
+    const void* w_down;
+    const void* b_gate; /* optional */
+    const void* b_up;   /* optional */
+    const void* b_down; /* optional */
+} flashmoe_expert_weights;
+
+typedef struct flashmoe_forward_args {
+    const void* x;               /* [T][H] */
+    void* y;                     /* [T][H]; every element is written */
+    int64_t num_tokens;          /* T, 1 <= T <= max_tokens */
+    const int32_t* topk_ids;     /* [T][k], each in [0, E) */
+    const float* topk_weights;   /* [T][k] */
+    flashmoe_expert_weights weights;
+    int32_t* expert_counts;      /* optional [E]: routes assigned to each expert, before capacity drops */
+    int32_t* dropped_routes;     /* optional [1]: routes dropped by the capacity rule (0 when dropless) */
+    void* stream;                /* cudaStream_t */
+} flashmoe_forward_args;
+
+typedef struct flashmoe_router_config {
+    int32_t dtype;                 /* flashmoe_dtype of x and w_router */
+    int32_t scoring;               /* flashmoe_router_scoring */
+    int32_t device;
+    int32_t renormalize;           /* 1: divide the k selected weights by their sum */
+    int64_t hidden_size;           /* H */
+    int64_t num_experts;           /* E */
+    int64_t top_k;                 /* k */
+    int64_t max_tokens;
+    int32_t num_groups;            /* grouped top-k: E split into num_groups contiguous groups; 1 = ungrouped */
+    int32_t top_groups;            /* groups kept per token (1 <= top_groups <= num_groups) */
+    float routed_scaling_factor;   /* final weights are multiplied by this (1 = none) */
+    int32_t reserved[7];           /* must be zero */
+} flashmoe_router_config;
+
+typedef struct flashmoe_router_args {
+    const void* x;               /* [T][H] */
+    int64_t num_tokens;
+    const void* w_router;        /* [E][H] */
+    const float* expert_bias;    /* optional [E], sigmoid scoring only: added for selection, not to the weights */
+    int32_t* topk_ids;           /* out [T][k], sorted by descending selection score, ties to the lower id */
+    float* topk_weights;         /* out [T][k] */
+    int32_t* expert_counts;      /* optional out [E] */
+    void* stream;
+} flashmoe_router_args;
+
+typedef struct flashmoe_layer flashmoe_layer;   /* opaque */
+typedef struct flashmoe_router flashmoe_router; /* opaque */
+
+/* Library facts. */
+int32_t flashmoe_c_api_version(void);
+const char* flashmoe_build_info(void); /* static string: version, CUDA version, architectures */
+
+/* The message of the last failed call on this thread ("" if none). Valid until the next call on this thread. */
+const char* flashmoe_last_error_message(void);
+/* 1 if the last failure on this thread left the CUDA context unusable (sticky error). */
+int32_t flashmoe_last_error_fatal(void);
+
+/* Devices. */
+flashmoe_status flashmoe_device_count(int32_t* count); /* 0 and SUCCESS when no driver / device */
+flashmoe_status flashmoe_device_name(int32_t device, char* buffer, int32_t buffer_bytes);
+
+/* Layer: host contract first (can_implement, workspace), then create / forward / destroy. */
+flashmoe_status flashmoe_layer_check(const flashmoe_layer_config* config);
+flashmoe_status flashmoe_layer_workspace_bytes(const flashmoe_layer_config* config, size_t* bytes);
+flashmoe_status flashmoe_layer_create(const flashmoe_layer_config* config, flashmoe_layer** layer);
+flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_forward_args* args);
+flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer); /* NULL is a no-op */
+
+/* Router: one fused launch (gate GEMM + scoring + (grouped) top-k + renormalise/scale). */
+flashmoe_status flashmoe_router_check(const flashmoe_router_config* config);
+flashmoe_status flashmoe_router_create(const flashmoe_router_config* config, flashmoe_router** router);
+flashmoe_status flashmoe_router_run(flashmoe_router* router, const flashmoe_router_args* args);
+flashmoe_status flashmoe_router_destroy(flashmoe_router* router);
+
+/* Synchronous memory helpers, so the JVM side needs no other CUDA binding. */
+flashmoe_status flashmoe_malloc(int32_t device, size_t bytes, void** ptr);
+flashmoe_status flashmoe_free(int32_t device, void* ptr);
+flashmoe_status flashmoe_memcpy_htod(int32_t device, void* dst, const void* src, size_t bytes);
+flashmoe_status flashmoe_memcpy_dtoh(int32_t device, void* dst, const void* src, size_t bytes);
+flashmoe_status flashmoe_memset(int32_t device, void* ptr, int32_t value, size_t bytes);
+flashmoe_status flashmoe_stream_synchronize(int32_t device, void* stream);
+flashmoe_status flashmoe_mem_get_info(int32_t device, size_t* free_bytes, size_t* total_bytes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLASHMOE_CAPI_FLASHMOE_C_H_ */

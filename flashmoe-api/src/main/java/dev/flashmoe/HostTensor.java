@@ -1,0 +1,181 @@
+package dev.flashmoe;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Objects;
+
+/** A tensor in JVM-reachable memory: a direct, native-order ByteBuffer holding the elements in their storage encoding
+ * (bf16/fp16 as 16-bit patterns). Not thread-safe for concurrent writes. */
+public final class HostTensor implements Tensor {
+    private final DataType dtype;
+    private final long[] shape;
+    private final ByteBuffer data;
+
+    private HostTensor(DataType dtype, long[] shape, ByteBuffer data) {
+        this.dtype = dtype;
+        this.shape = shape;
+        this.data = data;
+    }
+
+    /** A zero-filled tensor. */
+    public static HostTensor allocate(DataType dtype, long... shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        long[] copy = checkShape(shape);
+        long bytes = Math.multiplyExact(product(copy), dtype.bytes());
+        if (bytes > Integer.MAX_VALUE) {
+            throw new InvalidArgumentException("shape", Arrays.toString(copy),
+                    "a host tensor holds at most 2^31-1 bytes; use a DeviceTensor for larger data");
+        }
+        return new HostTensor(dtype, copy, ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder()));
+    }
+
+    /** Encodes {@code values} (length = product of shape) into {@code dtype}, rounding to nearest even. */
+    public static HostTensor of(DataType dtype, float[] values, long... shape) {
+        if (!dtype.isFloating()) {
+            throw new InvalidArgumentException("dtype", dtype, "float values need a floating dtype");
+        }
+        HostTensor t = allocate(dtype, shape);
+        checkLength(values.length, t.numel());
+        for (int i = 0; i < values.length; i++) {
+            t.setFloat(i, values[i]);
+        }
+        return t;
+    }
+
+    public static HostTensor ofInts(int[] values, long... shape) {
+        HostTensor t = allocate(DataType.INT32, shape);
+        checkLength(values.length, t.numel());
+        t.data.asIntBuffer().put(values);
+        return t;
+    }
+
+    /** Wraps an existing buffer without copying; it must be direct, native order, and exactly the right size. */
+    public static HostTensor wrap(ByteBuffer buffer, DataType dtype, long... shape) {
+        long[] copy = checkShape(shape);
+        if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder()) {
+            throw new InvalidArgumentException("buffer", buffer, "must be a direct ByteBuffer in native byte order");
+        }
+        long bytes = Math.multiplyExact(product(copy), dtype.bytes());
+        if (buffer.remaining() != bytes) {
+            throw new InvalidArgumentException("buffer.remaining()", buffer.remaining(),
+                    "must equal numel * " + dtype.bytes() + " = " + bytes + " for shape " + Arrays.toString(copy));
+        }
+        return new HostTensor(dtype, copy, buffer.slice().order(ByteOrder.nativeOrder()));
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** A view of the storage (shares content, independent position). */
+    public ByteBuffer buffer() {
+        return data.duplicate().order(ByteOrder.nativeOrder());
+    }
+
+    public float getFloat(long index) {
+        int i = Math.toIntExact(index);
+        switch (dtype) {
+            case FP32:
+                return data.getFloat(i * 4);
+            case BF16:
+                return HalfFloats.bf16ToFloat(data.getShort(i * 2));
+            case FP16:
+                return HalfFloats.fp16ToFloat(data.getShort(i * 2));
+            default:
+                return data.getInt(i * 4);
+        }
+    }
+
+    public void setFloat(long index, float value) {
+        int i = Math.toIntExact(index);
+        switch (dtype) {
+            case FP32:
+                data.putFloat(i * 4, value);
+                break;
+            case BF16:
+                data.putShort(i * 2, HalfFloats.floatToBf16(value));
+                break;
+            case FP16:
+                data.putShort(i * 2, HalfFloats.floatToFp16(value));
+                break;
+            default:
+                throw new IllegalStateException("setFloat on an INT32 tensor");
+        }
+    }
+
+    public int getInt(long index) {
+        requireInt();
+        return data.getInt(Math.toIntExact(index) * 4);
+    }
+
+    public void setInt(long index, int value) {
+        requireInt();
+        data.putInt(Math.toIntExact(index) * 4, value);
+    }
+
+    /** All elements decoded to float (ints converted). */
+    public float[] toFloatArray() {
+        float[] out = new float[Math.toIntExact(numel())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = getFloat(i);
+        }
+        return out;
+    }
+
+    public int[] toIntArray() {
+        requireInt();
+        int[] out = new int[Math.toIntExact(numel())];
+        data.asIntBuffer().get(0, out);
+        return out;
+    }
+
+    /** Fills every byte with {@code pattern} (tests poison outputs with this). */
+    public void fillBytes(byte pattern) {
+        for (int i = 0; i < data.capacity(); i++) {
+            data.put(i, pattern);
+        }
+    }
+
+    private void requireInt() {
+        if (dtype != DataType.INT32) {
+            throw new IllegalStateException("int access on a " + dtype + " tensor");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HostTensor[" + dtype + " " + Arrays.toString(shape) + "]";
+    }
+
+    static long[] checkShape(long[] shape) {
+        Objects.requireNonNull(shape, "shape");
+        long[] copy = shape.clone();
+        for (long d : copy) {
+            if (d < 0) {
+                throw new InvalidArgumentException("shape", Arrays.toString(copy), "dimensions must be >= 0");
+            }
+        }
+        return copy;
+    }
+
+    static long product(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    private static void checkLength(int length, long numel) {
+        if (length != numel) {
+            throw new InvalidArgumentException("values.length", length, "must equal the product of the shape, " + numel);
+        }
+    }
+}

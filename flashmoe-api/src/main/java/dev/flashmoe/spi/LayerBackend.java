@@ -1,0 +1,22 @@
+package dev.flashmoe.spi;
+
+import dev.flashmoe.CudaStream;
+import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.ForwardResult;
+import dev.flashmoe.Routing;
+import dev.flashmoe.Tensor;
+
+/** One MoE layer of a backend. Calls arrive validated and serialised by the owning {@code MoeLayer}. */
+public interface LayerBackend extends AutoCloseable {
+    /** Synchronous forward: tensors are all host or all device (for device tensors, on the layer's device). */
+    ForwardResult forward(Tensor x, Routing routing, Tensor y);
+
+    /**
+     * Enqueues a forward on {@code stream} and returns. {@code stats}, when not null, is an int32 device tensor [E + 1]:
+     * per-expert route counts, then the dropped-route count.
+     */
+    void forwardAsync(DeviceTensor x, Routing routing, DeviceTensor y, CudaStream stream, DeviceTensor stats);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,16 @@
+package dev.flashmoe.spi;
+
+import dev.flashmoe.CudaStream;
+import dev.flashmoe.Tensor;
+
+/** One router of a backend. Calls arrive validated and serialised by the owning {@code Router}. */
+public interface RouterBackend extends AutoCloseable {
+    /**
+     * Routes x [T][H] into ids [T][k] (int32) and weights [T][k] (fp32); {@code expertCounts} [E] int32 may be null.
+     * Host tensors: synchronous, {@code stream} is null. Device tensors: enqueued on {@code stream}.
+     */
+    void route(Tensor x, Tensor topkIds, Tensor topkWeights, Tensor expertCounts, CudaStream stream);
+
+    @Override
+    void close();
+}
