@@ -1,0 +1,159 @@
+package dev.flashmoe.cuda;
+
+import static dev.flashmoe.cuda.NativeLibrary.check;
+
+import dev.flashmoe.CudaStream;
+import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.ExpertWeights;
+import dev.flashmoe.ForwardResult;
+import dev.flashmoe.HostTensor;
+import dev.flashmoe.InitArgs;
+import dev.flashmoe.Routing;
+import dev.flashmoe.Tensor;
+import dev.flashmoe.cuda.internal.FlashMoeC;
+import dev.flashmoe.spi.LayerBackend;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * One layer over flashmoe_layer_*. Weights given as host tensors are uploaded once here and freed at close; device
+ * weights are referenced. Host forwards stage through device buffers sized for maxTokensPerRank, allocated at the
+ * first host forward and reused. Synchronous calls run on the legacy default stream.
+ */
+final class CudaLayer implements LayerBackend {
+    private static final System.Logger LOG = System.getLogger(CudaLayer.class.getName());
+    private static final long ALIGN = 256;
+
+    private final InitArgs args;
+    private final int device;
+    private final DeviceAllocations memory;
+    private final FlashMoeC.ForwardArgs forwardArgs = new FlashMoeC.ForwardArgs();
+    private final long stats; // int32 [E + 1]: per-expert counts, then dropped routes
+    private final ByteBuffer statsHost;
+    private long layer;
+    private Staging staging;
+
+    /** Device buffers for host forwards: x, y [maxT][H], ids int32 [maxT][k], weights fp32 [maxT][k]. */
+    private record Staging(long x, long y, long ids, long weights) {}
+
+    CudaLayer(InitArgs args, ExpertWeights weights) {
+        this.args = args;
+        this.device = args.device();
+        this.memory = new DeviceAllocations(device);
+        int experts = args.numExperts();
+        try (FlashMoeC.LayerConfig config = config(args)) {
+            check(FlashMoeC.flashmoe_layer_check(config), "flashmoe_layer_check");
+            long[] handle = new long[1];
+            check(FlashMoeC.flashmoe_layer_create(config, handle), "flashmoe_layer_create");
+            layer = handle[0];
+            FlashMoeC.ExpertWeights w = forwardArgs.weights();
+            w.w_gate(memory.deviceAddress(weights.wGate()));
+            w.w_up(memory.deviceAddress(weights.wUp()));
+            w.w_down(memory.deviceAddress(weights.wDown()));
+            w.b_gate(memory.deviceAddress(weights.bGate()));
+            w.b_up(memory.deviceAddress(weights.bUp()));
+            w.b_down(memory.deviceAddress(weights.bDown()));
+            stats = memory.allocate((experts + 1L) * Integer.BYTES);
+            statsHost = ByteBuffer.allocateDirect((experts + 1) * Integer.BYTES).order(ByteOrder.nativeOrder());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    static FlashMoeC.LayerConfig config(InitArgs args) {
+        FlashMoeC.LayerConfig c = new FlashMoeC.LayerConfig();
+        c.dtype(args.dataType().nativeCode())
+                .mlp_type(args.mlpType().nativeCode())
+                .activation(args.activation().nativeCode())
+                .device(args.device())
+                .hidden_size(args.hiddenSize())
+                .intermediate_size(args.intermediateSize())
+                .num_experts(args.numExperts())
+                .top_k(args.topK())
+                .max_tokens(args.maxTokensPerRank())
+                .capacity_factor(args.capacityFactor())
+                .allow_tf32(args.allowTf32() ? 1 : 0);
+        return c;
+    }
+
+    @Override
+    public ForwardResult forward(Tensor x, Routing routing, Tensor y) {
+        long tokens = x.shape()[0];
+        if (x instanceof DeviceTensor) {
+            run(tokens, ((DeviceTensor) x).address(), address(routing.topkIds()), address(routing.topkWeights()),
+                    ((DeviceTensor) y).address(), stats, 0L);
+        } else {
+            Staging s = staging();
+            CudaDeviceMemory mem = CudaDeviceMemory.INSTANCE;
+            HostTensor hx = (HostTensor) x;
+            HostTensor ids = (HostTensor) routing.topkIds();
+            HostTensor weights = (HostTensor) routing.topkWeights();
+            mem.copyHostToDevice(device, s.x(), hx.buffer(), hx.byteSize());
+            mem.copyHostToDevice(device, s.ids(), ids.buffer(), ids.byteSize());
+            mem.copyHostToDevice(device, s.weights(), weights.buffer(), weights.byteSize());
+            run(tokens, s.x(), s.ids(), s.weights(), s.y(), stats, 0L);
+            mem.synchronize(device, 0L);
+            HostTensor hy = (HostTensor) y;
+            mem.copyDeviceToHost(device, hy.buffer(), s.y(), hy.byteSize());
+        }
+        if (x instanceof DeviceTensor) {
+            CudaDeviceMemory.INSTANCE.synchronize(device, 0L);
+        }
+        ByteBuffer host = statsHost.duplicate().order(ByteOrder.nativeOrder());
+        CudaDeviceMemory.INSTANCE.copyDeviceToHost(device, host, stats, statsHost.capacity());
+        int experts = args.numExperts();
+        int[] counts = new int[experts];
+        statsHost.asIntBuffer().get(0, counts);
+        long dropped = statsHost.getInt(experts * Integer.BYTES);
+        return new ForwardResult(dropped, counts);
+    }
+
+    @Override
+    public void forwardAsync(DeviceTensor x, Routing routing, DeviceTensor y, CudaStream stream, DeviceTensor stats) {
+        run(x.shape()[0], x.address(), address(routing.topkIds()), address(routing.topkWeights()), y.address(),
+                stats != null ? stats.address() : 0L, stream.handle());
+    }
+
+    private void run(long tokens, long x, long ids, long weights, long y, long statsAddress, long stream) {
+        forwardArgs.x(x).y(y).num_tokens(tokens).topk_ids(ids).topk_weights(weights).stream(stream);
+        forwardArgs.expert_counts(statsAddress);
+        forwardArgs.dropped_routes(statsAddress == 0L ? 0L : statsAddress + (long) args.numExperts() * Integer.BYTES);
+        check(FlashMoeC.flashmoe_layer_forward(layer, forwardArgs), "flashmoe_layer_forward");
+    }
+
+    private Staging staging() {
+        if (staging == null) {
+            long tokens = args.maxTokensPerRank();
+            long act = align(tokens * args.hiddenSize() * args.dataType().bytes());
+            long route = align(tokens * args.topK() * 4L);
+            long base = memory.allocate(2 * act + 2 * route);
+            staging = new Staging(base, base + act, base + 2 * act, base + 2 * act + route);
+        }
+        return staging;
+    }
+
+    private static long align(long bytes) {
+        return (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    private static long address(Tensor t) {
+        return ((DeviceTensor) t).address();
+    }
+
+    /** Idempotent; frees the native layer and everything this layer owns. cudaFree waits for work in flight. */
+    @Override
+    public void close() {
+        if (layer != 0L) {
+            try {
+                check(FlashMoeC.flashmoe_layer_destroy(layer), "flashmoe_layer_destroy");
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage());
+            }
+            layer = 0L;
+        }
+        memory.freeAll();
+        staging = null;
+        forwardArgs.close();
+    }
+}

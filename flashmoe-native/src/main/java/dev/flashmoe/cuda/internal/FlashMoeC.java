@@ -1,0 +1,248 @@
+package dev.flashmoe.cuda.internal;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.ByRef;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.MemberGetter;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * Hand-written JavaCPP binding of csrc/include/flashmoe/capi/flashmoe_c.h, one Java method per C function, named as in C
+ * so that grep finds both sides. Device pointers, streams and opaque handles cross as {@code long} addresses; host
+ * memory as JavaCPP pointers. Nothing outside dev.flashmoe.cuda may use this class.
+ *
+ * <p>The JNI library (jniFlashMoeC) and libflashmoe.so live in the jar under
+ * {@code dev/flashmoe/cuda/internal/linux-x86_64/}; {@link Loader#load(Class)} extracts and loads both.
+ */
+@Platform(value = "linux-x86_64", include = "flashmoe/capi/flashmoe_c.h", link = "flashmoe")
+public final class FlashMoeC {
+    static {
+        Loader.load();
+    }
+
+    private FlashMoeC() {}
+
+    /** The C API version these bindings were written against; the library must report the same. */
+    public static final int EXPECTED_C_API_VERSION = 1;
+
+    public static final int FLASHMOE_SUCCESS = 0;
+    public static final int FLASHMOE_ERROR_INVALID_ARGUMENT = 1;
+
+    /** flashmoe_layer_config: filled from InitArgs; allocate() zero-initialises it (reserved must be zero). */
+    @Name("flashmoe_layer_config")
+    public static final class LayerConfig extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public LayerConfig() {
+            super((Pointer) null);
+            allocate();
+            zero();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+        public native LayerConfig dtype(int v);
+        public native int mlp_type();
+        public native LayerConfig mlp_type(int v);
+        public native int activation();
+        public native LayerConfig activation(int v);
+        public native int device();
+        public native LayerConfig device(int v);
+        public native long hidden_size();
+        public native LayerConfig hidden_size(long v);
+        public native long intermediate_size();
+        public native LayerConfig intermediate_size(long v);
+        public native long num_experts();
+        public native LayerConfig num_experts(long v);
+        public native long top_k();
+        public native LayerConfig top_k(long v);
+        public native long max_tokens();
+        public native LayerConfig max_tokens(long v);
+        public native float capacity_factor();
+        public native LayerConfig capacity_factor(float v);
+        public native int allow_tf32();
+        public native LayerConfig allow_tf32(int v);
+    }
+
+    /** flashmoe_expert_weights, a member of {@link ForwardArgs}: device addresses, 0 = absent. */
+    @Name("flashmoe_expert_weights")
+    public static final class ExpertWeights extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public ExpertWeights(Pointer p) {
+            super(p);
+        }
+
+        public native @Cast("const void*") long w_gate();
+        public native ExpertWeights w_gate(@Cast("const void*") long v);
+        public native @Cast("const void*") long w_up();
+        public native ExpertWeights w_up(@Cast("const void*") long v);
+        public native @Cast("const void*") long w_down();
+        public native ExpertWeights w_down(@Cast("const void*") long v);
+        public native @Cast("const void*") long b_gate();
+        public native ExpertWeights b_gate(@Cast("const void*") long v);
+        public native @Cast("const void*") long b_up();
+        public native ExpertWeights b_up(@Cast("const void*") long v);
+        public native @Cast("const void*") long b_down();
+        public native ExpertWeights b_down(@Cast("const void*") long v);
+    }
+
+    /** flashmoe_forward_args: every pointer a device address on the layer's device. */
+    @Name("flashmoe_forward_args")
+    public static final class ForwardArgs extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public ForwardArgs() {
+            super((Pointer) null);
+            allocate();
+            zero();
+        }
+
+        private native void allocate();
+
+        public native @Cast("const void*") long x();
+        public native ForwardArgs x(@Cast("const void*") long v);
+        public native @Cast("void*") long y();
+        public native ForwardArgs y(@Cast("void*") long v);
+        public native long num_tokens();
+        public native ForwardArgs num_tokens(long v);
+        public native @Cast("const int32_t*") long topk_ids();
+        public native ForwardArgs topk_ids(@Cast("const int32_t*") long v);
+        public native @Cast("const float*") long topk_weights();
+        public native ForwardArgs topk_weights(@Cast("const float*") long v);
+        @MemberGetter public native @ByRef ExpertWeights weights();
+        public native @Cast("int32_t*") long expert_counts();
+        public native ForwardArgs expert_counts(@Cast("int32_t*") long v);
+        public native @Cast("int32_t*") long dropped_routes();
+        public native ForwardArgs dropped_routes(@Cast("int32_t*") long v);
+        public native @Cast("void*") long stream();
+        public native ForwardArgs stream(@Cast("void*") long v);
+    }
+
+    /** flashmoe_router_config, zero-initialised. */
+    @Name("flashmoe_router_config")
+    public static final class RouterConfig extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public RouterConfig() {
+            super((Pointer) null);
+            allocate();
+            zero();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+        public native RouterConfig dtype(int v);
+        public native int scoring();
+        public native RouterConfig scoring(int v);
+        public native int device();
+        public native RouterConfig device(int v);
+        public native int renormalize();
+        public native RouterConfig renormalize(int v);
+        public native long hidden_size();
+        public native RouterConfig hidden_size(long v);
+        public native long num_experts();
+        public native RouterConfig num_experts(long v);
+        public native long top_k();
+        public native RouterConfig top_k(long v);
+        public native long max_tokens();
+        public native RouterConfig max_tokens(long v);
+        public native int num_groups();
+        public native RouterConfig num_groups(int v);
+        public native int top_groups();
+        public native RouterConfig top_groups(int v);
+        public native float routed_scaling_factor();
+        public native RouterConfig routed_scaling_factor(float v);
+    }
+
+    /** flashmoe_router_args, zero-initialised. */
+    @Name("flashmoe_router_args")
+    public static final class RouterArgs extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public RouterArgs() {
+            super((Pointer) null);
+            allocate();
+            zero();
+        }
+
+        private native void allocate();
+
+        public native @Cast("const void*") long x();
+        public native RouterArgs x(@Cast("const void*") long v);
+        public native long num_tokens();
+        public native RouterArgs num_tokens(long v);
+        public native @Cast("const void*") long w_router();
+        public native RouterArgs w_router(@Cast("const void*") long v);
+        public native @Cast("const float*") long expert_bias();
+        public native RouterArgs expert_bias(@Cast("const float*") long v);
+        public native @Cast("int32_t*") long topk_ids();
+        public native RouterArgs topk_ids(@Cast("int32_t*") long v);
+        public native @Cast("float*") long topk_weights();
+        public native RouterArgs topk_weights(@Cast("float*") long v);
+        public native @Cast("int32_t*") long expert_counts();
+        public native RouterArgs expert_counts(@Cast("int32_t*") long v);
+        public native @Cast("void*") long stream();
+        public native RouterArgs stream(@Cast("void*") long v);
+    }
+
+    // Library facts and errors.
+    public static native int flashmoe_c_api_version();
+    public static native @Cast("const char*") BytePointer flashmoe_build_info();
+    public static native @Cast("const char*") BytePointer flashmoe_last_error_message();
+    public static native int flashmoe_last_error_fatal();
+
+    // Devices.
+    public static native @Cast("flashmoe_status") int flashmoe_device_count(@Cast("int32_t*") int[] count);
+    public static native @Cast("flashmoe_status") int flashmoe_device_name(int device, @Cast("char*") byte[] buffer,
+            int bufferBytes);
+
+    // Layer.
+    public static native @Cast("flashmoe_status") int flashmoe_layer_check(@Const LayerConfig config);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_workspace_bytes(@Const LayerConfig config,
+            @Cast("size_t*") long[] bytes);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_create(@Const LayerConfig config,
+            @Cast("flashmoe_layer**") long[] layer);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_forward(@Cast("flashmoe_layer*") long layer,
+            @Const ForwardArgs args);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_destroy(@Cast("flashmoe_layer*") long layer);
+
+    // Router.
+    public static native @Cast("flashmoe_status") int flashmoe_router_check(@Const RouterConfig config);
+    public static native @Cast("flashmoe_status") int flashmoe_router_create(@Const RouterConfig config,
+            @Cast("flashmoe_router**") long[] router);
+    public static native @Cast("flashmoe_status") int flashmoe_router_run(@Cast("flashmoe_router*") long router,
+            @Const RouterArgs args);
+    public static native @Cast("flashmoe_status") int flashmoe_router_destroy(@Cast("flashmoe_router*") long router);
+
+    // Synchronous memory helpers.
+    public static native @Cast("flashmoe_status") int flashmoe_malloc(int device, @Cast("size_t") long bytes,
+            @Cast("void**") long[] ptr);
+    public static native @Cast("flashmoe_status") int flashmoe_free(int device, @Cast("void*") long ptr);
+    public static native @Cast("flashmoe_status") int flashmoe_memcpy_htod(int device, @Cast("void*") long dst,
+            @Cast("const void*") Pointer src, @Cast("size_t") long bytes);
+    public static native @Cast("flashmoe_status") int flashmoe_memcpy_dtoh(int device, @Cast("void*") Pointer dst,
+            @Cast("const void*") long src, @Cast("size_t") long bytes);
+    public static native @Cast("flashmoe_status") int flashmoe_memset(int device, @Cast("void*") long ptr, int value,
+            @Cast("size_t") long bytes);
+    public static native @Cast("flashmoe_status") int flashmoe_stream_synchronize(int device,
+            @Cast("void*") long stream);
+    public static native @Cast("flashmoe_status") int flashmoe_mem_get_info(int device,
+            @Cast("size_t*") long[] freeBytes, @Cast("size_t*") long[] totalBytes);
+}
