@@ -147,6 +147,9 @@ flashmoe_status flashmoe_layer_workspace_bytes(const flashmoe_layer_config* conf
 flashmoe_status flashmoe_layer_create(const flashmoe_layer_config* config, flashmoe_layer** layer);
 flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_forward_args* args);
 flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer); /* NULL is a no-op */
+/* Routes of the most recent forward whose expert id was outside [0, E): they were treated as dropped (contributing
+ * zero, never read out of bounds). Synchronous: waits for that forward (under stream capture, sync the stream first). */
+flashmoe_status flashmoe_layer_invalid_routes(flashmoe_layer* layer, int32_t* count);
 
 /* Router: one fused launch (gate GEMM + scoring + (grouped) top-k + renormalise/scale). */
 flashmoe_status flashmoe_router_check(const flashmoe_router_config* config);

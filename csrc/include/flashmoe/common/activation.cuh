@@ -1,0 +1,27 @@
+// The activations of docs/api-semantics.md, evaluated in fp32 on the device.
+// A runtime switch, not a template: the activation is one branch per element and keeps instantiations few.
+#pragma once
+
+#include "flashmoe/capi/flashmoe_c.h"
+
+namespace flashmoe {
+
+__device__ __forceinline__ float apply_activation(int activation, float v) {
+    switch (activation) {
+        case FLASHMOE_ACT_SILU:
+            // NOTE: expf overflows to inf for very negative v, and v / inf = -0: the right limit.
+            return v / (1.0f + expf(-v));
+        case FLASHMOE_ACT_GELU_ERF:
+            return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+        case FLASHMOE_ACT_GELU_TANH: {
+            const float kSqrt2OverPi = 0.79788456080286535588f;
+            return 0.5f * v * (1.0f + tanhf(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
+        }
+        case FLASHMOE_ACT_RELU:
+            return v > 0.0f ? v : 0.0f;
+        default:  // FLASHMOE_ACT_IDENTITY; other values are rejected by flashmoe_layer_check
+            return v;
+    }
+}
+
+}  // namespace flashmoe

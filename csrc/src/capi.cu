@@ -1,0 +1,496 @@
+// The C API of flashmoe_c.h: argument checks, handles, error reporting, and dispatch to the per-dtype TUs.
+// Every entry point runs inside guard(): exceptions become a status plus the thread-local message; nothing exits.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <sstream>
+#include <string>
+
+#include "flashmoe/capi/flashmoe_c.h"
+#include "flashmoe/common/capacity.h"
+#include "flashmoe/common/error.h"
+#include "flashmoe/unfused/api.h"
+#include "flashmoe/unfused/workspace.h"
+
+#ifndef FLASHMOE_VERSION_STRING
+#define FLASHMOE_VERSION_STRING "0.0.0"
+#endif
+#ifndef FLASHMOE_ARCHS_STRING
+#define FLASHMOE_ARCHS_STRING "unknown"
+#endif
+
+namespace {
+
+using flashmoe::Error;
+
+// Limits shared with dev.flashmoe.InitArgs: keep both in step.
+constexpr int64_t kAlignment = 8;
+constexpr int64_t kMaxDim = 65536;
+constexpr int64_t kMaxExperts = 512;
+constexpr int64_t kMaxTopK = 16;
+constexpr int64_t kMaxTokens = int64_t{1} << 20;
+
+thread_local std::string t_last_error;
+thread_local int32_t t_last_error_fatal = 0;
+
+template <typename Body>
+flashmoe_status guard(Body&& body) {
+    try {
+        body();
+        return FLASHMOE_SUCCESS;
+    } catch (const Error& error) {
+        t_last_error = error.what();
+        t_last_error_fatal = error.fatal() ? 1 : 0;
+        return error.status();
+    } catch (const std::bad_alloc&) {
+        t_last_error = "host memory allocation failed";
+        t_last_error_fatal = 0;
+        return FLASHMOE_ERROR_OUT_OF_MEMORY;
+    } catch (const std::exception& error) {
+        t_last_error = std::string("internal error: ") + error.what();
+        t_last_error_fatal = 0;
+        return FLASHMOE_ERROR_INTERNAL;
+    } catch (...) {
+        t_last_error = "internal error: unknown exception";
+        t_last_error_fatal = 0;
+        return FLASHMOE_ERROR_INTERNAL;
+    }
+}
+
+template <typename Value>
+[[noreturn]] void invalid(const char* field, const Value& value, const std::string& rule) {
+    std::ostringstream message;
+    message << field << " = " << value << ": " << rule;
+    throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT, message.str());
+}
+
+void require_not_null(const char* field, const void* pointer) {
+    if (pointer == nullptr) {
+        invalid(field, "NULL", "must not be NULL");
+    }
+}
+
+void check_range(const char* field, int64_t value, int64_t min, int64_t max) {
+    if (value < min || value > max) {
+        invalid(field, value, "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    }
+}
+
+void check_dim(const char* field, int64_t value) {
+    check_range(field, value, kAlignment, kMaxDim);
+    if (value % kAlignment != 0) {
+        invalid(field, value, "must be a multiple of " + std::to_string(kAlignment));
+    }
+}
+
+void check_reserved(const char* struct_name, const int32_t* reserved, int count) {
+    for (int index = 0; index < count; ++index) {
+        if (reserved[index] != 0) {
+            const std::string field = std::string(struct_name) + ".reserved[" + std::to_string(index) + "]";
+            invalid(field.c_str(), reserved[index], "must be zero");
+        }
+    }
+}
+
+void check_dtype(const char* field, int32_t dtype) {
+    if (dtype != FLASHMOE_DTYPE_FP32 && dtype != FLASHMOE_DTYPE_FP16 && dtype != FLASHMOE_DTYPE_BF16) {
+        invalid(field, dtype, "must be FLASHMOE_DTYPE_FP32 (0), FP16 (1) or BF16 (2)");
+    }
+}
+
+void check_layer_config(const flashmoe_layer_config* config) {
+    require_not_null("config", config);
+    check_dtype("config.dtype", config->dtype);
+    if (config->mlp_type != FLASHMOE_MLP_GATED && config->mlp_type != FLASHMOE_MLP_CONVENTIONAL) {
+        invalid("config.mlp_type", config->mlp_type, "must be FLASHMOE_MLP_GATED (0) or FLASHMOE_MLP_CONVENTIONAL (1)");
+    }
+    if (config->activation < FLASHMOE_ACT_SILU || config->activation > FLASHMOE_ACT_IDENTITY) {
+        invalid("config.activation", config->activation, "must be a flashmoe_activation in [0, 4]");
+    }
+    check_range("config.device", config->device, 0, INT32_MAX);
+    check_dim("config.hidden_size", config->hidden_size);
+    check_dim("config.intermediate_size", config->intermediate_size);
+    check_range("config.num_experts", config->num_experts, 1, kMaxExperts);
+    check_range("config.top_k", config->top_k, 1, std::min(kMaxTopK, config->num_experts));
+    check_range("config.max_tokens", config->max_tokens, 1, kMaxTokens);
+    if (!std::isfinite(config->capacity_factor) || config->capacity_factor < 0.0f) {
+        invalid("config.capacity_factor", config->capacity_factor, "must be finite and >= 0 (0 = dropless)");
+    }
+    if (config->allow_tf32 != 0 && config->allow_tf32 != 1) {
+        invalid("config.allow_tf32", config->allow_tf32, "must be 0 or 1");
+    }
+    check_reserved("config", config->reserved, 8);
+}
+
+void check_router_config(const flashmoe_router_config* config) {
+    require_not_null("config", config);
+    check_dtype("config.dtype", config->dtype);
+    if (config->scoring != FLASHMOE_SCORING_SOFTMAX && config->scoring != FLASHMOE_SCORING_SIGMOID) {
+        invalid("config.scoring", config->scoring, "must be FLASHMOE_SCORING_SOFTMAX (0) or FLASHMOE_SCORING_SIGMOID (1)");
+    }
+    check_range("config.device", config->device, 0, INT32_MAX);
+    if (config->renormalize != 0 && config->renormalize != 1) {
+        invalid("config.renormalize", config->renormalize, "must be 0 or 1");
+    }
+    check_dim("config.hidden_size", config->hidden_size);
+    check_range("config.num_experts", config->num_experts, 1, kMaxExperts);
+    check_range("config.top_k", config->top_k, 1, std::min(kMaxTopK, config->num_experts));
+    check_range("config.max_tokens", config->max_tokens, 1, kMaxTokens);
+    check_range("config.num_groups", config->num_groups, 1, config->num_experts);
+    if (config->num_experts % config->num_groups != 0) {
+        invalid("config.num_groups", config->num_groups,
+                "must divide num_experts = " + std::to_string(config->num_experts));
+    }
+    check_range("config.top_groups", config->top_groups, 1, config->num_groups);
+    const int64_t selectable = int64_t{config->top_groups} * (config->num_experts / config->num_groups);
+    if (config->top_k > selectable) {
+        invalid("config.top_k", config->top_k,
+                "must be <= top_groups * num_experts / num_groups = " + std::to_string(selectable) +
+                    " (the experts the kept groups hold)");
+    }
+    if (!std::isfinite(config->routed_scaling_factor) || config->routed_scaling_factor <= 0.0f) {
+        invalid("config.routed_scaling_factor", config->routed_scaling_factor, "must be finite and > 0");
+    }
+    check_reserved("config", config->reserved, 7);
+}
+
+// Makes `device` current for the call and restores the caller's device after it (JVM threads share devices).
+class DeviceGuard {
+   public:
+    explicit DeviceGuard(int32_t device) {
+        FLASHMOE_CUDA_CHECK(cudaGetDevice(&previous_));
+        if (previous_ != device) {
+            FLASHMOE_CUDA_CHECK(cudaSetDevice(device));
+        }
+        changed_ = previous_ != device;
+    }
+    ~DeviceGuard() {
+        if (changed_) {
+            cudaSetDevice(previous_);  // NOTE: best effort; a failure here must not mask the call's own error
+        }
+    }
+    DeviceGuard(const DeviceGuard&) = delete;
+    DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+   private:
+    int previous_ = 0;
+    bool changed_ = false;
+};
+
+flashmoe::UnfusedWorkspaceShape workspace_shape(const flashmoe_layer_config& config) {
+    flashmoe::UnfusedWorkspaceShape shape{};
+    shape.max_tokens = config.max_tokens;
+    shape.top_k = config.top_k;
+    shape.num_experts = config.num_experts;
+    shape.hidden_size = config.hidden_size;
+    shape.intermediate_size = config.intermediate_size;
+    shape.element_bytes = config.dtype == FLASHMOE_DTYPE_FP32 ? 4 : 2;
+    return shape;
+}
+
+bool stream_is_capturing(cudaStream_t stream) {
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    FLASHMOE_CUDA_CHECK(cudaStreamIsCapturing(stream, &capture));
+    return capture != cudaStreamCaptureStatusNone;
+}
+
+}  // namespace
+
+struct flashmoe_layer {
+    flashmoe_layer_config config;
+    void* workspace_memory = nullptr;
+    flashmoe::UnfusedWorkspace workspace{};
+    // Orders forwards on different streams: they share the workspace (waited on, then recorded, by each forward).
+    cudaEvent_t workspace_free = nullptr;
+    bool broken = false;  // a sticky CUDA error was seen: every later call fails fast
+};
+
+struct flashmoe_router {
+    flashmoe_router_config config;
+};
+
+// The library compiles with hidden visibility; only these definitions leave it (src/flashmoe.map agrees).
+#pragma GCC visibility push(default)
+extern "C" {
+
+int32_t flashmoe_c_api_version(void) { return FLASHMOE_C_API_VERSION; }
+
+const char* flashmoe_build_info(void) {
+    static const std::string info = [] {
+        std::ostringstream text;
+        text << "flashmoe " << FLASHMOE_VERSION_STRING << " (C API " << FLASHMOE_C_API_VERSION << "), CUDA runtime "
+             << CUDART_VERSION / 1000 << "." << (CUDART_VERSION % 1000) / 10 << " (static), archs "
+             << FLASHMOE_ARCHS_STRING << ", layer path: unfused (multi-kernel)"
+#ifdef FLASHMOE_HAVE_NVSHMEM
+             << ", nvshmem device library linked"
+#endif
+            ;
+        return text.str();
+    }();
+    return info.c_str();
+}
+
+const char* flashmoe_last_error_message(void) { return t_last_error.c_str(); }
+
+int32_t flashmoe_last_error_fatal(void) { return t_last_error_fatal; }
+
+flashmoe_status flashmoe_device_count(int32_t* count) {
+    return guard([&] {
+        require_not_null("count", count);
+        int devices = 0;
+        const cudaError_t error = cudaGetDeviceCount(&devices);
+        if (error == cudaErrorNoDevice || error == cudaErrorInsufficientDriver) {
+            cudaGetLastError();  // not sticky: clear it so the next call starts clean
+            *count = 0;
+            return;
+        }
+        FLASHMOE_CUDA_CHECK(error);
+        *count = devices;
+    });
+}
+
+flashmoe_status flashmoe_device_name(int32_t device, char* buffer, int32_t buffer_bytes) {
+    return guard([&] {
+        require_not_null("buffer", buffer);
+        check_range("buffer_bytes", buffer_bytes, 1, INT32_MAX);
+        cudaDeviceProp properties{};
+        FLASHMOE_CUDA_CHECK(cudaGetDeviceProperties(&properties, device));
+        std::strncpy(buffer, properties.name, static_cast<size_t>(buffer_bytes) - 1);
+        buffer[buffer_bytes - 1] = '\0';
+    });
+}
+
+flashmoe_status flashmoe_layer_check(const flashmoe_layer_config* config) {
+    return guard([&] { check_layer_config(config); });
+}
+
+flashmoe_status flashmoe_layer_workspace_bytes(const flashmoe_layer_config* config, size_t* bytes) {
+    return guard([&] {
+        check_layer_config(config);
+        require_not_null("bytes", bytes);
+        *bytes = flashmoe::UnfusedWorkspace::layout(workspace_shape(*config), nullptr, nullptr);
+    });
+}
+
+flashmoe_status flashmoe_layer_create(const flashmoe_layer_config* config, flashmoe_layer** layer) {
+    return guard([&] {
+        check_layer_config(config);
+        require_not_null("layer", layer);
+        *layer = nullptr;
+        DeviceGuard device(config->device);
+        auto* created = new flashmoe_layer();
+        created->config = *config;
+        try {
+            const auto shape = workspace_shape(*config);
+            const size_t bytes = flashmoe::UnfusedWorkspace::layout(shape, nullptr, nullptr);
+            FLASHMOE_CUDA_CHECK(cudaMalloc(&created->workspace_memory, bytes));
+            flashmoe::UnfusedWorkspace::layout(shape, created->workspace_memory, &created->workspace);
+            FLASHMOE_CUDA_CHECK(cudaEventCreateWithFlags(&created->workspace_free, cudaEventDisableTiming));
+        } catch (...) {
+            if (created->workspace_memory != nullptr) {
+                cudaFree(created->workspace_memory);
+            }
+            delete created;
+            throw;
+        }
+        *layer = created;
+    });
+}
+
+flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_forward_args* args) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        require_not_null("args", args);
+        if (layer->broken) {
+            throw Error(FLASHMOE_ERROR_CUDA, "an earlier call on this layer hit a sticky CUDA error", true);
+        }
+        const flashmoe_layer_config& config = layer->config;
+        check_range("args.num_tokens", args->num_tokens, 1, config.max_tokens);
+        require_not_null("args.x", args->x);
+        require_not_null("args.y", args->y);
+        require_not_null("args.topk_ids", args->topk_ids);
+        require_not_null("args.topk_weights", args->topk_weights);
+        require_not_null("args.weights.w_up", args->weights.w_up);
+        require_not_null("args.weights.w_down", args->weights.w_down);
+        if (config.mlp_type == FLASHMOE_MLP_GATED) {
+            require_not_null("args.weights.w_gate", args->weights.w_gate);
+        } else if (args->weights.w_gate != nullptr || args->weights.b_gate != nullptr) {
+            invalid("args.weights.w_gate", args->weights.w_gate != nullptr ? "non-NULL" : "NULL (b_gate non-NULL)",
+                    "a CONVENTIONAL layer has no gate projection: pass W1 as w_up and W2 as w_down");
+        }
+        if (args->x == args->y) {
+            invalid("args.y", "args.x", "must not alias x");
+        }
+        DeviceGuard device(config.device);
+        auto stream = static_cast<cudaStream_t>(args->stream);
+        try {
+            const bool capturing = stream_is_capturing(stream);
+            if (!capturing) {
+                FLASHMOE_CUDA_CHECK(cudaStreamWaitEvent(stream, layer->workspace_free, 0));
+            }
+            const int64_t capacity =
+                flashmoe::expert_capacity(config.capacity_factor, args->num_tokens, config.top_k, config.num_experts);
+            flashmoe::launch_unfused_routing(layer->workspace, config, *args, capacity, stream);
+            switch (config.dtype) {
+                case FLASHMOE_DTYPE_FP32:
+                    flashmoe::launch_unfused_experts<float>(layer->workspace, config, *args, stream);
+                    break;
+                case FLASHMOE_DTYPE_FP16:
+                    flashmoe::launch_unfused_experts<__half>(layer->workspace, config, *args, stream);
+                    break;
+                default:
+                    flashmoe::launch_unfused_experts<__nv_bfloat16>(layer->workspace, config, *args, stream);
+                    break;
+            }
+            if (!capturing) {
+                FLASHMOE_CUDA_CHECK(cudaEventRecord(layer->workspace_free, stream));
+            }
+        } catch (const Error& error) {
+            layer->broken = layer->broken || error.fatal();
+            throw;
+        }
+    });
+}
+
+flashmoe_status flashmoe_layer_invalid_routes(flashmoe_layer* layer, int32_t* count) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        require_not_null("count", count);
+        DeviceGuard device(layer->config.device);
+        // The last forward recorded workspace_free; under capture nothing was recorded and the copy below orders
+        // only with the legacy stream, so callers sync their own stream first in that case.
+        FLASHMOE_CUDA_CHECK(cudaEventSynchronize(layer->workspace_free));
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(count, layer->workspace.status + flashmoe::kStatusInvalidRoutes,
+                                       sizeof(int32_t), cudaMemcpyDeviceToHost));
+    });
+}
+
+flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer) {
+    if (layer == nullptr) {
+        return FLASHMOE_SUCCESS;
+    }
+    return guard([&] {
+        DeviceGuard device(layer->config.device);
+        // cudaFree waits for work still using the workspace; free everything even if one step fails.
+        const cudaError_t event_error = cudaEventDestroy(layer->workspace_free);
+        const cudaError_t free_error = cudaFree(layer->workspace_memory);
+        delete layer;
+        FLASHMOE_CUDA_CHECK(free_error);
+        FLASHMOE_CUDA_CHECK(event_error);
+    });
+}
+
+flashmoe_status flashmoe_router_check(const flashmoe_router_config* config) {
+    return guard([&] { check_router_config(config); });
+}
+
+flashmoe_status flashmoe_router_create(const flashmoe_router_config* config, flashmoe_router** router) {
+    return guard([&] {
+        check_router_config(config);
+        require_not_null("router", router);
+        *router = new flashmoe_router{*config};
+    });
+}
+
+flashmoe_status flashmoe_router_run(flashmoe_router* router, const flashmoe_router_args* args) {
+    return guard([&] {
+        require_not_null("router", router);
+        require_not_null("args", args);
+        const flashmoe_router_config& config = router->config;
+        check_range("args.num_tokens", args->num_tokens, 1, config.max_tokens);
+        require_not_null("args.x", args->x);
+        require_not_null("args.w_router", args->w_router);
+        require_not_null("args.topk_ids", args->topk_ids);
+        require_not_null("args.topk_weights", args->topk_weights);
+        if (args->expert_bias != nullptr && config.scoring != FLASHMOE_SCORING_SIGMOID) {
+            invalid("args.expert_bias", "non-NULL", "an expert bias is only used with SIGMOID scoring");
+        }
+        DeviceGuard device(config.device);
+        auto stream = static_cast<cudaStream_t>(args->stream);
+        switch (config.dtype) {
+            case FLASHMOE_DTYPE_FP32:
+                flashmoe::launch_router<float>(config, *args, stream);
+                break;
+            case FLASHMOE_DTYPE_FP16:
+                flashmoe::launch_router<__half>(config, *args, stream);
+                break;
+            default:
+                flashmoe::launch_router<__nv_bfloat16>(config, *args, stream);
+                break;
+        }
+    });
+}
+
+flashmoe_status flashmoe_router_destroy(flashmoe_router* router) {
+    delete router;
+    return FLASHMOE_SUCCESS;
+}
+
+flashmoe_status flashmoe_malloc(int32_t device, size_t bytes, void** ptr) {
+    return guard([&] {
+        require_not_null("ptr", ptr);
+        *ptr = nullptr;
+        DeviceGuard guard_device(device);
+        FLASHMOE_CUDA_CHECK(cudaMalloc(ptr, bytes));
+    });
+}
+
+flashmoe_status flashmoe_free(int32_t device, void* ptr) {
+    return guard([&] {
+        if (ptr == nullptr) {
+            return;
+        }
+        DeviceGuard guard_device(device);
+        FLASHMOE_CUDA_CHECK(cudaFree(ptr));
+    });
+}
+
+flashmoe_status flashmoe_memcpy_htod(int32_t device, void* dst, const void* src, size_t bytes) {
+    return guard([&] {
+        require_not_null("dst", dst);
+        require_not_null("src", src);
+        DeviceGuard guard_device(device);
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+    });
+}
+
+flashmoe_status flashmoe_memcpy_dtoh(int32_t device, void* dst, const void* src, size_t bytes) {
+    return guard([&] {
+        require_not_null("dst", dst);
+        require_not_null("src", src);
+        DeviceGuard guard_device(device);
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+    });
+}
+
+flashmoe_status flashmoe_memset(int32_t device, void* ptr, int32_t value, size_t bytes) {
+    return guard([&] {
+        require_not_null("ptr", ptr);
+        DeviceGuard guard_device(device);
+        FLASHMOE_CUDA_CHECK(cudaMemset(ptr, value, bytes));
+    });
+}
+
+flashmoe_status flashmoe_stream_synchronize(int32_t device, void* stream) {
+    return guard([&] {
+        DeviceGuard guard_device(device);
+        FLASHMOE_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
+    });
+}
+
+flashmoe_status flashmoe_mem_get_info(int32_t device, size_t* free_bytes, size_t* total_bytes) {
+    return guard([&] {
+        require_not_null("free_bytes", free_bytes);
+        require_not_null("total_bytes", total_bytes);
+        DeviceGuard guard_device(device);
+        FLASHMOE_CUDA_CHECK(cudaMemGetInfo(free_bytes, total_bytes));
+    });
+}
+
+}  // extern "C"
+#pragma GCC visibility pop

@@ -1,0 +1,10 @@
+// AOT instantiation of the unfused layer and the router for bf16 layers (__nv_bfloat16). One TU per dtype so the
+// dtypes compile in parallel; activation, MLP type, biases and capacity stay runtime arguments.
+#include "flashmoe/router/router.cuh"
+#include "flashmoe/unfused/layer.cuh"
+
+namespace flashmoe {
+template void launch_unfused_experts<__nv_bfloat16>(const UnfusedWorkspace&, const flashmoe_layer_config&,
+                                          const flashmoe_forward_args&, cudaStream_t);
+template void launch_router<__nv_bfloat16>(const flashmoe_router_config&, const flashmoe_router_args&, cudaStream_t);
+}  // namespace flashmoe

@@ -1,0 +1,10 @@
+// AOT instantiation of the unfused layer and the router for fp16 layers (__half). One TU per dtype so the
+// dtypes compile in parallel; activation, MLP type, biases and capacity stay runtime arguments.
+#include "flashmoe/router/router.cuh"
+#include "flashmoe/unfused/layer.cuh"
+
+namespace flashmoe {
+template void launch_unfused_experts<__half>(const UnfusedWorkspace&, const flashmoe_layer_config&,
+                                          const flashmoe_forward_args&, cudaStream_t);
+template void launch_router<__half>(const flashmoe_router_config&, const flashmoe_router_args&, cudaStream_t);
+}  // namespace flashmoe

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Builds and installs libflashmoe.so: resolves the toolchain, configures CMake (Ninja), builds, installs
+<install>/lib/libflashmoe.so and <install>/include/flashmoe/capi/flashmoe_c.h. Re-running is incremental."""
+# Called by the Maven build as: build_native.py --build-dir flashmoe-native/target/native-build
+#                                               --install-dir flashmoe-native/target/native
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CSRC = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import toolchain  # noqa: E402  (same folder; stdlib only)
+
+
+def fail(message):
+    print("build_native.py: error: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
+def run(command, cwd=None):
+    print("+ " + " ".join(command), file=sys.stderr, flush=True)
+    result = subprocess.run(command, cwd=cwd)
+    if result.returncode != 0:
+        fail("command failed with exit %d: %s" % (result.returncode, " ".join(command)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--install-dir", required=True)
+    parser.add_argument("--jobs", type=int, default=0, help="parallel compile jobs (default: CPU count)")
+    parser.add_argument("--archs", default=os.environ.get("FLASHMOE_CUDA_ARCHS", "90a;80"),
+                        help="CUDA architectures, CMake syntax (default 90a;80 or $FLASHMOE_CUDA_ARCHS)")
+    parser.add_argument("--build-type", default="Release")
+    parser.add_argument("--no-tests", action="store_true", help="skip flashmoe_smoke and flashmoe_host_test")
+    parser.add_argument("--with-mathdx", action="store_true", help="compile the cuBLASDx probe (experimental)")
+    parser.add_argument("--with-nvshmem", action="store_true",
+                        help="device-link NVSHMEM (the library then needs libnvshmem_host.so.3 at load time)")
+    parser.add_argument("--ptxas-verbose", action="store_true")
+    parser.add_argument("--cmake-arg", action="append", default=[], help="extra -D argument, repeatable")
+    args = parser.parse_args()
+
+    cmake = shutil.which("cmake")
+    if cmake is None:
+        fail("cmake (>= 3.25) is not on PATH: apt-get install cmake, or python3 -m pip install cmake")
+    generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+    if not generator:
+        print("build_native.py: ninja not found, using CMake's default generator", file=sys.stderr)
+
+    try:
+        paths = toolchain.resolve(install=True)
+    except toolchain.ToolchainError as error:
+        fail(str(error))
+
+    build_dir = os.path.abspath(args.build_dir)
+    install_dir = os.path.abspath(args.install_dir)
+    os.makedirs(build_dir, exist_ok=True)
+    configure = [cmake, "-S", CSRC, "-B", build_dir] + generator + [
+        "-DCMAKE_BUILD_TYPE=" + args.build_type,
+        "-DCMAKE_CUDA_COMPILER=" + paths["nvcc"],
+        "-DCMAKE_CUDA_ARCHITECTURES=" + args.archs,
+        "-DFLASHMOE_CUDA_HOME=" + paths["cuda_home"],
+        "-DFLASHMOE_NVSHMEM_HOME=" + paths["nvshmem_home"],
+        "-DFLASHMOE_CUTLASS_INCLUDE=" + paths["cutlass_include"],
+        "-DFLASHMOE_MATHDX_INCLUDE=" + paths["mathdx_include"],
+        "-DFLASHMOE_WITH_MATHDX=" + ("ON" if args.with_mathdx else "OFF"),
+        "-DFLASHMOE_WITH_NVSHMEM=" + ("ON" if args.with_nvshmem else "OFF"),
+        "-DFLASHMOE_BUILD_TESTS=" + ("OFF" if args.no_tests else "ON"),
+        "-DFLASHMOE_PTXAS_VERBOSE=" + ("ON" if args.ptxas_verbose else "OFF"),
+        "-DCMAKE_INSTALL_PREFIX=" + install_dir,
+    ] + args.cmake_arg
+    # Re-configuring an unchanged cache is cheap, and picks up a changed toolchain or option.
+    run(configure)
+    build = [cmake, "--build", build_dir]
+    if args.jobs > 0:
+        build += ["--parallel", str(args.jobs)]
+    started = time.time()
+    run(build)
+    run([cmake, "--install", build_dir])
+    library = os.path.join(install_dir, "lib", "libflashmoe.so")
+    if not os.path.exists(library):
+        fail("the build finished but " + library + " is missing")
+    print("build_native.py: built %s in %.0f s" % (library, time.time() - started), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
