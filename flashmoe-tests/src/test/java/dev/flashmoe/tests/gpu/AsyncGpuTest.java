@@ -1,0 +1,99 @@
+package dev.flashmoe.tests.gpu;
+
+import static dev.flashmoe.Activation.SILU;
+import static dev.flashmoe.DataType.BF16;
+import static dev.flashmoe.DataType.FP32;
+import static dev.flashmoe.MlpType.CONVENTIONAL;
+import static dev.flashmoe.MlpType.GATED;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.flashmoe.CudaStream;
+import dev.flashmoe.DataType;
+import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.ExpertWeights;
+import dev.flashmoe.FlashMoe;
+import dev.flashmoe.ForwardResult;
+import dev.flashmoe.HostTensor;
+import dev.flashmoe.InitArgs;
+import dev.flashmoe.InvalidArgumentException;
+import dev.flashmoe.MoeLayer;
+import dev.flashmoe.Routing;
+import dev.flashmoe.cuda.CudaBackend;
+import dev.flashmoe.reference.Reference;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** forwardAsync on the caller's stream with a stats tensor [E + 1]; and the CUDA backend's own argument checks. */
+@RequiresCuda
+class AsyncGpuTest {
+    static Stream<GpuCase> cases() {
+        return Stream.of(
+                GpuCase.of(BF16, GATED, SILU, false, 64, 8, 1000, 256, 256),
+                GpuCase.of(BF16, GATED, SILU, false, 8, 2, 1000, 256, 512).withCapacity(0.5f, true),
+                GpuCase.of(FP32, CONVENTIONAL, SILU, true, 128, 2, 17, 200, 328));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void forwardAsyncWritesOutputAndStats(GpuCase c) {
+        InitArgs args = c.args();
+        GpuCase.Inputs in = c.inputs(LayerGpuTest.seed(c));
+        Reference.ForwardOutput ref = Reference.forward(args, in.weights(), in.x(), in.routing());
+        List<DeviceTensor> owned = GpuCase.list();
+        try (MoeLayer layer = FlashMoe.createLayer(args, in.weights())) {
+            DeviceTensor x = GpuCase.up(in.x(), 0, owned);
+            Routing routing = new Routing(GpuCase.up(in.routing().topkIds(), 0, owned),
+                    GpuCase.up(in.routing().topkWeights(), 0, owned));
+            DeviceTensor y = GpuCase.up(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()), 0, owned);
+            DeviceTensor stats = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.experts() + 1L), 0, owned);
+            CudaStream stream = CudaStream.defaultStream(0);
+            layer.forwardAsync(x, routing, y, stream, stats);
+            new CudaBackend().deviceMemory().synchronize(0, stream.handle());
+            HostTensor out = y.toHost();
+            int[] s = stats.toHost().toIntArray();
+            LayerGpuTest.checkAgainstReference(c, ref, out, new ForwardResult(s[c.experts()],
+                    Arrays.copyOf(s, c.experts())));
+
+            // without stats; the output must be the same bits
+            DeviceTensor y2 = GpuCase.up(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()), 0, owned);
+            layer.forwardAsync(x, routing, y2, stream, null);
+            new CudaBackend().deviceMemory().synchronize(0, stream.handle());
+            assertEquals(out.buffer(), y2.toHost().buffer(), "forwardAsync without stats differs");
+
+            // the synchronous device path agrees with the stats
+            DeviceTensor y3 = GpuCase.up(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()), 0, owned);
+            ForwardResult sync = layer.forward(x, routing, y3);
+            assertArrayEquals(Arrays.copyOf(s, c.experts()), sync.expertCounts());
+            assertEquals(s[c.experts()], sync.droppedRoutes());
+        } finally {
+            GpuCase.closeAll(owned);
+        }
+    }
+
+    @Test
+    void deviceOrdinalBeyondTheVisibleDevicesIsRejected() {
+        GpuCase c = GpuCase.of(BF16, GATED, SILU, false, 8, 2, 1, 64, 64);
+        InitArgs args = c.args().toBuilder().device(4096).build();
+        ExpertWeights w = c.inputs(1).weights();
+        assertThrows(InvalidArgumentException.class, () -> FlashMoe.createLayer(args, w));
+    }
+
+    @Test
+    void deviceMemoryRoundTrip() {
+        HostTensor h = HostTensor.of(DataType.FP32, new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 4);
+        try (DeviceTensor d = DeviceTensor.copyOf(h, 0)) {
+            assertEquals(h.buffer(), d.toHost().buffer());
+            d.fillBytes(0);
+            assertArrayEquals(new float[8], d.toHost().toFloatArray());
+        }
+        long[] info = new CudaBackend().deviceMemory().memoryInfo(0);
+        System.out.println("[gpu-tests] device 0 memory: free " + (info[0] >> 20) + " MiB of " + (info[1] >> 20)
+                + " MiB");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.flashmoe.tests.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashmoe.BackendKind;
+import dev.flashmoe.DataType;
+import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.FlashMoe;
+import dev.flashmoe.HostTensor;
+import dev.flashmoe.InitArgs;
+import dev.flashmoe.Router;
+import dev.flashmoe.RouterScoring;
+import dev.flashmoe.RouterWeights;
+import dev.flashmoe.Routing;
+import dev.flashmoe.reference.Reference;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The fused router against the reference: same experts (a swap is accepted only between near-tied selection values,
+ * since the GPU's logits are fp32), weights within 1e-4, counts consistent; host and device paths bitwise equal.
+ */
+@RequiresCuda
+class RouterGpuTest {
+    record RouterCase(DataType dtype, RouterScoring scoring, boolean renormalize, boolean bias, int groups,
+            int topGroups, float scale, int experts, int topK, int tokens, int hidden) {
+        InitArgs args() {
+            return InitArgs.builder().dataType(dtype).hiddenSize(hidden).intermediateSize(64).numExperts(experts)
+                    .topK(topK).maxTokensPerRank(tokens).routerScoring(scoring).renormalize(renormalize)
+                    .groupedTopK(groups, topGroups).routedScalingFactor(scale).backend(BackendKind.CUDA).build();
+        }
+
+        @Override
+        public String toString() {
+            return dtype + " " + scoring + (renormalize ? "+renorm" : "") + (bias ? "+bias" : "") + " groups=" + groups
+                    + "/" + topGroups + " scale=" + scale + " E=" + experts + " k=" + topK + " T=" + tokens + " H="
+                    + hidden;
+        }
+    }
+
+    static Stream<RouterCase> cases() {
+        return Stream.of(
+                new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 64, 8, 1000, 256),
+                new RouterCase(DataType.FP16, RouterScoring.SOFTMAX, false, false, 1, 1, 1f, 8, 2, 17, 200),
+                new RouterCase(DataType.FP32, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 128, 1, 1, 512),
+                new RouterCase(DataType.BF16, RouterScoring.SIGMOID, true, true, 8, 4, 2.5f, 128, 8, 1000, 256),
+                new RouterCase(DataType.FP32, RouterScoring.SIGMOID, false, true, 1, 1, 1f, 64, 2, 17, 256),
+                new RouterCase(DataType.BF16, RouterScoring.SIGMOID, true, false, 1, 1, 1f, 8, 1, 1, 128));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void routerMatchesReference(RouterCase c) {
+        InitArgs args = c.args();
+        SplittableRandom rnd = new SplittableRandom(0xab1e + c.toString().hashCode());
+        HostTensor x = GpuCase.uniform(rnd, c.dtype(), 1.0, c.tokens(), c.hidden());
+        HostTensor w = GpuCase.uniform(rnd, c.dtype(), 1.0 / Math.sqrt(c.hidden()), c.experts(), c.hidden());
+        HostTensor bias = c.bias() ? GpuCase.uniform(rnd, DataType.FP32, 0.05, c.experts()) : null;
+        RouterWeights weights = new RouterWeights(w, bias);
+        Reference.RouteOutput ref = Reference.route(args, weights, x);
+        try (Router router = FlashMoe.createRouter(args, weights)) {
+            HostTensor ids = GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK());
+            HostTensor tw = GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK());
+            HostTensor counts = GpuCase.poisoned(DataType.INT32, c.experts());
+            router.route(x, ids, tw, counts, null);
+            compare(c, ref, bias, ids, tw, counts);
+
+            List<DeviceTensor> owned = GpuCase.list();
+            try {
+                DeviceTensor dx = GpuCase.up(x, 0, owned);
+                DeviceTensor dIds = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK()), 0, owned);
+                DeviceTensor dW = GpuCase.up(GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK()), 0, owned);
+                DeviceTensor dCounts = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.experts()), 0, owned);
+                router.route(dx, dIds, dW, dCounts, null);
+                assertEquals(ids.buffer(), dIds.toHost().buffer(), "device ids differ from host ids");
+                assertEquals(tw.buffer(), dW.toHost().buffer(), "device weights differ from host weights");
+                assertEquals(counts.buffer(), dCounts.toHost().buffer(), "device counts differ from host counts");
+            } finally {
+                GpuCase.closeAll(owned);
+            }
+            Routing simple = router.route(x);
+            assertEquals(ids.buffer(), ((HostTensor) simple.topkIds()).buffer(), "route(x) differs");
+        }
+    }
+
+    private static void compare(RouterCase c, Reference.RouteOutput ref, HostTensor bias, HostTensor ids,
+            HostTensor tw, HostTensor counts) {
+        int k = c.topK();
+        int swaps = 0;
+        double diff = 0;
+        double norm = 0;
+        int[] own = new int[c.experts()];
+        for (int t = 0; t < c.tokens(); t++) {
+            for (int j = 0; j < k; j++) {
+                int got = ids.getInt((long) t * k + j);
+                assertTrue(got >= 0 && got < c.experts(), "id out of range at token " + t + ": " + got);
+                own[got]++;
+                int want = ref.id(t, j);
+                if (got != want) {
+                    double a = selection(ref, bias, t, got);
+                    double b = selection(ref, bias, t, want);
+                    assertTrue(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), "token " + t + " slot " + j
+                            + ": expert " + got + " (sel " + a + ") instead of " + want + " (sel " + b + "): " + c);
+                    swaps++;
+                    continue;
+                }
+                double g = tw.getFloat((long) t * k + j);
+                double r = ref.weight(t, j);
+                diff += (g - r) * (g - r);
+                norm += r * r;
+            }
+        }
+        double err = Math.sqrt(diff / Math.max(norm, 1e-300));
+        System.out.printf("[gpu-tests] router %-70s weight rel err %.3e, near-tie swaps %d%n", c, err, swaps);
+        assertTrue(err <= 1e-4, "router weights: relative error " + err + " for " + c);
+        assertArrayEquals(own, counts.toIntArray(), "expertCounts must count the emitted ids");
+        if (swaps == 0) {
+            assertArrayEquals(ref.expertCounts(), counts.toIntArray(), "expertCounts vs reference");
+        }
+    }
+
+    private static double selection(Reference.RouteOutput ref, HostTensor bias, int token, int expert) {
+        return ref.score(token, expert) + (bias != null ? bias.getFloat(expert) : 0);
+    }
+}
