@@ -1,1 +1,483 @@
-int main(){return 0;}
+// GPU smoke test of libflashmoe.so through its C API only: random inputs (never zeros) for every dtype, MLP type,
+// a few activations, k, T and E, checked against a double-precision CPU reference written here; also poisoned
+// outputs, bitwise determinism, drop counts, invalid ids and the router. Prints a table; exits non-zero on failure.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "flashmoe/capi/flashmoe_c.h"
+
+namespace {
+
+int g_failures = 0;
+
+#define CHECK_OK(call)                                                                                       \
+    do {                                                                                                     \
+        const flashmoe_status status_ = (call);                                                              \
+        if (status_ != FLASHMOE_SUCCESS) {                                                                   \
+            std::printf("FATAL: %s -> %d: %s\n", #call, static_cast<int>(status_), flashmoe_last_error_message()); \
+            std::exit(2);                                                                                    \
+        }                                                                                                    \
+    } while (0)
+
+// ---- host element types: bits <-> float, round to nearest even ----
+uint32_t float_bits(float v) { uint32_t u; std::memcpy(&u, &v, 4); return u; }
+float bits_float(uint32_t u) { float v; std::memcpy(&v, &u, 4); return v; }
+
+uint16_t to_bf16(float v) {
+    const uint32_t u = float_bits(v);
+    return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+float from_bf16(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
+
+uint16_t to_fp16(float v) {
+    // Inputs here are normal numbers of modest size; handles subnormals by rounding through a scaled float.
+    const uint32_t u = float_bits(v);
+    const uint32_t sign = (u >> 16) & 0x8000u;
+    const float a = std::fabs(v);
+    if (a < 6.103515625e-05f) {  // subnormal half: units of 2^-24
+        return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));
+    }
+    int exponent;
+    const float mantissa = std::frexp(a, &exponent);  // a = m * 2^e, m in [0.5, 1)
+    float scaled = std::nearbyint(mantissa * 2048.0f);  // 11 significant bits
+    if (scaled == 2048.0f) { scaled = 1024.0f; ++exponent; }
+    const uint32_t biased = static_cast<uint32_t>(exponent - 1 + 15);
+    if (biased >= 31) return static_cast<uint16_t>(sign | 0x7c00u);
+    return static_cast<uint16_t>(sign | (biased << 10) | (static_cast<uint32_t>(scaled) - 1024u));
+}
+float from_fp16(uint16_t h) {
+    const uint32_t sign = (h & 0x8000u) ? 1u : 0u;
+    const int exponent = (h >> 10) & 0x1f;
+    const int mantissa = h & 0x3ff;
+    float value;
+    if (exponent == 0) value = std::ldexp(static_cast<float>(mantissa), -24);
+    else if (exponent == 31) value = mantissa ? NAN : INFINITY;
+    else value = std::ldexp(static_cast<float>(mantissa + 1024), exponent - 25);
+    return sign ? -value : value;
+}
+
+const char* dtype_name(int dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? "fp32" : dtype == FLASHMOE_DTYPE_FP16 ? "fp16" : "bf16"; }
+const char* act_name(int act) {
+    static const char* names[] = {"silu", "gelu_erf", "gelu_tanh", "relu", "identity"};
+    return names[act];
+}
+size_t element_bytes(int dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? 4 : 2; }
+
+// A tensor in the layer dtype: the bytes for the device and the exact values they hold, for the reference.
+struct HostTensor {
+    std::vector<uint8_t> bytes;
+    std::vector<double> values;
+};
+
+HostTensor make_tensor(int dtype, size_t count, std::mt19937_64& rng, float scale) {
+    std::uniform_real_distribution<float> uniform(0.05f, 1.0f);
+    std::bernoulli_distribution negative(0.5);
+    HostTensor t;
+    t.bytes.resize(count * element_bytes(dtype));
+    t.values.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+        float v = uniform(rng) * scale * (negative(rng) ? -1.0f : 1.0f);  // |v| >= 0.05 scale: never zero
+        if (dtype == FLASHMOE_DTYPE_FP32) {
+            std::memcpy(&t.bytes[i * 4], &v, 4);
+        } else {
+            const uint16_t b = dtype == FLASHMOE_DTYPE_BF16 ? to_bf16(v) : to_fp16(v);
+            v = dtype == FLASHMOE_DTYPE_BF16 ? from_bf16(b) : from_fp16(b);
+            std::memcpy(&t.bytes[i * 2], &b, 2);
+        }
+        t.values[i] = v;
+    }
+    return t;
+}
+
+std::vector<double> read_values(int dtype, const std::vector<uint8_t>& bytes) {
+    const size_t count = bytes.size() / element_bytes(dtype);
+    std::vector<double> values(count);
+    for (size_t i = 0; i < count; ++i) {
+        if (dtype == FLASHMOE_DTYPE_FP32) {
+            float v; std::memcpy(&v, &bytes[i * 4], 4); values[i] = v;
+        } else {
+            uint16_t b; std::memcpy(&b, &bytes[i * 2], 2);
+            values[i] = dtype == FLASHMOE_DTYPE_BF16 ? from_bf16(b) : from_fp16(b);
+        }
+    }
+    return values;
+}
+
+struct DeviceBuffer {
+    void* pointer = nullptr;
+    size_t bytes = 0;
+    DeviceBuffer() = default;
+    explicit DeviceBuffer(size_t n) : bytes(n) { CHECK_OK(flashmoe_malloc(0, n, &pointer)); }
+    template <typename V>
+    explicit DeviceBuffer(const std::vector<V>& host) : DeviceBuffer(host.size() * sizeof(V)) {
+        CHECK_OK(flashmoe_memcpy_htod(0, pointer, host.data(), bytes));
+    }
+    ~DeviceBuffer() { if (pointer) flashmoe_free(0, pointer); }
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+    template <typename V>
+    std::vector<V> read() const {
+        std::vector<V> host(bytes / sizeof(V));
+        CHECK_OK(flashmoe_memcpy_dtoh(0, host.data(), pointer, bytes));
+        return host;
+    }
+};
+
+double activation(int act, double v) {
+    switch (act) {
+        case FLASHMOE_ACT_SILU: return v / (1.0 + std::exp(-v));
+        case FLASHMOE_ACT_GELU_ERF: return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+        case FLASHMOE_ACT_GELU_TANH: return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+        case FLASHMOE_ACT_RELU: return v > 0 ? v : 0;
+        default: return v;
+    }
+}
+
+struct LayerCase {
+    int dtype, mlp, act, k, tokens, experts, hidden, intermediate;
+    bool biases;
+    float capacity_factor;
+    int invalid_ids = 0;  // how many routes get an id outside [0, E)
+};
+
+void print_header() {
+    std::printf("%-5s %-5s %-9s %3s %5s %4s %5s %5s %4s %5s | %9s %7s %7s %6s %5s %s\n", "dtype", "mlp", "act", "k",
+                "T", "E", "H", "I", "bias", "cf", "rel_err", "dropped", "invalid", "determ", "ms", "result");
+}
+
+void run_layer_case(const LayerCase& c, std::mt19937_64& rng) {
+    const bool gated = c.mlp == FLASHMOE_MLP_GATED;
+    const int64_t T = c.tokens, H = c.hidden, I = c.intermediate, E = c.experts, K = c.k;
+    flashmoe_layer_config config{};
+    config.dtype = c.dtype;
+    config.mlp_type = c.mlp;
+    config.activation = c.act;
+    config.hidden_size = H;
+    config.intermediate_size = I;
+    config.num_experts = E;
+    config.top_k = K;
+    config.max_tokens = T + 3;  // not exactly T: forwards use fewer tokens than the maximum
+    config.capacity_factor = c.capacity_factor;
+    config.allow_tf32 = 0;
+    flashmoe_layer* layer = nullptr;
+    CHECK_OK(flashmoe_layer_create(&config, &layer));
+
+    const float weight_scale = 1.0f / std::sqrt(static_cast<float>(H));
+    HostTensor x = make_tensor(c.dtype, T * H, rng, 1.0f);
+    HostTensor w_gate = gated ? make_tensor(c.dtype, E * I * H, rng, weight_scale) : HostTensor{};
+    HostTensor w_up = make_tensor(c.dtype, E * I * H, rng, weight_scale);
+    HostTensor w_down = make_tensor(c.dtype, E * H * I, rng, 1.0f / std::sqrt(static_cast<float>(I)));
+    HostTensor b_gate = gated && c.biases ? make_tensor(c.dtype, E * I, rng, 0.1f) : HostTensor{};
+    HostTensor b_up = c.biases ? make_tensor(c.dtype, E * I, rng, 0.1f) : HostTensor{};
+    HostTensor b_down = c.biases ? make_tensor(c.dtype, E * H, rng, 0.1f) : HostTensor{};
+    // Distinct experts per token (as a router emits), except every 7th token repeats its first expert.
+    std::vector<int32_t> ids(T * K);
+    std::vector<float> weights(T * K);
+    std::uniform_real_distribution<float> weight_dist(0.1f, 1.0f);
+    std::vector<int32_t> permutation(E);
+    for (int64_t t = 0; t < T; ++t) {
+        for (int64_t e = 0; e < E; ++e) permutation[e] = static_cast<int32_t>(e);
+        std::shuffle(permutation.begin(), permutation.end(), rng);
+        for (int64_t j = 0; j < K; ++j) {
+            ids[t * K + j] = (t % 7 == 3 && j == K - 1 && K > 1) ? permutation[0] : permutation[j];
+            weights[t * K + j] = weight_dist(rng);
+        }
+    }
+    for (int i = 0; i < c.invalid_ids; ++i) {
+        ids[(i * 7919) % (T * K)] = (i % 2 == 0) ? -1 - i : static_cast<int32_t>(E + i);
+    }
+
+    DeviceBuffer d_x(x.bytes), d_w_up(w_up.bytes), d_w_down(w_down.bytes), d_ids(ids), d_weights(weights);
+    DeviceBuffer d_w_gate, d_b_gate, d_b_up, d_b_down;
+    if (gated) new (&d_w_gate) DeviceBuffer(w_gate.bytes);
+    if (gated && c.biases) new (&d_b_gate) DeviceBuffer(b_gate.bytes);
+    if (c.biases) { new (&d_b_up) DeviceBuffer(b_up.bytes); new (&d_b_down) DeviceBuffer(b_down.bytes); }
+    DeviceBuffer d_y(T * H * element_bytes(c.dtype)), d_counts(E * 4), d_dropped(4);
+
+    flashmoe_forward_args args{};
+    args.x = d_x.pointer;
+    args.y = d_y.pointer;
+    args.num_tokens = T;
+    args.topk_ids = static_cast<const int32_t*>(d_ids.pointer);
+    args.topk_weights = static_cast<const float*>(d_weights.pointer);
+    args.weights.w_gate = d_w_gate.pointer;
+    args.weights.w_up = d_w_up.pointer;
+    args.weights.w_down = d_w_down.pointer;
+    args.weights.b_gate = d_b_gate.pointer;
+    args.weights.b_up = d_b_up.pointer;
+    args.weights.b_down = d_b_down.pointer;
+    args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
+    args.dropped_routes = static_cast<int32_t*>(d_dropped.pointer);
+
+    // Poison: 0xFF bytes are NaN in every dtype, so an unwritten element fails the finiteness check.
+    CHECK_OK(flashmoe_memset(0, d_y.pointer, 0xFF, d_y.bytes));
+    CHECK_OK(flashmoe_layer_forward(layer, &args));
+    CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
+    const std::vector<uint8_t> first = d_y.read<uint8_t>();
+    bool deterministic = true;
+    const auto start = std::chrono::steady_clock::now();
+    for (int run = 0; run < 4; ++run) {
+        CHECK_OK(flashmoe_memset(0, d_y.pointer, run % 2 ? 0xFF : 0x00, d_y.bytes));
+        CHECK_OK(flashmoe_layer_forward(layer, &args));
+        CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
+        deterministic = deterministic && d_y.read<uint8_t>() == first;
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / 4;
+    const std::vector<double> y = read_values(c.dtype, first);
+    const std::vector<int32_t> counts = d_counts.read<int32_t>();
+    const int32_t dropped = d_dropped.read<int32_t>()[0];
+    int32_t invalid = -1;
+    CHECK_OK(flashmoe_layer_invalid_routes(layer, &invalid));
+
+    // ---- reference: capacity in (t, j) order, fp64 FFN from the exact (rounded) inputs ----
+    int64_t capacity = T * K;
+    if (c.capacity_factor > 0) {
+        capacity = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(static_cast<double>(c.capacity_factor) * T * K / E)));
+        capacity = std::min(capacity, T * K);
+    }
+    std::vector<int32_t> ref_counts(E, 0);
+    std::vector<int64_t> taken(E, 0);
+    int32_t ref_dropped = 0, ref_invalid = 0;
+    std::vector<double> ref(T * H, 0.0), hidden(I), out(H);
+    for (int64_t t = 0; t < T; ++t) {
+        const double* xt = &x.values[t * H];
+        for (int64_t j = 0; j < K; ++j) {
+            const int32_t e = ids[t * K + j];
+            if (e < 0 || e >= E) { ++ref_invalid; continue; }
+            ++ref_counts[e];
+            if (taken[e]++ >= capacity) { ++ref_dropped; continue; }
+            for (int64_t i = 0; i < I; ++i) {
+                const double* wu = &w_up.values[(e * I + i) * H];
+                double up = c.biases ? b_up.values[e * I + i] : 0.0;
+                for (int64_t h = 0; h < H; ++h) up += xt[h] * wu[h];
+                if (gated) {
+                    const double* wg = &w_gate.values[(e * I + i) * H];
+                    double gate = c.biases ? b_gate.values[e * I + i] : 0.0;
+                    for (int64_t h = 0; h < H; ++h) gate += xt[h] * wg[h];
+                    hidden[i] = activation(c.act, gate) * up;
+                } else {
+                    hidden[i] = activation(c.act, up);
+                }
+            }
+            for (int64_t h = 0; h < H; ++h) {
+                const double* wd = &w_down.values[(e * H + h) * I];
+                double o = c.biases ? b_down.values[e * H + h] : 0.0;
+                for (int64_t i = 0; i < I; ++i) o += hidden[i] * wd[i];
+                ref[t * H + h] += static_cast<double>(weights[t * K + j]) * o;
+            }
+        }
+    }
+    double diff = 0, norm = 0;
+    bool finite = true;
+    for (int64_t i = 0; i < T * H; ++i) {
+        finite = finite && std::isfinite(y[i]);
+        diff += (y[i] - ref[i]) * (y[i] - ref[i]);
+        norm += ref[i] * ref[i];
+    }
+    const double rel = std::sqrt(diff / std::max(norm, 1e-300));
+    const double tolerance = c.dtype == FLASHMOE_DTYPE_FP32 ? 1e-4 : 1e-2;
+    const bool counts_ok = counts == ref_counts && dropped == ref_dropped && invalid == ref_invalid;
+    const bool ok = finite && rel <= tolerance && deterministic && counts_ok;
+    if (!ok) ++g_failures;
+    std::printf("%-5s %-5s %-9s %3d %5d %4d %5d %5d %4s %5.2f | %9.2e %7d %7d %6s %5.2f %s%s%s%s\n", dtype_name(c.dtype),
+                gated ? "gated" : "conv", act_name(c.act), c.k, c.tokens, c.experts, c.hidden, c.intermediate,
+                c.biases ? "yes" : "no", c.capacity_factor, rel, dropped, invalid, deterministic ? "yes" : "NO", ms,
+                ok ? "ok" : "FAIL", finite ? "" : " (non-finite/unwritten output)", counts_ok ? "" : " (counts differ)",
+                rel <= tolerance ? "" : " (error)");
+    CHECK_OK(flashmoe_layer_destroy(layer));
+}
+
+// ---- router ----
+struct RouterCase {
+    int dtype, scoring, renormalize, k, tokens, experts, hidden, groups, top_groups;
+    float scale;
+    bool bias;
+};
+
+void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
+    const int64_t T = c.tokens, H = c.hidden, E = c.experts, K = c.k;
+    flashmoe_router_config config{};
+    config.dtype = c.dtype;
+    config.scoring = c.scoring;
+    config.renormalize = c.renormalize;
+    config.hidden_size = H;
+    config.num_experts = E;
+    config.top_k = K;
+    config.max_tokens = T;
+    config.num_groups = c.groups;
+    config.top_groups = c.top_groups;
+    config.routed_scaling_factor = c.scale;
+    flashmoe_router* router = nullptr;
+    CHECK_OK(flashmoe_router_create(&config, &router));
+    HostTensor x = make_tensor(c.dtype, T * H, rng, 1.0f);
+    HostTensor w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
+    std::vector<float> bias(E);
+    std::uniform_real_distribution<float> bias_dist(-0.1f, 0.1f);
+    for (auto& b : bias) b = bias_dist(rng);
+    DeviceBuffer d_x(x.bytes), d_w(w.bytes), d_bias(bias), d_ids(T * K * 4), d_weights(T * K * 4), d_counts(E * 4);
+    flashmoe_router_args args{};
+    args.x = d_x.pointer;
+    args.num_tokens = T;
+    args.w_router = d_w.pointer;
+    args.expert_bias = c.bias ? static_cast<const float*>(d_bias.pointer) : nullptr;
+    args.topk_ids = static_cast<int32_t*>(d_ids.pointer);
+    args.topk_weights = static_cast<float*>(d_weights.pointer);
+    args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
+    CHECK_OK(flashmoe_memset(0, d_ids.pointer, 0xFF, d_ids.bytes));
+    CHECK_OK(flashmoe_router_run(router, &args));
+    CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
+    const auto ids = d_ids.read<int32_t>();
+    const auto weights = d_weights.read<float>();
+    const auto counts = d_counts.read<int32_t>();
+
+    int mismatches = 0, near_ties = 0;
+    double max_weight_error = 0;
+    std::vector<int32_t> id_counts(E, 0);
+    const int64_t group_size = E / c.groups;
+    for (int64_t t = 0; t < T; ++t) {
+        std::vector<double> score(E), sel(E);
+        double max_logit = -1e300;
+        for (int64_t e = 0; e < E; ++e) {
+            double l = 0;
+            for (int64_t h = 0; h < H; ++h) l += x.values[t * H + h] * w.values[e * H + h];
+            score[e] = l;
+            max_logit = std::max(max_logit, l);
+        }
+        if (c.scoring == FLASHMOE_SCORING_SOFTMAX) {
+            double sum = 0;
+            for (auto& s : score) { s = std::exp(s - max_logit); sum += s; }
+            for (int64_t e = 0; e < E; ++e) { score[e] /= sum; sel[e] = score[e]; }
+        } else {
+            for (int64_t e = 0; e < E; ++e) { score[e] = 1 / (1 + std::exp(-score[e])); sel[e] = score[e] + (c.bias ? bias[e] : 0.0); }
+        }
+        double margin = 1e300;
+        std::vector<bool> allowed(E, true);
+        if (c.groups > 1) {
+            std::vector<std::pair<double, int>> groups;
+            for (int g = 0; g < c.groups; ++g) {
+                std::vector<double> v(sel.begin() + g * group_size, sel.begin() + (g + 1) * group_size);
+                std::sort(v.rbegin(), v.rend());
+                groups.push_back({v[0] + (group_size >= 2 ? v[1] : 0.0), g});
+            }
+            std::stable_sort(groups.begin(), groups.end(), [](auto a, auto b) { return a.first > b.first; });
+            if (c.top_groups < c.groups) margin = std::min(margin, groups[c.top_groups - 1].first - groups[c.top_groups].first);
+            std::vector<bool> kept(c.groups, false);
+            for (int g = 0; g < c.top_groups; ++g) kept[groups[g].second] = true;
+            for (int64_t e = 0; e < E; ++e) allowed[e] = kept[e / group_size];
+        }
+        std::vector<int> order;
+        for (int64_t e = 0; e < E; ++e) if (allowed[e]) order.push_back(static_cast<int>(e));
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return sel[a] > sel[b]; });
+        for (int64_t j = 0; j + 1 < static_cast<int64_t>(order.size()) && j < K; ++j) margin = std::min(margin, sel[order[j]] - sel[order[j + 1]]);
+        double sum = 0;
+        for (int64_t j = 0; j < K; ++j) sum += score[order[j]];
+        for (int64_t j = 0; j < K; ++j) {
+            const int32_t id = ids[t * K + j];
+            if (id >= 0 && id < E) ++id_counts[id];
+        }
+        if (margin < 1e-4) { ++near_ties; continue; }
+        for (int64_t j = 0; j < K; ++j) {
+            if (ids[t * K + j] != order[j]) { ++mismatches; break; }
+            const double expected = (c.renormalize ? score[order[j]] / sum : score[order[j]]) * c.scale;
+            max_weight_error = std::max(max_weight_error, std::fabs(weights[t * K + j] - expected) / std::max(1e-6, std::fabs(expected)));
+        }
+    }
+    const bool ok = mismatches == 0 && max_weight_error < 1e-3 && counts == id_counts;
+    if (!ok) ++g_failures;
+    std::printf("router %-4s %-7s renorm=%d k=%2d T=%4d E=%3d H=%4d groups=%d/%d scale=%.2f bias=%d | id mismatches %d, "
+                "near ties %d, max rel weight err %.1e, counts %s: %s\n", dtype_name(c.dtype),
+                c.scoring == FLASHMOE_SCORING_SOFTMAX ? "softmax" : "sigmoid", c.renormalize, c.k, c.tokens, c.experts,
+                c.hidden, c.groups, c.top_groups, c.scale, c.bias, mismatches, near_ties, max_weight_error,
+                counts == id_counts ? "ok" : "DIFFER", ok ? "ok" : "FAIL");
+    CHECK_OK(flashmoe_router_destroy(router));
+}
+
+// Timing at a production shape (no reference: the case table covers correctness).
+void run_timing(int dtype) {
+    flashmoe_layer_config config{};
+    config.dtype = dtype;
+    config.mlp_type = FLASHMOE_MLP_GATED;
+    config.activation = FLASHMOE_ACT_SILU;
+    config.hidden_size = 2048;
+    config.intermediate_size = 768;
+    config.num_experts = 128;
+    config.top_k = 8;
+    config.max_tokens = 1000;
+    flashmoe_layer* layer = nullptr;
+    CHECK_OK(flashmoe_layer_create(&config, &layer));
+    std::mt19937_64 rng(7);
+    const int64_t T = 1000, H = 2048, I = 768, E = 128, K = 8;
+    const size_t eb = element_bytes(dtype);
+    std::vector<uint8_t> pattern(E * I * H * eb);
+    for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<uint8_t>(rng() & 0x3f);  // small values
+    DeviceBuffer d_x(std::vector<uint8_t>(pattern.begin(), pattern.begin() + T * H * eb)), d_wg(pattern), d_wu(pattern),
+        d_wd(pattern), d_y(T * H * eb);
+    std::vector<int32_t> ids(T * K);
+    std::vector<float> weights(T * K, 0.125f);
+    for (int64_t i = 0; i < T * K; ++i) ids[i] = static_cast<int32_t>((i * 37 + i / K) % E);
+    DeviceBuffer d_ids(ids), d_weights(weights);
+    flashmoe_forward_args args{};
+    args.x = d_x.pointer; args.y = d_y.pointer; args.num_tokens = T;
+    args.topk_ids = static_cast<const int32_t*>(d_ids.pointer);
+    args.topk_weights = static_cast<const float*>(d_weights.pointer);
+    args.weights.w_gate = d_wg.pointer; args.weights.w_up = d_wu.pointer; args.weights.w_down = d_wd.pointer;
+    CHECK_OK(flashmoe_layer_forward(layer, &args));
+    CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
+    const int kRuns = 10;
+    const auto start = std::chrono::steady_clock::now();
+    for (int run = 0; run < kRuns; ++run) CHECK_OK(flashmoe_layer_forward(layer, &args));
+    CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / kRuns;
+    const double flops = 2.0 * T * K * H * I * 3;
+    std::printf("timing %s gated silu T=1000 E=128 k=8 H=2048 I=768: %.2f ms per forward (%.1f TFLOP/s)\n",
+                dtype_name(dtype), ms, flops / ms / 1e9);
+    CHECK_OK(flashmoe_layer_destroy(layer));
+}
+
+}  // namespace
+
+int main() {
+    int32_t devices = 0;
+    CHECK_OK(flashmoe_device_count(&devices));
+    std::printf("%s\n", flashmoe_build_info());
+    if (devices == 0) {
+        std::printf("no CUDA device: smoke test skipped\n");
+        return 0;
+    }
+    char name[256];
+    CHECK_OK(flashmoe_device_name(0, name, sizeof(name)));
+    std::printf("device 0: %s\n", name);
+    std::mt19937_64 rng(20240613);
+    print_header();
+    const int dtypes[] = {FLASHMOE_DTYPE_BF16, FLASHMOE_DTYPE_FP16, FLASHMOE_DTYPE_FP32};
+    for (int dtype : dtypes) {
+        run_layer_case({dtype, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 8, 1000, 128, 200, 136, true, 0.0f}, rng);
+        run_layer_case({dtype, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_GELU_ERF, 2, 17, 8, 64, 72, false, 1.0f}, rng);
+        run_layer_case({dtype, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 1, 1, 64, 128, 40, true, 0.0f}, rng);
+        run_layer_case({dtype, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 8, 1000, 64, 136, 96, true, 1.25f}, rng);
+        run_layer_case({dtype, FLASHMOE_MLP_GATED, FLASHMOE_ACT_IDENTITY, 2, 17, 64, 72, 64, false, 0.5f}, rng);
+    }
+    // Ids outside [0, E) are dropped and counted, never read out of bounds.
+    run_layer_case({FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 2, 17, 8, 64, 64, true, 0.0f, 5}, rng);
+    // A small capacity factor: most routes drop (capacity 10 of 1000 per expert), in (t, j) order.
+    run_layer_case({FLASHMOE_DTYPE_FP32, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 8, 1000, 8, 64, 64, true, 0.01f}, rng);
+
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 1000, 128, 512, 1, 1, 1.0f, false}, rng);
+    run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SOFTMAX, 0, 2, 17, 8, 64, 1, 1, 1.0f, false}, rng);
+    run_router_case({FLASHMOE_DTYPE_FP32, FLASHMOE_SCORING_SOFTMAX, 1, 1, 1, 64, 256, 1, 1, 1.0f, false}, rng);
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SIGMOID, 1, 8, 1000, 256, 512, 8, 4, 2.5f, true}, rng);
+    run_router_case({FLASHMOE_DTYPE_FP32, FLASHMOE_SCORING_SIGMOID, 1, 16, 333, 512, 128, 16, 8, 1.0f, true}, rng);
+    run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SIGMOID, 0, 4, 100, 64, 64, 64, 4, 1.0f, false}, rng);
+
+    run_timing(FLASHMOE_DTYPE_BF16);
+    run_timing(FLASHMOE_DTYPE_FP32);
+    std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASSED" : "FAILED", g_failures);
+    return g_failures == 0 ? 0 : 1;
+}

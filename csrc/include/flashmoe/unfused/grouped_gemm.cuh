@@ -50,7 +50,7 @@ __device__ __forceinline__ void load_tile_transposed(const T* __restrict__ matri
         const int depth_in_tile = (vector_idx % kVectorsPerRow) * kVector;
         const int64_t row = row_begin + row_in_tile;
         const int depth = k_begin + depth_in_tile;
-        T values[kVector];
+        alignas(16) T values[kVector];  // written as one uint4 below
         // NOTE: k % 8 == 0 and vectors start at multiples of kVector <= 8, so a vector is all in or all out.
         if (row < row_end && depth < k) {
             const T* source = matrix + row * k + depth;
