@@ -107,6 +107,9 @@ final class Checks {
                     "token count must be in [1, maxTokensPerRank = " + args.maxTokensPerRank() + "]");
         }
         dtype(name, x, args.dataType());
+        if (x instanceof DeviceTensor && ((DeviceTensor) x).isClosed()) {
+            throw new InvalidArgumentException(name, x, "device tensor is closed");
+        }
         return shape[0];
     }
 

@@ -19,6 +19,8 @@ public final class InitArgs {
     public static final int MAX_EXPERTS = 512;
     public static final int MAX_TOP_K = 16;
     public static final int MAX_TOKENS = 1 << 20;
+    /** Marks a size the builder has not been given (so an explicit -1 is reported as -1, not as "unset"). */
+    private static final int UNSET = Integer.MIN_VALUE;
 
     private final DataType dataType;
     private final MlpType mlpType;
@@ -115,11 +117,11 @@ public final class InitArgs {
         private DataType dataType = DataType.BF16;
         private MlpType mlpType = MlpType.GATED;
         private Activation activation = Activation.SILU;
-        private int hiddenSize = -1;
-        private int intermediateSize = -1;
-        private int numExperts = -1;
-        private int topK = -1;
-        private int maxTokensPerRank = -1;
+        private int hiddenSize = UNSET;
+        private int intermediateSize = UNSET;
+        private int numExperts = UNSET;
+        private int topK = UNSET;
+        private int maxTokensPerRank = UNSET;
         private float capacityFactor = 0f;
         private boolean allowTf32 = true;
         private int device = 0;
@@ -200,7 +202,7 @@ public final class InitArgs {
 
         private static void checkRange(String field, int value, int min, int max) {
             if (value < min || value > max) {
-                throw new InvalidArgumentException(field, value == -1 ? "unset" : value,
+                throw new InvalidArgumentException(field, value == UNSET ? "unset" : value,
                         "must be in [" + min + ", " + max + "]");
             }
         }
