@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds .bundle/: everything the GPU machine needs to run the GPU tests, compute-sanitizer and the quick benchmark,
+# with no Java installed there (a jlink'd JRE travels along). Run after `mvn -DskipTests install` (or package).
+# Then, with the device tool: run(carry=[".bundle"], command="bash .bundle/run-gpu-check.sh"); see CONTRIBUTING.md.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bundle="$root/.bundle"
+junit_version="${JUNIT_CONSOLE_VERSION:-1.11.4}"
+javacpp_version="$(sed -n 's:.*<javacpp.version>\(.*\)</javacpp.version>.*:\1:p' pom.xml)"
+project_version="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)"
+m2="${MAVEN_REPO:-$HOME/.m2/repository}"
+limit_mib=60
+
+die() { echo "gpu-bundle: $*" >&2; exit 1; }
+
+native_jar="flashmoe-native/target/flashmoe-native-$project_version.jar"
+api_jar="flashmoe-api/target/flashmoe-api-$project_version.jar"
+test_classes="flashmoe-tests/target/test-classes"
+[ -f "$api_jar" ] || die "$api_jar missing: run 'mvn -DskipTests install' first"
+[ -f "$native_jar" ] || die "$native_jar missing: run 'mvn -DskipTests install' first"
+[ -d "$test_classes/dev/flashmoe/tests/gpu" ] || die "$test_classes has no GPU tests: run 'mvn -DskipTests install' (it compiles the tests)"
+natives="$(unzip -Z1 "$native_jar" | grep -E 'linux-x86_64/lib(flashmoe|jniFlashMoeC)\.so$' | wc -l)"
+[ "$natives" = 2 ] || die "$native_jar lacks libflashmoe.so and/or libjniFlashMoeC.so (built with -Dflashmoe.native.skip=true?)"
+
+javacpp_jar="$m2/org/bytedeco/javacpp/$javacpp_version/javacpp-$javacpp_version.jar"
+console_jar="$m2/org/junit/platform/junit-platform-console-standalone/$junit_version/junit-platform-console-standalone-$junit_version.jar"
+[ -f "$javacpp_jar" ] || die "$javacpp_jar missing (it is a dependency of flashmoe-native: build first)"
+if [ ! -f "$console_jar" ]; then
+  echo "fetching junit-platform-console-standalone $junit_version from Maven Central"
+  mvn -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version" >&2
+fi
+
+rm -rf "$bundle"
+mkdir -p "$bundle/lib"
+
+# JRE: the modules that jdeps reports for JavaCPP, our jars and the console launcher (java.sql pulls java.xml and
+# java.logging, which the XML reports and System.Logger need; jdk.zipfs lets JUnit scan packages inside jars).
+modules="java.base,java.logging,java.management,java.sql,java.xml,jdk.unsupported,jdk.zipfs"
+jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
+      --output "$bundle/jre"
+
+cp "$api_jar" "$bundle/lib/flashmoe-api.jar"
+cp "$native_jar" "$bundle/lib/flashmoe-native.jar"
+cp "$javacpp_jar" "$bundle/lib/javacpp.jar"
+cp "$console_jar" "$bundle/lib/junit-platform-console-standalone.jar"
+jar --create --file "$bundle/lib/flashmoe-tests.jar" -C "$test_classes" .
+# The benchmark's thin jar (its dependencies are already in lib/); the shaded one would carry libflashmoe twice.
+bench_jar="benchmarks/target/benchmarks-$project_version.jar"
+if [ -f "$bench_jar" ] && unzip -Z1 "$bench_jar" | grep -q '^dev/flashmoe/bench/Main.class$'; then
+  cp "$bench_jar" "$bundle/lib/flashmoe-bench.jar"
+else
+  echo "note: $bench_jar (with dev.flashmoe.bench.Main) not built; the bundle will skip the benchmark"
+fi
+cp "$root/tools/run-gpu-check.sh" "$bundle/run-gpu-check.sh"
+chmod +x "$bundle/run-gpu-check.sh"
+
+{
+  echo "bundle built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
+  echo "git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty tree)')"
+  echo "jre modules: $modules"
+  (cd "$bundle" && find lib -type f -printf '%s\t%p\n' | sort -k2)
+} > "$bundle/MANIFEST.txt"
+
+# Smoke test here: the bundled JRE loads the jars and the native library, and the GPU tests skip (no GPU here).
+echo "smoke test with the bundled JRE (expects: CUDA unusable here, GPU tests skipped)"
+smoke_out="$(mktemp -d)"
+OUT="$smoke_out" bash "$bundle/run-gpu-check.sh" --smoke || die "smoke test failed (log: $smoke_out)"
+rm -rf "$smoke_out"
+
+size_mib=$(( $(du -sk "$bundle" | cut -f1) / 1024 ))
+du -sh "$bundle/jre"; ls -l "$bundle/lib" | tail -n +2
+[ "$size_mib" -lt "$limit_mib" ] || die "bundle is $size_mib MiB, over the $limit_mib MiB budget"
+echo "bundle ready: $bundle ($size_mib MiB). On the GPU machine: bash .bundle/run-gpu-check.sh"

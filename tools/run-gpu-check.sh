@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The GPU check, run on the GPU machine from the repository root: bash .bundle/run-gpu-check.sh [STEP...]
+# STEP: tests | sanitizer | bench | all (default). Needs no Java there: .bundle/jre is a jlink'd JRE.
+# Writes under $OUT (the device tool's folder; ./gpu-check-out elsewhere), at most 8 files, no subfolders:
+#   nvidia-smi.txt, gpu-tests.log, sanitizer.log, bench.log, junit-reports.tar.gz (JUnit XML), summary.txt
+# Timeouts (seconds, env): GPU_TESTS_TIMEOUT=330 SANITIZER_TIMEOUT=150 BENCH_TIMEOUT=90; FLASHMOE_BENCH_ARGS overrides
+# the benchmark's arguments (default: --backend cuda). `--smoke` is for gpu-bundle.sh on a machine without a GPU.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${OUT:-$PWD/gpu-check-out}"
+mkdir -p "$out"
+work="$(mktemp -d /tmp/flashmoe-gpu-check.XXXXXX)"
+java="$here/jre/bin/java"
+lib="$here/lib"
+cp="$lib/flashmoe-tests.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"
+jvm=(-Dorg.bytedeco.javacpp.cachedir="$work/javacpp-cache" -XX:+UseParallelGC)
+summary="$out/summary.txt"
+status=0
+
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(all)
+smoke=0
+[ "${steps[0]}" = "--smoke" ] && smoke=1
+want() { local s; for s in "${steps[@]}"; do [ "$s" = all ] || [ "$s" = "$1" ] && return 0; done; return 1; }
+note() { echo "$*" | tee -a "$summary"; }
+
+# the console launcher with our classpath; "${console[@]}" then the selection and report arguments
+console_for() {
+  console=("$java" "${jvm[@]}" "$@" -jar "$lib/junit-platform-console-standalone.jar" execute --class-path "$cp"
+           --include-engine junit-jupiter --details tree --disable-banner --disable-ansi-colors)
+}
+tally() { grep -E '^\[ +[0-9]+ tests (successful|failed|skipped|aborted) +\]' "$1" | tr -s ' ' | tr '\n' ' '; }
+
+: > "$summary"
+note "flashmoe GPU check $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
+[ -f "$here/MANIFEST.txt" ] && head -2 "$here/MANIFEST.txt" | tee -a "$summary"
+
+if [ "$smoke" = 1 ]; then
+  console_for
+  "${console[@]}" --select-package dev.flashmoe.tests.gpu --reports-dir "$work/reports" > "$out/smoke.log" 2>&1
+  rc=$?
+  grep -E '^\[gpu-tests\]' "$out/smoke.log" | head -4
+  echo "smoke: console launcher exit $rc; $(tally "$out/smoke.log")"
+  if [ $rc -ne 0 ] || ! grep -q 'CudaBackendStatusTest' "$out/smoke.log"; then
+    cat "$out/smoke.log"; echo "smoke test FAILED" >&2; exit 1
+  fi
+  rm -rf "$work"
+  exit 0
+fi
+
+"$java" -version 2>&1 | head -1 | tee -a "$summary"
+{ nvidia-smi; echo; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv; } \
+  > "$out/nvidia-smi.txt" 2>&1 || note "nvidia-smi failed (see nvidia-smi.txt)"
+cat "$out/nvidia-smi.txt"
+
+if want tests; then
+  note "== GPU tests (dev.flashmoe.tests.gpu, flashmoe.gpu.required=true)"
+  console_for -Dflashmoe.gpu.required=true
+  start=$(date +%s)
+  timeout --kill-after=10 "${GPU_TESTS_TIMEOUT:-330}" "${console[@]}" --select-package dev.flashmoe.tests.gpu \
+    --reports-dir "$work/reports/gpu-tests" 2>&1 | tee "$out/gpu-tests.log"
+  rc=${PIPESTATUS[0]}
+  note "GPU tests: exit $rc in $(( $(date +%s) - start )) s; $(tally "$out/gpu-tests.log")"
+  [ $rc -eq 0 ] || status=1
+fi
+
+if want sanitizer; then
+  note "== compute-sanitizer --tool memcheck on the tests tagged 'sanitizer'"
+  sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer /opt/nvidia/*/compute-sanitizer 2>/dev/null | head -1)"
+  if [ -z "$sanitizer" ]; then
+    note "compute-sanitizer not found: skipped"; status=1
+  else
+    console_for -Dflashmoe.gpu.required=true
+    start=$(date +%s)
+    timeout --kill-after=10 "${SANITIZER_TIMEOUT:-150}" "$sanitizer" --tool memcheck --leak-check full \
+      --error-exitcode 86 --print-limit 50 \
+      "${console[@]}" \
+      --select-package dev.flashmoe.tests.gpu --include-tag sanitizer --reports-dir "$work/reports/sanitizer" \
+      2>&1 | tee "$out/sanitizer.log"
+    rc=${PIPESTATUS[0]}
+    note "sanitizer: exit $rc (86 = memcheck errors) in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY' "$out/sanitizer.log" | tail -1); $(tally "$out/sanitizer.log")"
+    [ $rc -eq 0 ] || status=1
+  fi
+fi
+
+if want bench; then
+  if [ -f "$lib/flashmoe-bench.jar" ]; then
+    note "== benchmark: dev.flashmoe.bench.Main ${FLASHMOE_BENCH_ARGS:---backend cuda}"
+    start=$(date +%s)
+    # shellcheck disable=SC2086
+    timeout --kill-after=10 "${BENCH_TIMEOUT:-90}" "$java" "${jvm[@]}" -cp "$lib/flashmoe-bench.jar:$cp" \
+      dev.flashmoe.bench.Main ${FLASHMOE_BENCH_ARGS:---backend cuda} 2>&1 | tee "$out/bench.log"
+    rc=${PIPESTATUS[0]}
+    note "benchmark: exit $rc in $(( $(date +%s) - start )) s"
+    [ $rc -eq 0 ] || status=1
+  else
+    note "== benchmark: lib/flashmoe-bench.jar not in the bundle; skipped"
+  fi
+fi
+
+[ -d "$work/reports" ] && tar -czf "$out/junit-reports.tar.gz" -C "$work/reports" .
+note "overall: $([ $status -eq 0 ] && echo PASS || echo FAIL)"
+rm -rf "$work"
+exit $status
