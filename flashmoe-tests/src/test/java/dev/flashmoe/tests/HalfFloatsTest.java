@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashmoe.DataType;
 import dev.flashmoe.HalfFloats;
+import dev.flashmoe.reference.Reference;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -173,6 +174,59 @@ class HalfFloatsTest {
         assertEquals(0x3f80, HalfFloats.floatToBf16(1.00390625f) & 0xffff); // 1 + 2^-8 ties to even 1.0
         assertEquals(0x3f82, HalfFloats.floatToBf16(1.01171875f) & 0xffff); // 1 + 3·2^-8 ties up to even
         assertEquals(0x7f80, HalfFloats.floatToBf16(Float.MAX_VALUE) & 0xffff);
+    }
+
+    /** Reference.round(double) rounds once: a double just above a half midpoint must round up even where the nearest
+     * float is the midpoint itself (which float-then-half rounding would send to the even side). */
+    @Test
+    void referenceRoundsDoublesOnce() {
+        Random r = TestData.random("round-double");
+        double[][] tables = {FP16, BF16};
+        DataType[] types = {DataType.FP16, DataType.BF16};
+        int hazards = 0;
+        for (int ti = 0; ti < 2; ti++) {
+            double[] table = tables[ti];
+            for (int n = 0; n < 200_000; n++) {
+                int p = r.nextInt(table.length - 1);
+                double mid = (table[p] + table[p + 1]) / 2;
+                double v;
+                switch (n % 4) {
+                    case 0: v = mid + Math.ulp(mid) * (1 + r.nextInt(1000)); break;
+                    case 1: v = mid - Math.ulp(mid) * (1 + r.nextInt(1000)); break;
+                    case 2: v = mid; break;
+                    default: v = table[p] + r.nextDouble() * (table[p + 1] - table[p]);
+                }
+                if (r.nextBoolean()) {
+                    v = -v;
+                }
+                double a = Math.abs(v);
+                int i = Arrays.binarySearch(table, a);
+                int want;
+                if (i >= 0) {
+                    want = i;
+                } else {
+                    int hi = -i - 1;
+                    int lo = hi - 1;
+                    double dLo = a - table[lo];
+                    double dHi = table[hi] - a;
+                    want = dLo < dHi ? lo : dHi < dLo ? hi : (lo % 2 == 0 ? lo : hi);
+                }
+                double wantValue = want == table.length - 1 ? Double.POSITIVE_INFINITY : table[want];
+                float got = Reference.round(v, types[ti]);
+                assertEquals(Math.copySign(wantValue, v), (double) got, "round(" + v + ", " + types[ti] + ")");
+                if ((float) v == (float) mid && v != mid) {
+                    hazards++;
+                }
+            }
+        }
+        assertTrue(hazards > 1000, "the double-rounding hazard was exercised " + hazards + " times");
+        assertEquals(0.1f, Reference.round(0.1, DataType.FP32));
+        assertEquals(Float.POSITIVE_INFINITY, Reference.round(1e300, DataType.BF16));
+        assertEquals(Float.POSITIVE_INFINITY, Reference.round(65520.0, DataType.FP16));
+        assertEquals(65504f, Reference.round(65519.99, DataType.FP16));
+        assertTrue(Float.isNaN(Reference.round(Double.NaN, DataType.BF16)));
+        assertEquals(-0f, Reference.round(-1e-300, DataType.FP16));
+        assertEquals(1, Float.floatToRawIntBits(Reference.round(-1e-300, DataType.FP16)) >>> 31);
     }
 
     @Test
