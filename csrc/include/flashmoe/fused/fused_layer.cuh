@@ -1,0 +1,74 @@
+// Host contract of the fused (single-launch) layer: check, workspace size, create, forward, destroy, and the
+// report of an in-kernel failure. Declarations only, so the C API's TU does not compile the kernel; the per-dtype
+// TUs (csrc/src/fused_{fp32,fp16,bf16}.cu) instantiate the launches, csrc/src/fused_layer.cu implements the class.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "flashmoe/capi/flashmoe_c.h"
+#include "flashmoe/fused/types.cuh"
+
+namespace flashmoe::fused {
+
+// Per-dtype entry points (defined in fused_launch.cuh, instantiated once per dtype).
+template <typename Element>
+size_t moe_forward_shared_bytes(int64_t num_experts);
+// Raises the kernel's dynamic shared-memory limit and returns how many blocks fit on one SM.
+template <typename Element>
+cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm);
+template <typename Element>
+cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_t shared_bytes, cudaStream_t stream);
+
+class FusedLayer {
+   public:
+    static constexpr uint64_t kDefaultTimeoutNs = 4000000000ull;  // 4 s: far above any legitimate forward
+    static constexpr int kMaxBlocksPerSm = 2;  // NOTE: more co-resident processors only add scheduler scan work for now
+
+    // Whether this path implements the config; `why` says what is not.
+    static flashmoe_status check(const flashmoe_layer_config& config, std::string& why);
+    static size_t workspace_bytes(const flashmoe_layer_config& config);
+
+    // Throws flashmoe::Error (INVALID_ARGUMENT, UNSUPPORTED, OUT_OF_MEMORY, CUDA) on failure.
+    explicit FusedLayer(const flashmoe_layer_config& config);
+    ~FusedLayer();
+    FusedLayer(const FusedLayer&) = delete;
+    FusedLayer& operator=(const FusedLayer&) = delete;
+
+    // One kernel launch on args.stream; no other work is enqueued (graph capture gives exactly one kernel node).
+    // Asynchronous: in-kernel failures (timeouts, bad routes) are reported by device_error() once the stream is done.
+    flashmoe_status forward(const flashmoe_forward_args& args, std::string& error);
+
+    // After the stream has completed: the failure of the latest launch not yet reported (SUCCESS when none).
+    flashmoe_status device_error(std::string& error);
+
+    // Bound of every in-kernel wait (subscribers; the scheduler waits 1.5x, processors 2x).
+    void set_timeout_ns(uint64_t timeout_ns) { timeout_ns_ = timeout_ns; }
+    // Debug fault injection: the scheduler never sends the task with this ordinal (-1: off).
+    void set_debug_withhold_task(int32_t ordinal) { withhold_task_ = ordinal; }
+    int num_blocks() const { return num_blocks_; }
+    // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
+    ErrorRecord error_record() const { return *error_record_host_; }
+    const WorkspaceLayout& layout() const { return layout_; }
+
+   private:
+    flashmoe_layer_config config_;
+    WorkspaceLayout layout_;
+    void* workspace_ = nullptr;
+    ErrorRecord* error_record_host_ = nullptr;    // cudaHostAlloc, mapped
+    ErrorRecord* error_record_device_ = nullptr;  // its device address
+    uint32_t last_reported_epoch_ = 0;
+    size_t shared_bytes_ = 0;
+    int num_blocks_ = 0;
+    uint64_t timeout_ns_ = kDefaultTimeoutNs;
+    int32_t withhold_task_ = -1;
+};
+
+// Names for messages.
+const char* role_name(int32_t role);
+const char* wait_name(int32_t what);
+
+}  // namespace flashmoe::fused

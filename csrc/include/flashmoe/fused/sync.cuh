@@ -1,0 +1,147 @@
+// Device-side synchronisation of the fused kernel: acquire/release accesses, epoch-tagged flags and counters, the
+// global timer behind every bounded wait, and the error record an expired wait leaves behind.
+#pragma once
+
+#include <cstdint>
+
+#include "flashmoe/capi/flashmoe_c.h"
+#include "flashmoe/fused/types.cuh"
+
+namespace flashmoe::fused {
+
+__device__ __forceinline__ uint64_t global_timer_ns() {
+    uint64_t now;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+    return now;
+}
+
+__device__ __forceinline__ uint32_t load_acquire(const uint32_t* address) {
+    uint32_t value;
+    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(value) : "l"(address) : "memory");
+    return value;
+}
+
+__device__ __forceinline__ uint64_t load_acquire(const uint64_t* address) {
+    uint64_t value;
+    asm volatile("ld.acquire.gpu.global.u64 %0, [%1];" : "=l"(value) : "l"(address) : "memory");
+    return value;
+}
+
+__device__ __forceinline__ void store_release(uint32_t* address, uint32_t value) {
+    asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(address), "r"(value) : "memory");
+}
+
+__device__ __forceinline__ void store_release(uint64_t* address, uint64_t value) {
+    asm volatile("st.release.gpu.global.u64 [%0], %1;" ::"l"(address), "l"(value) : "memory");
+}
+
+// An epoch-tagged value: the launch's epoch in the high half, a count or sequence in the low half.
+__device__ __forceinline__ uint64_t epoch_tag(uint32_t epoch, uint32_t count) {
+    return (static_cast<uint64_t>(epoch) << 32) | count;
+}
+
+// The count of an epoch-tagged value in this launch (0 while it still holds an earlier launch's value).
+__device__ __forceinline__ uint32_t epoch_count(uint64_t tagged, uint32_t epoch) {
+    return static_cast<uint32_t>(tagged >> 32) == epoch ? static_cast<uint32_t>(tagged) : 0u;
+}
+
+// Adds one to an epoch-tagged counter and returns the new count. A stale epoch counts as zero, so no launch ever
+// resets a counter. NOTE: relaxed; callers fence before it when it publishes data.
+__device__ __forceinline__ uint32_t epoch_counter_add(uint64_t* counter, uint32_t epoch) {
+    unsigned long long* address = reinterpret_cast<unsigned long long*>(counter);
+    unsigned long long observed = *reinterpret_cast<volatile unsigned long long*>(address);
+    while (true) {
+        const unsigned long long desired = epoch_tag(epoch, epoch_count(observed, epoch) + 1);
+        const unsigned long long previous = atomicCAS(address, observed, desired);
+        if (previous == observed) {
+            return static_cast<uint32_t>(desired);
+        }
+        observed = previous;
+    }
+}
+
+__device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t epoch) {
+    return *reinterpret_cast<volatile uint32_t*>(&params.layout.get_control_ptr()->abort_epoch) == epoch;
+}
+
+// The first actor of a launch to fail writes the record; every failure sets the abort flag (TIMEOUT) so that all
+// other actors stop waiting and exit. Called by one thread.
+__device__ __forceinline__ void report_error(const KernelParams& params, uint32_t epoch, flashmoe_status status,
+                                             Role role, WaitWhat what, int expert, int tile, uint64_t observed,
+                                             uint64_t expected, uint64_t waited_ns, bool abort) {
+    ControlBlock* control = params.layout.get_control_ptr();
+    if (atomicExch(&control->error_claim_epoch, epoch) != epoch) {
+        volatile ErrorRecord* record = params.error_record;
+        record->status = status;
+        record->role = static_cast<int32_t>(role);
+        record->block = static_cast<int32_t>(blockIdx.x);
+        record->warp = static_cast<int32_t>(threadIdx.x / 32);
+        record->what = static_cast<int32_t>(what);
+        record->expert = expert;
+        record->tile = tile;
+        record->observed = observed;
+        record->expected = expected;
+        record->waited_ns = waited_ns;
+        __threadfence_system();
+        record->epoch = epoch;
+        __threadfence_system();
+    }
+    if (abort) {
+        atomicExch(&control->abort_epoch, epoch);
+    }
+}
+
+// A deadline for one wait. Restart it whenever the wait makes progress.
+struct WaitClock {
+    uint64_t start_ns;
+    uint64_t limit_ns;
+    __device__ __forceinline__ WaitClock(uint64_t limit) : start_ns(global_timer_ns()), limit_ns(limit) {}
+    __device__ __forceinline__ void restart() { start_ns = global_timer_ns(); }
+    __device__ __forceinline__ uint64_t elapsed() const { return global_timer_ns() - start_ns; }
+    __device__ __forceinline__ bool expired() const { return elapsed() > limit_ns; }
+};
+
+// Bounded wait of one thread for a uint32 flag to equal `expected`. Returns false on timeout (after recording it)
+// or when another actor aborted the launch.
+__device__ __forceinline__ bool wait_flag_equals(const KernelParams& params, uint32_t epoch, const uint32_t* flag,
+                                                 uint32_t expected, uint64_t limit_ns, Role role, WaitWhat what,
+                                                 int expert, int tile) {
+    WaitClock clock(limit_ns);
+    uint32_t observed = load_acquire(flag);
+    while (observed != expected) {
+        if (is_aborted(params, epoch)) {
+            return false;
+        }
+        if (clock.expired()) {
+            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, role, what, expert, tile, observed, expected,
+                         clock.elapsed(), true);
+            return false;
+        }
+        __nanosleep(64);
+        observed = load_acquire(flag);
+    }
+    return true;
+}
+
+// Same for an epoch-tagged 64-bit word that must equal `expected` exactly.
+__device__ __forceinline__ bool wait_word_equals(const KernelParams& params, uint32_t epoch, const uint64_t* word,
+                                                 uint64_t expected, uint64_t limit_ns, Role role, WaitWhat what,
+                                                 int expert, int tile) {
+    WaitClock clock(limit_ns);
+    uint64_t observed = load_acquire(word);
+    while (observed != expected) {
+        if (is_aborted(params, epoch)) {
+            return false;
+        }
+        if (clock.expired()) {
+            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, role, what, expert, tile, observed, expected,
+                         clock.elapsed(), true);
+            return false;
+        }
+        __nanosleep(32);
+        observed = load_acquire(word);
+    }
+    return true;
+}
+
+}  // namespace flashmoe::fused

@@ -1,0 +1,108 @@
+// Plain types shared by the host and every actor of the fused kernel: roles, task descriptors, the error record and
+// the kernel's parameter block. POD only, so the host class can include this without compiling device code.
+#pragma once
+
+#include <cstdint>
+
+#include "flashmoe/common/capacity.h"
+#include "flashmoe/layout/workspace_layout.cuh"
+
+namespace flashmoe::fused {
+
+// Tile shapes of the first (SIMT) version. Every kernel instantiation uses these; the layout pads expert segments to
+// kBlockM rows so a row tile never spans two experts.
+struct TileConfig {
+    static constexpr int kThreads = 128;           // 4 warps per block, OS and processors alike
+    static constexpr int kWarps = kThreads / 32;
+    static constexpr int kBlockM = 64;             // rows (routes) per row tile
+    static constexpr int kBlockN = 64;             // output columns per GEMM task
+    static constexpr int kBlockK = 32;             // K step staged through shared memory
+    static constexpr int kTokensPerCombine = 16;   // tokens per COMBINE task
+    static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
+    static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
+    static constexpr int kMaxProcessors = 4096;    // doorbells are sized for this many processor blocks
+};
+
+// Who a block (or a warp of the OS block) is. The kernel entry switches on this and traps on anything else.
+enum class Role : int32_t {
+    kOs = 0,          // block 0: routing, then warp 0 = scheduler, warps 1.. = subscribers
+    kScheduler = 1,   // warp 0 of the OS block
+    kSubscriber = 2,  // warps 1..3 of the OS block
+    kProcessor = 3,   // every other block
+};
+
+enum class TaskType : int32_t {
+    kNone = 0,
+    kGemm0 = 1,    // row tile x [W_gate | W_up]^T (or W1^T), bias + activation (+ gate product) fused, h in dtype
+    kGemm1 = 2,    // h row tile x W_down^T (or W2^T) + bias, expert output rows in fp32
+    kCombine = 3,  // token tile: y[t] = sum_j w[t][j] * out[slot(t, j)], j = 0..k-1, rounded once
+    kExit = 4,     // no more work: the processor leaves its loop
+};
+
+// One unit of work handed to a processor through its doorbell. 16 bytes.
+struct Task {
+    int32_t type;    // TaskType
+    int32_t tile;    // row tile (GEMM0, GEMM1) or token tile (COMBINE)
+    int32_t n_tile;  // output column tile (GEMM0: of I, GEMM1: of H)
+    int32_t expert;  // expert of the row tile (informational for COMBINE: -1)
+};
+
+// What a bounded wait was waiting for when it expired.
+enum class WaitWhat : int32_t {
+    kNothing = 0,
+    kRouting = 1,          // processor: the OS block's slot assignment
+    kDoorbell = 2,         // processor: its next task
+    kDispatch = 3,         // subscriber 1: dispatch of a row tile (-> GEMM0 tasks)
+    kGemm0Done = 4,        // subscriber 2: all GEMM0 tiles of a row tile (-> GEMM1 tasks)
+    kGemm1Done = 5,        // subscriber 3: all GEMM1 tiles of every row a token tile needs (-> COMBINE)
+    kRingSpace = 6,        // subscriber: the scheduler did not drain its ring
+    kReadyTask = 7,        // scheduler: no task became ready
+    kIdleProcessor = 8,    // scheduler: no processor became idle
+    kBadRoute = 9,         // OS: a topk id outside [0, E) (the route is treated as dropped)
+};
+
+// Written by the first actor that gives up (host-mapped memory, read by the host after the stream completes).
+struct ErrorRecord {
+    uint32_t epoch;     // launch sequence number the record belongs to; 0 = never written. Written last.
+    int32_t status;     // flashmoe_status (TIMEOUT or ROUTING)
+    int32_t role;       // Role
+    int32_t block;      // blockIdx.x
+    int32_t warp;       // warp in the block
+    int32_t what;       // WaitWhat
+    int32_t expert;     // -1 when not applicable
+    int32_t tile;       // row tile, token tile or processor index, per `what`; -1 when not applicable
+    uint64_t observed;  // the flag / counter value last seen
+    uint64_t expected;  // the value waited for
+    uint64_t waited_ns;
+};
+
+// Everything one launch needs. Passed by value (a __grid_constant__ later).
+struct KernelParams {
+    const void* x;             // [T][H]
+    void* y;                   // [T][H]
+    const int32_t* topk_ids;   // [T][k]
+    const float* topk_weights; // [T][k]
+    const void* w_gate;        // [E][I][H], gated only
+    const void* w_up;          // [E][I][H]
+    const void* w_down;        // [E][H][I]
+    const void* b_gate;        // [E][I] or null
+    const void* b_up;          // [E][I] or null
+    const void* b_down;        // [E][H] or null
+    int32_t* expert_counts;    // [E] or null: routes per expert before drops
+    int32_t* dropped_routes;   // [1] or null
+    int32_t num_tokens;
+    int32_t hidden;            // H
+    int32_t intermediate;      // I
+    int32_t num_experts;       // E
+    int32_t top_k;             // k
+    int32_t capacity;          // routes an expert keeps (T * k when dropless)
+    int32_t activation;        // flashmoe_activation
+    int32_t gated;             // 1 = gated MLP
+    int32_t num_processors;    // gridDim.x - 1
+    int32_t withhold_task;     // debug fault injection: ordinal of the task the scheduler never issues; -1 = none
+    uint64_t timeout_ns;       // base bound of every in-kernel wait
+    WorkspaceLayout layout;
+    ErrorRecord* error_record; // device view of host-mapped memory
+};
+
+}  // namespace flashmoe::fused

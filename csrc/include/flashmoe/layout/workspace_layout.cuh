@@ -1,0 +1,157 @@
+// The fused kernel's workspace: one __host__ __device__ struct that computes every section's size and pointer from
+// the layer's maximum shapes. The host sizes and allocates it; the kernel gets a copy and calls get_*_ptr().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "flashmoe/common/capacity.h"
+
+namespace flashmoe::fused {
+
+// Launch-global state. Every flag in the workspace holds the epoch (launch sequence number) it was set in, and every
+// counter carries its epoch in the high 32 bits, so stale values of earlier launches never match and nothing is
+// reset between launches. `sequence` is read by every block at start and advanced by the last block to exit.
+struct ControlBlock {
+    uint32_t sequence;           // epoch of the current / next launch; starts at 1 (0 never matches)
+    uint32_t abort_epoch;        // == epoch: some actor gave up, everyone exits
+    uint32_t routing_epoch;      // == epoch: slot assignment and tile metadata are published
+    uint32_t error_claim_epoch;  // == epoch: the error record of this launch is taken
+    uint64_t exit_count;         // epoch-tagged count of blocks that finished
+    uint64_t dispatch_cursor;    // epoch-tagged: next row tile to dispatch (processors claim tiles from it)
+    int32_t num_row_tiles;       // published with routing_epoch
+    int32_t dropped_routes;      // published with routing_epoch
+    int32_t padding[2];
+};
+
+struct WorkspaceLayout {
+    static constexpr size_t kAlignment = 256;
+
+    // Capacities (from the layer config; fixed for the lifetime of a layer).
+    int64_t max_tokens = 0;
+    int64_t top_k = 0;
+    int64_t num_experts = 0;
+    int64_t hidden = 0;
+    int64_t intermediate = 0;
+    int64_t element_bytes = 0;
+    int64_t block_m = 0;
+    int64_t max_processors = 0;
+    int64_t max_routes = 0;     // max_tokens * k
+    int64_t max_row_tiles = 0;  // expert segments padded to block_m rows, packed back to back
+    int64_t max_rows = 0;       // max_row_tiles * block_m
+
+    // Byte offsets of the sections. The synchronisation sections come first and are zeroed once at creation.
+    size_t control_offset = 0;         // ControlBlock
+    size_t dispatch_flag_offset = 0;   // uint32_t [max_row_tiles]: epoch when the row tile's slots are filled
+    size_t gemm0_count_offset = 0;     // uint64_t [max_row_tiles]: epoch-tagged count of finished GEMM0 tiles
+    size_t gemm1_count_offset = 0;     // uint64_t [max_row_tiles]: epoch-tagged count of finished GEMM1 tiles
+    size_t doorbell_offset = 0;        // uint64_t [max_processors]: epoch-tagged sequence of the task sent
+    size_t done_offset = 0;            // uint64_t [max_processors]: epoch-tagged sequence of the task finished
+    size_t sync_bytes = 0;             // end of the sections zeroed at creation
+    size_t task_offset = 0;            // Task (16 bytes) [max_processors]: the task behind each doorbell
+    size_t route_row_offset = 0;       // int32 [max_routes]: row of route (t, j) in the packed layout, -1 = dropped
+    size_t row_route_offset = 0;       // int32 [max_rows]: route filling a row (valid rows only)
+    size_t tile_expert_offset = 0;     // int32 [max_row_tiles]
+    size_t tile_rows_offset = 0;       // int32 [max_row_tiles]: valid rows; the rest of the tile is zero padding
+    size_t tokens_offset = 0;          // element [max_rows][H]: dispatched token rows (GEMM0's A)
+    size_t hidden_offset = 0;          // element [max_rows][I]: activations h (GEMM1's A)
+    size_t expert_out_offset = 0;      // float [max_rows][H]: expert outputs before the combine
+    size_t total_bytes = 0;
+
+    char* base = nullptr;
+
+    WorkspaceLayout() = default;
+
+    FLASHMOE_HOST_DEVICE WorkspaceLayout(int64_t max_tokens_, int64_t top_k_, int64_t num_experts_, int64_t hidden_,
+                                         int64_t intermediate_, int64_t element_bytes_, int64_t block_m_,
+                                         int64_t max_processors_)
+        : max_tokens(max_tokens_),
+          top_k(top_k_),
+          num_experts(num_experts_),
+          hidden(hidden_),
+          intermediate(intermediate_),
+          element_bytes(element_bytes_),
+          block_m(block_m_),
+          max_processors(max_processors_) {
+        max_routes = max_tokens * top_k;
+        max_row_tiles = max_row_tiles_of(max_routes, num_experts, block_m);
+        max_rows = max_row_tiles * block_m;
+        size_t offset = 0;
+        control_offset = take(offset, sizeof(ControlBlock));
+        dispatch_flag_offset = take(offset, sizeof(uint32_t) * max_row_tiles);
+        gemm0_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
+        gemm1_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
+        doorbell_offset = take(offset, sizeof(uint64_t) * max_processors);
+        done_offset = take(offset, sizeof(uint64_t) * max_processors);
+        sync_bytes = offset;
+        task_offset = take(offset, 16 * max_processors);
+        route_row_offset = take(offset, sizeof(int32_t) * max_routes);
+        row_route_offset = take(offset, sizeof(int32_t) * max_rows);
+        tile_expert_offset = take(offset, sizeof(int32_t) * max_row_tiles);
+        tile_rows_offset = take(offset, sizeof(int32_t) * max_row_tiles);
+        tokens_offset = take(offset, static_cast<size_t>(element_bytes) * max_rows * hidden);
+        hidden_offset = take(offset, static_cast<size_t>(element_bytes) * max_rows * intermediate);
+        expert_out_offset = take(offset, sizeof(float) * max_rows * hidden);
+        total_bytes = offset;
+    }
+
+    // Row tiles over all experts: each expert's segment is padded on its own, so a non-empty expert adds at most one
+    // partial tile (sum of ceil(c_e / M) <= ceil(sum c_e / M) + min(E, routes)).
+    FLASHMOE_HOST_DEVICE static int64_t max_row_tiles_of(int64_t routes, int64_t experts, int64_t block_m) {
+        return ceil_div(routes, block_m) + (experts < routes ? experts : routes);
+    }
+
+    FLASHMOE_HOST_DEVICE ControlBlock* get_control_ptr() const {
+        return reinterpret_cast<ControlBlock*>(base + control_offset);
+    }
+    FLASHMOE_HOST_DEVICE uint32_t* get_dispatch_flag_ptr() const {
+        return reinterpret_cast<uint32_t*>(base + dispatch_flag_offset);
+    }
+    FLASHMOE_HOST_DEVICE uint64_t* get_gemm0_count_ptr() const {
+        return reinterpret_cast<uint64_t*>(base + gemm0_count_offset);
+    }
+    FLASHMOE_HOST_DEVICE uint64_t* get_gemm1_count_ptr() const {
+        return reinterpret_cast<uint64_t*>(base + gemm1_count_offset);
+    }
+    FLASHMOE_HOST_DEVICE uint64_t* get_doorbell_ptr() const {
+        return reinterpret_cast<uint64_t*>(base + doorbell_offset);
+    }
+    FLASHMOE_HOST_DEVICE uint64_t* get_done_ptr() const { return reinterpret_cast<uint64_t*>(base + done_offset); }
+    template <typename TaskT>
+    FLASHMOE_HOST_DEVICE TaskT* get_task_ptr() const {
+        static_assert(sizeof(TaskT) == 16, "the task section holds 16-byte descriptors");
+        return reinterpret_cast<TaskT*>(base + task_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_route_row_ptr() const {
+        return reinterpret_cast<int32_t*>(base + route_row_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_row_route_ptr() const {
+        return reinterpret_cast<int32_t*>(base + row_route_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_tile_expert_ptr() const {
+        return reinterpret_cast<int32_t*>(base + tile_expert_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_tile_rows_ptr() const {
+        return reinterpret_cast<int32_t*>(base + tile_rows_offset);
+    }
+    template <typename Element>
+    FLASHMOE_HOST_DEVICE Element* get_tokens_ptr() const {
+        return reinterpret_cast<Element*>(base + tokens_offset);
+    }
+    template <typename Element>
+    FLASHMOE_HOST_DEVICE Element* get_hidden_ptr() const {
+        return reinterpret_cast<Element*>(base + hidden_offset);
+    }
+    FLASHMOE_HOST_DEVICE float* get_expert_out_ptr() const {
+        return reinterpret_cast<float*>(base + expert_out_offset);
+    }
+
+   private:
+    FLASHMOE_HOST_DEVICE static size_t take(size_t& offset, size_t bytes) {
+        const size_t start = offset;
+        offset = (offset + bytes + kAlignment - 1) / kAlignment * kAlignment;
+        return start;
+    }
+};
+
+}  // namespace flashmoe::fused

@@ -1,0 +1,52 @@
+// The OS block (block 0): all warps assign slots, then warp 0 schedules and warps 1..3 subscribe.
+// Shared memory: the subscribers' task rings, then a region used first by the slot assignment, then by the scheduler.
+#pragma once
+
+#include <cstdint>
+
+#include "flashmoe/fused/sync.cuh"
+#include "flashmoe/fused/types.cuh"
+#include "flashmoe/os/routing.cuh"
+#include "flashmoe/os/scheduler.cuh"
+#include "flashmoe/os/subscriber.cuh"
+#include "flashmoe/os/task_ring.cuh"
+
+namespace flashmoe::fused {
+
+// Dynamic shared memory of the OS block for E experts.
+__host__ __device__ constexpr size_t os_shared_bytes(int64_t num_experts) {
+    const size_t rings = sizeof(TaskRing) * static_cast<size_t>(SubscriberKind::kCount);
+    const size_t routing = sizeof(int32_t) * static_cast<size_t>(routing_shared_words(num_experts));
+    const size_t scheduler = sizeof(uint32_t) * TileConfig::kMaxProcessors;
+    return rings + (routing > scheduler ? routing : scheduler);
+}
+
+__device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, char* shared) {
+    static_assert(TileConfig::kWarps == 1 + static_cast<int>(SubscriberKind::kCount),
+                  "the OS block is one scheduler warp plus one warp per subscriber kind");
+    TaskRing* rings = reinterpret_cast<TaskRing*>(shared);  // [SubscriberKind::kCount]
+    char* scratch = shared + sizeof(TaskRing) * static_cast<size_t>(SubscriberKind::kCount);
+
+    const int num_row_tiles = assign_slots(params, epoch, reinterpret_cast<int32_t*>(scratch));
+    __syncthreads();  // the routing scratch is reused below
+
+    uint32_t* processor_state = reinterpret_cast<uint32_t*>(scratch);
+    for (int i = threadIdx.x; i < params.num_processors; i += blockDim.x) {
+        processor_state[i] = 0;
+    }
+    if (threadIdx.x < static_cast<int>(SubscriberKind::kCount)) {
+        rings[threadIdx.x].reset();
+    }
+    __syncthreads();
+
+    const int warp_idx = threadIdx.x / 32;
+    if (warp_idx == 0) {
+        run_scheduler(params, epoch, num_row_tiles, rings, processor_state);
+    } else {
+        const SubscriberKind kind = static_cast<SubscriberKind>(warp_idx - 1);
+        run_subscriber(params, epoch, kind, num_row_tiles, rings[warp_idx - 1]);
+    }
+    __syncwarp();
+}
+
+}  // namespace flashmoe::fused

@@ -1,0 +1,182 @@
+// Subscriber warps of the OS block: each watches one kind of arrival (dispatched row tiles, finished GEMM0 tiles,
+// finished GEMM1 tiles) and turns it into ready tasks on its ring for the scheduler.
+#pragma once
+
+#include <cstdint>
+
+#include "flashmoe/fused/sync.cuh"
+#include "flashmoe/fused/types.cuh"
+#include "flashmoe/os/task_ring.cuh"
+
+namespace flashmoe::fused {
+
+// Which arrivals a subscriber warp watches (warp 1 + value in the OS block).
+enum class SubscriberKind : int {
+    kDispatch = 0,  // row tile dispatched -> GEMM0 tasks of the row tile
+    kGemm0 = 1,     // all GEMM0 tiles of a row tile done -> GEMM1 tasks of the row tile
+    kGemm1 = 2,     // every row a token tile needs is through GEMM1 -> COMBINE task of the token tile
+    kCount = 3,
+};
+
+// Watches items [0, num_items) through a sliding window of 32, one lane per item, and emits each item once, as soon
+// as it is ready (not in item order). The wait is bounded: when nothing becomes ready for limit_ns, the first pending
+// item is recorded. Called by a whole warp.
+template <typename Ready, typename Emit, typename Describe>
+__device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t epoch, int num_items, WaitWhat what,
+                                            uint64_t limit_ns, Ready ready, Emit emit, Describe describe) {
+    const int lane_idx = threadIdx.x % 32;
+    int window_base = 0;
+    uint32_t emitted = 0;  // bit i: item window_base + i was emitted
+    WaitClock clock(limit_ns);
+    while (window_base < num_items) {
+        const int item = window_base + lane_idx;
+        const bool ready_now = item < num_items && ((emitted >> lane_idx) & 1u) == 0 && ready(item);
+        const uint32_t ready_mask = __ballot_sync(0xffffffffu, ready_now);
+        if (ready_mask != 0) {
+            __threadfence();  // NOTE: turns the lanes' relaxed observations into acquires before the tasks go out
+            __syncwarp();
+            bool ok = true;
+            if (lane_idx == 0) {
+                for (uint32_t mask = ready_mask; mask != 0 && ok; mask &= mask - 1) {
+                    ok = emit(window_base + __ffs(mask) - 1);
+                }
+            }
+            if (!__shfl_sync(0xffffffffu, ok, 0)) {
+                return;
+            }
+            emitted |= ready_mask;
+            const int shift = emitted == 0xffffffffu ? 32 : __ffs(~emitted) - 1;
+            window_base += shift;
+            emitted = shift == 32 ? 0u : emitted >> shift;
+            clock.restart();
+            continue;
+        }
+        if (is_aborted(params, epoch)) {
+            return;
+        }
+        if (clock.expired()) {
+            if (lane_idx == 0) {
+                const int pending = window_base + __ffs(~emitted) - 1;
+                int expert = -1;
+                int tile = pending;
+                uint64_t observed = 0;
+                uint64_t expected = 0;
+                describe(pending, expert, tile, observed, expected);
+                report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kSubscriber, what, expert, tile, observed,
+                             expected, clock.elapsed(), true);
+            }
+            __syncwarp();
+            return;
+        }
+        __nanosleep(128);
+    }
+}
+
+__device__ __forceinline__ uint64_t load_relaxed(const uint64_t* address) {
+    return *reinterpret_cast<const volatile uint64_t*>(address);
+}
+__device__ __forceinline__ uint32_t load_relaxed(const uint32_t* address) {
+    return *reinterpret_cast<const volatile uint32_t*>(address);
+}
+
+// Runs one subscriber warp until all its items are emitted, the launch aborts, or its wait expires.
+__device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch, SubscriberKind kind,
+                                      int num_row_tiles, TaskRing& ring) {
+    constexpr int kBlockM = TileConfig::kBlockM;
+    constexpr int kBlockN = TileConfig::kBlockN;
+    const int gemm0_n_tiles = (params.intermediate + kBlockN - 1) / kBlockN;
+    const int gemm1_n_tiles = (params.hidden + kBlockN - 1) / kBlockN;
+    const WorkspaceLayout& layout = params.layout;
+    const int32_t* tile_expert = layout.get_tile_expert_ptr();
+    const uint64_t limit_ns = params.timeout_ns;
+
+    switch (kind) {
+        case SubscriberKind::kDispatch: {
+            const uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
+            watch_items(
+                params, epoch, num_row_tiles, WaitWhat::kDispatch, limit_ns,
+                [&](int tile) { return load_relaxed(dispatch_flag + tile) == epoch; },
+                [&](int tile) {
+                    for (int n = 0; n < gemm0_n_tiles; ++n) {
+                        const Task task{static_cast<int32_t>(TaskType::kGemm0), tile, n, tile_expert[tile]};
+                        if (!ring.push(params, epoch, task, limit_ns)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                },
+                [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected) {
+                    expert = tile_expert[tile];
+                    tile_out = tile;
+                    observed = load_relaxed(dispatch_flag + tile);
+                    expected = epoch;
+                });
+            break;
+        }
+        case SubscriberKind::kGemm0: {
+            const uint64_t* gemm0_count = layout.get_gemm0_count_ptr();
+            watch_items(
+                params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns,
+                [&](int tile) {
+                    return epoch_count(load_relaxed(gemm0_count + tile), epoch) == static_cast<uint32_t>(gemm0_n_tiles);
+                },
+                [&](int tile) {
+                    for (int n = 0; n < gemm1_n_tiles; ++n) {
+                        const Task task{static_cast<int32_t>(TaskType::kGemm1), tile, n, tile_expert[tile]};
+                        if (!ring.push(params, epoch, task, limit_ns)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                },
+                [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected) {
+                    expert = tile_expert[tile];
+                    tile_out = tile;
+                    observed = epoch_count(load_relaxed(gemm0_count + tile), epoch);
+                    expected = gemm0_n_tiles;
+                });
+            break;
+        }
+        case SubscriberKind::kGemm1: {
+            const uint64_t* gemm1_count = layout.get_gemm1_count_ptr();
+            const int32_t* route_row = layout.get_route_row_ptr();
+            const int num_token_tiles = (params.num_tokens + TileConfig::kTokensPerCombine - 1) /
+                                        TileConfig::kTokensPerCombine;
+            // First route of the token tile whose row tile is not through GEMM1 yet; -1 when none.
+            auto first_missing_route = [&](int token_tile) {
+                const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
+                const int route_end = min(params.num_tokens, (token_tile + 1) * TileConfig::kTokensPerCombine) *
+                                      params.top_k;
+                for (int route = route_begin; route < route_end; ++route) {
+                    const int row = route_row[route];
+                    if (row >= 0 && epoch_count(load_relaxed(gemm1_count + row / kBlockM), epoch) !=
+                                        static_cast<uint32_t>(gemm1_n_tiles)) {
+                        return route;
+                    }
+                }
+                return -1;
+            };
+            watch_items(
+                params, epoch, num_token_tiles, WaitWhat::kGemm1Done, limit_ns,
+                [&](int token_tile) { return first_missing_route(token_tile) < 0; },
+                [&](int token_tile) {
+                    const Task task{static_cast<int32_t>(TaskType::kCombine), token_tile, 0, -1};
+                    return ring.push(params, epoch, task, limit_ns);
+                },
+                [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected) {
+                    // Name the row tile (and its expert) the token tile still waits for.
+                    const int route = first_missing_route(token_tile);
+                    const int row_tile = route >= 0 ? route_row[route] / kBlockM : -1;
+                    expert = row_tile >= 0 ? tile_expert[row_tile] : -1;
+                    tile_out = row_tile;
+                    observed = row_tile >= 0 ? epoch_count(load_relaxed(gemm1_count + row_tile), epoch) : 0;
+                    expected = gemm1_n_tiles;
+                });
+            break;
+        }
+        default:
+            __trap();
+    }
+}
+
+}  // namespace flashmoe::fused

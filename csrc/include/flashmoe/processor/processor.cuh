@@ -1,0 +1,111 @@
+// A processor block: waits for the slot assignment, dispatches row tiles it claims, then loops: wait on its
+// doorbell, run the task, publish the tile's completion, report itself idle.
+#pragma once
+
+#include <cstdint>
+
+#include "flashmoe/fused/sync.cuh"
+#include "flashmoe/fused/types.cuh"
+#include "flashmoe/processor/tasks.cuh"
+
+namespace flashmoe::fused {
+
+template <typename Element>
+__device__ inline void run_processor(const KernelParams& params, uint32_t epoch, char* shared) {
+    __shared__ Task current_task;
+    __shared__ int shared_value;
+    const int processor_idx = static_cast<int>(blockIdx.x) - 1;
+    const WorkspaceLayout& layout = params.layout;
+    ControlBlock* control = layout.get_control_ptr();
+    // NOTE: processors wait twice as long as the OS, so the OS, which knows which tile is missing, reports first.
+    const uint64_t limit_ns = 2 * params.timeout_ns;
+
+    if (threadIdx.x == 0) {
+        const bool ok = wait_flag_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
+                                         WaitWhat::kRouting, -1, processor_idx);
+        shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
+    }
+    __syncthreads();
+    const int num_row_tiles = shared_value;
+    if (num_row_tiles < 0) {
+        return;
+    }
+
+    // Dispatch: claim row tiles one at a time (a processor that starts late simply claims none).
+    uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
+    while (true) {
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            shared_value = static_cast<int>(epoch_counter_add(&control->dispatch_cursor, epoch)) - 1;
+        }
+        __syncthreads();
+        const int tile = shared_value;
+        if (tile >= num_row_tiles) {
+            break;
+        }
+        dispatch_row_tile<Element>(params, tile);
+        __threadfence();
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            store_release(dispatch_flag + tile, epoch);
+        }
+    }
+
+    uint64_t* doorbell = layout.get_doorbell_ptr() + processor_idx;
+    uint64_t* done = layout.get_done_ptr() + processor_idx;
+    const Task* task_slot = layout.get_task_ptr<Task>() + processor_idx;
+    if (threadIdx.x == 0) {
+        store_release(done, epoch_tag(epoch, 0));  // idle, ready for task 1
+    }
+    for (uint32_t sequence = 1;; ++sequence) {
+        if (threadIdx.x == 0) {
+            const bool ok = wait_word_equals(params, epoch, doorbell, epoch_tag(epoch, sequence), limit_ns,
+                                             Role::kProcessor, WaitWhat::kDoorbell, -1, processor_idx);
+            if (ok) {
+                const volatile Task* slot = task_slot;
+                current_task.type = slot->type;
+                current_task.tile = slot->tile;
+                current_task.n_tile = slot->n_tile;
+                current_task.expert = slot->expert;
+            } else {
+                current_task.type = static_cast<int32_t>(TaskType::kExit);
+            }
+        }
+        __syncthreads();
+        const Task task = current_task;
+        __syncthreads();  // current_task is rewritten by the next iteration
+        uint64_t* finished_counter = nullptr;
+        switch (static_cast<TaskType>(task.type)) {
+            case TaskType::kGemm0:
+                if (params.gated) {
+                    run_gemm0<Element, true>(params, task, reinterpret_cast<float*>(shared));
+                } else {
+                    run_gemm0<Element, false>(params, task, reinterpret_cast<float*>(shared));
+                }
+                finished_counter = layout.get_gemm0_count_ptr() + task.tile;
+                break;
+            case TaskType::kGemm1:
+                run_gemm1<Element>(params, task, reinterpret_cast<float*>(shared));
+                finished_counter = layout.get_gemm1_count_ptr() + task.tile;
+                break;
+            case TaskType::kCombine:
+                run_combine<Element>(params, task);
+                break;
+            case TaskType::kExit:
+                return;
+            default:
+                __trap();
+        }
+        __threadfence();  // every thread's results before the completion below
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            if (finished_counter != nullptr) {
+                epoch_counter_add(finished_counter, epoch);
+            }
+            __threadfence();
+            store_release(done, epoch_tag(epoch, sequence));
+        }
+    }
+}
+
+}  // namespace flashmoe::fused

@@ -1,0 +1,163 @@
+// What a processor does for each task type: dispatch of row tiles (before the task loop), GEMM0 with the fused
+// epilogue (bias, activation, gate product, rounding of h), GEMM1 (+ bias, fp32 out) and the ordered combine.
+#pragma once
+
+#include <cstdint>
+
+#include "flashmoe/common/activation.cuh"
+#include "flashmoe/common/dtype.cuh"
+#include "flashmoe/fused/sync.cuh"
+#include "flashmoe/fused/types.cuh"
+#include "flashmoe/processor/gemm_tile.cuh"
+
+namespace flashmoe::fused {
+
+template <typename Element>
+__host__ __device__ constexpr size_t processor_shared_bytes() {
+    return sizeof(float) * SimtGemmTile<Element, 2>::kSharedFloats;
+}
+
+// Copies the token rows of one row tile into its slots and zero-fills the padding rows in place, so GEMM0 reads
+// whole tiles. Called by the whole block.
+template <typename Element>
+__device__ inline void dispatch_row_tile(const KernelParams& params, int tile) {
+    constexpr int kVector = kElementsPer16Bytes<Element>;
+    const int hidden = params.hidden;
+    const int vectors_per_row = hidden / kVector;
+    const int valid_rows = params.layout.get_tile_rows_ptr()[tile];
+    const int32_t* row_route = params.layout.get_row_route_ptr();
+    const Element* x = static_cast<const Element*>(params.x);
+    Element* tokens = params.layout.get_tokens_ptr<Element>();
+    const int warp_idx = threadIdx.x / 32;
+    const int lane_idx = threadIdx.x % 32;
+    for (int local_row = warp_idx; local_row < TileConfig::kBlockM; local_row += TileConfig::kWarps) {
+        const int64_t row = static_cast<int64_t>(tile) * TileConfig::kBlockM + local_row;
+        uint4* destination = reinterpret_cast<uint4*>(tokens + row * hidden);
+        if (local_row < valid_rows) {
+            const int token = row_route[row] / params.top_k;
+            const uint4* source = reinterpret_cast<const uint4*>(x + static_cast<int64_t>(token) * hidden);
+            for (int v = lane_idx; v < vectors_per_row; v += 32) destination[v] = __ldg(source + v);
+        } else {
+            for (int v = lane_idx; v < vectors_per_row; v += 32) destination[v] = make_uint4(0, 0, 0, 0);
+        }
+    }
+}
+
+template <typename Element>
+__device__ __forceinline__ float load_bias(const void* bias, int64_t index) {
+    return bias == nullptr ? 0.0f : to_float(__ldg(static_cast<const Element*>(bias) + index));
+}
+
+// GEMM0 of (row tile, column tile of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or act(x·W1^T + b1).
+template <typename Element, bool kGated>
+__device__ inline void run_gemm0(const KernelParams& params, const Task& task, float* shared) {
+    using Tile = SimtGemmTile<Element, kGated ? 2 : 1>;
+    const int hidden = params.hidden;
+    const int intermediate = params.intermediate;
+    const int expert = task.expert;
+    const int column_begin = task.n_tile * TileConfig::kBlockN;
+    const int valid_n = min(TileConfig::kBlockN, intermediate - column_begin);
+    const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
+    const int64_t weight_offset = (static_cast<int64_t>(expert) * intermediate + column_begin) * hidden;
+    const Element* a = params.layout.get_tokens_ptr<Element>() + row_begin * hidden;
+    Element* h = params.layout.get_hidden_ptr<Element>();
+
+    Tile tile;
+    if constexpr (kGated) {
+        const Element* const b[2] = {static_cast<const Element*>(params.w_gate) + weight_offset,
+                                     static_cast<const Element*>(params.w_up) + weight_offset};
+        tile.run(a, hidden, b, hidden, valid_n, hidden, shared);
+    } else {
+        const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
+        tile.run(a, hidden, b, hidden, valid_n, hidden, shared);
+    }
+#pragma unroll
+    for (int j = 0; j < Tile::kColumnsPerThread; ++j) {
+        const int column = Tile::n_idx() + j * Tile::kThreadsN;
+        if (column >= valid_n) continue;
+        const int64_t bias_index = static_cast<int64_t>(expert) * intermediate + column_begin + column;
+        const float bias_up = load_bias<Element>(params.b_up, bias_index);
+        const float bias_gate = kGated ? load_bias<Element>(params.b_gate, bias_index) : 0.0f;
+#pragma unroll
+        for (int i = 0; i < Tile::kRowsPerThread; ++i) {
+            const int64_t row = row_begin + Tile::m_idx() + i * Tile::kThreadsM;
+            float value;
+            if constexpr (kGated) {
+                value = apply_activation(params.activation, tile.accumulators[0][i][j] + bias_gate) *
+                        (tile.accumulators[1][i][j] + bias_up);
+            } else {
+                value = apply_activation(params.activation, tile.accumulators[0][i][j] + bias_up);
+            }
+            h[row * intermediate + column_begin + column] = from_float<Element>(value);
+        }
+    }
+}
+
+// GEMM1 of (row tile, column tile of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
+template <typename Element>
+__device__ inline void run_gemm1(const KernelParams& params, const Task& task, float* shared) {
+    using Tile = SimtGemmTile<Element, 1>;
+    const int hidden = params.hidden;
+    const int intermediate = params.intermediate;
+    const int expert = task.expert;
+    const int column_begin = task.n_tile * TileConfig::kBlockN;
+    const int valid_n = min(TileConfig::kBlockN, hidden - column_begin);
+    const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
+    const Element* a = params.layout.get_hidden_ptr<Element>() + row_begin * intermediate;
+    const Element* const b[1] = {static_cast<const Element*>(params.w_down) +
+                                 (static_cast<int64_t>(expert) * hidden + column_begin) * intermediate};
+    float* out = params.layout.get_expert_out_ptr();
+
+    Tile tile;
+    tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared);
+#pragma unroll
+    for (int j = 0; j < Tile::kColumnsPerThread; ++j) {
+        const int column = Tile::n_idx() + j * Tile::kThreadsN;
+        if (column >= valid_n) continue;
+        const float bias = load_bias<Element>(params.b_down, static_cast<int64_t>(expert) * hidden + column_begin + column);
+#pragma unroll
+        for (int i = 0; i < Tile::kRowsPerThread; ++i) {
+            const int64_t row = row_begin + Tile::m_idx() + i * Tile::kThreadsM;
+            out[row * hidden + column_begin + column] = tile.accumulators[0][i][j] + bias;
+        }
+    }
+}
+
+// COMBINE of a token tile: y[t] = sum over j = 0..k-1 (in that order) of w[t][j] · out[row(t, j)], dropped routes
+// contributing nothing, accumulated in fp32 and rounded once. One warp per token, 4 columns per lane step.
+template <typename Element>
+__device__ inline void run_combine(const KernelParams& params, const Task& task) {
+    const int hidden = params.hidden;
+    const int top_k = params.top_k;
+    const int32_t* route_row = params.layout.get_route_row_ptr();
+    const float* out = params.layout.get_expert_out_ptr();
+    Element* y = static_cast<Element*>(params.y);
+    const int token_begin = task.tile * TileConfig::kTokensPerCombine;
+    const int token_end = min(params.num_tokens, token_begin + TileConfig::kTokensPerCombine);
+    const int warp_idx = threadIdx.x / 32;
+    const int lane_idx = threadIdx.x % 32;
+    for (int token = token_begin + warp_idx; token < token_end; token += TileConfig::kWarps) {
+        // NOTE: H is a multiple of 8, so float4 steps cover every row exactly.
+        for (int column = lane_idx * 4; column < hidden; column += 32 * 4) {
+            float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            for (int j = 0; j < top_k; ++j) {
+                const int64_t route = static_cast<int64_t>(token) * top_k + j;
+                const int row = route_row[route];
+                if (row < 0) continue;
+                const float weight = __ldg(params.topk_weights + route);
+                const float4 value = *reinterpret_cast<const float4*>(out + static_cast<int64_t>(row) * hidden + column);
+                sum.x = fmaf(weight, value.x, sum.x);
+                sum.y = fmaf(weight, value.y, sum.y);
+                sum.z = fmaf(weight, value.z, sum.z);
+                sum.w = fmaf(weight, value.w, sum.w);
+            }
+            Element* destination = y + static_cast<int64_t>(token) * hidden + column;
+            destination[0] = from_float<Element>(sum.x);
+            destination[1] = from_float<Element>(sum.y);
+            destination[2] = from_float<Element>(sum.z);
+            destination[3] = from_float<Element>(sum.w);
+        }
+    }
+}
+
+}  // namespace flashmoe::fused

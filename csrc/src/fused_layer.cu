@@ -1,0 +1,251 @@
+// Host side of the fused layer: validation, workspace, occupancy-sized persistent grid, one launch per forward, and
+// the translation of the kernel's error record into a status and a message.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "flashmoe/common/capacity.h"
+#include "flashmoe/common/error.h"
+#include "flashmoe/fused/fused_layer.cuh"
+
+namespace flashmoe::fused {
+namespace {
+
+int element_bytes_of(int32_t dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? 4 : 2; }
+
+WorkspaceLayout layout_of(const flashmoe_layer_config& config) {
+    return WorkspaceLayout(config.max_tokens, config.top_k, config.num_experts, config.hidden_size,
+                           config.intermediate_size, element_bytes_of(config.dtype), TileConfig::kBlockM,
+                           TileConfig::kMaxProcessors);
+}
+
+// Restores the caller's current device on scope exit.
+class DeviceScope {
+   public:
+    explicit DeviceScope(int device) {
+        FLASHMOE_CUDA_CHECK(cudaGetDevice(&previous_));
+        if (previous_ != device) FLASHMOE_CUDA_CHECK(cudaSetDevice(device));
+    }
+    ~DeviceScope() { cudaSetDevice(previous_); }
+
+   private:
+    int previous_ = 0;
+};
+
+template <typename Function>
+auto by_dtype(int32_t dtype, Function function) {
+    switch (dtype) {
+        case FLASHMOE_DTYPE_FP16:
+            return function(__half{});
+        case FLASHMOE_DTYPE_BF16:
+            return function(__nv_bfloat16{});
+        default:
+            return function(float{});
+    }
+}
+
+}  // namespace
+
+const char* role_name(int32_t role) {
+    switch (static_cast<Role>(role)) {
+        case Role::kOs: return "os";
+        case Role::kScheduler: return "scheduler";
+        case Role::kSubscriber: return "subscriber";
+        case Role::kProcessor: return "processor";
+    }
+    return "unknown";
+}
+
+const char* wait_name(int32_t what) {
+    switch (static_cast<WaitWhat>(what)) {
+        case WaitWhat::kNothing: return "nothing";
+        case WaitWhat::kRouting: return "the slot assignment";
+        case WaitWhat::kDoorbell: return "its next task (doorbell)";
+        case WaitWhat::kDispatch: return "the dispatch of a row tile";
+        case WaitWhat::kGemm0Done: return "all GEMM0 tiles of a row tile";
+        case WaitWhat::kGemm1Done: return "all GEMM1 tiles of a row tile a token tile needs";
+        case WaitWhat::kRingSpace: return "space in its task ring";
+        case WaitWhat::kReadyTask: return "a ready task";
+        case WaitWhat::kIdleProcessor: return "an idle processor";
+        case WaitWhat::kBadRoute: return "a valid expert id";
+    }
+    return "unknown";
+}
+
+flashmoe_status FusedLayer::check(const flashmoe_layer_config& config, std::string& why) {
+    auto fail = [&](const std::string& message) {
+        why = "fused layer: " + message;
+        return FLASHMOE_ERROR_INVALID_ARGUMENT;
+    };
+    if (config.dtype != FLASHMOE_DTYPE_FP32 && config.dtype != FLASHMOE_DTYPE_FP16 && config.dtype != FLASHMOE_DTYPE_BF16)
+        return fail("dtype " + std::to_string(config.dtype) + " is not fp32, fp16 or bf16");
+    if (config.mlp_type != FLASHMOE_MLP_GATED && config.mlp_type != FLASHMOE_MLP_CONVENTIONAL)
+        return fail("mlp_type " + std::to_string(config.mlp_type) + " is unknown");
+    if (config.activation < FLASHMOE_ACT_SILU || config.activation > FLASHMOE_ACT_IDENTITY)
+        return fail("activation " + std::to_string(config.activation) + " is unknown");
+    if (config.hidden_size < 8 || config.hidden_size % 8 != 0 || config.hidden_size > (1 << 20))
+        return fail("hidden_size must be a positive multiple of 8, got " + std::to_string(config.hidden_size));
+    if (config.intermediate_size < 8 || config.intermediate_size % 8 != 0 || config.intermediate_size > (1 << 20))
+        return fail("intermediate_size must be a positive multiple of 8, got " + std::to_string(config.intermediate_size));
+    if (config.num_experts < 1 || config.num_experts > TileConfig::kMaxExperts)
+        return fail("num_experts must be in [1, " + std::to_string(TileConfig::kMaxExperts) + "], got " +
+                    std::to_string(config.num_experts));
+    if (config.top_k < 1 || config.top_k > config.num_experts)
+        return fail("top_k must be in [1, num_experts], got " + std::to_string(config.top_k));
+    if (config.max_tokens < 1) return fail("max_tokens must be >= 1");
+    // NOTE: rows, routes and tiles are int32 in the kernel.
+    const WorkspaceLayout layout = layout_of(config);
+    if (layout.max_rows * std::max(config.hidden_size, config.intermediate_size) >= (int64_t{1} << 31) ||
+        layout.max_routes >= (int64_t{1} << 31))
+        return fail("max_tokens * top_k rows of hidden_size do not fit int32 indexing");
+    for (int32_t value : config.reserved)
+        if (value != 0) return fail("reserved fields must be zero");
+    why.clear();
+    return FLASHMOE_SUCCESS;
+}
+
+size_t FusedLayer::workspace_bytes(const flashmoe_layer_config& config) { return layout_of(config).total_bytes; }
+
+FusedLayer::FusedLayer(const flashmoe_layer_config& config) : config_(config), layout_(layout_of(config)) {
+    std::string why;
+    const flashmoe_status status = check(config, why);
+    if (status != FLASHMOE_SUCCESS) throw Error(status, why);
+    DeviceScope scope(config.device);
+
+    int multiprocessors = 0;
+    FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, config.device));
+    int shared_limit = 0;
+    FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&shared_limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, config.device));
+    shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
+        return moe_forward_shared_bytes<decltype(element)>(config.num_experts);
+    });
+    if (shared_bytes_ > static_cast<size_t>(shared_limit))
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: needs " + std::to_string(shared_bytes_) +
+                                                    " bytes of shared memory per block, the device allows " +
+                                                    std::to_string(shared_limit));
+    int blocks_per_sm = 0;
+    FLASHMOE_CUDA_CHECK(by_dtype(config.dtype, [&](auto element) {
+        return moe_forward_occupancy<decltype(element)>(shared_bytes_, &blocks_per_sm);
+    }));
+    if (blocks_per_sm < 1) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: the kernel does not fit on an SM");
+    // Persistent grid: only as many blocks as are co-resident, so every wait can be met.
+    num_blocks_ = multiprocessors * std::min(blocks_per_sm, kMaxBlocksPerSm);
+    num_blocks_ = std::min(num_blocks_, TileConfig::kMaxProcessors + 1);
+    if (num_blocks_ < 2) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: fewer than 2 co-resident blocks");
+
+    FLASHMOE_CUDA_CHECK(cudaMalloc(&workspace_, layout_.total_bytes));
+    layout_.base = static_cast<char*>(workspace_);
+    // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
+    FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));
+    const uint32_t first_epoch = 1;
+    FLASHMOE_CUDA_CHECK(cudaMemcpy(&layout_.get_control_ptr()->sequence, &first_epoch, sizeof(first_epoch),
+                                   cudaMemcpyHostToDevice));
+    FLASHMOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&error_record_host_), sizeof(ErrorRecord),
+                                      cudaHostAllocMapped | cudaHostAllocPortable));
+    std::memset(error_record_host_, 0, sizeof(ErrorRecord));
+    FLASHMOE_CUDA_CHECK(cudaHostGetDevicePointer(reinterpret_cast<void**>(&error_record_device_), error_record_host_, 0));
+}
+
+FusedLayer::~FusedLayer() {
+    int previous = 0;
+    cudaGetDevice(&previous);
+    cudaSetDevice(config_.device);
+    cudaDeviceSynchronize();  // NOTE: an in-flight launch may still use the workspace and the error record
+    if (workspace_ != nullptr) cudaFree(workspace_);
+    if (error_record_host_ != nullptr) cudaFreeHost(error_record_host_);
+    cudaSetDevice(previous);
+}
+
+flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::string& error) {
+    auto invalid = [&](const std::string& message) {
+        error = "fused layer forward: " + message;
+        return FLASHMOE_ERROR_INVALID_ARGUMENT;
+    };
+    if (args.num_tokens < 1 || args.num_tokens > config_.max_tokens)
+        return invalid("num_tokens must be in [1, max_tokens], got " + std::to_string(args.num_tokens));
+    if (args.x == nullptr || args.y == nullptr || args.topk_ids == nullptr || args.topk_weights == nullptr)
+        return invalid("x, y, topk_ids and topk_weights are required");
+    if (args.weights.w_up == nullptr || args.weights.w_down == nullptr)
+        return invalid("weights.w_up and weights.w_down are required");
+    const bool gated = config_.mlp_type == FLASHMOE_MLP_GATED;
+    if (gated && args.weights.w_gate == nullptr) return invalid("weights.w_gate is required for a gated MLP");
+    if (!gated && (args.weights.w_gate != nullptr || args.weights.b_gate != nullptr))
+        return invalid("a conventional MLP takes no w_gate / b_gate");
+
+    KernelParams params{};
+    params.x = args.x;
+    params.y = args.y;
+    params.topk_ids = args.topk_ids;
+    params.topk_weights = args.topk_weights;
+    params.w_gate = args.weights.w_gate;
+    params.w_up = args.weights.w_up;
+    params.w_down = args.weights.w_down;
+    params.b_gate = args.weights.b_gate;
+    params.b_up = args.weights.b_up;
+    params.b_down = args.weights.b_down;
+    params.expert_counts = args.expert_counts;
+    params.dropped_routes = args.dropped_routes;
+    params.num_tokens = static_cast<int32_t>(args.num_tokens);
+    params.hidden = static_cast<int32_t>(config_.hidden_size);
+    params.intermediate = static_cast<int32_t>(config_.intermediate_size);
+    params.num_experts = static_cast<int32_t>(config_.num_experts);
+    params.top_k = static_cast<int32_t>(config_.top_k);
+    params.capacity = static_cast<int32_t>(
+        expert_capacity(config_.capacity_factor, args.num_tokens, config_.top_k, config_.num_experts));
+    params.activation = config_.activation;
+    params.gated = gated ? 1 : 0;
+    params.num_processors = num_blocks_ - 1;
+    params.withhold_task = withhold_task_;
+    params.timeout_ns = timeout_ns_;
+    params.layout = layout_;
+    params.error_record = error_record_device_;
+
+    try {
+        DeviceScope scope(config_.device);
+        const cudaStream_t stream = static_cast<cudaStream_t>(args.stream);
+        const cudaError_t launched = by_dtype(config_.dtype, [&](auto element) {
+            return launch_moe_forward<decltype(element)>(params, num_blocks_, shared_bytes_, stream);
+        });
+        if (launched != cudaSuccess) throw_cuda_error(launched, "launch of moe_forward_kernel", __FILE__, __LINE__);
+    } catch (const Error& failure) {
+        error = failure.what();
+        return failure.status();
+    }
+    error.clear();
+    return FLASHMOE_SUCCESS;
+}
+
+flashmoe_status FusedLayer::device_error(std::string& error) {
+    volatile ErrorRecord* record = error_record_host_;
+    const uint32_t epoch = record->epoch;
+    if (epoch == 0 || epoch == last_reported_epoch_) {
+        error.clear();
+        return FLASHMOE_SUCCESS;
+    }
+    last_reported_epoch_ = epoch;
+    const auto status = static_cast<flashmoe_status>(record->status);
+    char message[512];
+    if (status == FLASHMOE_ERROR_ROUTING) {
+        std::snprintf(message, sizeof(message),
+                      "fused layer: routing error in launch %u: token %d names expert %d, outside [0, %llu); the "
+                      "route was dropped",
+                      epoch, record->tile, record->expert, static_cast<unsigned long long>(record->expected));
+    } else {
+        std::snprintf(message, sizeof(message),
+                      "fused layer: in-kernel timeout in launch %u: %s (block %d, warp %d) waited %.1f ms for %s "
+                      "(expert %d, tile %d): saw %llu, expected %llu; the launch was aborted",
+                      epoch, role_name(record->role), record->block, record->warp, record->waited_ns * 1e-6,
+                      wait_name(record->what), record->expert, record->tile,
+                      static_cast<unsigned long long>(record->observed),
+                      static_cast<unsigned long long>(record->expected));
+    }
+    error = message;
+    return status;
+}
+
+}  // namespace flashmoe::fused

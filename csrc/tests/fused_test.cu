@@ -1,0 +1,575 @@
+// Standalone GPU test of the fused (single-launch) MoE forward: correctness against an fp64 CPU reference over
+// dtypes, MLP types, activations, T, E, k and capacity, bitwise determinism, CUDA-graph replay with new inputs,
+// bounded waits under fault injection, and bad-route reporting. Prints a table; exits non-zero on any failure.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "flashmoe/common/capacity.h"
+#include "flashmoe/common/error.h"
+#include "flashmoe/fused/fused_layer.cuh"
+
+using flashmoe::fused::FusedLayer;
+
+#define CHECK_CUDA(call)                                                                             \
+    do {                                                                                             \
+        cudaError_t e_ = (call);                                                                     \
+        if (e_ != cudaSuccess) {                                                                     \
+            std::fprintf(stderr, "%s failed: %s at %s:%d\n", #call, cudaGetErrorString(e_), __FILE__, __LINE__); \
+            std::exit(2);                                                                            \
+        }                                                                                            \
+    } while (0)
+
+namespace {
+
+int g_failures = 0;
+uint64_t g_timeout_ns = FusedLayer::kDefaultTimeoutNs;
+
+const char* dtype_name(int d) { return d == FLASHMOE_DTYPE_FP32 ? "fp32" : d == FLASHMOE_DTYPE_FP16 ? "fp16" : "bf16"; }
+const char* act_name(int a) {
+    static const char* names[] = {"silu", "gelu", "gelu_tanh", "relu", "identity"};
+    return names[a];
+}
+int dtype_bytes(int d) { return d == FLASHMOE_DTYPE_FP32 ? 4 : 2; }
+
+// Rounds through the dtype, and packs to its bytes.
+float round_to(int dtype, float v) {
+    if (dtype == FLASHMOE_DTYPE_FP16) return __half2float(__float2half_rn(v));
+    if (dtype == FLASHMOE_DTYPE_BF16) return __bfloat162float(__float2bfloat16_rn(v));
+    return v;
+}
+std::vector<uint8_t> pack(int dtype, const std::vector<float>& values) {
+    std::vector<uint8_t> bytes(values.size() * dtype_bytes(dtype));
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (dtype == FLASHMOE_DTYPE_FP32) {
+            std::memcpy(bytes.data() + 4 * i, &values[i], 4);
+        } else if (dtype == FLASHMOE_DTYPE_FP16) {
+            __half h = __float2half_rn(values[i]);
+            std::memcpy(bytes.data() + 2 * i, &h, 2);
+        } else {
+            __nv_bfloat16 b = __float2bfloat16_rn(values[i]);
+            std::memcpy(bytes.data() + 2 * i, &b, 2);
+        }
+    }
+    return bytes;
+}
+float unpack(int dtype, const uint8_t* bytes, size_t i) {
+    if (dtype == FLASHMOE_DTYPE_FP32) {
+        float v;
+        std::memcpy(&v, bytes + 4 * i, 4);
+        return v;
+    }
+    if (dtype == FLASHMOE_DTYPE_FP16) {
+        __half h;
+        std::memcpy(&h, bytes + 2 * i, 2);
+        return __half2float(h);
+    }
+    __nv_bfloat16 b;
+    std::memcpy(&b, bytes + 2 * i, 2);
+    return __bfloat162float(b);
+}
+
+struct Case {
+    int dtype, mlp, act;
+    int T, E, k, H, I;
+    float capacity_factor;
+    bool biases;
+    bool duplicate_ids;  // a token may name one expert twice
+};
+
+struct HostProblem {
+    std::vector<float> x, w_gate, w_up, w_down, b_gate, b_up, b_down, weights;
+    std::vector<int32_t> ids;
+};
+
+struct DeviceBuffer {
+    void* ptr = nullptr;
+    size_t bytes = 0;
+    void alloc(size_t n) {
+        bytes = n;
+        CHECK_CUDA(cudaMalloc(&ptr, std::max<size_t>(n, 16)));
+    }
+    ~DeviceBuffer() {
+        if (ptr) cudaFree(ptr);
+    }
+    void upload(const void* src, size_t n) { CHECK_CUDA(cudaMemcpy(ptr, src, n, cudaMemcpyHostToDevice)); }
+};
+
+struct DeviceProblem {
+    DeviceBuffer x, y, w_gate, w_up, w_down, b_gate, b_up, b_down, weights, ids, counts, dropped;
+};
+
+void fill(std::mt19937_64& rng, std::vector<float>& v, size_t n, float scale, int dtype, float offset = 0.0f) {
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    v.resize(n);
+    for (auto& e : v) {
+        float r = offset + scale * u(rng);
+        if (r == 0.0f) r = scale * 0.5f;  // never zeros
+        e = round_to(dtype, r);
+    }
+}
+
+HostProblem make_problem(const Case& c, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    HostProblem p;
+    const bool gated = c.mlp == FLASHMOE_MLP_GATED;
+    fill(rng, p.x, size_t(c.T) * c.H, 1.0f, c.dtype);
+    if (gated) fill(rng, p.w_gate, size_t(c.E) * c.I * c.H, 2.0f / std::sqrt(float(c.H)), c.dtype);
+    fill(rng, p.w_up, size_t(c.E) * c.I * c.H, 2.0f / std::sqrt(float(c.H)), c.dtype);
+    fill(rng, p.w_down, size_t(c.E) * c.H * c.I, 2.0f / std::sqrt(float(c.I)), c.dtype);
+    if (c.biases) {
+        if (gated) fill(rng, p.b_gate, size_t(c.E) * c.I, 0.2f, c.dtype);
+        fill(rng, p.b_up, size_t(c.E) * c.I, 0.2f, c.dtype);
+        fill(rng, p.b_down, size_t(c.E) * c.H, 0.2f, c.dtype);
+    }
+    p.ids.resize(size_t(c.T) * c.k);
+    p.weights.resize(size_t(c.T) * c.k);
+    std::uniform_int_distribution<int> pick(0, c.E - 1);
+    std::uniform_real_distribution<float> w(0.05f, 1.0f);
+    std::vector<int> experts(c.E);
+    for (int t = 0; t < c.T; ++t) {
+        std::iota(experts.begin(), experts.end(), 0);
+        for (int j = 0; j < c.k; ++j) {
+            int e;
+            if (c.duplicate_ids) {
+                e = pick(rng);
+            } else {  // distinct: partial Fisher-Yates
+                std::uniform_int_distribution<int> rest(j, c.E - 1);
+                std::swap(experts[j], experts[rest(rng)]);
+                e = experts[j];
+            }
+            p.ids[size_t(t) * c.k + j] = e;
+            p.weights[size_t(t) * c.k + j] = w(rng);
+        }
+    }
+    return p;
+}
+
+double activation(int a, double v) {
+    switch (a) {
+        case FLASHMOE_ACT_SILU: return v / (1.0 + std::exp(-v));
+        case FLASHMOE_ACT_GELU_ERF: return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+        case FLASHMOE_ACT_GELU_TANH:
+            return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+        case FLASHMOE_ACT_RELU: return v > 0 ? v : 0;
+        default: return v;
+    }
+}
+
+struct Reference {
+    std::vector<double> y;
+    std::vector<int32_t> counts;
+    int32_t dropped = 0;
+};
+
+// docs/api-semantics.md in fp64: capacity by (t, j) order, FFN per kept route, sum over j in order.
+Reference reference(const Case& c, const HostProblem& p) {
+    Reference r;
+    const int64_t capacity = flashmoe::expert_capacity(c.capacity_factor, c.T, c.k, c.E);
+    r.counts.assign(c.E, 0);
+    std::vector<char> kept(size_t(c.T) * c.k);
+    for (size_t route = 0; route < kept.size(); ++route) {
+        const int e = p.ids[route];
+        kept[route] = r.counts[e] < capacity;
+        if (!kept[route]) ++r.dropped;
+        ++r.counts[e];
+    }
+    r.y.assign(size_t(c.T) * c.H, 0.0);
+    const bool gated = c.mlp == FLASHMOE_MLP_GATED;
+    auto work = [&](int t_begin, int t_end) {
+        std::vector<double> h(c.I);
+        for (int t = t_begin; t < t_end; ++t) {
+            const float* x = &p.x[size_t(t) * c.H];
+            for (int j = 0; j < c.k; ++j) {
+                const size_t route = size_t(t) * c.k + j;
+                if (!kept[route]) continue;
+                const int e = p.ids[route];
+                for (int i = 0; i < c.I; ++i) {
+                    const float* wu = &p.w_up[(size_t(e) * c.I + i) * c.H];
+                    double up = c.biases ? p.b_up[size_t(e) * c.I + i] : 0.0;
+                    for (int q = 0; q < c.H; ++q) up += double(x[q]) * wu[q];
+                    if (gated) {
+                        const float* wg = &p.w_gate[(size_t(e) * c.I + i) * c.H];
+                        double g = c.biases ? p.b_gate[size_t(e) * c.I + i] : 0.0;
+                        for (int q = 0; q < c.H; ++q) g += double(x[q]) * wg[q];
+                        h[i] = activation(c.act, g) * up;
+                    } else {
+                        h[i] = activation(c.act, up);
+                    }
+                }
+                for (int o = 0; o < c.H; ++o) {
+                    const float* wd = &p.w_down[(size_t(e) * c.H + o) * c.I];
+                    double out = c.biases ? p.b_down[size_t(e) * c.H + o] : 0.0;
+                    for (int i = 0; i < c.I; ++i) out += h[i] * wd[i];
+                    r.y[size_t(t) * c.H + o] += double(p.weights[route]) * out;
+                }
+            }
+        }
+    };
+    const int threads = std::max(1u, std::min(16u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> pool;
+    const int per = (c.T + threads - 1) / threads;
+    for (int i = 0; i < threads; ++i) pool.emplace_back(work, std::min(c.T, i * per), std::min(c.T, (i + 1) * per));
+    for (auto& th : pool) th.join();
+    return r;
+}
+
+flashmoe_layer_config config_of(const Case& c, int max_tokens) {
+    flashmoe_layer_config config{};
+    config.dtype = c.dtype;
+    config.mlp_type = c.mlp;
+    config.activation = c.act;
+    config.device = 0;
+    config.hidden_size = c.H;
+    config.intermediate_size = c.I;
+    config.num_experts = c.E;
+    config.top_k = c.k;
+    config.max_tokens = max_tokens;
+    config.capacity_factor = c.capacity_factor;
+    config.allow_tf32 = 0;
+    return config;
+}
+
+void upload(const Case& c, const HostProblem& p, DeviceProblem& d, bool allocate) {
+    auto put = [&](DeviceBuffer& b, const std::vector<float>& v) {
+        if (v.empty()) return;
+        auto bytes = pack(c.dtype, v);
+        if (allocate) b.alloc(bytes.size());
+        b.upload(bytes.data(), bytes.size());
+    };
+    put(d.x, p.x);
+    put(d.w_gate, p.w_gate);
+    put(d.w_up, p.w_up);
+    put(d.w_down, p.w_down);
+    put(d.b_gate, p.b_gate);
+    put(d.b_up, p.b_up);
+    put(d.b_down, p.b_down);
+    if (allocate) {
+        d.y.alloc(size_t(c.T) * c.H * dtype_bytes(c.dtype));
+        d.weights.alloc(p.weights.size() * 4);
+        d.ids.alloc(p.ids.size() * 4);
+        d.counts.alloc(size_t(c.E) * 4);
+        d.dropped.alloc(4);
+    }
+    d.weights.upload(p.weights.data(), p.weights.size() * 4);
+    d.ids.upload(p.ids.data(), p.ids.size() * 4);
+}
+
+flashmoe_forward_args args_of(const Case& c, DeviceProblem& d, cudaStream_t stream) {
+    flashmoe_forward_args a{};
+    a.x = d.x.ptr;
+    a.y = d.y.ptr;
+    a.num_tokens = c.T;
+    a.topk_ids = static_cast<const int32_t*>(d.ids.ptr);
+    a.topk_weights = static_cast<const float*>(d.weights.ptr);
+    a.weights.w_gate = d.w_gate.ptr;
+    a.weights.w_up = d.w_up.ptr;
+    a.weights.w_down = d.w_down.ptr;
+    a.weights.b_gate = d.b_gate.ptr;
+    a.weights.b_up = d.b_up.ptr;
+    a.weights.b_down = d.b_down.ptr;
+    a.expert_counts = static_cast<int32_t*>(d.counts.ptr);
+    a.dropped_routes = static_cast<int32_t*>(d.dropped.ptr);
+    a.stream = stream;
+    return a;
+}
+
+void poison(DeviceProblem& d, cudaStream_t stream) {
+    CHECK_CUDA(cudaMemsetAsync(d.y.ptr, 0xFF, d.y.bytes, stream));  // NaN in every dtype
+    CHECK_CUDA(cudaMemsetAsync(d.counts.ptr, 0xFF, d.counts.bytes, stream));
+    CHECK_CUDA(cudaMemsetAsync(d.dropped.ptr, 0xFF, d.dropped.bytes, stream));
+}
+
+struct Outcome {
+    double rel_error = 0;
+    bool finite = true, counts_ok = true;
+    int dropped = -1;
+};
+
+Outcome compare(const Case& c, const Reference& r, DeviceProblem& d) {
+    Outcome o;
+    std::vector<uint8_t> y(d.y.bytes);
+    CHECK_CUDA(cudaMemcpy(y.data(), d.y.ptr, y.size(), cudaMemcpyDeviceToHost));
+    double diff = 0, norm = 0;
+    for (size_t i = 0; i < r.y.size(); ++i) {
+        const double v = unpack(c.dtype, y.data(), i);
+        if (!std::isfinite(v)) o.finite = false;
+        diff += (v - r.y[i]) * (v - r.y[i]);
+        norm += r.y[i] * r.y[i];
+    }
+    o.rel_error = norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+    std::vector<int32_t> counts(c.E);
+    CHECK_CUDA(cudaMemcpy(counts.data(), d.counts.ptr, c.E * 4, cudaMemcpyDeviceToHost));
+    CHECK_CUDA(cudaMemcpy(&o.dropped, d.dropped.ptr, 4, cudaMemcpyDeviceToHost));
+    o.counts_ok = counts == r.counts && o.dropped == r.dropped;
+    return o;
+}
+
+double tolerance(int dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? 1e-4 : 1e-2; }
+
+void report(const char* test, const std::string& what, bool ok, const std::string& detail) {
+    std::printf("%-12s %-58s %-4s %s\n", test, what.c_str(), ok ? "ok" : "FAIL", detail.c_str());
+    std::fflush(stdout);
+    if (!ok) ++g_failures;
+}
+
+std::string describe(const Case& c) {
+    char s[160];
+    std::snprintf(s, sizeof(s), "%s %s %s T=%d E=%d k=%d H=%d I=%d cf=%.2f%s%s", dtype_name(c.dtype),
+                  c.mlp == FLASHMOE_MLP_GATED ? "gated" : "conv", act_name(c.act), c.T, c.E, c.k, c.H, c.I,
+                  c.capacity_factor, c.biases ? " bias" : "", c.duplicate_ids ? " dup" : "");
+    return s;
+}
+
+// One forward, checked against the reference. Returns whether it passed.
+bool run_and_check(FusedLayer& layer, const Case& c, DeviceProblem& d, const Reference& r, cudaStream_t stream,
+                   const char* test, const std::string& label) {
+    poison(d, stream);
+    std::string error;
+    flashmoe_status status = layer.forward(args_of(c, d, stream), error);
+    if (status == FLASHMOE_SUCCESS) {
+        CHECK_CUDA(cudaStreamSynchronize(stream));
+        status = layer.device_error(error);
+    }
+    if (status != FLASHMOE_SUCCESS) {
+        report(test, label, false, "status " + std::to_string(status) + ": " + error);
+        return false;
+    }
+    const Outcome o = compare(c, r, d);
+    const bool ok = o.finite && o.counts_ok && o.rel_error <= tolerance(c.dtype);
+    char detail[160];
+    std::snprintf(detail, sizeof(detail), "rel_err=%.2e dropped=%d/%d%s%s", o.rel_error, o.dropped, r.dropped,
+                  o.finite ? "" : " NON-FINITE", o.counts_ok ? "" : " COUNTS-MISMATCH");
+    report(test, label, ok, detail);
+    return ok;
+}
+
+void test_correctness(bool quick) {
+    std::vector<Case> cases;
+    const int dtypes[] = {FLASHMOE_DTYPE_BF16, FLASHMOE_DTYPE_FP16, FLASHMOE_DTYPE_FP32};
+    struct Shape { int T, E, k; };
+    const Shape shapes[] = {{1, 8, 1}, {17, 64, 2}, {1000, 128, 8}, {1000, 8, 2}, {17, 128, 8}};
+    int act = 0;
+    for (int dtype : dtypes)
+        for (int mlp : {FLASHMOE_MLP_GATED, FLASHMOE_MLP_CONVENTIONAL})
+            for (const Shape& s : shapes) {
+                if (quick && s.T == 1000) continue;
+                const bool gated = mlp == FLASHMOE_MLP_GATED;
+                cases.push_back({dtype, mlp, act++ % 5, s.T, s.E, s.k, 200, gated ? 136 : 264, 0.0f,
+                                 (act % 2) == 0, false});
+            }
+    // Capacity mode (drops), duplicate ids, a larger K.
+    cases.push_back({FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, quick ? 64 : 1000, 8, 2, 200, 136, 0.5f, true, false});
+    cases.push_back({FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 17, 64, 8, 200, 136, 1.0f, true, true});
+    cases.push_back({FLASHMOE_DTYPE_FP32, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, quick ? 64 : 1000, 64, 8, 200, 264, 1.25f, false, false});
+    cases.push_back({FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_ERF, 1, 128, 8, 200, 136, 0.1f, true, false});
+    if (!quick) {
+        cases.push_back({FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1000, 8, 8, 200, 136, 0.0f, false, true});
+        cases.push_back({FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 1024, 512, 0.0f, true, false});
+    }
+    cudaStream_t stream;
+    CHECK_CUDA(cudaStreamCreate(&stream));
+    uint64_t seed = 1;
+    for (const Case& c : cases) {
+        // max_tokens above T: the layout is sized for the maximum, the launch for the batch.
+        FusedLayer layer(config_of(c, c.T + 7));
+        layer.set_timeout_ns(g_timeout_ns);
+        const HostProblem p = make_problem(c, seed++);
+        const Reference r = reference(c, p);
+        DeviceProblem d;
+        upload(c, p, d, true);
+        run_and_check(layer, c, d, r, stream, "correct", describe(c));
+    }
+    CHECK_CUDA(cudaStreamDestroy(stream));
+}
+
+void test_determinism(int runs, int T) {
+    for (int dtype : {FLASHMOE_DTYPE_BF16, FLASHMOE_DTYPE_FP32}) {
+        const Case c{dtype, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, T, 64, 8, 200, 136, 0.0f, true, false};
+        FusedLayer layer(config_of(c, c.T));
+        layer.set_timeout_ns(g_timeout_ns);
+        const HostProblem p = make_problem(c, 777);
+        DeviceProblem d;
+        upload(c, p, d, true);
+        cudaStream_t stream;
+        CHECK_CUDA(cudaStreamCreate(&stream));
+        std::vector<uint8_t> first(d.y.bytes), now(d.y.bytes);
+        int identical = 0;
+        bool ok = true;
+        std::string error;
+        for (int run = 0; run < runs; ++run) {
+            poison(d, stream);
+            if (layer.forward(args_of(c, d, stream), error) != FLASHMOE_SUCCESS) ok = false;
+            CHECK_CUDA(cudaStreamSynchronize(stream));
+            if (layer.device_error(error) != FLASHMOE_SUCCESS) ok = false;
+            CHECK_CUDA(cudaMemcpy(run == 0 ? first.data() : now.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+            if (run > 0 && now == first) ++identical;
+        }
+        ok = ok && identical == runs - 1;
+        report("determinism", describe(c), ok,
+               std::to_string(identical + 1) + "/" + std::to_string(runs) + " runs bitwise identical " + error);
+        CHECK_CUDA(cudaStreamDestroy(stream));
+    }
+}
+
+void test_graph(int replays) {
+    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 257, 64, 4, 200, 136, 0.0f, true, false};
+    FusedLayer layer(config_of(c, c.T));
+    layer.set_timeout_ns(g_timeout_ns);
+    DeviceProblem d;
+    upload(c, make_problem(c, 4242), d, true);
+    cudaStream_t stream;
+    CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    cudaGraph_t graph;
+    std::string error;
+    CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+    const flashmoe_status status = layer.forward(args_of(c, d, stream), error);
+    CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+    size_t num_nodes = 0;
+    CHECK_CUDA(cudaGraphGetNodes(graph, nullptr, &num_nodes));
+    std::vector<cudaGraphNode_t> nodes(num_nodes);
+    CHECK_CUDA(cudaGraphGetNodes(graph, nodes.data(), &num_nodes));
+    cudaGraphNodeType type = cudaGraphNodeTypeEmpty;
+    if (num_nodes == 1) CHECK_CUDA(cudaGraphNodeGetType(nodes[0], &type));
+    report("graph", "capture of one forward", status == FLASHMOE_SUCCESS && num_nodes == 1 && type == cudaGraphNodeTypeKernel,
+           std::to_string(num_nodes) + " node(s), kernel=" + std::to_string(type == cudaGraphNodeTypeKernel));
+    cudaGraphExec_t exec;
+    CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+    for (int replay = 0; replay < replays; ++replay) {
+        const HostProblem p = make_problem(c, 5000 + replay);  // new contents, same buffers
+        upload(c, p, d, false);
+        const Reference r = reference(c, p);
+        poison(d, stream);
+        CHECK_CUDA(cudaGraphLaunch(exec, stream));
+        CHECK_CUDA(cudaStreamSynchronize(stream));
+        const flashmoe_status replay_status = layer.device_error(error);
+        const Outcome o = compare(c, r, d);
+        char detail[128];
+        std::snprintf(detail, sizeof(detail), "rel_err=%.2e %s", o.rel_error, error.c_str());
+        report("graph", "replay " + std::to_string(replay) + " with new inputs",
+               replay_status == FLASHMOE_SUCCESS && o.finite && o.counts_ok && o.rel_error <= tolerance(c.dtype), detail);
+    }
+    CHECK_CUDA(cudaGraphExecDestroy(exec));
+    CHECK_CUDA(cudaGraphDestroy(graph));
+    CHECK_CUDA(cudaStreamDestroy(stream));
+}
+
+void test_faults() {
+    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false};
+    FusedLayer layer(config_of(c, c.T));
+    const HostProblem p = make_problem(c, 99);
+    const Reference r = reference(c, p);
+    DeviceProblem d;
+    upload(c, p, d, true);
+    cudaStream_t stream;
+    CHECK_CUDA(cudaStreamCreate(&stream));
+    const uint64_t timeout_ns = 200000000ull;  // 200 ms
+    for (int withhold : {0, 57, 400}) {
+        layer.set_timeout_ns(timeout_ns);
+        layer.set_debug_withhold_task(withhold);
+        poison(d, stream);
+        std::string error;
+        const auto start = std::chrono::steady_clock::now();
+        flashmoe_status status = layer.forward(args_of(c, d, stream), error);
+        CHECK_CUDA(cudaStreamSynchronize(stream));
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (status == FLASHMOE_SUCCESS) status = layer.device_error(error);
+        const auto record = layer.error_record();
+        const bool named = (record.role == int(flashmoe::fused::Role::kSubscriber) ||
+                            record.role == int(flashmoe::fused::Role::kScheduler)) && record.tile >= 0;
+        const bool ok = status == FLASHMOE_ERROR_TIMEOUT && named && seconds < 3.0 * timeout_ns * 1e-9 + 1.0;
+        char detail[640];
+        std::snprintf(detail, sizeof(detail), "returned in %.3f s; %s", seconds, error.c_str());
+        report("timeout", "withhold task #" + std::to_string(withhold) + ", bound 200 ms", ok, detail);
+        // The next normal launch works, with no host reset.
+        layer.set_debug_withhold_task(-1);
+        layer.set_timeout_ns(g_timeout_ns);
+        run_and_check(layer, c, d, r, stream, "timeout", "normal launch after the timeout");
+    }
+    // A bad route is reported as ROUTING; the launch completes (the route contributes nothing).
+    std::vector<int32_t> ids = p.ids;
+    ids[5] = c.E + 3;
+    d.ids.upload(ids.data(), ids.size() * 4);
+    std::string error;
+    flashmoe_status status = layer.forward(args_of(c, d, stream), error);
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    if (status == FLASHMOE_SUCCESS) status = layer.device_error(error);
+    report("routing", "expert id out of range", status == FLASHMOE_ERROR_ROUTING, error);
+    d.ids.upload(p.ids.data(), p.ids.size() * 4);
+    run_and_check(layer, c, d, r, stream, "routing", "normal launch after the bad route");
+    CHECK_CUDA(cudaStreamDestroy(stream));
+}
+
+void test_timing() {
+    struct Shape { int T, E, k, H, I; };
+    for (const Shape s : {Shape{16, 64, 8, 1024, 512}, Shape{1024, 64, 8, 1024, 512}}) {
+        const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, s.T, s.E, s.k, s.H, s.I, 0.0f, false, false};
+        FusedLayer layer(config_of(c, c.T));
+        DeviceProblem d;
+        upload(c, make_problem(c, 31), d, true);
+        cudaStream_t stream;
+        CHECK_CUDA(cudaStreamCreate(&stream));
+        std::string error;
+        cudaEvent_t begin, end;
+        CHECK_CUDA(cudaEventCreate(&begin));
+        CHECK_CUDA(cudaEventCreate(&end));
+        std::vector<float> ms;
+        for (int i = 0; i < 13; ++i) {
+            CHECK_CUDA(cudaEventRecord(begin, stream));
+            layer.forward(args_of(c, d, stream), error);
+            CHECK_CUDA(cudaEventRecord(end, stream));
+            CHECK_CUDA(cudaEventSynchronize(end));
+            float t;
+            CHECK_CUDA(cudaEventElapsedTime(&t, begin, end));
+            if (i >= 3) ms.push_back(t);
+        }
+        const flashmoe_status status = layer.device_error(error);
+        std::sort(ms.begin(), ms.end());
+        const double median = ms[ms.size() / 2];
+        const double flops = 2.0 * s.T * s.k * 3.0 * s.H * s.I;
+        char detail[160];
+        std::snprintf(detail, sizeof(detail), "median %.3f ms, %.2f TFLOP/s, %d blocks %s", median,
+                      flops / (median * 1e-3) / 1e12, layer.num_blocks(), error.c_str());
+        report("timing", describe(c), status == FLASHMOE_SUCCESS, detail);
+        CHECK_CUDA(cudaStreamDestroy(stream));
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool quick = false;
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--quick")) quick = true;
+        if (!std::strcmp(argv[i], "--timeout-ms") && i + 1 < argc) g_timeout_ns = uint64_t(std::atof(argv[++i]) * 1e6);
+    }
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    std::printf("device: %s, %d SMs%s\n", prop.name, prop.multiProcessorCount, quick ? " (quick)" : "");
+    std::printf("%-12s %-58s %-4s %s\n", "test", "case", "ok", "detail");
+    try {
+        test_correctness(quick);
+        test_determinism(quick ? 3 : 20, quick ? 64 : 1000);
+        test_graph(quick ? 1 : 3);
+        if (!quick) {
+            test_faults();
+            test_timing();
+        }
+    } catch (const flashmoe::Error& e) {
+        std::printf("flashmoe::Error: %s\n", e.what());
+        ++g_failures;
+    }
+    std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
+    return g_failures == 0 ? 0 : 1;
+}
