@@ -143,9 +143,9 @@ public final class Main {
                 w.setFloat((long) r * k + j, w0.getFloat((long) rows[r] * k + j));
             }
         }
-        InitArgs cpuArgs = args.toBuilder().backend(BackendKind.CPU).dataType(args.dataType()).maxTokensPerRank(n)
+        InitArgs refArgs = args.toBuilder().maxTokensPerRank(n)
                 .build();
-        double[] ref = ReferenceRows.compute(cpuArgs, weights, sx, new Routing(ids, w));
+        double[] ref = ReferenceRows.compute(refArgs, weights, sx, new Routing(ids, w));
         double num = 0;
         double den = 0;
         for (int r = 0; r < n; r++) {
