@@ -13,16 +13,28 @@ namespace flashmoe::fused {
 // Per-processor scheduler state in shared memory: the sequence number of the last task sent, and an exit bit.
 constexpr uint32_t kProcessorExited = 0x80000000u;
 
-// Sends `task` to processor `processor_idx` as its sequence `sequence`. One lane.
-__device__ __forceinline__ void ring_doorbell(const KernelParams& params, uint32_t epoch, int processor_idx,
-                                              uint32_t sequence, const Task& task) {
+// Writes `task` into processor `processor_idx`'s task slot; its doorbell rings later (ring_doorbells), after one
+// fence for the whole batch. One lane.
+__device__ __forceinline__ void write_task(const KernelParams& params, int processor_idx, const Task& task) {
     volatile Task* slot = params.layout.get_task_ptr<Task>() + processor_idx;
     slot->type = task.type;
     slot->tile = task.tile;
     slot->n_tile = task.n_tile;
     slot->expert = task.expert;
-    __threadfence();  // NOTE: also orders the data the subscribers observed before this doorbell
-    store_release(params.layout.get_doorbell_ptr() + processor_idx, epoch_tag(epoch, sequence));
+}
+
+// Rings the doorbells of the processors in `sent` (bits over chunk..chunk+31) with their new sequence numbers.
+// NOTE: one fence orders every task slot written above (and the data the subscribers observed) before the doorbells;
+// fence + relaxed store is a release, paired with the processor's acquire of its doorbell.
+__device__ __forceinline__ void ring_doorbells(const KernelParams& params, uint32_t epoch, int chunk, uint32_t sent,
+                                               const uint32_t* processor_state) {
+    if (sent == 0) return;
+    __threadfence();
+    volatile uint64_t* doorbell = params.layout.get_doorbell_ptr();
+    for (uint32_t mask = sent; mask != 0; mask &= mask - 1) {
+        const int target = chunk + __ffs(mask) - 1;
+        doorbell[target] = epoch_tag(epoch, processor_state[target] & ~kProcessorExited);
+    }
 }
 
 // Runs the scheduler warp. `processor_state` is shared memory of num_processors words, zeroed by the caller.
@@ -53,7 +65,9 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             if (processor_idx < num_processors) {
                 const uint32_t state = processor_state[processor_idx];
                 if ((state & kProcessorExited) == 0) {
-                    const bool idle = load_acquire(done + processor_idx) == epoch_tag(epoch, state);
+                    // NOTE: relaxed: the scheduler reads none of the processor's results, it only needs to know it is idle.
+                    const bool idle = *reinterpret_cast<const volatile uint64_t*>(done + processor_idx) ==
+                                      epoch_tag(epoch, state);
                     // A processor that never got a task needs no report of readiness to be told to exit: it may not
                     // even be resident yet, and it will find the EXIT when it starts.
                     const bool never_used = state == 0 && tasks_issued == total_tasks;
@@ -62,6 +76,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             }
             const uint32_t candidates = __ballot_sync(0xffffffffu, candidate);
             if (lane_idx == 0) {
+                uint32_t sent = 0;
                 for (uint32_t mask = candidates; mask != 0; mask &= mask - 1) {
                     const int target = chunk + __ffs(mask) - 1;
                     const uint32_t state = processor_state[target];
@@ -84,7 +99,8 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
                                 break;  // nothing ready now; idle processors stay idle
                             }
                         } else {
-                            ring_doorbell(params, epoch, target, state + 1, task);
+                            write_task(params, target, task);
+                            sent |= 1u << (target - chunk);
                             processor_state[target] = state + 1;
                             ++tasks_issued;
                             progress = true;
@@ -93,11 +109,13 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
                     }
                     // Every task is out: this processor is idle (or never started) and gets EXIT.
                     const Task exit_task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
-                    ring_doorbell(params, epoch, target, state + 1, exit_task);
+                    write_task(params, target, exit_task);
+                    sent |= 1u << (target - chunk);
                     processor_state[target] = (state + 1) | kProcessorExited;
                     ++exits_sent;
                     progress = true;
                 }
+                ring_doorbells(params, epoch, chunk, sent, processor_state);
             }
             __syncwarp();
             tasks_issued = __shfl_sync(0xffffffffu, tasks_issued, 0);

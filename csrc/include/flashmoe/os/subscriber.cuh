@@ -88,7 +88,8 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
     const int gemm1_n_tiles = (params.hidden + kBlockN - 1) / kBlockN;
     const WorkspaceLayout& layout = params.layout;
     const int32_t* tile_expert = layout.get_tile_expert_ptr();
-    const uint64_t limit_ns = params.timeout_ns;
+    // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.
+    const uint64_t limit_ns = params.timeout_ns + params.timeout_ns / 10 * static_cast<uint64_t>(kind);
 
     switch (kind) {
         case SubscriberKind::kDispatch: {

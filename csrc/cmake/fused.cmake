@@ -1,0 +1,23 @@
+# The fused (single-launch) MoE forward, opt-in while it matures. include(cmake/fused.cmake) from csrc/CMakeLists.txt
+# after the flashmoe target exists. With FLASHMOE_BUILD_FUSED=ON it adds the fused TUs to libflashmoe (the C API
+# can then construct flashmoe::fused::FusedLayer, see docs/architecture.md "Wiring") and, with tests on, fused_test.
+option(FLASHMOE_BUILD_FUSED "Build the fused single-launch forward kernel into libflashmoe" OFF)
+
+if(FLASHMOE_BUILD_FUSED)
+  set(flashmoe_fused_sources
+    ${CMAKE_CURRENT_LIST_DIR}/../src/fused_layer.cu
+    ${CMAKE_CURRENT_LIST_DIR}/../src/fused_fp32.cu
+    ${CMAKE_CURRENT_LIST_DIR}/../src/fused_fp16.cu
+    ${CMAKE_CURRENT_LIST_DIR}/../src/fused_bf16.cu)
+  target_sources(flashmoe PRIVATE ${flashmoe_fused_sources})
+  target_compile_definitions(flashmoe PRIVATE FLASHMOE_WITH_FUSED=1)
+
+  if(FLASHMOE_BUILD_TESTS)
+    # The test links the fused TUs directly (the library exports only the C API).
+    add_executable(fused_test ${CMAKE_CURRENT_LIST_DIR}/../tests/fused_test.cu ${flashmoe_fused_sources})
+    target_include_directories(fused_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../include)
+    target_compile_options(fused_test PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo>)
+    find_package(Threads REQUIRED)
+    target_link_libraries(fused_test PRIVATE Threads::Threads)
+  endif()
+endif()
