@@ -83,8 +83,9 @@ def install_wheels(cache_dir):
         shutil.rmtree(temp_dir, ignore_errors=True)
         raise ToolchainError(
             "pip could not install the pinned wheels (exit %d): %s\nWithout network access, set FLASHMOE_CUDA_HOME "
-            "(a CUDA 13.0 root with bin/nvcc), FLASHMOE_NVSHMEM_HOME (include/, lib/libnvshmem_device.a) and "
-            "FLASHMOE_CUTLASS_HOME (a CUTLASS include/ root), or copy a filled cache into FLASHMOE_TOOLCHAIN_DIR."
+            "(a CUDA 13.0 root with bin/nvcc), FLASHMOE_NVSHMEM_HOME (include/, lib/libnvshmem_device.a), "
+            "FLASHMOE_CUTLASS_HOME (a directory whose include/ holds cute/ and cutlass/) and optionally "
+            "FLASHMOE_MATHDX_HOME, or point FLASHMOE_TOOLCHAIN_DIR at a filled cache (docs/native-build.md)."
             % (result.returncode, " ".join(PINNED_WHEELS)))
     apply_fixups(site)
     os.chmod(temp_dir, 0o755)  # mkdtemp makes it private; the cache is shared by whoever builds
@@ -148,7 +149,8 @@ def resolve(install=True):
     cutlass = env_dir("FLASHMOE_CUTLASS_HOME")
     mathdx = env_dir("FLASHMOE_MATHDX_HOME")
     site = None
-    if None in (cuda, nvshmem, cutlass, mathdx):
+    # MathDx is optional (FLASHMOE_WITH_MATHDX defaults OFF): it alone never triggers the wheel install.
+    if None in (cuda, nvshmem, cutlass):
         cache_dir = default_cache_dir()
         if install:
             site = install_wheels(cache_dir)
@@ -164,7 +166,7 @@ def resolve(install=True):
     if cutlass is None:
         cutlass = os.path.join(site, "cutlass_library", "source")
     if mathdx is None:
-        mathdx = os.path.join(site, "nvidia", "mathdx")
+        mathdx = os.path.join(site, "nvidia", "mathdx") if site else ""
     version = nvcc_version(cuda)
     if version is None:
         raise ToolchainError(os.path.join(cuda, "bin", "nvcc") + " is missing or does not run")
@@ -180,7 +182,7 @@ def resolve(install=True):
         "nvcc_version": version,
         "nvshmem_home": nvshmem,
         "cutlass_include": os.path.join(cutlass, "include"),
-        "mathdx_include": os.path.join(mathdx, "include") if os.path.isdir(os.path.join(mathdx, "include")) else "",
+        "mathdx_include": os.path.join(mathdx, "include") if mathdx and os.path.isdir(os.path.join(mathdx, "include")) else "",
     })
     return paths
 
