@@ -4,7 +4,9 @@ import static dev.flashmoe.cuda.NativeLibrary.check;
 
 import dev.flashmoe.CudaStream;
 import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.ErrorCode;
 import dev.flashmoe.ExpertWeights;
+import dev.flashmoe.FlashMoeException;
 import dev.flashmoe.ForwardResult;
 import dev.flashmoe.HostTensor;
 import dev.flashmoe.InitArgs;
@@ -18,7 +20,8 @@ import java.nio.ByteOrder;
 /**
  * One layer over flashmoe_layer_*. Weights given as host tensors are uploaded once here and freed at close; device
  * weights are referenced. Host forwards stage through device buffers sized for maxTokensPerRank, allocated at the
- * first host forward and reused. Synchronous calls run on the legacy default stream.
+ * first host forward and reused. Synchronous calls run on the legacy default stream and raise ROUTING (after the
+ * output is written, with those routes dropped) when an expert id was outside [0, E); forwardAsync does not check.
  */
 final class CudaLayer implements LayerBackend {
     private static final System.Logger LOG = System.getLogger(CudaLayer.class.getName());
@@ -106,6 +109,13 @@ final class CudaLayer implements LayerBackend {
         int[] counts = new int[experts];
         statsHost.asIntBuffer().get(0, counts);
         long dropped = statsHost.getInt(experts * Integer.BYTES);
+        int[] invalid = new int[1];
+        check(FlashMoeC.flashmoe_layer_invalid_routes(layer, invalid), "flashmoe_layer_invalid_routes");
+        if (invalid[0] != 0) {
+            // as the CPU backend does; the kernel has treated those routes as dropped, y is fully written
+            throw new FlashMoeException(ErrorCode.ROUTING, invalid[0] + " routes had an expert id outside [0, "
+                    + experts + ")");
+        }
         return new ForwardResult(dropped, counts);
     }
 

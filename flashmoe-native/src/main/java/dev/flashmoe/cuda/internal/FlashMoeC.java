@@ -222,6 +222,8 @@ public final class FlashMoeC {
     public static native @Cast("flashmoe_status") int flashmoe_layer_forward(@Cast("flashmoe_layer*") long layer,
             @Const ForwardArgs args);
     public static native @Cast("flashmoe_status") int flashmoe_layer_destroy(@Cast("flashmoe_layer*") long layer);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_invalid_routes(@Cast("flashmoe_layer*") long layer,
+            @Cast("int32_t*") int[] count);
 
     // Router.
     public static native @Cast("flashmoe_status") int flashmoe_router_check(@Const RouterConfig config);

@@ -7,13 +7,17 @@ import static dev.flashmoe.MlpType.CONVENTIONAL;
 import static dev.flashmoe.MlpType.GATED;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashmoe.CudaStream;
 import dev.flashmoe.DataType;
 import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.ErrorCode;
 import dev.flashmoe.ExpertWeights;
 import dev.flashmoe.FlashMoe;
+import dev.flashmoe.FlashMoeException;
 import dev.flashmoe.ForwardResult;
 import dev.flashmoe.HostTensor;
 import dev.flashmoe.InitArgs;
@@ -29,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** forwardAsync on the caller's stream with a stats tensor [E + 1]; and the CUDA backend's own argument checks. */
+/** forwardAsync on the caller's stream with a stats tensor [E + 1]; the CUDA backend's own checks; device memory. */
 @RequiresCuda
 class AsyncGpuTest {
     static Stream<GpuCase> cases() {
@@ -82,6 +86,24 @@ class AsyncGpuTest {
         InitArgs args = c.args().toBuilder().device(4096).build();
         ExpertWeights w = c.inputs(1).weights();
         assertThrows(InvalidArgumentException.class, () -> FlashMoe.createLayer(args, w));
+    }
+
+    @Test
+    void outOfRangeExpertIdRaisesRoutingAfterWritingEveryRow() {
+        GpuCase c = GpuCase.of(FP32, GATED, SILU, false, 8, 2, 17, 64, 64);
+        GpuCase.Inputs in = c.inputs(7);
+        ((HostTensor) in.routing().topkIds()).setInt(3, c.experts()); // token 1, slot 1
+        try (MoeLayer layer = FlashMoe.createLayer(c.args(), in.weights())) {
+            HostTensor y = GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden());
+            FlashMoeException e = assertThrows(FlashMoeException.class, () -> layer.forward(in.x(), in.routing(), y));
+            assertEquals(ErrorCode.ROUTING, e.code(), e.getMessage());
+            assertFalse(e.isFatal());
+            for (float v : y.toFloatArray()) {
+                assertTrue(Float.isFinite(v), "every row is written even when a route is invalid");
+            }
+            ((HostTensor) in.routing().topkIds()).setInt(3, 0);
+            layer.forward(in.x(), in.routing(), y); // the layer stays usable
+        }
     }
 
     @Test
