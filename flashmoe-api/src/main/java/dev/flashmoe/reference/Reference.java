@@ -30,8 +30,11 @@ import java.util.stream.IntStream;
 public final class Reference {
     /** Routes per expert task: large enough to amortise decoding a weight row, small enough to balance threads. */
     private static final int ROUTES_PER_TASK = 64;
-    /** Bound on the per-route output buffer (doubles); tokens are processed in chunks that fit it. */
-    private static final long MAX_ROUTE_BUFFER = 1L << 24;
+    /**
+     * Bound on the per-route output buffer in doubles (default 2^24 = 128 MiB); tokens are processed in chunks that
+     * fit it. The system property lets tests force several chunks.
+     */
+    public static final String ROUTE_BUFFER_PROPERTY = "flashmoe.reference.routeBuffer";
 
     private Reference() {}
 
@@ -87,7 +90,8 @@ public final class Reference {
         }
 
         double[] y = new double[Math.multiplyExact(tokens, hidden)];
-        int chunkTokens = (int) Math.max(1, Math.min(tokens, MAX_ROUTE_BUFFER / ((long) k * hidden)));
+        long routeBuffer = Long.getLong(ROUTE_BUFFER_PROPERTY, 1L << 24);
+        int chunkTokens = (int) Math.max(1, Math.min(tokens, routeBuffer / ((long) k * hidden)));
         for (int t0 = 0; t0 < tokens; t0 += chunkTokens) {
             final int first = t0;
             final int end = Math.min(tokens, t0 + chunkTokens);
