@@ -29,10 +29,10 @@ console_for() {
   console=("$java" "${jvm[@]}" "$@" -jar "$lib/junit-platform-console-standalone.jar" execute --class-path "$cp"
            --include-engine junit-jupiter --details tree --disable-banner --disable-ansi-colors)
 }
-tally() { grep -E '^\[ +[0-9]+ tests (successful|failed|skipped|aborted) +\]' "$1" | tr -s ' ' | tr '\n' ' '; }
+tally() { grep -E '^\[ +[0-9]+ (tests (successful|failed|skipped|aborted)|containers failed) +\]' "$1" | tr -s ' ' | tr '\n' ' '; }
 
 : > "$summary"
-note "flashmoe GPU check $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
+note "flashmoe GPU check $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n)"
 [ -f "$here/MANIFEST.txt" ] && head -2 "$here/MANIFEST.txt" | tee -a "$summary"
 
 if [ "$smoke" = 1 ]; then
