@@ -20,7 +20,7 @@ struct TileConfig {
     static constexpr int kTokensPerCombine = 16;   // tokens per COMBINE task
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
-    static constexpr int kMaxProcessors = 4096;    // doorbells are sized for this many processor blocks
+    static constexpr int kMaxProcessors = 1024;    // doorbells are sized for this many processor blocks
 };
 
 // Who a block (or a warp of the OS block) is. The kernel entry switches on this and traps on anything else.
