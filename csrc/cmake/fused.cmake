@@ -19,5 +19,8 @@ if(FLASHMOE_BUILD_FUSED)
     target_compile_options(fused_test PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo>)
     find_package(Threads REQUIRED)
     target_link_libraries(fused_test PRIVATE Threads::Threads)
+    # Host-only: layout arithmetic, no GPU needed (CI can run it).
+    add_executable(fused_layout_test ${CMAKE_CURRENT_LIST_DIR}/../tests/fused_layout_test.cpp)
+    target_include_directories(fused_layout_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../include)
   endif()
 endif()

@@ -1,0 +1,82 @@
+// Host-only test (no GPU, no CUDA headers) of the fused workspace layout: sections aligned and disjoint, and the
+// row-tile bound holding for random per-expert counts, including capacity-clipped ones.
+// Build: g++ -std=c++17 -Icsrc/include csrc/tests/fused_layout_test.cpp -o fused_layout_test
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "flashmoe/layout/workspace_layout.cuh"
+
+using flashmoe::fused::WorkspaceLayout;
+
+static int failures = 0;
+#define EXPECT(condition, ...)                          \
+    do {                                                \
+        if (!(condition)) {                             \
+            ++failures;                                 \
+            std::printf("FAIL %s: ", #condition);       \
+            std::printf(__VA_ARGS__);                   \
+            std::printf("\n");                          \
+        }                                               \
+    } while (0)
+
+int main() {
+    std::mt19937_64 rng(7);
+    const int64_t block_m = 64;
+    int layouts = 0, bounds = 0;
+    for (int64_t max_tokens : {1, 17, 1000, 4096})
+        for (int64_t k : {1, 2, 8})
+            for (int64_t experts : {8, 64, 128, 1024})
+                for (int64_t element_bytes : {2, 4}) {
+                    if (k > experts) continue;
+                    const int64_t hidden = 200, intermediate = 136;
+                    const WorkspaceLayout layout(max_tokens, k, experts, hidden, intermediate, element_bytes, block_m,
+                                                 1024);
+                    ++layouts;
+                    // (offset, bytes) of each section, in order.
+                    const std::vector<std::pair<size_t, size_t>> sections = {
+                        {layout.control_offset, 64},
+                        {layout.dispatch_flag_offset, 4 * layout.max_row_tiles},
+                        {layout.gemm0_count_offset, 8 * layout.max_row_tiles},
+                        {layout.gemm1_count_offset, 8 * layout.max_row_tiles},
+                        {layout.doorbell_offset, 8 * 1024},
+                        {layout.done_offset, 8 * 1024},
+                        {layout.task_offset, 16 * 1024},
+                        {layout.route_row_offset, 4 * layout.max_routes},
+                        {layout.row_route_offset, 4 * layout.max_rows},
+                        {layout.tile_expert_offset, 4 * layout.max_row_tiles},
+                        {layout.tile_rows_offset, 4 * layout.max_row_tiles},
+                        {layout.tokens_offset, size_t(element_bytes) * layout.max_rows * hidden},
+                        {layout.hidden_offset, size_t(element_bytes) * layout.max_rows * intermediate},
+                        {layout.expert_out_offset, 4 * layout.max_rows * hidden}};
+                    for (size_t i = 0; i < sections.size(); ++i) {
+                        EXPECT(sections[i].first % WorkspaceLayout::kAlignment == 0, "section %zu unaligned", i);
+                        const size_t end = sections[i].first + sections[i].second;
+                        const size_t next = i + 1 < sections.size() ? sections[i + 1].first : layout.total_bytes;
+                        EXPECT(end <= next, "section %zu overlaps the next (T=%lld k=%lld E=%lld)", i,
+                               (long long)max_tokens, (long long)k, (long long)experts);
+                    }
+                    EXPECT(layout.sync_bytes == layout.task_offset, "sync sections end where task slots start");
+                    EXPECT(layout.max_rows == layout.max_row_tiles * block_m, "rows are whole tiles");
+                    // The bound: any split of at most R routes over E experts, each padded to block_m, fits.
+                    for (int trial = 0; trial < 200; ++trial) {
+                        const int64_t routes = std::uniform_int_distribution<int64_t>(1, layout.max_routes)(rng);
+                        const int64_t capacity = trial % 2 ? routes
+                                                           : std::uniform_int_distribution<int64_t>(1, routes)(rng);
+                        std::vector<int64_t> counts(experts, 0);
+                        const int64_t hot = std::uniform_int_distribution<int64_t>(1, experts)(rng);
+                        for (int64_t r = 0; r < routes; ++r)
+                            ++counts[std::uniform_int_distribution<int64_t>(0, hot - 1)(rng)];
+                        int64_t tiles = 0;
+                        for (int64_t c : counts) tiles += (std::min(c, capacity) + block_m - 1) / block_m;
+                        EXPECT(tiles <= layout.max_row_tiles, "%lld tiles > bound %lld", (long long)tiles,
+                               (long long)layout.max_row_tiles);
+                        ++bounds;
+                    }
+                }
+    std::printf("%s: %d layouts, %d tile-bound trials, %d failure(s)\n", failures ? "FAIL" : "PASS", layouts, bounds,
+                failures);
+    return failures ? 1 : 0;
+}
