@@ -52,6 +52,15 @@ if [ -f "$bench_jar" ] && unzip -Z1 "$bench_jar" | grep -q '^dev/flashmoe/bench/
 else
   echo "note: $bench_jar (with dev.flashmoe.bench.Main) not built; the bundle will skip the benchmark"
 fi
+# The C-level GPU tests: the C API smoke test (both layer paths) and the fused kernel's own test (graph capture,
+# fault injection, 20-run determinism), built by the native build with tests on.
+native_build="flashmoe-native/target/native-build"
+if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; then
+  mkdir -p "$bundle/native"
+  cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$native_build/libflashmoe.so" "$bundle/native/"
+else
+  echo "note: $native_build has no flashmoe_smoke/fused_test; the bundle will skip the native step"
+fi
 cp "$root/tools/run-gpu-check.sh" "$bundle/run-gpu-check.sh"
 chmod +x "$bundle/run-gpu-check.sh"
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The GPU check, run on the GPU machine from the repository root: bash .bundle/run-gpu-check.sh [STEP...]
-# STEP: tests | sanitizer | bench | all (default). Needs no Java there: .bundle/jre is a jlink'd JRE.
+# STEP: tests | native | sanitizer | bench | all (default). Needs no Java there: .bundle/jre is a jlink'd JRE.
 # Writes under $OUT (the device tool's folder; ./gpu-check-out elsewhere), at most 8 files, no subfolders:
-#   nvidia-smi.txt, gpu-tests.log, sanitizer.log, bench.log, junit-reports.tar.gz (JUnit XML), summary.txt
-# Timeouts (seconds, env): GPU_TESTS_TIMEOUT=330 SANITIZER_TIMEOUT=150 BENCH_TIMEOUT=90; FLASHMOE_BENCH_ARGS overrides
+#   nvidia-smi.txt, gpu-tests.log, native.log, sanitizer.log, native-sanitizer.log, bench.log,
+#   junit-reports.tar.gz (JUnit XML), summary.txt
+# Timeouts (seconds, env): GPU_TESTS_TIMEOUT=330 NATIVE_TIMEOUT=150 SANITIZER_TIMEOUT=150 BENCH_TIMEOUT=90;
+# FLASHMOE_BENCH_ARGS overrides
 # the benchmark's arguments (default: --backend cuda). `--smoke` is for gpu-bundle.sh on a machine without a GPU.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -64,6 +66,21 @@ if want tests; then
   [ $rc -eq 0 ] || status=1
 fi
 
+if want native; then
+  if [ -x "$here/native/flashmoe_smoke" ]; then
+    note "== native: flashmoe_smoke (C API, both layer paths) and fused_test (graph, fault injection, determinism)"
+    start=$(date +%s)
+    { LD_LIBRARY_PATH="$here/native" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$here/native/flashmoe_smoke"
+      echo "flashmoe_smoke exit $?"
+      timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$here/native/fused_test"
+      echo "fused_test exit $?"; } 2>&1 | tee "$out/native.log"
+    for t in flashmoe_smoke fused_test; do grep -q "^$t exit 0$" "$out/native.log" || status=1; done
+    note "native: $(grep -E '^(flashmoe_smoke|fused_test) exit' "$out/native.log" | tr '\n' ' ')in $(( $(date +%s) - start )) s"
+  else
+    note "== native: no native test binaries in the bundle; skipped"
+  fi
+fi
+
 if want sanitizer; then
   note "== compute-sanitizer --tool memcheck on the tests tagged 'sanitizer'"
   sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer /opt/nvidia/*/compute-sanitizer 2>/dev/null | head -1)"
@@ -80,6 +97,17 @@ if want sanitizer; then
     rc=${PIPESTATUS[0]}
     note "sanitizer: exit $rc (86 = memcheck errors) in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY' "$out/sanitizer.log" | tail -1); $(tally "$out/sanitizer.log")"
     [ $rc -eq 0 ] || status=1
+    if [ -x "$here/native/fused_test" ]; then
+      # racecheck is left out: it reports the warp-to-warp task ring (volatile head/tail + fences) as hazards.
+      : > "$out/native-sanitizer.log"
+      for tool in memcheck synccheck; do
+        timeout --kill-after=10 "${SANITIZER_TIMEOUT:-150}" "$sanitizer" --tool "$tool" --error-exitcode 86 \
+          "$here/native/fused_test" --quick --timeout-ms 60000 >> "$out/native-sanitizer.log" 2>&1
+        rc=$?
+        note "fused_test --quick under $tool: exit $rc; $(grep -E 'ERROR SUMMARY' "$out/native-sanitizer.log" | tail -1)"
+        [ $rc -eq 0 ] || status=1
+      done
+    fi
   fi
 fi
 

@@ -1,7 +1,7 @@
-# The fused (single-launch) MoE forward, opt-in while it matures. include(cmake/fused.cmake) from csrc/CMakeLists.txt
-# after the flashmoe target exists. With FLASHMOE_BUILD_FUSED=ON it adds the fused TUs to libflashmoe (the C API
-# can then construct flashmoe::fused::FusedLayer, see docs/architecture.md "Wiring") and, with tests on, fused_test.
-option(FLASHMOE_BUILD_FUSED "Build the fused single-launch forward kernel into libflashmoe" OFF)
+# The fused (single-launch) MoE forward: the C API's default layer path (config.kernel_path = FLASHMOE_PATH_FUSED).
+# Included from csrc/CMakeLists.txt after the flashmoe target exists; adds the fused TUs and, with tests on,
+# fused_test (GPU) and fused_layout_test (host only). OFF builds a library with the unfused path only.
+option(FLASHMOE_BUILD_FUSED "Build the fused single-launch forward kernel into libflashmoe" ON)
 
 if(FLASHMOE_BUILD_FUSED)
   set(flashmoe_fused_sources
@@ -22,5 +22,6 @@ if(FLASHMOE_BUILD_FUSED)
     # Host-only: layout arithmetic, no GPU needed (CI can run it).
     add_executable(fused_layout_test ${CMAKE_CURRENT_LIST_DIR}/../tests/fused_layout_test.cpp)
     target_include_directories(fused_layout_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../include)
+    add_test(NAME fused_layout_test COMMAND fused_layout_test)
   endif()
 endif()

@@ -16,6 +16,11 @@
 #include "flashmoe/common/error.h"
 #include "flashmoe/unfused/api.h"
 #include "flashmoe/unfused/workspace.h"
+#if FLASHMOE_WITH_FUSED
+#include <memory>
+
+#include "flashmoe/fused/fused_layer.cuh"
+#endif
 
 #ifndef FLASHMOE_VERSION_STRING
 #define FLASHMOE_VERSION_STRING "0.0.0"
@@ -124,7 +129,27 @@ void check_layer_config(const flashmoe_layer_config* config) {
     if (config->allow_tf32 != 0 && config->allow_tf32 != 1) {
         invalid("config.allow_tf32", config->allow_tf32, "must be 0 or 1");
     }
-    check_reserved("config", config->reserved, 8);
+    if (config->kernel_path != FLASHMOE_PATH_FUSED && config->kernel_path != FLASHMOE_PATH_UNFUSED) {
+        invalid("config.kernel_path", config->kernel_path,
+                "must be FLASHMOE_PATH_FUSED (0) or FLASHMOE_PATH_UNFUSED (1)");
+    }
+    check_range("config.timeout_ms", config->timeout_ms, 0, 600000);
+    check_reserved("config", config->reserved, 6);
+#if FLASHMOE_WITH_FUSED
+    if (config->kernel_path == FLASHMOE_PATH_FUSED) {
+        std::string why;
+        const flashmoe_status status = flashmoe::fused::FusedLayer::check(*config, why);
+        if (status != FLASHMOE_SUCCESS) {
+            throw Error(status, "fused path: " + why);
+        }
+    }
+#else
+    if (config->kernel_path == FLASHMOE_PATH_FUSED) {
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED,
+                    "config.kernel_path = FLASHMOE_PATH_FUSED: this library was built without the fused kernel "
+                    "(FLASHMOE_BUILD_FUSED=OFF); use FLASHMOE_PATH_UNFUSED");
+    }
+#endif
 }
 
 void check_router_config(const flashmoe_router_config* config) {
@@ -208,6 +233,9 @@ struct flashmoe_layer {
     // Orders forwards on different streams: they share the workspace (waited on, then recorded, by each forward).
     cudaEvent_t workspace_free = nullptr;
     bool broken = false;  // a sticky CUDA error was seen: every later call fails fast
+#if FLASHMOE_WITH_FUSED
+    std::unique_ptr<flashmoe::fused::FusedLayer> fused;  // set when config.kernel_path is FLASHMOE_PATH_FUSED
+#endif
 };
 
 struct flashmoe_router {
@@ -225,7 +253,12 @@ const char* flashmoe_build_info(void) {
         std::ostringstream text;
         text << "flashmoe " << FLASHMOE_VERSION_STRING << " (C API " << FLASHMOE_C_API_VERSION << "), CUDA runtime "
              << CUDART_VERSION / 1000 << "." << (CUDART_VERSION % 1000) / 10 << " (static), archs "
-             << FLASHMOE_ARCHS_STRING << ", layer path: unfused (multi-kernel)"
+             << FLASHMOE_ARCHS_STRING
+#if FLASHMOE_WITH_FUSED
+             << ", layer paths: fused (one kernel, default) and unfused (multi-kernel reference)"
+#else
+             << ", layer path: unfused (multi-kernel) only"
+#endif
 #ifdef FLASHMOE_HAVE_NVSHMEM
              << ", nvshmem device library linked"
 #endif
@@ -273,6 +306,12 @@ flashmoe_status flashmoe_layer_workspace_bytes(const flashmoe_layer_config* conf
     return guard([&] {
         check_layer_config(config);
         require_not_null("bytes", bytes);
+#if FLASHMOE_WITH_FUSED
+        if (config->kernel_path == FLASHMOE_PATH_FUSED) {
+            *bytes = flashmoe::fused::FusedLayer::workspace_bytes(*config);
+            return;
+        }
+#endif
         *bytes = flashmoe::UnfusedWorkspace::layout(workspace_shape(*config), nullptr, nullptr);
     });
 }
@@ -286,10 +325,23 @@ flashmoe_status flashmoe_layer_create(const flashmoe_layer_config* config, flash
         auto* created = new flashmoe_layer();
         created->config = *config;
         try {
-            const auto shape = workspace_shape(*config);
-            const size_t bytes = flashmoe::UnfusedWorkspace::layout(shape, nullptr, nullptr);
-            FLASHMOE_CUDA_CHECK(cudaMalloc(&created->workspace_memory, bytes));
-            flashmoe::UnfusedWorkspace::layout(shape, created->workspace_memory, &created->workspace);
+#if FLASHMOE_WITH_FUSED
+            if (config->kernel_path == FLASHMOE_PATH_FUSED) {
+                created->fused = std::make_unique<flashmoe::fused::FusedLayer>(*config);
+                if (config->timeout_ms > 0) {
+                    created->fused->set_timeout_ns(static_cast<uint64_t>(config->timeout_ms) * 1000000ull);
+                }
+            }
+            const bool unfused = !created->fused;
+#else
+            const bool unfused = true;
+#endif
+            if (unfused) {
+                const auto shape = workspace_shape(*config);
+                const size_t bytes = flashmoe::UnfusedWorkspace::layout(shape, nullptr, nullptr);
+                FLASHMOE_CUDA_CHECK(cudaMalloc(&created->workspace_memory, bytes));
+                flashmoe::UnfusedWorkspace::layout(shape, created->workspace_memory, &created->workspace);
+            }
             FLASHMOE_CUDA_CHECK(cudaEventCreateWithFlags(&created->workspace_free, cudaEventDisableTiming));
         } catch (...) {
             if (created->workspace_memory != nullptr) {
@@ -333,8 +385,21 @@ flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_for
             if (!capturing) {
                 FLASHMOE_CUDA_CHECK(cudaStreamWaitEvent(stream, layer->workspace_free, 0));
             }
+#if FLASHMOE_WITH_FUSED
+            if (layer->fused) {
+                std::string message;
+                const flashmoe_status status = layer->fused->forward(*args, message);
+                if (status != FLASHMOE_SUCCESS) {
+                    throw Error(status, message);
+                }
+            }
+            const bool unfused = !layer->fused;
+#else
+            const bool unfused = true;
+#endif
             const int64_t capacity =
                 flashmoe::expert_capacity(config.capacity_factor, args->num_tokens, config.top_k, config.num_experts);
+            if (unfused) {
             flashmoe::launch_unfused_routing(layer->workspace, config, *args, capacity, stream);
             switch (config.dtype) {
                 case FLASHMOE_DTYPE_FP32:
@@ -347,6 +412,7 @@ flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_for
                     flashmoe::launch_unfused_experts<__nv_bfloat16>(layer->workspace, config, *args, stream);
                     break;
             }
+            }
             if (!capturing) {
                 FLASHMOE_CUDA_CHECK(cudaEventRecord(layer->workspace_free, stream));
             }
@@ -357,16 +423,44 @@ flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_for
     });
 }
 
-flashmoe_status flashmoe_layer_invalid_routes(flashmoe_layer* layer, int32_t* count) {
+flashmoe_status flashmoe_layer_check_last_forward(flashmoe_layer* layer) {
     return guard([&] {
         require_not_null("layer", layer);
-        require_not_null("count", count);
         DeviceGuard device(layer->config.device);
-        // The last forward recorded workspace_free; under capture nothing was recorded and the copy below orders
-        // only with the legacy stream, so callers sync their own stream first in that case.
+        // The last forward recorded workspace_free; under capture nothing was recorded, so callers sync first.
         FLASHMOE_CUDA_CHECK(cudaEventSynchronize(layer->workspace_free));
-        FLASHMOE_CUDA_CHECK(cudaMemcpy(count, layer->workspace.status + flashmoe::kStatusInvalidRoutes,
+#if FLASHMOE_WITH_FUSED
+        if (layer->fused) {
+            std::string message;
+            const flashmoe_status status = layer->fused->device_error(message);
+            if (status != FLASHMOE_SUCCESS) {
+                throw Error(status, message);
+            }
+            return;
+        }
+#endif
+        int32_t invalid_routes = 0;
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(&invalid_routes, layer->workspace.status + flashmoe::kStatusInvalidRoutes,
                                        sizeof(int32_t), cudaMemcpyDeviceToHost));
+        if (invalid_routes != 0) {
+            throw Error(FLASHMOE_ERROR_ROUTING,
+                        "unfused layer: " + std::to_string(invalid_routes) + " routes named an expert outside [0, " +
+                            std::to_string(layer->config.num_experts) + "); those routes were dropped");
+        }
+    });
+}
+
+flashmoe_status flashmoe_layer_debug_withhold_task(flashmoe_layer* layer, int32_t task_ordinal) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        check_range("task_ordinal", task_ordinal, -1, INT32_MAX);
+#if FLASHMOE_WITH_FUSED
+        if (layer->fused) {
+            layer->fused->set_debug_withhold_task(task_ordinal);
+            return;
+        }
+#endif
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "task withholding needs the fused path (config.kernel_path = 0)");
     });
 }
 
@@ -377,8 +471,11 @@ flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer) {
     return guard([&] {
         DeviceGuard device(layer->config.device);
         // cudaFree waits for work still using the workspace; free everything even if one step fails.
+#if FLASHMOE_WITH_FUSED
+        layer->fused.reset();  // its destructor synchronizes and frees its own workspace
+#endif
         const cudaError_t event_error = cudaEventDestroy(layer->workspace_free);
-        const cudaError_t free_error = cudaFree(layer->workspace_memory);
+        const cudaError_t free_error = layer->workspace_memory != nullptr ? cudaFree(layer->workspace_memory) : cudaSuccess;
         delete layer;
         FLASHMOE_CUDA_CHECK(free_error);
         FLASHMOE_CUDA_CHECK(event_error);

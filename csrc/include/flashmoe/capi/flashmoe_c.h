@@ -58,6 +58,11 @@ typedef enum flashmoe_activation {
     FLASHMOE_ACT_IDENTITY = 4
 } flashmoe_activation;
 
+typedef enum flashmoe_kernel_path {
+    FLASHMOE_PATH_FUSED = 0,  /* default: the whole layer in one persistent kernel launch */
+    FLASHMOE_PATH_UNFUSED = 1 /* several kernels: the GPU-side reference for the fused path */
+} flashmoe_kernel_path;
+
 typedef enum flashmoe_router_scoring {
     FLASHMOE_SCORING_SOFTMAX = 0, /* p = softmax(logits); selection by p */
     FLASHMOE_SCORING_SIGMOID = 1  /* s = sigmoid(logits); selection by s + expert_bias (DeepSeek-V3) */
@@ -73,9 +78,11 @@ typedef struct flashmoe_layer_config {
     int64_t num_experts;      /* E (P = 1: all local) */
     int64_t top_k;            /* k */
     int64_t max_tokens;       /* maxTokensPerRank: upper bound of num_tokens in any forward */
-    float capacity_factor;    /* <= 0: dropless; else capacity = max(1, ceil(cf * T * k / E)) per expert */
+    float capacity_factor;    /* 0: dropless (negative is invalid); else capacity = max(1, ceil(cf * T * k / E)) per expert */
     int32_t allow_tf32;       /* fp32 only: 1 = TF32 tensor cores, 0 = exact fp32 */
-    int32_t reserved[8];      /* must be zero */
+    int32_t kernel_path;      /* flashmoe_kernel_path */
+    int32_t timeout_ms;       /* bound of every in-kernel wait of the fused path; 0 = default (4000) */
+    int32_t reserved[6];      /* must be zero */
 } flashmoe_layer_config;
 
 typedef struct flashmoe_expert_weights {
@@ -147,9 +154,16 @@ flashmoe_status flashmoe_layer_workspace_bytes(const flashmoe_layer_config* conf
 flashmoe_status flashmoe_layer_create(const flashmoe_layer_config* config, flashmoe_layer** layer);
 flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_forward_args* args);
 flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer); /* NULL is a no-op */
-/* Routes of the most recent forward whose expert id was outside [0, E): they were treated as dropped (contributing
- * zero, never read out of bounds). Synchronous: waits for that forward (under stream capture, sync the stream first). */
-flashmoe_status flashmoe_layer_invalid_routes(flashmoe_layer* layer, int32_t* count);
+/* Waits for the layer's most recent forward and reports what the device recorded during it, once:
+ *   FLASHMOE_ERROR_ROUTING  an expert id was outside [0, E): those routes contributed zero, y is fully written;
+ *   FLASHMOE_ERROR_TIMEOUT  a bounded in-kernel wait expired (the message names role, block, expert and tile); the
+ *                           launch was aborted and y is not valid; the layer stays usable;
+ *   FLASHMOE_SUCCESS        nothing was recorded.
+ * Under stream capture no ordering event is recorded: synchronize the stream before calling this. */
+flashmoe_status flashmoe_layer_check_last_forward(flashmoe_layer* layer);
+/* Debug fault injection (fused path): the scheduler withholds the task with this ordinal (-1 = off), so the launch
+ * must end by timeout. For tests of the no-hang guarantee only. */
+flashmoe_status flashmoe_layer_debug_withhold_task(flashmoe_layer* layer, int32_t task_ordinal);
 
 /* Router: one fused launch (gate GEMM + scoring + (grouped) top-k + renormalise/scale). */
 flashmoe_status flashmoe_router_check(const flashmoe_router_config* config);

@@ -11,7 +11,8 @@ import java.util.Objects;
  * {@code numExperts} in [1, {@value #MAX_EXPERTS}]; {@code topK} in [1, min({@value #MAX_TOP_K}, numExperts)];
  * {@code maxTokensPerRank} in [1, {@value #MAX_TOKENS}]; {@code capacityFactor} finite and >= 0 (0 = dropless);
  * grouped routing: {@code numExperts % numGroups == 0}, {@code 1 <= topGroups <= numGroups},
- * {@code topK <= topGroups * numExperts / numGroups}; {@code routedScalingFactor} finite and > 0.
+ * {@code topK <= topGroups * numExperts / numGroups}; {@code routedScalingFactor} finite and > 0;
+ * {@code timeoutMillis} in [1, {@value #MAX_TIMEOUT_MILLIS}] (default {@value #DEFAULT_TIMEOUT_MILLIS}).
  */
 public final class InitArgs {
     public static final int ALIGNMENT = 8;
@@ -19,6 +20,8 @@ public final class InitArgs {
     public static final int MAX_EXPERTS = 512;
     public static final int MAX_TOP_K = 16;
     public static final int MAX_TOKENS = 1 << 20;
+    public static final int DEFAULT_TIMEOUT_MILLIS = 4000;
+    public static final int MAX_TIMEOUT_MILLIS = 600_000;
     /** Marks a size the builder has not been given (so an explicit -1 is reported as -1, not as "unset"). */
     private static final int UNSET = Integer.MIN_VALUE;
 
@@ -32,6 +35,8 @@ public final class InitArgs {
     private final int maxTokensPerRank;
     private final float capacityFactor;
     private final boolean allowTf32;
+    private final KernelPath kernelPath;
+    private final int timeoutMillis;
     private final int device;
     private final BackendKind backend;
     private final RouterScoring routerScoring;
@@ -51,6 +56,8 @@ public final class InitArgs {
         maxTokensPerRank = b.maxTokensPerRank;
         capacityFactor = b.capacityFactor;
         allowTf32 = b.allowTf32;
+        kernelPath = b.kernelPath;
+        timeoutMillis = b.timeoutMillis;
         device = b.device;
         backend = b.backend;
         routerScoring = b.routerScoring;
@@ -69,6 +76,7 @@ public final class InitArgs {
         return new Builder().dataType(dataType).mlpType(mlpType).activation(activation).hiddenSize(hiddenSize)
                 .intermediateSize(intermediateSize).numExperts(numExperts).topK(topK)
                 .maxTokensPerRank(maxTokensPerRank).capacityFactor(capacityFactor).allowTf32(allowTf32)
+                .kernelPath(kernelPath).timeoutMillis(timeoutMillis)
                 .device(device).backend(backend).routerScoring(routerScoring).renormalize(renormalize)
                 .groupedTopK(numGroups, topGroups).routedScalingFactor(routedScalingFactor);
     }
@@ -86,6 +94,10 @@ public final class InitArgs {
     public boolean isDropless() { return capacityFactor == 0f; }
     /** fp32 only: TF32 tensor cores (true, default) or exact fp32 (false). */
     public boolean allowTf32() { return allowTf32; }
+    /** CUDA only: the fused single-kernel forward (default) or the unfused reference path. */
+    public KernelPath kernelPath() { return kernelPath; }
+    /** CUDA fused path: bound of every in-kernel wait; a launch that exceeds it ends with a TIMEOUT exception. */
+    public int timeoutMillis() { return timeoutMillis; }
     public int device() { return device; }
     public BackendKind backend() { return backend; }
     public RouterScoring routerScoring() { return routerScoring; }
@@ -107,7 +119,8 @@ public final class InitArgs {
     public String toString() {
         return "InitArgs{" + dataType + ", " + mlpType + ", " + activation + ", H=" + hiddenSize + ", I="
                 + intermediateSize + ", E=" + numExperts + ", k=" + topK + ", maxTokensPerRank=" + maxTokensPerRank
-                + ", capacityFactor=" + capacityFactor + ", allowTf32=" + allowTf32 + ", device=" + device
+                + ", capacityFactor=" + capacityFactor + ", allowTf32=" + allowTf32 + ", kernelPath=" + kernelPath
+                + ", timeoutMillis=" + timeoutMillis + ", device=" + device
                 + ", backend=" + backend + ", router=" + routerScoring + (renormalize ? "+renorm" : "") + ", groups="
                 + numGroups + "/" + topGroups + ", scale=" + routedScalingFactor + "}";
     }
@@ -124,6 +137,8 @@ public final class InitArgs {
         private int maxTokensPerRank = UNSET;
         private float capacityFactor = 0f;
         private boolean allowTf32 = true;
+        private KernelPath kernelPath = KernelPath.FUSED;
+        private int timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
         private int device = 0;
         private BackendKind backend = BackendKind.AUTO;
         private RouterScoring routerScoring = RouterScoring.SOFTMAX;
@@ -144,6 +159,8 @@ public final class InitArgs {
         public Builder maxTokensPerRank(int v) { maxTokensPerRank = v; return this; }
         public Builder capacityFactor(float v) { capacityFactor = v; return this; }
         public Builder allowTf32(boolean v) { allowTf32 = v; return this; }
+        public Builder kernelPath(KernelPath v) { kernelPath = v; return this; }
+        public Builder timeoutMillis(int v) { timeoutMillis = v; return this; }
         public Builder device(int v) { device = v; return this; }
         public Builder backend(BackendKind v) { backend = v; return this; }
         public Builder routerScoring(RouterScoring v) { routerScoring = v; return this; }
@@ -163,6 +180,7 @@ public final class InitArgs {
             requireNonNull("activation", activation);
             requireNonNull("backend", backend);
             requireNonNull("routerScoring", routerScoring);
+            requireNonNull("kernelPath", kernelPath);
             if (!dataType.isFloating()) {
                 throw new InvalidArgumentException("dataType", dataType, "must be FP32, FP16 or BF16");
             }
@@ -176,6 +194,7 @@ public final class InitArgs {
                         "must be finite and >= 0 (0 = dropless)");
             }
             checkRange("device", device, 0, Integer.MAX_VALUE);
+            checkRange("timeoutMillis", timeoutMillis, 1, MAX_TIMEOUT_MILLIS);
             checkRange("numGroups", numGroups, 1, numExperts);
             if (numExperts % numGroups != 0) {
                 throw new InvalidArgumentException("numGroups", numGroups,
@@ -225,6 +244,7 @@ public final class InitArgs {
                 && hiddenSize == a.hiddenSize && intermediateSize == a.intermediateSize && numExperts == a.numExperts
                 && topK == a.topK && maxTokensPerRank == a.maxTokensPerRank
                 && Float.compare(capacityFactor, a.capacityFactor) == 0 && allowTf32 == a.allowTf32
+                && kernelPath == a.kernelPath && timeoutMillis == a.timeoutMillis
                 && device == a.device && backend == a.backend && routerScoring == a.routerScoring
                 && renormalize == a.renormalize && numGroups == a.numGroups && topGroups == a.topGroups
                 && Float.compare(routedScalingFactor, a.routedScalingFactor) == 0;
@@ -233,7 +253,7 @@ public final class InitArgs {
     @Override
     public int hashCode() {
         return Objects.hash(dataType, mlpType, activation, hiddenSize, intermediateSize, numExperts, topK,
-                maxTokensPerRank, capacityFactor, allowTf32, device, backend, routerScoring, renormalize, numGroups,
+                maxTokensPerRank, capacityFactor, allowTf32, kernelPath, timeoutMillis, device, backend, routerScoring, renormalize, numGroups,
                 topGroups, routedScalingFactor);
     }
 }

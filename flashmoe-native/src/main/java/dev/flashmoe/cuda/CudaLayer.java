@@ -4,9 +4,7 @@ import static dev.flashmoe.cuda.NativeLibrary.check;
 
 import dev.flashmoe.CudaStream;
 import dev.flashmoe.DeviceTensor;
-import dev.flashmoe.ErrorCode;
 import dev.flashmoe.ExpertWeights;
-import dev.flashmoe.FlashMoeException;
 import dev.flashmoe.ForwardResult;
 import dev.flashmoe.HostTensor;
 import dev.flashmoe.InitArgs;
@@ -20,12 +18,16 @@ import java.nio.ByteOrder;
 /**
  * One layer over flashmoe_layer_*. Weights given as host tensors are uploaded once here and freed at close; device
  * weights are referenced. Host forwards stage through device buffers sized for maxTokensPerRank, allocated at the
- * first host forward and reused. Synchronous calls run on the legacy default stream and raise ROUTING (after the
- * output is written, with those routes dropped) when an expert id was outside [0, E); forwardAsync does not check.
+ * first host forward and reused. Synchronous calls run on the legacy default stream, then ask the library what the
+ * device recorded (flashmoe_layer_check_last_forward): ROUTING when an expert id was outside [0, E) (a device y is
+ * written with those routes dropped; a host y is left untouched, as on the CPU backend), TIMEOUT when a bounded
+ * in-kernel wait expired. forwardAsync does not wait, so it cannot report either.
  */
 final class CudaLayer implements LayerBackend {
     private static final System.Logger LOG = System.getLogger(CudaLayer.class.getName());
     private static final long ALIGN = 256;
+    /** Debug fault injection for the no-hang tests: the fused scheduler withholds the task with this ordinal. */
+    static final String WITHHOLD_TASK_PROPERTY = "flashmoe.debug.withholdTask";
 
     private final InitArgs args;
     private final int device;
@@ -49,6 +51,13 @@ final class CudaLayer implements LayerBackend {
             long[] handle = new long[1];
             check(FlashMoeC.flashmoe_layer_create(config, handle), "flashmoe_layer_create");
             layer = handle[0];
+            int withhold = Integer.getInteger(WITHHOLD_TASK_PROPERTY, -1);
+            if (withhold >= 0) {
+                LOG.log(System.Logger.Level.WARNING, WITHHOLD_TASK_PROPERTY + " = " + withhold
+                        + ": this layer's forwards will time out (fault-injection test switch)");
+                check(FlashMoeC.flashmoe_layer_debug_withhold_task(layer, withhold),
+                        "flashmoe_layer_debug_withhold_task");
+            }
             FlashMoeC.ExpertWeights w = forwardArgs.weights();
             w.w_gate(memory.deviceAddress(weights.wGate()));
             w.w_up(memory.deviceAddress(weights.wUp()));
@@ -76,7 +85,9 @@ final class CudaLayer implements LayerBackend {
                 .top_k(args.topK())
                 .max_tokens(args.maxTokensPerRank())
                 .capacity_factor(args.capacityFactor())
-                .allow_tf32(args.allowTf32() ? 1 : 0);
+                .allow_tf32(args.allowTf32() ? 1 : 0)
+                .kernel_path(args.kernelPath().nativeCode())
+                .timeout_ms(args.timeoutMillis());
         return c;
     }
 
@@ -97,11 +108,13 @@ final class CudaLayer implements LayerBackend {
             mem.copyHostToDevice(device, s.weights(), weights.buffer(), weights.byteSize());
             run(tokens, s.x(), s.ids(), s.weights(), s.y(), stats, 0L);
             mem.synchronize(device, 0L);
+            checkLastForward();
             HostTensor hy = (HostTensor) y;
             mem.copyDeviceToHost(device, hy.buffer(), s.y(), hy.byteSize());
         }
         if (x instanceof DeviceTensor) {
             CudaDeviceMemory.INSTANCE.synchronize(device, 0L);
+            checkLastForward();
         }
         ByteBuffer host = statsHost.duplicate().order(ByteOrder.nativeOrder());
         CudaDeviceMemory.INSTANCE.copyDeviceToHost(device, host, stats, statsHost.capacity());
@@ -109,14 +122,12 @@ final class CudaLayer implements LayerBackend {
         int[] counts = new int[experts];
         statsHost.asIntBuffer().get(0, counts);
         long dropped = statsHost.getInt(experts * Integer.BYTES);
-        int[] invalid = new int[1];
-        check(FlashMoeC.flashmoe_layer_invalid_routes(layer, invalid), "flashmoe_layer_invalid_routes");
-        if (invalid[0] != 0) {
-            // as the CPU backend does; the kernel has treated those routes as dropped, y is fully written
-            throw new FlashMoeException(ErrorCode.ROUTING, invalid[0] + " routes had an expert id outside [0, "
-                    + experts + ")");
-        }
         return new ForwardResult(dropped, counts);
+    }
+
+    /** Raises what the device recorded during the last forward (ROUTING, TIMEOUT naming role and tile), if anything. */
+    private void checkLastForward() {
+        check(FlashMoeC.flashmoe_layer_check_last_forward(layer), "forward");
     }
 
     @Override

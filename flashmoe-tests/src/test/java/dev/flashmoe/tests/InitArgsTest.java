@@ -10,6 +10,7 @@ import dev.flashmoe.Activation;
 import dev.flashmoe.BackendKind;
 import dev.flashmoe.DataType;
 import dev.flashmoe.InitArgs;
+import dev.flashmoe.KernelPath;
 import dev.flashmoe.InvalidArgumentException;
 import dev.flashmoe.MlpType;
 import dev.flashmoe.RouterScoring;
@@ -157,12 +158,23 @@ class InitArgsTest {
     }
 
     @Test
+    void kernelPathAndTimeout() {
+        InitArgs defaults = valid().build();
+        assertEquals(KernelPath.FUSED, defaults.kernelPath());
+        assertEquals(InitArgs.DEFAULT_TIMEOUT_MILLIS, defaults.timeoutMillis());
+        rejects("kernelPath", "null", b -> b.kernelPath(null));
+        rejects("timeoutMillis", "0", b -> b.timeoutMillis(0));
+        rejects("timeoutMillis", "600001", b -> b.timeoutMillis(InitArgs.MAX_TIMEOUT_MILLIS + 1));
+        assertEquals(250, valid().timeoutMillis(250).build().timeoutMillis());
+    }
+
+    @Test
     void toBuilderRoundTripsEveryField() {
         InitArgs a = InitArgs.builder().dataType(DataType.FP16).mlpType(MlpType.CONVENTIONAL)
                 .activation(Activation.GELU_TANH).hiddenSize(4096).intermediateSize(1408).numExperts(64).topK(6)
                 .maxTokensPerRank(4096).capacityFactor(1.5f).allowTf32(false).device(3).backend(BackendKind.CPU)
                 .routerScoring(RouterScoring.SIGMOID).renormalize(false).groupedTopK(8, 3).routedScalingFactor(2.5f)
-                .build();
+                .kernelPath(KernelPath.UNFUSED).timeoutMillis(1234).build();
         InitArgs b = a.toBuilder().build();
         assertEquals(a, b);
         assertEquals(a.hashCode(), b.hashCode());
@@ -180,6 +192,8 @@ class InitArgsTest {
         assertEquals(8, b.numGroups());
         assertEquals(3, b.topGroups());
         assertEquals(2.5f, b.routedScalingFactor());
+        assertEquals(KernelPath.UNFUSED, b.kernelPath());
+        assertEquals(1234, b.timeoutMillis());
         // Changing one field through toBuilder leaves the original alone and makes them differ.
         InitArgs c = a.toBuilder().topK(5).build();
         assertNotEquals(a, c);

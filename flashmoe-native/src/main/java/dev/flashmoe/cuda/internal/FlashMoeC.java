@@ -69,6 +69,10 @@ public final class FlashMoeC {
         public native LayerConfig capacity_factor(float v);
         public native int allow_tf32();
         public native LayerConfig allow_tf32(int v);
+        public native int kernel_path();
+        public native LayerConfig kernel_path(int v);
+        public native int timeout_ms();
+        public native LayerConfig timeout_ms(int v);
     }
 
     /** flashmoe_expert_weights, a member of {@link ForwardArgs}: device addresses, 0 = absent. */
@@ -222,8 +226,10 @@ public final class FlashMoeC {
     public static native @Cast("flashmoe_status") int flashmoe_layer_forward(@Cast("flashmoe_layer*") long layer,
             @Const ForwardArgs args);
     public static native @Cast("flashmoe_status") int flashmoe_layer_destroy(@Cast("flashmoe_layer*") long layer);
-    public static native @Cast("flashmoe_status") int flashmoe_layer_invalid_routes(@Cast("flashmoe_layer*") long layer,
-            @Cast("int32_t*") int[] count);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_check_last_forward(
+            @Cast("flashmoe_layer*") long layer);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_debug_withhold_task(
+            @Cast("flashmoe_layer*") long layer, int taskOrdinal);
 
     // Router.
     public static native @Cast("flashmoe_status") int flashmoe_router_check(@Const RouterConfig config);

@@ -1,0 +1,130 @@
+package dev.flashmoe.tests.gpu;
+
+import static dev.flashmoe.Activation.GELU_TANH;
+import static dev.flashmoe.Activation.RELU;
+import static dev.flashmoe.Activation.SILU;
+import static dev.flashmoe.DataType.BF16;
+import static dev.flashmoe.DataType.FP16;
+import static dev.flashmoe.DataType.FP32;
+import static dev.flashmoe.MlpType.CONVENTIONAL;
+import static dev.flashmoe.MlpType.GATED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.ErrorCode;
+import dev.flashmoe.ExpertWeights;
+import dev.flashmoe.FlashMoe;
+import dev.flashmoe.FlashMoeException;
+import dev.flashmoe.HostTensor;
+import dev.flashmoe.InitArgs;
+import dev.flashmoe.KernelPath;
+import dev.flashmoe.MoeLayer;
+import dev.flashmoe.Routing;
+import dev.flashmoe.reference.Reference;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The two CUDA paths: the unfused multi-kernel path against the fp64 reference (it is the GPU-side reference for
+ * large shapes), the fused single-kernel path against it at a model shape, 20-run bitwise determinism of the fused
+ * path, and the no-hang guarantee (a withheld task ends the launch by timeout with an exception naming role and tile,
+ * and a new layer then works).
+ */
+@RequiresCuda
+class KernelPathGpuTest {
+    static final int DEVICE = 0;
+
+    static Stream<GpuCase> unfusedMatrix() {
+        return Stream.of(
+                GpuCase.of(BF16, GATED, SILU, true, 128, 8, 1000, 256, 512),
+                GpuCase.of(FP16, CONVENTIONAL, RELU, false, 8, 2, 17, 200, 328),
+                GpuCase.of(FP32, GATED, GELU_TANH, true, 64, 1, 1, 256, 256),
+                GpuCase.of(FP32, CONVENTIONAL, SILU, false, 64, 8, 1000, 256, 256));
+    }
+
+    @ParameterizedTest(name = "unfused {0}")
+    @MethodSource("unfusedMatrix")
+    void unfusedPathMatchesReference(GpuCase c) {
+        InitArgs args = c.args().toBuilder().kernelPath(KernelPath.UNFUSED).build();
+        GpuCase.Inputs in = c.inputs(LayerGpuTest.seed(c) + 1);
+        Reference.ForwardOutput ref = Reference.forward(args, in.weights(), in.x(), in.routing());
+        try (MoeLayer layer = FlashMoe.createLayer(args, in.weights())) {
+            HostTensor y = GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden());
+            LayerGpuTest.checkAgainstReference(c, ref, y, layer.forward(in.x(), in.routing(), y));
+        }
+    }
+
+    /** Qwen3-30B-A3B's shape: too large for a quick fp64 check of every row, so fused is checked against unfused. */
+    @Test
+    void fusedMatchesUnfusedAtModelShapeAndIsDeterministic() {
+        GpuCase c = GpuCase.of(BF16, GATED, SILU, false, 128, 8, 1000, 2048, 768);
+        GpuCase.Inputs in = c.inputs(20251123L);
+        List<DeviceTensor> owned = GpuCase.list();
+        try {
+            ExpertWeights weights = GpuCase.toDevice(in.weights(), DEVICE, owned);
+            DeviceTensor x = GpuCase.up(in.x(), DEVICE, owned);
+            Routing routing = new Routing(GpuCase.up(in.routing().topkIds(), DEVICE, owned),
+                    GpuCase.up(in.routing().topkWeights(), DEVICE, owned));
+            DeviceTensor yFused = GpuCase.up(GpuCase.poisoned(BF16, c.tokens(), c.hidden()), DEVICE, owned);
+            DeviceTensor yUnfused = GpuCase.up(GpuCase.poisoned(BF16, c.tokens(), c.hidden()), DEVICE, owned);
+            InitArgs fusedArgs = c.args();
+            assertEquals(KernelPath.FUSED, fusedArgs.kernelPath(), "FUSED is the default path");
+            try (MoeLayer fused = FlashMoe.createLayer(fusedArgs, weights);
+                    MoeLayer unfused = FlashMoe.createLayer(
+                            fusedArgs.toBuilder().kernelPath(KernelPath.UNFUSED).build(), weights)) {
+                fused.forward(x, routing, yFused);
+                unfused.forward(x, routing, yUnfused);
+                HostTensor first = yFused.toHost();
+                HostTensor other = yUnfused.toHost();
+                double[] ref = new double[Math.toIntExact(other.numel())];
+                for (int i = 0; i < ref.length; i++) {
+                    ref[i] = other.getFloat(i);
+                }
+                double diff = GpuCase.relativeError(first, ref);
+                System.out.printf("[gpu-tests] fused vs unfused at %s: rel diff %.3e%n", c, diff);
+                assertTrue(diff <= 1e-2, "fused vs unfused rel diff " + diff);
+                for (int run = 0; run < 20; run++) {
+                    yFused.fillBytes(run % 2 == 0 ? 0xFF : 0x00);
+                    fused.forward(x, routing, yFused);
+                    assertEquals(first.buffer(), yFused.toHost().buffer(), "fused run " + run + " differs bitwise");
+                }
+            }
+        } finally {
+            GpuCase.closeAll(owned);
+        }
+    }
+
+    @Test
+    void withheldTaskEndsByTimeoutNamingRoleAndTileThenANewLayerWorks() {
+        GpuCase c = GpuCase.of(BF16, GATED, SILU, false, 8, 2, 17, 256, 256);
+        GpuCase.Inputs in = c.inputs(99);
+        InitArgs args = c.args().toBuilder().timeoutMillis(200).build();
+        System.setProperty("flashmoe.debug.withholdTask", "0");
+        FlashMoeException failure;
+        long start = System.nanoTime();
+        try (MoeLayer layer = FlashMoe.createLayer(args, in.weights())) {
+            System.clearProperty("flashmoe.debug.withholdTask");
+            HostTensor y = GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden());
+            failure = assertThrows(FlashMoeException.class, () -> layer.forward(in.x(), in.routing(), y));
+        } finally {
+            System.clearProperty("flashmoe.debug.withholdTask");
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("[gpu-tests] withheld task: %.2f s, %s%n", seconds, failure.getMessage());
+        assertEquals(ErrorCode.TIMEOUT, failure.code());
+        assertTrue(failure.getMessage().contains("expert") && failure.getMessage().contains("tile"),
+                failure.getMessage());
+        assertTrue(seconds < 10, "the launch took " + seconds + " s to give up");
+
+        Reference.ForwardOutput ref = Reference.forward(args, in.weights(), in.x(), in.routing());
+        try (MoeLayer layer = FlashMoe.createLayer(args, in.weights())) {
+            HostTensor y = GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden());
+            LayerGpuTest.checkAgainstReference(c, ref, y, layer.forward(in.x(), in.routing(), y));
+        }
+    }
+}
