@@ -9,6 +9,7 @@ import dev.flashmoe.FlashMoe;
 import dev.flashmoe.ForwardResult;
 import dev.flashmoe.HostTensor;
 import dev.flashmoe.InitArgs;
+import dev.flashmoe.KernelPath;
 import dev.flashmoe.MlpType;
 import dev.flashmoe.MoeLayer;
 import dev.flashmoe.Router;
@@ -48,9 +49,10 @@ public final class Main {
         Presets.Shape shape = Presets.get(o.preset);
         InitArgs args = InitArgs.builder().dataType(o.dtype).mlpType(o.mlp).activation(o.activation)
                 .hiddenSize(shape.hidden()).intermediateSize(shape.intermediate()).numExperts(shape.experts())
-                .topK(shape.topK()).maxTokensPerRank(o.tokens).backend(o.backend).build();
+                .topK(shape.topK()).maxTokensPerRank(o.tokens).backend(o.backend).kernelPath(o.kernelPath).build();
         BackendKind backend = FlashMoe.resolve(o.backend);
-        System.out.printf(Locale.ROOT, "FlashMoE: %s, T=%d on %s%n", shape, o.tokens, FlashMoe.describe(o.backend));
+        System.out.printf(Locale.ROOT, "FlashMoE: %s, %s, T=%d, %s path on %s%n", shape, o.dtype, o.tokens,
+                backend == BackendKind.CUDA ? o.kernelPath : "CPU reference", FlashMoe.describe(o.backend));
         FlashMoe.backendStatus().forEach((kind, reason) -> {
             if (!reason.isEmpty()) {
                 System.out.println("  (" + kind + " not used: " + reason + ")");
@@ -196,6 +198,7 @@ public final class Main {
                 "  --mlp M              gated | conventional (default gated)",
                 "  --activation A       silu | gelu_erf | gelu_tanh | relu | identity (default silu)",
                 "  --backend B          auto | cuda | cpu (default auto: the GPU if usable)",
+                "  --kernel-path P      fused | unfused (CUDA only; default fused: the whole layer in one kernel)",
                 "  --iters N            timed runs (default 20 on a GPU, 2 on the CPU)",
                 "  --warmup N           untimed runs first (default 3)",
                 "  --check-tokens N     tokens re-computed by the fp64 reference (default 16)",
@@ -207,6 +210,7 @@ public final class Main {
         MlpType mlp = MlpType.GATED;
         Activation activation = Activation.SILU;
         BackendKind backend = BackendKind.AUTO;
+        KernelPath kernelPath = KernelPath.FUSED;
         int iters = -1;
         int warmup = 3;
         int checkTokens = 16;
@@ -234,6 +238,7 @@ public final class Main {
                     case "--mlp": o.mlp = MlpType.valueOf(u); break;
                     case "--activation": o.activation = Activation.valueOf(u); break;
                     case "--backend": o.backend = BackendKind.valueOf(u); break;
+                    case "--kernel-path": o.kernelPath = KernelPath.valueOf(u); break;
                     case "--iters": o.iters = positive(flag, v); break;
                     case "--warmup": o.warmup = Integer.parseInt(v); break;
                     case "--check-tokens": o.checkTokens = positive(flag, v); break;

@@ -89,20 +89,35 @@ class AsyncGpuTest {
     }
 
     @Test
-    void outOfRangeExpertIdRaisesRoutingAfterWritingEveryRow() {
+    void outOfRangeExpertIdRaisesRoutingHostOutputUntouchedDeviceOutputFullyWritten() {
         GpuCase c = GpuCase.of(FP32, GATED, SILU, false, 8, 2, 17, 64, 64);
         GpuCase.Inputs in = c.inputs(7);
         ((HostTensor) in.routing().topkIds()).setInt(3, c.experts()); // token 1, slot 1
         try (MoeLayer layer = FlashMoe.createLayer(c.args(), in.weights())) {
+            // host tensors: as on the CPU backend, nothing is written to y
             HostTensor y = GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden());
             FlashMoeException e = assertThrows(FlashMoeException.class, () -> layer.forward(in.x(), in.routing(), y));
             assertEquals(ErrorCode.ROUTING, e.code(), e.getMessage());
             assertFalse(e.isFatal());
-            for (float v : y.toFloatArray()) {
-                assertTrue(Float.isFinite(v), "every row is written even when a route is invalid");
+            assertEquals(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()).buffer(), y.buffer(),
+                    "a host y must be left untouched when the routing is invalid");
+            // device tensors: the kernel has run; every row is written, the bad route contributing zero
+            try (DeviceTensor dx = DeviceTensor.copyOf(in.x(), 0);
+                    DeviceTensor ids = DeviceTensor.copyOf((HostTensor) in.routing().topkIds(), 0);
+                    DeviceTensor w = DeviceTensor.copyOf((HostTensor) in.routing().topkWeights(), 0);
+                    DeviceTensor dy = DeviceTensor.copyOf(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()), 0)) {
+                FlashMoeException d = assertThrows(FlashMoeException.class,
+                        () -> layer.forward(dx, new Routing(ids, w), dy));
+                assertEquals(ErrorCode.ROUTING, d.code(), d.getMessage());
+                for (float v : dy.toHost().toFloatArray()) {
+                    assertTrue(Float.isFinite(v), "every row of a device y is written even when a route is invalid");
+                }
             }
             ((HostTensor) in.routing().topkIds()).setInt(3, 0);
             layer.forward(in.x(), in.routing(), y); // the layer stays usable
+            for (float v : y.toFloatArray()) {
+                assertTrue(Float.isFinite(v));
+            }
         }
     }
 
