@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <sstream>
 #include <string>
@@ -14,11 +15,10 @@
 #include "flashmoe/capi/flashmoe_c.h"
 #include "flashmoe/common/capacity.h"
 #include "flashmoe/common/error.h"
+#include "flashmoe/router/router_launch.h"
 #include "flashmoe/unfused/api.h"
 #include "flashmoe/unfused/workspace.h"
 #if FLASHMOE_WITH_FUSED
-#include <memory>
-
 #include "flashmoe/fused/fused_layer.cuh"
 #endif
 
@@ -240,6 +240,10 @@ struct flashmoe_layer {
 
 struct flashmoe_router {
     flashmoe_router_config config;
+    // Expert-count accumulators, zeroed once here and re-zeroed by each launch's last block (no memset per run).
+    flashmoe::router::RouterScratch* scratch = nullptr;
+    // Orders runs on different streams: they share the scratch (waited on, then recorded, by each run that counts).
+    cudaEvent_t scratch_free = nullptr;
 };
 
 // The library compiles with hidden visibility; only these definitions leave it (src/flashmoe.map agrees).
@@ -490,7 +494,20 @@ flashmoe_status flashmoe_router_create(const flashmoe_router_config* config, fla
     return guard([&] {
         check_router_config(config);
         require_not_null("router", router);
-        *router = new flashmoe_router{*config};
+        *router = nullptr;
+        DeviceGuard device(config->device);
+        std::unique_ptr<flashmoe_router> created(new flashmoe_router{*config});
+        try {
+            FLASHMOE_CUDA_CHECK(cudaMalloc(&created->scratch, sizeof(flashmoe::router::RouterScratch)));
+            FLASHMOE_CUDA_CHECK(cudaMemsetAsync(created->scratch, 0, sizeof(flashmoe::router::RouterScratch), nullptr));
+            FLASHMOE_CUDA_CHECK(cudaStreamSynchronize(nullptr));  // zeroed before any run, on any stream
+            FLASHMOE_CUDA_CHECK(cudaEventCreateWithFlags(&created->scratch_free, cudaEventDisableTiming));
+        } catch (...) {
+            if (created->scratch_free != nullptr) cudaEventDestroy(created->scratch_free);
+            if (created->scratch != nullptr) cudaFree(created->scratch);
+            throw;
+        }
+        *router = created.release();
     });
 }
 
@@ -509,23 +526,42 @@ flashmoe_status flashmoe_router_run(flashmoe_router* router, const flashmoe_rout
         }
         DeviceGuard device(config.device);
         auto stream = static_cast<cudaStream_t>(args->stream);
+        // Runs that count share the handle's scratch: order them across streams. Under capture nothing but the kernel
+        // is enqueued (one kernel node); the caller orders a captured run against runs outside the graph.
+        const bool ordered = args->expert_counts != nullptr && !stream_is_capturing(stream);
+        if (ordered) {
+            FLASHMOE_CUDA_CHECK(cudaStreamWaitEvent(stream, router->scratch_free, 0));
+        }
         switch (config.dtype) {
             case FLASHMOE_DTYPE_FP32:
-                flashmoe::launch_router<float>(config, *args, stream);
+                flashmoe::launch_router<float>(config, *args, router->scratch, stream);
                 break;
             case FLASHMOE_DTYPE_FP16:
-                flashmoe::launch_router<__half>(config, *args, stream);
+                flashmoe::launch_router<__half>(config, *args, router->scratch, stream);
                 break;
             default:
-                flashmoe::launch_router<__nv_bfloat16>(config, *args, stream);
+                flashmoe::launch_router<__nv_bfloat16>(config, *args, router->scratch, stream);
                 break;
+        }
+        if (ordered) {
+            FLASHMOE_CUDA_CHECK(cudaEventRecord(router->scratch_free, stream));
         }
     });
 }
 
 flashmoe_status flashmoe_router_destroy(flashmoe_router* router) {
-    delete router;
-    return FLASHMOE_SUCCESS;
+    if (router == nullptr) {
+        return FLASHMOE_SUCCESS;
+    }
+    return guard([&] {
+        DeviceGuard device(router->config.device);
+        // cudaFree waits for runs still using the scratch; free everything even if one step fails.
+        const cudaError_t event_error = cudaEventDestroy(router->scratch_free);
+        const cudaError_t free_error = cudaFree(router->scratch);
+        delete router;
+        FLASHMOE_CUDA_CHECK(free_error);
+        FLASHMOE_CUDA_CHECK(event_error);
+    });
 }
 
 flashmoe_status flashmoe_malloc(int32_t device, size_t bytes, void** ptr) {
