@@ -9,6 +9,10 @@ if(FLASHMOE_BUILD_FUSED)
     ${CMAKE_CURRENT_LIST_DIR}/../src/fused_fp32.cu
     ${CMAKE_CURRENT_LIST_DIR}/../src/fused_fp16.cu
     ${CMAKE_CURRENT_LIST_DIR}/../src/fused_bf16.cu)
+  # The processors' tiles use CuTe's MMA and copy atoms (processor/gemm_tile.cuh).
+  if(NOT FLASHMOE_CUTLASS_INCLUDE)
+    message(FATAL_ERROR "FLASHMOE_BUILD_FUSED=ON needs FLASHMOE_CUTLASS_INCLUDE (CuTe headers)")
+  endif()
   target_sources(flashmoe PRIVATE ${flashmoe_fused_sources})
   target_compile_definitions(flashmoe PRIVATE FLASHMOE_WITH_FUSED=1)
 
@@ -17,6 +21,14 @@ if(FLASHMOE_BUILD_FUSED)
     add_executable(fused_test ${CMAKE_CURRENT_LIST_DIR}/../tests/fused_test.cu ${flashmoe_fused_sources})
     target_include_directories(fused_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../include)
     target_compile_options(fused_test PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo>)
+    target_include_directories(fused_test SYSTEM PRIVATE ${FLASHMOE_CUTLASS_INCLUDE})
+    # GPU: the processor GEMM tiles alone against a CPU reference (bf16, fp16, TF32, exact fp32), determinism, timing.
+    add_executable(gemm_tile_test ${CMAKE_CURRENT_LIST_DIR}/../tests/gemm_tile_test.cu)
+    target_include_directories(gemm_tile_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../include)
+    target_include_directories(gemm_tile_test SYSTEM PRIVATE ${FLASHMOE_CUTLASS_INCLUDE})
+    target_compile_options(gemm_tile_test PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo>)
+    target_link_libraries(gemm_tile_test PRIVATE flashmoe)  # --sweep times the layer through the C API
+    set_target_properties(gemm_tile_test PROPERTIES BUILD_RPATH "$<TARGET_FILE_DIR:flashmoe>")
     find_package(Threads REQUIRED)
     target_link_libraries(fused_test PRIVATE Threads::Threads)
     # Host-only: layout arithmetic, no GPU needed (CI can run it).

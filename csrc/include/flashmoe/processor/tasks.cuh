@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "flashmoe/common/activation.cuh"
 #include "flashmoe/common/dtype.cuh"
@@ -12,9 +14,32 @@
 
 namespace flashmoe::fused {
 
+// The tile engine of a dtype: tensor cores for bf16/fp16; for fp32, TF32 tensor cores when the layer allows them,
+// else exact fp32 on the SIMT cores.
+template <typename Element, int kNumB, bool kTf32>
+using GemmTileOf = std::conditional_t<std::is_same_v<Element, float> && !kTf32, SimtGemmTile<Element, kNumB>,
+                                      MmaGemmTile<Element, kNumB>>;
+
+// allow_tf32 reaches the kernel once KernelParams carries it (fused/types.cuh); until then fp32 layers stay exact.
+template <typename Params, typename = void>
+struct HasAllowTf32 : std::false_type {};
+template <typename Params>
+struct HasAllowTf32<Params, std::void_t<decltype(std::declval<Params>().allow_tf32)>> : std::true_type {};
+
+template <typename Params>
+__device__ __forceinline__ bool tf32_allowed(const Params& params) {
+    if constexpr (HasAllowTf32<Params>::value) {
+        return params.allow_tf32 != 0;
+    } else {
+        return false;
+    }
+}
+
 template <typename Element>
 __host__ __device__ constexpr size_t processor_shared_bytes() {
-    return sizeof(float) * SimtGemmTile<Element, 2>::kSharedFloats;
+    constexpr size_t tensor_core = GemmTileOf<Element, 2, true>::kSharedBytes;
+    constexpr size_t exact = GemmTileOf<Element, 2, false>::kSharedBytes;
+    return tensor_core > exact ? tensor_core : exact;
 }
 
 // Copies the token rows of one row tile into its slots and zero-fills the padding rows in place, so GEMM0 reads
@@ -48,10 +73,22 @@ __device__ __forceinline__ float load_bias(const void* bias, int64_t index) {
     return bias == nullptr ? 0.0f : to_float(__ldg(static_cast<const Element*>(bias) + index));
 }
 
+// Stores two adjacent columns of one row (column even, both valid: valid_n is a multiple of 8) as one vector.
+template <typename Value>
+__device__ __forceinline__ void store_pair(Value* destination, float first, float second) {
+    if constexpr (std::is_same_v<Value, float>) {
+        *reinterpret_cast<float2*>(destination) = make_float2(first, second);
+    } else if constexpr (std::is_same_v<Value, __half>) {
+        *reinterpret_cast<__half2*>(destination) = __floats2half2_rn(first, second);
+    } else {
+        *reinterpret_cast<__nv_bfloat162*>(destination) = __floats2bfloat162_rn(first, second);
+    }
+}
+
 // GEMM0 of (row tile, column tile of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or act(x·W1^T + b1).
-template <typename Element, bool kGated>
-__device__ inline void run_gemm0(const KernelParams& params, const Task& task, float* shared) {
-    using Tile = SimtGemmTile<Element, kGated ? 2 : 1>;
+template <typename Element, bool kGated, bool kTf32>
+__device__ inline void run_gemm0_with(const KernelParams& params, const Task& task, float* shared) {
+    using Tile = GemmTileOf<Element, kGated ? 2 : 1, kTf32>;
     const int hidden = params.hidden;
     const int intermediate = params.intermediate;
     const int expert = task.expert;
@@ -71,32 +108,57 @@ __device__ inline void run_gemm0(const KernelParams& params, const Task& task, f
         const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
         tile.run(a, hidden, b, hidden, valid_n, hidden, shared);
     }
+    constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
-    for (int j = 0; j < Tile::kColumnsPerThread; ++j) {
-        const int column = Tile::n_idx() + j * Tile::kThreadsN;
+    for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
+        const int column = Tile::column(j);
         if (column >= valid_n) continue;
-        const int64_t bias_index = static_cast<int64_t>(expert) * intermediate + column_begin + column;
-        const float bias_up = load_bias<Element>(params.b_up, bias_index);
-        const float bias_gate = kGated ? load_bias<Element>(params.b_gate, bias_index) : 0.0f;
+        float bias_up[kColumnStep];
+        float bias_gate[kColumnStep];
+#pragma unroll
+        for (int c = 0; c < kColumnStep; ++c) {
+            const int64_t bias_index = static_cast<int64_t>(expert) * intermediate + column_begin + column + c;
+            bias_up[c] = load_bias<Element>(params.b_up, bias_index);
+            bias_gate[c] = kGated ? load_bias<Element>(params.b_gate, bias_index) : 0.0f;
+        }
 #pragma unroll
         for (int i = 0; i < Tile::kRowsPerThread; ++i) {
-            const int64_t row = row_begin + Tile::m_idx() + i * Tile::kThreadsM;
-            float value;
-            if constexpr (kGated) {
-                value = apply_activation(params.activation, tile.accumulators[0][i][j] + bias_gate) *
-                        (tile.accumulators[1][i][j] + bias_up);
-            } else {
-                value = apply_activation(params.activation, tile.accumulators[0][i][j] + bias_up);
+            const int64_t row = row_begin + Tile::row(i);
+            float value[kColumnStep];
+#pragma unroll
+            for (int c = 0; c < kColumnStep; ++c) {
+                if constexpr (kGated) {
+                    value[c] = apply_activation(params.activation, tile.accumulators[0][i][j + c] + bias_gate[c]) *
+                               (tile.accumulators[1][i][j + c] + bias_up[c]);
+                } else {
+                    value[c] = apply_activation(params.activation, tile.accumulators[0][i][j + c] + bias_up[c]);
+                }
             }
-            h[row * intermediate + column_begin + column] = from_float<Element>(value);
+            Element* destination = h + row * intermediate + column_begin + column;
+            if constexpr (kColumnStep == 2) {
+                store_pair(destination, value[0], value[1]);
+            } else {
+                *destination = from_float<Element>(value[0]);
+            }
         }
     }
 }
 
+template <typename Element, bool kGated>
+__device__ inline void run_gemm0(const KernelParams& params, const Task& task, float* shared) {
+    if constexpr (std::is_same_v<Element, float>) {
+        if (!tf32_allowed(params)) {
+            run_gemm0_with<Element, kGated, false>(params, task, shared);
+            return;
+        }
+    }
+    run_gemm0_with<Element, kGated, true>(params, task, shared);
+}
+
 // GEMM1 of (row tile, column tile of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
-template <typename Element>
-__device__ inline void run_gemm1(const KernelParams& params, const Task& task, float* shared) {
-    using Tile = SimtGemmTile<Element, 1>;
+template <typename Element, bool kTf32>
+__device__ inline void run_gemm1_with(const KernelParams& params, const Task& task, float* shared) {
+    using Tile = GemmTileOf<Element, 1, kTf32>;
     const int hidden = params.hidden;
     const int intermediate = params.intermediate;
     const int expert = task.expert;
@@ -110,17 +172,38 @@ __device__ inline void run_gemm1(const KernelParams& params, const Task& task, f
 
     Tile tile;
     tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared);
+    constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
-    for (int j = 0; j < Tile::kColumnsPerThread; ++j) {
-        const int column = Tile::n_idx() + j * Tile::kThreadsN;
+    for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
+        const int column = Tile::column(j);
         if (column >= valid_n) continue;
-        const float bias = load_bias<Element>(params.b_down, static_cast<int64_t>(expert) * hidden + column_begin + column);
+        float bias[kColumnStep];
+#pragma unroll
+        for (int c = 0; c < kColumnStep; ++c) {
+            bias[c] = load_bias<Element>(params.b_down, static_cast<int64_t>(expert) * hidden + column_begin + column + c);
+        }
 #pragma unroll
         for (int i = 0; i < Tile::kRowsPerThread; ++i) {
-            const int64_t row = row_begin + Tile::m_idx() + i * Tile::kThreadsM;
-            out[row * hidden + column_begin + column] = tile.accumulators[0][i][j] + bias;
+            const int64_t row = row_begin + Tile::row(i);
+            float* destination = out + row * hidden + column_begin + column;
+            if constexpr (kColumnStep == 2) {
+                store_pair(destination, tile.accumulators[0][i][j] + bias[0], tile.accumulators[0][i][j + 1] + bias[1]);
+            } else {
+                *destination = tile.accumulators[0][i][j] + bias[0];
+            }
         }
     }
+}
+
+template <typename Element>
+__device__ inline void run_gemm1(const KernelParams& params, const Task& task, float* shared) {
+    if constexpr (std::is_same_v<Element, float>) {
+        if (!tf32_allowed(params)) {
+            run_gemm1_with<Element, false>(params, task, shared);
+            return;
+        }
+    }
+    run_gemm1_with<Element, true>(params, task, shared);
 }
 
 // COMBINE of a token tile: y[t] = sum over j = 0..k-1 (in that order) of w[t][j] · out[row(t, j)], dropped routes

@@ -1,0 +1,357 @@
+// GPU test of the processors' GEMM tiles alone (processor/gemm_tile.cuh): each block runs one tile exactly as a
+// GEMM0/GEMM1 task does, against a CPU fp64 reference, for bf16, fp16, TF32, exact fp32, K not a multiple of the
+// stage, partial N tiles, and bitwise determinism. `--time` adds the tile's own throughput (compute- and
+// weight-streaming-bound shapes); `--sweep` times the whole layer through the C API at the Qwen3-30B-A3B shape.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "flashmoe/capi/flashmoe_c.h"
+#include "flashmoe/processor/tasks.cuh"
+
+using flashmoe::fused::GemmTileOf;
+using flashmoe::fused::TileConfig;
+
+#define CHECK_CUDA(call)                                                                                     \
+    do {                                                                                                     \
+        cudaError_t e_ = (call);                                                                             \
+        if (e_ != cudaSuccess) {                                                                             \
+            std::fprintf(stderr, "%s failed: %s at %s:%d\n", #call, cudaGetErrorString(e_), __FILE__, __LINE__); \
+            std::exit(2);                                                                                    \
+        }                                                                                                    \
+    } while (0)
+
+namespace {
+
+int g_failures = 0;
+
+// One block per (m tile, n tile): c[b][m][n] = sum_k a[m][k] · b_b[n][k], the tile's accumulators written raw.
+template <typename Element, int kNumB, bool kTf32>
+__global__ void __launch_bounds__(TileConfig::kThreads)
+    tile_kernel(const Element* a, const Element* b0, const Element* b1, float* c, int m, int n, int k) {
+    using Tile = GemmTileOf<Element, kNumB, kTf32>;
+    extern __shared__ __align__(16) char shared[];
+    const int row_begin = blockIdx.y * TileConfig::kBlockM;
+    const int column_begin = blockIdx.x * TileConfig::kBlockN;
+    const int valid_n = min(TileConfig::kBlockN, n - column_begin);
+    const Element* const both[2] = {b0 + static_cast<int64_t>(column_begin) * k,
+                                    b1 + static_cast<int64_t>(column_begin) * k};
+    const Element* const(&b)[kNumB] = reinterpret_cast<const Element* const(&)[kNumB]>(both);
+    Tile tile;
+    tile.run(a + static_cast<int64_t>(row_begin) * k, k, b, k,
+             valid_n, k, reinterpret_cast<float*>(shared));
+#pragma unroll
+    for (int q = 0; q < kNumB; ++q)
+#pragma unroll
+        for (int i = 0; i < Tile::kRowsPerThread; ++i)
+#pragma unroll
+            for (int j = 0; j < Tile::kColumnsPerThread; ++j) {
+                const int column = Tile::column(j);
+                if (column >= valid_n) continue;
+                c[(static_cast<int64_t>(q) * m + row_begin + Tile::row(i)) * n + column_begin + column] =
+                    tile.accumulators[q][i][j];
+            }
+}
+
+template <typename Element, int kNumB, bool kTf32>
+void launch_tile(const Element* a, const Element* b0, const Element* b1, float* c, int m, int n, int k,
+                 cudaStream_t stream = 0) {
+    constexpr size_t kShared = GemmTileOf<Element, kNumB, kTf32>::kSharedBytes;
+    auto kernel = tile_kernel<Element, kNumB, kTf32>;
+    CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
+    const dim3 grid((n + TileConfig::kBlockN - 1) / TileConfig::kBlockN, m / TileConfig::kBlockM);
+    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(a, b0, b1, c, m, n, k);
+    CHECK_CUDA(cudaGetLastError());
+}
+
+template <typename Element>
+Element from(float v) {
+    if constexpr (std::is_same_v<Element, float>) return v;
+    else if constexpr (std::is_same_v<Element, __half>) return __float2half_rn(v);
+    else return __float2bfloat16_rn(v);
+}
+template <typename Element>
+float back(Element v) {
+    if constexpr (std::is_same_v<Element, float>) return v;
+    else if constexpr (std::is_same_v<Element, __half>) return __half2float(v);
+    else return __bfloat162float(v);
+}
+
+template <typename T>
+struct DeviceArray {
+    T* pointer = nullptr;
+    size_t count = 0;
+    explicit DeviceArray(size_t n) : count(n) { CHECK_CUDA(cudaMalloc(&pointer, n * sizeof(T))); }
+    explicit DeviceArray(const std::vector<T>& host) : DeviceArray(host.size()) {
+        CHECK_CUDA(cudaMemcpy(pointer, host.data(), count * sizeof(T), cudaMemcpyHostToDevice));
+    }
+    std::vector<T> download() const {
+        std::vector<T> host(count);
+        CHECK_CUDA(cudaMemcpy(host.data(), pointer, count * sizeof(T), cudaMemcpyDeviceToHost));
+        return host;
+    }
+    ~DeviceArray() { cudaFree(pointer); }
+    DeviceArray(const DeviceArray&) = delete;
+    DeviceArray& operator=(const DeviceArray&) = delete;
+};
+
+void report(const char* what, const std::string& name, bool ok, const std::string& detail) {
+    std::printf("%-8s %-44s %-4s %s\n", what, name.c_str(), ok ? "ok" : "FAIL", detail.c_str());
+    if (!ok) ++g_failures;
+}
+
+// Correctness of one (dtype, mode, kNumB, M, N, K) case against fp64 over the dtype-rounded inputs, every output
+// written (poisoned with NaN before), then a second run compared bitwise.
+template <typename Element, int kNumB, bool kTf32>
+void run_case(const char* mode, int m, int n, int k, double tolerance, std::mt19937_64& rng) {
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<Element> a(static_cast<size_t>(m) * k), b(static_cast<size_t>(kNumB) * n * k);
+    for (auto& v : a) v = from<Element>(uniform(rng));
+    for (auto& v : b) v = from<Element>(uniform(rng));
+    DeviceArray<Element> d_a(a), d_b(b);
+    DeviceArray<float> d_c(static_cast<size_t>(kNumB) * m * n);
+    CHECK_CUDA(cudaMemset(d_c.pointer, 0xFF, d_c.count * sizeof(float)));
+    launch_tile<Element, kNumB, kTf32>(d_a.pointer, d_b.pointer, d_b.pointer + (kNumB == 2 ? size_t(n) * k : 0),
+                                       d_c.pointer, m, n, k);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const std::vector<float> c = d_c.download();
+    double error_sq = 0, reference_sq = 0;
+    size_t bad = 0;
+    for (int q = 0; q < kNumB; ++q)
+        for (int r = 0; r < m; ++r)
+            for (int col = 0; col < n; ++col) {
+                double reference = 0;
+                const Element* ar = a.data() + static_cast<size_t>(r) * k;
+                const Element* br = b.data() + (static_cast<size_t>(q) * n + col) * k;
+                for (int kk = 0; kk < k; ++kk) reference += double(back(ar[kk])) * double(back(br[kk]));
+                const double got = c[(static_cast<size_t>(q) * m + r) * n + col];
+                if (!std::isfinite(got)) ++bad;
+                error_sq += (got - reference) * (got - reference);
+                reference_sq += reference * reference;
+            }
+    const double relative = std::sqrt(error_sq / std::max(reference_sq, 1e-300));
+    // Determinism: the same inputs again, compared bitwise.
+    CHECK_CUDA(cudaMemset(d_c.pointer, 0x00, d_c.count * sizeof(float)));
+    launch_tile<Element, kNumB, kTf32>(d_a.pointer, d_b.pointer, d_b.pointer + (kNumB == 2 ? size_t(n) * k : 0),
+                                       d_c.pointer, m, n, k);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const bool same = std::memcmp(c.data(), d_c.download().data(), c.size() * sizeof(float)) == 0;
+    char name[96], detail[128];
+    std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d", mode, kNumB, m, n, k);
+    std::snprintf(detail, sizeof(detail), "rel_err %.2e (tol %.0e), unwritten/NaN %zu, bitwise-repeat %s", relative,
+                  tolerance, bad, same ? "yes" : "NO");
+    report("tile", name, bad == 0 && relative <= tolerance && same, detail);
+}
+
+template <typename Element, bool kTf32>
+void run_dtype(const char* mode, double tolerance, std::mt19937_64& rng) {
+    struct Shape { int m, n, k; };
+    for (const Shape s : {Shape{64, 64, 8}, Shape{64, 64, 24}, Shape{128, 40, 136}, Shape{64, 200, 1000},
+                          Shape{128, 192, 2048}, Shape{64, 72, 768}}) {
+        run_case<Element, 1, kTf32>(mode, s.m, s.n, s.k, tolerance, rng);
+        run_case<Element, 2, kTf32>(mode, s.m, s.n, s.k, tolerance, rng);
+    }
+}
+
+__global__ void fill_kernel(uint16_t* data, size_t count, uint32_t seed) {
+    // Small bf16/fp16-safe values from a hash (never zero-heavy): exponent fixed near 2^-4, random mantissa/sign.
+    for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count; i += size_t(gridDim.x) * blockDim.x) {
+        uint32_t h = static_cast<uint32_t>(i) * 2654435761u ^ seed;
+        h ^= h >> 15;
+        h *= 2246822519u;
+        h ^= h >> 13;
+        data[i] = static_cast<uint16_t>(0x3D00u | (h & 0x807Fu));  // bf16: +-[2^-5, 2^-4)
+    }
+}
+
+void fill(void* data, size_t bytes, uint32_t seed) {
+    fill_kernel<<<1024, 256>>>(static_cast<uint16_t*>(data), bytes / 2, seed);
+    CHECK_CUDA(cudaGetLastError());
+}
+
+template <typename Kernel>
+float median_ms(Kernel&& body, int runs) {
+    cudaEvent_t begin, end;
+    CHECK_CUDA(cudaEventCreate(&begin));
+    CHECK_CUDA(cudaEventCreate(&end));
+    std::vector<float> ms;
+    for (int i = 0; i < runs + 3; ++i) {
+        CHECK_CUDA(cudaEventRecord(begin));
+        body();
+        CHECK_CUDA(cudaEventRecord(end));
+        CHECK_CUDA(cudaEventSynchronize(end));
+        float t;
+        CHECK_CUDA(cudaEventElapsedTime(&t, begin, end));
+        if (i >= 3) ms.push_back(t);
+    }
+    CHECK_CUDA(cudaEventDestroy(begin));
+    CHECK_CUDA(cudaEventDestroy(end));
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+// The tile's own throughput, outside the fused kernel: a compute-bound grid and a weight-streaming grid (M = 64,
+// the decode shape: every block reads its own 2 x 64 x K weight rows once).
+void time_tiles() {
+    {
+        const int m = 8192, n = 4096, k = 2048;
+        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
+        DeviceArray<float> c(size_t(2) * m * n);
+        fill(a.pointer, a.count * 2, 1);
+        fill(b.pointer, b.count * 2, 2);
+        const float ms = median_ms([&] { launch_tile<__nv_bfloat16, 2, true>(a.pointer, b.pointer, b.pointer + size_t(n) * k, c.pointer, m, n, k); }, 10);
+        std::printf("time     bf16 tile B=2 M=%d N=%d K=%d: %.3f ms, %.1f TFLOP/s\n", m, n, k, ms,
+                    2.0 * 2 * m * n * k / (ms * 1e-3) / 1e12);
+        DeviceArray<float> af(size_t(m) * k), bf(size_t(2) * n * k);
+        fill(af.pointer, af.count * 4, 3);
+        fill(bf.pointer, bf.count * 4, 4);
+        const float tf32 = median_ms([&] { launch_tile<float, 2, true>(af.pointer, bf.pointer, bf.pointer + size_t(n) * k, c.pointer, m, n, k); }, 5);
+        const float simt = median_ms([&] { launch_tile<float, 2, false>(af.pointer, bf.pointer, bf.pointer + size_t(n) * k, c.pointer, m, n, k); }, 3);
+        std::printf("time     fp32 tile B=2 same shape: TF32 %.3f ms (%.1f TFLOP/s), exact SIMT %.3f ms (%.1f TFLOP/s)\n",
+                    tf32, 2.0 * 2 * m * n * k / (tf32 * 1e-3) / 1e12, simt, 2.0 * 2 * m * n * k / (simt * 1e-3) / 1e12);
+    }
+    {
+        const int m = 64, n = 64 * 528, k = 2048;  // 528 blocks = 2 per SM x 2 waves; B = 277 MB, past the L2
+        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
+        DeviceArray<float> c(size_t(2) * m * n);
+        fill(a.pointer, a.count * 2, 5);
+        fill(b.pointer, b.count * 2, 6);
+        const float ms = median_ms([&] { launch_tile<__nv_bfloat16, 2, true>(a.pointer, b.pointer, b.pointer + size_t(n) * k, c.pointer, m, n, k); }, 10);
+        std::printf("time     bf16 tile B=2 M=64 N=%d K=%d (weight streaming): %.3f ms, %.0f GB/s of weights\n", n, k, ms,
+                    2.0 * n * k * 2 / (ms * 1e-3) / 1e9);
+    }
+}
+
+#define CHECK_OK(call)                                                                                      \
+    do {                                                                                                    \
+        flashmoe_status s_ = (call);                                                                        \
+        if (s_ != FLASHMOE_SUCCESS) {                                                                       \
+            std::fprintf(stderr, "%s failed: %d %s\n", #call, int(s_), flashmoe_last_error_message());      \
+            std::exit(2);                                                                                   \
+        }                                                                                                   \
+    } while (0)
+
+// The whole layer through the C API at Qwen3-30B-A3B (H 2048, I 768, E 128, k 8), bf16 gated silu, random ids
+// (k distinct per token), event-timed median of 20 forwards on one stream.
+void sweep(const std::vector<int>& tokens) {
+    const int64_t H = 2048, I = 768, E = 128, K = 8;
+    const int64_t max_t = *std::max_element(tokens.begin(), tokens.end());
+    void *w_gate, *w_up, *w_down, *x, *y, *ids, *weights;
+    const size_t weight_bytes = size_t(E) * I * H * 2;
+    CHECK_CUDA(cudaMalloc(&w_gate, weight_bytes));
+    CHECK_CUDA(cudaMalloc(&w_up, weight_bytes));
+    CHECK_CUDA(cudaMalloc(&w_down, weight_bytes));
+    CHECK_CUDA(cudaMalloc(&x, max_t * H * 2));
+    CHECK_CUDA(cudaMalloc(&y, max_t * H * 2));
+    CHECK_CUDA(cudaMalloc(&ids, max_t * K * 4));
+    CHECK_CUDA(cudaMalloc(&weights, max_t * K * 4));
+    fill(w_gate, weight_bytes, 11);
+    fill(w_up, weight_bytes, 12);
+    fill(w_down, weight_bytes, 13);
+    fill(x, max_t * H * 2, 14);
+    std::mt19937_64 rng(99);
+    std::vector<int32_t> host_ids(max_t * K);
+    std::vector<float> host_weights(max_t * K, 1.0f / K);
+    for (int64_t t = 0; t < max_t; ++t) {
+        std::vector<int32_t> experts(E);
+        for (int e = 0; e < E; ++e) experts[e] = e;
+        std::shuffle(experts.begin(), experts.end(), rng);
+        for (int j = 0; j < K; ++j) host_ids[t * K + j] = experts[j];
+    }
+    CHECK_CUDA(cudaMemcpy(ids, host_ids.data(), host_ids.size() * 4, cudaMemcpyHostToDevice));
+    CHECK_CUDA(cudaMemcpy(weights, host_weights.data(), host_weights.size() * 4, cudaMemcpyHostToDevice));
+    cudaStream_t stream;
+    CHECK_CUDA(cudaStreamCreate(&stream));
+    for (int path : {FLASHMOE_PATH_FUSED, FLASHMOE_PATH_UNFUSED}) {
+        flashmoe_layer_config config{};
+        config.dtype = FLASHMOE_DTYPE_BF16;
+        config.mlp_type = FLASHMOE_MLP_GATED;
+        config.activation = FLASHMOE_ACT_SILU;
+        config.kernel_path = path;
+        config.hidden_size = H;
+        config.intermediate_size = I;
+        config.num_experts = E;
+        config.top_k = K;
+        config.max_tokens = max_t;
+        flashmoe_layer* layer = nullptr;
+        CHECK_OK(flashmoe_layer_create(&config, &layer));
+        for (int T : tokens) {
+            flashmoe_forward_args args{};
+            args.x = x;
+            args.y = y;
+            args.num_tokens = T;
+            args.topk_ids = static_cast<const int32_t*>(ids);
+            args.topk_weights = static_cast<const float*>(weights);
+            args.weights.w_gate = w_gate;
+            args.weights.w_up = w_up;
+            args.weights.w_down = w_down;
+            args.stream = stream;
+            cudaEvent_t begin, end;
+            CHECK_CUDA(cudaEventCreate(&begin));
+            CHECK_CUDA(cudaEventCreate(&end));
+            std::vector<float> ms;
+            for (int i = 0; i < 23; ++i) {
+                CHECK_CUDA(cudaEventRecord(begin, stream));
+                CHECK_OK(flashmoe_layer_forward(layer, &args));
+                CHECK_CUDA(cudaEventRecord(end, stream));
+                CHECK_CUDA(cudaEventSynchronize(end));
+                float t;
+                CHECK_CUDA(cudaEventElapsedTime(&t, begin, end));
+                if (i >= 3) ms.push_back(t);
+            }
+            CHECK_OK(flashmoe_layer_check_last_forward(layer));
+            std::sort(ms.begin(), ms.end());
+            const double median = ms[ms.size() / 2];
+            const double flops = 2.0 * T * K * 3 * H * I;
+            std::printf("sweep    qwen3 bf16 %-7s T=%-5d median %.3f ms (min %.3f, max %.3f), %.1f TFLOP/s\n",
+                        path == FLASHMOE_PATH_FUSED ? "fused" : "unfused", T, median, ms.front(), ms.back(),
+                        flops / (median * 1e-3) / 1e12);
+            CHECK_CUDA(cudaEventDestroy(begin));
+            CHECK_CUDA(cudaEventDestroy(end));
+        }
+        CHECK_OK(flashmoe_layer_destroy(layer));
+    }
+    CHECK_CUDA(cudaStreamDestroy(stream));
+    for (void* p : {w_gate, w_up, w_down, x, y, ids, weights}) CHECK_CUDA(cudaFree(p));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool time = false, do_sweep = false;
+    std::vector<int> tokens = {1, 64, 1024, 4096};
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--time")) time = true;
+        if (!std::strcmp(argv[i], "--sweep")) do_sweep = true;
+        if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) tokens = {std::atoi(argv[++i])};
+    }
+    int devices = 0;
+    if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+        std::printf("no CUDA device: gemm_tile_test skipped\n");
+        return 0;
+    }
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    std::printf("device: %s, %d SMs; tile %dx%d, tensor-core smem %zu B (gated)\n", prop.name,
+                prop.multiProcessorCount, TileConfig::kBlockM, TileConfig::kBlockN,
+                GemmTileOf<__nv_bfloat16, 2, true>::kSharedBytes);
+    std::mt19937_64 rng(20261123);
+    // Tolerances: 16-bit inputs are exact products, so only fp32 accumulation order differs from fp64 (~1e-6);
+    // TF32 keeps 10 mantissa bits of each input (~3e-4 expected); exact fp32 ~1e-6.
+    run_dtype<__nv_bfloat16, true>("bf16", 1e-5, rng);
+    run_dtype<__half, true>("fp16", 1e-5, rng);
+    run_dtype<float, true>("tf32", 2e-3, rng);
+    run_dtype<float, false>("fp32", 1e-5, rng);
+    if (time) time_tiles();
+    if (do_sweep) sweep(tokens);
+    std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
+    return g_failures == 0 ? 0 : 1;
+}
