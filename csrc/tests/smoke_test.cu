@@ -1,6 +1,7 @@
 // GPU smoke test of libflashmoe.so through its C API only: random inputs (never zeros) for every dtype, MLP type,
 // a few activations, k, T and E, checked against a double-precision CPU reference written here; also poisoned
-// outputs, bitwise determinism, drop counts, invalid ids and the router. Prints a table; exits non-zero on failure.
+// outputs, bitwise determinism, drop counts, invalid ids and the router (also captured in a CUDA graph and replayed;
+// the CUDA runtime is used for the graph calls only). Prints a table; exits non-zero on failure.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -10,6 +11,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <cuda_runtime_api.h>
 
 #include "flashmoe/capi/flashmoe_c.h"
 
@@ -309,44 +312,35 @@ struct RouterCase {
     bool bias;
 };
 
-void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
-    const int64_t T = c.tokens, H = c.hidden, E = c.experts, K = c.k;
+flashmoe_router_config router_config_of(const RouterCase& c, int64_t max_tokens) {
     flashmoe_router_config config{};
     config.dtype = c.dtype;
     config.scoring = c.scoring;
     config.renormalize = c.renormalize;
-    config.hidden_size = H;
-    config.num_experts = E;
-    config.top_k = K;
-    config.max_tokens = T;
+    config.hidden_size = c.hidden;
+    config.num_experts = c.experts;
+    config.top_k = c.k;
+    config.max_tokens = max_tokens;
     config.num_groups = c.groups;
     config.top_groups = c.top_groups;
     config.routed_scaling_factor = c.scale;
-    flashmoe_router* router = nullptr;
-    CHECK_OK(flashmoe_router_create(&config, &router));
-    HostTensor x = make_tensor(c.dtype, T * H, rng, 1.0f);
-    HostTensor w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
-    std::vector<float> bias(E);
-    std::uniform_real_distribution<float> bias_dist(-0.1f, 0.1f);
-    for (auto& b : bias) b = bias_dist(rng);
-    DeviceBuffer d_x(x.bytes), d_w(w.bytes), d_bias(bias), d_ids(T * K * 4), d_weights(T * K * 4), d_counts(E * 4);
-    flashmoe_router_args args{};
-    args.x = d_x.pointer;
-    args.num_tokens = T;
-    args.w_router = d_w.pointer;
-    args.expert_bias = c.bias ? static_cast<const float*>(d_bias.pointer) : nullptr;
-    args.topk_ids = static_cast<int32_t*>(d_ids.pointer);
-    args.topk_weights = static_cast<float*>(d_weights.pointer);
-    args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
-    CHECK_OK(flashmoe_memset(0, d_ids.pointer, 0xFF, d_ids.bytes));
-    CHECK_OK(flashmoe_router_run(router, &args));
-    CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
-    const auto ids = d_ids.read<int32_t>();
-    const auto weights = d_weights.read<float>();
-    const auto counts = d_counts.read<int32_t>();
+    return config;
+}
 
+struct RouterCheck {
     int mismatches = 0, near_ties = 0;
     double max_weight_error = 0;
+    bool counts_ok = false;
+    bool ok() const { return mismatches == 0 && max_weight_error < 1e-3 && counts_ok; }
+};
+
+// Checks one router run's outputs against the fp64 reference of docs/api-semantics.md (near ties are skipped for the
+// ids, never for the counts, which must equal the histogram of the emitted ids).
+RouterCheck check_router(const RouterCase& c, const HostTensor& x, const HostTensor& w, const std::vector<float>& bias,
+                         const std::vector<int32_t>& ids, const std::vector<float>& weights,
+                         const std::vector<int32_t>& counts) {
+    const int64_t T = c.tokens, H = c.hidden, E = c.experts, K = c.k;
+    RouterCheck result;
     std::vector<int32_t> id_counts(E, 0);
     const int64_t group_size = E / c.groups;
     for (int64_t t = 0; t < T; ++t) {
@@ -390,20 +384,152 @@ void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
             const int32_t id = ids[t * K + j];
             if (id >= 0 && id < E) ++id_counts[id];
         }
-        if (margin < 1e-4) { ++near_ties; continue; }
+        if (margin < 1e-4) { ++result.near_ties; continue; }
         for (int64_t j = 0; j < K; ++j) {
-            if (ids[t * K + j] != order[j]) { ++mismatches; break; }
+            if (ids[t * K + j] != order[j]) { ++result.mismatches; break; }
             const double expected = (c.renormalize ? score[order[j]] / sum : score[order[j]]) * c.scale;
-            max_weight_error = std::max(max_weight_error, std::fabs(weights[t * K + j] - expected) / std::max(1e-6, std::fabs(expected)));
+            result.max_weight_error = std::max(result.max_weight_error, std::fabs(weights[t * K + j] - expected) / std::max(1e-6, std::fabs(expected)));
         }
     }
-    const bool ok = mismatches == 0 && max_weight_error < 1e-3 && counts == id_counts;
+    result.counts_ok = counts == id_counts;
+    return result;
+}
+
+void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
+    const int64_t T = c.tokens, H = c.hidden, E = c.experts, K = c.k;
+    const flashmoe_router_config config = router_config_of(c, T);
+    flashmoe_router* router = nullptr;
+    CHECK_OK(flashmoe_router_create(&config, &router));
+    HostTensor x = make_tensor(c.dtype, T * H, rng, 1.0f);
+    HostTensor w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
+    std::vector<float> bias(E);
+    std::uniform_real_distribution<float> bias_dist(-0.1f, 0.1f);
+    for (auto& b : bias) b = bias_dist(rng);
+    DeviceBuffer d_x(x.bytes), d_w(w.bytes), d_bias(bias), d_ids(T * K * 4), d_weights(T * K * 4), d_counts(E * 4);
+    flashmoe_router_args args{};
+    args.x = d_x.pointer;
+    args.num_tokens = T;
+    args.w_router = d_w.pointer;
+    args.expert_bias = c.bias ? static_cast<const float*>(d_bias.pointer) : nullptr;
+    args.topk_ids = static_cast<int32_t*>(d_ids.pointer);
+    args.topk_weights = static_cast<float*>(d_weights.pointer);
+    args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
+    // Two runs on the same handle: the second must not see the first's counts (the scratch is re-zeroed in-kernel).
+    RouterCheck check;
+    for (int run = 0; run < 2; ++run) {
+        CHECK_OK(flashmoe_memset(0, d_ids.pointer, 0xFF, d_ids.bytes));
+        CHECK_OK(flashmoe_memset(0, d_counts.pointer, 0xFF, d_counts.bytes));
+        CHECK_OK(flashmoe_router_run(router, &args));
+        CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
+        const RouterCheck this_run = check_router(c, x, w, bias, d_ids.read<int32_t>(), d_weights.read<float>(),
+                                                  d_counts.read<int32_t>());
+        if (run == 0 || !this_run.ok()) check = this_run;
+    }
+    const bool ok = check.ok();
     if (!ok) ++g_failures;
     std::printf("router %-4s %-7s renorm=%d k=%2d T=%4d E=%3d H=%4d groups=%d/%d scale=%.2f bias=%d | id mismatches %d, "
-                "near ties %d, max rel weight err %.1e, counts %s: %s\n", dtype_name(c.dtype),
+                "near ties %d, max rel weight err %.1e, counts %s (2 runs): %s\n", dtype_name(c.dtype),
                 c.scoring == FLASHMOE_SCORING_SOFTMAX ? "softmax" : "sigmoid", c.renormalize, c.k, c.tokens, c.experts,
-                c.hidden, c.groups, c.top_groups, c.scale, c.bias, mismatches, near_ties, max_weight_error,
-                counts == id_counts ? "ok" : "DIFFER", ok ? "ok" : "FAIL");
+                c.hidden, c.groups, c.top_groups, c.scale, c.bias, check.mismatches, check.near_ties,
+                check.max_weight_error, check.counts_ok ? "ok" : "DIFFER", ok ? "ok" : "FAIL");
+    CHECK_OK(flashmoe_router_destroy(router));
+}
+
+#define CHECK_CUDA_SOFT(call)                                                                                \
+    do {                                                                                                     \
+        const cudaError_t error_ = (call);                                                                   \
+        if (error_ != cudaSuccess) {                                                                         \
+            std::printf("router graph: %s failed: %s: FAIL\n", #call, cudaGetErrorString(error_));          \
+            ++g_failures;                                                                                    \
+            return;                                                                                          \
+        }                                                                                                    \
+    } while (0)
+
+// A router call captured in a CUDA graph is exactly one kernel node; the graph replays `replays` times with new x
+// (and now and then new W_r) written in place, every replay checked against the reference, counts included (the
+// in-kernel re-zeroing of the count scratch is what makes replays correct). An eager run on another stream sits in
+// the middle of the replays and must not disturb them.
+void run_router_graph(int replays, std::mt19937_64& rng) {
+    const RouterCase c{FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SIGMOID, 1, 8, 61, 64, 128, 8, 4, 2.5f, true};
+    const int64_t T = c.tokens, H = c.hidden, E = c.experts, K = c.k;
+    const flashmoe_router_config config = router_config_of(c, T);
+    flashmoe_router* router = nullptr;
+    CHECK_OK(flashmoe_router_create(&config, &router));
+    HostTensor x = make_tensor(c.dtype, T * H, rng, 1.0f);
+    HostTensor w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
+    std::vector<float> bias(E);
+    std::uniform_real_distribution<float> bias_dist(-0.1f, 0.1f);
+    for (auto& b : bias) b = bias_dist(rng);
+    DeviceBuffer d_x(x.bytes), d_w(w.bytes), d_bias(bias), d_ids(T * K * 4), d_weights(T * K * 4), d_counts(E * 4);
+    cudaStream_t stream = nullptr;
+    CHECK_CUDA_SOFT(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    flashmoe_router_args args{};
+    args.x = d_x.pointer;
+    args.num_tokens = T;
+    args.w_router = d_w.pointer;
+    args.expert_bias = static_cast<const float*>(d_bias.pointer);
+    args.topk_ids = static_cast<int32_t*>(d_ids.pointer);
+    args.topk_weights = static_cast<float*>(d_weights.pointer);
+    args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
+    args.stream = stream;
+
+    cudaGraph_t graph = nullptr;
+    CHECK_CUDA_SOFT(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+    const flashmoe_status status = flashmoe_router_run(router, &args);
+    CHECK_CUDA_SOFT(cudaStreamEndCapture(stream, &graph));
+    size_t num_nodes = 0;
+    CHECK_CUDA_SOFT(cudaGraphGetNodes(graph, nullptr, &num_nodes));
+    std::vector<cudaGraphNode_t> nodes(num_nodes);
+    CHECK_CUDA_SOFT(cudaGraphGetNodes(graph, nodes.data(), &num_nodes));
+    cudaGraphNodeType type = cudaGraphNodeTypeEmpty;
+    if (num_nodes == 1) CHECK_CUDA_SOFT(cudaGraphNodeGetType(nodes[0], &type));
+    const bool one_kernel = status == FLASHMOE_SUCCESS && num_nodes == 1 && type == cudaGraphNodeTypeKernel;
+    if (!one_kernel) ++g_failures;
+    std::printf("router graph: capture of one router call -> %zu node(s), kernel=%d, status %d: %s\n", num_nodes,
+                type == cudaGraphNodeTypeKernel, static_cast<int>(status), one_kernel ? "ok" : "FAIL");
+    cudaGraphExec_t exec = nullptr;
+    CHECK_CUDA_SOFT(cudaGraphInstantiate(&exec, graph, 0));
+    int passed = 0, eager_passed = 0;
+    double worst_weight_error = 0;
+    for (int replay = 0; replay < replays; ++replay) {
+        x = make_tensor(c.dtype, T * H, rng, 1.0f);  // new contents, same buffers
+        CHECK_OK(flashmoe_memcpy_htod(0, d_x.pointer, x.bytes.data(), x.bytes.size()));
+        if (replay % 10 == 9) {
+            w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
+            CHECK_OK(flashmoe_memcpy_htod(0, d_w.pointer, w.bytes.data(), w.bytes.size()));
+        }
+        CHECK_OK(flashmoe_memset(0, d_ids.pointer, 0xFF, d_ids.bytes));
+        CHECK_OK(flashmoe_memset(0, d_weights.pointer, 0xFF, d_weights.bytes));
+        CHECK_OK(flashmoe_memset(0, d_counts.pointer, 0xFF, d_counts.bytes));
+        CHECK_CUDA_SOFT(cudaGraphLaunch(exec, stream));
+        CHECK_CUDA_SOFT(cudaStreamSynchronize(stream));
+        const RouterCheck check = check_router(c, x, w, bias, d_ids.read<int32_t>(), d_weights.read<float>(),
+                                               d_counts.read<int32_t>());
+        worst_weight_error = std::max(worst_weight_error, check.max_weight_error);
+        if (check.ok()) {
+            ++passed;
+        } else {
+            std::printf("router graph: replay %d: id mismatches %d, max rel weight err %.1e, counts %s: FAIL\n", replay,
+                        check.mismatches, check.max_weight_error, check.counts_ok ? "ok" : "DIFFER");
+        }
+        if (replay == replays / 2) {  // an eager run (default stream) between replays shares the same scratch
+            flashmoe_router_args eager = args;
+            eager.stream = nullptr;
+            CHECK_OK(flashmoe_memset(0, d_counts.pointer, 0xFF, d_counts.bytes));
+            CHECK_OK(flashmoe_router_run(router, &eager));
+            CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
+            eager_passed = check_router(c, x, w, bias, d_ids.read<int32_t>(), d_weights.read<float>(),
+                                        d_counts.read<int32_t>()).ok();
+        }
+    }
+    const bool ok = passed == replays && eager_passed == 1;
+    if (!ok) ++g_failures;
+    std::printf("router graph: %d/%d replays with new x match the reference (ids, weights, counts; max rel weight err "
+                "%.1e), eager run between replays %s: %s\n", passed, replays, worst_weight_error,
+                eager_passed ? "ok" : "FAIL", ok ? "ok" : "FAIL");
+    CHECK_CUDA_SOFT(cudaGraphExecDestroy(exec));
+    CHECK_CUDA_SOFT(cudaGraphDestroy(graph));
+    CHECK_CUDA_SOFT(cudaStreamDestroy(stream));
     CHECK_OK(flashmoe_router_destroy(router));
 }
 
@@ -490,6 +616,8 @@ int main() {
     run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SIGMOID, 1, 8, 1000, 256, 512, 8, 4, 2.5f, true}, rng);
     run_router_case({FLASHMOE_DTYPE_FP32, FLASHMOE_SCORING_SIGMOID, 1, 16, 333, 512, 128, 16, 8, 1.0f, true}, rng);
     run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SIGMOID, 0, 4, 100, 64, 64, 64, 4, 1.0f, false}, rng);
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 16, 257, 512, 1416, 1, 1, 1.0f, false}, rng);
+    run_router_graph(100, rng);
 
     std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASSED" : "FAILED", g_failures);
     return g_failures == 0 ? 0 : 1;
