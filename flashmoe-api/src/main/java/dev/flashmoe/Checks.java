@@ -55,21 +55,29 @@ final class Checks {
         tensor("routing.topkIds", routing.topkIds(), DataType.INT32, tokens, args.topK());
         tensor("routing.topkWeights", routing.topkWeights(), DataType.FP32, tokens, args.topK());
         sameSide(args, "forward", new Tensor[] {x, y, routing.topkIds(), routing.topkWeights()});
-        backendAccepts(backend, "x", x);
         distinct("y", y, x);
+        distinct("y", y, routing.topkIds());
+        distinct("y", y, routing.topkWeights());
+        writable("y", y);
+        backendAccepts(backend, "x", x);
     }
 
     static void forwardAsync(InitArgs args, BackendKind backend, DeviceTensor x, Routing routing, DeviceTensor y,
             CudaStream stream, DeviceTensor stats) {
         notNull("x", x);
-        if (backend != BackendKind.CUDA) {
-            throw new InvalidArgumentException("backend", backend, "forwardAsync needs the CUDA backend");
-        }
-        forward(args, backend, x, routing, y);
+        forward(args, BackendKind.CUDA, x, routing, y);
         stream(args, stream);
         if (stats != null) {
             tensor("stats", stats, DataType.INT32, args.numExperts() + 1L);
             device(args, "stats", stats);
+            aligned("stats", stats);
+            distinct("stats", stats, x);
+            distinct("stats", stats, y);
+            distinct("stats", stats, routing.topkIds());
+            distinct("stats", stats, routing.topkWeights());
+        }
+        if (backend != BackendKind.CUDA) {
+            throw new InvalidArgumentException("backend", backend, "forwardAsync needs the CUDA backend");
         }
     }
 
@@ -82,16 +90,26 @@ final class Checks {
             tensor("expertCounts", counts, DataType.INT32, args.numExperts());
         }
         sameSide(args, "route", new Tensor[] {x, ids, weights, counts});
-        backendAccepts(backend, "x", x);
-        if (x instanceof DeviceTensor) {
-            CudaStream s = stream != null ? stream : CudaStream.defaultStream(args.device());
-            stream(args, s);
-            return s;
+        distinct("topkIds", ids, x);
+        distinct("topkWeights", weights, x);
+        distinct("topkWeights", weights, ids);
+        writable("topkIds", ids);
+        writable("topkWeights", weights);
+        if (counts != null) {
+            distinct("expertCounts", counts, x);
+            distinct("expertCounts", counts, ids);
+            distinct("expertCounts", counts, weights);
+            writable("expertCounts", counts);
         }
-        if (stream != null) {
+        CudaStream effective = null;
+        if (x instanceof DeviceTensor) {
+            effective = stream != null ? stream : CudaStream.defaultStream(args.device());
+            stream(args, effective);
+        } else if (stream != null) {
             throw new InvalidArgumentException("stream", stream, "host tensors are routed synchronously: pass null");
         }
-        return null;
+        backendAccepts(backend, "x", x);
+        return effective;
     }
 
     /** Validates x [T][H] in the layer dtype and returns T. */
@@ -131,7 +149,50 @@ final class Checks {
         }
     }
 
-    private static void notNull(String name, Object value) {
+    /**
+     * The device weights a layer references must still be open (they are not copied: a closed owned tensor's memory is
+     * freed) and no output may overlap them. {@code weights} is null for host weights (the backend copied those).
+     */
+    static void boundWeights(ExpertWeights weights, Tensor y, Tensor stats) {
+        if (weights == null) {
+            return;
+        }
+        String[] names = {"wGate", "wUp", "wDown", "bGate", "bUp", "bDown"};
+        Tensor[] all = {weights.wGate(), weights.wUp(), weights.wDown(), weights.bGate(), weights.bUp(),
+            weights.bDown()};
+        for (int i = 0; i < all.length; i++) {
+            boundWeight("weights." + names[i], all[i], new String[] {"y", "stats"}, new Tensor[] {y, stats});
+        }
+    }
+
+    /** As {@link #boundWeights(ExpertWeights, Tensor, Tensor)} for a router's gate weight and bias. */
+    static void boundWeights(RouterWeights weights, Tensor ids, Tensor scores, Tensor counts) {
+        if (weights == null) {
+            return;
+        }
+        String[] outputs = {"topkIds", "topkWeights", "expertCounts"};
+        Tensor[] out = {ids, scores, counts};
+        boundWeight("weights.weight", weights.weight(), outputs, out);
+        boundWeight("weights.expertBias", weights.expertBias(), outputs, out);
+    }
+
+    private static void boundWeight(String name, Tensor weight, String[] outputNames, Tensor[] outputs) {
+        if (!(weight instanceof DeviceTensor)) {
+            return;
+        }
+        DeviceTensor w = (DeviceTensor) weight;
+        if (w.isClosed()) {
+            throw new InvalidArgumentException(name, w, "was closed after the layer or router was created; device"
+                    + " weights are referenced, not copied, and must stay open until the handle is closed");
+        }
+        for (int i = 0; i < outputs.length; i++) {
+            if (outputs[i] != null) {
+                distinct(outputNames[i], outputs[i], w);
+            }
+        }
+    }
+
+    static void notNull(String name, Object value) {
         if (value == null) {
             throw new InvalidArgumentException(name, null, "must not be null");
         }
@@ -153,11 +214,22 @@ final class Checks {
             if (t instanceof DeviceTensor) {
                 DeviceTensor d = (DeviceTensor) t;
                 device(args, call + " tensor", d);
-                if (d.address() % 16 != 0) {
-                    throw new InvalidArgumentException(call + " tensor address", "0x" + Long.toHexString(d.address()),
-                            "device tensors must be 16-byte aligned");
-                }
+                aligned(call + " tensor", d);
             }
+        }
+    }
+
+    private static void aligned(String name, DeviceTensor d) {
+        if (d.address() % 16 != 0) {
+            throw new InvalidArgumentException(name + " address", "0x" + Long.toHexString(d.address()),
+                    "device tensors must be 16-byte aligned");
+        }
+    }
+
+    /** A host output must be writable (a read-only buffer, e.g. a READ_ONLY mapping, would fail half-way). */
+    private static void writable(String name, Tensor t) {
+        if (t instanceof HostTensor && ((HostTensor) t).isReadOnly()) {
+            throw new InvalidArgumentException(name, t, "an output host tensor must wrap a writable buffer");
         }
     }
 
@@ -182,17 +254,21 @@ final class Checks {
         }
     }
 
-    private static void distinct(String name, Tensor out, Tensor in) {
-        if (out == in) {
-            throw new InvalidArgumentException(name, out, "must not be the same tensor as the input");
+    /** {@code out} is written while {@code other} is read (or written): they must not share memory on the device. */
+    private static void distinct(String name, Tensor out, Tensor other) {
+        if (out == other) {
+            throw new InvalidArgumentException(name, out, "must not be the same tensor as " + other);
         }
-        if (out instanceof DeviceTensor && in instanceof DeviceTensor) {
+        if (out instanceof DeviceTensor && other instanceof DeviceTensor) {
             DeviceTensor o = (DeviceTensor) out;
-            DeviceTensor i = (DeviceTensor) in;
+            DeviceTensor i = (DeviceTensor) other;
+            if (o.device() != i.device() || o.byteSize() == 0 || i.byteSize() == 0) {
+                return;
+            }
             long oEnd = o.address() + o.byteSize();
             long iEnd = i.address() + i.byteSize();
             if (o.address() < iEnd && i.address() < oEnd) {
-                throw new InvalidArgumentException(name, out, "must not overlap the input " + in);
+                throw new InvalidArgumentException(name, out, "must not overlap " + other);
             }
         }
     }

@@ -2,13 +2,19 @@ package dev.flashmoe;
 
 import dev.flashmoe.spi.DeviceMemory;
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * A tensor in CUDA device memory: a raw device address, a dtype, a device ordinal and a shape.
  *
  * <p>{@link #wrap} views memory the caller owns (from PyTorch, cuBLAS, JavaCPP presets: pass {@code pointer.address()})
- * and never frees it. {@link #allocate} owns its memory and frees it on {@link #close()} (idempotent).
+ * and never frees it. {@link #allocate} owns its memory and frees it on {@link #close()} (idempotent). An owned tensor
+ * dropped without close() is reported (a WARNING on the {@code dev.flashmoe.leaks} System.Logger) and its memory stays
+ * allocated: the library never frees device memory behind the caller's back.
+ *
+ * <p>Thread safety: the object may be shared; copies and fills are synchronous and may run from several threads (on
+ * different tensors, or reading the same one). {@link #close()} is idempotent and thread-safe, but it frees at once:
+ * the caller must not close a tensor while a call that uses it is running or enqueued (a layer checks that its device
+ * weights are still open at every call; it cannot see work the caller enqueued elsewhere).
  */
 public final class DeviceTensor implements Tensor, AutoCloseable {
     private final long address;
@@ -16,6 +22,7 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
     private final int device;
     private final long[] shape;
     private final DeviceMemory owner; // null when wrapped
+    private final Leaks.Tracker tracker; // null when wrapped
     private volatile boolean closed;
 
     private DeviceTensor(long address, DataType dtype, int device, long[] shape, DeviceMemory owner) {
@@ -24,12 +31,14 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
         this.device = device;
         this.shape = shape;
         this.owner = owner;
+        this.tracker = owner != null ? Leaks.track(this, describe()) : null;
     }
 
     /** Views caller-owned device memory. The caller keeps it alive for as long as the library may read it. */
     public static DeviceTensor wrap(long address, DataType dtype, int device, long... shape) {
-        Objects.requireNonNull(dtype, "dtype");
+        HostTensor.checkDtype(dtype);
         long[] copy = HostTensor.checkShape(shape);
+        HostTensor.bytes(copy, dtype);
         if (address == 0 && HostTensor.product(copy) != 0) {
             throw new InvalidArgumentException("address", "0x0", "a non-empty device tensor needs a non-null address");
         }
@@ -41,19 +50,22 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
 
     /** Allocates (uninitialised) device memory through the CUDA backend; close() frees it. */
     public static DeviceTensor allocate(DataType dtype, int device, long... shape) {
-        Objects.requireNonNull(dtype, "dtype");
+        HostTensor.checkDtype(dtype);
         long[] copy = HostTensor.checkShape(shape);
         if (device < 0) {
             throw new InvalidArgumentException("device", device, "must be >= 0");
         }
+        long bytes = HostTensor.bytes(copy, dtype);
         DeviceMemory memory = FlashMoe.deviceMemory();
-        long bytes = Math.multiplyExact(HostTensor.product(copy), dtype.bytes());
         long address = memory.allocate(device, Math.max(bytes, 1));
         return new DeviceTensor(address, dtype, device, copy, memory);
     }
 
     /** Allocates a device tensor of the same dtype and shape and copies {@code host} into it. */
     public static DeviceTensor copyOf(HostTensor host, int device) {
+        if (host == null) {
+            throw new InvalidArgumentException("host", null, "must not be null");
+        }
         DeviceTensor t = allocate(host.dtype(), device, host.shape());
         try {
             t.copyFrom(host);
@@ -127,7 +139,11 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
             }
             closed = true;
         }
-        owner.free(device, address);
+        try {
+            owner.free(device, address);
+        } finally {
+            tracker.closed();
+        }
     }
 
     private DeviceMemory memory() {
@@ -135,6 +151,9 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
     }
 
     private void checkCopy(HostTensor host) {
+        if (host == null) {
+            throw new InvalidArgumentException("host", null, "must not be null");
+        }
         if (host.dtype() != dtype || host.numel() != numel()) {
             throw new InvalidArgumentException("host", host, "must match the device tensor's dtype and element count: "
                     + this);
@@ -149,6 +168,10 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
 
     @Override
     public String toString() {
+        return describe();
+    }
+
+    private String describe() {
         return "DeviceTensor[" + dtype + " " + Arrays.toString(shape) + " device " + device + " @0x"
                 + Long.toHexString(address) + (owner != null ? " owned" : "") + (closed ? " closed" : "") + "]";
     }

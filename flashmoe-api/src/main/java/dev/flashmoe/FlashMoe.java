@@ -10,6 +10,9 @@ import java.util.ServiceLoader;
 /**
  * Entry point: makes layers and routers on the backend that {@link InitArgs#backend()} (or the system property
  * {@value BackendKind#PROPERTY}) asks for. AUTO means CUDA when a device is usable, else the CPU reference.
+ *
+ * <p>Thread safety: every method here may be called from any thread at any time; layers and routers made
+ * concurrently are independent of each other (docs/reliability.md).
  */
 public final class FlashMoe {
     private static volatile Map<BackendKind, Backend> backends;
@@ -18,16 +21,18 @@ public final class FlashMoe {
 
     /** Creates a layer with its expert weights (validated against {@code args}). */
     public static MoeLayer createLayer(InitArgs args, ExpertWeights weights) {
+        Checks.notNull("args", args);
         Checks.weights(args, weights);
         Backend backend = backend(args.backend(), args.device());
-        return new MoeLayer(args, backend.kind(), backend.createLayer(args, weights));
+        return new MoeLayer(args, backend.kind(), backend.createLayer(args, weights), weights);
     }
 
     /** Creates the fused router for {@code args} (scoring, groups, renormalisation, scaling) with its gate weight. */
     public static Router createRouter(InitArgs args, RouterWeights weights) {
+        Checks.notNull("args", args);
         Checks.routerWeights(args, weights);
         Backend backend = backend(args.backend(), args.device());
-        return new Router(args, backend.kind(), backend.createRouter(args, weights));
+        return new Router(args, backend.kind(), backend.createRouter(args, weights), weights);
     }
 
     /** The backend kind a request resolves to here: AUTO → the property, then CUDA if usable, else CPU. */

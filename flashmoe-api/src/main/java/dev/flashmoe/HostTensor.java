@@ -3,10 +3,16 @@ package dev.flashmoe;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.Objects;
 
-/** A tensor in JVM-reachable memory: a direct, native-order ByteBuffer holding the elements in their storage encoding
- * (bf16/fp16 as 16-bit patterns). Not thread-safe for concurrent writes. */
+/**
+ * A tensor in JVM-reachable memory: a direct, native-order ByteBuffer holding the elements in their storage encoding
+ * (bf16/fp16 as 16-bit patterns).
+ *
+ * <p>Thread safety: the object itself is immutable (dtype, shape, the buffer it views) and may be shared; its elements
+ * are plain memory with no synchronisation. Any number of threads may read a tensor at once, including as the input of
+ * concurrent forwards; a tensor written by one thread (by setFloat, or as the output of a forward or route) must not be
+ * read or written by another until that write has returned. Memory is freed by the garbage collector.
+ */
 public final class HostTensor implements Tensor {
     private final DataType dtype;
     private final long[] shape;
@@ -20,9 +26,9 @@ public final class HostTensor implements Tensor {
 
     /** A zero-filled tensor. */
     public static HostTensor allocate(DataType dtype, long... shape) {
-        Objects.requireNonNull(dtype, "dtype");
+        checkDtype(dtype);
         long[] copy = checkShape(shape);
-        long bytes = Math.multiplyExact(product(copy), dtype.bytes());
+        long bytes = bytes(copy, dtype);
         if (bytes > Integer.MAX_VALUE) {
             throw new InvalidArgumentException("shape", Arrays.toString(copy),
                     "a host tensor holds at most 2^31-1 bytes; use a DeviceTensor for larger data");
@@ -32,6 +38,10 @@ public final class HostTensor implements Tensor {
 
     /** Encodes {@code values} (length = product of shape) into {@code dtype}, rounding to nearest even. */
     public static HostTensor of(DataType dtype, float[] values, long... shape) {
+        checkDtype(dtype);
+        if (values == null) {
+            throw new InvalidArgumentException("values", null, "must not be null");
+        }
         if (!dtype.isFloating()) {
             throw new InvalidArgumentException("dtype", dtype, "float values need a floating dtype");
         }
@@ -44,6 +54,9 @@ public final class HostTensor implements Tensor {
     }
 
     public static HostTensor ofInts(int[] values, long... shape) {
+        if (values == null) {
+            throw new InvalidArgumentException("values", null, "must not be null");
+        }
         HostTensor t = allocate(DataType.INT32, shape);
         checkLength(values.length, t.numel());
         t.data.asIntBuffer().put(values);
@@ -52,11 +65,15 @@ public final class HostTensor implements Tensor {
 
     /** Wraps an existing buffer without copying; it must be direct, native order, and exactly the right size. */
     public static HostTensor wrap(ByteBuffer buffer, DataType dtype, long... shape) {
+        if (buffer == null) {
+            throw new InvalidArgumentException("buffer", null, "must not be null");
+        }
+        checkDtype(dtype);
         long[] copy = checkShape(shape);
         if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder()) {
             throw new InvalidArgumentException("buffer", buffer, "must be a direct ByteBuffer in native byte order");
         }
-        long bytes = Math.multiplyExact(product(copy), dtype.bytes());
+        long bytes = bytes(copy, dtype);
         if (buffer.remaining() != bytes) {
             throw new InvalidArgumentException("buffer.remaining()", buffer.remaining(),
                     "must equal numel * " + dtype.bytes() + " = " + bytes + " for shape " + Arrays.toString(copy));
@@ -143,6 +160,11 @@ public final class HostTensor implements Tensor {
         }
     }
 
+    /** True when the wrapped buffer is read-only: fine as an input, rejected as an output. */
+    boolean isReadOnly() {
+        return data.isReadOnly();
+    }
+
     private void requireInt() {
         if (dtype != DataType.INT32) {
             throw new IllegalStateException("int access on a " + dtype + " tensor");
@@ -155,7 +177,9 @@ public final class HostTensor implements Tensor {
     }
 
     static long[] checkShape(long[] shape) {
-        Objects.requireNonNull(shape, "shape");
+        if (shape == null) {
+            throw new InvalidArgumentException("shape", null, "must not be null");
+        }
         long[] copy = shape.clone();
         for (long d : copy) {
             if (d < 0) {
@@ -163,6 +187,21 @@ public final class HostTensor implements Tensor {
             }
         }
         return copy;
+    }
+
+    static void checkDtype(DataType dtype) {
+        if (dtype == null) {
+            throw new InvalidArgumentException("dtype", null, "must not be null");
+        }
+    }
+
+    /** numel * element size, or InvalidArgumentException when that does not fit in a long. */
+    static long bytes(long[] shape, DataType dtype) {
+        try {
+            return Math.multiplyExact(product(shape), dtype.bytes());
+        } catch (ArithmeticException e) {
+            throw new InvalidArgumentException("shape", Arrays.toString(shape), "the byte size overflows a long");
+        }
     }
 
     static long product(long[] shape) {

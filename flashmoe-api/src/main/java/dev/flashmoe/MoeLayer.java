@@ -4,21 +4,32 @@ import dev.flashmoe.spi.LayerBackend;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One MoE layer bound to its expert weights. Thread-safe: calls are serialised; {@link #close()} waits for a call in
- * flight, then releases native resources; any call after close throws IllegalStateException. A fatal (sticky) CUDA
- * error closes the handle for further use.
+ * One MoE layer bound to its expert weights.
+ *
+ * <p>Thread safety (docs/reliability.md): a layer may be shared by any number of threads. Its calls are serialised by
+ * a fair lock, so concurrent forwards run one after another in arrival order and each gives exactly the result it
+ * would give alone. Arguments are validated before the lock is taken. {@link #close()} takes the same lock: it waits
+ * for the call in flight, then releases native resources; a call that arrives after close (or that was waiting when
+ * close won the lock) throws IllegalStateException and writes nothing. The tensors of one call belong to the caller
+ * for the duration of the call: another thread must not write x or the routing, nor read or write y, meanwhile. A
+ * fatal (sticky) CUDA error closes the handle for further use. A layer dropped without close() is reported (a
+ * WARNING on the {@code dev.flashmoe.leaks} System.Logger), never freed behind the caller's back.
  */
 public final class MoeLayer implements AutoCloseable {
     private final InitArgs args;
     private final BackendKind backend;
     private final LayerBackend impl;
+    private final ExpertWeights weights;
     private final ReentrantLock lock = new ReentrantLock(true);
+    private final Leaks.Tracker tracker;
     private volatile String closedBecause;
 
-    MoeLayer(InitArgs args, BackendKind backend, LayerBackend impl) {
+    MoeLayer(InitArgs args, BackendKind backend, LayerBackend impl, ExpertWeights weights) {
         this.args = args;
         this.backend = backend;
         this.impl = impl;
+        this.weights = weights.wUp().isDevice() ? weights : null; // host weights were copied: not kept
+        this.tracker = Leaks.track(this, "MoeLayer (" + backend + ", " + args + ")");
     }
 
     public InitArgs args() {
@@ -33,10 +44,15 @@ public final class MoeLayer implements AutoCloseable {
     /**
      * y = MoE(x) with the given routing; returns when y is complete. Tensors are all host or all device (on the layer's
      * device). x, y: [T][H] in the layer dtype, 1 <= T <= maxTokensPerRank; routing ids int32 [T][k], weights fp32
-     * [T][k].
+     * [T][k]. Device tensors are 16-byte aligned and y overlaps no input. Safe to call from several threads at once
+     * (calls are serialised).
+     *
+     * @throws InvalidArgumentException a rule broken (nothing launched, y untouched)
+     * @throws IllegalStateException the layer is closed
      */
     public ForwardResult forward(Tensor x, Routing routing, Tensor y) {
         Checks.forward(args, backend, x, routing, y);
+        Checks.boundWeights(weights, y, null);
         lock.lock();
         try {
             checkOpen();
@@ -48,10 +64,12 @@ public final class MoeLayer implements AutoCloseable {
 
     /**
      * Enqueues a forward on {@code stream} (device tensors only) and returns without waiting. {@code stats}, if not null,
-     * is an int32 device tensor [E + 1] that receives per-expert route counts and then the dropped-route count.
+     * is an int32 device tensor [E + 1] that receives per-expert route counts and then the dropped-route count. The
+     * lock is held only while enqueueing; ordering between enqueued forwards is the stream's.
      */
     public void forwardAsync(DeviceTensor x, Routing routing, DeviceTensor y, CudaStream stream, DeviceTensor stats) {
         Checks.forwardAsync(args, backend, x, routing, y, stream, stats);
+        Checks.boundWeights(weights, y, stats);
         lock.lock();
         try {
             checkOpen();
@@ -68,14 +86,18 @@ public final class MoeLayer implements AutoCloseable {
         return closedBecause != null;
     }
 
-    /** Idempotent; waits for a call in flight. */
+    /** Idempotent and thread-safe; waits for a call in flight, then releases the native resources. */
     @Override
     public void close() {
         lock.lock();
         try {
             if (closedBecause == null) {
                 closedBecause = "closed";
-                impl.close();
+                try {
+                    impl.close();
+                } finally {
+                    tracker.closed();
+                }
             }
         } finally {
             lock.unlock();
@@ -88,7 +110,11 @@ public final class MoeLayer implements AutoCloseable {
         } catch (FlashMoeException e) {
             if (e.isFatal()) {
                 closedBecause = "a fatal error: " + e.getMessage();
-                impl.close();
+                try {
+                    impl.close();
+                } finally {
+                    tracker.closed();
+                }
             }
             throw e;
         }

@@ -18,7 +18,18 @@ import java.util.Optional;
  * the expected C API version and sees at least one device; the answer (or the reason why not) is computed once.
  */
 public final class CudaBackend implements Backend {
+    /**
+     * What this backend holds natively at one moment: live {@code flashmoe_layer} and {@code flashmoe_router} handles,
+     * and device allocations made through it (layer weights, staging and stats buffers, owned DeviceTensors).
+     */
+    public record LiveResources(long layers, long routers, long allocations, long allocatedBytes) {}
+
     public CudaBackend() {}
+
+    /** The native handles and device memory this backend holds now (for leak checks; cheap, thread-safe). */
+    public static LiveResources liveResources() {
+        return NativeHandles.snapshot();
+    }
 
     @Override
     public BackendKind kind() {
@@ -53,11 +64,11 @@ public final class CudaBackend implements Backend {
         return CudaDeviceMemory.INSTANCE;
     }
 
-    private static void checkDevice(int device) {
+    static void checkDevice(int device) {
         int count = requireUsable().deviceCount();
-        if (device >= count) {
-            throw new InvalidArgumentException("device", device, "must be < " + count
-                    + ", the number of CUDA devices visible");
+        if (device < 0 || device >= count) {
+            throw new InvalidArgumentException("device", device, "must be in [0, " + count
+                    + "), the CUDA devices visible");
         }
     }
 

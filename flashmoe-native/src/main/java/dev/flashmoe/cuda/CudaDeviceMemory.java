@@ -19,18 +19,23 @@ final class CudaDeviceMemory implements DeviceMemory {
         if (bytes <= 0) {
             throw new InvalidArgumentException("bytes", bytes, "must be > 0");
         }
+        CudaBackend.checkDevice(device);
         long[] ptr = new long[1];
         check(FlashMoeC.flashmoe_malloc(device, bytes, ptr), "flashmoe_malloc(" + bytes + " bytes)");
+        NativeHandles.allocated(ptr[0], bytes);
         return ptr[0];
     }
 
     @Override
     public void free(int device, long address) {
+        CudaBackend.checkDevice(device);
         check(FlashMoeC.flashmoe_free(device, address), "flashmoe_free");
+        NativeHandles.freed(address);
     }
 
     @Override
     public void copyHostToDevice(int device, long dst, ByteBuffer src, long bytes) {
+        CudaBackend.checkDevice(device);
         if (bytes == 0) {
             return;
         }
@@ -41,6 +46,7 @@ final class CudaDeviceMemory implements DeviceMemory {
 
     @Override
     public void copyDeviceToHost(int device, ByteBuffer dst, long src, long bytes) {
+        CudaBackend.checkDevice(device);
         if (bytes == 0) {
             return;
         }
@@ -54,6 +60,7 @@ final class CudaDeviceMemory implements DeviceMemory {
 
     @Override
     public void memset(int device, long address, int value, long bytes) {
+        CudaBackend.checkDevice(device);
         if (bytes == 0) {
             return;
         }
@@ -62,11 +69,13 @@ final class CudaDeviceMemory implements DeviceMemory {
 
     @Override
     public void synchronize(int device, long stream) {
+        CudaBackend.checkDevice(device);
         check(FlashMoeC.flashmoe_stream_synchronize(device, stream), "flashmoe_stream_synchronize");
     }
 
     @Override
     public long[] memoryInfo(int device) {
+        CudaBackend.checkDevice(device);
         long[] free = new long[1];
         long[] total = new long[1];
         check(FlashMoeC.flashmoe_mem_get_info(device, free, total), "flashmoe_mem_get_info");

@@ -51,6 +51,7 @@ final class CudaLayer implements LayerBackend {
             long[] handle = new long[1];
             check(FlashMoeC.flashmoe_layer_create(config, handle), "flashmoe_layer_create");
             layer = handle[0];
+            NativeHandles.LAYERS.incrementAndGet();
             int withhold = Integer.getInteger(WITHHOLD_TASK_PROPERTY, -1);
             if (withhold >= 0) {
                 LOG.log(System.Logger.Level.WARNING, WITHHOLD_TASK_PROPERTY + " = " + withhold
@@ -168,6 +169,7 @@ final class CudaLayer implements LayerBackend {
         if (layer != 0L) {
             try {
                 check(FlashMoeC.flashmoe_layer_destroy(layer), "flashmoe_layer_destroy");
+                NativeHandles.LAYERS.decrementAndGet();
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
             }

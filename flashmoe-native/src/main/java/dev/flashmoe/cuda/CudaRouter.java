@@ -32,6 +32,7 @@ final class CudaRouter implements RouterBackend {
             long[] handle = new long[1];
             check(FlashMoeC.flashmoe_router_create(config, handle), "flashmoe_router_create");
             router = handle[0];
+            NativeHandles.ROUTERS.incrementAndGet();
             routerArgs.w_router(memory.deviceAddress(weights.weight()));
             routerArgs.expert_bias(memory.deviceAddress(weights.expertBias()));
         } catch (RuntimeException e) {
@@ -111,6 +112,7 @@ final class CudaRouter implements RouterBackend {
         if (router != 0L) {
             try {
                 check(FlashMoeC.flashmoe_router_destroy(router), "flashmoe_router_destroy");
+                NativeHandles.ROUTERS.decrementAndGet();
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
             }
