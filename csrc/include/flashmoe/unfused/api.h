@@ -18,7 +18,4 @@ template <typename T>
 void launch_unfused_experts(const UnfusedWorkspace& workspace, const flashmoe_layer_config& config,
                             const flashmoe_forward_args& args, cudaStream_t stream);
 
-template <typename T>
-void launch_router(const flashmoe_router_config& config, const flashmoe_router_args& args, cudaStream_t stream);
-
 }  // namespace flashmoe
