@@ -36,7 +36,7 @@ import net.jqwik.api.Provide;
  * routing (jqwik): a valid call equals the Reference bit for bit with the same counts; a call with one argument made
  * invalid throws before writing (y stays poisoned) and names that argument.
  */
-class ForwardProperties {
+class ForwardPropertyTest {
 
     /** A layer shape and one call's size; {@code seed} makes the tensors. */
     record Case(DataType dtype, MlpType mlp, Activation act, boolean biases, int hidden, int inter, int experts,

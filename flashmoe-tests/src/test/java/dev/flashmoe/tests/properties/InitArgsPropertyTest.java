@@ -26,7 +26,7 @@ import net.jqwik.api.Provide;
  * InitArgs over random field values (jqwik): every valid combination builds and round-trips through toBuilder(); a
  * valid combination with one field made invalid fails naming exactly that field and its value.
  */
-class InitArgsProperties {
+class InitArgsPropertyTest {
 
     /** One value per builder field; {@link #builder()} applies them all. */
     record Spec(DataType dataType, MlpType mlpType, Activation activation, int hiddenSize, int intermediateSize,
