@@ -36,7 +36,7 @@ int g_failures = 0;
 // One block per (m tile, n tile): c[b][m][n] = sum_k a[m][k] · b_b[n][k], the tile's accumulators written raw.
 template <typename Element, int kNumB, bool kTf32>
 __global__ void __launch_bounds__(TileConfig::kThreads)
-    tile_kernel(const Element* a, const Element* b0, const Element* b1, float* c, int m, int n, int k) {
+    tile_kernel(const Element* a, const Element* b0, const Element* b1, float* c, int m, int n, int k, int valid_rows) {
     using Tile = GemmTileOf<Element, kNumB, kTf32>;
     extern __shared__ __align__(16) char shared[];
     const int row_begin = blockIdx.y * TileConfig::kBlockM;
@@ -47,7 +47,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
     const Element* const(&b)[kNumB] = reinterpret_cast<const Element* const(&)[kNumB]>(both);
     Tile tile;
     tile.run(a + static_cast<int64_t>(row_begin) * k, k, b, k,
-             valid_n, k, reinterpret_cast<float*>(shared));
+             valid_n, k, reinterpret_cast<float*>(shared), min(TileConfig::kBlockM, valid_rows - row_begin));
 #pragma unroll
     for (int q = 0; q < kNumB; ++q)
 #pragma unroll
@@ -63,12 +63,12 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
 
 template <typename Element, int kNumB, bool kTf32>
 void launch_tile(const Element* a, const Element* b0, const Element* b1, float* c, int m, int n, int k,
-                 cudaStream_t stream = 0) {
+                 int valid_rows = -1, cudaStream_t stream = 0) {
     constexpr size_t kShared = GemmTileOf<Element, kNumB, kTf32>::kSharedBytes;
     auto kernel = tile_kernel<Element, kNumB, kTf32>;
     CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
     const dim3 grid((n + TileConfig::kBlockN - 1) / TileConfig::kBlockN, m / TileConfig::kBlockM);
-    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(a, b0, b1, c, m, n, k);
+    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(a, b0, b1, c, m, n, k, valid_rows < 0 ? m : valid_rows);
     CHECK_CUDA(cudaGetLastError());
 }
 
@@ -109,18 +109,20 @@ void report(const char* what, const std::string& name, bool ok, const std::strin
 }
 
 // Correctness of one (dtype, mode, kNumB, M, N, K) case against fp64 over the dtype-rounded inputs, every output
-// written (poisoned with NaN before), then a second run compared bitwise.
+// written (poisoned with NaN before), then a second run compared bitwise. A rows at or beyond valid_rows (the
+// padding of a row tile) are NaN in memory: the tile must not read them, and their outputs must be zero.
 template <typename Element, int kNumB, bool kTf32>
-void run_case(const char* mode, int m, int n, int k, double tolerance, std::mt19937_64& rng) {
+void run_case(const char* mode, int m, int n, int k, double tolerance, std::mt19937_64& rng, int valid_rows = -1) {
+    if (valid_rows < 0) valid_rows = m;
     std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
     std::vector<Element> a(static_cast<size_t>(m) * k), b(static_cast<size_t>(kNumB) * n * k);
-    for (auto& v : a) v = from<Element>(uniform(rng));
+    for (size_t i = 0; i < a.size(); ++i) a[i] = from<Element>(i / k < size_t(valid_rows) ? uniform(rng) : NAN);
     for (auto& v : b) v = from<Element>(uniform(rng));
     DeviceArray<Element> d_a(a), d_b(b);
     DeviceArray<float> d_c(static_cast<size_t>(kNumB) * m * n);
     CHECK_CUDA(cudaMemset(d_c.pointer, 0xFF, d_c.count * sizeof(float)));
     launch_tile<Element, kNumB, kTf32>(d_a.pointer, d_b.pointer, d_b.pointer + (kNumB == 2 ? size_t(n) * k : 0),
-                                       d_c.pointer, m, n, k);
+                                       d_c.pointer, m, n, k, valid_rows);
     CHECK_CUDA(cudaDeviceSynchronize());
     const std::vector<float> c = d_c.download();
     double error_sq = 0, reference_sq = 0;
@@ -129,9 +131,11 @@ void run_case(const char* mode, int m, int n, int k, double tolerance, std::mt19
         for (int r = 0; r < m; ++r)
             for (int col = 0; col < n; ++col) {
                 double reference = 0;
+                if (r < valid_rows) {
                 const Element* ar = a.data() + static_cast<size_t>(r) * k;
                 const Element* br = b.data() + (static_cast<size_t>(q) * n + col) * k;
                 for (int kk = 0; kk < k; ++kk) reference += double(back(ar[kk])) * double(back(br[kk]));
+                }
                 const double got = c[(static_cast<size_t>(q) * m + r) * n + col];
                 if (!std::isfinite(got)) ++bad;
                 error_sq += (got - reference) * (got - reference);
@@ -141,11 +145,11 @@ void run_case(const char* mode, int m, int n, int k, double tolerance, std::mt19
     // Determinism: the same inputs again, compared bitwise.
     CHECK_CUDA(cudaMemset(d_c.pointer, 0x00, d_c.count * sizeof(float)));
     launch_tile<Element, kNumB, kTf32>(d_a.pointer, d_b.pointer, d_b.pointer + (kNumB == 2 ? size_t(n) * k : 0),
-                                       d_c.pointer, m, n, k);
+                                       d_c.pointer, m, n, k, valid_rows);
     CHECK_CUDA(cudaDeviceSynchronize());
     const bool same = std::memcmp(c.data(), d_c.download().data(), c.size() * sizeof(float)) == 0;
     char name[96], detail[128];
-    std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d", mode, kNumB, m, n, k);
+    std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d rows=%d", mode, kNumB, m, n, k, valid_rows);
     std::snprintf(detail, sizeof(detail), "rel_err %.2e (tol %.0e), unwritten/NaN %zu, bitwise-repeat %s", relative,
                   tolerance, bad, same ? "yes" : "NO");
     report("tile", name, bad == 0 && relative <= tolerance && same, detail);
@@ -159,6 +163,8 @@ void run_dtype(const char* mode, double tolerance, std::mt19937_64& rng) {
         run_case<Element, 1, kTf32>(mode, s.m, s.n, s.k, tolerance, rng);
         run_case<Element, 2, kTf32>(mode, s.m, s.n, s.k, tolerance, rng);
     }
+    // Row tiles with padding (decode: 1 valid row of 64; a tile boundary inside an m atom and inside a warp's half).
+    for (const int rows : {1, 17, 40, 100}) run_case<Element, 2, kTf32>(mode, 128, 136, 264, tolerance, rng, rows);
 }
 
 __global__ void fill_kernel(uint16_t* data, size_t count, uint32_t seed) {

@@ -78,9 +78,9 @@ struct SimtGemmTile {
         }
     }
 
-    // accumulators = A (kBlockM x K) · B[b] (valid_n x K)^T. `shared` holds kSharedBytes.
+    // accumulators = A (valid_m x K, zero below) · B[b] (valid_n x K)^T. `shared` holds kSharedBytes.
     __device__ __forceinline__ void run(const Element* a, int64_t lda, const Element* const (&b)[kNumB], int64_t ldb,
-                                       int valid_n, int k_total, float* shared) {
+                                       int valid_n, int k_total, float* shared, int valid_m = kBlockM) {
 #pragma unroll
         for (int n = 0; n < kNumB; ++n)
 #pragma unroll
@@ -93,7 +93,7 @@ struct SimtGemmTile {
         const int m0 = m_idx();
         const int n0 = n_idx();
         for (int k_begin = 0; k_begin < k_total; k_begin += kBlockK) {
-            stage<kBlockM, false>(a, lda, kBlockM, k_begin, k_total, staged_a);
+            stage<kBlockM, false>(a, lda, valid_m, k_begin, k_total, staged_a);
 #pragma unroll
             for (int n = 0; n < kNumB; ++n) {
                 stage<kBlockN, true>(b[n], ldb, valid_n, k_begin, k_total, staged_b + n * kBlockK * (kBlockN + kPad));
@@ -213,9 +213,9 @@ struct MmaGemmTile {
         return warp_n() * kWarpN + (j / 2) * 8 + (lane_idx() % 4) * 2 + j % 2;
     }
 
-    // Issues the cp.async of k tile `k_tile` into `stage`: A rows [0, kBlockM), B rows [0, valid_n); bytes beyond K
-    // and rows beyond valid_n are zero-filled (never read from global memory).
-    __device__ __forceinline__ static void load_stage(char* stage, const Element* a, int64_t lda,
+    // Issues the cp.async of k tile `k_tile` into `stage`: A rows [0, valid_m), B rows [0, valid_n); bytes beyond K
+    // and rows beyond valid_m / valid_n are zero-filled (never read from global memory).
+    __device__ __forceinline__ static void load_stage(char* stage, const Element* a, int64_t lda, int valid_m,
                                                       const Element* const (&b)[kNumB], int64_t ldb, int valid_n,
                                                       int k_tile, int k_total_bytes) {
         const int byte_begin = k_tile * kStageBytesK;
@@ -224,7 +224,7 @@ struct MmaGemmTile {
             const int chunk = static_cast<int>(threadIdx.x) + round * kThreads;
             const int row = chunk / kChunksPerRow;
             const int byte = byte_begin + (chunk % kChunksPerRow) * 16;
-            const bool inside = byte < k_total_bytes;
+            const bool inside = byte < k_total_bytes && row < valid_m;
             const char* source = reinterpret_cast<const char*>(a + (inside ? row * lda : 0)) + (inside ? byte : 0);
             char* destination = stage + row * kRowBytes + (chunk % kChunksPerRow) * 16;
             cute::SM80_CP_ASYNC_CACHEGLOBAL_ZFILL<cute::uint128_t>::copy(
@@ -250,8 +250,8 @@ struct MmaGemmTile {
         }
     }
 
-    // The MMAs of one staged k tile.
-    __device__ __forceinline__ void compute_stage(const char* stage) {
+    // The MMAs of one staged k tile; m atoms wholly at or beyond valid_m (zero rows) are skipped, warp-uniformly.
+    __device__ __forceinline__ void compute_stage(const char* stage, int valid_m) {
         const int lane = lane_idx();
         const char* staged_a = stage + warp_m() * kWarpM * kRowBytes;
 #pragma unroll
@@ -259,6 +259,7 @@ struct MmaGemmTile {
             uint32_t a_fragment[kAtomsM][4];
 #pragma unroll
             for (int m = 0; m < kAtomsM; ++m) {
+                if (warp_m() * kWarpM + m * 16 >= valid_m) continue;
                 detail::load_16x32_bytes<kRowBytes, kRoundToTf32>(staged_a + m * 16 * kRowBytes + step * kAtomBytesK,
                                                                    lane, a_fragment[m]);
             }
@@ -278,6 +279,7 @@ struct MmaGemmTile {
                 }
 #pragma unroll
                 for (int m = 0; m < kAtomsM; ++m) {
+                    if (warp_m() * kWarpM + m * 16 >= valid_m) continue;
 #pragma unroll
                     for (int an = 0; an < kAtomsN; ++an) {
                         float(&upper)[kColumnsPerThread] = accumulators[n][2 * m];
@@ -292,10 +294,10 @@ struct MmaGemmTile {
         }
     }
 
-    // accumulators = A (kBlockM x K) · B[b] (valid_n x K)^T. `shared` holds kSharedBytes, 16-byte aligned. Leaves
-    // no cp.async in flight and shared memory free for the next task.
+    // accumulators = A (valid_m x K, zero below) · B[b] (valid_n x K)^T. `shared` holds kSharedBytes, 16-byte
+    // aligned. Leaves no cp.async in flight and shared memory free for the next task.
     __device__ __forceinline__ void run(const Element* a, int64_t lda, const Element* const (&b)[kNumB], int64_t ldb,
-                                       int valid_n, int k_total, float* shared) {
+                                       int valid_n, int k_total, float* shared, int valid_m = kBlockM) {
 #pragma unroll
         for (int n = 0; n < kNumB; ++n)
 #pragma unroll
@@ -310,7 +312,7 @@ struct MmaGemmTile {
         // below is the same on every iteration.
 #pragma unroll
         for (int s = 0; s < kStages - 1; ++s) {
-            if (s < num_k_tiles) load_stage(ring + s * kStageBytes, a, lda, b, ldb, valid_n, s, k_total_bytes);
+            if (s < num_k_tiles) load_stage(ring + s * kStageBytes, a, lda, valid_m, b, ldb, valid_n, s, k_total_bytes);
             cute::cp_async_fence();
         }
         for (int k_tile = 0; k_tile < num_k_tiles; ++k_tile) {
@@ -320,10 +322,10 @@ struct MmaGemmTile {
             __syncthreads();
             const int next = k_tile + kStages - 1;
             if (next < num_k_tiles) {
-                load_stage(ring + (next % kStages) * kStageBytes, a, lda, b, ldb, valid_n, next, k_total_bytes);
+                load_stage(ring + (next % kStages) * kStageBytes, a, lda, valid_m, b, ldb, valid_n, next, k_total_bytes);
             }
             cute::cp_async_fence();
-            compute_stage(ring + (k_tile % kStages) * kStageBytes);
+            compute_stage(ring + (k_tile % kStages) * kStageBytes, valid_m);
         }
         cute::cp_async_wait<0>();
         __syncthreads();

@@ -98,15 +98,18 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
     const int64_t weight_offset = (static_cast<int64_t>(expert) * intermediate + column_begin) * hidden;
     const Element* a = params.layout.get_tokens_ptr<Element>() + row_begin * hidden;
     Element* h = params.layout.get_hidden_ptr<Element>();
+    // NOTE: rows at or beyond valid_m are padding: never read (zero in the tile) and never written, in h and out
+    // alike; nothing reads them (the combine follows route_row, GEMM1 zero-fills them).
+    const int valid_m = params.layout.get_tile_rows_ptr()[task.tile];
 
     Tile tile;
     if constexpr (kGated) {
         const Element* const b[2] = {static_cast<const Element*>(params.w_gate) + weight_offset,
                                      static_cast<const Element*>(params.w_up) + weight_offset};
-        tile.run(a, hidden, b, hidden, valid_n, hidden, shared);
+        tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
     } else {
         const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
-        tile.run(a, hidden, b, hidden, valid_n, hidden, shared);
+        tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
     }
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
@@ -123,6 +126,7 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
         }
 #pragma unroll
         for (int i = 0; i < Tile::kRowsPerThread; ++i) {
+            if (Tile::row(i) >= valid_m) continue;
             const int64_t row = row_begin + Tile::row(i);
             float value[kColumnStep];
 #pragma unroll
@@ -169,9 +173,10 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
     const Element* const b[1] = {static_cast<const Element*>(params.w_down) +
                                  (static_cast<int64_t>(expert) * hidden + column_begin) * intermediate};
     float* out = params.layout.get_expert_out_ptr();
+    const int valid_m = params.layout.get_tile_rows_ptr()[task.tile];  // see run_gemm0_with
 
     Tile tile;
-    tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared);
+    tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
@@ -184,6 +189,7 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
         }
 #pragma unroll
         for (int i = 0; i < Tile::kRowsPerThread; ++i) {
+            if (Tile::row(i) >= valid_m) continue;
             const int64_t row = row_begin + Tile::row(i);
             float* destination = out + row * hidden + column_begin + column;
             if constexpr (kColumnStep == 2) {
