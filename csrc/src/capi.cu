@@ -449,7 +449,8 @@ flashmoe_status flashmoe_layer_check_last_forward(flashmoe_layer* layer) {
         if (invalid_routes != 0) {
             throw Error(FLASHMOE_ERROR_ROUTING,
                         "unfused layer: " + std::to_string(invalid_routes) + " routes named an expert outside [0, " +
-                            std::to_string(layer->config.num_experts) + "); those routes were dropped");
+                            std::to_string(layer->config.num_experts) +
+                            ") or had a non-finite routing weight; those routes were dropped");
         }
     });
 }

@@ -73,6 +73,7 @@ const char* wait_name(int32_t what) {
         case WaitWhat::kReadyTask: return "a ready task";
         case WaitWhat::kIdleProcessor: return "an idle processor";
         case WaitWhat::kBadRoute: return "a valid expert id";
+        case WaitWhat::kBadRouteWeight: return "a finite routing weight";
     }
     return "unknown";
 }
@@ -230,7 +231,15 @@ flashmoe_status FusedLayer::device_error(std::string& error) {
     last_reported_epoch_ = epoch;
     const auto status = static_cast<flashmoe_status>(record->status);
     char message[512];
-    if (status == FLASHMOE_ERROR_ROUTING) {
+    if (status == FLASHMOE_ERROR_ROUTING && record->what == static_cast<int32_t>(WaitWhat::kBadRouteWeight)) {
+        uint32_t bits = static_cast<uint32_t>(record->observed);
+        float weight;
+        std::memcpy(&weight, &bits, sizeof(weight));
+        std::snprintf(message, sizeof(message),
+                      "fused layer: routing error in launch %u: token %d has a non-finite routing weight (%g) for "
+                      "expert %d; the route was dropped",
+                      epoch, record->tile, static_cast<double>(weight), record->expert);
+    } else if (status == FLASHMOE_ERROR_ROUTING) {
         std::snprintf(message, sizeof(message),
                       "fused layer: routing error in launch %u: token %d names expert %d, outside [0, %llu); the "
                       "route was dropped",

@@ -18,7 +18,7 @@ void launch_unfused_routing(const UnfusedWorkspace& workspace, const flashmoe_la
 
     FLASHMOE_CUDA_CHECK(cudaMemsetAsync(workspace.status, 0, sizeof(int32_t) * kNumStatusWords, stream));
     unfused::count_chunk_routes_kernel<<<num_chunks, unfused::kRoutingThreads, 0, stream>>>(
-        args.topk_ids, num_routes, num_experts, workspace.chunk_prefix, workspace.status);
+        args.topk_ids, args.topk_weights, num_routes, num_experts, workspace.chunk_prefix, workspace.status);
     FLASHMOE_CHECK_LAUNCH("count_chunk_routes_kernel");
     unfused::plan_experts_kernel<<<1, unfused::kPlanThreads, 0, stream>>>(
         workspace.chunk_prefix, num_chunks, num_experts, static_cast<int>(capacity), unfused::kGemmTileRows,
@@ -26,7 +26,7 @@ void launch_unfused_routing(const UnfusedWorkspace& workspace, const flashmoe_la
         args.dropped_routes);
     FLASHMOE_CHECK_LAUNCH("plan_experts_kernel");
     unfused::assign_slots_kernel<<<num_chunks, unfused::kRoutingThreads, 0, stream>>>(
-        args.topk_ids, num_routes, num_experts, static_cast<int>(config.top_k), static_cast<int>(capacity),
+        args.topk_ids, args.topk_weights, num_routes, num_experts, static_cast<int>(config.top_k), static_cast<int>(capacity),
         workspace.chunk_prefix, workspace.row_offsets, workspace.route_slot, workspace.row_token);
     FLASHMOE_CHECK_LAUNCH("assign_slots_kernel");
     const int64_t row_bytes = config.hidden_size * element_bytes;

@@ -155,7 +155,8 @@ flashmoe_status flashmoe_layer_create(const flashmoe_layer_config* config, flash
 flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_forward_args* args);
 flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer); /* NULL is a no-op */
 /* Waits for the layer's most recent forward and reports what the device recorded during it, once:
- *   FLASHMOE_ERROR_ROUTING  an expert id was outside [0, E): those routes contributed zero, y is fully written;
+ *   FLASHMOE_ERROR_ROUTING  an expert id was outside [0, E) or a routing weight was not finite: those routes
+ *                           contributed zero and were not counted, y is fully written;
  *   FLASHMOE_ERROR_TIMEOUT  a bounded in-kernel wait expired (the message names role, block, expert and tile); the
  *                           launch was aborted and y is not valid; the layer stays usable;
  *   FLASHMOE_SUCCESS        nothing was recorded.

@@ -18,7 +18,7 @@ __device__ __forceinline__ float apply_activation(int activation, float v) {
             return 0.5f * v * (1.0f + tanhf(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
         }
         case FLASHMOE_ACT_RELU:
-            return v > 0.0f ? v : 0.0f;
+            return (v > 0.0f || v != v) ? v : 0.0f;  // NOTE: NaN propagates, as IEEE max-based ReLU does in the reference
         default:  // FLASHMOE_ACT_IDENTITY; other values are rejected by flashmoe_layer_check
             return v;
     }

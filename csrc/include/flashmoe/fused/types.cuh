@@ -59,6 +59,7 @@ enum class WaitWhat : int32_t {
     kReadyTask = 7,        // scheduler: no task became ready
     kIdleProcessor = 8,    // scheduler: no processor became idle
     kBadRoute = 9,         // OS: a topk id outside [0, E) (the route is treated as dropped)
+    kBadRouteWeight = 10,  // OS: a non-finite routing weight (the route is treated as dropped)
 };
 
 // Written by the first actor that gives up (host-mapped memory, read by the host after the stream completes).

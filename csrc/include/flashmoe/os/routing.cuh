@@ -6,6 +6,7 @@
 
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
+#include "flashmoe/common/route_check.cuh"
 
 namespace flashmoe::fused {
 
@@ -44,12 +45,16 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         const int route = base + lane_idx;
         int expert = -1;
         if (route < range_end) {
-            expert = params.topk_ids[route];
-            if (expert < 0 || expert >= num_experts) {
-                report_error(params, epoch, FLASHMOE_ERROR_ROUTING, Role::kOs, WaitWhat::kBadRoute, expert,
-                             route / params.top_k, static_cast<uint64_t>(static_cast<uint32_t>(expert)),
+            expert = checked_route_expert(params.topk_ids, params.topk_weights, route, num_experts);
+            if (expert < 0) {
+                const int32_t id = params.topk_ids[route];
+                const bool id_ok = id >= 0 && id < num_experts;
+                const uint32_t weight_bits = __float_as_uint(params.topk_weights[route]);
+                report_error(params, epoch, FLASHMOE_ERROR_ROUTING, Role::kOs,
+                             id_ok ? WaitWhat::kBadRouteWeight : WaitWhat::kBadRoute, id, route / params.top_k,
+                             id_ok ? weight_bits : static_cast<uint64_t>(static_cast<uint32_t>(id)),
                              static_cast<uint64_t>(num_experts), 0, false);
-                expert = -1;  // NOTE: treated as a dropped route so nothing reads out of bounds
+                // NOTE: treated as a dropped route so nothing reads out of bounds and no NaN reaches y
             }
         }
         const uint32_t peers = __match_any_sync(0xffffffffu, expert);
@@ -109,8 +114,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         const int route = base + lane_idx;
         int expert = -1;
         if (route < range_end) {
-            expert = params.topk_ids[route];
-            expert = (expert < 0 || expert >= num_experts) ? -1 : expert;
+            expert = checked_route_expert(params.topk_ids, params.topk_weights, route, num_experts);
         }
         const uint32_t peers = __match_any_sync(0xffffffffu, expert);
         const uint32_t lower_lanes = (1u << lane_idx) - 1u;

@@ -9,6 +9,7 @@
 
 #include "flashmoe/common/capacity.h"
 #include "flashmoe/unfused/workspace.h"
+#include "flashmoe/common/route_check.cuh"
 
 namespace flashmoe::unfused {
 
@@ -17,9 +18,11 @@ constexpr int kRoutingWarps = kRoutingThreads / 32;
 constexpr int kPlanThreads = 512;                  // one thread per expert (E <= 512)
 static_assert(kRoutingThreads % 32 == 0, "chunks are whole warps");
 
-// (a) Per-chunk histogram of expert ids; ids outside [0, E) are counted in the status word and otherwise ignored.
+// (a) Per-chunk histogram of expert ids; invalid routes (id outside [0, E) or non-finite weight) are counted in the
+// status word and otherwise ignored.
 __global__ void __launch_bounds__(kRoutingThreads)
-count_chunk_routes_kernel(const int32_t* __restrict__ topk_ids, int num_routes, int num_experts,
+count_chunk_routes_kernel(const int32_t* __restrict__ topk_ids, const float* __restrict__ topk_weights,
+                          int num_routes, int num_experts,
                           int32_t* __restrict__ chunk_counts, int32_t* __restrict__ status) {
     __shared__ int32_t counts[kPlanThreads];
     for (int expert_idx = threadIdx.x; expert_idx < num_experts; expert_idx += blockDim.x) {
@@ -28,8 +31,8 @@ count_chunk_routes_kernel(const int32_t* __restrict__ topk_ids, int num_routes, 
     __syncthreads();
     const int route_idx = blockIdx.x * kRoutesPerChunk + threadIdx.x;
     if (route_idx < num_routes) {
-        const int expert_idx = topk_ids[route_idx];
-        if (expert_idx >= 0 && expert_idx < num_experts) {
+        const int expert_idx = checked_route_expert(topk_ids, topk_weights, route_idx, num_experts);
+        if (expert_idx >= 0) {
             atomicAdd(&counts[expert_idx], 1);
         } else {
             atomicAdd(&status[kStatusInvalidRoutes], 1);
@@ -90,7 +93,7 @@ plan_experts_kernel(int32_t* __restrict__ chunk_prefix, int num_chunks, int num_
 // (b, second half) The rank of a route among its expert's routes = routes of that expert in earlier chunks
 // + in earlier warps of this chunk + in earlier lanes of this warp (__match_any_sync). Ranks >= capacity drop.
 __global__ void __launch_bounds__(kRoutingThreads)
-assign_slots_kernel(const int32_t* __restrict__ topk_ids, int num_routes, int num_experts, int top_k, int capacity,
+assign_slots_kernel(const int32_t* __restrict__ topk_ids, const float* __restrict__ topk_weights, int num_routes, int num_experts, int top_k, int capacity,
                     const int32_t* __restrict__ chunk_prefix, const int32_t* __restrict__ row_offsets,
                     int32_t* __restrict__ route_slot, int32_t* __restrict__ row_token) {
     __shared__ int32_t warp_counts[kRoutingWarps][kPlanThreads];  // (warp, expert) routes in this chunk
@@ -103,8 +106,7 @@ assign_slots_kernel(const int32_t* __restrict__ topk_ids, int num_routes, int nu
     const int route_idx = blockIdx.x * kRoutesPerChunk + threadIdx.x;
     int expert_idx = -1;  // -1: past the end or invalid id; such lanes match each other and are skipped
     if (route_idx < num_routes) {
-        const int id = topk_ids[route_idx];
-        expert_idx = (id >= 0 && id < num_experts) ? id : -1;
+        expert_idx = checked_route_expert(topk_ids, topk_weights, route_idx, num_experts);
     }
     const unsigned peers = __match_any_sync(0xffffffffu, expert_idx);
     const int rank_in_warp = __popc(peers & ((1u << lane_idx) - 1u));

@@ -51,7 +51,8 @@ public final class Reference {
     /**
      * The layer output for host {@code x} [T][H]; {@code topkIds} and {@code topkWeights} are row-major [T][k].
      *
-     * @throws FlashMoeException with {@link ErrorCode#ROUTING} if an id is outside [0, E), before computing anything
+     * @throws FlashMoeException with {@link ErrorCode#ROUTING} if an id is outside [0, E) or a routing weight is not
+     *     finite, before computing anything
      */
     public static ForwardOutput forward(InitArgs args, ExpertWeights weights, HostTensor x, int[] topkIds,
             float[] topkWeights) {
@@ -81,6 +82,10 @@ public final class Reference {
             if (id < 0 || id >= experts) {
                 throw new FlashMoeException(ErrorCode.ROUTING, "routing.topkIds[" + r / k + "][" + r % k + "] = " + id
                         + ": expert ids must be in [0, numExperts = " + experts + ")");
+            }
+            if (!Float.isFinite(topkWeights[r])) {
+                throw new FlashMoeException(ErrorCode.ROUTING, "routing.topkWeights[" + r / k + "][" + r % k + "] = "
+                        + topkWeights[r] + ": routing weights must be finite");
             }
             counts[id]++;
             kept[r] = counts[id] <= capacity;

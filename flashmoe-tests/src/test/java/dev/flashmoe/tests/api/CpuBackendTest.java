@@ -169,18 +169,23 @@ class CpuBackendTest {
     }
 
     @Test
-    void nonFiniteRoutingWeightsPropagate() {
+    void nonFiniteRoutingWeightsRaiseRoutingAndLeaveYUntouched() {
         Random r = TestData.random("cpu-nan-weights");
         InitArgs a = cpu(16, 8, 4, 2).dataType(DataType.FP16).build();
         try (MoeLayer layer = FlashMoe.createLayer(a, TestData.experts(r, a, false))) {
             HostTensor x = TestData.tokens(r, a, 2);
-            HostTensor y = HostTensor.allocate(DataType.FP16, 2, 16);
-            layer.forward(x, TestData.routing(new int[] {0, 1, 2, 3}, new float[] {Float.NaN, 0.5f, 0.5f, 0.5f}, 2, 2),
-                    y);
-            for (int c = 0; c < 16; c++) {
-                assertTrue(Float.isNaN(y.getFloat(c)));
-                assertTrue(Float.isFinite(y.getFloat(16 + c)));
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                HostTensor y = HostTensor.allocate(DataType.FP16, 2, 16);
+                y.fillBytes((byte) 0x7b);
+                FlashMoeException e = assertThrows(FlashMoeException.class, () -> layer.forward(x,
+                        TestData.routing(new int[] {0, 1, 2, 3}, new float[] {0.5f, 0.5f, bad, 0.5f}, 2, 2), y));
+                assertEquals(ErrorCode.ROUTING, e.code());
+                assertTrue(e.getMessage().contains("topkWeights[1][0]"), e.getMessage());
+                for (int i = 0; i < 32; i++) {
+                    assertEquals((short) 0x7b7b, y.buffer().getShort(i * 2), "y must stay untouched");
+                }
             }
+            assertFalse(layer.isClosed(), "a routing error is not fatal");
         }
     }
 

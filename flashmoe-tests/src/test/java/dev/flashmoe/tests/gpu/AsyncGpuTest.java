@@ -121,6 +121,36 @@ class AsyncGpuTest {
         }
     }
 
+    /** Issue 7 item 2: a non-finite routing weight is detected on the device, on both kernel paths. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(dev.flashmoe.KernelPath.class)
+    void nonFiniteRoutingWeightRaisesRoutingOnBothPaths(dev.flashmoe.KernelPath path) {
+        GpuCase c = GpuCase.of(BF16, GATED, SILU, false, 8, 2, 17, 64, 64);
+        GpuCase.Inputs in = c.inputs(11);
+        ((HostTensor) in.routing().topkWeights()).setFloat(5, Float.NaN); // token 2, slot 1
+        InitArgs args = c.args().toBuilder().kernelPath(path).build();
+        try (MoeLayer layer = FlashMoe.createLayer(args, in.weights())) {
+            HostTensor y = GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden());
+            FlashMoeException e = assertThrows(FlashMoeException.class, () -> layer.forward(in.x(), in.routing(), y));
+            assertEquals(ErrorCode.ROUTING, e.code(), e.getMessage());
+            System.out.println("[gpu-tests] " + path + " non-finite routing weight: " + e.getMessage());
+            assertEquals(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()).buffer(), y.buffer(),
+                    "a host y must be left untouched when the routing is invalid");
+            try (DeviceTensor dx = DeviceTensor.copyOf(in.x(), 0);
+                    DeviceTensor ids = DeviceTensor.copyOf((HostTensor) in.routing().topkIds(), 0);
+                    DeviceTensor w = DeviceTensor.copyOf((HostTensor) in.routing().topkWeights(), 0);
+                    DeviceTensor dy = DeviceTensor.copyOf(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()), 0)) {
+                assertEquals(ErrorCode.ROUTING, assertThrows(FlashMoeException.class,
+                        () -> layer.forward(dx, new Routing(ids, w), dy)).code());
+                for (float v : dy.toHost().toFloatArray()) {
+                    assertTrue(Float.isFinite(v), "the bad route contributes zero, never NaN; every row is written");
+                }
+            }
+            ((HostTensor) in.routing().topkWeights()).setFloat(5, 0.25f);
+            layer.forward(in.x(), in.routing(), y); // the layer stays usable
+        }
+    }
+
     @Test
     void deviceMemoryRoundTrip() {
         HostTensor h = HostTensor.of(DataType.FP32, new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 4);

@@ -202,7 +202,7 @@ class ReferencePropertiesTest {
         int[] ids = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
         float[] wts = new float[12];
         for (int i = 0; i < 12; i++) {
-            wts[i] = i % 2 == 0 ? Float.NaN : 0.5f; // a dropped route's weight is never used, even a NaN
+            wts[i] = i % 2 == 0 ? Float.MAX_VALUE : 0.5f; // a dropped route's weight is never used, even a huge one
         }
         wts[0] = 0.5f;
         wts[2] = 0.5f;
@@ -331,20 +331,21 @@ class ReferencePropertiesTest {
     }
 
     @Test
-    void nonFiniteRoutingWeightsPropagateAsIeee() {
+    void nonFiniteRoutingWeightsAreRoutingErrors() {
         Random r = TestData.random("non-finite");
         InitArgs a = shape(8, 8, 4, 2, 4).dataType(DataType.FP32).build();
         ExpertWeights w = TestData.experts(r, a, true);
         HostTensor x = TestData.tokens(r, a, 3);
         int[] ids = {0, 1, 2, 3, 1, 2};
-        float[] wts = {0.5f, Float.NaN, 0.5f, 0.5f, Float.POSITIVE_INFINITY, 0.5f};
-        Reference.ForwardOutput out = Reference.forward(a, w, x, ids, wts);
-        double[] e1 = NaiveMoe.expert(a, w, 1, row(x, 2, 8));
-        for (int c = 0; c < 8; c++) {
-            assertTrue(Double.isNaN(out.y(0, c)));
-            assertTrue(Double.isFinite(out.y(1, c)));
-            assertEquals(Math.signum(e1[c]) * Double.POSITIVE_INFINITY, out.y(2, c));
-        }
+        float[] nan = {0.5f, Float.NaN, 0.5f, 0.5f, 0.5f, 0.5f};
+        FlashMoeException e = assertThrows(FlashMoeException.class, () -> Reference.forward(a, w, x, ids, nan));
+        assertEquals(ErrorCode.ROUTING, e.code());
+        assertTrue(e.getMessage().contains("topkWeights[0][1] = NaN"), e.getMessage());
+        float[] inf = {0.5f, 0.5f, 0.5f, 0.5f, Float.NEGATIVE_INFINITY, 0.5f};
+        e = assertThrows(FlashMoeException.class, () -> Reference.forward(a, w, x, ids, inf));
+        assertTrue(e.getMessage().contains("topkWeights[2][0] = -Infinity"), e.getMessage());
+        float[] fine = {0.5f, -3e38f, 0.5f, 0.5f, 0.5f, 0.5f}; // large but finite is a valid weight
+        assertEquals(3 * 8, Reference.forward(a, w, x, ids, fine).y().length);
     }
 
     @Test
