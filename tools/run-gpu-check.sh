@@ -2,7 +2,8 @@
 # The GPU check, run on the GPU machine from the repository root: bash .bundle/run-gpu-check.sh [STEP...]
 # STEP: tests | native | sanitizer | bench | all (default). Needs no Java there: .bundle/jre is a jlink'd JRE.
 # Writes under $OUT (the device tool's folder; ./gpu-check-out elsewhere), at most 8 files, no subfolders:
-#   nvidia-smi.txt, gpu-tests.log, native.log, sanitizer.log, native-sanitizer.log, bench.log,
+#   nvidia-smi.txt, gpu-tests.log, native.log, sanitizer.log, native-sanitizer.log (memcheck, racecheck, synccheck),
+#   bench.log,
 #   junit-reports.tar.gz (JUnit XML), summary.txt
 # Timeouts (seconds, env): GPU_TESTS_TIMEOUT=330 NATIVE_TIMEOUT=150 SANITIZER_TIMEOUT=150 BENCH_TIMEOUT=90;
 # FLASHMOE_BENCH_ARGS overrides
@@ -82,32 +83,36 @@ if want native; then
 fi
 
 if want sanitizer; then
-  note "== compute-sanitizer --tool memcheck on the tests tagged 'sanitizer'"
+  note "== compute-sanitizer memcheck, racecheck, synccheck on the tests tagged 'sanitizer' and on fused_test --quick"
   sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer /opt/nvidia/*/compute-sanitizer 2>/dev/null | head -1)"
   if [ -z "$sanitizer" ]; then
     note "compute-sanitizer not found: skipped"; status=1
   else
     console_for -Dflashmoe.gpu.required=true
-    start=$(date +%s)
-    timeout --kill-after=10 "${SANITIZER_TIMEOUT:-150}" "$sanitizer" --tool memcheck --leak-check full \
-      --error-exitcode 86 --print-limit 50 \
-      "${console[@]}" \
-      --select-package dev.flashmoe.tests.gpu --include-tag sanitizer --reports-dir "$work/reports/sanitizer" \
-      2>&1 | tee "$out/sanitizer.log"
-    rc=${PIPESTATUS[0]}
-    note "sanitizer: exit $rc (86 = memcheck errors) in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY' "$out/sanitizer.log" | tail -1); $(tally "$out/sanitizer.log")"
-    [ $rc -eq 0 ] || status=1
-    if [ -x "$here/native/fused_test" ]; then
-      # racecheck is left out: it reports the warp-to-warp task ring (volatile head/tail + fences) as hazards.
-      : > "$out/native-sanitizer.log"
-      for tool in memcheck synccheck; do
+    : > "$out/sanitizer.log"
+    : > "$out/native-sanitizer.log"
+    for tool in memcheck racecheck synccheck; do
+      extra=()
+      [ "$tool" = memcheck ] && extra=(--leak-check full)
+      start=$(date +%s)
+      echo "===== $tool" >> "$out/sanitizer.log"
+      timeout --kill-after=10 "${SANITIZER_TIMEOUT:-150}" "$sanitizer" --tool "$tool" "${extra[@]}" \
+        --error-exitcode 86 --print-limit 50 \
+        "${console[@]}" \
+        --select-package dev.flashmoe.tests.gpu --include-tag sanitizer --reports-dir "$work/reports/sanitizer-$tool" \
+        >> "$out/sanitizer.log" 2>&1
+      rc=$?
+      note "JUnit sanitizer set under $tool: exit $rc (86 = errors) in $(( $(date +%s) - start )) s; $(grep -E '(ERROR|RACECHECK) SUMMARY' "$out/sanitizer.log" | tail -1)"
+      [ $rc -eq 0 ] || status=1
+      if [ -x "$here/native/fused_test" ]; then
+        echo "===== $tool" >> "$out/native-sanitizer.log"
         timeout --kill-after=10 "${SANITIZER_TIMEOUT:-150}" "$sanitizer" --tool "$tool" --error-exitcode 86 \
           "$here/native/fused_test" --quick --timeout-ms 60000 >> "$out/native-sanitizer.log" 2>&1
         rc=$?
-        note "fused_test --quick under $tool: exit $rc; $(grep -E 'ERROR SUMMARY' "$out/native-sanitizer.log" | tail -1)"
+        note "fused_test --quick under $tool: exit $rc; $(grep -E '(ERROR|RACECHECK) SUMMARY' "$out/native-sanitizer.log" | tail -1)"
         [ $rc -eq 0 ] || status=1
-      done
-    fi
+      fi
+    done
   fi
 fi
 
