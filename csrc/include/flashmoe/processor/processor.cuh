@@ -10,6 +10,29 @@
 
 namespace flashmoe::fused {
 
+// Debug only (off by default): -DFLASHMOE_PROCESSOR_PROFILE=<epoch> makes every processor of that launch print where
+// its time went (thread 0's %globaltimer deltas, ns): routing wait, dispatch, doorbell waits, GEMM0, GEMM1, COMBINE
+// (each including the all-thread fence and barrier after it), and reporting (counter CAS, fence, done store).
+#if defined(FLASHMOE_PROCESSOR_PROFILE)
+__device__ __forceinline__ uint64_t profile_clock() {
+    uint64_t now;
+    asm volatile("mov.u64 %0, %globaltimer;" : "=l"(now));
+    return now;
+}
+#define FLASHMOE_PROFILE_MARK(slot)                         \
+    do {                                                    \
+        if (threadIdx.x == 0) {                             \
+            const uint64_t now_ = profile_clock();          \
+            profile_ns[slot] += now_ - profile_mark;        \
+            profile_mark = now_;                            \
+        }                                                   \
+    } while (0)
+#else
+#define FLASHMOE_PROFILE_MARK(slot) \
+    do {                            \
+    } while (0)
+#endif
+
 template <typename Element>
 __device__ inline void run_processor(const KernelParams& params, uint32_t epoch, char* shared) {
     __shared__ Task current_task;
@@ -19,6 +42,12 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     ControlBlock* control = layout.get_control_ptr();
     // NOTE: processors wait twice as long as the OS, so the OS, which knows which tile is missing, reports first.
     const uint64_t limit_ns = 2 * params.timeout_ns;
+#if defined(FLASHMOE_PROCESSOR_PROFILE)
+    uint64_t profile_ns[7] = {};
+    uint32_t profile_tasks[3] = {};
+    const uint64_t profile_start = profile_clock();
+    uint64_t profile_mark = profile_start;
+#endif
 
     if (threadIdx.x == 0) {
         const bool ok = wait_flag_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
@@ -30,6 +59,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     if (num_row_tiles < 0) {
         return;
     }
+    FLASHMOE_PROFILE_MARK(0);
 
     // Dispatch: claim row tiles one at a time (a processor that starts late simply claims none).
     uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
@@ -51,6 +81,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
     }
 
+    FLASHMOE_PROFILE_MARK(1);
     uint64_t* doorbell = layout.get_doorbell_ptr() + processor_idx;
     uint64_t* done = layout.get_done_ptr() + processor_idx;
     const Task* task_slot = layout.get_task_ptr<Task>() + processor_idx;
@@ -74,6 +105,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         __syncthreads();
         const Task task = current_task;
         __syncthreads();  // current_task is rewritten by the next iteration
+        FLASHMOE_PROFILE_MARK(2);
         uint64_t* finished_counter = nullptr;
         switch (static_cast<TaskType>(task.type)) {
             case TaskType::kGemm0:
@@ -92,12 +124,30 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 run_combine<Element>(params, task);
                 break;
             case TaskType::kExit:
+#if defined(FLASHMOE_PROCESSOR_PROFILE)
+                if (threadIdx.x == 0 && epoch == FLASHMOE_PROCESSOR_PROFILE) {
+                    printf("profile %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %u %u %u\n", processor_idx,
+                           (unsigned long long)profile_start, (unsigned long long)profile_clock(),
+                           (unsigned long long)profile_ns[0], (unsigned long long)profile_ns[1],
+                           (unsigned long long)profile_ns[2], (unsigned long long)profile_ns[3],
+                           (unsigned long long)profile_ns[4], (unsigned long long)profile_ns[5],
+                           (unsigned long long)profile_ns[6], profile_tasks[0], profile_tasks[1], profile_tasks[2]);
+                }
+#endif
                 return;
             default:
                 __trap();
         }
         __threadfence();  // every thread's results before the completion below
         __syncthreads();
+#if defined(FLASHMOE_PROCESSOR_PROFILE)
+        {
+            const int slot = task.type == static_cast<int32_t>(TaskType::kGemm0) ? 0
+                             : task.type == static_cast<int32_t>(TaskType::kGemm1) ? 1 : 2;
+            FLASHMOE_PROFILE_MARK(3 + slot);
+            ++profile_tasks[slot];
+        }
+#endif
         if (threadIdx.x == 0) {
             if (finished_counter != nullptr) {
                 epoch_counter_add(finished_counter, epoch);
@@ -105,6 +155,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             __threadfence();
             store_release(done, epoch_tag(epoch, sequence));
         }
+        FLASHMOE_PROFILE_MARK(6);
     }
 }
 
