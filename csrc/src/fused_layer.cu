@@ -200,6 +200,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         expert_capacity(config_.capacity_factor, args.num_tokens, config_.top_k, config_.num_experts));
     params.activation = config_.activation;
     params.gated = gated ? 1 : 0;
+    params.allow_tf32 = config_.allow_tf32;
     params.num_processors = num_blocks_ - 1;
     params.withhold_task = withhold_task_;
     params.timeout_ns = timeout_ns_;

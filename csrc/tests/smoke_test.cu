@@ -150,6 +150,7 @@ struct LayerCase {
     bool biases;
     float capacity_factor;
     int invalid_ids = 0;  // how many routes get an id outside [0, E)
+    bool tf32 = false;    // fp32 only: allow TF32 tensor cores (fused path; the unfused path stays exact)
 };
 
 void print_header() {
@@ -170,7 +171,7 @@ void run_layer_case(const LayerCase& c, std::mt19937_64& rng) {
     config.top_k = K;
     config.max_tokens = T + 3;  // not exactly T: forwards use fewer tokens than the maximum
     config.capacity_factor = c.capacity_factor;
-    config.allow_tf32 = 0;
+    config.allow_tf32 = c.tf32 ? 1 : 0;
     config.kernel_path = g_kernel_path;
     flashmoe_layer* layer = nullptr;
     CHECK_OK(flashmoe_layer_create(&config, &layer));
@@ -292,7 +293,8 @@ void run_layer_case(const LayerCase& c, std::mt19937_64& rng) {
         norm += ref[i] * ref[i];
     }
     const double rel = std::sqrt(diff / std::max(norm, 1e-300));
-    const double tolerance = c.dtype == FLASHMOE_DTYPE_FP32 ? 1e-4 : 1e-2;
+    // TF32 keeps 10 mantissa bits, as fp16 does: the half-precision bound applies
+    const double tolerance = c.dtype == FLASHMOE_DTYPE_FP32 && !c.tf32 ? 1e-4 : 1e-2;
     const bool counts_ok = counts == ref_counts && dropped == ref_dropped && routing_flagged == (ref_invalid > 0);
     const int32_t invalid = routing_flagged ? ref_invalid : 0;  // the C API flags, the reference counts
     const bool ok = finite && rel <= tolerance && deterministic && counts_ok;
@@ -602,6 +604,11 @@ int main() {
         run_layer_case({dtype, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 8, 1000, 64, 136, 96, true, 1.25f}, rng);
         run_layer_case({dtype, FLASHMOE_MLP_GATED, FLASHMOE_ACT_IDENTITY, 2, 17, 64, 72, 64, false, 0.5f}, rng);
     }
+    // fp32 with TF32 tensor cores allowed (the API's default), conventional and gated.
+    run_layer_case({FLASHMOE_DTYPE_FP32, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 8, 1000, 64, 200, 136, true, 0.0f, 0,
+                    true}, rng);
+    run_layer_case({FLASHMOE_DTYPE_FP32, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_GELU_TANH, 2, 17, 8, 64, 72, false,
+                    1.0f, 0, true}, rng);
     // Ids outside [0, E) are dropped and counted, never read out of bounds.
     run_layer_case({FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 2, 17, 8, 64, 64, true, 0.0f, 5}, rng);
     // A small capacity factor: most routes drop (capacity 10 of 1000 per expert), in (t, j) order.

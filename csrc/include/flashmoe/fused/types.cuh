@@ -99,6 +99,7 @@ struct KernelParams {
     int32_t capacity;          // routes an expert keeps (T * k when dropless)
     int32_t activation;        // flashmoe_activation
     int32_t gated;             // 1 = gated MLP
+    int32_t allow_tf32;        // fp32 layers: 1 = TF32 tensor-core tiles, 0 = exact fp32 on CUDA cores
     int32_t num_processors;    // gridDim.x - 1
     int32_t withhold_task;     // debug fault injection: ordinal of the task the scheduler never issues; -1 = none
     uint64_t timeout_ns;       // base bound of every in-kernel wait

@@ -20,19 +20,9 @@ template <typename Element, int kNumB, bool kTf32>
 using GemmTileOf = std::conditional_t<std::is_same_v<Element, float> && !kTf32, SimtGemmTile<Element, kNumB>,
                                       MmaGemmTile<Element, kNumB>>;
 
-// allow_tf32 reaches the kernel once KernelParams carries it (fused/types.cuh); until then fp32 layers stay exact.
-template <typename Params, typename = void>
-struct HasAllowTf32 : std::false_type {};
-template <typename Params>
-struct HasAllowTf32<Params, std::void_t<decltype(std::declval<Params>().allow_tf32)>> : std::true_type {};
-
 template <typename Params>
 __device__ __forceinline__ bool tf32_allowed(const Params& params) {
-    if constexpr (HasAllowTf32<Params>::value) {
-        return params.allow_tf32 != 0;
-    } else {
-        return false;
-    }
+    return params.allow_tf32 != 0;
 }
 
 template <typename Element>

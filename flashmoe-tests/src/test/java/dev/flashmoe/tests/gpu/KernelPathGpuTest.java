@@ -59,6 +59,30 @@ class KernelPathGpuTest {
         }
     }
 
+    /** fp32 with TF32 allowed (the API default) runs on tensor cores: within the half-precision bound, not exact. */
+    @Test
+    void tf32IsUsedWhenAllowedAndExactFp32WhenNot() {
+        GpuCase c = GpuCase.of(FP32, GATED, SILU, true, 64, 8, 1000, 256, 512);
+        GpuCase.Inputs in = c.inputs(4242);
+        InitArgs exact = c.args();
+        InitArgs tf32 = exact.toBuilder().allowTf32(true).build();
+        Reference.ForwardOutput ref = Reference.forward(exact, in.weights(), in.x(), in.routing());
+        try (MoeLayer exactLayer = FlashMoe.createLayer(exact, in.weights());
+                MoeLayer tf32Layer = FlashMoe.createLayer(tf32, in.weights())) {
+            HostTensor yExact = GpuCase.poisoned(FP32, c.tokens(), c.hidden());
+            HostTensor yTf32 = GpuCase.poisoned(FP32, c.tokens(), c.hidden());
+            exactLayer.forward(in.x(), in.routing(), yExact);
+            tf32Layer.forward(in.x(), in.routing(), yTf32);
+            double exactErr = GpuCase.relativeError(yExact, ref.y());
+            double tf32Err = GpuCase.relativeError(yTf32, ref.y());
+            System.out.printf("[gpu-tests] fp32 exact rel err %.3e, TF32 rel err %.3e%n", exactErr, tf32Err);
+            assertTrue(exactErr <= 1e-4, "exact fp32 error " + exactErr);
+            assertTrue(tf32Err <= 1e-2, "TF32 error " + tf32Err);
+            assertTrue(tf32Err > 10 * exactErr, "allowTf32 did not reach the kernel: TF32 error " + tf32Err
+                    + " is as small as exact fp32's " + exactErr);
+        }
+    }
+
     /** Qwen3-30B-A3B's shape: too large for a quick fp64 check of every row, so fused is checked against unfused. */
     @Test
     void fusedMatchesUnfusedAtModelShapeAndIsDeterministic() {
