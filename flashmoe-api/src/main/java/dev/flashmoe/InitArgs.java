@@ -22,8 +22,6 @@ public final class InitArgs {
     public static final int MAX_TOKENS = 1 << 20;
     public static final int DEFAULT_TIMEOUT_MILLIS = 4000;
     public static final int MAX_TIMEOUT_MILLIS = 600_000;
-    /** Marks a size the builder has not been given (so an explicit -1 is reported as -1, not as "unset"). */
-    private static final int UNSET = Integer.MIN_VALUE;
 
     private final DataType dataType;
     private final MlpType mlpType;
@@ -130,11 +128,13 @@ public final class InitArgs {
         private DataType dataType = DataType.BF16;
         private MlpType mlpType = MlpType.GATED;
         private Activation activation = Activation.SILU;
-        private int hiddenSize = UNSET;
-        private int intermediateSize = UNSET;
-        private int numExperts = UNSET;
-        private int topK = UNSET;
-        private int maxTokensPerRank = UNSET;
+        private int hiddenSize;
+        private int intermediateSize;
+        private int numExperts;
+        private int topK;
+        private int maxTokensPerRank;
+        /** The required sizes the caller has set: a missing one is reported as "unset", any given value as itself. */
+        private final java.util.Set<String> given = new java.util.HashSet<>();
         private float capacityFactor = 0f;
         private boolean allowTf32 = true;
         private KernelPath kernelPath = KernelPath.FUSED;
@@ -152,11 +152,11 @@ public final class InitArgs {
         public Builder dataType(DataType v) { dataType = v; return this; }
         public Builder mlpType(MlpType v) { mlpType = v; return this; }
         public Builder activation(Activation v) { activation = v; return this; }
-        public Builder hiddenSize(int v) { hiddenSize = v; return this; }
-        public Builder intermediateSize(int v) { intermediateSize = v; return this; }
-        public Builder numExperts(int v) { numExperts = v; return this; }
-        public Builder topK(int v) { topK = v; return this; }
-        public Builder maxTokensPerRank(int v) { maxTokensPerRank = v; return this; }
+        public Builder hiddenSize(int v) { hiddenSize = v; given.add("hiddenSize"); return this; }
+        public Builder intermediateSize(int v) { intermediateSize = v; given.add("intermediateSize"); return this; }
+        public Builder numExperts(int v) { numExperts = v; given.add("numExperts"); return this; }
+        public Builder topK(int v) { topK = v; given.add("topK"); return this; }
+        public Builder maxTokensPerRank(int v) { maxTokensPerRank = v; given.add("maxTokensPerRank"); return this; }
         public Builder capacityFactor(float v) { capacityFactor = v; return this; }
         public Builder allowTf32(boolean v) { allowTf32 = v; return this; }
         public Builder kernelPath(KernelPath v) { kernelPath = v; return this; }
@@ -186,9 +186,9 @@ public final class InitArgs {
             }
             checkDim("hiddenSize", hiddenSize);
             checkDim("intermediateSize", intermediateSize);
-            checkRange("numExperts", numExperts, 1, MAX_EXPERTS);
-            checkRange("topK", topK, 1, Math.min(MAX_TOP_K, numExperts));
-            checkRange("maxTokensPerRank", maxTokensPerRank, 1, MAX_TOKENS);
+            checkRequired("numExperts", numExperts, 1, MAX_EXPERTS);
+            checkRequired("topK", topK, 1, Math.min(MAX_TOP_K, numExperts));
+            checkRequired("maxTokensPerRank", maxTokensPerRank, 1, MAX_TOKENS);
             if (!Float.isFinite(capacityFactor) || capacityFactor < 0f) {
                 throw new InvalidArgumentException("capacityFactor", capacityFactor,
                         "must be finite and >= 0 (0 = dropless)");
@@ -221,13 +221,19 @@ public final class InitArgs {
 
         private static void checkRange(String field, int value, int min, int max) {
             if (value < min || value > max) {
-                throw new InvalidArgumentException(field, value == UNSET ? "unset" : value,
-                        "must be in [" + min + ", " + max + "]");
+                throw new InvalidArgumentException(field, value, "must be in [" + min + ", " + max + "]");
             }
         }
 
-        private static void checkDim(String field, int value) {
-            checkRange(field, value, ALIGNMENT, MAX_DIM);
+        private void checkRequired(String field, int value, int min, int max) {
+            if (!given.contains(field)) {
+                throw new InvalidArgumentException(field, "unset", "must be set, in [" + min + ", " + max + "]");
+            }
+            checkRange(field, value, min, max);
+        }
+
+        private void checkDim(String field, int value) {
+            checkRequired(field, value, ALIGNMENT, MAX_DIM);
             if (value % ALIGNMENT != 0) {
                 throw new InvalidArgumentException(field, value, "must be a multiple of " + ALIGNMENT);
             }

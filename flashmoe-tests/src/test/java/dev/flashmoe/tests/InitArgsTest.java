@@ -75,9 +75,15 @@ class InitArgsTest {
                 () -> InitArgs.builder().build());
         assertEquals("hiddenSize", unset.argument());
         assertEquals("unset", unset.value());
-        InvalidArgumentException kUnset = assertThrows(InvalidArgumentException.class,
+        // an explicit value is always reported as itself, even the most negative int (only a missing one is "unset")
+        InvalidArgumentException kMin = assertThrows(InvalidArgumentException.class,
                 () -> valid().topK(Integer.MIN_VALUE).build());
-        assertEquals("topK", kUnset.argument());
+        assertEquals("topK", kMin.argument());
+        assertEquals(String.valueOf(Integer.MIN_VALUE), kMin.value());
+        InvalidArgumentException deviceMin = assertThrows(InvalidArgumentException.class,
+                () -> valid().device(Integer.MIN_VALUE).build());
+        assertEquals("device", deviceMin.argument());
+        assertEquals(String.valueOf(Integer.MIN_VALUE), deviceMin.value());
         for (String field : new String[] {"hiddenSize", "intermediateSize"}) {
             for (int bad : new int[] {-1, 0, 4, 12, 100, InitArgs.MAX_DIM + 8, Integer.MAX_VALUE}) {
                 InvalidArgumentException e = rejects(field, String.valueOf(bad),

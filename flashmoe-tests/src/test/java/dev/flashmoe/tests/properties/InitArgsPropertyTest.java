@@ -152,7 +152,7 @@ class InitArgsPropertyTest {
     static int outside(int raw, int min, int max) {
         int distance = Math.floorMod(raw, 1000) + 1;
         if (raw % 7 == 0) {
-            return raw < 0 ? Integer.MIN_VALUE + 1 : Integer.MAX_VALUE; // the extremes (MIN_VALUE itself reads "unset")
+            return raw < 0 ? Integer.MIN_VALUE : Integer.MAX_VALUE; // the extremes
         }
         return (raw & 2) == 0 ? min - distance : max + distance;
     }
