@@ -9,13 +9,16 @@
 
 namespace flashmoe::fused {
 
-// Tile shapes of the first (SIMT) version. Every kernel instantiation uses these; the layout pads expert segments to
-// kBlockM rows so a row tile never spans two experts.
+// Tile and task shapes. Every kernel instantiation uses these; the layout pads expert segments to kBlockM rows so a
+// row tile never spans two experts.
 struct TileConfig {
     static constexpr int kThreads = 128;           // 4 warps per block, OS and processors alike
     static constexpr int kWarps = kThreads / 32;
     static constexpr int kBlockM = 64;             // rows (routes) per row tile
-    static constexpr int kBlockN = 64;             // output columns per GEMM task
+    static constexpr int kBlockN = 64;             // output columns of one tile pass (a "piece" of a GEMM task)
+    static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
+    static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
+    static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor
     static constexpr int kBlockK = 32;             // K step staged through shared memory
     static constexpr int kTokensPerCombine = 16;   // tokens per COMBINE task
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
@@ -43,9 +46,44 @@ enum class TaskType : int32_t {
 struct Task {
     int32_t type;    // TaskType
     int32_t tile;    // row tile (GEMM0, GEMM1) or token tile (COMBINE)
-    int32_t n_tile;  // output column tile (GEMM0: of I, GEMM1: of H)
+    int32_t n_tile;  // column task of the row tile (GEMM0: of I, GEMM1: of H): ColumnSplit::piece_begin/end
     int32_t expert;  // expert of the row tile (informational for COMBINE: -1)
 };
+
+// How the output columns of one row tile are cut into GEMM tasks: `num_pieces` pieces of kBlockN columns, dealt into
+// `num_tasks` tasks of near-equal size (they differ by at most one piece). Coarse tasks cut the number of tasks the
+// single scheduler lane must issue (docs/perf-notes.md); the split stays fine enough for every processor to get
+// kTasksPerProcessor tasks of the phase when the row tiles are few (decode). The OS and the processors compute it
+// from the same values (column count, row tiles, processors), so a task carries only its index. The result of a
+// column never depends on the split: each piece is one tile pass with the same fixed K order.
+struct ColumnSplit {
+    int num_pieces;
+    int num_tasks;
+
+    FLASHMOE_HOST_DEVICE static ColumnSplit of(int columns, int max_pieces, int num_row_tiles, int num_processors) {
+        ColumnSplit split;
+        split.num_pieces = (columns + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
+        const int fewest = (split.num_pieces + max_pieces - 1) / max_pieces;
+        const int wanted = num_row_tiles > 0 ? (TileConfig::kTasksPerProcessor * num_processors + num_row_tiles - 1) /
+                                                   num_row_tiles
+                                             : split.num_pieces;
+        const int tasks = wanted < split.num_pieces ? wanted : split.num_pieces;
+        split.num_tasks = tasks > fewest ? tasks : fewest;
+        return split;
+    }
+    FLASHMOE_HOST_DEVICE int piece_begin(int task) const {
+        return static_cast<int>(static_cast<int64_t>(task) * num_pieces / num_tasks);
+    }
+    FLASHMOE_HOST_DEVICE int piece_end(int task) const { return piece_begin(task + 1); }
+};
+
+// The two splits of a launch.
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_row_tiles, int num_processors) {
+    return ColumnSplit::of(intermediate, TileConfig::kMaxGemm0Pieces, num_row_tiles, num_processors);
+}
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors) {
+    return ColumnSplit::of(hidden, TileConfig::kMaxGemm1Pieces, num_row_tiles, num_processors);
+}
 
 // What a bounded wait was waiting for when it expired.
 enum class WaitWhat : int32_t {
