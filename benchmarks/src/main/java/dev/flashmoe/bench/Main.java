@@ -15,7 +15,7 @@ import dev.flashmoe.MoeLayer;
 import dev.flashmoe.Router;
 import dev.flashmoe.RouterWeights;
 import dev.flashmoe.Routing;
-import dev.flashmoe.Tensor;
+import dev.flashmoe.reference.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -121,33 +121,16 @@ public final class Main {
         return ok;
     }
 
-    /** Re-runs sampled tokens through the CPU reference (dropless: tokens are independent) and compares rows. */
+    /** Re-runs sampled tokens through the fp64 reference (dropless: tokens are independent) and compares rows. */
     private static double checkAgainstReference(Options o, InitArgs args, ExpertWeights weights, HostTensor x,
             Routing routing, HostTensor y) {
         int n = Math.min(o.checkTokens, o.tokens);
         int h = args.hiddenSize();
-        int k = args.topK();
         int[] rows = new int[n];
         for (int r = 0; r < n; r++) {
             rows[r] = (int) ((long) r * o.tokens / n);
         }
-        HostTensor sx = HostTensor.allocate(args.dataType(), n, h);
-        HostTensor ids = HostTensor.allocate(DataType.INT32, n, k);
-        HostTensor w = HostTensor.allocate(DataType.FP32, n, k);
-        HostTensor ids0 = (HostTensor) routing.topkIds();
-        HostTensor w0 = (HostTensor) routing.topkWeights();
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < h; c++) {
-                sx.setFloat((long) r * h + c, x.getFloat((long) rows[r] * h + c));
-            }
-            for (int j = 0; j < k; j++) {
-                ids.setInt((long) r * k + j, ids0.getInt((long) rows[r] * k + j));
-                w.setFloat((long) r * k + j, w0.getFloat((long) rows[r] * k + j));
-            }
-        }
-        InitArgs refArgs = args.toBuilder().maxTokensPerRank(n)
-                .build();
-        double[] ref = ReferenceRows.compute(refArgs, weights, sx, new Routing(ids, w));
+        double[] ref = Reference.forwardTokens(args, weights, x, routing, rows);
         double num = 0;
         double den = 0;
         for (int r = 0; r < n; r++) {

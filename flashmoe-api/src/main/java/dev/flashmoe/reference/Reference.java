@@ -49,6 +49,37 @@ public final class Reference {
     }
 
     /**
+     * The fp64 output rows of the given tokens only, [tokens.length][H] row-major: a cheap check of a large batch.
+     * Only for dropless layers, where each token's output depends on that token alone.
+     */
+    public static double[] forwardTokens(InitArgs args, ExpertWeights weights, HostTensor x, Routing routing,
+            int[] tokens) {
+        if (!args.isDropless()) {
+            throw new IllegalArgumentException("forwardTokens needs a dropless layer: with a capacity, a token's "
+                    + "routes depend on the whole batch");
+        }
+        int hidden = args.hiddenSize();
+        int k = args.topK();
+        HostTensor ids = Rows.host("routing.topkIds", routing.topkIds());
+        HostTensor w = Rows.host("routing.topkWeights", routing.topkWeights());
+        HostTensor subX = HostTensor.allocate(x.dtype(), tokens.length, hidden);
+        int[] subIds = new int[tokens.length * k];
+        float[] subW = new float[tokens.length * k];
+        for (int r = 0; r < tokens.length; r++) {
+            long t = tokens[r];
+            for (int c = 0; c < hidden; c++) {
+                subX.setFloat((long) r * hidden + c, x.getFloat(t * hidden + c));
+            }
+            for (int j = 0; j < k; j++) {
+                subIds[r * k + j] = ids.getInt(t * k + j);
+                subW[r * k + j] = w.getFloat(t * k + j);
+            }
+        }
+        InitArgs subArgs = args.toBuilder().maxTokensPerRank(Math.max(1, tokens.length)).build();
+        return forward(subArgs, weights, subX, subIds, subW).y();
+    }
+
+    /**
      * The layer output for host {@code x} [T][H]; {@code topkIds} and {@code topkWeights} are row-major [T][k].
      *
      * @throws FlashMoeException with {@link ErrorCode#ROUTING} if an id is outside [0, E) or a routing weight is not

@@ -131,28 +131,16 @@ class KernelPathGpuTest {
     /** ‖y − ref‖ / ‖ref‖ over {@code rows} evenly spaced tokens, the reference run on just those tokens. */
     static double sampledRowsError(GpuCase c, GpuCase.Inputs in, HostTensor y, int rows) {
         int h = c.hidden();
-        int k = c.topK();
-        HostTensor x = (HostTensor) in.x();
-        HostTensor ids = (HostTensor) in.routing().topkIds();
-        HostTensor w = (HostTensor) in.routing().topkWeights();
-        HostTensor sx = HostTensor.allocate(c.dtype(), rows, h);
-        HostTensor sIds = HostTensor.allocate(dev.flashmoe.DataType.INT32, rows, k);
-        HostTensor sW = HostTensor.allocate(dev.flashmoe.DataType.FP32, rows, k);
-        HostTensor sy = HostTensor.allocate(c.dtype(), rows, h);
+        int[] tokens = new int[rows];
+        HostTensor sampled = HostTensor.allocate(c.dtype(), rows, h);
         for (int r = 0; r < rows; r++) {
-            int t = (int) ((long) r * c.tokens() / rows);
+            tokens[r] = (int) ((long) r * c.tokens() / rows);
             for (int col = 0; col < h; col++) {
-                sx.setFloat((long) r * h + col, x.getFloat((long) t * h + col));
-                sy.setFloat((long) r * h + col, y.getFloat((long) t * h + col));
-            }
-            for (int j = 0; j < k; j++) {
-                sIds.setInt((long) r * k + j, ids.getInt((long) t * k + j));
-                sW.setFloat((long) r * k + j, w.getFloat((long) t * k + j));
+                sampled.setFloat((long) r * h + col, y.getFloat((long) tokens[r] * h + col));
             }
         }
-        InitArgs args = c.args().toBuilder().maxTokensPerRank(rows).build();
-        double[] ref = Reference.forward(args, in.weights(), sx, new Routing(sIds, sW)).y();
-        return GpuCase.relativeError(sy, ref);
+        double[] ref = Reference.forwardTokens(c.args(), in.weights(), in.x(), in.routing(), tokens);
+        return GpuCase.relativeError(sampled, ref);
     }
 
     @Test

@@ -116,6 +116,25 @@ class ReferencePropertiesTest {
     }
 
     @Test
+    void forwardTokensEqualsTheSameRowsOfTheWholeBatch() {
+        Random r = TestData.random("forward-tokens");
+        InitArgs a = shape(24, 16, 8, 2, 40).dataType(DataType.BF16).build();
+        ExpertWeights w = TestData.experts(r, a, true);
+        HostTensor x = TestData.tokens(r, a, 40);
+        Routing routing = TestData.routing(r, a, 40);
+        double[] all = Reference.forward(a, w, x, routing).y();
+        int[] tokens = {39, 0, 17, 17};
+        double[] some = Reference.forwardTokens(a, w, x, routing, tokens);
+        for (int i = 0; i < tokens.length; i++) {
+            for (int c = 0; c < 24; c++) {
+                assertEquals(all[tokens[i] * 24 + c], some[i * 24 + c], "token " + tokens[i] + " column " + c);
+            }
+        }
+        InitArgs capped = a.toBuilder().capacityFactor(1f).build();
+        assertThrows(IllegalArgumentException.class, () -> Reference.forwardTokens(capped, w, x, routing, tokens));
+    }
+
+    @Test
     void permutingTokensPermutesOutputRowsBitwise() {
         Random r = TestData.random("permute");
         InitArgs a = shape(24, 40, 6, 3, 32).dataType(DataType.BF16).activation(Activation.GELU_ERF).build();
