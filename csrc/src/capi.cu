@@ -617,6 +617,20 @@ flashmoe_status flashmoe_stream_synchronize(int32_t device, void* stream) {
     });
 }
 
+flashmoe_status flashmoe_stream_device(void* stream, int32_t* device) {
+    return guard([&] {
+        require_not_null("device", device);
+        const auto handle = static_cast<cudaStream_t>(stream);
+        if (handle == nullptr || handle == cudaStreamLegacy || handle == cudaStreamPerThread) {
+            *device = -1;
+            return;
+        }
+        int owner = -1;
+        FLASHMOE_CUDA_CHECK(cudaStreamGetDevice(handle, &owner));
+        *device = owner;
+    });
+}
+
 flashmoe_status flashmoe_mem_get_info(int32_t device, size_t* free_bytes, size_t* total_bytes) {
     return guard([&] {
         require_not_null("free_bytes", free_bytes);

@@ -591,6 +591,16 @@ int main() {
     char name[256];
     CHECK_OK(flashmoe_device_name(0, name, sizeof(name)));
     std::printf("device 0: %s\n", name);
+    {  // flashmoe_stream_device: a created stream reports its device, the special handles report -1
+        cudaStream_t stream = nullptr;
+        int32_t owner = -2, special = -2;
+        const bool created = cudaStreamCreate(&stream) == cudaSuccess;
+        const bool ok = created && flashmoe_stream_device(stream, &owner) == FLASHMOE_SUCCESS && owner == 0 &&
+                        flashmoe_stream_device(nullptr, &special) == FLASHMOE_SUCCESS && special == -1;
+        if (created) cudaStreamDestroy(stream);
+        std::printf("stream device: created stream -> %d, NULL -> %d: %s\n", owner, special, ok ? "ok" : "FAIL");
+        if (!ok) ++g_failures;
+    }
     std::mt19937_64 rng(20240613);
     print_header();
     const int dtypes[] = {FLASHMOE_DTYPE_BF16, FLASHMOE_DTYPE_FP16, FLASHMOE_DTYPE_FP32};

@@ -179,6 +179,9 @@ flashmoe_status flashmoe_memcpy_htod(int32_t device, void* dst, const void* src,
 flashmoe_status flashmoe_memcpy_dtoh(int32_t device, void* dst, const void* src, size_t bytes);
 flashmoe_status flashmoe_memset(int32_t device, void* ptr, int32_t value, size_t bytes);
 flashmoe_status flashmoe_stream_synchronize(int32_t device, void* stream);
+/* The device a stream belongs to; -1 for the special handles (NULL/legacy, per-thread), which follow the current
+ * device. Lets the JVM side reject a stream of another device before any launch. */
+flashmoe_status flashmoe_stream_device(void* stream, int32_t* device);
 flashmoe_status flashmoe_mem_get_info(int32_t device, size_t* free_bytes, size_t* total_bytes);
 
 #ifdef __cplusplus

@@ -133,6 +133,7 @@ final class CudaLayer implements LayerBackend {
 
     @Override
     public void forwardAsync(DeviceTensor x, Routing routing, DeviceTensor y, CudaStream stream, DeviceTensor stats) {
+        NativeLibrary.checkStreamDevice(stream, device);
         run(x.shape()[0], x.address(), address(routing.topkIds()), address(routing.topkWeights()), y.address(),
                 stats != null ? stats.address() : 0L, stream.handle());
     }

@@ -61,6 +61,7 @@ final class CudaRouter implements RouterBackend {
     public void route(Tensor x, Tensor topkIds, Tensor topkWeights, Tensor expertCounts, CudaStream stream) {
         long tokens = x.shape()[0];
         if (x instanceof DeviceTensor) {
+            NativeLibrary.checkStreamDevice(stream, device);
             run(tokens, address(x), address(topkIds), address(topkWeights), address(expertCounts), stream.handle());
             return;
         }

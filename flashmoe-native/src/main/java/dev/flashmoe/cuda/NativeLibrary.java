@@ -100,6 +100,19 @@ final class NativeLibrary {
     }
 
     /** Throws the typed exception for a non-zero status of {@code call}; reads the thread-local message first. */
+    /**
+     * Rejects a stream that belongs to another device than {@code device}, before anything is launched on it. The
+     * special handles (0 = legacy default, 1, 2 = per-thread) follow the layer's device and always pass.
+     */
+    static void checkStreamDevice(dev.flashmoe.CudaStream stream, int device) {
+        int[] owner = new int[1];
+        check(FlashMoeC.flashmoe_stream_device(stream.handle(), owner), "flashmoe_stream_device");
+        if (owner[0] >= 0 && owner[0] != device) {
+            throw new dev.flashmoe.InvalidArgumentException("stream", "0x" + Long.toHexString(stream.handle()),
+                    "belongs to CUDA device " + owner[0] + ", but the layer runs on device " + device);
+        }
+    }
+
     static void check(int status, String call) {
         if (status == FlashMoeC.FLASHMOE_SUCCESS) {
             return;

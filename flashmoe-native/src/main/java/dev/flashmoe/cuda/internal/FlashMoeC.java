@@ -251,6 +251,8 @@ public final class FlashMoeC {
             @Cast("size_t") long bytes);
     public static native @Cast("flashmoe_status") int flashmoe_stream_synchronize(int device,
             @Cast("void*") long stream);
+    public static native @Cast("flashmoe_status") int flashmoe_stream_device(@Cast("void*") long stream,
+            @Cast("int32_t*") int[] device);
     public static native @Cast("flashmoe_status") int flashmoe_mem_get_info(int device,
             @Cast("size_t*") long[] freeBytes, @Cast("size_t*") long[] totalBytes);
 }
