@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "flashmoe/fused/types.cuh"
 #include "flashmoe/layout/workspace_layout.cuh"
 
 using flashmoe::fused::WorkspaceLayout;
@@ -76,7 +77,29 @@ int main() {
                         ++bounds;
                     }
                 }
-    std::printf("%s: %d layouts, %d tile-bound trials, %d failure(s)\n", failures ? "FAIL" : "PASS", layouts, bounds,
-                failures);
+    // Column splits of GEMM tasks: every piece in exactly one task, in order, no task empty or over the cap, and at
+    // least kTasksPerProcessor tasks per processor whenever the pieces allow it.
+    int splits = 0;
+    for (int columns : {8, 64, 136, 200, 768, 904, 1416, 2048, 4096, 14336})
+        for (int max_pieces : {flashmoe::fused::TileConfig::kMaxGemm0Pieces, flashmoe::fused::TileConfig::kMaxGemm1Pieces})
+            for (int row_tiles : {0, 1, 8, 127, 183, 579, 5000})
+                for (int processors : {1, 131, 263}) {
+                    const auto split = flashmoe::fused::ColumnSplit::of(columns, max_pieces, row_tiles, processors);
+                    ++splits;
+                    EXPECT(split.num_pieces == (columns + 63) / 64, "pieces of %d columns", columns);
+                    EXPECT(split.num_tasks >= 1 && split.num_tasks <= split.num_pieces, "tasks %d", split.num_tasks);
+                    EXPECT(split.piece_begin(0) == 0 && split.piece_end(split.num_tasks - 1) == split.num_pieces,
+                           "split covers the pieces");
+                    for (int t = 0; t < split.num_tasks; ++t) {
+                        const int pieces = split.piece_end(t) - split.piece_begin(t);
+                        EXPECT(pieces >= 1 && pieces <= max_pieces, "task %d has %d pieces", t, pieces);
+                    }
+                    const int64_t wanted = int64_t(flashmoe::fused::TileConfig::kTasksPerProcessor) * processors;
+                    if (row_tiles > 0 && int64_t(row_tiles) * split.num_pieces >= wanted)
+                        EXPECT(int64_t(row_tiles) * split.num_tasks >= wanted, "too coarse: %d x %d tasks", row_tiles,
+                               split.num_tasks);
+                }
+    std::printf("%s: %d layouts, %d tile-bound trials, %d column splits, %d failure(s)\n",
+                failures ? "FAIL" : "PASS", layouts, bounds, splits, failures);
     return failures ? 1 : 0;
 }

@@ -60,6 +60,21 @@ __device__ __forceinline__ uint32_t epoch_counter_add(uint64_t* counter, uint32_
     }
 }
 
+// Publishes one more finished task on an epoch-tagged counter, releasing everything the calling block wrote before
+// the barrier that precedes this call (cumulativity through bar.sync). Once a launch's first bump has moved the
+// counter to this epoch, the epoch half never changes again in the launch, so later bumps are one fire-and-forget
+// `red.release.gpu.add` on the low half (no return trip, no CAS retries among the tasks of one row tile); only the
+// first bump of a launch (a stale epoch seen) takes the CAS path, after a fence. One thread.
+__device__ __forceinline__ void epoch_counter_publish(uint64_t* counter, uint32_t epoch) {
+    const uint64_t observed = *reinterpret_cast<volatile uint64_t*>(counter);
+    if (static_cast<uint32_t>(observed >> 32) == epoch) {
+        asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
+    } else {
+        __threadfence();
+        epoch_counter_add(counter, epoch);
+    }
+}
+
 __device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t epoch) {
     return *reinterpret_cast<volatile uint32_t*>(&params.layout.get_control_ptr()->abort_epoch) == epoch;
 }
@@ -101,34 +116,16 @@ struct WaitClock {
     __device__ __forceinline__ bool expired() const { return elapsed() > limit_ns; }
 };
 
-// Bounded wait of one thread for a uint32 flag to equal `expected`. Returns false on timeout (after recording it)
-// or when another actor aborted the launch.
-__device__ __forceinline__ bool wait_flag_equals(const KernelParams& params, uint32_t epoch, const uint32_t* flag,
-                                                 uint32_t expected, uint64_t limit_ns, Role role, WaitWhat what,
-                                                 int expert, int tile) {
+// Bounded wait of one thread for a flag (uint32, holding an epoch) or an epoch-tagged word (uint64) to equal
+// `expected` exactly, with acquire semantics. Returns false on timeout (after recording it) or when another actor
+// aborted the launch.
+template <typename Word>
+__device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t epoch, const Word* address,
+                                            Word expected, uint64_t limit_ns, Role role, WaitWhat what, int expert,
+                                            int tile) {
+    static_assert(sizeof(Word) == 4 || sizeof(Word) == 8, "load_acquire exists for 32- and 64-bit words");
     WaitClock clock(limit_ns);
-    uint32_t observed = load_acquire(flag);
-    while (observed != expected) {
-        if (is_aborted(params, epoch)) {
-            return false;
-        }
-        if (clock.expired()) {
-            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, role, what, expert, tile, observed, expected,
-                         clock.elapsed(), true);
-            return false;
-        }
-        __nanosleep(64);
-        observed = load_acquire(flag);
-    }
-    return true;
-}
-
-// Same for an epoch-tagged 64-bit word that must equal `expected` exactly.
-__device__ __forceinline__ bool wait_word_equals(const KernelParams& params, uint32_t epoch, const uint64_t* word,
-                                                 uint64_t expected, uint64_t limit_ns, Role role, WaitWhat what,
-                                                 int expert, int tile) {
-    WaitClock clock(limit_ns);
-    uint64_t observed = load_acquire(word);
+    Word observed = load_acquire(address);
     while (observed != expected) {
         if (is_aborted(params, epoch)) {
             return false;
@@ -139,7 +136,7 @@ __device__ __forceinline__ bool wait_word_equals(const KernelParams& params, uin
             return false;
         }
         __nanosleep(32);
-        observed = load_acquire(word);
+        observed = load_acquire(address);
     }
     return true;
 }

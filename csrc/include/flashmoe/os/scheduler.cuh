@@ -45,14 +45,13 @@ __device__ __forceinline__ bool next_task(const KernelParams& params, TaskRing* 
 // the idle ones chunk by chunk, lane 0 assigns tasks and writes the task slots, then one fence and the doorbells.
 __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch, int num_row_tiles,
                                      TaskRing* rings, uint32_t* processor_state) {
-    constexpr int kBlockN = TileConfig::kBlockN;
     constexpr int kMaxChunks = 32;  // processors per lane in one scan: num_processors <= 32 * 32
     static_assert(TileConfig::kMaxProcessors <= 32 * kMaxChunks, "one bit per chunk in a lane's idle mask");
     const int lane_idx = threadIdx.x % 32;
     const int num_processors = params.num_processors;
     const int num_chunks = (num_processors + 31) / 32;
-    const int gemm0_n_tiles = (params.intermediate + kBlockN - 1) / kBlockN;
-    const int gemm1_n_tiles = (params.hidden + kBlockN - 1) / kBlockN;
+    const int gemm0_n_tiles = gemm0_split(params.intermediate, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm1_n_tiles = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
     const int num_token_tiles = (params.num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
     const int total_tasks = num_row_tiles * (gemm0_n_tiles + gemm1_n_tiles) + num_token_tiles;
     const volatile uint64_t* done = params.layout.get_done_ptr();

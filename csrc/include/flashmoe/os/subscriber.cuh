@@ -83,9 +83,9 @@ __device__ __forceinline__ uint32_t load_relaxed(const uint32_t* address) {
 __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch, SubscriberKind kind,
                                       int num_row_tiles, TaskRing& ring) {
     constexpr int kBlockM = TileConfig::kBlockM;
-    constexpr int kBlockN = TileConfig::kBlockN;
-    const int gemm0_n_tiles = (params.intermediate + kBlockN - 1) / kBlockN;
-    const int gemm1_n_tiles = (params.hidden + kBlockN - 1) / kBlockN;
+    // Column tasks per row tile; the row tile's counter counts finished tasks.
+    const int gemm0_n_tiles = gemm0_split(params.intermediate, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm1_n_tiles = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
     const WorkspaceLayout& layout = params.layout;
     const int32_t* tile_expert = layout.get_tile_expert_ptr();
     // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.

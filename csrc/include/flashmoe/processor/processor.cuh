@@ -12,7 +12,7 @@ namespace flashmoe::fused {
 
 // Debug only (off by default): -DFLASHMOE_PROCESSOR_PROFILE=<epoch> makes every processor of that launch print where
 // its time went (thread 0's %globaltimer deltas, ns): routing wait, dispatch, doorbell waits, GEMM0, GEMM1, COMBINE
-// (each including the all-thread fence and barrier after it), and reporting (counter CAS, fence, done store).
+// (each including the barrier after it), and reporting (counter bump, done store).
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
 __device__ __forceinline__ uint64_t profile_clock() {
     uint64_t now;
@@ -50,7 +50,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
 #endif
 
     if (threadIdx.x == 0) {
-        const bool ok = wait_flag_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
+        const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
     }
@@ -90,7 +90,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
     for (uint32_t sequence = 1;; ++sequence) {
         if (threadIdx.x == 0) {
-            const bool ok = wait_word_equals(params, epoch, doorbell, epoch_tag(epoch, sequence), limit_ns,
+            const bool ok = wait_equals(params, epoch, doorbell, epoch_tag(epoch, sequence), limit_ns,
                                              Role::kProcessor, WaitWhat::kDoorbell, -1, processor_idx);
             if (ok) {
                 const volatile Task* slot = task_slot;
@@ -108,18 +108,26 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         FLASHMOE_PROFILE_MARK(2);
         uint64_t* finished_counter = nullptr;
         switch (static_cast<TaskType>(task.type)) {
-            case TaskType::kGemm0:
-                if (params.gated) {
-                    run_gemm0<Element, true>(params, task, reinterpret_cast<float*>(shared));
-                } else {
-                    run_gemm0<Element, false>(params, task, reinterpret_cast<float*>(shared));
+            case TaskType::kGemm0: {
+                const ColumnSplit split = gemm0_split(params.intermediate, num_row_tiles, params.num_processors);
+                for (int piece = split.piece_begin(task.n_tile); piece < split.piece_end(task.n_tile); ++piece) {
+                    if (params.gated) {
+                        run_gemm0<Element, true>(params, task, piece, reinterpret_cast<float*>(shared));
+                    } else {
+                        run_gemm0<Element, false>(params, task, piece, reinterpret_cast<float*>(shared));
+                    }
                 }
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;
-            case TaskType::kGemm1:
-                run_gemm1<Element>(params, task, reinterpret_cast<float*>(shared));
+            }
+            case TaskType::kGemm1: {
+                const ColumnSplit split = gemm1_split(params.hidden, num_row_tiles, params.num_processors);
+                for (int piece = split.piece_begin(task.n_tile); piece < split.piece_end(task.n_tile); ++piece) {
+                    run_gemm1<Element>(params, task, piece, reinterpret_cast<float*>(shared));
+                }
                 finished_counter = layout.get_gemm1_count_ptr() + task.tile;
                 break;
+            }
             case TaskType::kCombine:
                 run_combine<Element>(params, task);
                 break;
@@ -138,7 +146,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             default:
                 __trap();
         }
-        __threadfence();  // every thread's results before the completion below
+        // NOTE: the barrier gathers every thread's results under thread 0, whose release below (the counter's
+        // red.release, or fence + CAS; then the release store of `done`) publishes them: one fence per task, not one
+        // per thread.
         __syncthreads();
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
         {
@@ -150,9 +160,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
 #endif
         if (threadIdx.x == 0) {
             if (finished_counter != nullptr) {
-                epoch_counter_add(finished_counter, epoch);
+                epoch_counter_publish(finished_counter, epoch);
             }
-            __threadfence();
             store_release(done, epoch_tag(epoch, sequence));
         }
         FLASHMOE_PROFILE_MARK(6);

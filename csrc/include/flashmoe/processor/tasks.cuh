@@ -75,14 +75,15 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
     }
 }
 
-// GEMM0 of (row tile, column tile of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or act(x·W1^T + b1).
+// GEMM0 of (row tile, one 64-column piece of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or
+// act(x·W1^T + b1). A task runs this for each piece of its ColumnSplit range.
 template <typename Element, bool kGated, bool kTf32>
-__device__ inline void run_gemm0_with(const KernelParams& params, const Task& task, float* shared) {
+__device__ inline void run_gemm0_with(const KernelParams& params, const Task& task, int piece, float* shared) {
     using Tile = GemmTileOf<Element, kGated ? 2 : 1, kTf32>;
     const int hidden = params.hidden;
     const int intermediate = params.intermediate;
     const int expert = task.expert;
-    const int column_begin = task.n_tile * TileConfig::kBlockN;
+    const int column_begin = piece * TileConfig::kBlockN;
     const int valid_n = min(TileConfig::kBlockN, intermediate - column_begin);
     const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
     const int64_t weight_offset = (static_cast<int64_t>(expert) * intermediate + column_begin) * hidden;
@@ -139,24 +140,24 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
 }
 
 template <typename Element, bool kGated>
-__device__ inline void run_gemm0(const KernelParams& params, const Task& task, float* shared) {
+__device__ inline void run_gemm0(const KernelParams& params, const Task& task, int piece, float* shared) {
     if constexpr (std::is_same_v<Element, float>) {
         if (!tf32_allowed(params)) {
-            run_gemm0_with<Element, kGated, false>(params, task, shared);
+            run_gemm0_with<Element, kGated, false>(params, task, piece, shared);
             return;
         }
     }
-    run_gemm0_with<Element, kGated, true>(params, task, shared);
+    run_gemm0_with<Element, kGated, true>(params, task, piece, shared);
 }
 
-// GEMM1 of (row tile, column tile of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
+// GEMM1 of (row tile, one 64-column piece of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
 template <typename Element, bool kTf32>
-__device__ inline void run_gemm1_with(const KernelParams& params, const Task& task, float* shared) {
+__device__ inline void run_gemm1_with(const KernelParams& params, const Task& task, int piece, float* shared) {
     using Tile = GemmTileOf<Element, 1, kTf32>;
     const int hidden = params.hidden;
     const int intermediate = params.intermediate;
     const int expert = task.expert;
-    const int column_begin = task.n_tile * TileConfig::kBlockN;
+    const int column_begin = piece * TileConfig::kBlockN;
     const int valid_n = min(TileConfig::kBlockN, hidden - column_begin);
     const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
     const Element* a = params.layout.get_hidden_ptr<Element>() + row_begin * intermediate;
@@ -192,14 +193,14 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
 }
 
 template <typename Element>
-__device__ inline void run_gemm1(const KernelParams& params, const Task& task, float* shared) {
+__device__ inline void run_gemm1(const KernelParams& params, const Task& task, int piece, float* shared) {
     if constexpr (std::is_same_v<Element, float>) {
         if (!tf32_allowed(params)) {
-            run_gemm1_with<Element, false>(params, task, shared);
+            run_gemm1_with<Element, false>(params, task, piece, shared);
             return;
         }
     }
-    run_gemm1_with<Element, true>(params, task, shared);
+    run_gemm1_with<Element, true>(params, task, piece, shared);
 }
 
 // COMBINE of a token tile: y[t] = sum over j = 0..k-1 (in that order) of w[t][j] · out[row(t, j)], dropped routes
