@@ -20,6 +20,13 @@ jvm=(-Dorg.bytedeco.javacpp.cachedir="$work/javacpp-cache" -XX:+UseParallelGC)
 summary="$out/summary.txt"
 status=0
 
+# Expert parallelism: libflashmoe_ep.so needs NVSHMEM's host library; the GPU machine has it in python's site-packages.
+if [ -z "${FLASHMOE_NVSHMEM_LIB_DIR:-}" ]; then
+  nvshmem_dir="$(python3 -c 'import nvidia.nvshmem as m; print(list(m.__path__)[0])' 2>/dev/null || true)"
+  [ -n "$nvshmem_dir" ] && [ -f "$nvshmem_dir/lib/libnvshmem_host.so.3" ] && export FLASHMOE_NVSHMEM_LIB_DIR="$nvshmem_dir/lib"
+fi
+export NVSHMEM_DISABLE_NVLS="${NVSHMEM_DISABLE_NVLS:-1}"
+
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(all)
 smoke=0

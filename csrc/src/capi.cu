@@ -18,6 +18,7 @@
 #include "flashmoe/router/router_launch.h"
 #include "flashmoe/unfused/api.h"
 #include "flashmoe/unfused/workspace.h"
+#include "capi_internal.h"
 #if FLASHMOE_WITH_FUSED
 #include "flashmoe/fused/fused_layer.cuh"
 #endif
@@ -32,6 +33,12 @@
 namespace {
 
 using flashmoe::Error;
+using flashmoe::capi::check_range;
+using flashmoe::capi::guard;
+using flashmoe::capi::invalid;
+using flashmoe::capi::require_not_null;
+using flashmoe::capi::t_last_error;
+using flashmoe::capi::t_last_error_fatal;
 
 // Limits shared with dev.flashmoe.InitArgs: keep both in step.
 constexpr int64_t kAlignment = 8;
@@ -39,52 +46,6 @@ constexpr int64_t kMaxDim = 65536;
 constexpr int64_t kMaxExperts = 512;
 constexpr int64_t kMaxTopK = 16;
 constexpr int64_t kMaxTokens = int64_t{1} << 20;
-
-thread_local std::string t_last_error;
-thread_local int32_t t_last_error_fatal = 0;
-
-template <typename Body>
-flashmoe_status guard(Body&& body) {
-    try {
-        body();
-        return FLASHMOE_SUCCESS;
-    } catch (const Error& error) {
-        t_last_error = error.what();
-        t_last_error_fatal = error.fatal() ? 1 : 0;
-        return error.status();
-    } catch (const std::bad_alloc&) {
-        t_last_error = "host memory allocation failed";
-        t_last_error_fatal = 0;
-        return FLASHMOE_ERROR_OUT_OF_MEMORY;
-    } catch (const std::exception& error) {
-        t_last_error = std::string("internal error: ") + error.what();
-        t_last_error_fatal = 0;
-        return FLASHMOE_ERROR_INTERNAL;
-    } catch (...) {
-        t_last_error = "internal error: unknown exception";
-        t_last_error_fatal = 0;
-        return FLASHMOE_ERROR_INTERNAL;
-    }
-}
-
-template <typename Value>
-[[noreturn]] void invalid(const char* field, const Value& value, const std::string& rule) {
-    std::ostringstream message;
-    message << field << " = " << value << ": " << rule;
-    throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT, message.str());
-}
-
-void require_not_null(const char* field, const void* pointer) {
-    if (pointer == nullptr) {
-        invalid(field, "NULL", "must not be NULL");
-    }
-}
-
-void check_range(const char* field, int64_t value, int64_t min, int64_t max) {
-    if (value < min || value > max) {
-        invalid(field, value, "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-    }
-}
 
 void check_dim(const char* field, int64_t value) {
     check_range(field, value, kAlignment, kMaxDim);
@@ -134,7 +95,19 @@ void check_layer_config(const flashmoe_layer_config* config) {
                 "must be FLASHMOE_PATH_FUSED (0) or FLASHMOE_PATH_UNFUSED (1)");
     }
     check_range("config.timeout_ms", config->timeout_ms, 0, 600000);
-    check_reserved("config", config->reserved, 6);
+    check_range("config.num_ranks", config->num_ranks, 0, FLASHMOE_EP_MAX_RANKS);
+    check_range("config.rank", config->rank, 0, std::max<int64_t>(config->num_ranks, 1) - 1);
+    check_reserved("config", config->reserved, 4);
+    if (config->num_ranks > 1) {
+        // NOTE: the EP library is loaded (and its absence reported) before the not-yet-implemented answer, so a caller
+        // learns the build problem first; P <= 1 never gets here and never loads NVSHMEM.
+        flashmoe::capi::require_ep_library("config.num_ranks = " + std::to_string(config->num_ranks));
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED,
+                    "config.num_ranks = " + std::to_string(config->num_ranks) +
+                        ": expert-parallel layers (P > 1) are not implemented yet; the EP context, the symmetric "
+                        "workspace and the placement exist (flashmoe_ep_*), the kernel's dispatch/combine is next "
+                        "(docs/expert-parallel.md)");
+    }
 #if FLASHMOE_WITH_FUSED
     if (config->kernel_path == FLASHMOE_PATH_FUSED) {
         std::string why;

@@ -39,7 +39,9 @@ def main():
     parser.add_argument("--no-tests", action="store_true", help="skip flashmoe_smoke and flashmoe_host_test")
     parser.add_argument("--with-mathdx", action="store_true", help="compile the cuBLASDx probe (experimental)")
     parser.add_argument("--with-nvshmem", action="store_true",
-                        help="device-link NVSHMEM (the library then needs libnvshmem_host.so.3 at load time)")
+                        default=os.environ.get("FLASHMOE_WITH_NVSHMEM", "").lower() in ("1", "true", "on", "yes"),
+                        help="also build libflashmoe_ep.so (expert parallelism over NVSHMEM; libflashmoe.so loads it "
+                             "with dlopen only when asked; default $FLASHMOE_WITH_NVSHMEM)")
     parser.add_argument("--ptxas-verbose", action="store_true")
     parser.add_argument("--cmake-arg", action="append", default=[], help="extra -D argument, repeatable")
     args = parser.parse_args()
@@ -81,10 +83,17 @@ def main():
     started = time.time()
     run(build)
     run([cmake, "--install", build_dir])
+    ep_library = os.path.join(install_dir, "lib", "libflashmoe_ep.so")
+    if not args.with_nvshmem and os.path.exists(ep_library):
+        # A stale one from an earlier --with-nvshmem build would otherwise be packaged beside the new libflashmoe.so.
+        os.remove(ep_library)
     library = os.path.join(install_dir, "lib", "libflashmoe.so")
     if not os.path.exists(library):
         fail("the build finished but " + library + " is missing")
-    print("build_native.py: built %s in %.0f s" % (library, time.time() - started), file=sys.stderr)
+    if args.with_nvshmem and not os.path.exists(ep_library):
+        fail("--with-nvshmem was given but " + ep_library + " is missing")
+    print("build_native.py: built %s%s in %.0f s" % (library, " and libflashmoe_ep.so" if args.with_nvshmem else "",
+                                                     time.time() - started), file=sys.stderr)
     return 0
 
 

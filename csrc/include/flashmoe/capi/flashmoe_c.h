@@ -82,7 +82,9 @@ typedef struct flashmoe_layer_config {
     int32_t allow_tf32;       /* fp32 only: 1 = TF32 tensor cores, 0 = exact fp32 */
     int32_t kernel_path;      /* flashmoe_kernel_path */
     int32_t timeout_ms;       /* bound of every in-kernel wait of the fused path; 0 = default (4000) */
-    int32_t reserved[6];      /* must be zero */
+    int32_t num_ranks;        /* P, expert-parallel ranks; 0 or 1 = one GPU (no NVSHMEM). P > 1 needs libflashmoe_ep */
+    int32_t rank;             /* this rank in [0, P); 0 when P <= 1 */
+    int32_t reserved[4];      /* must be zero */
 } flashmoe_layer_config;
 
 typedef struct flashmoe_expert_weights {
@@ -183,6 +185,61 @@ flashmoe_status flashmoe_stream_synchronize(int32_t device, void* stream);
  * device. Lets the JVM side reject a stream of another device before any launch. */
 flashmoe_status flashmoe_stream_device(void* stream, int32_t* device);
 flashmoe_status flashmoe_mem_get_info(int32_t device, size_t* free_bytes, size_t* total_bytes);
+
+/* Expert parallelism (docs/expert-parallel.md). The NVSHMEM-dependent half lives in libflashmoe_ep.so (built with
+ * --with-nvshmem), which this library loads with dlopen on the first call that needs it — never for P = 1, so
+ * single-GPU use needs no NVSHMEM at run time. Calls that need it return FLASHMOE_ERROR_UNSUPPORTED ("built without
+ * NVSHMEM: rebuild with --with-nvshmem") when it is absent, and FLASHMOE_ERROR_NVSHMEM naming the failed NVSHMEM call.
+ * Placement: expert_ranks[e] = the rank owning expert e; NULL = contiguous blocks (needs E % P == 0: rank r owns
+ * experts [r·E/P, (r+1)·E/P)). Every rank holds E_local = max experts of any rank. */
+#define FLASHMOE_EP_UNIQUE_ID_BYTES 128
+#define FLASHMOE_EP_MAX_RANKS 1024
+
+typedef enum flashmoe_ep_bootstrap {
+    FLASHMOE_EP_BOOTSTRAP_UNIQUE_ID = 0, /* rank 0 calls flashmoe_ep_get_unique_id; the caller's launcher shares it */
+    FLASHMOE_EP_BOOTSTRAP_MPI = 1        /* under mpirun: NVSHMEM's MPI bootstrap plugin (MPI_COMM_WORLD) */
+} flashmoe_ep_bootstrap;
+
+typedef struct flashmoe_ep_config {
+    int32_t device;            /* CUDA device ordinal this rank uses (NVSHMEM binds it at init) */
+    int32_t bootstrap;         /* flashmoe_ep_bootstrap */
+    int32_t rank;              /* UNIQUE_ID: in [0, num_ranks). MPI: 0 (taken from MPI) or the MPI rank */
+    int32_t num_ranks;         /* UNIQUE_ID: in [1, FLASHMOE_EP_MAX_RANKS]. MPI: 0 (taken from MPI) or the MPI size */
+    const uint8_t* unique_id;  /* UNIQUE_ID: FLASHMOE_EP_UNIQUE_ID_BYTES from rank 0; MPI: NULL */
+    int64_t heap_bytes;        /* symmetric heap to reserve; 0 = NVSHMEM's default / NVSHMEM_SYMMETRIC_SIZE */
+    int32_t reserved[6];       /* must be zero */
+} flashmoe_ep_config;
+
+typedef struct flashmoe_ep_context flashmoe_ep_context; /* opaque; one live per process (NVSHMEM is per process) */
+
+/* SUCCESS when libflashmoe_ep.so loads here (loads it; NVSHMEM is not initialised); else UNSUPPORTED and why. */
+flashmoe_status flashmoe_ep_library_status(void);
+/* Optional, before any other ep call: load libflashmoe_ep.so from this path. NULL (and every other ep call that needs
+ * it): $FLASHMOE_EP_LIBRARY, then beside libflashmoe.so, then the loader's search path. $FLASHMOE_NVSHMEM_LIB_DIR, when
+ * set, names the folder of libnvshmem_host.so.3 to load first (else its RUNPATH $ORIGIN / LD_LIBRARY_PATH). */
+flashmoe_status flashmoe_ep_load_library(const char* path);
+/* Symmetric workspace bytes of a layer (pure arithmetic: works without libflashmoe_ep and without a GPU). */
+flashmoe_status flashmoe_ep_workspace_bytes(const flashmoe_layer_config* config, const int32_t* expert_ranks,
+                                            size_t* bytes);
+/* The default placement: expert_ranks[e] = e / (E / P); INVALID_ARGUMENT unless E % P == 0. */
+flashmoe_status flashmoe_ep_default_placement(int64_t num_experts, int32_t num_ranks, int32_t* expert_ranks);
+/* Checks a placement: every entry in [0, num_ranks). */
+flashmoe_status flashmoe_ep_check_placement(int64_t num_experts, int32_t num_ranks, const int32_t* expert_ranks);
+/* Rank 0 (UNIQUE_ID bootstrap): a fresh id to hand to every rank before they all call flashmoe_ep_create. */
+flashmoe_status flashmoe_ep_get_unique_id(uint8_t* unique_id, size_t bytes);
+/* Collective: every rank calls it (same num_ranks). Initialises NVSHMEM on config.device. */
+flashmoe_status flashmoe_ep_create(const flashmoe_ep_config* config, flashmoe_ep_context** context);
+/* Collective: frees what the context still holds and finalises NVSHMEM. NULL is a no-op. */
+flashmoe_status flashmoe_ep_destroy(flashmoe_ep_context* context);
+flashmoe_status flashmoe_ep_rank_info(const flashmoe_ep_context* context, int32_t* rank, int32_t* num_ranks);
+/* Collective: `bytes` (the same on every rank) of zeroed symmetric memory. Freed by flashmoe_ep_free (collective)
+ * or by flashmoe_ep_destroy. */
+flashmoe_status flashmoe_ep_alloc(flashmoe_ep_context* context, size_t bytes, void** ptr);
+flashmoe_status flashmoe_ep_free(flashmoe_ep_context* context, void* ptr);
+/* nvshmem_ptr(local, peer): the peer's address of a symmetric address when it is load/store reachable (NVLink,
+ * P2P, or the rank itself), else NULL (then only puts reach it). */
+flashmoe_status flashmoe_ep_peer_pointer(const flashmoe_ep_context* context, const void* local, int32_t peer,
+                                         void** remote);
 
 #ifdef __cplusplus
 }

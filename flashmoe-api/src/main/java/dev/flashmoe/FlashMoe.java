@@ -61,6 +61,11 @@ public final class FlashMoe {
         return backend(BackendKind.CUDA, 0).deviceMemory();
     }
 
+    /** The backend of this kind if it is on the classpath, usable here or not; null otherwise. */
+    static Backend installed(BackendKind kind) {
+        return backends().get(kind);
+    }
+
     static Backend backend(BackendKind requested, int device) {
         BackendKind kind = requested;
         if (kind == BackendKind.AUTO) {

@@ -13,6 +13,11 @@ import java.util.Objects;
  * grouped routing: {@code numExperts % numGroups == 0}, {@code 1 <= topGroups <= numGroups},
  * {@code topK <= topGroups * numExperts / numGroups}; {@code routedScalingFactor} finite and > 0;
  * {@code timeoutMillis} in [1, {@value #MAX_TIMEOUT_MILLIS}] (default {@value #DEFAULT_TIMEOUT_MILLIS}).
+ *
+ * <p>Expert parallelism (docs/expert-parallel.md): {@code numRanks} P in [1, {@value #MAX_RANKS}] (default 1, one
+ * GPU, no NVSHMEM), {@code rank} in [0, P). Placement: without {@code expertToRank}, contiguous blocks (rank r owns
+ * experts [r·E/P, (r+1)·E/P)), which needs {@code numExperts % numRanks == 0}; with it, one entry per expert (every
+ * expert has exactly one rank), each in [0, P). The CPU backend runs P = 1 only.
  */
 public final class InitArgs {
     public static final int ALIGNMENT = 8;
@@ -22,6 +27,7 @@ public final class InitArgs {
     public static final int MAX_TOKENS = 1 << 20;
     public static final int DEFAULT_TIMEOUT_MILLIS = 4000;
     public static final int MAX_TIMEOUT_MILLIS = 600_000;
+    public static final int MAX_RANKS = 1024;
 
     private final DataType dataType;
     private final MlpType mlpType;
@@ -42,6 +48,9 @@ public final class InitArgs {
     private final int numGroups;
     private final int topGroups;
     private final float routedScalingFactor;
+    private final int numRanks;
+    private final int rank;
+    private final int[] expertToRank; // null = contiguous blocks
 
     private InitArgs(Builder b) {
         dataType = b.dataType;
@@ -63,6 +72,9 @@ public final class InitArgs {
         numGroups = b.numGroups;
         topGroups = b.topGroups;
         routedScalingFactor = b.routedScalingFactor;
+        numRanks = b.numRanks;
+        rank = b.rank;
+        expertToRank = b.expertToRank == null ? null : b.expertToRank.clone();
     }
 
     public static Builder builder() {
@@ -76,7 +88,8 @@ public final class InitArgs {
                 .maxTokensPerRank(maxTokensPerRank).capacityFactor(capacityFactor).allowTf32(allowTf32)
                 .kernelPath(kernelPath).timeoutMillis(timeoutMillis)
                 .device(device).backend(backend).routerScoring(routerScoring).renormalize(renormalize)
-                .groupedTopK(numGroups, topGroups).routedScalingFactor(routedScalingFactor);
+                .groupedTopK(numGroups, topGroups).routedScalingFactor(routedScalingFactor)
+                .expertParallel(rank, numRanks).expertToRank(expertToRank);
     }
 
     public DataType dataType() { return dataType; }
@@ -103,6 +116,35 @@ public final class InitArgs {
     public int numGroups() { return numGroups; }
     public int topGroups() { return topGroups; }
     public float routedScalingFactor() { return routedScalingFactor; }
+    /** P: expert-parallel ranks (1 = one GPU). */
+    public int numRanks() { return numRanks; }
+    /** This rank, in [0, numRanks). */
+    public int rank() { return rank; }
+    /** True when the placement was given ({@link Builder#expertToRank}); false = contiguous blocks. */
+    public boolean hasCustomPlacement() { return expertToRank != null; }
+
+    /** The rank owning each expert (a copy): the given map, or contiguous blocks of numExperts / numRanks. */
+    public int[] expertToRank() {
+        if (expertToRank != null) {
+            return expertToRank.clone();
+        }
+        int[] map = new int[numExperts];
+        int perRank = numExperts / numRanks;
+        for (int e = 0; e < numExperts; e++) {
+            map[e] = e / perRank;
+        }
+        return map;
+    }
+
+    /** E_local: the most experts any rank owns; every rank's symmetric workspace holds this many. */
+    public int localExperts() {
+        int[] owned = new int[numRanks];
+        int most = 0;
+        for (int r : expertToRank()) {
+            most = Math.max(most, ++owned[r]);
+        }
+        return most;
+    }
 
     /** Routes kept per expert for a batch of {@code numTokens} (Integer.MAX_VALUE when dropless). */
     public long expertCapacity(long numTokens) {
@@ -120,7 +162,9 @@ public final class InitArgs {
                 + ", capacityFactor=" + capacityFactor + ", allowTf32=" + allowTf32 + ", kernelPath=" + kernelPath
                 + ", timeoutMillis=" + timeoutMillis + ", device=" + device
                 + ", backend=" + backend + ", router=" + routerScoring + (renormalize ? "+renorm" : "") + ", groups="
-                + numGroups + "/" + topGroups + ", scale=" + routedScalingFactor + "}";
+                + numGroups + "/" + topGroups + ", scale=" + routedScalingFactor
+                + (numRanks > 1 ? ", rank=" + rank + "/" + numRanks + (expertToRank != null ? ", custom placement"
+                        : "") : "") + "}";
     }
 
     /** Mutable, unvalidated until {@link #build()}. Defaults: BF16, GATED, SILU, dropless, softmax + renormalise. */
@@ -146,6 +190,9 @@ public final class InitArgs {
         private int numGroups = 1;
         private int topGroups = 1;
         private float routedScalingFactor = 1f;
+        private int numRanks = 1;
+        private int rank = 0;
+        private int[] expertToRank;
 
         private Builder() {}
 
@@ -166,6 +213,19 @@ public final class InitArgs {
         public Builder routerScoring(RouterScoring v) { routerScoring = v; return this; }
         public Builder renormalize(boolean v) { renormalize = v; return this; }
         public Builder routedScalingFactor(float v) { routedScalingFactor = v; return this; }
+
+        /** Expert parallelism: this process is {@code rank} of {@code numRanks} (default 0 of 1). */
+        public Builder expertParallel(int rank, int numRanks) {
+            this.rank = rank;
+            this.numRanks = numRanks;
+            return this;
+        }
+
+        /** The rank owning each expert ({@code map[e]}), copied; null = contiguous blocks (the default). */
+        public Builder expertToRank(int[] map) {
+            expertToRank = map == null ? null : map.clone();
+            return this;
+        }
 
         /** Grouped top-k (DeepSeek): experts in {@code numGroups} contiguous groups, {@code topGroups} kept per token. */
         public Builder groupedTopK(int numGroups, int topGroups) {
@@ -210,6 +270,22 @@ public final class InitArgs {
                 throw new InvalidArgumentException("routedScalingFactor", routedScalingFactor,
                         "must be finite and > 0");
             }
+            checkRange("numRanks", numRanks, 1, MAX_RANKS);
+            checkRange("rank", rank, 0, numRanks - 1);
+            if (expertToRank == null) {
+                if (numExperts % numRanks != 0) {
+                    throw new InvalidArgumentException("numExperts", numExperts, "must be a multiple of numRanks = "
+                            + numRanks + " for the default contiguous placement (or give expertToRank)");
+                }
+            } else {
+                if (expertToRank.length != numExperts) {
+                    throw new InvalidArgumentException("expertToRank.length", expertToRank.length,
+                            "must be numExperts = " + numExperts + " (exactly one rank per expert)");
+                }
+                for (int e = 0; e < expertToRank.length; e++) {
+                    checkRange("expertToRank[" + e + "]", expertToRank[e], 0, numRanks - 1);
+                }
+            }
             return new InitArgs(this);
         }
 
@@ -253,13 +329,14 @@ public final class InitArgs {
                 && kernelPath == a.kernelPath && timeoutMillis == a.timeoutMillis
                 && device == a.device && backend == a.backend && routerScoring == a.routerScoring
                 && renormalize == a.renormalize && numGroups == a.numGroups && topGroups == a.topGroups
-                && Float.compare(routedScalingFactor, a.routedScalingFactor) == 0;
+                && Float.compare(routedScalingFactor, a.routedScalingFactor) == 0 && numRanks == a.numRanks
+                && rank == a.rank && java.util.Arrays.equals(expertToRank, a.expertToRank);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(dataType, mlpType, activation, hiddenSize, intermediateSize, numExperts, topK,
                 maxTokensPerRank, capacityFactor, allowTf32, kernelPath, timeoutMillis, device, backend, routerScoring, renormalize, numGroups,
-                topGroups, routedScalingFactor);
+                topGroups, routedScalingFactor, numRanks, rank) * 31 + java.util.Arrays.hashCode(expertToRank);
     }
 }

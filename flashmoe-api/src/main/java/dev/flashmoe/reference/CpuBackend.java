@@ -46,6 +46,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public LayerBackend createLayer(InitArgs args, ExpertWeights weights) {
+        if (args.numRanks() > 1) {
+            throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED, "numRanks = "
+                    + args.numRanks() + ": the CPU reference backend runs one rank only (P = 1); expert parallelism"
+                    + " needs the CUDA backend built with NVSHMEM (docs/expert-parallel.md)");
+        }
         ExpertWeights copy = new ExpertWeights(copy("weights.wGate", weights.wGate()),
                 copy("weights.wUp", weights.wUp()), copy("weights.wDown", weights.wDown()),
                 copy("weights.bGate", weights.bGate()), copy("weights.bUp", weights.bUp()),

@@ -25,4 +25,10 @@ public interface Backend {
 
     /** Device memory operations; the CPU backend throws UnsupportedOperationException. */
     DeviceMemory deviceMemory();
+
+    /** Expert parallelism across GPUs; backends without it throw a FlashMoeException with code UNSUPPORTED. */
+    default ExpertParallelBackend expertParallel() {
+        throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED, "backend " + kind()
+                + " has no expert parallelism (P > 1 needs the CUDA backend built with NVSHMEM)");
+    }
 }

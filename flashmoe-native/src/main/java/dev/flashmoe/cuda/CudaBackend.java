@@ -64,6 +64,11 @@ public final class CudaBackend implements Backend {
         return CudaDeviceMemory.INSTANCE;
     }
 
+    @Override
+    public dev.flashmoe.spi.ExpertParallelBackend expertParallel() {
+        return CudaExpertParallel.INSTANCE;
+    }
+
     static void checkDevice(int device) {
         int count = requireUsable().deviceCount();
         if (device < 0 || device >= count) {

@@ -88,7 +88,9 @@ final class CudaLayer implements LayerBackend {
                 .capacity_factor(args.capacityFactor())
                 .allow_tf32(args.allowTf32() ? 1 : 0)
                 .kernel_path(args.kernelPath().nativeCode())
-                .timeout_ms(args.timeoutMillis());
+                .timeout_ms(args.timeoutMillis())
+                .num_ranks(args.numRanks())
+                .rank(args.rank());
         return c;
     }
 

@@ -37,19 +37,33 @@ final class NativeLibrary {
         return p;
     }
 
+    private static volatile String loadFailure;
+
+    /** Throws unless libflashmoe and its JNI binding are loaded (a GPU is not needed). */
+    static void requireLoaded() {
+        probe();
+        String failure = loadFailure;
+        if (failure != null) {
+            throw new FlashMoeException(ErrorCode.UNSUPPORTED, failure);
+        }
+    }
+
     private static Probe runProbe() {
         String platform;
         try {
             platform = Loader.getPlatform();
         } catch (Throwable t) {
+            loadFailure = "JavaCPP (org.bytedeco:javacpp) is not usable: " + t;
             return unusable("JavaCPP (org.bytedeco:javacpp) is not usable: " + t);
         }
         if (!PLATFORM.equals(platform)) {
+            loadFailure = "libflashmoe is built for " + PLATFORM + " only; this platform is " + platform;
             return unusable("libflashmoe is built for " + PLATFORM + " only; this platform is " + platform);
         }
         try {
             Loader.load(FlashMoeC.class);
         } catch (Throwable t) {
+            loadFailure = "libflashmoe could not be loaded: " + t;
             return unusable("libflashmoe could not be loaded (" + t.getClass().getSimpleName() + ": " + t.getMessage()
                     + "); was flashmoe-native built with -Dflashmoe.native.skip=true, or does libflashmoe.so need a"
                     + " library missing here?");

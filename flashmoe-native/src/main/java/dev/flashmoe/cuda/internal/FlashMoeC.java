@@ -73,7 +73,44 @@ public final class FlashMoeC {
         public native LayerConfig kernel_path(int v);
         public native int timeout_ms();
         public native LayerConfig timeout_ms(int v);
+        public native int num_ranks();
+        public native LayerConfig num_ranks(int v);
+        public native int rank();
+        public native LayerConfig rank(int v);
     }
+
+    /** flashmoe_ep_config, zero-initialised. */
+    @Name("flashmoe_ep_config")
+    public static final class EpConfig extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public EpConfig() {
+            super((Pointer) null);
+            allocate();
+            zero();
+        }
+
+        private native void allocate();
+
+        public native int device();
+        public native EpConfig device(int v);
+        public native int bootstrap();
+        public native EpConfig bootstrap(int v);
+        public native int rank();
+        public native EpConfig rank(int v);
+        public native int num_ranks();
+        public native EpConfig num_ranks(int v);
+        public native @Cast("const uint8_t*") BytePointer unique_id();
+        public native EpConfig unique_id(@Cast("const uint8_t*") BytePointer v);
+        public native long heap_bytes();
+        public native EpConfig heap_bytes(long v);
+    }
+
+    public static final int FLASHMOE_EP_UNIQUE_ID_BYTES = 128;
+    public static final int FLASHMOE_EP_BOOTSTRAP_UNIQUE_ID = 0;
+    public static final int FLASHMOE_EP_BOOTSTRAP_MPI = 1;
 
     /** flashmoe_expert_weights, a member of {@link ForwardArgs}: device addresses, 0 = absent. */
     @Name("flashmoe_expert_weights")
@@ -255,4 +292,29 @@ public final class FlashMoeC {
             @Cast("int32_t*") int[] device);
     public static native @Cast("flashmoe_status") int flashmoe_mem_get_info(int device,
             @Cast("size_t*") long[] freeBytes, @Cast("size_t*") long[] totalBytes);
+
+    // Expert parallelism (libflashmoe_ep.so is loaded by libflashmoe on first need).
+    public static native @Cast("flashmoe_status") int flashmoe_ep_library_status();
+    public static native @Cast("flashmoe_status") int flashmoe_ep_load_library(@Cast("const char*") String path);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_workspace_bytes(@Const LayerConfig config,
+            @Cast("const int32_t*") int[] expertRanks, @Cast("size_t*") long[] bytes);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_default_placement(long numExperts, int numRanks,
+            @Cast("int32_t*") int[] expertRanks);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_check_placement(long numExperts, int numRanks,
+            @Cast("const int32_t*") int[] expertRanks);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_get_unique_id(@Cast("uint8_t*") byte[] uniqueId,
+            @Cast("size_t") long bytes);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_create(@Const EpConfig config,
+            @Cast("flashmoe_ep_context**") long[] context);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_destroy(@Cast("flashmoe_ep_context*") long context);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_rank_info(
+            @Cast("const flashmoe_ep_context*") long context, @Cast("int32_t*") int[] rank,
+            @Cast("int32_t*") int[] numRanks);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_alloc(@Cast("flashmoe_ep_context*") long context,
+            @Cast("size_t") long bytes, @Cast("void**") long[] ptr);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_free(@Cast("flashmoe_ep_context*") long context,
+            @Cast("void*") long ptr);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_peer_pointer(
+            @Cast("const flashmoe_ep_context*") long context, @Cast("const void*") long local, int peer,
+            @Cast("void**") long[] remote);
 }

@@ -1,0 +1,190 @@
+package dev.flashmoe;
+
+import dev.flashmoe.spi.Backend;
+import dev.flashmoe.spi.ExpertParallelBackend;
+import java.util.Optional;
+
+/**
+ * Expert parallelism across GPUs: the NVSHMEM group of this process (one per process, CUDA backend built with
+ * NVSHMEM). See docs/expert-parallel.md for launching.
+ *
+ * <p>Bootstrap, either: under {@code mpirun}, {@link #initFromMpi(int)} on every rank (NVSHMEM's MPI bootstrap); or
+ * rank 0 calls {@link #uniqueId()}, the caller's own launcher sends those {@value #UNIQUE_ID_BYTES} bytes to every rank
+ * (a TCP store, a file, torch.distributed, ...), and every rank calls {@link #init(int, int, int, byte[])}.
+ *
+ * <p><b>Collective</b>: {@code init*}, {@link #allocateWorkspace}, {@link Workspace#close()} and {@link #close()} must
+ * be called by every rank, in the same order; one rank missing makes the others wait inside NVSHMEM. Close is explicit
+ * (never by a Cleaner): close every layer and workspace first. Single-GPU use (numRanks 1 in {@link InitArgs}) needs
+ * none of this and never loads NVSHMEM.
+ */
+public final class ExpertParallel implements AutoCloseable {
+    public static final int UNIQUE_ID_BYTES = 128;
+
+    private final ExpertParallelBackend.Context context;
+    private final int device;
+    private boolean closed;
+
+    private ExpertParallel(ExpertParallelBackend.Context context, int device) {
+        this.context = context;
+        this.device = device;
+    }
+
+    /** Empty when expert parallelism can start here; otherwise why not (no CUDA backend, built without NVSHMEM). */
+    public static Optional<String> unavailableReason() {
+        try {
+            return backend().unavailableReason();
+        } catch (FlashMoeException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** Symmetric workspace bytes every rank allocates for a layer of {@code args} (no GPU or NVSHMEM needed). */
+    public static long workspaceBytes(InitArgs args) {
+        Checks.notNull("args", args);
+        return backend().workspaceBytes(args);
+    }
+
+    /** Rank 0 of a unique-id bootstrap: {@value #UNIQUE_ID_BYTES} opaque bytes to hand to every rank. */
+    public static byte[] uniqueId() {
+        return available().uniqueId();
+    }
+
+    /** Collective: joins the group as {@code rank} of {@code numRanks} on CUDA device 0. */
+    public static ExpertParallel init(int rank, int numRanks, byte[] uniqueId) {
+        return init(0, rank, numRanks, uniqueId);
+    }
+
+    /** Collective: joins the group as {@code rank} of {@code numRanks} on {@code device} (often the local rank). */
+    public static ExpertParallel init(int device, int rank, int numRanks, byte[] uniqueId) {
+        checkRange("device", device, 0, Integer.MAX_VALUE);
+        checkRange("numRanks", numRanks, 1, InitArgs.MAX_RANKS);
+        checkRange("rank", rank, 0, numRanks - 1);
+        if (uniqueId == null || uniqueId.length != UNIQUE_ID_BYTES) {
+            throw new InvalidArgumentException("uniqueId", uniqueId == null ? "null" : uniqueId.length + " bytes",
+                    "must be the " + UNIQUE_ID_BYTES + " bytes of ExpertParallel.uniqueId() from rank 0");
+        }
+        return new ExpertParallel(available().create(device, false, rank, numRanks, uniqueId.clone(), 0L), device);
+    }
+
+    /** Collective, under mpirun: rank and size from MPI_COMM_WORLD; CUDA device 0. */
+    public static ExpertParallel initFromMpi() {
+        return initFromMpi(0);
+    }
+
+    /** Collective, under mpirun: rank and size from MPI_COMM_WORLD, on {@code device}. */
+    public static ExpertParallel initFromMpi(int device) {
+        checkRange("device", device, 0, Integer.MAX_VALUE);
+        return new ExpertParallel(available().create(device, true, 0, 0, null, 0L), device);
+    }
+
+    public int rank() {
+        requireOpen();
+        return context.rank();
+    }
+
+    public int numRanks() {
+        requireOpen();
+        return context.numRanks();
+    }
+
+    public int device() {
+        return device;
+    }
+
+    /**
+     * Collective: the zeroed symmetric workspace of a layer of {@code args}, whose numRanks and rank must match this
+     * group. Close it (collectively) before this group.
+     */
+    public synchronized Workspace allocateWorkspace(InitArgs args) {
+        requireOpen();
+        Checks.notNull("args", args);
+        if (args.numRanks() != context.numRanks() || args.rank() != context.rank()) {
+            throw new InvalidArgumentException("args", "rank " + args.rank() + " of " + args.numRanks(),
+                    "must match this group: rank " + context.rank() + " of " + context.numRanks());
+        }
+        if (args.device() != device) {
+            throw new InvalidArgumentException("args.device", args.device(), "must be this group's device " + device);
+        }
+        long bytes = workspaceBytes(args);
+        return new Workspace(context.allocate(bytes), bytes);
+    }
+
+    /** Collective: frees what is left and finalises NVSHMEM. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            context.close();
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("ExpertParallel is closed");
+        }
+    }
+
+    /** A layer's symmetric workspace on the NVSHMEM heap. */
+    public final class Workspace implements AutoCloseable {
+        private final long address;
+        private final long bytes;
+        private boolean freed;
+
+        private Workspace(long address, long bytes) {
+            this.address = address;
+            this.bytes = bytes;
+        }
+
+        public long bytes() {
+            return bytes;
+        }
+
+        /** Device address of this rank's copy (the same offsets on every rank). */
+        public long deviceAddress() {
+            return address;
+        }
+
+        /** The peer's load/store address of this workspace, or 0 when the peer is reachable only by puts. */
+        public long peerAddress(int peer) {
+            synchronized (ExpertParallel.this) {
+                requireOpen();
+                checkRange("peer", peer, 0, context.numRanks() - 1);
+                return context.peerAddress(address, peer);
+            }
+        }
+
+        /** Collective. Idempotent. */
+        @Override
+        public void close() {
+            synchronized (ExpertParallel.this) {
+                if (!freed && !closed) {
+                    context.free(address);
+                }
+                freed = true;
+            }
+        }
+    }
+
+    private static ExpertParallelBackend backend() {
+        Backend cuda = FlashMoe.installed(BackendKind.CUDA);
+        if (cuda == null) {
+            throw new FlashMoeException(ErrorCode.UNSUPPORTED,
+                    "expert parallelism needs the CUDA backend: flashmoe-native is not on the classpath");
+        }
+        return cuda.expertParallel();
+    }
+
+    private static ExpertParallelBackend available() {
+        ExpertParallelBackend backend = backend();
+        backend.unavailableReason().ifPresent(reason -> {
+            throw new FlashMoeException(ErrorCode.UNSUPPORTED, reason);
+        });
+        return backend;
+    }
+
+    private static void checkRange(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new InvalidArgumentException(field, value, "must be in [" + min + ", " + max + "]");
+        }
+    }
+}
