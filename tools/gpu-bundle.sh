@@ -58,6 +58,8 @@ native_build="flashmoe-native/target/native-build"
 if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; then
   mkdir -p "$bundle/native"
   cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$native_build/libflashmoe.so" "$bundle/native/"
+  # packed: the device tool carries at most 64 MiB with the tree, and these binaries compress ~3x
+  tar -czf "$bundle/native.tar.gz" -C "$bundle" native && rm -rf "$bundle/native"
 else
   echo "note: $native_build has no flashmoe_smoke/fused_test; the bundle will skip the native step"
 fi

@@ -15,6 +15,11 @@ mkdir -p "$out"
 work="$(mktemp -d /tmp/flashmoe-gpu-check.XXXXXX)"
 java="$here/jre/bin/java"
 lib="$here/lib"
+# The C-level test binaries travel packed (they are most of the bundle's bytes); unpacked here into the work folder.
+native_dir="$here/native"
+if [ -f "$here/native.tar.gz" ]; then
+  tar -xzf "$here/native.tar.gz" -C "$work" && native_dir="$work/native"
+fi
 cp="$lib/flashmoe-tests.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"
 jvm=(-Dorg.bytedeco.javacpp.cachedir="$work/javacpp-cache" -XX:+UseParallelGC)
 summary="$out/summary.txt"
@@ -75,12 +80,12 @@ if want tests; then
 fi
 
 if want native; then
-  if [ -x "$here/native/flashmoe_smoke" ]; then
+  if [ -x "$native_dir/flashmoe_smoke" ]; then
     note "== native: flashmoe_smoke (C API, both layer paths) and fused_test (graph, fault injection, determinism)"
     start=$(date +%s)
-    { LD_LIBRARY_PATH="$here/native" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$here/native/flashmoe_smoke"
+    { LD_LIBRARY_PATH="$native_dir" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/flashmoe_smoke"
       echo "flashmoe_smoke exit $?"
-      timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$here/native/fused_test"
+      timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/fused_test"
       echo "fused_test exit $?"; } 2>&1 | tee "$out/native.log"
     for t in flashmoe_smoke fused_test; do grep -q "^$t exit 0$" "$out/native.log" || status=1; done
     note "native: $(grep -E '^(flashmoe_smoke|fused_test) exit' "$out/native.log" | tr '\n' ' ')in $(( $(date +%s) - start )) s"
@@ -111,10 +116,10 @@ if want sanitizer; then
       rc=$?
       note "JUnit sanitizer set under $tool: exit $rc (86 = errors) in $(( $(date +%s) - start )) s; $(grep -E '(ERROR|RACECHECK) SUMMARY' "$out/sanitizer.log" | tail -1)"
       [ $rc -eq 0 ] || status=1
-      if [ -x "$here/native/fused_test" ]; then
+      if [ -x "$native_dir/fused_test" ]; then
         echo "===== $tool" >> "$out/native-sanitizer.log"
         timeout --kill-after=10 "${SANITIZER_TIMEOUT:-150}" "$sanitizer" --tool "$tool" --error-exitcode 86 \
-          "$here/native/fused_test" --quick --timeout-ms 60000 >> "$out/native-sanitizer.log" 2>&1
+          "$native_dir/fused_test" --quick --timeout-ms 60000 >> "$out/native-sanitizer.log" 2>&1
         rc=$?
         note "fused_test --quick under $tool: exit $rc; $(grep -E '(ERROR|RACECHECK) SUMMARY' "$out/native-sanitizer.log" | tail -1)"
         [ $rc -eq 0 ] || status=1
