@@ -54,7 +54,11 @@ class ExpertParallelGpuTest {
                     () -> group.allocateWorkspace(args.toBuilder().expertParallel(0, 2).build()));
             try (ExpertParallel.Workspace workspace = group.allocateWorkspace(args)) {
                 assertEquals(ExpertParallel.workspaceBytes(args), workspace.bytes());
-                assertTrue(workspace.bytes() > 400L << 20, "a Qwen3-sized workspace: " + workspace.bytes());
+                // docs/expert-parallel.md by hand, P = 1: rows L[1][2 rounds][2 buffers][E 128][C 128][H 2048] with a
+                // bf16 dispatch round and an fp32 combine round, flags F[1][2][128][C / 64] of 8 bytes
+                long rows = 128L * 128 * 2048 * (2 * 2 + 2 * 4);
+                long flags = 2L * 128 * (128 / 64) * 8;
+                assertEquals(rows + flags, workspace.bytes(), "a Qwen3-sized workspace");
                 assertNotEquals(0L, workspace.deviceAddress());
                 assertEquals(workspace.deviceAddress(), workspace.peerAddress(0), "nvshmem_ptr(self)");
             }
