@@ -11,20 +11,12 @@
 
 #include "flashmoe/capi/flashmoe_c.h"
 
-static int failures = 0;
-#define EXPECT(condition, ...)                    \
-    do {                                          \
-        if (!(condition)) {                       \
-            ++failures;                           \
-            std::printf("FAIL %s: ", #condition); \
-            std::printf(__VA_ARGS__);             \
-            std::printf("\n");                    \
-        }                                         \
-    } while (0)
+#include "expect.h"
+
 
 static bool ok(flashmoe_status status, const char* call) {
     if (status != FLASHMOE_SUCCESS) {
-        ++failures;
+        ++expect_failures;
         std::printf("FAIL %s -> status %d: %s\n", call, int(status), flashmoe_last_error_message());
         return false;
     }
@@ -32,14 +24,14 @@ static bool ok(flashmoe_status status, const char* call) {
 }
 
 static int finish(const char* what) {
-    std::printf("%s; %d failures\n", what, failures);
-    return failures == 0 ? 0 : 1;
+    std::printf("%s; %d failures\n", what, expect_failures);
+    return expect_failures == 0 ? 0 : 1;
 }
 
 static bool skip_or_fail(const std::string& why) {
     const char* required = std::getenv("FLASHMOE_EP_REQUIRED");
     if (required != nullptr && std::strcmp(required, "1") == 0) {
-        ++failures;
+        ++expect_failures;
         std::printf("FAIL (FLASHMOE_EP_REQUIRED=1): %s\n", why.c_str());
     } else {
         std::printf("SKIP: %s\n", why.c_str());
@@ -107,8 +99,8 @@ static bool run_context(size_t workspace_bytes, int round) {
     ok(flashmoe_ep_destroy(context), "flashmoe_ep_destroy");
     std::printf("round %d: NVSHMEM P = 1 (unique id): init, %zu-byte symmetric workspace alloc/zero/write/map/free, "
                 "teardown: %s\n",
-                round, workspace_bytes, failures == 0 ? "ok" : "FAILED");
-    return failures == 0;
+                round, workspace_bytes, expect_failures == 0 ? "ok" : "FAILED");
+    return expect_failures == 0;
 }
 
 int main(int argc, char** argv) {

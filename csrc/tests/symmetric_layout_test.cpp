@@ -8,20 +8,12 @@
 
 #include "flashmoe/comm/symmetric_layout.cuh"
 
+#include "expect.h"
+
 using flashmoe::comm::Buffer;
 using flashmoe::comm::Round;
 using flashmoe::comm::SymmetricLayout;
 
-static int failures = 0;
-#define EXPECT(condition, ...)                    \
-    do {                                          \
-        if (!(condition)) {                       \
-            ++failures;                           \
-            std::printf("FAIL %s: ", #condition); \
-            std::printf(__VA_ARGS__);             \
-            std::printf("\n");                    \
-        }                                         \
-    } while (0)
 
 // Every slab and flag of a small layout as [begin, end) byte ranges: they must tile without overlap.
 static void check_disjoint(const SymmetricLayout& layout) {
@@ -135,6 +127,6 @@ int main() {
         std::printf("Qwen3-30B-A3B, P 8, 512 tokens/rank, bf16: %.1f MiB per rank\n",
                     layout.total_bytes / 1048576.0);
     }
-    std::printf("%d layouts checked, %d failures\n", layouts, failures);
-    return failures == 0 ? 0 : 1;
+    std::printf("%d layouts checked, %d expect_failures\n", layouts, expect_failures);
+    return expect_failures == 0 ? 0 : 1;
 }
