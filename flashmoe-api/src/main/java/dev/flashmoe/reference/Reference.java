@@ -91,11 +91,7 @@ public final class Reference {
         final int inter = args.intermediateSize();
         final int experts = args.numExperts();
         final int k = args.topK();
-        long[] xs = x.shape();
-        if (xs.length != 2 || xs[1] != hidden) {
-            throw new IllegalArgumentException("x must be [T][" + hidden + "], got " + Arrays.toString(xs));
-        }
-        final int tokens = Math.toIntExact(xs[0]);
+        final int tokens = tokens(x, hidden);
         int routes = Math.multiplyExact(tokens, k);
         if (topkIds.length != routes || topkWeights.length != routes) {
             throw new IllegalArgumentException("routing must hold T * k = " + routes + " entries, got ids "
@@ -327,6 +323,15 @@ public final class Reference {
         acc[7] = b3;
     }
 
+    /** T of an x that must be [T][hidden]. */
+    private static int tokens(HostTensor x, int hidden) {
+        long[] xs = x.shape();
+        if (xs.length != 2 || xs[1] != hidden) {
+            throw new IllegalArgumentException("x must be [T][" + hidden + "], got " + Arrays.toString(xs));
+        }
+        return Math.toIntExact(xs[0]);
+    }
+
     private static HostTensor shaped(String name, Tensor t, long... shape) {
         HostTensor h = Rows.host(name, t);
         if (!Arrays.equals(h.shape(), shape)) {
@@ -408,11 +413,7 @@ public final class Reference {
         final int hidden = args.hiddenSize();
         final int experts = args.numExperts();
         final int k = args.topK();
-        long[] xs = x.shape();
-        if (xs.length != 2 || xs[1] != hidden) {
-            throw new IllegalArgumentException("x must be [T][" + hidden + "], got " + Arrays.toString(xs));
-        }
-        final int tokens = Math.toIntExact(xs[0]);
+        final int tokens = tokens(x, hidden);
         final double[] wr = Rows.all(shaped("weight", weights.weight(), experts, hidden));
         final double[] bias = weights.expertBias() != null
                 ? Rows.all(shaped("expertBias", weights.expertBias(), experts)) : null;
