@@ -82,6 +82,26 @@ public final class MoeLayer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for this layer's most recent forward and raises what the device recorded during it, once: a
+     * {@link ErrorCode#ROUTING} error (an expert id outside [0, E) or a non-finite routing weight; those routes
+     * contributed zero) or a {@link ErrorCode#TIMEOUT} naming the stuck role, expert and tile (y is not valid). Returns
+     * normally when nothing was recorded. The synchronous {@link #forward} does this itself; callers of
+     * {@link #forwardAsync} call it when they want to know. Under CUDA-graph capture, synchronize the stream first.
+     */
+    public void checkLastForward() {
+        lock.lock();
+        try {
+            checkOpen();
+            run(() -> {
+                impl.checkLastForward();
+                return null;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public boolean isClosed() {
         return closedBecause != null;
     }

@@ -112,6 +112,11 @@ public final class CpuBackend implements Backend {
         }
 
         @Override
+        public void checkLastForward() {
+            // synchronous: every error was raised by forward itself
+        }
+
+        @Override
         public void forwardAsync(DeviceTensor x, Routing routing, DeviceTensor y, CudaStream stream,
                 DeviceTensor stats) {
             throw new FlashMoeException(ErrorCode.UNSUPPORTED,

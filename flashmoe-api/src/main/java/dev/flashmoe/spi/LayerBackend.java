@@ -17,6 +17,9 @@ public interface LayerBackend extends AutoCloseable {
      */
     void forwardAsync(DeviceTensor x, Routing routing, DeviceTensor y, CudaStream stream, DeviceTensor stats);
 
+    /** Waits for the last forward and raises what the device recorded (ROUTING, TIMEOUT); see MoeLayer. */
+    void checkLastForward();
+
     @Override
     void close();
 }

@@ -129,7 +129,8 @@ final class CudaLayer implements LayerBackend {
     }
 
     /** Raises what the device recorded during the last forward (ROUTING, TIMEOUT naming role and tile), if anything. */
-    private void checkLastForward() {
+    @Override
+    public void checkLastForward() {
         check(FlashMoeC.flashmoe_layer_check_last_forward(layer), "forward");
     }
 

@@ -40,6 +40,7 @@ class LifecycleTest {
         Routing routing = TestData.routing(r, a, 2);
         HostTensor y = HostTensor.allocate(DataType.FP32, 2, 16);
         layer.forward(x, routing, y);
+        layer.checkLastForward(); // the CPU backend reports everything synchronously: nothing left to raise
         assertFalse(layer.isClosed());
         layer.close();
         assertTrue(layer.isClosed());
@@ -49,6 +50,7 @@ class LifecycleTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> layer.forward(x, routing, y));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertTrue(TestData.hasPoison(y));
+        assertThrows(IllegalStateException.class, layer::checkLastForward);
         assertEquals(a, layer.args());
     }
 

@@ -151,6 +151,28 @@ class AsyncGpuTest {
         }
     }
 
+    /** forwardAsync cannot raise device-side errors itself: checkLastForward reports them, once. */
+    @Test
+    void checkLastForwardReportsWhatAnAsyncForwardRecorded() {
+        GpuCase c = GpuCase.of(BF16, GATED, SILU, false, 8, 2, 17, 64, 64);
+        GpuCase.Inputs in = c.inputs(12);
+        HostTensor badIds = (HostTensor) in.routing().topkIds();
+        try (MoeLayer layer = FlashMoe.createLayer(c.args(), in.weights());
+                DeviceTensor dx = DeviceTensor.copyOf(in.x(), 0);
+                DeviceTensor ids = DeviceTensor.copyOf(badIds, 0);
+                DeviceTensor w = DeviceTensor.copyOf((HostTensor) in.routing().topkWeights(), 0);
+                DeviceTensor dy = DeviceTensor.allocate(c.dtype(), 0, c.tokens(), c.hidden())) {
+            layer.forwardAsync(dx, new Routing(ids, w), dy, CudaStream.defaultStream(0), null);
+            layer.checkLastForward(); // a clean forward: nothing to report
+            badIds.setInt(7, -3);
+            ids.copyFrom(badIds);
+            layer.forwardAsync(dx, new Routing(ids, w), dy, CudaStream.defaultStream(0), null);
+            FlashMoeException e = assertThrows(FlashMoeException.class, layer::checkLastForward);
+            assertEquals(ErrorCode.ROUTING, e.code(), e.getMessage());
+            layer.checkLastForward(); // reported once
+        }
+    }
+
     @Test
     void deviceMemoryRoundTrip() {
         HostTensor h = HostTensor.of(DataType.FP32, new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 4);
