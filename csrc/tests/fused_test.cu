@@ -19,29 +19,15 @@
 #include "flashmoe/common/capacity.h"
 #include "flashmoe/common/error.h"
 #include "flashmoe/fused/fused_layer.cuh"
+#include "test_support.cuh"
 
 using flashmoe::fused::FusedLayer;
-
-#define CHECK_CUDA(call)                                                                             \
-    do {                                                                                             \
-        cudaError_t e_ = (call);                                                                     \
-        if (e_ != cudaSuccess) {                                                                     \
-            std::fprintf(stderr, "%s failed: %s at %s:%d\n", #call, cudaGetErrorString(e_), __FILE__, __LINE__); \
-            std::exit(2);                                                                            \
-        }                                                                                            \
-    } while (0)
 
 namespace {
 
 int g_failures = 0;
 uint64_t g_timeout_ns = FusedLayer::kDefaultTimeoutNs;
 
-const char* dtype_name(int d) { return d == FLASHMOE_DTYPE_FP32 ? "fp32" : d == FLASHMOE_DTYPE_FP16 ? "fp16" : "bf16"; }
-const char* act_name(int a) {
-    static const char* names[] = {"silu", "gelu", "gelu_tanh", "relu", "identity"};
-    return names[a];
-}
-int dtype_bytes(int d) { return d == FLASHMOE_DTYPE_FP32 ? 4 : 2; }
 
 // Rounds through the dtype, and packs to its bytes.
 float round_to(int dtype, float v) {
@@ -50,7 +36,7 @@ float round_to(int dtype, float v) {
     return v;
 }
 std::vector<uint8_t> pack(int dtype, const std::vector<float>& values) {
-    std::vector<uint8_t> bytes(values.size() * dtype_bytes(dtype));
+    std::vector<uint8_t> bytes(values.size() * element_bytes(dtype));
     for (size_t i = 0; i < values.size(); ++i) {
         if (dtype == FLASHMOE_DTYPE_FP32) {
             std::memcpy(bytes.data() + 4 * i, &values[i], 4);
@@ -257,7 +243,7 @@ void upload(const Case& c, const HostProblem& p, DeviceProblem& d, bool allocate
     put(d.b_up, p.b_up);
     put(d.b_down, p.b_down);
     if (allocate) {
-        d.y.alloc(size_t(c.T) * c.H * dtype_bytes(c.dtype));
+        d.y.alloc(size_t(c.T) * c.H * element_bytes(c.dtype));
         d.weights.alloc(p.weights.size() * 4);
         d.ids.alloc(p.ids.size() * 4);
         d.counts.alloc(size_t(c.E) * 4);

@@ -16,18 +16,10 @@
 
 #include "flashmoe/capi/flashmoe_c.h"
 #include "flashmoe/processor/tasks.cuh"
+#include "test_support.cuh"
 
 using flashmoe::fused::GemmTileOf;
 using flashmoe::fused::TileConfig;
-
-#define CHECK_CUDA(call)                                                                                     \
-    do {                                                                                                     \
-        cudaError_t e_ = (call);                                                                             \
-        if (e_ != cudaSuccess) {                                                                             \
-            std::fprintf(stderr, "%s failed: %s at %s:%d\n", #call, cudaGetErrorString(e_), __FILE__, __LINE__); \
-            std::exit(2);                                                                                    \
-        }                                                                                                    \
-    } while (0)
 
 namespace {
 

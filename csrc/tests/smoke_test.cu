@@ -15,6 +15,7 @@
 #include <cuda_runtime_api.h>
 
 #include "flashmoe/capi/flashmoe_c.h"
+#include "test_support.cuh"
 
 namespace {
 
@@ -66,12 +67,6 @@ float from_fp16(uint16_t h) {
     return sign ? -value : value;
 }
 
-const char* dtype_name(int dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? "fp32" : dtype == FLASHMOE_DTYPE_FP16 ? "fp16" : "bf16"; }
-const char* act_name(int act) {
-    static const char* names[] = {"silu", "gelu_erf", "gelu_tanh", "relu", "identity"};
-    return names[act];
-}
-size_t element_bytes(int dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? 4 : 2; }
 
 // A tensor in the layer dtype: the bytes for the device and the exact values they hold, for the reference.
 struct HostTensor {
@@ -397,34 +392,55 @@ RouterCheck check_router(const RouterCase& c, const HostTensor& x, const HostTen
     return result;
 }
 
+// A router case's random inputs on the host (exact values, for the reference) and on the device, and the C API
+// arguments that point at them (the default stream; a test sets args.stream for another).
+struct RouterInputs {
+    HostTensor x, w;
+    std::vector<float> bias;
+    DeviceBuffer d_x, d_w, d_bias, d_ids, d_weights, d_counts;
+    flashmoe_router_args args{};
+
+    RouterInputs(const RouterCase& c, std::mt19937_64& rng)
+        : x(make_tensor(c.dtype, size_t(c.tokens) * c.hidden, rng, 1.0f)),
+          w(make_tensor(c.dtype, size_t(c.experts) * c.hidden, rng, 2.0f / std::sqrt(static_cast<float>(c.hidden)))),
+          bias(random_bias(c.experts, rng)),
+          d_x(x.bytes),
+          d_w(w.bytes),
+          d_bias(bias),
+          d_ids(size_t(c.tokens) * c.k * 4),
+          d_weights(size_t(c.tokens) * c.k * 4),
+          d_counts(size_t(c.experts) * 4) {
+        args.x = d_x.pointer;
+        args.num_tokens = c.tokens;
+        args.w_router = d_w.pointer;
+        args.expert_bias = c.bias ? static_cast<const float*>(d_bias.pointer) : nullptr;
+        args.topk_ids = static_cast<int32_t*>(d_ids.pointer);
+        args.topk_weights = static_cast<float*>(d_weights.pointer);
+        args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
+    }
+
+    static std::vector<float> random_bias(int experts, std::mt19937_64& rng) {
+        std::vector<float> bias(experts);
+        std::uniform_real_distribution<float> bias_dist(-0.1f, 0.1f);
+        for (auto& b : bias) b = bias_dist(rng);
+        return bias;
+    }
+};
+
 void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
-    const int64_t T = c.tokens, H = c.hidden, E = c.experts, K = c.k;
-    const flashmoe_router_config config = router_config_of(c, T);
+    const flashmoe_router_config config = router_config_of(c, c.tokens);
     flashmoe_router* router = nullptr;
     CHECK_OK(flashmoe_router_create(&config, &router));
-    HostTensor x = make_tensor(c.dtype, T * H, rng, 1.0f);
-    HostTensor w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
-    std::vector<float> bias(E);
-    std::uniform_real_distribution<float> bias_dist(-0.1f, 0.1f);
-    for (auto& b : bias) b = bias_dist(rng);
-    DeviceBuffer d_x(x.bytes), d_w(w.bytes), d_bias(bias), d_ids(T * K * 4), d_weights(T * K * 4), d_counts(E * 4);
-    flashmoe_router_args args{};
-    args.x = d_x.pointer;
-    args.num_tokens = T;
-    args.w_router = d_w.pointer;
-    args.expert_bias = c.bias ? static_cast<const float*>(d_bias.pointer) : nullptr;
-    args.topk_ids = static_cast<int32_t*>(d_ids.pointer);
-    args.topk_weights = static_cast<float*>(d_weights.pointer);
-    args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
+    RouterInputs in(c, rng);
     // Two runs on the same handle: the second must not see the first's counts (the scratch is re-zeroed in-kernel).
     RouterCheck check;
     for (int run = 0; run < 2; ++run) {
-        CHECK_OK(flashmoe_memset(0, d_ids.pointer, 0xFF, d_ids.bytes));
-        CHECK_OK(flashmoe_memset(0, d_counts.pointer, 0xFF, d_counts.bytes));
-        CHECK_OK(flashmoe_router_run(router, &args));
+        CHECK_OK(flashmoe_memset(0, in.d_ids.pointer, 0xFF, in.d_ids.bytes));
+        CHECK_OK(flashmoe_memset(0, in.d_counts.pointer, 0xFF, in.d_counts.bytes));
+        CHECK_OK(flashmoe_router_run(router, &in.args));
         CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
-        const RouterCheck this_run = check_router(c, x, w, bias, d_ids.read<int32_t>(), d_weights.read<float>(),
-                                                  d_counts.read<int32_t>());
+        const RouterCheck this_run = check_router(c, in.x, in.w, in.bias, in.d_ids.read<int32_t>(), in.d_weights.read<float>(),
+                                                  in.d_counts.read<int32_t>());
         if (run == 0 || !this_run.ok()) check = this_run;
     }
     const bool ok = check.ok();
@@ -453,31 +469,18 @@ void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
 // the middle of the replays and must not disturb them.
 void run_router_graph(int replays, std::mt19937_64& rng) {
     const RouterCase c{FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SIGMOID, 1, 8, 61, 64, 128, 8, 4, 2.5f, true};
-    const int64_t T = c.tokens, H = c.hidden, E = c.experts, K = c.k;
+    const int64_t T = c.tokens, H = c.hidden, E = c.experts;
     const flashmoe_router_config config = router_config_of(c, T);
     flashmoe_router* router = nullptr;
     CHECK_OK(flashmoe_router_create(&config, &router));
-    HostTensor x = make_tensor(c.dtype, T * H, rng, 1.0f);
-    HostTensor w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
-    std::vector<float> bias(E);
-    std::uniform_real_distribution<float> bias_dist(-0.1f, 0.1f);
-    for (auto& b : bias) b = bias_dist(rng);
-    DeviceBuffer d_x(x.bytes), d_w(w.bytes), d_bias(bias), d_ids(T * K * 4), d_weights(T * K * 4), d_counts(E * 4);
+    RouterInputs in(c, rng);
     cudaStream_t stream = nullptr;
     CHECK_CUDA_SOFT(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    flashmoe_router_args args{};
-    args.x = d_x.pointer;
-    args.num_tokens = T;
-    args.w_router = d_w.pointer;
-    args.expert_bias = static_cast<const float*>(d_bias.pointer);
-    args.topk_ids = static_cast<int32_t*>(d_ids.pointer);
-    args.topk_weights = static_cast<float*>(d_weights.pointer);
-    args.expert_counts = static_cast<int32_t*>(d_counts.pointer);
-    args.stream = stream;
+    in.args.stream = stream;
 
     cudaGraph_t graph = nullptr;
     CHECK_CUDA_SOFT(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
-    const flashmoe_status status = flashmoe_router_run(router, &args);
+    const flashmoe_status status = flashmoe_router_run(router, &in.args);
     CHECK_CUDA_SOFT(cudaStreamEndCapture(stream, &graph));
     size_t num_nodes = 0;
     CHECK_CUDA_SOFT(cudaGraphGetNodes(graph, nullptr, &num_nodes));
@@ -494,19 +497,19 @@ void run_router_graph(int replays, std::mt19937_64& rng) {
     int passed = 0, eager_passed = 0;
     double worst_weight_error = 0;
     for (int replay = 0; replay < replays; ++replay) {
-        x = make_tensor(c.dtype, T * H, rng, 1.0f);  // new contents, same buffers
-        CHECK_OK(flashmoe_memcpy_htod(0, d_x.pointer, x.bytes.data(), x.bytes.size()));
+        in.x = make_tensor(c.dtype, T * H, rng, 1.0f);  // new contents, same buffers
+        CHECK_OK(flashmoe_memcpy_htod(0, in.d_x.pointer, in.x.bytes.data(), in.x.bytes.size()));
         if (replay % 10 == 9) {
-            w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
-            CHECK_OK(flashmoe_memcpy_htod(0, d_w.pointer, w.bytes.data(), w.bytes.size()));
+            in.w = make_tensor(c.dtype, E * H, rng, 2.0f / std::sqrt(static_cast<float>(H)));
+            CHECK_OK(flashmoe_memcpy_htod(0, in.d_w.pointer, in.w.bytes.data(), in.w.bytes.size()));
         }
-        CHECK_OK(flashmoe_memset(0, d_ids.pointer, 0xFF, d_ids.bytes));
-        CHECK_OK(flashmoe_memset(0, d_weights.pointer, 0xFF, d_weights.bytes));
-        CHECK_OK(flashmoe_memset(0, d_counts.pointer, 0xFF, d_counts.bytes));
+        CHECK_OK(flashmoe_memset(0, in.d_ids.pointer, 0xFF, in.d_ids.bytes));
+        CHECK_OK(flashmoe_memset(0, in.d_weights.pointer, 0xFF, in.d_weights.bytes));
+        CHECK_OK(flashmoe_memset(0, in.d_counts.pointer, 0xFF, in.d_counts.bytes));
         CHECK_CUDA_SOFT(cudaGraphLaunch(exec, stream));
         CHECK_CUDA_SOFT(cudaStreamSynchronize(stream));
-        const RouterCheck check = check_router(c, x, w, bias, d_ids.read<int32_t>(), d_weights.read<float>(),
-                                               d_counts.read<int32_t>());
+        const RouterCheck check = check_router(c, in.x, in.w, in.bias, in.d_ids.read<int32_t>(), in.d_weights.read<float>(),
+                                               in.d_counts.read<int32_t>());
         worst_weight_error = std::max(worst_weight_error, check.max_weight_error);
         if (check.ok()) {
             ++passed;
@@ -515,13 +518,13 @@ void run_router_graph(int replays, std::mt19937_64& rng) {
                         check.mismatches, check.max_weight_error, check.counts_ok ? "ok" : "DIFFER");
         }
         if (replay == replays / 2) {  // an eager run (default stream) between replays shares the same scratch
-            flashmoe_router_args eager = args;
+            flashmoe_router_args eager = in.args;
             eager.stream = nullptr;
-            CHECK_OK(flashmoe_memset(0, d_counts.pointer, 0xFF, d_counts.bytes));
+            CHECK_OK(flashmoe_memset(0, in.d_counts.pointer, 0xFF, in.d_counts.bytes));
             CHECK_OK(flashmoe_router_run(router, &eager));
             CHECK_OK(flashmoe_stream_synchronize(0, nullptr));
-            eager_passed = check_router(c, x, w, bias, d_ids.read<int32_t>(), d_weights.read<float>(),
-                                        d_counts.read<int32_t>()).ok();
+            eager_passed = check_router(c, in.x, in.w, in.bias, in.d_ids.read<int32_t>(), in.d_weights.read<float>(),
+                                        in.d_counts.read<int32_t>()).ok();
         }
     }
     const bool ok = passed == replays && eager_passed == 1;
