@@ -337,5 +337,51 @@ flashmoe_status flashmoe_ep_peer_pointer(const flashmoe_ep_context* context, con
     });
 }
 
+flashmoe_status flashmoe_ep_local_experts(int64_t num_experts, int32_t num_ranks, const int32_t* expert_ranks,
+                                          int32_t rank, int32_t* local_count) {
+    return guard([&] {
+        check_range("num_experts", num_experts, 1, INT32_MAX);
+        check_range("num_ranks", num_ranks, 1, FLASHMOE_EP_MAX_RANKS);
+        check_range("rank", rank, 0, num_ranks - 1);
+        require_not_null("local_experts", local_count);
+        if (expert_ranks == nullptr) {
+            (void)local_experts(num_experts, num_ranks, nullptr);  // checks E % P
+            *local_count = static_cast<int32_t>(num_experts / num_ranks);
+            return;
+        }
+        check_placement(num_experts, num_ranks, expert_ranks);
+        *local_count = static_cast<int32_t>(std::count(expert_ranks, expert_ranks + num_experts, rank));
+    });
+}
+
+// TODO(issue 5): the expert-parallel fused layer (in progress); until it lands these answer UNSUPPORTED.
+flashmoe_status flashmoe_layer_create_ep(const flashmoe_layer_config* config, flashmoe_ep_context* context,
+                                         const int32_t* expert_ranks, flashmoe_layer** layer) {
+    return guard([&] {
+        require_not_null("config", config);
+        require_not_null("context", context);
+        require_not_null("layer", layer);
+        (void)expert_ranks;
+        *layer = nullptr;
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "flashmoe_layer_create_ep: the expert-parallel kernel is not built yet");
+    });
+}
+
+flashmoe_status flashmoe_layer_set_ep_transport(flashmoe_layer* layer, int32_t transport) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        check_range("transport", transport, 0, 2);
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer");
+    });
+}
+
+flashmoe_status flashmoe_layer_debug_withhold_signals(flashmoe_layer* layer, int32_t withhold) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        check_range("withhold", withhold, 0, 1);
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer");
+    });
+}
+
 }  // extern "C"
 #pragma GCC visibility pop

@@ -241,6 +241,35 @@ flashmoe_status flashmoe_ep_free(flashmoe_ep_context* context, void* ptr);
 flashmoe_status flashmoe_ep_peer_pointer(const flashmoe_ep_context* context, const void* local, int32_t peer,
                                          void** remote);
 
+/* Expert-parallel layer (the fused path across P ranks, design.md §4). config->num_ranks must equal the context's P
+ * (P = 1 is allowed: the full NVSHMEM path with the own rank treated as a remote peer) and config->rank its rank.
+ * COLLECTIVE: every rank calls it with the same config (except rank) and the same placement, because it allocates the
+ * layer's symmetric workspace (flashmoe_ep_workspace_bytes) on the NVSHMEM heap; flashmoe_layer_destroy of such a
+ * layer is collective too. expert_ranks: NULL = contiguous blocks. The context must outlive the layer.
+ * flashmoe_layer_forward on such a layer is collective: every rank calls it the same number of times, in the same
+ * order (its num_tokens may differ, 1 <= T <= max_tokens). Its weights are this rank's local experts only, in
+ * increasing global expert id ([E_rank][I][H] etc., E_rank = experts this rank owns); topk_ids are global expert ids;
+ * expert_counts ([E], optional) counts this rank's routes per global expert and dropped_routes this rank's routes
+ * dropped by the capacity rule (capacity applies per (source rank, expert)). A peer that never signals ends the
+ * launch within the layer's timeout; flashmoe_layer_check_last_forward then answers TIMEOUT naming the peer rank,
+ * the stage (dispatch or combine), the expert and the tile. */
+flashmoe_status flashmoe_layer_create_ep(const flashmoe_layer_config* config, flashmoe_ep_context* context,
+                                         const int32_t* expert_ranks, flashmoe_layer** layer);
+/* Experts this rank owns under a placement (NULL = contiguous): the leading dimension of its weights. */
+flashmoe_status flashmoe_ep_local_experts(int64_t num_experts, int32_t num_ranks, const int32_t* expert_ranks,
+                                          int32_t rank, int32_t* local_experts);
+
+typedef enum flashmoe_ep_transport {
+    FLASHMOE_EP_TRANSPORT_AUTO = 0,   /* direct stores where nvshmem_ptr maps the peer (NVLink, self), else puts */
+    FLASHMOE_EP_TRANSPORT_PUT = 1,    /* nvshmem_putmem_signal_nbi to every peer (tests the remote path on one GPU) */
+    FLASHMOE_EP_TRANSPORT_STORE = 2   /* direct stores only; INVALID_ARGUMENT if some peer is not mapped */
+} flashmoe_ep_transport;
+/* Test hook of an expert-parallel layer: how tiles travel. Takes effect at the next forward. */
+flashmoe_status flashmoe_layer_set_ep_transport(flashmoe_layer* layer, int32_t transport);
+/* Debug fault injection of an expert-parallel layer: 1 = this rank sends no arrival signal at all (its peers must
+ * end by timeout and name it), 0 = normal. For tests of the no-hang guarantee only. */
+flashmoe_status flashmoe_layer_debug_withhold_signals(flashmoe_layer* layer, int32_t withhold);
+
 #ifdef __cplusplus
 }
 #endif
