@@ -19,6 +19,7 @@
 #include "flashmoe/unfused/api.h"
 #include "flashmoe/unfused/workspace.h"
 #include "capi_internal.h"
+#include "flashmoe/comm/ep_plugin.h"
 #if FLASHMOE_WITH_FUSED
 #include "flashmoe/fused/fused_layer.cuh"
 #endif
@@ -69,7 +70,8 @@ void check_dtype(const char* field, int32_t dtype) {
     }
 }
 
-void check_layer_config(const flashmoe_layer_config* config) {
+// expert_parallel: called by flashmoe_layer_create_ep, which takes num_ranks > 1 (and 1) through the EP library.
+void check_layer_config(const flashmoe_layer_config* config, bool expert_parallel = false) {
     require_not_null("config", config);
     check_dtype("config.dtype", config->dtype);
     if (config->mlp_type != FLASHMOE_MLP_GATED && config->mlp_type != FLASHMOE_MLP_CONVENTIONAL) {
@@ -98,15 +100,18 @@ void check_layer_config(const flashmoe_layer_config* config) {
     check_range("config.num_ranks", config->num_ranks, 0, FLASHMOE_EP_MAX_RANKS);
     check_range("config.rank", config->rank, 0, std::max<int64_t>(config->num_ranks, 1) - 1);
     check_reserved("config", config->reserved, 4);
-    if (config->num_ranks > 1) {
-        // NOTE: the EP library is loaded (and its absence reported) before the not-yet-implemented answer, so a caller
-        // learns the build problem first; P <= 1 never gets here and never loads NVSHMEM.
+    if (config->num_ranks > 1 && !expert_parallel) {
+        // NOTE: the EP library is loaded (and its absence reported) first, so a caller learns a build problem before
+        // the pointer to the right call; P <= 1 never gets here and never loads NVSHMEM.
         flashmoe::capi::require_ep_library("config.num_ranks = " + std::to_string(config->num_ranks));
-        throw Error(FLASHMOE_ERROR_UNSUPPORTED,
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
                     "config.num_ranks = " + std::to_string(config->num_ranks) +
-                        ": expert-parallel layers (P > 1) are not implemented yet; the EP context, the symmetric "
-                        "workspace and the placement exist (flashmoe_ep_*), the kernel's dispatch/combine is next "
-                        "(docs/expert-parallel.md)");
+                        ": an expert-parallel layer is created with flashmoe_layer_create_ep (it needs the "
+                        "flashmoe_ep_context of this rank and allocates symmetric memory collectively)");
+    }
+    if (expert_parallel && config->kernel_path != FLASHMOE_PATH_FUSED) {
+        invalid("config.kernel_path", config->kernel_path,
+                "an expert-parallel layer runs the fused kernel only (FLASHMOE_PATH_FUSED = 0)");
     }
 #if FLASHMOE_WITH_FUSED
     if (config->kernel_path == FLASHMOE_PATH_FUSED) {
@@ -209,7 +214,20 @@ struct flashmoe_layer {
 #if FLASHMOE_WITH_FUSED
     std::unique_ptr<flashmoe::fused::FusedLayer> fused;  // set when config.kernel_path is FLASHMOE_PATH_FUSED
 #endif
+    // Expert-parallel layers live in libflashmoe_ep.so (flashmoe_layer_create_ep): the plugin and its layer.
+    const flashmoe_ep_plugin* ep_plugin = nullptr;
+    void* ep_layer = nullptr;
 };
+
+namespace {
+// A failed plugin call as an Error with the plugin's message.
+void check_ep(const flashmoe_ep_plugin* plugin, flashmoe_status status, const char* call) {
+    if (status != FLASHMOE_SUCCESS) {
+        const char* message = plugin->last_error_message();
+        throw Error(status, std::string(call) + ": " + (message != nullptr ? message : "(no message)"));
+    }
+}
+}  // namespace
 
 struct flashmoe_router {
     flashmoe_router_config config;
@@ -370,10 +388,14 @@ flashmoe_status flashmoe_layer_forward(flashmoe_layer* layer, const flashmoe_for
                     throw Error(status, message);
                 }
             }
-            const bool unfused = !layer->fused;
+            const bool unfused = !layer->fused && layer->ep_layer == nullptr;
 #else
-            const bool unfused = true;
+            const bool unfused = layer->ep_layer == nullptr;
 #endif
+            if (layer->ep_layer != nullptr) {
+                check_ep(layer->ep_plugin, layer->ep_plugin->layer_forward(layer->ep_layer, args),
+                         "expert-parallel forward");
+            }
             const int64_t capacity =
                 flashmoe::expert_capacity(config.capacity_factor, args->num_tokens, config.top_k, config.num_experts);
             if (unfused) {
@@ -406,6 +428,10 @@ flashmoe_status flashmoe_layer_check_last_forward(flashmoe_layer* layer) {
         DeviceGuard device(layer->config.device);
         // The last forward recorded workspace_free; under capture nothing was recorded, so callers sync first.
         FLASHMOE_CUDA_CHECK(cudaEventSynchronize(layer->workspace_free));
+        if (layer->ep_layer != nullptr) {
+            check_ep(layer->ep_plugin, layer->ep_plugin->layer_device_error(layer->ep_layer), "expert-parallel layer");
+            return;
+        }
 #if FLASHMOE_WITH_FUSED
         if (layer->fused) {
             std::string message;
@@ -442,6 +468,62 @@ flashmoe_status flashmoe_layer_debug_withhold_task(flashmoe_layer* layer, int32_
     });
 }
 
+flashmoe_status flashmoe_layer_create_ep(const flashmoe_layer_config* config, flashmoe_ep_context* context,
+                                         const int32_t* expert_ranks, flashmoe_layer** layer) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        *layer = nullptr;
+        check_layer_config(config, true);
+        const flashmoe::capi::EpContextView view = flashmoe::capi::ep_context_view(context);
+        if (config->num_ranks != view.num_ranks || config->rank != view.rank) {
+            invalid("config.num_ranks/rank", std::to_string(config->num_ranks) + "/" + std::to_string(config->rank),
+                    "must equal the context's " + std::to_string(view.num_ranks) + "/" + std::to_string(view.rank));
+        }
+        if (config->device != view.device) {
+            invalid("config.device", config->device,
+                    "must be the context's device " + std::to_string(view.device));
+        }
+        const std::vector<int32_t> placement =
+            flashmoe::capi::ep_placement(config->num_experts, view.num_ranks, expert_ranks);
+        DeviceGuard device(config->device);
+        auto created = std::make_unique<flashmoe_layer>();
+        created->config = *config;
+        FLASHMOE_CUDA_CHECK(cudaEventCreateWithFlags(&created->workspace_free, cudaEventDisableTiming));
+        const flashmoe_status status =
+            view.plugin->layer_create(view.impl, config, placement.data(), &created->ep_layer);
+        if (status != FLASHMOE_SUCCESS) {
+            cudaEventDestroy(created->workspace_free);
+            check_ep(view.plugin, status, "flashmoe_layer_create_ep");
+        }
+        created->ep_plugin = view.plugin;
+        *layer = created.release();
+    });
+}
+
+flashmoe_status flashmoe_layer_set_ep_transport(flashmoe_layer* layer, int32_t transport) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        check_range("transport", transport, 0, 2);
+        if (layer->ep_layer == nullptr) {
+            throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer (flashmoe_layer_create_ep)");
+        }
+        check_ep(layer->ep_plugin, layer->ep_plugin->layer_set_transport(layer->ep_layer, transport),
+                 "flashmoe_layer_set_ep_transport");
+    });
+}
+
+flashmoe_status flashmoe_layer_debug_withhold_signals(flashmoe_layer* layer, int32_t withhold) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        check_range("withhold", withhold, 0, 1);
+        if (layer->ep_layer == nullptr) {
+            throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer (flashmoe_layer_create_ep)");
+        }
+        check_ep(layer->ep_plugin, layer->ep_plugin->layer_withhold_signals(layer->ep_layer, withhold),
+                 "flashmoe_layer_debug_withhold_signals");
+    });
+}
+
 flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer) {
     if (layer == nullptr) {
         return FLASHMOE_SUCCESS;
@@ -452,9 +534,17 @@ flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer) {
 #if FLASHMOE_WITH_FUSED
         layer->fused.reset();  // its destructor synchronizes and frees its own workspace
 #endif
+        // Collective on an expert-parallel layer: frees its symmetric region.
+        const flashmoe_status ep_status =
+            layer->ep_layer != nullptr ? layer->ep_plugin->layer_destroy(layer->ep_layer) : FLASHMOE_SUCCESS;
+        const std::string ep_message =
+            ep_status != FLASHMOE_SUCCESS ? std::string(layer->ep_plugin->last_error_message()) : std::string();
         const cudaError_t event_error = cudaEventDestroy(layer->workspace_free);
         const cudaError_t free_error = layer->workspace_memory != nullptr ? cudaFree(layer->workspace_memory) : cudaSuccess;
         delete layer;
+        if (ep_status != FLASHMOE_SUCCESS) {
+            throw Error(ep_status, "expert-parallel layer destroy: " + ep_message);
+        }
         FLASHMOE_CUDA_CHECK(free_error);
         FLASHMOE_CUDA_CHECK(event_error);
     });

@@ -174,6 +174,20 @@ void require_ep_library(const std::string& what) {
         throw Error(error.status(), what + ": " + error.what());
     }
 }
+EpContextView ep_context_view(const flashmoe_ep_context* context) {
+    require_not_null("context", context);
+    return EpContextView{context->plugin, context->impl, context->device, context->rank, context->num_ranks};
+}
+
+std::vector<int32_t> ep_placement(int64_t num_experts, int32_t num_ranks, const int32_t* expert_ranks) {
+    (void)local_experts(num_experts, num_ranks, expert_ranks);  // checks E % P, or every entry
+    std::vector<int32_t> placement(static_cast<size_t>(num_experts));
+    for (int64_t expert = 0; expert < num_experts; ++expert) {
+        placement[static_cast<size_t>(expert)] =
+            expert_ranks != nullptr ? expert_ranks[expert] : static_cast<int32_t>(expert / (num_experts / num_ranks));
+    }
+    return placement;
+}
 }  // namespace flashmoe::capi
 
 // The library compiles with hidden visibility; only these definitions leave it (src/flashmoe.map agrees).
@@ -351,35 +365,6 @@ flashmoe_status flashmoe_ep_local_experts(int64_t num_experts, int32_t num_ranks
         }
         check_placement(num_experts, num_ranks, expert_ranks);
         *local_count = static_cast<int32_t>(std::count(expert_ranks, expert_ranks + num_experts, rank));
-    });
-}
-
-// TODO(issue 5): the expert-parallel fused layer (in progress); until it lands these answer UNSUPPORTED.
-flashmoe_status flashmoe_layer_create_ep(const flashmoe_layer_config* config, flashmoe_ep_context* context,
-                                         const int32_t* expert_ranks, flashmoe_layer** layer) {
-    return guard([&] {
-        require_not_null("config", config);
-        require_not_null("context", context);
-        require_not_null("layer", layer);
-        (void)expert_ranks;
-        *layer = nullptr;
-        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "flashmoe_layer_create_ep: the expert-parallel kernel is not built yet");
-    });
-}
-
-flashmoe_status flashmoe_layer_set_ep_transport(flashmoe_layer* layer, int32_t transport) {
-    return guard([&] {
-        require_not_null("layer", layer);
-        check_range("transport", transport, 0, 2);
-        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer");
-    });
-}
-
-flashmoe_status flashmoe_layer_debug_withhold_signals(flashmoe_layer* layer, int32_t withhold) {
-    return guard([&] {
-        require_not_null("layer", layer);
-        check_range("withhold", withhold, 0, 1);
-        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer");
     });
 }
 

@@ -6,8 +6,10 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "flashmoe/capi/flashmoe_c.h"
+#include "flashmoe/comm/ep_plugin.h"
 #include "flashmoe/common/error.h"
 
 namespace flashmoe::capi {
@@ -63,5 +65,17 @@ inline void check_range(const char* field, int64_t value, int64_t min, int64_t m
 // Loads libflashmoe_ep.so if it is not loaded yet (capi_ep.cu); throws UNSUPPORTED naming `what` and the reason
 // ("built without NVSHMEM: rebuild with --with-nvshmem", or the dlopen error) when it cannot.
 void require_ep_library(const std::string& what);
+
+// What the layer functions of capi.cu need from an expert-parallel context (capi_ep.cu owns its definition).
+struct EpContextView {
+    const flashmoe_ep_plugin* plugin;
+    void* impl;
+    int32_t device;
+    int32_t rank;
+    int32_t num_ranks;
+};
+EpContextView ep_context_view(const flashmoe_ep_context* context);
+// The placement to use: expert_ranks checked, or the contiguous default (E % P checked); throws INVALID_ARGUMENT.
+std::vector<int32_t> ep_placement(int64_t num_experts, int32_t num_ranks, const int32_t* expert_ranks);
 
 }  // namespace flashmoe::capi

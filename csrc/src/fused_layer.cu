@@ -74,6 +74,8 @@ const char* wait_name(int32_t what) {
         case WaitWhat::kIdleProcessor: return "an idle processor";
         case WaitWhat::kBadRoute: return "a valid expert id";
         case WaitWhat::kBadRouteWeight: return "a finite routing weight";
+        case WaitWhat::kPeerDispatch: return "tokens from a peer (dispatch)";
+        case WaitWhat::kPeerCombine: return "expert outputs from a peer (combine)";
     }
     return "unknown";
 }
@@ -112,11 +114,36 @@ flashmoe_status FusedLayer::check(const flashmoe_layer_config& config, std::stri
 
 size_t FusedLayer::workspace_bytes(const flashmoe_layer_config& config) { return layout_of(config).total_bytes; }
 
-FusedLayer::FusedLayer(const flashmoe_layer_config& config) : config_(config), layout_(layout_of(config)) {
+FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) : config_(config), layout_(layout_of(config)) {
     std::string why;
     const flashmoe_status status = check(config, why);
     if (status != FLASHMOE_SUCCESS) throw Error(status, why);
     DeviceScope scope(config.device);
+    std::vector<int32_t> expert_local;
+    if (ep != nullptr) {
+        // Owner tiles: every (source, local expert) pair brings at most C rows, and a source at most T * k rows.
+        const int32_t num_experts = static_cast<int32_t>(config.num_experts);
+        expert_local.assign(static_cast<size_t>(num_experts), 0);
+        std::vector<int32_t> owned(static_cast<size_t>(ep->num_ranks), 0);
+        for (int32_t expert = 0; expert < num_experts; ++expert) {
+            expert_local[expert] = owned[ep->expert_rank[expert]]++;
+        }
+        ep_.num_ranks = ep->num_ranks;
+        ep_.rank = ep->rank;
+        ep_.local_experts = owned[ep->rank];
+        ep_.sym_base = ep->sym_base;
+        ep_.sym = ep->sym;
+        const int64_t pairs = static_cast<int64_t>(ep_.num_pairs());
+        const int64_t by_capacity = pairs * ep->sym.tiles_per_pair;
+        const int64_t by_routes = ep->num_ranks * ceil_div(config.max_tokens * config.top_k, TileConfig::kBlockM) + pairs;
+        layout_ = WorkspaceLayout(config.max_tokens, config.top_k, config.num_experts, config.hidden_size,
+                                  config.intermediate_size, element_bytes_of(config.dtype), TileConfig::kBlockM,
+                                  TileConfig::kMaxProcessors, std::max<int64_t>(pairs, 1),
+                                  std::min(by_capacity, by_routes));
+        if (layout_.max_rows * std::max(config.hidden_size, config.intermediate_size) >= (int64_t{1} << 31))
+            throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                        "fused layer: the rows this rank may receive do not fit int32 indexing; lower max_tokens");
+    }
 
     int multiprocessors = 0;
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, config.device));
@@ -150,6 +177,45 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config) : config_(config), l
                                       cudaHostAllocMapped | cudaHostAllocPortable));
     std::memset(error_record_host_, 0, sizeof(ErrorRecord));
     FLASHMOE_CUDA_CHECK(cudaHostGetDevicePointer(reinterpret_cast<void**>(&error_record_device_), error_record_host_, 0));
+
+    if (ep != nullptr) {
+        const size_t experts = static_cast<size_t>(config.num_experts);
+        const size_t ranks = static_cast<size_t>(ep->num_ranks);
+        const size_t pointer_offset = (2 * experts * sizeof(int32_t) + 15) / 16 * 16;
+        FLASHMOE_CUDA_CHECK(cudaMalloc(&ep_arrays_, pointer_offset + 2 * ranks * sizeof(void*)));
+        char* arrays = static_cast<char*>(ep_arrays_);
+        std::vector<void*> none(ranks, nullptr);
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(arrays, ep->expert_rank.data(), experts * sizeof(int32_t), cudaMemcpyHostToDevice));
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(arrays + experts * sizeof(int32_t), expert_local.data(),
+                                       experts * sizeof(int32_t), cudaMemcpyHostToDevice));
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(arrays + pointer_offset, ep->peer_base.data(), ranks * sizeof(void*),
+                                       cudaMemcpyHostToDevice));
+        FLASHMOE_CUDA_CHECK(cudaMemcpy(arrays + pointer_offset + ranks * sizeof(void*), none.data(),
+                                       ranks * sizeof(void*), cudaMemcpyHostToDevice));
+        ep_.expert_rank = reinterpret_cast<const int32_t*>(arrays);
+        ep_.expert_local = reinterpret_cast<const int32_t*>(arrays + experts * sizeof(int32_t));
+        ep_peer_auto_ = reinterpret_cast<void* const*>(arrays + pointer_offset);
+        ep_peer_none_ = reinterpret_cast<void* const*>(arrays + pointer_offset + ranks * sizeof(void*));
+        ep_.peer_base = ep_peer_auto_;
+        ep_all_mapped_ = std::all_of(ep->peer_base.begin(), ep->peer_base.end(), [](void* p) { return p != nullptr; });
+    }
+}
+
+void FusedLayer::set_ep_transport(int32_t transport) {
+    if (!expert_parallel()) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer");
+    if (transport < 0 || transport > 2)
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                    "transport = " + std::to_string(transport) + ": must be AUTO (0), PUT (1) or STORE (2)");
+    if (transport == static_cast<int32_t>(comm::Transport::kStore) && !ep_all_mapped_)
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                    "transport = STORE: some peer is not reachable by load/store (nvshmem_ptr is NULL); use AUTO");
+    ep_transport_ = transport;
+    ep_.peer_base = transport == static_cast<int32_t>(comm::Transport::kPut) ? ep_peer_none_ : ep_peer_auto_;
+}
+
+void FusedLayer::set_debug_withhold_signals(bool withhold) {
+    if (!expert_parallel()) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer");
+    ep_.withhold_signals = withhold ? 1 : 0;
 }
 
 FusedLayer::~FusedLayer() {
@@ -159,6 +225,7 @@ FusedLayer::~FusedLayer() {
     cudaDeviceSynchronize();  // NOTE: an in-flight launch may still use the workspace and the error record
     if (workspace_ != nullptr) cudaFree(workspace_);
     if (error_record_host_ != nullptr) cudaFreeHost(error_record_host_);
+    if (ep_arrays_ != nullptr) cudaFree(ep_arrays_);
     cudaSetDevice(previous);
 }
 
@@ -206,6 +273,12 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;
+    if (expert_parallel()) {
+        params.ep = ep_;
+        // A (source, expert) pair holds C rows on the wire; dropless C = max_tokens (a token sends one row per
+        // route, so only repeated ids in one token can exceed it: the excess is dropped and counted).
+        params.capacity = static_cast<int32_t>(std::min<int64_t>(params.capacity, ep_.sym.capacity));
+    }
 
     try {
         DeviceScope scope(config_.device);
@@ -245,6 +318,15 @@ flashmoe_status FusedLayer::device_error(std::string& error) {
                       "fused layer: routing error in launch %u: token %d names expert %d, outside [0, %llu); the "
                       "route was dropped",
                       epoch, record->tile, record->expert, static_cast<unsigned long long>(record->expected));
+    } else if (record->peer >= 0) {
+        std::snprintf(message, sizeof(message),
+                      "fused layer: in-kernel timeout in launch %u on rank %d: %s (block %d, warp %d) waited %.1f ms "
+                      "for %s: peer rank %d never signalled (stage %s, expert %d, tile %d of the pair): saw %#llx, "
+                      "expected epoch %u; the launch was aborted",
+                      epoch, ep_.rank, role_name(record->role), record->block, record->warp, record->waited_ns * 1e-6,
+                      wait_name(record->what), record->peer,
+                      record->what == static_cast<int32_t>(WaitWhat::kPeerCombine) ? "combine" : "dispatch",
+                      record->expert, record->tile, static_cast<unsigned long long>(record->observed), epoch);
     } else {
         std::snprintf(message, sizeof(message),
                       "fused layer: in-kernel timeout in launch %u: %s (block %d, warp %d) waited %.1f ms for %s "

@@ -130,10 +130,15 @@ int main(int argc, char** argv) {
     for (int e = 0; e < 128; ++e) skew[e] = e < 30 ? 0 : 1 + (e - 30) % 7;  // rank 0 owns 30 > 16
     ok(flashmoe_ep_workspace_bytes(&config, skew.data(), &skewed), "flashmoe_ep_workspace_bytes(skewed)");
     EXPECT(skewed > eight, "skewed placement sizes E_local by the largest share");
-    // A P > 1 layer: UNSUPPORTED, with the build hint when the EP library is absent.
+    // A P > 1 config through the single-GPU calls: UNSUPPORTED with the build hint when the EP library is absent,
+    // else INVALID_ARGUMENT pointing at flashmoe_layer_create_ep.
     const flashmoe_status layer = flashmoe_layer_check(&config);
     std::printf("P 8 layer_check -> %d: %s\n", int(layer), flashmoe_last_error_message());
-    EXPECT(layer == FLASHMOE_ERROR_UNSUPPORTED, "P > 1 layer is UNSUPPORTED for now");
+    const bool have_library = flashmoe_ep_library_status() == FLASHMOE_SUCCESS;
+    EXPECT(layer == (have_library ? FLASHMOE_ERROR_INVALID_ARGUMENT : FLASHMOE_ERROR_UNSUPPORTED),
+           "P > 1 through flashmoe_layer_check: %d", int(layer));
+    EXPECT(!have_library || std::strstr(flashmoe_last_error_message(), "flashmoe_layer_create_ep") != nullptr,
+           "the message names flashmoe_layer_create_ep");
     config.rank = 8;
     EXPECT(flashmoe_layer_check(&config) == FLASHMOE_ERROR_INVALID_ARGUMENT, "rank >= num_ranks");
     config.num_ranks = 1;

@@ -6,16 +6,21 @@
 #include <nvshmem.h>
 #include <nvshmemx.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <vector>
 #include <new>
 #include <set>
 #include <string>
 
 #include "flashmoe/capi/flashmoe_c.h"
 #include "flashmoe/comm/ep_plugin.h"
+#include "flashmoe/comm/symmetric_layout.cuh"
 #include "flashmoe/common/error.h"
+#include "flashmoe/fused/fused_layer.cuh"
 
 #define FLASHMOE_EP_STR2(x) #x
 #define FLASHMOE_EP_STR(x) FLASHMOE_EP_STR2(x)
@@ -232,6 +237,85 @@ flashmoe_status peer_pointer(void* context, const void* local, int32_t peer, voi
     });
 }
 
+// ---- The expert-parallel fused layer: its symmetric region plus a FusedLayer (compiled here with FLASHMOE_EP=1, so
+// its kernel can call NVSHMEM's device API).
+struct EpLayer {
+    Context* context = nullptr;
+    void* region = nullptr;
+    std::unique_ptr<flashmoe::fused::FusedLayer> fused;
+};
+
+flashmoe_status layer_create(void* context, const flashmoe_layer_config* config, const int32_t* expert_ranks,
+                             void** layer) {
+    auto* owned = static_cast<Context*>(context);
+    auto created = std::make_unique<EpLayer>();
+    created->context = owned;
+    const flashmoe_status status = guard([&] {
+        const int32_t ranks = owned->num_ranks;
+        std::vector<int32_t> placement(expert_ranks, expert_ranks + config->num_experts);
+        std::vector<int32_t> owned_experts(static_cast<size_t>(ranks), 0);
+        for (int32_t rank : placement) ++owned_experts[static_cast<size_t>(rank)];
+        const int32_t local_max = *std::max_element(owned_experts.begin(), owned_experts.end());
+        const int64_t capacity = flashmoe::comm::ep_capacity_rows(config->max_tokens, config->top_k,
+                                                                  config->num_experts, config->capacity_factor);
+        const flashmoe::comm::SymmetricLayout sym(ranks, local_max, capacity, config->hidden_size,
+                                                  config->dtype == FLASHMOE_DTYPE_FP32 ? 4 : 2, sizeof(float));
+        FLASHMOE_CUDA_CHECK(cudaSetDevice(owned->device));
+        flashmoe::fused::EpSetup setup;
+        setup.num_ranks = ranks;
+        setup.rank = owned->rank;
+        setup.expert_rank = placement;
+        setup.sym = sym;
+        const flashmoe_status allocated = alloc(owned, sym.total_bytes, &created->region);  // collective
+        if (allocated != FLASHMOE_SUCCESS) throw Error(allocated, t_message);
+        setup.sym_base = created->region;
+        for (int32_t peer = 0; peer < ranks; ++peer) setup.peer_base.push_back(nvshmem_ptr(created->region, peer));
+        created->fused = std::make_unique<flashmoe::fused::FusedLayer>(*config, &setup);
+        if (config->timeout_ms > 0) {
+            created->fused->set_timeout_ns(static_cast<uint64_t>(config->timeout_ms) * 1000000ull);
+        }
+    });
+    if (status != FLASHMOE_SUCCESS) {
+        const std::string message = t_message;
+        created->fused.reset();
+        if (created->region != nullptr) free_memory(owned, created->region);
+        t_message = message;
+        return status;
+    }
+    *layer = created.release();
+    return FLASHMOE_SUCCESS;
+}
+
+flashmoe_status layer_forward(void* layer, const flashmoe_forward_args* args) {
+    return guard([&] {
+        std::string message;
+        const flashmoe_status status = static_cast<EpLayer*>(layer)->fused->forward(*args, message);
+        if (status != FLASHMOE_SUCCESS) throw Error(status, message);
+    });
+}
+
+flashmoe_status layer_device_error(void* layer) {
+    return guard([&] {
+        std::string message;
+        const flashmoe_status status = static_cast<EpLayer*>(layer)->fused->device_error(message);
+        if (status != FLASHMOE_SUCCESS) throw Error(status, message);
+    });
+}
+
+flashmoe_status layer_destroy(void* layer) {
+    std::unique_ptr<EpLayer> owned(static_cast<EpLayer*>(layer));
+    owned->fused.reset();  // synchronizes the device
+    return owned->region != nullptr ? free_memory(owned->context, owned->region) : FLASHMOE_SUCCESS;  // collective
+}
+
+flashmoe_status layer_set_transport(void* layer, int32_t transport) {
+    return guard([&] { static_cast<EpLayer*>(layer)->fused->set_ep_transport(transport); });
+}
+
+flashmoe_status layer_withhold_signals(void* layer, int32_t withhold) {
+    return guard([&] { static_cast<EpLayer*>(layer)->fused->set_debug_withhold_signals(withhold != 0); });
+}
+
 const flashmoe_ep_plugin kPlugin = {
     FLASHMOE_EP_PLUGIN_ABI_VERSION,
     static_cast<int32_t>(sizeof(flashmoe_ep_plugin)),
@@ -243,6 +327,12 @@ const flashmoe_ep_plugin kPlugin = {
     alloc,
     free_memory,
     peer_pointer,
+    layer_create,
+    layer_forward,
+    layer_device_error,
+    layer_destroy,
+    layer_set_transport,
+    layer_withhold_signals,
 };
 
 }  // namespace

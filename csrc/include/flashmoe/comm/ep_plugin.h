@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define FLASHMOE_EP_PLUGIN_ABI_VERSION 1
+#define FLASHMOE_EP_PLUGIN_ABI_VERSION 2
 #define FLASHMOE_EP_PLUGIN_SYMBOL "flashmoe_ep_plugin_v1"
 
 typedef struct flashmoe_ep_plugin {
@@ -32,6 +32,16 @@ typedef struct flashmoe_ep_plugin {
     flashmoe_status (*alloc)(void* context, size_t bytes, void** ptr);
     flashmoe_status (*free)(void* context, void* ptr);
     flashmoe_status (*peer_pointer)(void* context, const void* local, int32_t peer, void** remote);
+    /* The expert-parallel fused layer (config and placement already checked by the caller; expert_ranks non-NULL).
+     * create and destroy are collective (they allocate / free the layer's symmetric region). */
+    flashmoe_status (*layer_create)(void* context, const flashmoe_layer_config* config, const int32_t* expert_ranks,
+                                    void** layer);
+    flashmoe_status (*layer_forward)(void* layer, const flashmoe_forward_args* args);
+    /* After the stream completed: the latest launch's in-kernel failure, once (SUCCESS when none). */
+    flashmoe_status (*layer_device_error)(void* layer);
+    flashmoe_status (*layer_destroy)(void* layer);
+    flashmoe_status (*layer_set_transport)(void* layer, int32_t transport);
+    flashmoe_status (*layer_withhold_signals)(void* layer, int32_t withhold);
 } flashmoe_ep_plugin;
 
 typedef const flashmoe_ep_plugin* (*flashmoe_ep_plugin_entry)(void);

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "flashmoe/common/capacity.h"  // FLASHMOE_HOST_DEVICE
-#include "flashmoe/fused/types.cuh"    // TileConfig::kBlockM: the row tile the kernel consumes
+#include "flashmoe/fused/tile_config.cuh"  // TileConfig::kBlockM: the row tile the kernel consumes
 
 namespace flashmoe::comm {
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "flashmoe/capi/flashmoe_c.h"
 #include "flashmoe/fused/types.cuh"
@@ -23,6 +24,16 @@ cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm);
 template <typename Element>
 cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_t shared_bytes, cudaStream_t stream);
 
+// What an expert-parallel layer adds (built by libflashmoe_ep.so, which owns the symmetric region).
+struct EpSetup {
+    int32_t num_ranks = 0;
+    int32_t rank = 0;
+    std::vector<int32_t> expert_rank;  // [E] owner of each global expert
+    void* sym_base = nullptr;          // this rank's symmetric region, sym.total_bytes, zeroed once
+    comm::SymmetricLayout sym{};
+    std::vector<void*> peer_base;      // [P] nvshmem_ptr(sym_base, peer); null where only puts reach the peer
+};
+
 class FusedLayer {
    public:
     static constexpr uint64_t kDefaultTimeoutNs = 4000000000ull;  // 4 s: far above any legitimate forward
@@ -33,7 +44,7 @@ class FusedLayer {
     static size_t workspace_bytes(const flashmoe_layer_config& config);
 
     // Throws flashmoe::Error (INVALID_ARGUMENT, UNSUPPORTED, OUT_OF_MEMORY, CUDA) on failure.
-    explicit FusedLayer(const flashmoe_layer_config& config);
+    explicit FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep = nullptr);
     ~FusedLayer();
     FusedLayer(const FusedLayer&) = delete;
     FusedLayer& operator=(const FusedLayer&) = delete;
@@ -49,6 +60,11 @@ class FusedLayer {
     void set_timeout_ns(uint64_t timeout_ns) { timeout_ns_ = timeout_ns; }
     // Debug fault injection: the scheduler never sends the task with this ordinal (-1: off).
     void set_debug_withhold_task(int32_t ordinal) { withhold_task_ = ordinal; }
+    // Expert parallelism: how tiles travel (comm::Transport; kStore needs every peer mapped) and the debug switch
+    // that makes this rank withhold every signal. Throw INVALID_ARGUMENT / UNSUPPORTED.
+    void set_ep_transport(int32_t transport);
+    void set_debug_withhold_signals(bool withhold);
+    bool expert_parallel() const { return ep_.num_ranks > 0; }
     int num_blocks() const { return num_blocks_; }
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
     ErrorRecord error_record() const { return *error_record_host_; }
@@ -65,6 +81,12 @@ class FusedLayer {
     int num_blocks_ = 0;
     uint64_t timeout_ns_ = kDefaultTimeoutNs;
     int32_t withhold_task_ = -1;
+    comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
+    void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
+    void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer
+    void* const* ep_peer_none_ = nullptr;   // all null: puts to every peer
+    bool ep_all_mapped_ = false;
+    int32_t ep_transport_ = 0;
 };
 
 // Names for messages.

@@ -83,7 +83,7 @@ __device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t 
 // other actors stop waiting and exit. Called by one thread.
 __device__ __forceinline__ void report_error(const KernelParams& params, uint32_t epoch, flashmoe_status status,
                                              Role role, WaitWhat what, int expert, int tile, uint64_t observed,
-                                             uint64_t expected, uint64_t waited_ns, bool abort) {
+                                             uint64_t expected, uint64_t waited_ns, bool abort, int peer = -1) {
     ControlBlock* control = params.layout.get_control_ptr();
     if (atomicExch(&control->error_claim_epoch, epoch) != epoch) {
         volatile ErrorRecord* record = params.error_record;
@@ -97,6 +97,7 @@ __device__ __forceinline__ void report_error(const KernelParams& params, uint32_
         record->observed = observed;
         record->expected = expected;
         record->waited_ns = waited_ns;
+        record->peer = peer;
         __threadfence_system();
         record->epoch = epoch;
         __threadfence_system();

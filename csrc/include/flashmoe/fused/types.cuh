@@ -5,26 +5,11 @@
 #include <cstdint>
 
 #include "flashmoe/common/capacity.h"
+#include "flashmoe/comm/ep_params.cuh"
+#include "flashmoe/fused/tile_config.cuh"
 #include "flashmoe/layout/workspace_layout.cuh"
 
 namespace flashmoe::fused {
-
-// Tile and task shapes. Every kernel instantiation uses these; the layout pads expert segments to kBlockM rows so a
-// row tile never spans two experts.
-struct TileConfig {
-    static constexpr int kThreads = 128;           // 4 warps per block, OS and processors alike
-    static constexpr int kWarps = kThreads / 32;
-    static constexpr int kBlockM = 64;             // rows (routes) per row tile
-    static constexpr int kBlockN = 64;             // output columns of one tile pass (a "piece" of a GEMM task)
-    static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
-    static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
-    static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor
-    static constexpr int kBlockK = 32;             // K step staged through shared memory
-    static constexpr int kTokensPerCombine = 16;   // tokens per COMBINE task
-    static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
-    static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
-    static constexpr int kMaxProcessors = 1024;    // doorbells are sized for this many processor blocks
-};
 
 // Who a block (or a warp of the OS block) is. The kernel entry switches on this and traps on anything else.
 enum class Role : int32_t {
@@ -98,6 +83,8 @@ enum class WaitWhat : int32_t {
     kIdleProcessor = 8,    // scheduler: no processor became idle
     kBadRoute = 9,         // OS: a topk id outside [0, E) (the route is treated as dropped)
     kBadRouteWeight = 10,  // OS: a non-finite routing weight (the route is treated as dropped)
+    kPeerDispatch = 11,    // expert parallelism, owner side: a source rank's tokens (tile `tile` of a pair)
+    kPeerCombine = 12,     // expert parallelism, source side: an owner rank's expert outputs (tile of a pair)
 };
 
 // Written by the first actor that gives up (host-mapped memory, read by the host after the stream completes).
@@ -113,6 +100,8 @@ struct ErrorRecord {
     uint64_t observed;  // the flag / counter value last seen
     uint64_t expected;  // the value waited for
     uint64_t waited_ns;
+    int32_t peer;       // expert parallelism: the rank waited for; -1 when not applicable
+    int32_t padding;
 };
 
 // Everything one launch needs. Passed by value (a __grid_constant__ later).
@@ -143,6 +132,7 @@ struct KernelParams {
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
+    comm::EpParams ep;         // expert parallelism; ep.num_ranks == 0: one GPU, none of it is used
 };
 
 }  // namespace flashmoe::fused

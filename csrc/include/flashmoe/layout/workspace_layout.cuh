@@ -21,7 +21,10 @@ struct ControlBlock {
     uint64_t dispatch_cursor;    // epoch-tagged: next row tile to dispatch (processors claim tiles from it)
     int32_t num_row_tiles;       // published with routing_epoch
     int32_t dropped_routes;      // published with routing_epoch
-    int32_t padding[2];
+    // Expert parallelism: the row tiles this rank computes as the owner (arrived from every source), published with
+    // owner_epoch once every pair's first tile has signalled. On one GPU these are the routing's row tiles.
+    uint32_t owner_epoch;
+    int32_t num_owner_tiles;
 };
 
 struct WorkspaceLayout {
@@ -39,6 +42,11 @@ struct WorkspaceLayout {
     int64_t max_routes = 0;     // max_tokens * k
     int64_t max_row_tiles = 0;  // expert segments padded to block_m rows, packed back to back
     int64_t max_rows = 0;       // max_row_tiles * block_m
+    // Expert parallelism (0 on one GPU): (source rank, local expert) pairs received, and the most row tiles they can
+    // bring. Row tiles of GEMM tasks are then owner tiles (landing buffer tiles); the routing's tiles (this rank's
+    // routes, grouped by global expert) are only dispatched. Tokens and expert outputs live in the symmetric region.
+    int64_t ep_pairs = 0;
+    int64_t ep_owner_tiles = 0;
 
     // Byte offsets of the sections. The synchronisation sections come first and are zeroed once at creation.
     size_t control_offset = 0;         // ControlBlock
@@ -55,7 +63,13 @@ struct WorkspaceLayout {
     size_t tile_rows_offset = 0;       // int32 [max_row_tiles]: valid rows; the rest of the tile is zero padding
     size_t tokens_offset = 0;          // element [max_rows][H]: dispatched token rows (GEMM0's A)
     size_t hidden_offset = 0;          // element [max_rows][I]: activations h (GEMM1's A)
-    size_t expert_out_offset = 0;      // float [max_rows][H]: expert outputs before the combine
+    size_t expert_out_offset = 0;      // float [max_rows][H]: expert outputs before the combine (0 bytes with EP)
+    // Expert parallelism only (0 bytes on one GPU):
+    size_t tile_pair_index_offset = 0; // int32 [max_row_tiles]: routing tile's index within its (rank, expert) pair
+    size_t expert_kept_offset = 0;     // int32 [E]: routes of each global expert kept (the pair's rows)
+    size_t pair_rows_offset = 0;       // int32 [ep_pairs]: rows arrived per (source, local expert)
+    size_t pair_first_tile_offset = 0; // int32 [ep_pairs]: first owner tile of the pair
+    size_t owner_tile_offset = 0;      // int32 [4][max_row_tiles]: owner tile's source, local expert, pair tile, rows
     size_t total_bytes = 0;
 
     char* base = nullptr;
@@ -64,7 +78,7 @@ struct WorkspaceLayout {
 
     FLASHMOE_HOST_DEVICE WorkspaceLayout(int64_t max_tokens_, int64_t top_k_, int64_t num_experts_, int64_t hidden_,
                                          int64_t intermediate_, int64_t element_bytes_, int64_t block_m_,
-                                         int64_t max_processors_)
+                                         int64_t max_processors_, int64_t ep_pairs_ = 0, int64_t ep_owner_tiles_ = 0)
         : max_tokens(max_tokens_),
           top_k(top_k_),
           num_experts(num_experts_),
@@ -72,10 +86,14 @@ struct WorkspaceLayout {
           intermediate(intermediate_),
           element_bytes(element_bytes_),
           block_m(block_m_),
-          max_processors(max_processors_) {
+          max_processors(max_processors_),
+          ep_pairs(ep_pairs_),
+          ep_owner_tiles(ep_owner_tiles_) {
         max_routes = max_tokens * top_k;
         max_row_tiles = max_row_tiles_of(max_routes, num_experts, block_m);
+        if (ep_owner_tiles > max_row_tiles) max_row_tiles = ep_owner_tiles;
         max_rows = max_row_tiles * block_m;
+        const bool ep = ep_pairs > 0;
         size_t offset = 0;
         control_offset = take(offset, sizeof(ControlBlock));
         dispatch_flag_offset = take(offset, sizeof(uint32_t) * max_row_tiles);
@@ -89,9 +107,14 @@ struct WorkspaceLayout {
         row_route_offset = take(offset, sizeof(int32_t) * max_rows);
         tile_expert_offset = take(offset, sizeof(int32_t) * max_row_tiles);
         tile_rows_offset = take(offset, sizeof(int32_t) * max_row_tiles);
-        tokens_offset = take(offset, static_cast<size_t>(element_bytes) * max_rows * hidden);
+        tokens_offset = take(offset, ep ? 0 : static_cast<size_t>(element_bytes) * max_rows * hidden);
         hidden_offset = take(offset, static_cast<size_t>(element_bytes) * max_rows * intermediate);
-        expert_out_offset = take(offset, sizeof(float) * max_rows * hidden);
+        expert_out_offset = take(offset, ep ? 0 : sizeof(float) * max_rows * hidden);
+        tile_pair_index_offset = take(offset, ep ? sizeof(int32_t) * max_row_tiles : 0);
+        expert_kept_offset = take(offset, ep ? sizeof(int32_t) * num_experts : 0);
+        pair_rows_offset = take(offset, sizeof(int32_t) * ep_pairs);
+        pair_first_tile_offset = take(offset, sizeof(int32_t) * ep_pairs);
+        owner_tile_offset = take(offset, ep ? 4 * sizeof(int32_t) * max_row_tiles : 0);
         total_bytes = offset;
     }
 
@@ -144,6 +167,21 @@ struct WorkspaceLayout {
     }
     FLASHMOE_HOST_DEVICE float* get_expert_out_ptr() const {
         return reinterpret_cast<float*>(base + expert_out_offset);
+    }
+
+    FLASHMOE_HOST_DEVICE int32_t* get_tile_pair_index_ptr() const {
+        return reinterpret_cast<int32_t*>(base + tile_pair_index_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_expert_kept_ptr() const {
+        return reinterpret_cast<int32_t*>(base + expert_kept_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_pair_rows_ptr() const { return reinterpret_cast<int32_t*>(base + pair_rows_offset); }
+    FLASHMOE_HOST_DEVICE int32_t* get_pair_first_tile_ptr() const {
+        return reinterpret_cast<int32_t*>(base + pair_first_tile_offset);
+    }
+    // Owner tile metadata: field 0 source rank, 1 local expert, 2 tile within the pair, 3 valid rows.
+    FLASHMOE_HOST_DEVICE int32_t* get_owner_tile_ptr(int field) const {
+        return reinterpret_cast<int32_t*>(base + owner_tile_offset) + field * max_row_tiles;
     }
 
    private:

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
 #include "flashmoe/os/routing.cuh"
@@ -27,8 +28,17 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
     TaskRing* rings = reinterpret_cast<TaskRing*>(shared);  // [SubscriberKind::kCount]
     char* scratch = shared + sizeof(TaskRing) * static_cast<size_t>(SubscriberKind::kCount);
 
-    const int num_row_tiles = assign_slots(params, epoch, reinterpret_cast<int32_t*>(scratch));
+    int num_row_tiles = assign_slots(params, epoch, reinterpret_cast<int32_t*>(scratch));
     __syncthreads();  // the routing scratch is reused below
+    if (ep_enabled(params)) {
+        // Expert parallelism: the routing's tiles go out (processors); the GEMM row tiles are what arrives here.
+        __shared__ int32_t scan[TileConfig::kThreads + 1];
+        ep_signal_empty_pairs(params, epoch);
+        num_row_tiles = ep_collect_arrivals(params, epoch, scan);
+        if (num_row_tiles < 0) {
+            return;  // aborted: recorded, and every waiting actor sees the abort flag
+        }
+    }
 
     uint32_t* processor_state = reinterpret_cast<uint32_t*>(scratch);
     for (int i = threadIdx.x; i < params.num_processors; i += blockDim.x) {

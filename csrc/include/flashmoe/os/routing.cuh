@@ -98,13 +98,19 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     // Tile metadata, one expert per thread.
     int32_t* tile_expert = params.layout.get_tile_expert_ptr();
     int32_t* tile_rows = params.layout.get_tile_rows_ptr();
+    // Expert parallelism also needs each tile's index within its (owner, expert) pair and each expert's kept rows.
+    const bool ep = params.ep.num_ranks > 0;
+    int32_t* tile_pair_index = params.layout.get_tile_pair_index_ptr();
+    int32_t* expert_kept = params.layout.get_expert_kept_ptr();
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         const int kept = min(warp_counts[expert], params.capacity);
         const int first_tile = expert_offset[expert] / kBlockM;
         for (int i = 0; i * kBlockM < kept; ++i) {
             tile_expert[first_tile + i] = expert;
             tile_rows[first_tile + i] = min(kBlockM, kept - i * kBlockM);
+            if (ep) tile_pair_index[first_tile + i] = i;
         }
+        if (ep) expert_kept[expert] = kept;
     }
 
     // Pass 2: ranks in (t, j) order; the first `capacity` routes of an expert are kept.

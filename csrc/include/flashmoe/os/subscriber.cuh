@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
 #include "flashmoe/os/task_ring.cuh"
@@ -33,7 +34,13 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
         const bool ready_now = item < num_items && ((emitted >> lane_idx) & 1u) == 0 && ready(item);
         const uint32_t ready_mask = __ballot_sync(0xffffffffu, ready_now);
         if (ready_mask != 0) {
-            __threadfence();  // NOTE: turns the lanes' relaxed observations into acquires before the tasks go out
+            // NOTE: turns the lanes' relaxed observations into acquires before the tasks go out; flags a peer GPU
+            // set (expert parallelism) need the system scope.
+            if (ep_enabled(params)) {
+                __threadfence_system();
+            } else {
+                __threadfence();
+            }
             __syncwarp();
             bool ok = true;
             if (lane_idx == 0) {
@@ -61,9 +68,10 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
                 int tile = pending;
                 uint64_t observed = 0;
                 uint64_t expected = 0;
-                describe(pending, expert, tile, observed, expected);
+                int peer = -1;
+                describe(pending, expert, tile, observed, expected, peer);
                 report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kSubscriber, what, expert, tile, observed,
-                             expected, clock.elapsed(), true);
+                             expected, clock.elapsed(), true, peer);
             }
             __syncwarp();
             return;
@@ -87,30 +95,41 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
     const int gemm0_n_tiles = gemm0_split(params.intermediate, num_row_tiles, params.num_processors).num_tasks;
     const int gemm1_n_tiles = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
     const WorkspaceLayout& layout = params.layout;
-    const int32_t* tile_expert = layout.get_tile_expert_ptr();
     // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.
     const uint64_t limit_ns = params.timeout_ns + params.timeout_ns / 10 * static_cast<uint64_t>(kind);
 
     switch (kind) {
         case SubscriberKind::kDispatch: {
+            // One GPU: the processors' dispatch flags. Expert parallelism: the arrival flag of the owner tile.
             const uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
+            const bool ep = ep_enabled(params);
+            auto arrival = [&](int tile) -> uint64_t {
+                return ep ? load_relaxed(ep_arrival_flag(params, tile)) : load_relaxed(dispatch_flag + tile);
+            };
+            auto arrived = [&](int tile) {
+                return ep ? comm::SymmetricLayout::flag_epoch(arrival(tile)) == epoch : arrival(tile) == epoch;
+            };
             watch_items(
-                params, epoch, num_row_tiles, WaitWhat::kDispatch, limit_ns,
-                [&](int tile) { return load_relaxed(dispatch_flag + tile) == epoch; },
+                params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns, arrived,
                 [&](int tile) {
                     for (int n = 0; n < gemm0_n_tiles; ++n) {
-                        const Task task{static_cast<int32_t>(TaskType::kGemm0), tile, n, tile_expert[tile]};
+                        const Task task{static_cast<int32_t>(TaskType::kGemm0), tile, n, gemm_tile_expert(params, tile)};
                         if (!ring.push(params, epoch, task, limit_ns)) {
                             return false;
                         }
                     }
                     return true;
                 },
-                [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected) {
-                    expert = tile_expert[tile];
+                [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
+                    expert = gemm_tile_expert(params, tile);
                     tile_out = tile;
-                    observed = load_relaxed(dispatch_flag + tile);
+                    observed = arrival(tile);
                     expected = epoch;
+                    if (ep) {
+                        peer = layout.get_owner_tile_ptr(0)[tile];
+                        expert = ep_global_expert(params, expert);
+                        tile_out = layout.get_owner_tile_ptr(2)[tile];
+                    }
                 });
             break;
         }
@@ -123,15 +142,15 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 },
                 [&](int tile) {
                     for (int n = 0; n < gemm1_n_tiles; ++n) {
-                        const Task task{static_cast<int32_t>(TaskType::kGemm1), tile, n, tile_expert[tile]};
+                        const Task task{static_cast<int32_t>(TaskType::kGemm1), tile, n, gemm_tile_expert(params, tile)};
                         if (!ring.push(params, epoch, task, limit_ns)) {
                             return false;
                         }
                     }
                     return true;
                 },
-                [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected) {
-                    expert = tile_expert[tile];
+                [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
+                    expert = gemm_tile_expert(params, tile);
                     tile_out = tile;
                     observed = epoch_count(load_relaxed(gemm0_count + tile), epoch);
                     expected = gemm0_n_tiles;
@@ -139,39 +158,54 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             break;
         }
         case SubscriberKind::kGemm1: {
+            // One GPU: the GEMM1 counter of the route's row tile. Expert parallelism: the combine flag of the tile
+            // its owner returns (the route's row in this rank's routing layout names the pair and tile).
             const uint64_t* gemm1_count = layout.get_gemm1_count_ptr();
             const int32_t* route_row = layout.get_route_row_ptr();
+            const int32_t* tile_expert = layout.get_tile_expert_ptr();
+            const bool ep = ep_enabled(params);
             const int num_token_tiles = (params.num_tokens + TileConfig::kTokensPerCombine - 1) /
                                         TileConfig::kTokensPerCombine;
-            // First route of the token tile whose row tile is not through GEMM1 yet; -1 when none.
+            auto row_done = [&](int row) {
+                return ep ? comm::SymmetricLayout::flag_epoch(load_relaxed(ep_return_flag(params, row))) == epoch
+                          : epoch_count(load_relaxed(gemm1_count + row / kBlockM), epoch) ==
+                                static_cast<uint32_t>(gemm1_n_tiles);
+            };
+            // First route of the token tile whose row is not back yet; -1 when none.
             auto first_missing_route = [&](int token_tile) {
                 const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
                 const int route_end = min(params.num_tokens, (token_tile + 1) * TileConfig::kTokensPerCombine) *
                                       params.top_k;
                 for (int route = route_begin; route < route_end; ++route) {
                     const int row = route_row[route];
-                    if (row >= 0 && epoch_count(load_relaxed(gemm1_count + row / kBlockM), epoch) !=
-                                        static_cast<uint32_t>(gemm1_n_tiles)) {
+                    if (row >= 0 && !row_done(row)) {
                         return route;
                     }
                 }
                 return -1;
             };
             watch_items(
-                params, epoch, num_token_tiles, WaitWhat::kGemm1Done, limit_ns,
+                params, epoch, num_token_tiles, ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done, limit_ns,
                 [&](int token_tile) { return first_missing_route(token_tile) < 0; },
                 [&](int token_tile) {
                     const Task task{static_cast<int32_t>(TaskType::kCombine), token_tile, 0, -1};
                     return ring.push(params, epoch, task, limit_ns);
                 },
-                [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected) {
+                [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
                     // Name the row tile (and its expert) the token tile still waits for.
                     const int route = first_missing_route(token_tile);
-                    const int row_tile = route >= 0 ? route_row[route] / kBlockM : -1;
+                    const int row = route >= 0 ? route_row[route] : -1;
+                    const int row_tile = row >= 0 ? row / kBlockM : -1;
                     expert = row_tile >= 0 ? tile_expert[row_tile] : -1;
                     tile_out = row_tile;
-                    observed = row_tile >= 0 ? epoch_count(load_relaxed(gemm1_count + row_tile), epoch) : 0;
                     expected = gemm1_n_tiles;
+                    observed = row_tile >= 0 ? epoch_count(load_relaxed(gemm1_count + row_tile), epoch) : 0;
+                    if (ep && row >= 0) {
+                        int pair_tile = -1;
+                        observed = load_relaxed(ep_return_flag(params, row, &peer, &expert, &pair_tile));
+                        tile_out = pair_tile;
+                        expected = comm::SymmetricLayout::flag_value(epoch, 0);
+                    }
                 });
             break;
         }

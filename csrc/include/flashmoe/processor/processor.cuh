@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
 #include "flashmoe/processor/tasks.cuh"
@@ -55,10 +56,11 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
     }
     __syncthreads();
-    const int num_row_tiles = shared_value;
-    if (num_row_tiles < 0) {
+    const int num_routing_tiles = shared_value;
+    if (num_routing_tiles < 0) {
         return;
     }
+    const bool ep = ep_enabled(params);
     FLASHMOE_PROFILE_MARK(0);
 
     // Dispatch: claim row tiles one at a time (a processor that starts late simply claims none).
@@ -70,14 +72,34 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
         __syncthreads();
         const int tile = shared_value;
-        if (tile >= num_row_tiles) {
+        if (tile >= num_routing_tiles) {
             break;
+        }
+        if (ep) {
+            ep_dispatch_row_tile<Element>(params, epoch, tile);  // sends the rows and their flag to the owner
+            continue;
         }
         dispatch_row_tile<Element>(params, tile);
         __threadfence();
         __syncthreads();
         if (threadIdx.x == 0) {
             store_release(dispatch_flag + tile, epoch);
+        }
+    }
+
+    // The GEMM row tiles: on one GPU the routing's; on EP the owner tiles the OS laid out from the arrivals.
+    int num_row_tiles = num_routing_tiles;
+    if (ep) {
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            const bool ok = wait_equals(params, epoch, &control->owner_epoch, epoch, limit_ns, Role::kProcessor,
+                                        WaitWhat::kRouting, -1, processor_idx);
+            shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_owner_tiles) : -1;
+        }
+        __syncthreads();
+        num_row_tiles = shared_value;
+        if (num_row_tiles < 0) {
+            return;
         }
     }
 
@@ -126,12 +148,28 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                     run_gemm1<Element>(params, task, piece, reinterpret_cast<float*>(shared));
                 }
                 finished_counter = layout.get_gemm1_count_ptr() + task.tile;
+                if (ep) {
+                    // The last GEMM1 task of an owner tile sends the tile's rows back to their source.
+                    __threadfence_system();
+                    __syncthreads();
+                    if (threadIdx.x == 0) {
+                        __threadfence_system();
+                        shared_value = epoch_counter_add(finished_counter, epoch) ==
+                                       static_cast<uint32_t>(split.num_tasks);
+                    }
+                    __syncthreads();
+                    if (shared_value) {
+                        ep_return_tile(params, epoch, task.tile);
+                    }
+                    finished_counter = nullptr;
+                }
                 break;
             }
             case TaskType::kCombine:
                 run_combine<Element>(params, task);
                 break;
             case TaskType::kExit:
+                ep_quiet(params);
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
                 if (threadIdx.x == 0 && epoch == FLASHMOE_PROCESSOR_PROFILE) {
                     printf("profile %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %u %u %u\n", processor_idx,

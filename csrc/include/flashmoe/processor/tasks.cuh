@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/common/activation.cuh"
 #include "flashmoe/common/dtype.cuh"
 #include "flashmoe/fused/sync.cuh"
@@ -87,11 +88,11 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
     const int valid_n = min(TileConfig::kBlockN, intermediate - column_begin);
     const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
     const int64_t weight_offset = (static_cast<int64_t>(expert) * intermediate + column_begin) * hidden;
-    const Element* a = params.layout.get_tokens_ptr<Element>() + row_begin * hidden;
+    const Element* a = gemm0_input_tile<Element>(params, task.tile);
     Element* h = params.layout.get_hidden_ptr<Element>();
     // NOTE: rows at or beyond valid_m are padding: never read (zero in the tile) and never written, in h and out
     // alike; nothing reads them (the combine follows route_row, GEMM1 zero-fills them).
-    const int valid_m = params.layout.get_tile_rows_ptr()[task.tile];
+    const int valid_m = gemm_tile_rows(params, task.tile);
 
     Tile tile;
     if constexpr (kGated) {
@@ -163,8 +164,8 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
     const Element* a = params.layout.get_hidden_ptr<Element>() + row_begin * intermediate;
     const Element* const b[1] = {static_cast<const Element*>(params.w_down) +
                                  (static_cast<int64_t>(expert) * hidden + column_begin) * intermediate};
-    float* out = params.layout.get_expert_out_ptr();
-    const int valid_m = params.layout.get_tile_rows_ptr()[task.tile];  // see run_gemm0_with
+    float* out = gemm1_output_tile(params, task.tile);  // the row tile's rows (on EP: bound for their source)
+    const int valid_m = gemm_tile_rows(params, task.tile);  // see run_gemm0_with
 
     Tile tile;
     tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
@@ -181,8 +182,7 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
 #pragma unroll
         for (int i = 0; i < Tile::kRowsPerThread; ++i) {
             if (Tile::row(i) >= valid_m) continue;
-            const int64_t row = row_begin + Tile::row(i);
-            float* destination = out + row * hidden + column_begin + column;
+            float* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + column_begin + column;
             if constexpr (kColumnStep == 2) {
                 store_pair(destination, tile.accumulators[0][i][j] + bias[0], tile.accumulators[0][i][j + 1] + bias[1]);
             } else {
@@ -211,6 +211,7 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
     const int top_k = params.top_k;
     const int32_t* route_row = params.layout.get_route_row_ptr();
     const float* out = params.layout.get_expert_out_ptr();
+    const bool ep = ep_enabled(params);
     Element* y = static_cast<Element*>(params.y);
     const int token_begin = task.tile * TileConfig::kTokensPerCombine;
     const int token_end = min(params.num_tokens, token_begin + TileConfig::kTokensPerCombine);
@@ -225,7 +226,8 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
                 const int row = route_row[route];
                 if (row < 0) continue;
                 const float weight = __ldg(params.topk_weights + route);
-                const float4 value = *reinterpret_cast<const float4*>(out + static_cast<int64_t>(row) * hidden + column);
+                const float* out_row = ep ? ep_returned_row(params, row) : out + static_cast<int64_t>(row) * hidden;
+                const float4 value = *reinterpret_cast<const float4*>(out_row + column);
                 sum.x = fmaf(weight, value.x, sum.x);
                 sum.y = fmaf(weight, value.y, sum.y);
                 sum.z = fmaf(weight, value.z, sum.z);

@@ -1,0 +1,24 @@
+// The fused kernel's tile and task shapes, on their own so that the symmetric layout (comm/) can size its row tiles
+// without the rest of the kernel's types.
+#pragma once
+
+namespace flashmoe::fused {
+
+// Tile and task shapes. Every kernel instantiation uses these; the layout pads expert segments to kBlockM rows so a
+// row tile never spans two experts.
+struct TileConfig {
+    static constexpr int kThreads = 128;           // 4 warps per block, OS and processors alike
+    static constexpr int kWarps = kThreads / 32;
+    static constexpr int kBlockM = 64;             // rows (routes) per row tile
+    static constexpr int kBlockN = 64;             // output columns of one tile pass (a "piece" of a GEMM task)
+    static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
+    static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
+    static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor
+    static constexpr int kBlockK = 32;             // K step staged through shared memory
+    static constexpr int kTokensPerCombine = 16;   // tokens per COMBINE task
+    static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
+    static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
+    static constexpr int kMaxProcessors = 1024;    // doorbells are sized for this many processor blocks
+};
+
+}  // namespace flashmoe::fused
