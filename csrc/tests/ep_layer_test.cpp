@@ -6,7 +6,14 @@
 //
 //   ep_layer_test                       P = 1 through the full NVSHMEM path (own rank as the remote peer), unique id
 //   mpirun -np N ep_layer_test --mpi    N ranks, NVSHMEM's MPI bootstrap; device = local rank
+//   mpirun -np N ep_layer_test --uid-file PATH
+//                                       N ranks, unique-id bootstrap through a shared file (rank 0 writes it);
+//                                       rank / size / local rank from OMPI_*, PMI_* or RANK / WORLD_SIZE / LOCAL_RANK
 //   --quick                             fewer cases
+//   --bench DTYPE,H,I,E,K,T[,ITERS]     (repeatable) time the expert-parallel forward instead of checking: per rank,
+//                                       the median / p10 / p90 of synchronized forwards (wall clock around launch +
+//                                       sync) and the mean of ITERS back-to-back forwards; prints BENCH lines
+//   --check                             with --bench: run the checks too
 //
 // Inputs are rank-encoded: rank r's tokens are fresh random values plus r (and one case with x = r exactly), so a
 // token that comes back to the wrong rank shows. Cases: bf16/fp16/fp32 x gated/conventional x k in {1, 2, 8} x
@@ -14,7 +21,10 @@
 // that withholds its signals makes every rank's launch end by TIMEOUT naming it; the layer works afterwards).
 // Exit 0 only when every check passed; skips (exit 0) without a GPU or libflashmoe_ep unless FLASHMOE_EP_REQUIRED=1.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <initializer_list>
+#include <thread>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -389,13 +399,133 @@ void run_withhold(flashmoe_ep_context* context, int culprit) {
     ok(flashmoe_layer_destroy(layer), "destroy (withhold)");
 }
 
+struct BenchSpec {
+    int32_t dtype;
+    int64_t hidden, intermediate, experts, top_k, tokens;
+    int iters;
+};
+
+bool parse_bench(const char* text, BenchSpec& spec) {
+    char dtype[16] = {0};
+    long long h, i, e, k, t;
+    int iters = 50;
+    const int n = std::sscanf(text, "%15[^,],%lld,%lld,%lld,%lld,%lld,%d", dtype, &h, &i, &e, &k, &t, &iters);
+    if (n < 6) return false;
+    spec.dtype = std::strcmp(dtype, "fp32") == 0 ? FLASHMOE_DTYPE_FP32
+                 : std::strcmp(dtype, "fp16") == 0 ? FLASHMOE_DTYPE_FP16 : FLASHMOE_DTYPE_BF16;
+    spec.hidden = h;
+    spec.intermediate = i;
+    spec.experts = e;
+    spec.top_k = k;
+    spec.tokens = t;
+    spec.iters = iters;
+    return true;
+}
+
+double now_ms() {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Times the expert-parallel forward of one shape on this rank (collective: every rank runs the same specs).
+void run_bench(flashmoe_ep_context* context, const BenchSpec& b) {
+    Case c{b.dtype, FLASHMOE_MLP_GATED, b.hidden, b.intermediate, b.experts, b.top_k, b.tokens, b.tokens, 0.0f, false};
+    flashmoe_layer_config config = config_of(c, FLASHMOE_PATH_FUSED);
+    config.num_ranks = g_ranks;
+    config.rank = g_rank;
+    config.timeout_ms = 20000;
+    flashmoe_layer* layer = nullptr;
+    if (!ok(flashmoe_layer_create_ep(&config, context, nullptr, &layer), "create_ep (bench)")) return;
+    Buffers buffers;
+    const int64_t H = b.hidden, I = b.intermediate, E = b.experts, k = b.top_k, T = b.tokens;
+    const int64_t local = E / g_ranks;
+    std::mt19937 rng(4242 + g_rank);
+    auto random_vector = [&](size_t n, float scale) {
+        std::vector<float> v(n);
+        for (float& value : v) value = grid_value(rng, scale);
+        return v;
+    };
+    void* d_x = buffers.keep(upload(c.dtype, random_vector(T * H, 1.0f)));
+    void* d_gate = buffers.keep(upload(c.dtype, random_vector(local * I * H, 1.0f / 64)));
+    void* d_up = buffers.keep(upload(c.dtype, random_vector(local * I * H, 1.0f / 64)));
+    void* d_down = buffers.keep(upload(c.dtype, random_vector(local * H * I, 1.0f / 64)));
+    std::vector<int32_t> ids(T * k);
+    std::vector<float> weights(T * k, 1.0f / static_cast<float>(k));
+    std::vector<int32_t> pool(E);
+    for (int64_t t = 0; t < T; ++t) {  // uniform routing, distinct experts per token
+        for (int64_t e = 0; e < E; ++e) pool[e] = static_cast<int32_t>(e);
+        for (int64_t j = 0; j < k; ++j) {
+            std::swap(pool[j], pool[j + rng() % (E - j)]);
+            ids[t * k + j] = pool[j];
+        }
+    }
+    void* d_ids = buffers.keep(upload_raw(ids.data(), ids.size() * 4));
+    void* d_weights = buffers.keep(upload_raw(weights.data(), weights.size() * 4));
+    void* d_y = nullptr;
+    ok(flashmoe_malloc(g_device, T * H * element_bytes(c.dtype), &d_y), "malloc y");
+    buffers.keep(d_y);
+    flashmoe_forward_args args;
+    std::memset(&args, 0, sizeof(args));
+    args.x = d_x;
+    args.y = d_y;
+    args.num_tokens = T;
+    args.topk_ids = static_cast<const int32_t*>(d_ids);
+    args.topk_weights = static_cast<const float*>(d_weights);
+    args.weights.w_gate = d_gate;
+    args.weights.w_up = d_up;
+    args.weights.w_down = d_down;
+    for (int i = 0; i < 5; ++i) ok(flashmoe_layer_forward(layer, &args), "forward (warm-up)");
+    ok(flashmoe_stream_synchronize(g_device, nullptr), "sync");
+    ok(flashmoe_layer_check_last_forward(layer), "warm-up");
+    std::vector<double> times;
+    for (int i = 0; i < b.iters; ++i) {
+        const double start = now_ms();
+        ok(flashmoe_layer_forward(layer, &args), "forward (timed)");
+        ok(flashmoe_stream_synchronize(g_device, nullptr), "sync");
+        times.push_back(now_ms() - start);
+    }
+    const double batch_start = now_ms();
+    for (int i = 0; i < b.iters; ++i) ok(flashmoe_layer_forward(layer, &args), "forward (batched)");
+    ok(flashmoe_stream_synchronize(g_device, nullptr), "sync");
+    const double batched = (now_ms() - batch_start) / b.iters;
+    ok(flashmoe_layer_check_last_forward(layer), "timed forwards");
+    std::sort(times.begin(), times.end());
+    auto at = [&](double q) { return times[static_cast<size_t>(q * (times.size() - 1))]; };
+    std::printf("BENCH rank=%d P=%d dtype=%s H=%lld I=%lld E=%lld k=%lld T=%lld iters=%d median_ms=%.4f p10_ms=%.4f "
+                "p90_ms=%.4f batched_mean_ms=%.4f rank_tokens_per_s=%.0f\n",
+                g_rank, g_ranks, dtype_name(c.dtype), static_cast<long long>(H), static_cast<long long>(I),
+                static_cast<long long>(E), static_cast<long long>(k), static_cast<long long>(T), b.iters, at(0.5),
+                at(0.1), at(0.9), batched, static_cast<double>(T) / (batched * 1e-3));
+    std::fflush(stdout);
+    ok(flashmoe_layer_destroy(layer), "destroy (bench)");
+}
+
+// Rank / size / local rank of a launcher (OpenMPI, MPICH/PMI, torchrun-style); -1 when not found.
+int env_int(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        if (const char* value = std::getenv(name)) return std::atoi(value);
+    }
+    return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool mpi = false, quick = false;
+    bool mpi = false, quick = false, check = false;
+    const char* uid_file = nullptr;
+    std::vector<BenchSpec> benches;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--mpi") == 0) mpi = true;
         if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+        if (std::strcmp(argv[i], "--check") == 0) check = true;
+        if (std::strcmp(argv[i], "--uid-file") == 0 && i + 1 < argc) uid_file = argv[++i];
+        if (std::strcmp(argv[i], "--bench") == 0 && i + 1 < argc) {
+            BenchSpec spec{};
+            if (!parse_bench(argv[++i], spec)) {
+                std::printf("bad --bench %s (want DTYPE,H,I,E,K,T[,ITERS])\n", argv[i]);
+                return 2;
+            }
+            benches.push_back(spec);
+        }
     }
     const char* required = std::getenv("FLASHMOE_EP_REQUIRED");
     const bool must = required != nullptr && std::strcmp(required, "1") == 0;
@@ -410,7 +540,55 @@ int main(int argc, char** argv) {
     std::memset(&ep, 0, sizeof(ep));
     std::vector<uint8_t> id(FLASHMOE_EP_UNIQUE_ID_BYTES);
     ep.heap_bytes = int64_t{4} << 30;
-    if (mpi) {
+    for (const BenchSpec& b : benches) {  // the heap must hold the largest layer's symmetric region
+        Case c{b.dtype, FLASHMOE_MLP_GATED, b.hidden, b.intermediate, b.experts, b.top_k, b.tokens, b.tokens, 0.0f,
+               false};
+        flashmoe_layer_config config = config_of(c, FLASHMOE_PATH_FUSED);
+        const int ranks_guess = std::max(1, env_int({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "WORLD_SIZE"}));
+        config.num_ranks = ranks_guess;
+        size_t bytes = 0;
+        if (flashmoe_ep_workspace_bytes(&config, nullptr, &bytes) == FLASHMOE_SUCCESS) {
+            ep.heap_bytes = std::max<int64_t>(ep.heap_bytes, static_cast<int64_t>(bytes) + (int64_t{1} << 30));
+        }
+    }
+    if (uid_file != nullptr) {
+        // Unique id through a shared file: rank 0 writes it (temp file + rename, so nobody reads half of it).
+        const int rank = env_int({"OMPI_COMM_WORLD_RANK", "PMI_RANK", "RANK"});
+        const int size = env_int({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "WORLD_SIZE"});
+        const int local = env_int({"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "LOCAL_RANK", "SLURM_LOCALID"});
+        if (rank < 0 || size < 1) {
+            std::printf("--uid-file needs the rank and size in the environment (OMPI_COMM_WORLD_RANK/SIZE, ...)\n");
+            return 2;
+        }
+        ep.device = local >= 0 ? local : 0;
+        if (rank == 0) {
+            ok(flashmoe_ep_get_unique_id(id.data(), id.size()), "get_unique_id");
+            const std::string temp = std::string(uid_file) + ".tmp";
+            FILE* file = std::fopen(temp.c_str(), "wb");
+            if (file == nullptr || std::fwrite(id.data(), 1, id.size(), file) != id.size() || std::fclose(file) != 0 ||
+                std::rename(temp.c_str(), uid_file) != 0) {
+                std::printf("cannot write %s\n", uid_file);
+                return 2;
+            }
+        } else {
+            bool read = false;
+            for (int attempt = 0; attempt < 600 && !read; ++attempt) {
+                if (FILE* file = std::fopen(uid_file, "rb")) {
+                    read = std::fread(id.data(), 1, id.size(), file) == id.size();
+                    std::fclose(file);
+                }
+                if (!read) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            if (!read) {
+                std::printf("rank %d: %s did not appear within 60 s\n", rank, uid_file);
+                return 2;
+            }
+        }
+        ep.bootstrap = FLASHMOE_EP_BOOTSTRAP_UNIQUE_ID;
+        ep.rank = rank;
+        ep.num_ranks = size;
+        ep.unique_id = id.data();
+    } else if (mpi) {
         // device = local rank (OpenMPI / MPICH / Slurm)
         const char* names[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"};
         for (const char* name : names) {
@@ -434,6 +612,7 @@ int main(int argc, char** argv) {
     g_rank = rank;
     g_ranks = ranks;
     const int64_t P = ranks;
+    for (const BenchSpec& b : benches) run_bench(context, b);
     std::vector<Case> cases;
     const int32_t dtypes[] = {FLASHMOE_DTYPE_BF16, FLASHMOE_DTYPE_FP16, FLASHMOE_DTYPE_FP32};
     int seed = 0;
@@ -448,8 +627,10 @@ int main(int argc, char** argv) {
     }
     cases.push_back(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, 2048, 768, 128, 8, quick ? 64 : 512, 512, 0.0f,
                          false});  // Qwen3-30B-A3B
-    for (const Case& c : cases) run_case(context, c, seed++);
-    run_withhold(context, static_cast<int>(P - 1));
+    if (benches.empty() || check) {
+        for (const Case& c : cases) run_case(context, c, seed++);
+        run_withhold(context, static_cast<int>(P - 1));
+    }
     ok(flashmoe_ep_destroy(context), "flashmoe_ep_destroy");
     std::printf("[rank %d of %d] ep_layer_test: %d failures\n", g_rank, g_ranks, expect_failures);
     return expect_failures == 0 ? 0 : 1;
