@@ -7,8 +7,13 @@ final class Checks {
     private Checks() {}
 
     static void weights(InitArgs args, ExpertWeights w) {
+        weights(args, w, args.numExperts());
+    }
+
+    /** {@code experts}: the leading dimension (all E on one GPU; this rank's experts on an expert-parallel layer). */
+    static void weights(InitArgs args, ExpertWeights w, long experts) {
         notNull("weights", w);
-        long e = args.numExperts();
+        long e = experts;
         long h = args.hiddenSize();
         long i = args.intermediateSize();
         DataType dt = args.dataType();

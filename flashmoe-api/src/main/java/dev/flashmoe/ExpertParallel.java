@@ -2,6 +2,7 @@ package dev.flashmoe;
 
 import dev.flashmoe.spi.Backend;
 import dev.flashmoe.spi.ExpertParallelBackend;
+import dev.flashmoe.spi.LayerBackend;
 import java.util.Optional;
 
 /**
@@ -23,6 +24,7 @@ public final class ExpertParallel implements AutoCloseable {
     private final ExpertParallelBackend.Context context;
     private final int device;
     private boolean closed;
+    private int openLayers;
 
     private ExpertParallel(ExpertParallelBackend.Context context, int device) {
         this.context = context;
@@ -109,12 +111,93 @@ public final class ExpertParallel implements AutoCloseable {
         return new Workspace(context.allocate(bytes), bytes);
     }
 
+    /**
+     * Collective: the expert-parallel layer of {@code args} on this rank. Every rank of the group calls it with the
+     * same args (except {@code rank}, which is each caller's own and must match this group, as must numRanks and the
+     * device) and its own experts' {@code weights}: leading dimension {@link InitArgs#rankExperts()}, the rank's
+     * experts in increasing global id (contiguous placement: rank r holds experts [r·E/P, (r+1)·E/P)). The layer
+     * allocates its symmetric memory here; its {@code forward} is collective (every rank calls it, the same number of
+     * times, in the same order; each with its own tokens, 1 <= T <= maxTokensPerRank, and global expert ids), and so
+     * is its {@code close}. Close every layer before this group. A peer that never signals ends the forward of every
+     * other rank within {@link InitArgs#timeoutMillis()} with a TIMEOUT naming the peer rank and the stage.
+     *
+     * @throws InvalidArgumentException args or weights that do not fit this group (nothing allocated)
+     */
+    public synchronized MoeLayer createLayer(InitArgs args, ExpertWeights weights) {
+        requireOpen();
+        Checks.notNull("args", args);
+        if (args.numRanks() != context.numRanks() || args.rank() != context.rank()) {
+            throw new InvalidArgumentException("args", "rank " + args.rank() + " of " + args.numRanks(),
+                    "must match this group: rank " + context.rank() + " of " + context.numRanks()
+                            + " (InitArgs.Builder.expertParallel(rank, numRanks))");
+        }
+        if (args.device() != device) {
+            throw new InvalidArgumentException("args.device", args.device(), "must be this group's device " + device);
+        }
+        if (args.kernelPath() != KernelPath.FUSED) {
+            throw new InvalidArgumentException("args.kernelPath", args.kernelPath(),
+                    "an expert-parallel layer runs the fused kernel only (KernelPath.FUSED)");
+        }
+        if (args.backend() == BackendKind.CPU) {
+            throw new InvalidArgumentException("args.backend", args.backend(),
+                    "expert parallelism runs on the CUDA backend (AUTO or CUDA)");
+        }
+        Checks.weights(args, weights, args.rankExperts());
+        LayerBackend layer = context.createLayer(args, weights);
+        openLayers++;
+        return new MoeLayer(args, BackendKind.CUDA, new Counted(layer), weights);
+    }
+
     /** Collective: frees what is left and finalises NVSHMEM. Idempotent. */
     @Override
     public synchronized void close() {
         if (!closed) {
+            if (openLayers > 0) {
+                throw new IllegalStateException(openLayers + " expert-parallel layer(s) of this group are still open: "
+                        + "close them (collectively) before the group");
+            }
             closed = true;
             context.close();
+        }
+    }
+
+    /** The layer backend of a layer of this group: counts it out of the group when it closes. */
+    private final class Counted implements LayerBackend {
+        private final LayerBackend inner;
+        private boolean counted = true;
+
+        Counted(LayerBackend inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public ForwardResult forward(Tensor x, Routing routing, Tensor y) {
+            return inner.forward(x, routing, y);
+        }
+
+        @Override
+        public void forwardAsync(DeviceTensor x, Routing routing, DeviceTensor y, CudaStream stream,
+                DeviceTensor stats) {
+            inner.forwardAsync(x, routing, y, stream, stats);
+        }
+
+        @Override
+        public void checkLastForward() {
+            inner.checkLastForward();
+        }
+
+        @Override
+        public void close() {
+            try {
+                inner.close();
+            } finally {
+                synchronized (ExpertParallel.this) {
+                    if (counted) {
+                        counted = false;
+                        openLayers--;
+                    }
+                }
+            }
         }
     }
 

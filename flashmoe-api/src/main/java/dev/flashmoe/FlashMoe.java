@@ -22,6 +22,11 @@ public final class FlashMoe {
     /** Creates a layer with its expert weights (validated against {@code args}). */
     public static MoeLayer createLayer(InitArgs args, ExpertWeights weights) {
         Checks.notNull("args", args);
+        if (args.numRanks() > 1) {
+            throw new InvalidArgumentException("args.numRanks", args.numRanks(),
+                    "an expert-parallel layer is created collectively with ExpertParallel.createLayer(args, weights) "
+                            + "on every rank's initialised group (docs/expert-parallel.md)");
+        }
         Checks.weights(args, weights);
         Backend backend = backend(args.backend(), args.device());
         return new MoeLayer(args, backend.kind(), backend.createLayer(args, weights), weights);

@@ -146,6 +146,20 @@ public final class InitArgs {
         return most;
     }
 
+    /**
+     * The experts this rank owns: the leading dimension of the weights an expert-parallel layer of this rank takes
+     * (its experts in increasing global id). numExperts when numRanks is 1.
+     */
+    public int rankExperts() {
+        int owned = 0;
+        for (int r : expertToRank()) {
+            if (r == rank) {
+                owned++;
+            }
+        }
+        return owned;
+    }
+
     /** Routes kept per expert for a batch of {@code numTokens} (Integer.MAX_VALUE when dropless). */
     public long expertCapacity(long numTokens) {
         if (isDropless()) {

@@ -34,6 +34,12 @@ public interface ExpertParallelBackend {
         /** The peer's load/store address of a symmetric address, or 0 when only puts reach it. */
         long peerAddress(long address, int peer);
 
+        /**
+         * Collective: an expert-parallel layer of {@code args} (already checked against this context) with this rank's
+         * experts' {@code weights}; it allocates its own symmetric memory, and its close is collective too.
+         */
+        LayerBackend createLayer(InitArgs args, dev.flashmoe.ExpertWeights weights);
+
         /** Collective: frees what is left and finalises NVSHMEM. */
         void close();
     }

@@ -139,6 +139,11 @@ final class CudaExpertParallel implements ExpertParallelBackend {
         }
 
         @Override
+        public dev.flashmoe.spi.LayerBackend createLayer(InitArgs args, dev.flashmoe.ExpertWeights weights) {
+            return new CudaLayer(args, weights, handle);
+        }
+
+        @Override
         public void close() {
             NativeLibrary.check(FlashMoeC.flashmoe_ep_destroy(handle), "flashmoe_ep_destroy");
         }

@@ -41,17 +41,35 @@ final class CudaLayer implements LayerBackend {
     /** Device buffers for host forwards: x, y [maxT][H], ids int32 [maxT][k], weights fp32 [maxT][k]. */
     private record Staging(long x, long y, long ids, long weights) {}
 
+    /** Test switch of expert-parallel layers: how tiles travel (auto, put, store); read at layer creation. */
+    static final String EP_TRANSPORT_PROPERTY = "flashmoe.debug.epTransport";
+    /** Debug fault injection of expert-parallel layers: this rank sends no arrival signal (peers must time out). */
+    static final String WITHHOLD_SIGNALS_PROPERTY = "flashmoe.debug.withholdSignals";
+
     CudaLayer(InitArgs args, ExpertWeights weights) {
+        this(args, weights, 0L);
+    }
+
+    /** {@code epContext} != 0: an expert-parallel layer of that flashmoe_ep_context (collective creation). */
+    CudaLayer(InitArgs args, ExpertWeights weights, long epContext) {
         this.args = args;
         this.device = args.device();
         this.memory = new DeviceAllocations(device);
         int experts = args.numExperts();
         try (FlashMoeC.LayerConfig config = config(args)) {
-            check(FlashMoeC.flashmoe_layer_check(config), "flashmoe_layer_check");
             long[] handle = new long[1];
-            check(FlashMoeC.flashmoe_layer_create(config, handle), "flashmoe_layer_create");
+            if (epContext == 0L) {
+                check(FlashMoeC.flashmoe_layer_check(config), "flashmoe_layer_check");
+                check(FlashMoeC.flashmoe_layer_create(config, handle), "flashmoe_layer_create");
+            } else {
+                check(FlashMoeC.flashmoe_layer_create_ep(config, epContext,
+                        args.hasCustomPlacement() ? args.expertToRank() : null, handle), "flashmoe_layer_create_ep");
+            }
             layer = handle[0];
             NativeHandles.LAYERS.incrementAndGet();
+            if (epContext != 0L) {
+                applyExpertParallelSwitches();
+            }
             int withhold = Integer.getInteger(WITHHOLD_TASK_PROPERTY, -1);
             if (withhold >= 0) {
                 LOG.log(System.Logger.Level.WARNING, WITHHOLD_TASK_PROPERTY + " = " + withhold
@@ -71,6 +89,23 @@ final class CudaLayer implements LayerBackend {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    private void applyExpertParallelSwitches() {
+        String transport = System.getProperty(EP_TRANSPORT_PROPERTY, "auto");
+        int code = switch (transport) {
+            case "auto" -> FlashMoeC.FLASHMOE_EP_TRANSPORT_AUTO;
+            case "put" -> FlashMoeC.FLASHMOE_EP_TRANSPORT_PUT;
+            case "store" -> FlashMoeC.FLASHMOE_EP_TRANSPORT_STORE;
+            default -> throw new dev.flashmoe.InvalidArgumentException(EP_TRANSPORT_PROPERTY, transport,
+                    "must be auto, put or store");
+        };
+        check(FlashMoeC.flashmoe_layer_set_ep_transport(layer, code), "flashmoe_layer_set_ep_transport");
+        if (Boolean.getBoolean(WITHHOLD_SIGNALS_PROPERTY)) {
+            LOG.log(System.Logger.Level.WARNING, WITHHOLD_SIGNALS_PROPERTY
+                    + " = true: this rank sends no signals; every rank's forward will time out (fault-injection switch)");
+            check(FlashMoeC.flashmoe_layer_debug_withhold_signals(layer, 1), "flashmoe_layer_debug_withhold_signals");
         }
     }
 

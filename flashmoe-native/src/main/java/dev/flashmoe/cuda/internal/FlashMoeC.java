@@ -317,4 +317,17 @@ public final class FlashMoeC {
     public static native @Cast("flashmoe_status") int flashmoe_ep_peer_pointer(
             @Cast("const flashmoe_ep_context*") long context, @Cast("const void*") long local, int peer,
             @Cast("void**") long[] remote);
+    public static native @Cast("flashmoe_status") int flashmoe_ep_local_experts(long numExperts, int numRanks,
+            @Cast("const int32_t*") int[] expertRanks, int rank, @Cast("int32_t*") int[] localExperts);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_create_ep(@Const LayerConfig config,
+            @Cast("flashmoe_ep_context*") long context, @Cast("const int32_t*") int[] expertRanks,
+            @Cast("flashmoe_layer**") long[] layer);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_set_ep_transport(
+            @Cast("flashmoe_layer*") long layer, int transport);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_debug_withhold_signals(
+            @Cast("flashmoe_layer*") long layer, int withhold);
+
+    public static final int FLASHMOE_EP_TRANSPORT_AUTO = 0;
+    public static final int FLASHMOE_EP_TRANSPORT_PUT = 1;
+    public static final int FLASHMOE_EP_TRANSPORT_STORE = 2;
 }

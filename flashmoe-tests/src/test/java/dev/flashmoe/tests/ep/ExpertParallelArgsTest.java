@@ -104,15 +104,31 @@ class ExpertParallelArgsTest {
     }
 
     @Test
-    void cpuBackendRunsOneRankOnly() {
-        InitArgs args = valid().backend(BackendKind.CPU).expertParallel(0, 2).build();
-        HostTensor wGate = HostTensor.allocate(DataType.BF16, 8, 32, 64);
-        HostTensor wUp = HostTensor.allocate(DataType.BF16, 8, 32, 64);
-        HostTensor wDown = HostTensor.allocate(DataType.BF16, 8, 64, 32);
-        FlashMoeException e = assertThrows(FlashMoeException.class,
-                () -> FlashMoe.createLayer(args, ExpertWeights.gated(wGate, wUp, wDown)));
-        assertEquals(ErrorCode.UNSUPPORTED, e.code(), e.getMessage());
-        assertTrue(e.getMessage().contains("P = 1"), e.getMessage());
+    void severalRanksNeedAnExpertParallelGroup() {
+        // FlashMoe.createLayer makes one-GPU layers only; P > 1 points at ExpertParallel.createLayer, on any backend.
+        for (BackendKind backend : new BackendKind[] {BackendKind.CPU, BackendKind.AUTO}) {
+            InitArgs args = valid().backend(backend).expertParallel(0, 2).build();
+            HostTensor wGate = HostTensor.allocate(DataType.BF16, 8, 32, 64);
+            HostTensor wUp = HostTensor.allocate(DataType.BF16, 8, 32, 64);
+            HostTensor wDown = HostTensor.allocate(DataType.BF16, 8, 64, 32);
+            InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                    () -> FlashMoe.createLayer(args, ExpertWeights.gated(wGate, wUp, wDown)));
+            assertEquals("args.numRanks", e.argument(), e.getMessage());
+            assertTrue(e.getMessage().contains("ExpertParallel.createLayer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void rankExpertsIsTheLeadingDimensionOfARanksWeights() {
+        assertEquals(8, valid().build().rankExperts());
+        assertEquals(2, valid().expertParallel(3, 4).build().rankExperts());
+        int[] map = {0, 0, 0, 1, 2, 2, 0, 1};
+        assertEquals(4, valid().expertParallel(0, 3).expertToRank(map).build().rankExperts());
+        assertEquals(2, valid().expertParallel(1, 3).expertToRank(map).build().rankExperts());
+        assertEquals(2, valid().expertParallel(2, 3).expertToRank(map).build().rankExperts());
+        assertEquals(4, valid().expertParallel(2, 3).expertToRank(map).build().localExperts(), "E_local = the most");
+        int[] none = {0, 0, 0, 0, 0, 0, 0, 0};
+        assertEquals(0, valid().expertParallel(1, 2).expertToRank(none).build().rankExperts());
     }
 
     @Test
