@@ -58,6 +58,10 @@ native_build="flashmoe-native/target/native-build"
 if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; then
   mkdir -p "$bundle/native"
   cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$native_build/libflashmoe.so" "$bundle/native/"
+  # Expert parallelism: the EP library and its check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer).
+  for f in libflashmoe_ep.so ep_layer_test; do
+    [ -e "$native_build/$f" ] && cp "$native_build/$f" "$bundle/native/"
+  done
   # packed: the device tool carries at most 64 MiB with the tree, and these binaries compress ~3x
   tar -czf "$bundle/native.tar.gz" -C "$bundle" native && rm -rf "$bundle/native"
 else

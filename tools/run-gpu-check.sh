@@ -86,9 +86,15 @@ if want native; then
     { LD_LIBRARY_PATH="$native_dir" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/flashmoe_smoke"
       echo "flashmoe_smoke exit $?"
       timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/fused_test"
-      echo "fused_test exit $?"; } 2>&1 | tee "$out/native.log"
+      echo "fused_test exit $?"
+      if [ -x "$native_dir/ep_layer_test" ]; then
+        # P = 1 through the full NVSHMEM path against the single-GPU layer, bitwise (skips without NVSHMEM)
+        LD_LIBRARY_PATH="$native_dir" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/ep_layer_test" --quick
+        echo "ep_layer_test exit $?"
+      fi; } 2>&1 | tee "$out/native.log"
     for t in flashmoe_smoke fused_test; do grep -q "^$t exit 0$" "$out/native.log" || status=1; done
-    note "native: $(grep -E '^(flashmoe_smoke|fused_test) exit' "$out/native.log" | tr '\n' ' ')in $(( $(date +%s) - start )) s"
+    if grep -q "^ep_layer_test exit" "$out/native.log"; then grep -q "^ep_layer_test exit 0$" "$out/native.log" || status=1; fi
+    note "native: $(grep -E '^(flashmoe_smoke|fused_test|ep_layer_test) exit' "$out/native.log" | tr '\n' ' ')in $(( $(date +%s) - start )) s"
   else
     note "== native: no native test binaries in the bundle; skipped"
   fi
