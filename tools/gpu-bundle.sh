@@ -47,7 +47,7 @@ cp "$console_jar" "$bundle/lib/junit-platform-console-standalone.jar"
 jar --create --file "$bundle/lib/flashmoe-tests.jar" -C "$test_classes" .
 # The benchmark's thin jar (its dependencies are already in lib/); the shaded one would carry libflashmoe twice.
 bench_jar="benchmarks/target/benchmarks-$project_version.jar"
-if [ -f "$bench_jar" ] && unzip -Z1 "$bench_jar" | grep -q '^dev/flashmoe/bench/Main.class$'; then
+if [ -f "$bench_jar" ] && unzip -Z1 "$bench_jar" | grep '^dev/flashmoe/bench/Main.class$' > /dev/null; then  # NOTE: not grep -q: under pipefail its early exit fails unzip with SIGPIPE
   cp "$bench_jar" "$bundle/lib/flashmoe-bench.jar"
 else
   echo "note: $bench_jar (with dev.flashmoe.bench.Main) not built; the bundle will skip the benchmark"
