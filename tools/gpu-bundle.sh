@@ -68,7 +68,8 @@ else
   echo "note: $native_build has no flashmoe_smoke/fused_test; the bundle will skip the native step"
 fi
 cp "$root/tools/run-gpu-check.sh" "$bundle/run-gpu-check.sh"
-chmod +x "$bundle/run-gpu-check.sh"
+cp "$root/tools/run-ep-check.sh" "$bundle/run-ep-check.sh"  # expert parallelism under mpirun (multi-GPU kinds)
+chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh"
 
 {
   echo "bundle built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"

@@ -58,6 +58,16 @@ public final class ExpertParallel implements AutoCloseable {
 
     /** Collective: joins the group as {@code rank} of {@code numRanks} on {@code device} (often the local rank). */
     public static ExpertParallel init(int device, int rank, int numRanks, byte[] uniqueId) {
+        return init(device, rank, numRanks, uniqueId, 0L);
+    }
+
+    /**
+     * As {@link #init(int, int, int, byte[])}, reserving {@code heapBytes} of NVSHMEM symmetric heap (0: NVSHMEM's
+     * default or {@code NVSHMEM_SYMMETRIC_SIZE}, which wins when exported). The heap must hold the symmetric memory of
+     * every live layer: {@link #workspaceBytes} each, plus some room.
+     */
+    public static ExpertParallel init(int device, int rank, int numRanks, byte[] uniqueId, long heapBytes) {
+        checkHeap(heapBytes);
         checkRange("device", device, 0, Integer.MAX_VALUE);
         checkRange("numRanks", numRanks, 1, InitArgs.MAX_RANKS);
         checkRange("rank", rank, 0, numRanks - 1);
@@ -65,7 +75,8 @@ public final class ExpertParallel implements AutoCloseable {
             throw new InvalidArgumentException("uniqueId", uniqueId == null ? "null" : uniqueId.length + " bytes",
                     "must be the " + UNIQUE_ID_BYTES + " bytes of ExpertParallel.uniqueId() from rank 0");
         }
-        return new ExpertParallel(available().create(device, false, rank, numRanks, uniqueId.clone(), 0L), device);
+        return new ExpertParallel(available().create(device, false, rank, numRanks, uniqueId.clone(), heapBytes),
+                device);
     }
 
     /** Collective, under mpirun: rank and size from MPI_COMM_WORLD; CUDA device 0. */
@@ -75,8 +86,20 @@ public final class ExpertParallel implements AutoCloseable {
 
     /** Collective, under mpirun: rank and size from MPI_COMM_WORLD, on {@code device}. */
     public static ExpertParallel initFromMpi(int device) {
+        return initFromMpi(device, 0L);
+    }
+
+    /** As {@link #initFromMpi(int)}, reserving {@code heapBytes} of symmetric heap (see the unique-id variant). */
+    public static ExpertParallel initFromMpi(int device, long heapBytes) {
+        checkHeap(heapBytes);
         checkRange("device", device, 0, Integer.MAX_VALUE);
-        return new ExpertParallel(available().create(device, true, 0, 0, null, 0L), device);
+        return new ExpertParallel(available().create(device, true, 0, 0, null, heapBytes), device);
+    }
+
+    private static void checkHeap(long heapBytes) {
+        if (heapBytes < 0) {
+            throw new InvalidArgumentException("heapBytes", heapBytes, "must be >= 0 (0 = NVSHMEM's default)");
+        }
     }
 
     public int rank() {

@@ -13,6 +13,7 @@ final class Presets {
     static {
         add(new Shape("qwen3-30b-a3b", 2048, 768, 128, 8));
         add(new Shape("paper", 2048, 2048, 64, 2));
+        add(new Shape("paper-e128", 2048, 2048, 128, 2));
         add(new Shape("mixtral-8x7b", 4096, 14336, 8, 2));
         add(new Shape("deepseek-v3", 7168, 2048, 256, 8));
         add(new Shape("tiny", 256, 128, 16, 2));
