@@ -237,6 +237,11 @@ struct flashmoe_router {
     cudaEvent_t scratch_free = nullptr;
 };
 
+namespace flashmoe::capi {
+int32_t layer_device(const flashmoe_layer* layer) { return layer->config.device; }
+int32_t router_device(const flashmoe_router* router) { return router->config.device; }
+}  // namespace flashmoe::capi
+
 // The library compiles with hidden visibility; only these definitions leave it (src/flashmoe.map agrees).
 #pragma GCC visibility push(default)
 extern "C" {

@@ -66,6 +66,10 @@ inline void check_range(const char* field, int64_t value, int64_t min, int64_t m
 // ("built without NVSHMEM: rebuild with --with-nvshmem", or the dlopen error) when it cannot.
 void require_ep_library(const std::string& what);
 
+// The device of a layer / router (capi.cu owns their definitions; the benchmark helpers of capi_bench.cu need it).
+int32_t layer_device(const flashmoe_layer* layer);
+int32_t router_device(const flashmoe_router* router);
+
 // What the layer functions of capi.cu need from an expert-parallel context (capi_ep.cu owns its definition).
 struct EpContextView {
     const flashmoe_ep_plugin* plugin;

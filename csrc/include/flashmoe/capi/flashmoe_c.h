@@ -270,6 +270,25 @@ flashmoe_status flashmoe_layer_set_ep_transport(flashmoe_layer* layer, int32_t t
  * end by timeout and name it), 0 = normal. For tests of the no-hang guarantee only. */
 flashmoe_status flashmoe_layer_debug_withhold_signals(flashmoe_layer* layer, int32_t withhold);
 
+/* Benchmark helpers (what benchmarks/ and docs/perf-notes.md measure with; METHOD.md of the device tool).
+ * flashmoe_bench_time_layer: captures ONE forward of `args` (args->stream is ignored) into a CUDA graph on a private
+ * stream (use_graph = 1; 0 launches the forward directly each time), replays it `warmup` times, then `iters` times,
+ * each bracketed by CUDA events; times_ms[i] = the i-th replay's device time. Synchronizes, then reports what the
+ * device recorded during the replays (as flashmoe_layer_check_last_forward). Collective on an expert-parallel layer.
+ * flashmoe_bench_time_router: the same for one router run. */
+flashmoe_status flashmoe_bench_time_layer(flashmoe_layer* layer, const flashmoe_forward_args* args, int32_t warmup,
+                                          int32_t iters, int32_t use_graph, float* times_ms);
+flashmoe_status flashmoe_bench_time_router(flashmoe_router* router, const flashmoe_router_args* args, int32_t warmup,
+                                           int32_t iters, int32_t use_graph, float* times_ms);
+/* Device copy bandwidth: the median of `iters` device-to-device copies of `bytes`, counting read + write
+ * (2 * bytes per copy), in bytes per second. */
+flashmoe_status flashmoe_bench_copy_bandwidth(int32_t device, size_t bytes, int32_t iters, double* bytes_per_second);
+/* The bf16 matmul rate: the median of `iters` m x m x m GEMMs (bf16 in and out, fp32 accumulate) by cuBLAS, loaded
+ * with dlopen at this call only ($FLASHMOE_CUBLAS_LIBRARY, else libcublas.so.13, .so.12, .so): libflashmoe.so never
+ * links cuBLAS. UNSUPPORTED, saying where it looked, when none loads. `detail` (optional) receives the library used. */
+flashmoe_status flashmoe_bench_matmul_rate(int32_t device, int32_t m, int32_t iters, double* flops_per_second,
+                                           char* detail, int32_t detail_bytes);
+
 #ifdef __cplusplus
 }
 #endif

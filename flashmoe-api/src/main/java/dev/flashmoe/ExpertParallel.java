@@ -210,6 +210,12 @@ public final class ExpertParallel implements AutoCloseable {
         }
 
         @Override
+        public float[] timeForward(DeviceTensor x, Routing routing, DeviceTensor y, int warmup, int iters,
+                boolean graph) {
+            return inner.timeForward(x, routing, y, warmup, iters, graph);
+        }
+
+        @Override
         public void close() {
             try {
                 inner.close();

@@ -63,6 +63,34 @@ public final class MoeLayer implements AutoCloseable {
     }
 
     /**
+     * For benchmarks: the device time of {@code iters} forwards of (x, routing) into y, in milliseconds each, after
+     * {@code warmup} untimed ones. With {@code graph} (the way the issue's numbers are taken) one forward is captured
+     * into a CUDA graph and replayed; each replay is bracketed by CUDA events on a private stream. Device tensors only;
+     * the same rules as {@link #forward}; collective on an expert-parallel layer. In-kernel failures are raised as by
+     * forward.
+     */
+    public double[] timeForward(DeviceTensor x, Routing routing, DeviceTensor y, int warmup, int iters,
+            boolean graph) {
+        Checks.forward(args, backend, x, routing, y);
+        Checks.boundWeights(weights, y, null);
+        if (warmup < 0 || iters < 1) {
+            throw new InvalidArgumentException("warmup/iters", warmup + "/" + iters, "must be >= 0 / >= 1");
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            float[] ms = run(() -> impl.timeForward(x, routing, y, warmup, iters, graph));
+            double[] out = new double[ms.length];
+            for (int i = 0; i < ms.length; i++) {
+                out[i] = ms[i];
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Enqueues a forward on {@code stream} (device tensors only) and returns without waiting. {@code stats}, if not null,
      * is an int32 device tensor [E + 1] that receives per-expert route counts and then the dropped-route count. The
      * lock is held only while enqueueing; ordering between enqueued forwards is the stream's.

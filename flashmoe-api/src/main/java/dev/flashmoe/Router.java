@@ -64,6 +64,34 @@ public final class Router implements AutoCloseable {
         }
     }
 
+    /**
+     * For benchmarks: the device time of {@code iters} router runs of x into (topkIds, topkWeights), in milliseconds
+     * each, after {@code warmup} untimed ones; {@code graph}: one run captured into a CUDA graph and replayed, each
+     * replay bracketed by CUDA events. Device tensors only, the same rules as {@link #route}.
+     */
+    public double[] timeRoute(DeviceTensor x, DeviceTensor topkIds, DeviceTensor topkWeights, int warmup, int iters,
+            boolean graph) {
+        Checks.route(args, backend, x, topkIds, topkWeights, null, null);
+        Checks.boundWeights(weights, topkIds, topkWeights, null);
+        if (warmup < 0 || iters < 1) {
+            throw new InvalidArgumentException("warmup/iters", warmup + "/" + iters, "must be >= 0 / >= 1");
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("Router is closed");
+            }
+            float[] ms = impl.timeRoute(x, topkIds, topkWeights, warmup, iters, graph);
+            double[] out = new double[ms.length];
+            for (int i = 0; i < ms.length; i++) {
+                out[i] = ms[i];
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public boolean isClosed() {
         return closed;
     }

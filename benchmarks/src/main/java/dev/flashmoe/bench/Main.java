@@ -46,13 +46,13 @@ public final class Main {
     }
 
     static boolean run(Options o) {
-        Presets.Shape shape = Presets.get(o.preset);
-        InitArgs args = InitArgs.builder().dataType(o.dtype).mlpType(o.mlp).activation(o.activation)
-                .hiddenSize(shape.hidden()).intermediateSize(shape.intermediate()).numExperts(shape.experts())
-                .topK(shape.topK()).maxTokensPerRank(o.tokens).backend(o.backend).kernelPath(o.kernelPath).build();
+        Presets.Shape shape = o.shape();
         BackendKind backend = FlashMoe.resolve(o.backend);
-        System.out.printf(Locale.ROOT, "FlashMoE: %s, %s, T=%d, %s path on %s%n", shape, o.dtype, o.tokens,
-                backend == BackendKind.CUDA ? o.kernelPath : "CPU reference", FlashMoe.describe(o.backend));
+        boolean cuda = backend == BackendKind.CUDA;
+        int maxTokens = Arrays.stream(o.sweep).max().orElse(o.tokens);
+        System.out.printf(Locale.ROOT, "FlashMoE: %s, %s, T=%s, %s path on %s%n", shape, o.dtype,
+                o.sweep.length == 1 ? String.valueOf(o.sweep[0]) : Arrays.toString(o.sweep),
+                cuda ? o.kernelPath : "CPU reference", FlashMoe.describe(o.backend));
         FlashMoe.backendStatus().forEach((kind, reason) -> {
             if (!reason.isEmpty()) {
                 System.out.println("  (" + kind + " not used: " + reason + ")");
@@ -67,36 +67,98 @@ public final class Main {
         float midScale = (float) (1 / Math.sqrt(i));
         HostTensor wUp = RandomTensors.uniform(o.dtype, o.seed + 1, inScale, e, i, h);
         HostTensor wDown = RandomTensors.uniform(o.dtype, o.seed + 2, midScale, e, h, i);
-        ExpertWeights weights = o.mlp == MlpType.GATED
+        ExpertWeights hostWeights = o.mlp == MlpType.GATED
                 ? ExpertWeights.gated(RandomTensors.uniform(o.dtype, o.seed + 3, inScale, e, i, h), wUp, wDown)
                 : ExpertWeights.conventional(wUp, wDown);
         HostTensor wRouter = RandomTensors.uniform(o.dtype, o.seed + 4, inScale, e, h);
-        HostTensor x = RandomTensors.uniform(o.dtype, o.seed + 5, 1f, o.tokens, h);
-        System.out.printf(Locale.ROOT, "  random weights and input: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "  random weights: %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-        HostTensor y = HostTensor.allocate(o.dtype, o.tokens, h);
+        Ceiling copy = Ceiling.NONE;
+        Ceiling matmul = Ceiling.NONE;
+        if (cuda) {
+            copy = o.copyTbps > 0 ? new Ceiling(o.copyTbps * 1e12, "given (--copy-tbps)") : Ceiling.measureCopy(0);
+            matmul = o.matmulTflops > 0 ? new Ceiling(o.matmulTflops * 1e12, "given (--matmul-tflops)")
+                    : Ceiling.measureMatmul(0);
+            System.out.printf(Locale.ROOT, "  ceilings: copy %s, bf16 matmul %s%n", copy.describe(1e12, "TB/s"),
+                    matmul.describe(1e12, "TFLOP/s"));
+        }
+
+        List<SweepRow> rows = new ArrayList<>();
+        boolean ok = true;
+        double limit = o.dtype == DataType.FP32 ? 1e-4 : 1e-2;
+        Progress progress = Progress.stderr(o.sweep.length);
+        List<DeviceTensor> deviceWeights = new ArrayList<>();
+        try {
+            ExpertWeights weights = cuda ? toDevice(hostWeights, deviceWeights) : hostWeights;
+            for (int tokens : o.sweep) {
+                SweepRow row = point(o, shape, tokens, cuda, weights, hostWeights, wRouter, copy, matmul);
+                rows.add(row);
+                ok &= row.checkError() <= limit;
+                progress.step(String.format(Locale.ROOT, "T=%d: median %.4f ms", tokens, row.median()));
+            }
+        } finally {
+            deviceWeights.forEach(DeviceTensor::close);
+        }
+
+        System.out.print(Results.table(rows));
+        System.out.printf(Locale.ROOT, "  timing: %s; floor = max(bytes / copy, flops / matmul) with each touched expert's "
+                + "weights once + x + y; check: ||y - ref|| / ||ref|| over %d sampled tokens vs fp64 (limit %.0e) %s%n",
+                cuda ? (o.graph ? "CUDA-graph replays, event-timed, median" : "direct launches, event-timed, median")
+                        : "wall clock around the call", o.checkTokens, limit, ok ? "OK" : "FAILED");
+        if (o.out != null) {
+            try {
+                Results.Header header = new Results.Header(shape.name(), h, i, e, shape.topK(), o.dtype.name(),
+                        o.mlp.name(), o.activation.name(), backend.name(), cuda ? o.kernelPath.name() : "CPU",
+                        cuda ? (o.graph ? "cuda-graph-events" : "events") : "wall-clock", FlashMoe.describe(o.backend),
+                        copy.perSecond(), copy.detail(), matmul.perSecond(), matmul.detail(), o.commandLine,
+                        commit(), java.time.Instant.now().toString());
+                Results.write(o.out, header, rows);
+                System.out.println("  wrote " + o.out.resolve("results.json") + ", " + o.out.resolve("results.csv"));
+                try {
+                    Plot.write(o.out.resolve("latency.png"), Plot.fromRows(rows), shape + " " + o.dtype + " "
+                            + (cuda ? o.kernelPath : "CPU"));
+                    System.out.println("  wrote " + o.out.resolve("latency.png"));
+                } catch (LinkageError | RuntimeException noAwt) { // NOTE: no java.awt type here: Main must load without java.desktop
+                    System.out.println("  latency.png not drawn here (no java.desktop in this JRE: " + noAwt
+                            + "); draw it anywhere: java -cp flashmoe-bench.jar dev.flashmoe.bench.Plot "
+                            + o.out.resolve("results.csv"));
+                }
+            } catch (java.io.IOException io) {
+                System.err.println("error: could not write results to " + o.out + ": " + io);
+                return false;
+            }
+        }
+        return ok;
+    }
+
+    /** One sweep point: a layer and a router sized for T, timed, checked, with the floor of the routing it used. */
+    private static SweepRow point(Options o, Presets.Shape shape, int tokens, boolean cuda, ExpertWeights weights,
+            ExpertWeights hostWeights, HostTensor wRouter, Ceiling copy, Ceiling matmul) {
+        int h = shape.hidden();
+        int k = shape.topK();
+        InitArgs args = InitArgs.builder().dataType(o.dtype).mlpType(o.mlp).activation(o.activation).hiddenSize(h)
+                .intermediateSize(shape.intermediate()).numExperts(shape.experts()).topK(k).maxTokensPerRank(tokens)
+                .backend(o.backend).kernelPath(o.kernelPath).build();
+        HostTensor x = RandomTensors.uniform(o.dtype, o.seed + 5 + tokens, 1f, tokens, h);
+        HostTensor y = HostTensor.allocate(o.dtype, tokens, h);
         Routing hostRouting;
         double[] forwardMs;
         double[] routerMs;
         ForwardResult result;
         try (Router router = FlashMoe.createRouter(args, RouterWeights.of(wRouter));
                 MoeLayer layer = FlashMoe.createLayer(args, weights)) {
-            if (backend == BackendKind.CUDA) {
+            if (cuda) {
                 try (DeviceTensor dx = DeviceTensor.copyOf(x, args.device());
-                        DeviceTensor dy = DeviceTensor.allocate(o.dtype, args.device(), o.tokens, h);
-                        DeviceTensor ids = DeviceTensor.allocate(DataType.INT32, args.device(), o.tokens, shape.topK());
-                        DeviceTensor w = DeviceTensor.allocate(DataType.FP32, args.device(), o.tokens, shape.topK())) {
+                        DeviceTensor dy = DeviceTensor.allocate(o.dtype, args.device(), tokens, h);
+                        DeviceTensor ids = DeviceTensor.allocate(DataType.INT32, args.device(), tokens, k);
+                        DeviceTensor w = DeviceTensor.allocate(DataType.FP32, args.device(), tokens, k)) {
+                    routerMs = router.timeRoute(dx, ids, w, o.warmup, o.iters, o.graph);
                     Routing routing = new Routing(ids, w);
-                    routerMs = time(o.warmup, o.iters, () -> {
-                        router.route(dx, ids, w, null, null);
-                        layer.forward(dx, routing, dy); // a synchronous call: waits for the router as well
-                    });
-                    forwardMs = time(o.warmup, o.iters, () -> layer.forward(dx, routing, dy));
+                    forwardMs = layer.timeForward(dx, routing, dy, o.warmup, o.iters, o.graph);
                     result = layer.forward(dx, routing, dy);
                     dy.copyTo(y);
                     hostRouting = new Routing(ids.toHost(), w.toHost());
                 }
-                routerMs = subtract(routerMs, median(forwardMs));
             } else {
                 Routing[] holder = new Routing[1];
                 routerMs = time(Math.min(o.warmup, 1), o.iters, () -> holder[0] = router.route(x));
@@ -105,20 +167,66 @@ public final class Main {
                 result = layer.forward(x, hostRouting, y);
             }
         }
+        int[] ids = ((HostTensor) hostRouting.topkIds()).toIntArray();
+        Floor floor = Floor.of(tokens, h, shape.intermediate(), Floor.touchedExperts(ids, shape.experts()),
+                (long) tokens * k - result.droppedRoutes(), o.mlp == MlpType.GATED, o.dtype.bytes());
+        double floorMs = cuda ? floor.ms(copy.perSecond(), matmul.perSecond()) : Double.NaN;
+        double error = checkAgainstReference(o, args, hostWeights, x, hostRouting, y);
+        return new SweepRow(tokens, forwardMs, routerMs, floor, floorMs, Presets.target(shape.name(), tokens), error,
+                result.droppedRoutes());
+    }
 
-        double error = checkAgainstReference(o, args, weights, x, hostRouting, y);
-        double flops = 2.0 * o.tokens * shape.topK() * h * i * (o.mlp == MlpType.GATED ? 3 : 2);
-        double fwd = median(forwardMs);
-        System.out.printf(Locale.ROOT, "  router  : median %.3f ms%s%n", median(routerMs),
-                backend == BackendKind.CUDA ? " (route+forward minus forward)" : "");
-        System.out.printf(Locale.ROOT, "  forward : median %.3f ms, min %.3f ms over %d runs, %.2f TFLOP/s, "
-                + "dropped routes %d%n", fwd, Arrays.stream(forwardMs).min().orElse(0), forwardMs.length,
-                flops / fwd / 1e9, result.droppedRoutes());
-        double limit = o.dtype == DataType.FP32 ? 1e-4 : 1e-2;
-        boolean ok = error <= limit;
-        System.out.printf(Locale.ROOT, "  error   : ||y - ref|| / ||ref|| = %.3e over %d sampled tokens (limit %.0e) %s%n",
-                error, Math.min(o.checkTokens, o.tokens), limit, ok ? "OK" : "FAILED");
-        return ok;
+    private static ExpertWeights toDevice(ExpertWeights w, List<DeviceTensor> owned) {
+        java.util.function.Function<dev.flashmoe.Tensor, DeviceTensor> up = t -> {
+            if (t == null) {
+                return null;
+            }
+            DeviceTensor d = DeviceTensor.copyOf((HostTensor) t, 0);
+            owned.add(d);
+            return d;
+        };
+        return new ExpertWeights(up.apply(w.wGate()), up.apply(w.wUp()), up.apply(w.wDown()), up.apply(w.bGate()),
+                up.apply(w.bUp()), up.apply(w.bDown()));
+    }
+
+    /** The commit this jar measures: -Dflashmoe.commit, else `git rev-parse HEAD` here, else "unknown". */
+    private static String commit() {
+        String given = System.getProperty("flashmoe.commit");
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        try {
+            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            return p.waitFor() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    /** A measured (or given) rate with how it was obtained; NaN when unknown. */
+    record Ceiling(double perSecond, String detail) {
+        static final Ceiling NONE = new Ceiling(Double.NaN, "not measured");
+
+        static Ceiling measureCopy(int device) {
+            dev.flashmoe.cuda.Ceilings.Rate r = dev.flashmoe.cuda.Ceilings.copyBandwidth(device);
+            return new Ceiling(r.perSecond(), r.detail());
+        }
+
+        static Ceiling measureMatmul(int device) {
+            try {
+                dev.flashmoe.cuda.Ceilings.Rate r = dev.flashmoe.cuda.Ceilings.bf16MatmulRate(device);
+                return new Ceiling(r.perSecond(), r.detail());
+            } catch (dev.flashmoe.FlashMoeException e) {
+                System.out.println("  bf16 matmul ceiling not measured (the floor counts bytes only): " + e.getMessage());
+                return NONE;
+            }
+        }
+
+        String describe(double unit, String name) {
+            return Double.isFinite(perSecond) ? String.format(Locale.ROOT, "%.3f %s (%s)", perSecond / unit, name, detail)
+                    : "n/a (" + detail + ")";
+        }
     }
 
     /** Re-runs sampled tokens through the fp64 reference (dropless: tokens are independent) and compares rows. */
@@ -185,7 +293,13 @@ public final class Main {
                 "  --iters N            timed runs (default 20 on a GPU, 2 on the CPU)",
                 "  --warmup N           untimed runs first (default 3)",
                 "  --check-tokens N     tokens re-computed by the fp64 reference (default 16)",
-                "  --seed S             random seed (default 42)");
+                "  --seed S             random seed (default 42)",
+                "  --sweep LIST         tokens to sweep: 1,64,1024 or 'preset' (the issue's list for the preset)",
+                "  --hidden/--intermediate/--experts/--topk N   a custom shape (overrides the preset's numbers)",
+                "  --out DIR            write results.json, results.csv and latency.png there",
+                "  --copy-tbps X        copy-bandwidth ceiling instead of measuring it (TB/s)",
+                "  --matmul-tflops X    bf16 matmul ceiling instead of measuring it (needs cuBLAS otherwise)",
+                "  --no-graph           time direct launches instead of CUDA-graph replays");
 
         String preset = "qwen3-30b-a3b";
         int tokens = -1;
@@ -199,14 +313,39 @@ public final class Main {
         int checkTokens = 16;
         long seed = 42;
         boolean help;
+        String sweepSpec;
+        int[] sweep;
+        int customHidden;
+        int customIntermediate;
+        int customExperts;
+        int customTopK;
+        java.nio.file.Path out;
+        double copyTbps;
+        double matmulTflops;
+        boolean graph = true;
+        String commandLine = "";
+
+        /** The preset, with any custom numbers applied. */
+        Presets.Shape shape() {
+            Presets.Shape p = Presets.get(preset);
+            boolean custom = customHidden > 0 || customIntermediate > 0 || customExperts > 0 || customTopK > 0;
+            return !custom ? p : new Presets.Shape("custom", customHidden > 0 ? customHidden : p.hidden(),
+                    customIntermediate > 0 ? customIntermediate : p.intermediate(),
+                    customExperts > 0 ? customExperts : p.experts(), customTopK > 0 ? customTopK : p.topK());
+        }
 
         static Options parse(String[] argv) {
             Options o = new Options();
+            o.commandLine = "flashmoe-bench " + String.join(" ", argv);
             List<String> rest = new ArrayList<>(Arrays.asList(argv));
             while (!rest.isEmpty()) {
                 String flag = rest.remove(0);
                 if (flag.equals("--help") || flag.equals("-h")) {
                     o.help = true;
+                    continue;
+                }
+                if (flag.equals("--no-graph")) {
+                    o.graph = false;
                     continue;
                 }
                 if (rest.isEmpty()) {
@@ -226,6 +365,14 @@ public final class Main {
                     case "--warmup": o.warmup = Integer.parseInt(v); break;
                     case "--check-tokens": o.checkTokens = positive(flag, v); break;
                     case "--seed": o.seed = Long.parseLong(v); break;
+                    case "--sweep": o.sweepSpec = v; break;
+                    case "--hidden": o.customHidden = positive(flag, v); break;
+                    case "--intermediate": o.customIntermediate = positive(flag, v); break;
+                    case "--experts": o.customExperts = positive(flag, v); break;
+                    case "--topk": o.customTopK = positive(flag, v); break;
+                    case "--out": o.out = java.nio.file.Path.of(v); break;
+                    case "--copy-tbps": o.copyTbps = positiveDouble(flag, v); break;
+                    case "--matmul-tflops": o.matmulTflops = positiveDouble(flag, v); break;
                     default: throw new IllegalArgumentException("unknown option " + flag);
                 }
             }
@@ -236,7 +383,22 @@ public final class Main {
             if (o.iters < 0) {
                 o.iters = gpu ? 20 : 2;
             }
+            if (o.sweepSpec == null) {
+                o.sweep = new int[] {o.tokens};
+            } else if (o.sweepSpec.equals("preset")) {
+                o.sweep = Presets.sweep(o.shape().name());
+            } else {
+                o.sweep = Arrays.stream(o.sweepSpec.split(",")).mapToInt(t -> positive("--sweep", t.trim())).toArray();
+            }
             return o;
+        }
+
+        private static double positiveDouble(String flag, String v) {
+            double d = Double.parseDouble(v);
+            if (!(d > 0)) {
+                throw new IllegalArgumentException(flag + " must be > 0, got " + v);
+            }
+            return d;
         }
 
         private static int positive(String flag, String v) {

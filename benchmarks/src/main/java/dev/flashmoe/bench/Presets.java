@@ -19,7 +19,28 @@ final class Presets {
         add(new Shape("tiny", 256, 128, 16, 2));
     }
 
+    /** Issue 4's sweep points and targets (ms, one H100, bf16, forward given routing, CUDA-graph replays). */
+    static final Map<String, int[]> SWEEPS = Map.of(
+            "qwen3-30b-a3b", new int[] {1, 8, 64, 256, 1024, 4096, 16384},
+            "paper", new int[] {1, 1024, 4096, 16384},
+            "mixtral-8x7b", new int[] {1, 1024, 8192});
+    private static final Map<String, Map<Integer, Double>> TARGETS = Map.of(
+            "qwen3-30b-a3b", Map.of(1, 0.032, 8, 0.199, 64, 0.429, 256, 0.457, 1024, 0.514, 4096, 0.525, 16384, 2.061),
+            "paper", Map.of(1, 0.021, 1024, 0.642, 4096, 0.695, 16384, 1.374),
+            "mixtral-8x7b", Map.of(1, 0.268, 1024, 1.202, 8192, 9.617));
+
     private Presets() {}
+
+    /** The sweep of a preset (the issue's T list), or {1, 64, 1024, 4096} for shapes the issue does not list. */
+    static int[] sweep(String name) {
+        return SWEEPS.getOrDefault(name, new int[] {1, 64, 1024, 4096}).clone();
+    }
+
+    /** Issue 4's target for (preset, T) in ms; NaN when it names none. */
+    static double target(String name, int tokens) {
+        Double t = TARGETS.getOrDefault(name, Map.of()).get(tokens);
+        return t == null ? Double.NaN : t;
+    }
 
     private static void add(Shape s) {
         ALL.put(s.name(), s);

@@ -20,6 +20,12 @@ public interface LayerBackend extends AutoCloseable {
     /** Waits for the last forward and raises what the device recorded (ROUTING, TIMEOUT); see MoeLayer. */
     void checkLastForward();
 
+    /** Device time of forwards (ms each), see MoeLayer#timeForward; backends without device timing refuse. */
+    default float[] timeForward(DeviceTensor x, Routing routing, DeviceTensor y, int warmup, int iters, boolean graph) {
+        throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED,
+                "device timing needs the CUDA backend");
+    }
+
     @Override
     void close();
 }

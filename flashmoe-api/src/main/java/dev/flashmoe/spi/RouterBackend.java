@@ -11,6 +11,13 @@ public interface RouterBackend extends AutoCloseable {
      */
     void route(Tensor x, Tensor topkIds, Tensor topkWeights, Tensor expertCounts, CudaStream stream);
 
+    /** Device time of router runs (ms each), see Router#timeRoute; backends without device timing refuse. */
+    default float[] timeRoute(dev.flashmoe.DeviceTensor x, dev.flashmoe.DeviceTensor topkIds,
+            dev.flashmoe.DeviceTensor topkWeights, int warmup, int iters, boolean graph) {
+        throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED,
+                "device timing needs the CUDA backend");
+    }
+
     @Override
     void close();
 }

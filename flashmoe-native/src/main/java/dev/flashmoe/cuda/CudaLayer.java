@@ -176,6 +176,17 @@ final class CudaLayer implements LayerBackend {
                 stats != null ? stats.address() : 0L, stream.handle());
     }
 
+    @Override
+    public float[] timeForward(DeviceTensor x, Routing routing, DeviceTensor y, int warmup, int iters, boolean graph) {
+        forwardArgs.x(x.address()).y(y.address()).num_tokens(x.shape()[0]).topk_ids(address(routing.topkIds()))
+                .topk_weights(address(routing.topkWeights())).stream(0L);
+        forwardArgs.expert_counts(0L).dropped_routes(0L);
+        float[] ms = new float[iters];
+        check(FlashMoeC.flashmoe_bench_time_layer(layer, forwardArgs, warmup, iters, graph ? 1 : 0, ms),
+                "flashmoe_bench_time_layer");
+        return ms;
+    }
+
     private void run(long tokens, long x, long ids, long weights, long y, long statsAddress, long stream) {
         forwardArgs.x(x).y(y).num_tokens(tokens).topk_ids(ids).topk_weights(weights).stream(stream);
         forwardArgs.expert_counts(statsAddress);

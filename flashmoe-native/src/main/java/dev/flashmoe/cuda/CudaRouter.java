@@ -83,6 +83,17 @@ final class CudaRouter implements RouterBackend {
         }
     }
 
+    @Override
+    public float[] timeRoute(dev.flashmoe.DeviceTensor x, dev.flashmoe.DeviceTensor topkIds,
+            dev.flashmoe.DeviceTensor topkWeights, int warmup, int iters, boolean graph) {
+        routerArgs.x(x.address()).num_tokens(x.shape()[0]).topk_ids(topkIds.address())
+                .topk_weights(topkWeights.address()).expert_counts(0L).stream(0L);
+        float[] ms = new float[iters];
+        check(FlashMoeC.flashmoe_bench_time_router(router, routerArgs, warmup, iters, graph ? 1 : 0, ms),
+                "flashmoe_bench_time_router");
+        return ms;
+    }
+
     private void run(long tokens, long x, long ids, long weights, long counts, long stream) {
         routerArgs.x(x).num_tokens(tokens).topk_ids(ids).topk_weights(weights).expert_counts(counts).stream(stream);
         check(FlashMoeC.flashmoe_router_run(router, routerArgs), "flashmoe_router_run");

@@ -327,6 +327,17 @@ public final class FlashMoeC {
     public static native @Cast("flashmoe_status") int flashmoe_layer_debug_withhold_signals(
             @Cast("flashmoe_layer*") long layer, int withhold);
 
+    // Benchmark helpers.
+    public static native @Cast("flashmoe_status") int flashmoe_bench_time_layer(@Cast("flashmoe_layer*") long layer,
+            @Const ForwardArgs args, int warmup, int iters, int useGraph, float[] timesMs);
+    public static native @Cast("flashmoe_status") int flashmoe_bench_time_router(
+            @Cast("flashmoe_router*") long router, @Const RouterArgs args, int warmup, int iters, int useGraph,
+            float[] timesMs);
+    public static native @Cast("flashmoe_status") int flashmoe_bench_copy_bandwidth(int device,
+            @Cast("size_t") long bytes, int iters, double[] bytesPerSecond);
+    public static native @Cast("flashmoe_status") int flashmoe_bench_matmul_rate(int device, int m, int iters,
+            double[] flopsPerSecond, @Cast("char*") byte[] detail, int detailBytes);
+
     public static final int FLASHMOE_EP_TRANSPORT_AUTO = 0;
     public static final int FLASHMOE_EP_TRANSPORT_PUT = 1;
     public static final int FLASHMOE_EP_TRANSPORT_STORE = 2;

@@ -1,0 +1,50 @@
+package dev.flashmoe.bench;
+
+import java.util.Arrays;
+
+/** One point of a sweep: the forward's and the router's times (ms) at T tokens, with the floor and the check. */
+record SweepRow(int tokens, double[] forwardMs, double[] routerMs, Floor floor, double floorMs, double targetMs,
+        double checkError, long droppedRoutes) {
+    double median() {
+        return quantile(forwardMs, 0.5);
+    }
+
+    double p10() {
+        return quantile(forwardMs, 0.1);
+    }
+
+    double p90() {
+        return quantile(forwardMs, 0.9);
+    }
+
+    double min() {
+        return Arrays.stream(forwardMs).min().orElse(Double.NaN);
+    }
+
+    double routerMedian() {
+        return routerMs.length == 0 ? Double.NaN : quantile(routerMs, 0.5);
+    }
+
+    double tflops() {
+        return floor.flops() / (median() * 1e-3) / 1e12;
+    }
+
+    double gbps() {
+        return floor.bytes() / (median() * 1e-3) / 1e9;
+    }
+
+    /** median / floor; NaN when the floor is unknown (no ceilings: the CPU backend). */
+    double ratio() {
+        return floorMs > 0 ? median() / floorMs : Double.NaN;
+    }
+
+    /** The quantile of unsorted values by the nearest rank (q = 0.5: the median for odd counts). */
+    static double quantile(double[] values, double q) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return s[(int) Math.round(q * (s.length - 1))];
+    }
+}

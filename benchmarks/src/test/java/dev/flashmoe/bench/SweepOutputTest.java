@@ -1,0 +1,108 @@
+package dev.flashmoe.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sweep's arithmetic and outputs (no GPU): floor, quantiles, table, CSV, JSON, PNG, progress, options. */
+class SweepOutputTest {
+    @Test
+    void floorCountsTouchedExpertsOnceAndTheActivations() {
+        // Qwen3-30B-A3B at T = 1, bf16: 8 experts x 3 x 2048 x 768 x 2 B + 2 x 2048 x 2 B, by hand
+        Floor f = Floor.of(1, 2048, 768, 8, 8, true, 2);
+        assertEquals(8.0 * 3 * 2048 * 768 * 2 + 2.0 * 2048 * 2, f.bytes());
+        assertEquals(2.0 * 8 * 2048 * 768 * 3, f.flops());
+        // 2.96 TB/s, 750 TFLOP/s (the ceilings): memory-bound, 0.0255 ms
+        assertEquals(f.bytes() / 2.96e12 * 1e3, f.ms(2.96e12, 750e12), 1e-12);
+        assertEquals(0.0255, f.ms(2.96e12, 750e12), 5e-4, "the issue's Qwen3 T=1 floor (0.026 ms)");
+        // conventional MLPs have two matrices; a compute-bound point takes the flops side
+        Floor big = Floor.of(16384, 4096, 14336, 8, 32768, false, 2);
+        assertEquals(2.0 * 32768 * 4096 * 14336 * 2, big.flops());
+        assertEquals(big.flops() / 750e12 * 1e3, big.ms(2.96e12, 750e12), 1e-12);
+        assertEquals(3, Floor.touchedExperts(new int[] {5, 1, 5, 9, -1, 200}, 16), "distinct valid ids");
+        assertEquals(f.bytes() / 2.96e12 * 1e3, f.ms(2.96e12, Double.NaN), 1e-12, "no matmul ceiling: bytes only");
+    }
+
+    static SweepRow row(int tokens, double... ms) {
+        Floor f = Floor.of(tokens, 64, 32, 4, tokens * 2L, true, 2);
+        return new SweepRow(tokens, ms, new double[] {0.01, 0.02, 0.03}, f, 0.5, tokens == 1 ? 0.4 : Double.NaN,
+                1.5e-3, 0);
+    }
+
+    @Test
+    void quantilesAndDerivedColumns() {
+        SweepRow r = row(8, 5, 1, 3, 2, 4);
+        assertEquals(3, r.median());
+        assertEquals(1, r.min());
+        assertEquals(1, r.p10());
+        assertEquals(5, r.p90());
+        assertEquals(0.02, r.routerMedian());
+        assertEquals(6.0, r.ratio(), 1e-12);
+        assertEquals(r.floor().flops() / 3e-3 / 1e12, r.tflops(), 1e-12);
+    }
+
+    @Test
+    void csvAndJsonCarryEveryRow(@TempDir Path dir) throws Exception {
+        List<SweepRow> rows = List.of(row(1, 0.5, 0.6, 0.7), row(1024, 1.5, 1.6, 1.7));
+        Results.Header h = new Results.Header("tiny", 64, 32, 4, 2, "BF16", "GATED", "SILU", "CUDA", "FUSED",
+                "cuda-graph-events", "H100 \"test\"", 2.9e12, "copy", Double.NaN, "not measured", "flashmoe-bench x",
+                "abc", "now");
+        Results.write(dir, h, rows);
+        List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
+        assertEquals(3, csv.size());
+        assertEquals(String.join(",", Results.COLUMNS), csv.get(0));
+        assertTrue(csv.get(1).startsWith("1,0.600000,"), csv.get(1));
+        assertTrue(csv.get(2).contains(",null,"), "no target at T=1024: " + csv.get(2));
+        String json = Files.readString(dir.resolve("results.json"));
+        assertTrue(json.contains("\"T\": 1024") && json.contains("\"median_ms\": 1.600000"), json);
+        assertTrue(json.contains("\"bf16_matmul_flops_per_s\": null"), json);
+        assertTrue(json.contains("H100 \\\"test\\\""), "strings are escaped: " + json);
+        assertEquals(json.chars().filter(c -> c == '{').count(), json.chars().filter(c -> c == '}').count());
+        String table = Results.table(rows);
+        assertEquals(3, table.lines().count(), table);
+        // the plot reads the CSV back and draws a PNG
+        List<Plot.Point> points = Plot.readCsv(dir.resolve("results.csv"));
+        assertEquals(2, points.size());
+        assertEquals(0.6, points.get(0).median(), 1e-9);
+        assertEquals(0.4, points.get(0).target(), 1e-9);
+        assertTrue(Double.isNaN(points.get(1).target()));
+        Path png = dir.resolve("latency.png");
+        Plot.write(png, points, "test");
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(900, image.getWidth());
+        assertEquals(600, image.getHeight());
+        boolean coloured = false;
+        for (int x = 0; x < image.getWidth() && !coloured; x += 3) {
+            for (int y = 0; y < image.getHeight() && !coloured; y += 3) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                coloured = (rgb >> 16 & 0xFF) < 100 && (rgb & 0xFF) > 150; // the latency line's blue
+            }
+        }
+        assertTrue(coloured, "the median line is drawn");
+    }
+
+    @Test
+    void progressLineAndOptions() {
+        assertEquals("[###############...............] 1/2 T=8", Progress.line(1, 2, "T=8"));
+        Main.Options o = Main.Options.parse(new String[] {"--backend", "cpu", "--sweep", "preset", "--preset",
+            "paper"});
+        assertArrayEquals(new int[] {1, 1024, 4096, 16384}, o.sweep);
+        Main.Options c = Main.Options.parse(new String[] {"--backend", "cpu", "--sweep", "1, 8", "--hidden", "128",
+            "--experts", "8"});
+        assertArrayEquals(new int[] {1, 8}, c.sweep);
+        assertEquals(new Presets.Shape("custom", 128, 768, 8, 8), c.shape());
+        assertThrows(IllegalArgumentException.class, () -> Main.Options.parse(new String[] {"--sweep", "1,0"}));
+        assertThrows(IllegalArgumentException.class, () -> Main.Options.parse(new String[] {"--copy-tbps", "-1"}));
+        assertEquals(0.525, Presets.target("qwen3-30b-a3b", 4096));
+        assertTrue(Double.isNaN(Presets.target("qwen3-30b-a3b", 4095)));
+    }
+}
