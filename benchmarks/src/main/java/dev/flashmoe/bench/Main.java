@@ -49,7 +49,6 @@ public final class Main {
         Presets.Shape shape = o.shape();
         BackendKind backend = FlashMoe.resolve(o.backend);
         boolean cuda = backend == BackendKind.CUDA;
-        int maxTokens = Arrays.stream(o.sweep).max().orElse(o.tokens);
         System.out.printf(Locale.ROOT, "FlashMoE: %s, %s, T=%s, %s path on %s%n", shape, o.dtype,
                 o.sweep.length == 1 ? String.valueOf(o.sweep[0]) : Arrays.toString(o.sweep),
                 cuda ? o.kernelPath : "CPU reference", FlashMoe.describe(o.backend));
@@ -232,11 +231,12 @@ public final class Main {
     /** Re-runs sampled tokens through the fp64 reference (dropless: tokens are independent) and compares rows. */
     private static double checkAgainstReference(Options o, InitArgs args, ExpertWeights weights, HostTensor x,
             Routing routing, HostTensor y) {
-        int n = Math.min(o.checkTokens, o.tokens);
+        int tokens = Math.toIntExact(x.shape()[0]); // this point's T (a sweep has several)
+        int n = Math.min(o.checkTokens, tokens);
         int h = args.hiddenSize();
         int[] rows = new int[n];
         for (int r = 0; r < n; r++) {
-            rows[r] = (int) ((long) r * o.tokens / n);
+            rows[r] = (int) ((long) r * tokens / n);
         }
         double[] ref = Reference.forwardTokens(args, weights, x, routing, rows);
         double num = 0;
