@@ -69,7 +69,8 @@ else
 fi
 cp "$root/tools/run-gpu-check.sh" "$bundle/run-gpu-check.sh"
 cp "$root/tools/run-ep-check.sh" "$bundle/run-ep-check.sh"  # expert parallelism under mpirun (multi-GPU kinds)
-chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh"
+cp "$root/tools/ncu-evidence.sh" "$bundle/ncu-evidence.sh"  # ncu metrics of the fused kernel (perf-notes)
+chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh" "$bundle/ncu-evidence.sh"
 
 {
   echo "bundle built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"

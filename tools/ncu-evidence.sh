@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# ncu evidence for docs/perf-notes.md (issue 4): profiles one fused forward kernel (moe_forward_kernel) of the
+# Qwen3-30B-A3B bf16 layer at T = 1, 1024 and 16384 (override: NCU_TOKENS="1 1024 16384"), from the GPU bundle:
+#   bash .bundle/ncu-evidence.sh        (gpu-bundle.sh copies it there)
+# Collects the speed-of-light section (duration, DRAM and SM throughput) plus DRAM bytes, the tensor (HMMA) pipe's
+# activity, achieved occupancy and L2 traffic. Writes ncu-T<T>.csv under $OUT.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${OUT:-$PWD/ncu-out}"
+mkdir -p "$out"
+ncu="$(command -v ncu || ls /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
+[ -n "$ncu" ] || { echo "ncu not found"; exit 1; }
+lib="$here/lib"
+cp="$lib/flashmoe-bench.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"
+metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,dram__bytes_read.sum,dram__bytes_write.sum,sm__throughput.avg.pct_of_peak_sustained_elapsed,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active,sm__warps_active.avg.pct_of_peak_sustained_active,lts__t_bytes.sum,sm__cycles_active.avg"
+work=$(mktemp -d)
+for t in ${NCU_TOKENS:-1 1024 16384}; do
+  # warm-up 0, 1 timed replay: the first moe_forward launch is the graph replay of the timed forward
+  timeout 240 "$ncu" --target-processes all -k regex:moe_forward --launch-count 1 --metrics "$metrics" --csv \
+    "$here/jre/bin/java" -Dorg.bytedeco.javacpp.cachedir="$work/jc" -cp "$cp" dev.flashmoe.bench.Main \
+    --backend cuda --preset qwen3-30b-a3b --tokens "$t" --warmup 0 --iters 1 --check-tokens 4 \
+    --copy-tbps 3 --matmul-tflops 890 > "$out/ncu-T$t.csv" 2> "$out/ncu-T$t.err"
+  echo "T=$t: ncu exit $?"
+  grep -E '"(gpu__time|dram__|sm__|lts__)' "$out/ncu-T$t.csv" | awk -F'","' '{print "  " $(NF-2) " [" $(NF-1) "] = " $NF}' | tr -d '"'
+done
+rm -rf "$work"
