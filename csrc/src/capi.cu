@@ -11,6 +11,7 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "flashmoe/capi/flashmoe_c.h"
 #include "flashmoe/common/capacity.h"
@@ -470,6 +471,47 @@ flashmoe_status flashmoe_layer_debug_withhold_task(flashmoe_layer* layer, int32_
         }
 #endif
         throw Error(FLASHMOE_ERROR_UNSUPPORTED, "task withholding needs the fused path (config.kernel_path = 0)");
+    });
+}
+
+flashmoe_status flashmoe_layer_enable_trace(flashmoe_layer* layer, int32_t events_per_block) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        check_range("events_per_block", events_per_block, 0, 1 << 20);
+#if FLASHMOE_WITH_FUSED
+        if (layer->fused) {
+            layer->fused->enable_trace(events_per_block);
+            return;
+        }
+#endif
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED, layer->ep_layer != nullptr
+                                                    ? "the in-kernel trace is not available on expert-parallel layers yet"
+                                                    : "the in-kernel trace needs the fused path (config.kernel_path = 0)");
+    });
+}
+
+flashmoe_status flashmoe_layer_read_trace(flashmoe_layer* layer, flashmoe_trace_event* events, int64_t capacity,
+                                          int64_t* count, int64_t* dropped) {
+    return guard([&] {
+        require_not_null("layer", layer);
+        require_not_null("count", count);
+        require_not_null("dropped", dropped);
+        check_range("capacity", capacity, 0, INT64_MAX);
+        if (capacity > 0) require_not_null("events", events);
+        static_assert(sizeof(flashmoe_trace_event) == sizeof(flashmoe::fused::TraceEvent), "one event layout");
+#if FLASHMOE_WITH_FUSED
+        if (layer->fused) {
+            std::vector<flashmoe::fused::TraceEvent> all;
+            int64_t lost = 0;
+            layer->fused->read_trace(all, lost);
+            const int64_t n = std::min<int64_t>(capacity, static_cast<int64_t>(all.size()));
+            if (n > 0) std::memcpy(events, all.data(), static_cast<size_t>(n) * sizeof(flashmoe_trace_event));
+            *count = n;
+            *dropped = lost + (static_cast<int64_t>(all.size()) - n);
+            return;
+        }
+#endif
+        throw Error(FLASHMOE_ERROR_UNSUPPORTED, "the in-kernel trace needs the fused path (config.kernel_path = 0)");
     });
 }
 

@@ -218,6 +218,45 @@ void FusedLayer::set_ep_transport(int32_t transport) {
     ep_.peer_base = transport == static_cast<int32_t>(comm::Transport::kPut) ? ep_peer_none_ : ep_peer_auto_;
 }
 
+void FusedLayer::enable_trace(int32_t events_per_block) {
+    if (events_per_block < 0 || events_per_block > (1 << 20))
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                    "events_per_block = " + std::to_string(events_per_block) + ": must be in [0, 1048576]");
+    DeviceScope scope(config_.device);
+    FLASHMOE_CUDA_CHECK(cudaDeviceSynchronize());  // NOTE: a forward in flight may still write the old buffers
+    if (trace_.events != nullptr) cudaFree(trace_.events);
+    if (trace_.counts != nullptr) cudaFree(trace_.counts);
+    trace_ = TraceBuffer{};
+    if (events_per_block == 0) return;
+    const size_t events = static_cast<size_t>(num_blocks_) * static_cast<size_t>(events_per_block);
+    FLASHMOE_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&trace_.events), events * sizeof(TraceEvent)));
+    const cudaError_t counts = cudaMalloc(reinterpret_cast<void**>(&trace_.counts), num_blocks_ * sizeof(uint32_t));
+    if (counts != cudaSuccess) {
+        cudaFree(trace_.events);
+        trace_ = TraceBuffer{};
+        FLASHMOE_CUDA_CHECK(counts);
+    }
+    FLASHMOE_CUDA_CHECK(cudaMemset(trace_.counts, 0, num_blocks_ * sizeof(uint32_t)));
+    trace_.capacity = events_per_block;
+}
+
+void FusedLayer::read_trace(std::vector<TraceEvent>& events, int64_t& dropped) const {
+    events.clear();
+    dropped = 0;
+    if (trace_.events == nullptr) return;
+    DeviceScope scope(config_.device);
+    std::vector<uint32_t> counts(static_cast<size_t>(num_blocks_));
+    std::vector<TraceEvent> all(static_cast<size_t>(num_blocks_) * static_cast<size_t>(trace_.capacity));
+    FLASHMOE_CUDA_CHECK(cudaMemcpy(counts.data(), trace_.counts, counts.size() * sizeof(uint32_t), cudaMemcpyDeviceToHost));
+    FLASHMOE_CUDA_CHECK(cudaMemcpy(all.data(), trace_.events, all.size() * sizeof(TraceEvent), cudaMemcpyDeviceToHost));
+    for (int block = 0; block < num_blocks_; ++block) {
+        const uint32_t recorded = counts[static_cast<size_t>(block)];
+        const uint32_t kept = std::min<uint32_t>(recorded, static_cast<uint32_t>(trace_.capacity));
+        dropped += recorded - kept;
+        for (uint32_t i = 0; i < kept; ++i) events.push_back(all[static_cast<size_t>(block) * trace_.capacity + i]);
+    }
+}
+
 void FusedLayer::set_debug_withhold_signals(bool withhold) {
     if (!expert_parallel()) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "not an expert-parallel layer");
     ep_.withhold_signals = withhold ? 1 : 0;
@@ -231,6 +270,8 @@ FusedLayer::~FusedLayer() {
     if (workspace_ != nullptr) cudaFree(workspace_);
     if (error_record_host_ != nullptr) cudaFreeHost(error_record_host_);
     if (ep_arrays_ != nullptr) cudaFree(ep_arrays_);
+    if (trace_.events != nullptr) cudaFree(trace_.events);
+    if (trace_.counts != nullptr) cudaFree(trace_.counts);
     cudaSetDevice(previous);
 }
 
@@ -288,6 +329,10 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     try {
         DeviceScope scope(config_.device);
         const cudaStream_t stream = static_cast<cudaStream_t>(args.stream);
+        if (trace_.events != nullptr) {
+            FLASHMOE_CUDA_CHECK(cudaMemsetAsync(trace_.counts, 0, num_blocks_ * sizeof(uint32_t), stream));
+            params.trace = trace_;
+        }
         const cudaError_t launched = by_dtype(config_.dtype, [&](auto element) {
             return launch_moe_forward<decltype(element)>(params, num_blocks_, shared_bytes_, stream);
         });

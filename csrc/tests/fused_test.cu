@@ -418,6 +418,71 @@ void test_determinism(int runs, int T) {
     }
 }
 
+// The in-kernel trace: with it on, one forward records every task once (each COMBINE token tile exactly once, every
+// processor's phases), events are ordered and inside the launch, nothing is dropped, and y is bitwise the same as with
+// the trace off.
+void test_trace() {
+    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false};
+    FusedLayer layer(config_of(c, c.T));
+    layer.set_timeout_ns(g_timeout_ns);
+    const HostProblem p = make_problem(c, 4242);
+    DeviceProblem d;
+    upload(c, p, d, true);
+    cudaStream_t stream;
+    CHECK_CUDA(cudaStreamCreate(&stream));
+    std::string error;
+    std::vector<uint8_t> off(d.y.bytes), on(d.y.bytes);
+    bool ok = layer.forward(args_of(c, d, stream), error) == FLASHMOE_SUCCESS;
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    CHECK_CUDA(cudaMemcpy(off.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+    layer.enable_trace(4096);
+    poison(d, stream);
+    const auto host_start = std::chrono::steady_clock::now();
+    ok = ok && layer.forward(args_of(c, d, stream), error) == FLASHMOE_SUCCESS;
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    const double host_ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - host_start).count();
+    ok = ok && layer.device_error(error) == FLASHMOE_SUCCESS;
+    CHECK_CUDA(cudaMemcpy(on.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+    std::vector<flashmoe::fused::TraceEvent> events;
+    int64_t dropped = -1;
+    layer.read_trace(events, dropped);
+    const int token_tiles = (c.T + flashmoe::fused::TileConfig::kTokensPerCombine - 1) /
+                            flashmoe::fused::TileConfig::kTokensPerCombine;
+    std::vector<int> combine_seen(static_cast<size_t>(token_tiles), 0);
+    int gemm0 = 0, gemm1 = 0, routing = 0, processors_dispatching = 0, misordered = 0;
+    uint64_t first = UINT64_MAX, last = 0;
+    for (const auto& e : events) {
+        first = std::min(first, e.start_ns);
+        last = std::max(last, e.end_ns);
+        if (e.end_ns < e.start_ns) ++misordered;
+        switch (static_cast<flashmoe::fused::TraceKind>(e.kind)) {
+            case flashmoe::fused::TraceKind::kCombine:
+                if (e.tile >= 0 && e.tile < token_tiles) ++combine_seen[static_cast<size_t>(e.tile)];
+                break;
+            case flashmoe::fused::TraceKind::kGemm0: ++gemm0; break;
+            case flashmoe::fused::TraceKind::kGemm1: ++gemm1; break;
+            case flashmoe::fused::TraceKind::kRouting: ++routing; break;
+            case flashmoe::fused::TraceKind::kDispatch: ++processors_dispatching; break;
+            default: break;
+        }
+    }
+    const bool combines_once = std::all_of(combine_seen.begin(), combine_seen.end(), [](int n) { return n == 1; });
+    const double span_ns = static_cast<double>(last - first);
+    ok = ok && on == off && dropped == 0 && misordered == 0 && combines_once && routing == 1 && gemm0 > 0 &&
+         gemm1 > 0 && processors_dispatching == layer.num_blocks() - 1 && span_ns > 0 && span_ns < host_ns;
+    char detail[320];
+    std::snprintf(detail, sizeof(detail),
+                  "%zu events (GEMM0 %d, GEMM1 %d, COMBINE tiles once: %s, dispatch phases %d of %d), dropped %lld, "
+                  "span %.3f ms (host %.3f ms), y %s",
+                  events.size(), gemm0, gemm1, combines_once ? "yes" : "NO", processors_dispatching,
+                  layer.num_blocks() - 1, static_cast<long long>(dropped), span_ns * 1e-6, host_ns * 1e-6,
+                  on == off ? "bitwise = trace off" : "DIFFERS from trace off");
+    report("trace", describe(c), ok, detail);
+    layer.enable_trace(0);
+    CHECK_CUDA(cudaStreamDestroy(stream));
+}
+
 // One forward captured in a CUDA graph is exactly one kernel node; the graph then replays `replays` times, each with new
 // contents of x, routing (ids and weights) and every expert weight and bias written in place, each result (y, counts,
 // drops; y poisoned before every replay) checked against the fp64 reference. Capacity mode, so drops vary by replay.
@@ -574,6 +639,7 @@ int main(int argc, char** argv) {
         test_correctness(quick);
         test_determinism(quick ? 3 : 20, quick ? 64 : 1000);
         test_graph(quick ? 3 : 100);
+        test_trace();
         if (!quick) {
             test_faults();
             test_timing();

@@ -270,6 +270,37 @@ flashmoe_status flashmoe_layer_set_ep_transport(flashmoe_layer* layer, int32_t t
  * end by timeout and name it), 0 = normal. For tests of the no-hang guarantee only. */
 flashmoe_status flashmoe_layer_debug_withhold_signals(flashmoe_layer* layer, int32_t withhold);
 
+/* In-kernel trace of the fused path (design.md §3): when enabled, each forward records per block the start and end
+ * (GPU global timer, ns) of its phases and tasks, for a timeline (benchmarks: dev.flashmoe.bench.trace). Off by
+ * default; when on, each forward also enqueues a small memset before its kernel (a captured graph then has 2 nodes).
+ * Not available on the unfused path or on expert-parallel layers (UNSUPPORTED). */
+typedef enum flashmoe_trace_kind {
+    FLASHMOE_TRACE_ROUTING = 0,      /* OS block: slot assignment */
+    FLASHMOE_TRACE_COLLECT = 1,      /* OS block, expert parallelism: waiting for every pair's first tile */
+    FLASHMOE_TRACE_ROUTING_WAIT = 2, /* processor: waiting for the slot assignment */
+    FLASHMOE_TRACE_DISPATCH = 3,     /* processor: gathering its claimed row tiles */
+    FLASHMOE_TRACE_WAIT = 4,         /* processor: waiting for its next task */
+    FLASHMOE_TRACE_GEMM0 = 5,
+    FLASHMOE_TRACE_GEMM1 = 6,
+    FLASHMOE_TRACE_COMBINE = 7
+} flashmoe_trace_kind;
+
+typedef struct flashmoe_trace_event {
+    uint64_t start_ns;
+    uint64_t end_ns;
+    int32_t block; /* 0 = the OS block, 1.. = processors */
+    int32_t sm;
+    int32_t kind;  /* flashmoe_trace_kind */
+    int32_t tile;  /* row tile (GEMM0/1), token tile (COMBINE), else -1 */
+} flashmoe_trace_event;
+
+/* events_per_block > 0: record up to that many events per block in every later forward; 0: off (frees the buffer). */
+flashmoe_status flashmoe_layer_enable_trace(flashmoe_layer* layer, int32_t events_per_block);
+/* After the latest forward completed (synchronize first): its events, block by block, into `events` (up to
+ * `capacity`); `count` = events copied, `dropped` = events a block recorded past its capacity. */
+flashmoe_status flashmoe_layer_read_trace(flashmoe_layer* layer, flashmoe_trace_event* events, int64_t capacity,
+                                          int64_t* count, int64_t* dropped);
+
 /* Benchmark helpers (what benchmarks/ and docs/perf-notes.md measure with; METHOD.md of the device tool).
  * flashmoe_bench_time_layer: captures ONE forward of `args` (args->stream is ignored) into a CUDA graph on a private
  * stream (use_graph = 1; 0 launches the forward directly each time), replays it `warmup` times, then `iters` times,

@@ -65,6 +65,10 @@ class FusedLayer {
     void set_ep_transport(int32_t transport);
     void set_debug_withhold_signals(bool withhold);
     bool expert_parallel() const { return ep_.num_ranks > 0; }
+    // In-kernel trace: events_per_block > 0 turns it on for later forwards, 0 off. read_trace: the latest forward's
+    // events (after the stream completed), block by block; dropped = events recorded past a block's capacity.
+    void enable_trace(int32_t events_per_block);
+    void read_trace(std::vector<TraceEvent>& events, int64_t& dropped) const;
     int num_blocks() const { return num_blocks_; }
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
     ErrorRecord error_record() const { return *error_record_host_; }
@@ -87,6 +91,7 @@ class FusedLayer {
     void* const* ep_peer_none_ = nullptr;   // all null: puts to every peer
     bool ep_all_mapped_ = false;
     int32_t ep_transport_ = 0;
+    TraceBuffer trace_{};                   // device buffers when the trace is on
 };
 
 // Names for messages.

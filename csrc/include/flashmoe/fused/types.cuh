@@ -7,6 +7,7 @@
 #include "flashmoe/common/capacity.h"
 #include "flashmoe/comm/ep_params.cuh"
 #include "flashmoe/fused/tile_config.cuh"
+#include "flashmoe/fused/trace.cuh"
 #include "flashmoe/layout/workspace_layout.cuh"
 
 namespace flashmoe::fused {
@@ -133,6 +134,7 @@ struct KernelParams {
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
     comm::EpParams ep;         // expert parallelism; ep.num_ranks == 0: one GPU, none of it is used
+    TraceBuffer trace;         // in-kernel trace; trace.events == nullptr: off
 };
 
 }  // namespace flashmoe::fused

@@ -28,16 +28,20 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
     TaskRing* rings = reinterpret_cast<TaskRing*>(shared);  // [SubscriberKind::kCount]
     char* scratch = shared + sizeof(TaskRing) * static_cast<size_t>(SubscriberKind::kCount);
 
+    const uint64_t routing_start = trace_clock();
     int num_row_tiles = assign_slots(params, epoch, reinterpret_cast<int32_t*>(scratch));
     __syncthreads();  // the routing scratch is reused below
+    if (threadIdx.x == 0) trace_record(params.trace, TraceKind::kRouting, -1, routing_start, trace_clock());
     if (ep_enabled(params)) {
         // Expert parallelism: the routing's tiles go out (processors); the GEMM row tiles are what arrives here.
         __shared__ int32_t scan[TileConfig::kThreads + 1];
+        const uint64_t collect_start = trace_clock();
         ep_signal_empty_pairs(params, epoch);
         num_row_tiles = ep_collect_arrivals(params, epoch, scan);
         if (num_row_tiles < 0) {
             return;  // aborted: recorded, and every waiting actor sees the abort flag
         }
+        if (threadIdx.x == 0) trace_record(params.trace, TraceKind::kCollect, -1, collect_start, trace_clock());
     }
 
     uint32_t* processor_state = reinterpret_cast<uint32_t*>(scratch);

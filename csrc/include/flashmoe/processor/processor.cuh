@@ -50,10 +50,13 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     uint64_t profile_mark = profile_start;
 #endif
 
+    uint64_t trace_mark = trace_clock();  // thread 0's: the start of the phase or wait being traced
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
+        trace_record(params.trace, TraceKind::kRoutingWait, -1, trace_mark, trace_clock());
+        trace_mark = trace_clock();
     }
     __syncthreads();
     const int num_routing_tiles = shared_value;
@@ -87,6 +90,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
     }
 
+    if (threadIdx.x == 0) {
+        trace_record(params.trace, TraceKind::kDispatch, -1, trace_mark, trace_clock());
+        trace_mark = trace_clock();
+    }
     // The GEMM row tiles: on one GPU the routing's; on EP the owner tiles the OS laid out from the arrivals.
     int num_row_tiles = num_routing_tiles;
     if (ep) {
@@ -123,6 +130,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             } else {
                 current_task.type = static_cast<int32_t>(TaskType::kExit);
             }
+            const uint64_t now = trace_clock();
+            trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
+            trace_mark = now;
         }
         __syncthreads();
         const Task task = current_task;
@@ -201,6 +211,12 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 epoch_counter_publish(finished_counter, epoch);
             }
             store_release(done, epoch_tag(epoch, sequence));
+            const uint64_t now = trace_clock();
+            const TraceKind kind = task.type == static_cast<int32_t>(TaskType::kGemm0)   ? TraceKind::kGemm0
+                                   : task.type == static_cast<int32_t>(TaskType::kGemm1) ? TraceKind::kGemm1
+                                                                                          : TraceKind::kCombine;
+            trace_record(params.trace, kind, task.tile, trace_mark, now);
+            trace_mark = now;
         }
         FLASHMOE_PROFILE_MARK(6);
     }

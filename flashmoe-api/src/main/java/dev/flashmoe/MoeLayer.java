@@ -91,6 +91,38 @@ public final class MoeLayer implements AutoCloseable {
     }
 
     /**
+     * Diagnostics: {@code eventsPerBlock > 0} makes every later forward record the in-kernel trace (the start and end
+     * of each phase and task of every block of the kernel, for a timeline); 0 turns it off. While on, each forward
+     * also enqueues a small memset before its kernel. Fused path, one GPU only (UNSUPPORTED otherwise).
+     */
+    public void enableTrace(int eventsPerBlock) {
+        if (eventsPerBlock < 0 || eventsPerBlock > (1 << 20)) {
+            throw new InvalidArgumentException("eventsPerBlock", eventsPerBlock, "must be in [0, 1048576]");
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            run(() -> {
+                impl.enableTrace(eventsPerBlock);
+                return null;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The trace of the latest forward (synchronous forwards have completed; after forwardAsync, sync first). */
+    public Trace readTrace() {
+        lock.lock();
+        try {
+            checkOpen();
+            return run(impl::readTrace);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Enqueues a forward on {@code stream} (device tensors only) and returns without waiting. {@code stats}, if not null,
      * is an int32 device tensor [E + 1] that receives per-expert route counts and then the dropped-route count. The
      * lock is held only while enqueueing; ordering between enqueued forwards is the stream's.

@@ -157,6 +157,17 @@ public final class Main {
                     result = layer.forward(dx, routing, dy);
                     dy.copyTo(y);
                     hostRouting = new Routing(ids.toHost(), w.toHost());
+                    if (o.trace) {
+                        layer.enableTrace(4096);
+                        layer.forward(dx, routing, dy);
+                        try {
+                            System.out.println("  " + TraceExport.write(o.out != null ? o.out : java.nio.file.Path.of("."),
+                                    tokens, layer.readTrace()));
+                        } catch (java.io.IOException io) {
+                            System.out.println("  trace not written: " + io);
+                        }
+                        layer.enableTrace(0);
+                    }
                 }
             } else {
                 Routing[] holder = new Routing[1];
@@ -299,7 +310,8 @@ public final class Main {
                 "  --out DIR            write results.json, results.csv and latency.png there",
                 "  --copy-tbps X        copy-bandwidth ceiling instead of measuring it (TB/s)",
                 "  --matmul-tflops X    bf16 matmul ceiling instead of measuring it (needs cuBLAS otherwise)",
-                "  --no-graph           time direct launches instead of CUDA-graph replays");
+                "  --no-graph           time direct launches instead of CUDA-graph replays",
+                "  --trace              per T, one traced forward: trace-T<T>.json (Chrome), timeline-T<T>.png, summary");
 
         String preset = "qwen3-30b-a3b";
         int tokens = -1;
@@ -323,6 +335,7 @@ public final class Main {
         double copyTbps;
         double matmulTflops;
         boolean graph = true;
+        boolean trace;
         String commandLine = "";
 
         /** The preset, with any custom numbers applied. */
@@ -346,6 +359,10 @@ public final class Main {
                 }
                 if (flag.equals("--no-graph")) {
                     o.graph = false;
+                    continue;
+                }
+                if (flag.equals("--trace")) {
+                    o.trace = true;
                     continue;
                 }
                 if (rest.isEmpty()) {

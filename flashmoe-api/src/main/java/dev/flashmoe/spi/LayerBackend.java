@@ -26,6 +26,18 @@ public interface LayerBackend extends AutoCloseable {
                 "device timing needs the CUDA backend");
     }
 
+    /** Turns the in-kernel trace on (events per block) or off (0); see MoeLayer#enableTrace. */
+    default void enableTrace(int eventsPerBlock) {
+        throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED,
+                "the in-kernel trace needs the CUDA backend's fused path");
+    }
+
+    /** The latest forward's trace (after it completed). */
+    default dev.flashmoe.Trace readTrace() {
+        throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED,
+                "the in-kernel trace needs the CUDA backend's fused path");
+    }
+
     @Override
     void close();
 }

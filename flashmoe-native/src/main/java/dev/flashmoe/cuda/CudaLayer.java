@@ -187,6 +187,32 @@ final class CudaLayer implements LayerBackend {
         return ms;
     }
 
+    private int traceEventsPerBlock;
+
+    @Override
+    public void enableTrace(int eventsPerBlock) {
+        check(FlashMoeC.flashmoe_layer_enable_trace(layer, eventsPerBlock), "flashmoe_layer_enable_trace");
+        traceEventsPerBlock = eventsPerBlock;
+    }
+
+    @Override
+    public dev.flashmoe.Trace readTrace() {
+        long[] count = new long[1];
+        long[] dropped = new long[1];
+        // capacity: every block's slice (the kernel's grid is at most kMaxProcessors + 1 = 1025 blocks)
+        long capacity = 1025L * Math.max(traceEventsPerBlock, 0);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(capacity * FlashMoeC.TRACE_EVENT_BYTES))
+                .order(ByteOrder.nativeOrder());
+        check(FlashMoeC.flashmoe_layer_read_trace(layer, buffer, capacity, count, dropped), "flashmoe_layer_read_trace");
+        java.util.List<dev.flashmoe.Trace.Event> events = new java.util.ArrayList<>(Math.toIntExact(count[0]));
+        for (int i = 0; i < count[0]; i++) {
+            int at = i * FlashMoeC.TRACE_EVENT_BYTES;
+            events.add(dev.flashmoe.Trace.event(buffer.getLong(at), buffer.getLong(at + 8), buffer.getInt(at + 16),
+                    buffer.getInt(at + 20), buffer.getInt(at + 24), buffer.getInt(at + 28)));
+        }
+        return new dev.flashmoe.Trace(events, dropped[0]);
+    }
+
     private void run(long tokens, long x, long ids, long weights, long y, long statsAddress, long stream) {
         forwardArgs.x(x).y(y).num_tokens(tokens).topk_ids(ids).topk_weights(weights).stream(stream);
         forwardArgs.expert_counts(statsAddress);

@@ -327,6 +327,13 @@ public final class FlashMoeC {
     public static native @Cast("flashmoe_status") int flashmoe_layer_debug_withhold_signals(
             @Cast("flashmoe_layer*") long layer, int withhold);
 
+    // In-kernel trace (fused path).
+    public static native @Cast("flashmoe_status") int flashmoe_layer_enable_trace(@Cast("flashmoe_layer*") long layer,
+            int eventsPerBlock);
+    public static native @Cast("flashmoe_status") int flashmoe_layer_read_trace(@Cast("flashmoe_layer*") long layer,
+            @Cast("flashmoe_trace_event*") java.nio.ByteBuffer events, long capacity, long[] count, long[] dropped);
+    public static final int TRACE_EVENT_BYTES = 32;
+
     // Benchmark helpers.
     public static native @Cast("flashmoe_status") int flashmoe_bench_time_layer(@Cast("flashmoe_layer*") long layer,
             @Const ForwardArgs args, int warmup, int iters, int useGraph, float[] timesMs);

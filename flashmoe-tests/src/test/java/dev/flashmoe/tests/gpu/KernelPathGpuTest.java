@@ -171,4 +171,40 @@ class KernelPathGpuTest {
             LayerGpuTest.checkAgainstReference(c, ref, y, layer.forward(in.x(), in.routing(), y));
         }
     }
+
+    /** The in-kernel trace: every COMBINE token tile once, ordered events, nothing dropped, y unchanged by tracing. */
+    @Test
+    void inKernelTraceRecordsEveryTaskWithoutChangingTheResult() {
+        GpuCase c = GpuCase.of(BF16, GATED, SILU, false, 64, 8, 300, 256, 128);
+        GpuCase.Inputs in = c.inputs(99);
+        try (MoeLayer layer = FlashMoe.createLayer(c.args(), in.weights())) {
+            HostTensor off = GpuCase.poisoned(BF16, c.tokens(), c.hidden());
+            layer.forward(in.x(), in.routing(), off);
+            layer.enableTrace(4096);
+            HostTensor on = GpuCase.poisoned(BF16, c.tokens(), c.hidden());
+            layer.forward(in.x(), in.routing(), on);
+            dev.flashmoe.Trace trace = layer.readTrace();
+            layer.enableTrace(0);
+            assertEquals(off.buffer(), on.buffer(), "tracing changed y");
+            assertEquals(0, trace.dropped());
+            int tiles = (c.tokens() + 15) / 16;
+            int[] combines = new int[tiles];
+            long gemms = 0;
+            for (dev.flashmoe.Trace.Event e : trace.events()) {
+                assertTrue(e.endNs() >= e.startNs(), e.toString());
+                if (e.kind() == dev.flashmoe.Trace.Kind.COMBINE) {
+                    combines[e.tile()]++;
+                }
+                if (e.kind() == dev.flashmoe.Trace.Kind.GEMM0 || e.kind() == dev.flashmoe.Trace.Kind.GEMM1) {
+                    gemms++;
+                }
+            }
+            for (int t = 0; t < tiles; t++) {
+                assertEquals(1, combines[t], "COMBINE of token tile " + t);
+            }
+            assertTrue(gemms > 0);
+            System.out.printf("[gpu-tests] in-kernel trace: %d events, %d GEMM tasks, %d token tiles%n",
+                    trace.events().size(), gemms, tiles);
+        }
+    }
 }

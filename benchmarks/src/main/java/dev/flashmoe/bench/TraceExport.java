@@ -1,0 +1,85 @@
+package dev.flashmoe.bench;
+
+import dev.flashmoe.Trace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The in-kernel trace of one forward as a Chrome trace (trace-T&lt;T&gt;.json: open in chrome://tracing or
+ * ui.perfetto.dev; one row per block, the OS block first), a PNG timeline (timeline-T&lt;T&gt;.png, where java.desktop
+ * exists) and a one-line summary of where the processors' time went (the bubbles).
+ */
+final class TraceExport {
+    private TraceExport() {}
+
+    static String chromeJson(Trace trace) {
+        long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+        StringBuilder b = new StringBuilder("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n");
+        b.append("  {\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"args\": {\"name\": \"moe_forward_kernel\"}}");
+        for (Trace.Event e : trace.events()) {
+            b.append(",\n").append(String.format(Locale.ROOT,
+                    "  {\"name\": \"%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, \"tid\": %d, \"ts\": %.3f, "
+                            + "\"dur\": %.3f, \"args\": {\"tile\": %d, \"sm\": %d}}",
+                    e.kind(), e.block() == 0 ? "os" : "processor", e.block(), (e.startNs() - origin) / 1e3,
+                    e.durationNs() / 1e3, e.tile(), e.sm()));
+        }
+        return b.append("\n]}\n").toString();
+    }
+
+    /** Time per kind summed over the processor blocks, and the span of the whole launch. */
+    record Summary(long spanNs, int processors, Map<Trace.Kind, Long> processorNs, long routingNs) {
+        double share(Trace.Kind kind) {
+            return (double) processorNs.getOrDefault(kind, 0L) / ((double) spanNs * Math.max(processors, 1));
+        }
+
+        String line(int tokens) {
+            double busy = share(Trace.Kind.GEMM0) + share(Trace.Kind.GEMM1) + share(Trace.Kind.COMBINE)
+                    + share(Trace.Kind.DISPATCH);
+            double waiting = share(Trace.Kind.WAIT) + share(Trace.Kind.ROUTING_WAIT);
+            return String.format(Locale.ROOT, "trace T=%d: span %.3f ms over %d processors; busy %.0f %% (GEMM0 %.0f, "
+                    + "GEMM1 %.0f, COMBINE %.0f, dispatch %.0f), waiting %.0f %% (for the routing %.0f, for tasks %.0f); "
+                    + "OS slot assignment %.1f us", tokens, spanNs / 1e6, processors, 100 * busy,
+                    100 * share(Trace.Kind.GEMM0), 100 * share(Trace.Kind.GEMM1), 100 * share(Trace.Kind.COMBINE),
+                    100 * share(Trace.Kind.DISPATCH), 100 * waiting, 100 * share(Trace.Kind.ROUTING_WAIT),
+                    100 * share(Trace.Kind.WAIT), routingNs / 1e3);
+        }
+    }
+
+    static Summary summary(Trace trace) {
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        Map<Trace.Kind, Long> perKind = new EnumMap<>(Trace.Kind.class);
+        java.util.Set<Integer> processors = new java.util.HashSet<>();
+        long routing = 0;
+        for (Trace.Event e : trace.events()) {
+            first = Math.min(first, e.startNs());
+            last = Math.max(last, e.endNs());
+            if (e.block() == 0) {
+                if (e.kind() == Trace.Kind.ROUTING) {
+                    routing += e.durationNs();
+                }
+                continue;
+            }
+            processors.add(e.block());
+            perKind.merge(e.kind(), e.durationNs(), Long::sum);
+        }
+        return new Summary(Math.max(last - first, 1), processors.size(), perKind, routing);
+    }
+
+    /** Writes trace-T.json (and timeline-T.png where the JRE can draw) into dir; returns the summary line. */
+    static String write(Path dir, int tokens, Trace trace) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("trace-T" + tokens + ".json"), chromeJson(trace));
+        String line = summary(trace).line(tokens) + (trace.dropped() > 0 ? "; " + trace.dropped() + " events dropped" : "");
+        try {
+            TimelinePng.write(dir.resolve("timeline-T" + tokens + ".png"), trace, "fused forward, T=" + tokens);
+        } catch (LinkageError | RuntimeException noAwt) { // NOTE: no java.awt type here (see Main)
+            line += "; timeline.png not drawn here (no java.desktop)";
+        }
+        return line;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.flashmoe.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashmoe.Trace;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Chrome-trace JSON, the bubble summary and the PNG timeline of a hand-made trace (no GPU). */
+class TraceExportTest {
+    // OS block routes 0..10 us; processor 1: waits for routing 0..10, GEMM0 10..40, waits 40..50, COMBINE 50..60;
+    // processor 2: waits 0..10, dispatch 10..20, waits 20..60.
+    static Trace sample() {
+        long u = 1000;
+        return new Trace(List.of(
+                Trace.event(1_000_000, 1_000_000 + 10 * u, 0, 3, 0, -1),
+                Trace.event(1_000_000, 1_000_000 + 10 * u, 1, 4, 2, -1),
+                Trace.event(1_000_000 + 10 * u, 1_000_000 + 40 * u, 1, 4, 5, 7),
+                Trace.event(1_000_000 + 40 * u, 1_000_000 + 50 * u, 1, 4, 4, -1),
+                Trace.event(1_000_000 + 50 * u, 1_000_000 + 60 * u, 1, 4, 7, 0),
+                Trace.event(1_000_000, 1_000_000 + 10 * u, 2, 5, 2, -1),
+                Trace.event(1_000_000 + 10 * u, 1_000_000 + 20 * u, 2, 5, 3, -1),
+                Trace.event(1_000_000 + 20 * u, 1_000_000 + 60 * u, 2, 5, 4, -1)), 0);
+    }
+
+    @Test
+    void summaryCountsProcessorTimeAgainstTheSpan() {
+        TraceExport.Summary s = TraceExport.summary(sample());
+        assertEquals(60_000, s.spanNs());
+        assertEquals(2, s.processors());
+        assertEquals(30.0 / 120, s.share(Trace.Kind.GEMM0), 1e-12);
+        assertEquals(50.0 / 120, s.share(Trace.Kind.WAIT), 1e-12);
+        assertEquals(20.0 / 120, s.share(Trace.Kind.ROUTING_WAIT), 1e-12);
+        assertEquals(10_000, s.routingNs());
+        String line = s.line(64);
+        assertTrue(line.contains("busy 42 %") && line.contains("waiting 58 %"), line);
+    }
+
+    @Test
+    void chromeJsonHasOneCompleteEventPerTraceEvent() {
+        String json = TraceExport.chromeJson(sample());
+        assertEquals(8, json.split("\"ph\": \"X\"", -1).length - 1);
+        assertTrue(json.contains("\"name\": \"GEMM0\", \"cat\": \"processor\", \"ph\": \"X\", \"pid\": 0, \"tid\": 1, "
+                + "\"ts\": 10.000, \"dur\": 30.000, \"args\": {\"tile\": 7, \"sm\": 4}"), json);
+        assertEquals(json.chars().filter(c -> c == '{').count(), json.chars().filter(c -> c == '}').count());
+    }
+
+    @Test
+    void timelineIsDrawn(@TempDir Path dir) throws Exception {
+        String line = TraceExport.write(dir, 64, sample());
+        assertTrue(Files.exists(dir.resolve("trace-T64.json")));
+        BufferedImage png = ImageIO.read(dir.resolve("timeline-T64.png").toFile());
+        assertEquals(1400, png.getWidth());
+        // GEMM0's blue fills processor 1's row between 10 and 40 us
+        int row = 40 + 1 * 8 + 3;
+        int x = 70 + (int) ((25.0 / 60) * (1400 - 90));
+        assertEquals(TimelinePng.COLORS[Trace.Kind.GEMM0.ordinal()].getRGB(), png.getRGB(x, row), line);
+        // the JSON reads back into the same events (times relative to the first start)
+        Trace back = TimelinePng.read(dir.resolve("trace-T64.json"));
+        assertEquals(sample().events().size(), back.events().size());
+        Trace.Event gemm = back.events().get(2);
+        assertEquals(Trace.Kind.GEMM0, gemm.kind());
+        assertEquals(10_000, gemm.startNs());
+        assertEquals(30_000, gemm.durationNs());
+        assertEquals(7, gemm.tile());
+        assertEquals(4, gemm.sm());
+    }
+}

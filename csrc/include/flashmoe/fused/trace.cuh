@@ -1,0 +1,72 @@
+// The fused kernel's optional in-kernel trace (design.md §3): per block, the start and end (%globaltimer, ns) of each
+// phase and task, so a timeline shows where processors wait. Off unless the host passes a buffer
+// (KernelParams.trace.events != nullptr): then a uniform branch per recorded event, nothing else. One thread per block
+// records, into the block's own slice, so no atomics are needed; events past the capacity are counted, not written.
+#pragma once
+
+#include <cstdint>
+
+namespace flashmoe::fused {
+
+// What an event covers. Keep in sync with flashmoe_trace_kind in the C API header.
+enum class TraceKind : int32_t {
+    kRouting = 0,     // OS block: slot assignment
+    kCollect = 1,     // OS block, expert parallelism: waiting for every pair's first tile, laying out owner tiles
+    kRoutingWait = 2, // processor: waiting for the slot assignment
+    kDispatch = 3,    // processor: gathering (and on EP sending) its claimed row tiles
+    kWait = 4,        // processor: waiting for its next task (doorbell)
+    kGemm0 = 5,
+    kGemm1 = 6,
+    kCombine = 7,
+};
+
+// 32 bytes, the layout of flashmoe_trace_event.
+struct TraceEvent {
+    uint64_t start_ns;
+    uint64_t end_ns;
+    int32_t block;
+    int32_t sm;
+    int32_t kind;    // TraceKind
+    int32_t tile;    // row tile (GEMM), token tile (COMBINE), else -1
+};
+
+struct TraceBuffer {
+    TraceEvent* events;  // [blocks][capacity]; nullptr = tracing off
+    uint32_t* counts;    // [blocks]: events recorded in this launch (zeroed by the host before a traced launch)
+    int32_t capacity;    // events per block
+    int32_t padding;
+};
+
+#if defined(__CUDACC__)
+__device__ __forceinline__ uint64_t trace_clock() {
+    uint64_t now;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+    return now;
+}
+
+__device__ __forceinline__ uint32_t trace_smid() {
+    uint32_t id;
+    asm volatile("mov.u32 %0, %%smid;" : "=r"(id));
+    return id;
+}
+
+// One thread of the block (thread 0 by convention).
+__device__ __forceinline__ void trace_record(const TraceBuffer& trace, TraceKind kind, int tile, uint64_t start,
+                                             uint64_t end) {
+    if (trace.events == nullptr) {
+        return;
+    }
+    const uint32_t index = trace.counts[blockIdx.x]++;
+    if (index < static_cast<uint32_t>(trace.capacity)) {
+        TraceEvent& event = trace.events[static_cast<size_t>(blockIdx.x) * trace.capacity + index];
+        event.start_ns = start;
+        event.end_ns = end;
+        event.block = static_cast<int32_t>(blockIdx.x);
+        event.sm = static_cast<int32_t>(trace_smid());
+        event.kind = static_cast<int32_t>(kind);
+        event.tile = tile;
+    }
+}
+#endif
+
+}  // namespace flashmoe::fused
