@@ -331,7 +331,8 @@ public final class FlashMoeC {
     public static native @Cast("flashmoe_status") int flashmoe_layer_enable_trace(@Cast("flashmoe_layer*") long layer,
             int eventsPerBlock);
     public static native @Cast("flashmoe_status") int flashmoe_layer_read_trace(@Cast("flashmoe_layer*") long layer,
-            @Cast("flashmoe_trace_event*") java.nio.ByteBuffer events, long capacity, long[] count, long[] dropped);
+            @Cast("flashmoe_trace_event*") java.nio.ByteBuffer events, long capacity, @Cast("int64_t*") long[] count,
+            @Cast("int64_t*") long[] dropped);
     public static final int TRACE_EVENT_BYTES = 32;
 
     // Benchmark helpers.
