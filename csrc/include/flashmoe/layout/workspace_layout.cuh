@@ -18,7 +18,8 @@ struct ControlBlock {
     uint32_t routing_epoch;      // == epoch: slot assignment and tile metadata are published
     uint32_t error_claim_epoch;  // == epoch: the error record of this launch is taken
     uint64_t exit_count;         // epoch-tagged count of blocks that finished
-    uint64_t dispatch_cursor;    // epoch-tagged: next row tile to dispatch (processors claim tiles from it)
+    uint32_t dispatch_next;      // next row tile to dispatch: zeroed by the OS block before routing_epoch is released
+    uint32_t padding;
     int32_t num_row_tiles;       // published with routing_epoch
     int32_t dropped_routes;      // published with routing_epoch
     // Expert parallelism: the row tiles this rank computes as the owner (arrived from every source), published with

@@ -197,6 +197,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         ControlBlock* control = params.layout.get_control_ptr();
         control->num_row_tiles = num_row_tiles;
         control->dropped_routes = totals[1];
+        control->dispatch_next = 0;  // processors claim tiles from it only after the release below
         if (params.dropped_routes != nullptr) {
             *params.dropped_routes = totals[1];
         }
