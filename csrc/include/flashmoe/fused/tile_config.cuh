@@ -15,7 +15,9 @@ struct TileConfig {
     static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
     static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor
     static constexpr int kBlockK = 32;             // K step staged through shared memory
-    static constexpr int kTokensPerCombine = 16;   // tokens per COMBINE task
+    static constexpr int kTokensPerCombine = 4;    // tokens per COMBINE task: one per warp, and enough tasks to spread
+                                                   // the combine (it starts only after nearly every GEMM1) over
+                                                   // every processor
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
     static constexpr int kMaxProcessors = 1024;    // doorbells are sized for this many processor blocks

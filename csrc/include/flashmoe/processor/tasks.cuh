@@ -201,30 +201,49 @@ __device__ inline void run_gemm1(const KernelParams& params, const Task& task, i
 }
 
 // COMBINE of a token tile: y[t] = sum over j = 0..k-1 (in that order) of w[t][j] · out[row(t, j)], dropped routes
-// contributing nothing, accumulated in fp32 and rounded once. One warp per token, 4 columns per lane step.
+// contributing nothing, accumulated in fp32 and rounded once. One warp per token, 4 columns per lane step. A token's k
+// row pointers and weights are looked up once (lane j for route j, into shared memory), not once per column step.
+// NOTE: the per-column-step lookups made every COMBINE task latency-bound (~200 us for 16 tokens at Qwen3's shape:
+// the in-kernel trace showed the combine tail as a quarter of the kernel at T = 1024).
 template <typename Element>
 __device__ inline void run_combine(const KernelParams& params, const Task& task) {
+    constexpr int kMaxTopK = 16;  // the C API's bound on k
+    __shared__ const float* rows[TileConfig::kWarps][kMaxTopK];
+    __shared__ float weights[TileConfig::kWarps][kMaxTopK];
     const int hidden = params.hidden;
     const int top_k = params.top_k;
     const int32_t* route_row = params.layout.get_route_row_ptr();
     const float* out = params.layout.get_expert_out_ptr();
-    const bool ep = ep_enabled(params);
     Element* y = static_cast<Element*>(params.y);
     const int token_begin = task.tile * TileConfig::kTokensPerCombine;
     const int token_end = min(params.num_tokens, token_begin + TileConfig::kTokensPerCombine);
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
     for (int token = token_begin + warp_idx; token < token_end; token += TileConfig::kWarps) {
+        if (lane_idx < top_k) {
+            const int64_t route = static_cast<int64_t>(token) * top_k + lane_idx;
+            const int row = route_row[route];
+            const float* source = nullptr;
+            if (row >= 0) {
+                if constexpr (ep_enabled(KernelParams{})) {
+                    source = ep_returned_row(params, row);
+                } else {
+                    source = out + static_cast<int64_t>(row) * hidden;
+                }
+            }
+            rows[warp_idx][lane_idx] = source;
+            weights[warp_idx][lane_idx] = source != nullptr ? __ldg(params.topk_weights + route) : 0.0f;
+        }
+        __syncwarp();
         // NOTE: H is a multiple of 8, so float4 steps cover every row exactly.
         for (int column = lane_idx * 4; column < hidden; column += 32 * 4) {
             float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 4
             for (int j = 0; j < top_k; ++j) {
-                const int64_t route = static_cast<int64_t>(token) * top_k + j;
-                const int row = route_row[route];
-                if (row < 0) continue;
-                const float weight = __ldg(params.topk_weights + route);
-                const float* out_row = ep ? ep_returned_row(params, row) : out + static_cast<int64_t>(row) * hidden;
-                const float4 value = *reinterpret_cast<const float4*>(out_row + column);
+                const float* source = rows[warp_idx][j];
+                if (source == nullptr) continue;
+                const float weight = weights[warp_idx][j];
+                const float4 value = *reinterpret_cast<const float4*>(source + column);
                 sum.x = fmaf(weight, value.x, sum.x);
                 sum.y = fmaf(weight, value.y, sum.y);
                 sum.z = fmaf(weight, value.z, sum.z);
@@ -236,6 +255,7 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
             destination[2] = from_float<Element>(sum.z);
             destination[3] = from_float<Element>(sum.w);
         }
+        __syncwarp();  // the lookups of the next token overwrite this warp's slots
     }
 }
 
