@@ -13,27 +13,17 @@
 #include <vector>
 
 #include "capi_internal.h"
+#include "flashmoe/common/device_scope.h"
 #include "flashmoe/capi/flashmoe_c.h"
 
 namespace {
 
+using flashmoe::DeviceScope;
 using flashmoe::Error;
 using flashmoe::capi::check_range;
 using flashmoe::capi::guard;
 using flashmoe::capi::invalid;
 using flashmoe::capi::require_not_null;
-
-class DeviceScope {
-   public:
-    explicit DeviceScope(int device) {
-        FLASHMOE_CUDA_CHECK(cudaGetDevice(&previous_));
-        if (previous_ != device) FLASHMOE_CUDA_CHECK(cudaSetDevice(device));
-    }
-    ~DeviceScope() { cudaSetDevice(previous_); }
-
-   private:
-    int previous_ = 0;
-};
 
 // A private stream and a pair of events per timed launch; everything released on scope exit.
 struct Timer {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "flashmoe/common/capacity.h"
+#include "flashmoe/common/device_scope.h"
 #include "flashmoe/common/error.h"
 #include "flashmoe/fused/fused_layer.cuh"
 
@@ -23,19 +24,6 @@ WorkspaceLayout layout_of(const flashmoe_layer_config& config) {
                            config.intermediate_size, element_bytes_of(config.dtype), TileConfig::kBlockM,
                            TileConfig::kMaxProcessors);
 }
-
-// Restores the caller's current device on scope exit.
-class DeviceScope {
-   public:
-    explicit DeviceScope(int device) {
-        FLASHMOE_CUDA_CHECK(cudaGetDevice(&previous_));
-        if (previous_ != device) FLASHMOE_CUDA_CHECK(cudaSetDevice(device));
-    }
-    ~DeviceScope() { cudaSetDevice(previous_); }
-
-   private:
-    int previous_ = 0;
-};
 
 template <typename Function>
 auto by_dtype(int32_t dtype, Function function) {

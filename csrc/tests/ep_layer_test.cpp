@@ -336,50 +336,60 @@ bool run_case(flashmoe_ep_context* context, const Case& c, int round_robin_seed)
     return all_equal;
 }
 
+// An expert-parallel layer of case `c` on this rank, or nullptr (the failure is counted).
+flashmoe_layer* create_ep_layer(flashmoe_ep_context* context, const Case& c, int32_t timeout_ms, const char* what) {
+    flashmoe_layer_config config = config_of(c, FLASHMOE_PATH_FUSED);
+    config.num_ranks = g_ranks;
+    config.rank = g_rank;
+    config.timeout_ms = timeout_ms;
+    flashmoe_layer* layer = nullptr;
+    return ok(flashmoe_layer_create_ep(&config, context, nullptr, &layer), what) ? layer : nullptr;
+}
+
+// This rank's inputs of a gated layer of case `c`: random tokens and local expert weights (grid values times
+// `weight_scale`), the given routing, and a y; `args` points at them while `buffers` lives.
+struct LocalProblem {
+    Buffers buffers;
+    flashmoe_forward_args args{};
+
+    LocalProblem(const Case& c, std::mt19937& rng, float weight_scale, const std::vector<int32_t>& ids,
+                 const std::vector<float>& weights) {
+        const int64_t H = c.hidden, I = c.intermediate, T = c.tokens;
+        const int64_t local = c.experts / g_ranks;
+        auto random_vector = [&](size_t n, float scale) {
+            std::vector<float> v(n);
+            for (float& value : v) value = grid_value(rng, scale);
+            return v;
+        };
+        args.x = buffers.keep(upload(c.dtype, random_vector(T * H, 1.0f)));
+        args.weights.w_gate = buffers.keep(upload(c.dtype, random_vector(local * I * H, weight_scale)));
+        args.weights.w_up = buffers.keep(upload(c.dtype, random_vector(local * I * H, weight_scale)));
+        args.weights.w_down = buffers.keep(upload(c.dtype, random_vector(local * H * I, weight_scale)));
+        args.topk_ids = static_cast<const int32_t*>(buffers.keep(upload_raw(ids.data(), ids.size() * 4)));
+        args.topk_weights = static_cast<const float*>(buffers.keep(upload_raw(weights.data(), weights.size() * 4)));
+        void* y = nullptr;
+        ok(flashmoe_malloc(g_device, T * H * element_bytes(c.dtype), &y), "malloc y");
+        args.y = buffers.keep(y);
+        args.num_tokens = T;
+    }
+};
+
 // The no-hang guarantee: rank `culprit` withholds every signal; every rank's launch must end by TIMEOUT, and the
 // message of a waiting rank must name the culprit. Then the layer must work again.
 void run_withhold(flashmoe_ep_context* context, int culprit) {
     Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, 256, 128, 8 * g_ranks, 2, 64, 64, 0.0f, false};
-    flashmoe_layer_config config = config_of(c, FLASHMOE_PATH_FUSED);
-    config.num_ranks = g_ranks;
-    config.rank = g_rank;
-    config.timeout_ms = 200;
-    flashmoe_layer* layer = nullptr;
-    if (!ok(flashmoe_layer_create_ep(&config, context, nullptr, &layer), "create_ep (withhold)")) return;
-    Buffers buffers;
-    const int64_t H = c.hidden, I = c.intermediate, E = c.experts, k = c.top_k, T = c.tokens;
-    const int64_t local = E / g_ranks;
-    std::mt19937 rng(99 + g_rank);
-    auto random_vector = [&](size_t n, float scale) {
-        std::vector<float> v(n);
-        for (float& value : v) value = grid_value(rng, scale);
-        return v;
-    };
-    void* d_x = buffers.keep(upload(c.dtype, random_vector(T * H, 1.0f)));
-    void* d_gate = buffers.keep(upload(c.dtype, random_vector(local * I * H, 0.05f)));
-    void* d_up = buffers.keep(upload(c.dtype, random_vector(local * I * H, 0.05f)));
-    void* d_down = buffers.keep(upload(c.dtype, random_vector(local * H * I, 0.05f)));
+    flashmoe_layer* layer = create_ep_layer(context, c, 200, "create_ep (withhold)");
+    if (layer == nullptr) return;
+    const int64_t E = c.experts, k = c.top_k, T = c.tokens;
     std::vector<int32_t> ids(T * k);
     std::vector<float> weights(T * k, 0.5f);
     for (int64_t t = 0; t < T; ++t) {
         ids[t * k] = static_cast<int32_t>(t % E);
         ids[t * k + 1] = static_cast<int32_t>((t + 1) % E);
     }
-    void* d_ids = buffers.keep(upload_raw(ids.data(), ids.size() * 4));
-    void* d_weights = buffers.keep(upload_raw(weights.data(), weights.size() * 4));
-    void* d_y = nullptr;
-    ok(flashmoe_malloc(g_device, T * H * 2, &d_y), "malloc y");
-    buffers.keep(d_y);
-    flashmoe_forward_args args;
-    std::memset(&args, 0, sizeof(args));
-    args.x = d_x;
-    args.y = d_y;
-    args.num_tokens = T;
-    args.topk_ids = static_cast<const int32_t*>(d_ids);
-    args.topk_weights = static_cast<const float*>(d_weights);
-    args.weights.w_gate = d_gate;
-    args.weights.w_up = d_up;
-    args.weights.w_down = d_down;
+    std::mt19937 rng(99 + g_rank);
+    LocalProblem problem(c, rng, 0.05f, ids, weights);
+    const flashmoe_forward_args& args = problem.args;
 
     if (g_rank == culprit) ok(flashmoe_layer_debug_withhold_signals(layer, 1), "withhold signals");
     ok(flashmoe_layer_forward(layer, &args), "forward (withheld)");
@@ -429,25 +439,10 @@ double now_ms() {
 // Times the expert-parallel forward of one shape on this rank (collective: every rank runs the same specs).
 void run_bench(flashmoe_ep_context* context, const BenchSpec& b) {
     Case c{b.dtype, FLASHMOE_MLP_GATED, b.hidden, b.intermediate, b.experts, b.top_k, b.tokens, b.tokens, 0.0f, false};
-    flashmoe_layer_config config = config_of(c, FLASHMOE_PATH_FUSED);
-    config.num_ranks = g_ranks;
-    config.rank = g_rank;
-    config.timeout_ms = 20000;
-    flashmoe_layer* layer = nullptr;
-    if (!ok(flashmoe_layer_create_ep(&config, context, nullptr, &layer), "create_ep (bench)")) return;
-    Buffers buffers;
+    flashmoe_layer* layer = create_ep_layer(context, c, 20000, "create_ep (bench)");
+    if (layer == nullptr) return;
     const int64_t H = b.hidden, I = b.intermediate, E = b.experts, k = b.top_k, T = b.tokens;
-    const int64_t local = E / g_ranks;
     std::mt19937 rng(4242 + g_rank);
-    auto random_vector = [&](size_t n, float scale) {
-        std::vector<float> v(n);
-        for (float& value : v) value = grid_value(rng, scale);
-        return v;
-    };
-    void* d_x = buffers.keep(upload(c.dtype, random_vector(T * H, 1.0f)));
-    void* d_gate = buffers.keep(upload(c.dtype, random_vector(local * I * H, 1.0f / 64)));
-    void* d_up = buffers.keep(upload(c.dtype, random_vector(local * I * H, 1.0f / 64)));
-    void* d_down = buffers.keep(upload(c.dtype, random_vector(local * H * I, 1.0f / 64)));
     std::vector<int32_t> ids(T * k);
     std::vector<float> weights(T * k, 1.0f / static_cast<float>(k));
     std::vector<int32_t> pool(E);
@@ -458,21 +453,8 @@ void run_bench(flashmoe_ep_context* context, const BenchSpec& b) {
             ids[t * k + j] = pool[j];
         }
     }
-    void* d_ids = buffers.keep(upload_raw(ids.data(), ids.size() * 4));
-    void* d_weights = buffers.keep(upload_raw(weights.data(), weights.size() * 4));
-    void* d_y = nullptr;
-    ok(flashmoe_malloc(g_device, T * H * element_bytes(c.dtype), &d_y), "malloc y");
-    buffers.keep(d_y);
-    flashmoe_forward_args args;
-    std::memset(&args, 0, sizeof(args));
-    args.x = d_x;
-    args.y = d_y;
-    args.num_tokens = T;
-    args.topk_ids = static_cast<const int32_t*>(d_ids);
-    args.topk_weights = static_cast<const float*>(d_weights);
-    args.weights.w_gate = d_gate;
-    args.weights.w_up = d_up;
-    args.weights.w_down = d_down;
+    LocalProblem problem(c, rng, 1.0f / 64, ids, weights);
+    const flashmoe_forward_args& args = problem.args;
     for (int i = 0; i < 5; ++i) ok(flashmoe_layer_forward(layer, &args), "forward (warm-up)");
     ok(flashmoe_stream_synchronize(g_device, nullptr), "sync");
     ok(flashmoe_layer_check_last_forward(layer), "warm-up");

@@ -79,15 +79,19 @@ public final class MoeLayer implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
-            float[] ms = run(() -> impl.timeForward(x, routing, y, warmup, iters, graph));
-            double[] out = new double[ms.length];
-            for (int i = 0; i < ms.length; i++) {
-                out[i] = ms[i];
-            }
-            return out;
+            return widen(run(() -> impl.timeForward(x, routing, y, warmup, iters, graph)));
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Device times as doubles (the native side measures them as CUDA event floats). */
+    static double[] widen(float[] ms) {
+        double[] out = new double[ms.length];
+        for (int i = 0; i < ms.length; i++) {
+            out[i] = ms[i];
+        }
+        return out;
     }
 
     /**

@@ -81,12 +81,7 @@ public final class Router implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("Router is closed");
             }
-            float[] ms = impl.timeRoute(x, topkIds, topkWeights, warmup, iters, graph);
-            double[] out = new double[ms.length];
-            for (int i = 0; i < ms.length; i++) {
-                out[i] = ms[i];
-            }
-            return out;
+            return MoeLayer.widen(impl.timeRoute(x, topkIds, topkWeights, warmup, iters, graph));
         } finally {
             lock.unlock();
         }
