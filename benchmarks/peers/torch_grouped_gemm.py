@@ -1,0 +1,112 @@
+"""Peer of issue 4: PyTorch permute + grouped GEMM, the same forward as the fused kernel (given routing, gated SiLU,
+bf16, fp32 accumulate in the GEMMs), timed like our benchmark: one forward captured in a CUDA graph, replayed, each
+replay between CUDA events, median. Run on the GPU machine (PyTorch there):
+
+    python3 benchmarks/peers/torch_grouped_gemm.py [--presets qwen3-30b-a3b,paper,mixtral-8x7b] [--iters 20]
+
+Grouped GEMM: torch._grouped_mm (PyTorch >= 2.8, Hopper) when present, else one torch.mm per expert (then the line says
+"loop"). Routing: uniform random distinct experts per token, weights normalised (as the benchmark jar's router gives
+them, up to the distribution). Prints one CSV line per point: preset,T,impl,median_ms,p10_ms,p90_ms.
+"""
+import argparse
+import statistics
+
+import torch
+
+PRESETS = {
+    "qwen3-30b-a3b": ((2048, 768, 128, 8), [1, 8, 64, 256, 1024, 4096, 16384]),
+    "paper": ((2048, 2048, 64, 2), [1, 1024, 4096, 16384]),
+    "mixtral-8x7b": ((4096, 14336, 8, 2), [1, 1024, 8192]),
+}
+
+
+def make_forward(h, i, e, k, t, device):
+    g = torch.Generator(device=device).manual_seed(1234 + t)
+    w_gate_up = (torch.randn(e, h, 2 * i, device=device, generator=g) / h ** 0.5).to(torch.bfloat16)
+    w_down = (torch.randn(e, i, h, device=device, generator=g) / i ** 0.5).to(torch.bfloat16)
+    x = torch.randn(t, h, device=device, generator=g).to(torch.bfloat16)
+    ids = torch.rand(t, e, device=device, generator=g).argsort(dim=1)[:, :k].to(torch.int32)
+    w = torch.rand(t, k, device=device, generator=g) + 0.1
+    w = w / w.sum(dim=1, keepdim=True)
+    y = torch.empty(t, h, device=device, dtype=torch.bfloat16)
+    flat = ids.reshape(-1)
+    order = flat.argsort(stable=True)                      # routes grouped by expert (routing alignment: excluded
+    counts = torch.bincount(flat, minlength=e)             # from the timing only where the peer allows it; here it is
+    offsets = counts.cumsum(0).to(torch.int32)             # part of the forward, as in our kernel)
+    ends = offsets.tolist()                                # for the per-expert loop (no host sync inside a graph)
+    grouped = hasattr(torch, "_grouped_mm")
+
+    def forward():
+        xs = x.index_select(0, order // k)                 # permute: one row per route, by expert
+        if grouped:
+            gu = torch._grouped_mm(xs, w_gate_up, offs=offsets)
+            gate, up = gu[:, :i], gu[:, i:]
+            hdn = (torch.nn.functional.silu(gate.float()) * up.float()).to(torch.bfloat16)
+            out = torch._grouped_mm(hdn, w_down, offs=offsets)
+        else:
+            out = torch.empty(xs.shape[0], h, device=device, dtype=torch.bfloat16)
+            start = 0
+            for ex, end in enumerate(ends):
+                if end > start:
+                    gu = xs[start:end] @ w_gate_up[ex]
+                    hdn = (torch.nn.functional.silu(gu[:, :i].float()) * gu[:, i:].float()).to(torch.bfloat16)
+                    out[start:end] = hdn @ w_down[ex]
+                start = end
+        routed = torch.empty_like(out)
+        routed[order] = out                                # unpermute to (t, j) order
+        y.copy_((routed.float().view(t, k, h) * w.unsqueeze(-1)).sum(dim=1).to(torch.bfloat16))
+
+    if grouped:
+        try:
+            forward()
+            torch.cuda.synchronize()
+        except (RuntimeError, TypeError) as error:  # e.g. shapes or offsets _grouped_mm does not take
+            print(f"# torch._grouped_mm refused this point ({str(error).splitlines()[0]}); per-expert loop instead")
+            grouped = False
+    return forward, ("grouped_mm" if grouped else "loop")
+
+
+def time_ms(fn, warmup, iters):
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(3):
+            fn()
+    torch.cuda.current_stream().wait_stream(s)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        fn()
+    for _ in range(warmup):
+        graph.replay()
+    times = []
+    for _ in range(iters):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        graph.replay()
+        b.record()
+        torch.cuda.synchronize()
+        times.append(a.elapsed_time(b))
+    times.sort()
+    return statistics.median(times), times[int(0.1 * (len(times) - 1))], times[int(round(0.9 * (len(times) - 1)))]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--presets", default="qwen3-30b-a3b,paper,mixtral-8x7b")
+    p.add_argument("--iters", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    a = p.parse_args()
+    print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}")
+    print("preset,T,impl,median_ms,p10_ms,p90_ms")
+    for name in a.presets.split(","):
+        (h, i, e, k), ts = PRESETS[name]
+        for t in ts:
+            fn, impl = make_forward(h, i, e, k, t, "cuda")
+            med, p10, p90 = time_ms(fn, a.warmup, a.iters)
+            print(f"{name},{t},{impl},{med:.4f},{p10:.4f},{p90:.4f}", flush=True)
+            del fn
+            torch.cuda.empty_cache()
+
+
+if __name__ == "__main__":
+    main()
