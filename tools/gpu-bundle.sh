@@ -58,12 +58,13 @@ native_build="flashmoe-native/target/native-build"
 if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; then
   mkdir -p "$bundle/native"
   cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$native_build/libflashmoe.so" "$bundle/native/"
-  # Expert parallelism: the EP library and its check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer).
-  for f in libflashmoe_ep.so ep_layer_test; do
+  # Expert parallelism: the EP library and its check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer); the
+  # tiles' own test with the layer sweep through the C API (gemm_tile_test --time --sweep; A/B runs).
+  for f in libflashmoe_ep.so ep_layer_test gemm_tile_test; do
     [ -e "$native_build/$f" ] && cp "$native_build/$f" "$bundle/native/"
   done
-  # packed: the device tool carries at most 64 MiB with the tree, and these binaries compress ~3x
-  tar -czf "$bundle/native.tar.gz" -C "$bundle" native && rm -rf "$bundle/native"
+  # packed: the device tool carries at most 64 MiB with the tree; xz packs these binaries ~4x (gzip ~3x)
+  tar -cJf "$bundle/native.tar.xz" -C "$bundle" native && rm -rf "$bundle/native"
 else
   echo "note: $native_build has no flashmoe_smoke/fused_test; the bundle will skip the native step"
 fi

@@ -17,8 +17,10 @@ java="$here/jre/bin/java"
 lib="$here/lib"
 # The C-level test binaries travel packed (they are most of the bundle's bytes); unpacked here into the work folder.
 native_dir="$here/native"
-if [ -f "$here/native.tar.gz" ]; then
-  tar -xzf "$here/native.tar.gz" -C "$work" && native_dir="$work/native"
+if [ -f "$here/native.tar.xz" ]; then
+  { tar -xJf "$here/native.tar.xz" -C "$work" 2>/dev/null ||
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$here/native.tar.xz" "$work"; } &&
+    native_dir="$work/native"
 fi
 cp="$lib/flashmoe-tests.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"
 jvm=(-Dorg.bytedeco.javacpp.cachedir="$work/javacpp-cache" -XX:+UseParallelGC)

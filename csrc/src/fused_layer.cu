@@ -6,13 +6,17 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "flashmoe/common/capacity.h"
 #include "flashmoe/common/device_scope.h"
 #include "flashmoe/common/error.h"
 #include "flashmoe/fused/fused_layer.cuh"
+#include "flashmoe/fused/tensor_map.h"
 
 namespace flashmoe::fused {
 namespace {
@@ -21,8 +25,7 @@ int element_bytes_of(int32_t dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? 4 : 
 
 WorkspaceLayout layout_of(const flashmoe_layer_config& config) {
     return WorkspaceLayout(config.max_tokens, config.top_k, config.num_experts, config.hidden_size,
-                           config.intermediate_size, element_bytes_of(config.dtype), TileConfig::kBlockM,
-                           TileConfig::kMaxProcessors);
+                           config.intermediate_size, element_bytes_of(config.dtype), TileConfig::kBlockM);
 }
 
 template <typename Function>
@@ -35,6 +38,11 @@ auto by_dtype(int32_t dtype, Function function) {
         default:
             return function(float{});
     }
+}
+
+bool env_flag(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && value[0] != '\0' && std::strcmp(value, "0") != 0;
 }
 
 }  // namespace
@@ -53,17 +61,18 @@ const char* wait_name(int32_t what) {
     switch (static_cast<WaitWhat>(what)) {
         case WaitWhat::kNothing: return "nothing";
         case WaitWhat::kRouting: return "the slot assignment";
-        case WaitWhat::kDoorbell: return "its next task (doorbell)";
+        case WaitWhat::kTask: return "the task behind its queue ticket";
         case WaitWhat::kDispatch: return "the dispatch of a row tile";
         case WaitWhat::kGemm0Done: return "all GEMM0 tiles of a row tile";
         case WaitWhat::kGemm1Done: return "all GEMM1 tiles of a row tile a token tile needs";
         case WaitWhat::kRingSpace: return "space in its task ring";
         case WaitWhat::kReadyTask: return "a ready task";
-        case WaitWhat::kIdleProcessor: return "an idle processor";
+        case WaitWhat::kIdleProcessor: return "an idle processor (unused)";
         case WaitWhat::kBadRoute: return "a valid expert id";
         case WaitWhat::kBadRouteWeight: return "a finite routing weight";
         case WaitWhat::kPeerDispatch: return "tokens from a peer (dispatch)";
         case WaitWhat::kPeerCombine: return "expert outputs from a peer (combine)";
+        case WaitWhat::kTileLoad: return "the TMA loads of a tile stage";
     }
     return "unknown";
 }
@@ -131,7 +140,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         const int64_t by_routes = ep->num_ranks * ceil_div(config.max_tokens * config.top_k, TileConfig::kBlockM) + pairs;
         layout_ = WorkspaceLayout(config.max_tokens, config.top_k, config.num_experts, config.hidden_size,
                                   config.intermediate_size, element_bytes_of(config.dtype), TileConfig::kBlockM,
-                                  TileConfig::kMaxProcessors, std::max<int64_t>(pairs, 1),
+                                  std::max<int64_t>(pairs, 1),
                                   std::min(by_capacity, by_routes));
         if (layout_.max_rows * std::max(config.hidden_size, config.intermediate_size) >= (int64_t{1} << 31))
             throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
@@ -142,8 +151,13 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, config.device));
     int shared_limit = 0;
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&shared_limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, config.device));
+    // The Hopper tiles: compute capability 9.x, 16-bit data, one GPU (see wgmma()).
+    int major = 0;
+    FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, config.device));
+    const bool wgmma = major == 9 && config.dtype != FLASHMOE_DTYPE_FP32 && ep == nullptr &&
+                       tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
     shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
-        return moe_forward_shared_bytes<decltype(element)>(config.num_experts);
+        return moe_forward_shared_bytes<decltype(element)>(config.num_experts, wgmma);
     });
     if (shared_bytes_ > static_cast<size_t>(shared_limit))
         throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: needs " + std::to_string(shared_bytes_) +
@@ -161,6 +175,18 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
 
     FLASHMOE_CUDA_CHECK(cudaMalloc(&workspace_, layout_.total_bytes));
     layout_.base = static_cast<char*>(workspace_);
+    if (wgmma) {
+        try {
+            encode_box_map(tma_.tokens, config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
+                           config.hidden_size, "the fused layer's dispatched tokens");
+            encode_box_map(tma_.hidden, config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
+                           config.intermediate_size, "the fused layer's activations h");
+        } catch (...) {
+            cudaFree(workspace_);
+            throw;
+        }
+        tma_.enabled = 1;
+    }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
     FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));
     const uint32_t first_epoch = 1;
@@ -192,6 +218,22 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         ep_.peer_base = ep_peer_auto_;
         ep_all_mapped_ = std::all_of(ep->peer_base.begin(), ep->peer_base.end(), [](void* p) { return p != nullptr; });
     }
+}
+
+void FusedLayer::map_weights(const flashmoe_expert_weights& weights) {
+    if (weights.w_gate == mapped_weights_[0] && weights.w_up == mapped_weights_[1] && weights.w_down == mapped_weights_[2])
+        return;
+    const int64_t experts = config_.num_experts;
+    const int64_t hidden = config_.hidden_size;
+    const int64_t intermediate = config_.intermediate_size;
+    mapped_weights_[0] = mapped_weights_[1] = mapped_weights_[2] = nullptr;  // NOTE: stays unmapped if a map fails
+    if (weights.w_gate != nullptr)
+        encode_box_map(tma_.w_gate, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate");
+    encode_box_map(tma_.w_up, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up");
+    encode_box_map(tma_.w_down, config_.dtype, weights.w_down, experts * hidden, intermediate, "w_down");
+    mapped_weights_[0] = weights.w_gate;
+    mapped_weights_[1] = weights.w_up;
+    mapped_weights_[2] = weights.w_down;
 }
 
 void FusedLayer::set_ep_transport(int32_t transport) {
@@ -278,6 +320,12 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     if (gated && args.weights.w_gate == nullptr) return invalid("weights.w_gate is required for a gated MLP");
     if (!gated && (args.weights.w_gate != nullptr || args.weights.b_gate != nullptr))
         return invalid("a conventional MLP takes no w_gate / b_gate");
+    // NOTE: the tiles load 16-byte vectors (cp.async, TMA) and the combine stores 4 elements at once.
+    for (const auto& [name, pointer] : {std::pair<const char*, const void*>{"x", args.x}, {"y", args.y},
+                                        {"weights.w_gate", args.weights.w_gate}, {"weights.w_up", args.weights.w_up},
+                                        {"weights.w_down", args.weights.w_down}})
+        if (reinterpret_cast<uintptr_t>(pointer) % 16 != 0)
+            return invalid(std::string(name) + " must be 16-byte aligned");
 
     KernelParams params{};
     params.x = args.x;
@@ -316,6 +364,10 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
 
     try {
         DeviceScope scope(config_.device);
+        if (tma_.enabled) {
+            map_weights(args.weights);
+            params.tma = tma_;
+        }
         const cudaStream_t stream = static_cast<cudaStream_t>(args.stream);
         if (trace_.events != nullptr) {
             FLASHMOE_CUDA_CHECK(cudaMemsetAsync(trace_.counts, 0, num_blocks_ * sizeof(uint32_t), stream));

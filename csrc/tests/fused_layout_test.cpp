@@ -25,18 +25,15 @@ int main() {
                 for (int64_t element_bytes : {2, 4}) {
                     if (k > experts) continue;
                     const int64_t hidden = 200, intermediate = 136;
-                    const WorkspaceLayout layout(max_tokens, k, experts, hidden, intermediate, element_bytes, block_m,
-                                                 1024);
+                    const WorkspaceLayout layout(max_tokens, k, experts, hidden, intermediate, element_bytes, block_m);
                     ++layouts;
                     // (offset, bytes) of each section, in order.
                     const std::vector<std::pair<size_t, size_t>> sections = {
-                        {layout.control_offset, 64},
+                        {layout.control_offset, sizeof(flashmoe::fused::ControlBlock)},
                         {layout.dispatch_flag_offset, 4 * layout.max_row_tiles},
                         {layout.gemm0_count_offset, 8 * layout.max_row_tiles},
                         {layout.gemm1_count_offset, 8 * layout.max_row_tiles},
-                        {layout.doorbell_offset, 8 * 1024},
-                        {layout.done_offset, 8 * 1024},
-                        {layout.task_offset, 16 * 1024},
+                        {layout.task_queue_offset, 16 * size_t(layout.max_tasks)},
                         {layout.route_row_offset, 4 * layout.max_routes},
                         {layout.row_route_offset, 4 * layout.max_rows},
                         {layout.tile_expert_offset, 4 * layout.max_row_tiles},
@@ -51,7 +48,17 @@ int main() {
                         EXPECT(end <= next, "section %zu overlaps the next (T=%lld k=%lld E=%lld)", i,
                                (long long)max_tokens, (long long)k, (long long)experts);
                     }
-                    EXPECT(layout.sync_bytes == layout.task_offset, "sync sections end where task slots start");
+                    EXPECT(layout.sync_bytes == layout.task_queue_offset, "sync sections end where the task queue starts");
+                    // The queue holds every task of any launch: the finest split of every row tile, every token tile.
+                    for (int64_t row_tiles : {int64_t{1}, layout.max_row_tiles})
+                        for (int processors : {1, 131, 263}) {
+                            const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors);
+                            const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors);
+                            const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) +
+                                                  flashmoe::fused::num_token_tiles(int(max_tokens));
+                            EXPECT(tasks <= layout.max_tasks, "%lld tasks > queue %lld", (long long)tasks,
+                                   (long long)layout.max_tasks);
+                        }
                     EXPECT(layout.max_rows == layout.max_row_tiles * block_m, "rows are whole tiles");
                     // The bound: any split of at most R routes over E experts, each padded to block_m, fits.
                     for (int trial = 0; trial < 200; ++trial) {

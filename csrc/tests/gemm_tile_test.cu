@@ -15,11 +15,16 @@
 #include <vector>
 
 #include "flashmoe/capi/flashmoe_c.h"
+#include "flashmoe/fused/tensor_map.h"
 #include "flashmoe/processor/tasks.cuh"
 #include "test_support.cuh"
 
 using flashmoe::fused::GemmTileOf;
+using flashmoe::fused::KernelParams;
 using flashmoe::fused::TileConfig;
+using flashmoe::fused::TmaDescriptor;
+using flashmoe::fused::WgmmaRing;
+using flashmoe::fused::WgmmaTile;
 
 namespace {
 
@@ -61,6 +66,81 @@ void launch_tile(const Element* a, const Element* b0, const Element* b1, float* 
     CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
     const dim3 grid((n + TileConfig::kBlockN - 1) / TileConfig::kBlockN, m / TileConfig::kBlockM);
     kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(a, b0, b1, c, m, n, k, valid_rows < 0 ? m : valid_rows);
+    CHECK_CUDA(cudaGetLastError());
+}
+
+// The Hopper tile alone: one block per (row tile, run of `pieces_per_block` 64-column pieces), the ring running
+// across the pieces as in a GEMM task; accumulators written raw. Maps: tma.tokens = A [m][k], tma.w_gate = B0,
+// tma.w_up = B1 (both [n][k]). Needs a control block and an error record (params.layout, params.error_record).
+template <typename Element, int kNumB>
+__global__ void __launch_bounds__(TileConfig::kThreads)
+    wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int pieces_per_block) {
+    extern __shared__ __align__(16) char shared[];
+    flashmoe::fused::wgmma_ring_init(shared);
+    const int row_begin = blockIdx.y * TileConfig::kBlockM;
+    const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
+    const int piece_begin = blockIdx.x * pieces_per_block;
+    const int piece_end = min(num_pieces, piece_begin + pieces_per_block);
+    const TmaDescriptor* const maps[2] = {&params.tma.w_gate, &params.tma.w_up};
+    WgmmaTile<Element, kNumB> tile;
+    tile.run(params, 1, shared, &params.tma.tokens, row_begin, maps,
+             [](int piece) { return piece * TileConfig::kBlockN; }, piece_begin, piece_end,
+             (k + 63) / 64, [&](int piece) {
+#pragma unroll
+                 for (int q = 0; q < kNumB; ++q)
+#pragma unroll
+                     for (int i = 0; i < 2; ++i)
+#pragma unroll
+                         for (int j = 0; j < 16; ++j) {
+                             const int column = piece * TileConfig::kBlockN + tile.column(j);
+                             const int row = row_begin + tile.row(i);
+                             if (column < n && row < m)
+                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators[q][i][j];
+                         }
+             });
+}
+
+bool wgmma_available() {
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    return prop.major == 9 && flashmoe::fused::tensor_map_encoder() != nullptr;
+}
+
+// KernelParams for the tile alone: maps of A, B0, B1; a zeroed control block and an error record.
+struct WgmmaHarness {
+    KernelParams params{};
+    void* control = nullptr;
+    void* record = nullptr;
+    template <typename Element>
+    WgmmaHarness(const Element* a, const Element* b0, const Element* b1, int m, int n, int k) {
+        const int32_t dtype = std::is_same_v<Element, __half> ? FLASHMOE_DTYPE_FP16 : FLASHMOE_DTYPE_BF16;
+        flashmoe::fused::encode_box_map(params.tma.tokens, dtype, a, m, k, "A");
+        flashmoe::fused::encode_box_map(params.tma.w_gate, dtype, b0, n, k, "B0");
+        flashmoe::fused::encode_box_map(params.tma.w_up, dtype, b1, n, k, "B1");
+        params.tma.enabled = 1;
+        CHECK_CUDA(cudaMalloc(&control, 4096));
+        CHECK_CUDA(cudaMemset(control, 0, 4096));
+        CHECK_CUDA(cudaMalloc(&record, sizeof(flashmoe::fused::ErrorRecord)));
+        CHECK_CUDA(cudaMemset(record, 0, sizeof(flashmoe::fused::ErrorRecord)));
+        params.layout.base = static_cast<char*>(control);  // control_offset 0: the control block at the start
+        params.error_record = static_cast<flashmoe::fused::ErrorRecord*>(record);
+        params.timeout_ns = 2000000000ull;
+    }
+    ~WgmmaHarness() {
+        cudaFree(control);
+        cudaFree(record);
+    }
+};
+
+template <typename Element, int kNumB>
+void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k, int pieces_per_block,
+                       cudaStream_t stream = 0) {
+    auto kernel = wgmma_tile_kernel<Element, kNumB>;
+    constexpr size_t kShared = WgmmaRing::kSharedBytes;
+    CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
+    const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
+    const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + 63) / 64);
+    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block);
     CHECK_CUDA(cudaGetLastError());
 }
 
@@ -159,6 +239,59 @@ void run_dtype(const char* mode, double tolerance, std::mt19937_64& rng) {
     for (const int rows : {1, 17, 40, 100}) run_case<Element, 2, kTf32>(mode, 128, 136, 264, tolerance, rng, rows);
 }
 
+// The Hopper tile against fp64: K not a multiple of the 64-element box (TMA zero-fills), partial last pieces, M not a
+// multiple of 64 (rows past m are outside the map: zeros), several pieces per block (the ring across pieces), a
+// second launch compared bitwise.
+template <typename Element, int kNumB>
+void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<Element> a(static_cast<size_t>(m) * k), b(static_cast<size_t>(2) * n * k);
+    for (auto& v : a) v = from<Element>(uniform(rng));
+    for (auto& v : b) v = from<Element>(uniform(rng));
+    DeviceArray<Element> d_a(a), d_b(b);
+    DeviceArray<float> d_c(static_cast<size_t>(kNumB) * m * n);
+    CHECK_CUDA(cudaMemset(d_c.pointer, 0xFF, d_c.count * sizeof(float)));
+    WgmmaHarness harness(d_a.pointer, d_b.pointer, d_b.pointer + size_t(n) * k, m, n, k);
+    launch_wgmma_tile<Element, kNumB>(harness.params, d_c.pointer, m, n, k, pieces_per_block);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const std::vector<float> c = d_c.download();
+    double error_sq = 0, reference_sq = 0;
+    size_t bad = 0;
+    for (int q = 0; q < kNumB; ++q)
+        for (int r = 0; r < m; ++r)
+            for (int col = 0; col < n; ++col) {
+                double reference = 0;
+                const Element* ar = a.data() + static_cast<size_t>(r) * k;
+                const Element* br = b.data() + (static_cast<size_t>(q) * n + col) * k;
+                for (int kk = 0; kk < k; ++kk) reference += double(back(ar[kk])) * double(back(br[kk]));
+                const double got = c[(static_cast<size_t>(q) * m + r) * n + col];
+                if (!std::isfinite(got)) ++bad;
+                error_sq += (got - reference) * (got - reference);
+                reference_sq += reference * reference;
+            }
+    const double relative = std::sqrt(error_sq / std::max(reference_sq, 1e-300));
+    CHECK_CUDA(cudaMemset(d_c.pointer, 0x00, d_c.count * sizeof(float)));
+    launch_wgmma_tile<Element, kNumB>(harness.params, d_c.pointer, m, n, k, pieces_per_block);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const bool same = std::memcmp(c.data(), d_c.download().data(), c.size() * sizeof(float)) == 0;
+    char name[96], detail[128];
+    std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d pieces/block=%d", mode, kNumB, m, n, k,
+                  pieces_per_block);
+    std::snprintf(detail, sizeof(detail), "rel_err %.2e (tol 1e-5), unwritten/NaN %zu, bitwise-repeat %s", relative,
+                  bad, same ? "yes" : "NO");
+    report("wgmma", name, bad == 0 && relative <= 1e-5 && same, detail);
+}
+
+template <typename Element>
+void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
+    struct Shape { int m, n, k, pieces; };
+    for (const Shape s : {Shape{64, 64, 64, 1}, Shape{64, 64, 8, 1}, Shape{128, 136, 200, 3}, Shape{100, 200, 1000, 2},
+                          Shape{192, 512, 2048, 4}, Shape{64, 72, 768, 1}, Shape{17, 64, 136, 1}}) {
+        run_wgmma_case<Element, 1>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_wgmma_case<Element, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
+    }
+}
+
 __global__ void fill_kernel(uint16_t* data, size_t count, uint32_t seed) {
     // Small bf16/fp16-safe values from a hash (never zero-heavy): exponent fixed near 2^-4, random mantissa/sign.
     for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count; i += size_t(gridDim.x) * blockDim.x) {
@@ -228,6 +361,36 @@ void time_tiles() {
     }
 }
 
+// The Hopper tile's own throughput: the same two grids as time_tiles (compute-bound; weight streaming at M = 64).
+void time_wgmma_tiles() {
+    {
+        const int m = 8192, n = 4096, k = 2048;
+        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
+        DeviceArray<float> c(size_t(2) * m * n);
+        fill(a.pointer, a.count * 2, 1);
+        fill(b.pointer, b.count * 2, 2);
+        WgmmaHarness harness(a.pointer, b.pointer, b.pointer + size_t(n) * k, m, n, k);
+        for (int pieces : {1, 4}) {
+            const float ms = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, c.pointer, m, n, k, pieces); }, 10);
+            std::printf("time     wgmma bf16 tile B=2 M=%d N=%d K=%d, %d piece(s)/block: %.3f ms, %.1f TFLOP/s\n", m, n,
+                        k, pieces, ms, 2.0 * 2 * m * n * k / (ms * 1e-3) / 1e12);
+        }
+    }
+    {
+        const int m = 64, n = 64 * 528, k = 2048;  // as time_tiles: B = 277 MB, past the L2
+        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
+        DeviceArray<float> c(size_t(2) * m * n);
+        fill(a.pointer, a.count * 2, 5);
+        fill(b.pointer, b.count * 2, 6);
+        WgmmaHarness harness(a.pointer, b.pointer, b.pointer + size_t(n) * k, m, n, k);
+        for (int pieces : {1, 2}) {
+            const float ms = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, c.pointer, m, n, k, pieces); }, 10);
+            std::printf("time     wgmma bf16 tile B=2 M=64 N=%d K=%d (weight streaming), %d piece(s)/block: %.3f ms, "
+                        "%.0f GB/s of weights\n", n, k, pieces, ms, 2.0 * n * k * 2 / (ms * 1e-3) / 1e9);
+        }
+    }
+}
+
 #define CHECK_OK(call)                                                                                      \
     do {                                                                                                    \
         flashmoe_status s_ = (call);                                                                        \
@@ -239,7 +402,7 @@ void time_tiles() {
 
 // The whole layer through the C API at Qwen3-30B-A3B (H 2048, I 768, E 128, k 8), bf16 gated silu, random ids
 // (k distinct per token), event-timed median of 20 forwards on one stream.
-void sweep(const std::vector<int>& tokens) {
+void sweep(const std::vector<int>& tokens, bool fused_only) {
     const int64_t H = 2048, I = 768, E = 128, K = 8;
     const int64_t max_t = *std::max_element(tokens.begin(), tokens.end());
     void *w_gate, *w_up, *w_down, *x, *y, *ids, *weights;
@@ -269,6 +432,7 @@ void sweep(const std::vector<int>& tokens) {
     cudaStream_t stream;
     CHECK_CUDA(cudaStreamCreate(&stream));
     for (int path : {FLASHMOE_PATH_FUSED, FLASHMOE_PATH_UNFUSED}) {
+        if (fused_only && path != FLASHMOE_PATH_FUSED) continue;
         flashmoe_layer_config config{};
         config.dtype = FLASHMOE_DTYPE_BF16;
         config.mlp_type = FLASHMOE_MLP_GATED;
@@ -324,12 +488,21 @@ void sweep(const std::vector<int>& tokens) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool time = false, do_sweep = false;
+    bool time = false, do_sweep = false, fused_only = false, sweep_only = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
         if (!std::strcmp(argv[i], "--sweep")) do_sweep = true;
-        if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) tokens = {std::atoi(argv[++i])};
+        if (!std::strcmp(argv[i], "--fused-only")) fused_only = true;  // the sweep skips the unfused path
+        if (!std::strcmp(argv[i], "--sweep-only")) sweep_only = do_sweep = true;  // no tile tests (A/B runs)
+        if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
+            tokens.clear();
+            for (const char* p = argv[++i]; *p != '\0';) {
+                tokens.push_back(std::atoi(p));
+                while (*p != '\0' && *p != ',') ++p;
+                if (*p == ',') ++p;
+            }
+        }
     }
     int devices = 0;
     if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
@@ -341,6 +514,10 @@ int main(int argc, char** argv) {
     std::printf("device: %s, %d SMs; tile %dx%d, tensor-core smem %zu B (gated)\n", prop.name,
                 prop.multiProcessorCount, TileConfig::kBlockM, TileConfig::kBlockN,
                 GemmTileOf<__nv_bfloat16, 2, true>::kSharedBytes);
+    if (sweep_only) {
+        sweep(tokens, fused_only);
+        return 0;
+    }
     std::mt19937_64 rng(20261123);
     // Tolerances: 16-bit inputs are exact products, so only fp32 accumulation order differs from fp64 (~1e-6);
     // TF32 keeps 10 mantissa bits of each input (~3e-4 expected); exact fp32 ~1e-6.
@@ -348,8 +525,16 @@ int main(int argc, char** argv) {
     run_dtype<__half, true>("fp16", 1e-5, rng);
     run_dtype<float, true>("tf32", 2e-3, rng);
     run_dtype<float, false>("fp32", 1e-5, rng);
+    const bool wgmma = wgmma_available();
+    if (wgmma) {
+        run_wgmma_dtype<__nv_bfloat16>("bf16", rng);
+        run_wgmma_dtype<__half>("fp16", rng);
+    } else {
+        std::printf("wgmma    skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
+    }
     if (time) time_tiles();
-    if (do_sweep) sweep(tokens);
+    if (time && wgmma) time_wgmma_tiles();
+    if (do_sweep) sweep(tokens, fused_only);
     std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
     return g_failures == 0 ? 0 : 1;
 }

@@ -9,8 +9,10 @@ namespace flashmoe {
 __device__ __forceinline__ float apply_activation(int activation, float v) {
     switch (activation) {
         case FLASHMOE_ACT_SILU:
-            // NOTE: expf overflows to inf for very negative v, and v / inf = -0: the right limit.
-            return v / (1.0f + expf(-v));
+            // NOTE: expf overflows to inf for very negative v, and v / inf = -0: the right limit. __fdividef (2 ulp)
+            // instead of '/': IEEE division has an out-of-line slow path, and any call in the fused kernel makes
+            // ptxas serialise every wgmma (C7509).
+            return __fdividef(v, 1.0f + expf(-v));
         case FLASHMOE_ACT_GELU_ERF:
             return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
         case FLASHMOE_ACT_GELU_TANH: {

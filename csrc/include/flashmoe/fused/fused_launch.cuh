@@ -9,8 +9,8 @@
 namespace flashmoe::fused {
 
 template <typename Element>
-size_t moe_forward_shared_bytes(int64_t num_experts) {
-    return kernel_shared_bytes<Element>(num_experts);
+size_t moe_forward_shared_bytes(int64_t num_experts, bool wgmma) {
+    return kernel_shared_bytes<Element>(num_experts, wgmma);
 }
 
 template <typename Element>
@@ -29,7 +29,7 @@ cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_
 }
 
 #define FLASHMOE_FUSED_INSTANTIATE(Element)                                                                   \
-    template size_t moe_forward_shared_bytes<Element>(int64_t);                                               \
+    template size_t moe_forward_shared_bytes<Element>(int64_t, bool);                                         \
     template cudaError_t moe_forward_occupancy<Element>(size_t, int*);                                        \
     template cudaError_t launch_moe_forward<Element>(const KernelParams&, int, size_t, cudaStream_t);
 

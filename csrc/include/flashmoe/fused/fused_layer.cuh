@@ -16,8 +16,9 @@
 namespace flashmoe::fused {
 
 // Per-dtype entry points (defined in fused_launch.cuh, instantiated once per dtype).
+// wgmma: the launch runs the Hopper tiles (KernelParams.tma.enabled), whose ring is larger.
 template <typename Element>
-size_t moe_forward_shared_bytes(int64_t num_experts);
+size_t moe_forward_shared_bytes(int64_t num_experts, bool wgmma);
 // Raises the kernel's dynamic shared-memory limit and returns how many blocks fit on one SM.
 template <typename Element>
 cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm);
@@ -73,6 +74,9 @@ class FusedLayer {
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
     ErrorRecord error_record() const { return *error_record_host_; }
     const WorkspaceLayout& layout() const { return layout_; }
+    // Whether forwards run the Hopper tiles (wgmma + TMA); otherwise the SM80 tiles. Off for fp32, on pre-Hopper
+    // devices, on expert-parallel layers, and with FLASHMOE_DISABLE_WGMMA=1 in the environment at creation (A/B runs).
+    bool wgmma() const { return tma_.enabled != 0; }
 
    private:
     flashmoe_layer_config config_;
@@ -92,6 +96,10 @@ class FusedLayer {
     bool ep_all_mapped_ = false;
     int32_t ep_transport_ = 0;
     TraceBuffer trace_{};                   // device buffers when the trace is on
+    TmaMaps tma_{};                         // workspace maps from creation; weight maps for the pointers below
+    const void* mapped_weights_[3] = {};    // w_gate, w_up, w_down the weight maps were encoded for
+    // Encodes the weight maps when the forward's weights differ from the last ones. Throws on a driver refusal.
+    void map_weights(const flashmoe_expert_weights& weights);
 };
 
 // Names for messages.

@@ -142,4 +142,27 @@ __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t
     return true;
 }
 
+// Bounded wait of a processor's thread 0 until the scheduler has released more than `ticket` tasks of this launch
+// (the queue's epoch-tagged published count), with acquire semantics. `published` returns the count seen. Returns
+// false on timeout (after recording it) or when another actor aborted the launch.
+__device__ __forceinline__ bool wait_released(const KernelParams& params, uint32_t epoch, const uint64_t* published_word,
+                                              uint32_t ticket, uint64_t limit_ns, int processor_idx,
+                                              uint32_t& published) {
+    WaitClock clock(limit_ns);
+    uint64_t observed = load_acquire(published_word);
+    while ((published = epoch_count(observed, epoch)) <= ticket) {
+        if (is_aborted(params, epoch)) {
+            return false;
+        }
+        if (clock.expired()) {
+            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kProcessor, WaitWhat::kTask, -1, processor_idx,
+                         published, static_cast<uint64_t>(ticket) + 1, clock.elapsed(), true);
+            return false;
+        }
+        __nanosleep(32);
+        observed = load_acquire(published_word);
+    }
+    return true;
+}
+
 }  // namespace flashmoe::fused

@@ -21,14 +21,16 @@ enum class Role : int32_t {
 };
 
 enum class TaskType : int32_t {
-    kNone = 0,
+    kNone = 0,     // a released task with nothing to do (debug fault injection: the withheld task)
     kGemm0 = 1,    // row tile x [W_gate | W_up]^T (or W1^T), bias + activation (+ gate product) fused, h in dtype
     kGemm1 = 2,    // h row tile x W_down^T (or W2^T) + bias, expert output rows in fp32
     kCombine = 3,  // token tile: y[t] = sum_j w[t][j] * out[slot(t, j)], j = 0..k-1, rounded once
-    kExit = 4,     // no more work: the processor leaves its loop
+    kExit = 4,     // never queued: a processor whose ticket is past the launch's last task (or whose wait failed) leaves
 };
 
-// One unit of work handed to a processor through its doorbell. 16 bytes.
+// One unit of work: an entry of the task queue a processor claims. 16 bytes. In a subscriber's ring to the scheduler
+// the same struct describes a batch: `n_tile` is then the number of column tasks of the row tile (all of them become
+// ready together), and the scheduler writes tasks n_tile = 0 .. count - 1 into the queue.
 struct Task {
     int32_t type;    // TaskType
     int32_t tile;    // row tile (GEMM0, GEMM1) or token tile (COMBINE)
@@ -57,8 +59,10 @@ struct ColumnSplit {
         split.num_tasks = tasks > fewest ? tasks : fewest;
         return split;
     }
+    // NOTE: 32-bit (pieces <= 2^14, so the product fits): a 64-bit division is an out-of-line call in device code.
     FLASHMOE_HOST_DEVICE int piece_begin(int task) const {
-        return static_cast<int>(static_cast<int64_t>(task) * num_pieces / num_tasks);
+        return static_cast<int>(static_cast<uint32_t>(task) * static_cast<uint32_t>(num_pieces) /
+                                static_cast<uint32_t>(num_tasks));
     }
     FLASHMOE_HOST_DEVICE int piece_end(int task) const { return piece_begin(task + 1); }
 };
@@ -75,17 +79,18 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tile
 enum class WaitWhat : int32_t {
     kNothing = 0,
     kRouting = 1,          // processor: the OS block's slot assignment
-    kDoorbell = 2,         // processor: its next task
+    kTask = 2,             // processor: the task behind its queue ticket
     kDispatch = 3,         // subscriber 1: dispatch of a row tile (-> GEMM0 tasks)
     kGemm0Done = 4,        // subscriber 2: all GEMM0 tiles of a row tile (-> GEMM1 tasks)
     kGemm1Done = 5,        // subscriber 3: all GEMM1 tiles of every row a token tile needs (-> COMBINE)
     kRingSpace = 6,        // subscriber: the scheduler did not drain its ring
     kReadyTask = 7,        // scheduler: no task became ready
-    kIdleProcessor = 8,    // scheduler: no processor became idle
+    kIdleProcessor = 8,    // (unused since the task queue: processors claim their tasks)
     kBadRoute = 9,         // OS: a topk id outside [0, E) (the route is treated as dropped)
     kBadRouteWeight = 10,  // OS: a non-finite routing weight (the route is treated as dropped)
     kPeerDispatch = 11,    // expert parallelism, owner side: a source rank's tokens (tile `tile` of a pair)
     kPeerCombine = 12,     // expert parallelism, source side: an owner rank's expert outputs (tile of a pair)
+    kTileLoad = 13,        // processor (wgmma tile): the TMA bytes of a ring stage (`tile` = the stage)
 };
 
 // Written by the first actor that gives up (host-mapped memory, read by the host after the stream completes).
@@ -105,7 +110,25 @@ struct ErrorRecord {
     int32_t padding;
 };
 
-// Everything one launch needs. Passed by value (a __grid_constant__ later).
+// A TMA tensor map (CUtensorMap: 128 bytes, 128-byte aligned since CUDA 13), opaque here so that host-only code needs no driver
+// header; the host encodes it with cuTensorMapEncodeTiled (fused_layer.cu).
+struct alignas(128) TmaDescriptor {
+    unsigned char bytes[128];
+};
+
+// The tensor maps of the wgmma tiles (processor/wgmma_tile.cuh): 2-D, K innermost, boxes of 64 rows x 64 elements,
+// 128-byte swizzle. `enabled` = 0: the processors use the SM80 tiles (not Hopper, fp32, expert parallelism, or a map
+// the driver refused).
+struct TmaMaps {
+    TmaDescriptor tokens;  // workspace tokens [max_rows][H]: GEMM0's A
+    TmaDescriptor hidden;  // workspace h [max_rows][I]: GEMM1's A
+    TmaDescriptor w_gate;  // [E * I][H] (gated only)
+    TmaDescriptor w_up;    // [E * I][H]
+    TmaDescriptor w_down;  // [E * H][I]
+    int32_t enabled;
+};
+
+// Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).
 struct KernelParams {
     const void* x;             // [T][H]
     void* y;                   // [T][H]
@@ -135,6 +158,20 @@ struct KernelParams {
     ErrorRecord* error_record; // device view of host-mapped memory
     comm::EpParams ep;         // expert parallelism; ep.num_ranks == 0: one GPU, none of it is used
     TraceBuffer trace;         // in-kernel trace; trace.events == nullptr: off
+    TmaMaps tma;               // Hopper tiles
 };
+static_assert(sizeof(KernelParams) <= 4096, "kernel parameters are limited to 4 KB");
+
+FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
+    return (num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
+}
+
+// Every task of a launch: each row tile's GEMM0 and GEMM1 column tasks and one COMBINE per token tile. The scheduler
+// releases exactly this many into the queue; a processor whose ticket is at or past the count leaves.
+FLASHMOE_HOST_DEVICE inline int total_tasks(const KernelParams& params, int num_row_tiles) {
+    const int gemm0 = gemm0_split(params.intermediate, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm1 = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
+    return num_row_tiles * (gemm0 + gemm1) + num_token_tiles(params.num_tokens);
+}
 
 }  // namespace flashmoe::fused

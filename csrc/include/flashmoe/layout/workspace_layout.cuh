@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "flashmoe/common/capacity.h"
+#include "flashmoe/fused/tile_config.cuh"
 
 namespace flashmoe::fused {
 
@@ -19,13 +20,15 @@ struct ControlBlock {
     uint32_t error_claim_epoch;  // == epoch: the error record of this launch is taken
     uint64_t exit_count;         // epoch-tagged count of blocks that finished
     uint32_t dispatch_next;      // next row tile to dispatch: zeroed by the OS block before routing_epoch is released
-    uint32_t padding;
+    uint32_t task_next;          // next ticket of the task queue a processor claims: zeroed with dispatch_next
     int32_t num_row_tiles;       // published with routing_epoch
     int32_t dropped_routes;      // published with routing_epoch
     // Expert parallelism: the row tiles this rank computes as the owner (arrived from every source), published with
     // owner_epoch once every pair's first tile has signalled. On one GPU these are the routing's row tiles.
     uint32_t owner_epoch;
     int32_t num_owner_tiles;
+    // Epoch-tagged count of the tasks the scheduler has written to the task queue (the queue's published tail).
+    uint64_t tasks_published;
 };
 
 struct WorkspaceLayout {
@@ -39,10 +42,10 @@ struct WorkspaceLayout {
     int64_t intermediate = 0;
     int64_t element_bytes = 0;
     int64_t block_m = 0;
-    int64_t max_processors = 0;
     int64_t max_routes = 0;     // max_tokens * k
     int64_t max_row_tiles = 0;  // expert segments padded to block_m rows, packed back to back
     int64_t max_rows = 0;       // max_row_tiles * block_m
+    int64_t max_tasks = 0;      // GEMM0 + GEMM1 tasks of every row tile at the finest split, + COMBINE token tiles
     // Expert parallelism (0 on one GPU): (source rank, local expert) pairs received, and the most row tiles they can
     // bring. Row tiles of GEMM tasks are then owner tiles (landing buffer tiles); the routing's tiles (this rank's
     // routes, grouped by global expert) are only dispatched. Tokens and expert outputs live in the symmetric region.
@@ -54,10 +57,9 @@ struct WorkspaceLayout {
     size_t dispatch_flag_offset = 0;   // uint32_t [max_row_tiles]: epoch when the row tile's slots are filled
     size_t gemm0_count_offset = 0;     // uint64_t [max_row_tiles]: epoch-tagged count of finished GEMM0 tiles
     size_t gemm1_count_offset = 0;     // uint64_t [max_row_tiles]: epoch-tagged count of finished GEMM1 tiles
-    size_t doorbell_offset = 0;        // uint64_t [max_processors]: epoch-tagged sequence of the task sent
-    size_t done_offset = 0;            // uint64_t [max_processors]: epoch-tagged sequence of the task finished
     size_t sync_bytes = 0;             // end of the sections zeroed at creation
-    size_t task_offset = 0;            // Task (16 bytes) [max_processors]: the task behind each doorbell
+    size_t task_queue_offset = 0;      // Task (16 bytes) [max_tasks]: the tasks in the order the scheduler released
+                                       // them; processors claim tickets (ControlBlock::task_next) in that order
     size_t route_row_offset = 0;       // int32 [max_routes]: row of route (t, j) in the packed layout, -1 = dropped
     size_t row_route_offset = 0;       // int32 [max_rows]: route filling a row (valid rows only)
     size_t tile_expert_offset = 0;     // int32 [max_row_tiles]
@@ -79,7 +81,7 @@ struct WorkspaceLayout {
 
     FLASHMOE_HOST_DEVICE WorkspaceLayout(int64_t max_tokens_, int64_t top_k_, int64_t num_experts_, int64_t hidden_,
                                          int64_t intermediate_, int64_t element_bytes_, int64_t block_m_,
-                                         int64_t max_processors_, int64_t ep_pairs_ = 0, int64_t ep_owner_tiles_ = 0)
+                                         int64_t ep_pairs_ = 0, int64_t ep_owner_tiles_ = 0)
         : max_tokens(max_tokens_),
           top_k(top_k_),
           num_experts(num_experts_),
@@ -87,23 +89,23 @@ struct WorkspaceLayout {
           intermediate(intermediate_),
           element_bytes(element_bytes_),
           block_m(block_m_),
-          max_processors(max_processors_),
           ep_pairs(ep_pairs_),
           ep_owner_tiles(ep_owner_tiles_) {
         max_routes = max_tokens * top_k;
         max_row_tiles = max_row_tiles_of(max_routes, num_experts, block_m);
         if (ep_owner_tiles > max_row_tiles) max_row_tiles = ep_owner_tiles;
         max_rows = max_row_tiles * block_m;
+        // NOTE: a split never has more tasks than pieces (ColumnSplit), so the finest split bounds every launch's.
+        max_tasks = max_row_tiles * (ceil_div(intermediate, TileConfig::kBlockN) + ceil_div(hidden, TileConfig::kBlockN)) +
+                    ceil_div(max_tokens, TileConfig::kTokensPerCombine);
         const bool ep = ep_pairs > 0;
         size_t offset = 0;
         control_offset = take(offset, sizeof(ControlBlock));
         dispatch_flag_offset = take(offset, sizeof(uint32_t) * max_row_tiles);
         gemm0_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
         gemm1_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
-        doorbell_offset = take(offset, sizeof(uint64_t) * max_processors);
-        done_offset = take(offset, sizeof(uint64_t) * max_processors);
         sync_bytes = offset;
-        task_offset = take(offset, 16 * max_processors);
+        task_queue_offset = take(offset, 16 * static_cast<size_t>(max_tasks));
         route_row_offset = take(offset, sizeof(int32_t) * max_routes);
         row_route_offset = take(offset, sizeof(int32_t) * max_rows);
         tile_expert_offset = take(offset, sizeof(int32_t) * max_row_tiles);
@@ -137,14 +139,10 @@ struct WorkspaceLayout {
     FLASHMOE_HOST_DEVICE uint64_t* get_gemm1_count_ptr() const {
         return reinterpret_cast<uint64_t*>(base + gemm1_count_offset);
     }
-    FLASHMOE_HOST_DEVICE uint64_t* get_doorbell_ptr() const {
-        return reinterpret_cast<uint64_t*>(base + doorbell_offset);
-    }
-    FLASHMOE_HOST_DEVICE uint64_t* get_done_ptr() const { return reinterpret_cast<uint64_t*>(base + done_offset); }
     template <typename TaskT>
-    FLASHMOE_HOST_DEVICE TaskT* get_task_ptr() const {
-        static_assert(sizeof(TaskT) == 16, "the task section holds 16-byte descriptors");
-        return reinterpret_cast<TaskT*>(base + task_offset);
+    FLASHMOE_HOST_DEVICE TaskT* get_task_queue_ptr() const {
+        static_assert(sizeof(TaskT) == 16, "the task queue holds 16-byte descriptors");
+        return reinterpret_cast<TaskT*>(base + task_queue_offset);
     }
     FLASHMOE_HOST_DEVICE int32_t* get_route_row_ptr() const {
         return reinterpret_cast<int32_t*>(base + route_row_offset);

@@ -1,5 +1,5 @@
 // The OS block (block 0): all warps assign slots, then warp 0 schedules and warps 1..3 subscribe.
-// Shared memory: the subscribers' task rings, then a region used first by the slot assignment, then by the scheduler.
+// Shared memory: the subscribers' task rings, then the slot assignment's scratch.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +18,7 @@ namespace flashmoe::fused {
 __host__ __device__ constexpr size_t os_shared_bytes(int64_t num_experts) {
     const size_t rings = sizeof(TaskRing) * static_cast<size_t>(SubscriberKind::kCount);
     const size_t routing = sizeof(int32_t) * static_cast<size_t>(routing_shared_words(num_experts));
-    const size_t scheduler = sizeof(uint32_t) * TileConfig::kMaxProcessors;
-    return rings + (routing > scheduler ? routing : scheduler);
+    return rings + routing;
 }
 
 __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, char* shared) {
@@ -44,10 +43,6 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
         if (threadIdx.x == 0) trace_record(params.trace, TraceKind::kCollect, -1, collect_start, trace_clock());
     }
 
-    uint32_t* processor_state = reinterpret_cast<uint32_t*>(scratch);
-    for (int i = threadIdx.x; i < params.num_processors; i += blockDim.x) {
-        processor_state[i] = 0;
-    }
     if (threadIdx.x < static_cast<int>(SubscriberKind::kCount)) {
         rings[threadIdx.x].reset();
     }
@@ -55,7 +50,7 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
 
     const int warp_idx = threadIdx.x / 32;
     if (warp_idx == 0) {
-        run_scheduler(params, epoch, num_row_tiles, rings, processor_state);
+        run_scheduler(params, epoch, num_row_tiles, rings);
     } else {
         const SubscriberKind kind = static_cast<SubscriberKind>(warp_idx - 1);
         run_subscriber(params, epoch, kind, num_row_tiles, rings[warp_idx - 1]);

@@ -198,6 +198,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         control->num_row_tiles = num_row_tiles;
         control->dropped_routes = totals[1];
         control->dispatch_next = 0;  // processors claim tiles from it only after the release below
+        control->task_next = 0;      // and queue tickets from this one
         if (params.dropped_routes != nullptr) {
             *params.dropped_routes = totals[1];
         }

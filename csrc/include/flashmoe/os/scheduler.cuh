@@ -1,5 +1,6 @@
-// The scheduler warp of the OS block: hands ready tasks (from the subscribers' rings, later stages first) to idle
-// processors through per-processor doorbells, then sends each processor EXIT once every task is out.
+// The scheduler warp of the OS block: drains the subscribers' rings (later stages first) and releases their tasks
+// into the task queue in global memory, a lane per task, with one release of the queue's published count per drain.
+// Processors claim queue tickets in order (ControlBlock::task_next) and run the task released under their ticket.
 #pragma once
 
 #include <cstdint>
@@ -10,137 +11,70 @@
 
 namespace flashmoe::fused {
 
-// Per-processor scheduler state in shared memory: the sequence number of the last task sent, and an exit bit.
-constexpr uint32_t kProcessorExited = 0x80000000u;
+// Batches gathered before one release: bounds the time the first of them waits for the release.
+constexpr int kMaxBatchesPerRelease = 32;
 
-// Writes `task` into processor `processor_idx`'s task slot; its doorbell rings after one fence for the whole scan.
-// One lane.
-__device__ __forceinline__ void write_task(const KernelParams& params, int processor_idx, const Task& task) {
-    volatile Task* slot = params.layout.get_task_ptr<Task>() + processor_idx;
-    slot->type = task.type;
-    slot->tile = task.tile;
-    slot->n_tile = task.n_tile;
-    slot->expert = task.expert;
+// Pops the next ready batch, later stages first (they free rows and bring the end closer). One lane.
+__device__ __forceinline__ bool next_batch(TaskRing* rings, Task& batch) {
+    return rings[2].try_pop(batch) || rings[1].try_pop(batch) || rings[0].try_pop(batch);
 }
 
-// Pops the next ready task, later stages first (they free rows and bring the end closer), skipping the task that
-// fault injection withholds. One lane.
-__device__ __forceinline__ bool next_task(const KernelParams& params, TaskRing* rings, int total_tasks,
-                                          int& tasks_issued, Task& task) {
-    while (tasks_issued < total_tasks) {
-        if (!rings[2].try_pop(task) && !rings[1].try_pop(task) && !rings[0].try_pop(task)) {
-            return false;
-        }
-        if (tasks_issued == params.withhold_task) {
-            ++tasks_issued;  // NOTE: debug fault injection: this task is never sent
-            continue;
-        }
-        return true;
-    }
-    return false;
-}
-
-// Runs the scheduler warp. `processor_state` is shared memory of num_processors words, zeroed by the caller.
-// One scan = every lane loads the done words of its processors (all loads in flight together), the warp ballots
-// the idle ones chunk by chunk, lane 0 assigns tasks and writes the task slots, then one fence and the doorbells.
-__device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch, int num_row_tiles,
-                                     TaskRing* rings, uint32_t* processor_state) {
-    constexpr int kMaxChunks = 32;  // processors per lane in one scan: num_processors <= 32 * 32
-    static_assert(TileConfig::kMaxProcessors <= 32 * kMaxChunks, "one bit per chunk in a lane's idle mask");
+// Runs the scheduler warp until every task of the launch is in the queue (or the launch aborts, or nothing becomes
+// ready within its bound). NOTE: the queue's order is the release order, so the task with ordinal
+// params.withhold_task (debug fault injection) is released as a no-op: its tile never completes and the subscriber
+// waiting for it reports the tile.
+__device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch, int num_row_tiles, TaskRing* rings) {
     const int lane_idx = threadIdx.x % 32;
-    const int num_processors = params.num_processors;
-    const int num_chunks = (num_processors + 31) / 32;
-    const int gemm0_n_tiles = gemm0_split(params.intermediate, num_row_tiles, params.num_processors).num_tasks;
-    const int gemm1_n_tiles = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
-    const int num_token_tiles = (params.num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
-    const int total_tasks = num_row_tiles * (gemm0_n_tiles + gemm1_n_tiles) + num_token_tiles;
-    const volatile uint64_t* done = params.layout.get_done_ptr();
-    volatile uint64_t* doorbell = params.layout.get_doorbell_ptr();
+    const int num_tasks = total_tasks(params, num_row_tiles);
+    Task* queue = params.layout.get_task_queue_ptr<Task>();
+    uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // NOTE: 1.5x the subscribers' bound, so that a stalled pipeline is reported by the subscriber that knows which
     // tile is missing, and the scheduler speaks only when it is itself the one stuck.
     WaitClock clock(params.timeout_ns + params.timeout_ns / 2);
 
-    int tasks_issued = 0;  // lane 0's; broadcast after each scan
-    int exits_sent = 0;
-    while (exits_sent < num_processors) {
+    int published = 0;  // warp-uniform
+    while (published < num_tasks) {
         if (is_aborted(params, epoch)) {
             return;
         }
-        // Bit c of `idle_mask`: processor c * 32 + lane is idle (or may be told to exit without having reported).
-        // NOTE: relaxed loads: the scheduler reads none of a processor's results, it only needs to know it is idle.
-        uint32_t idle_mask = 0;
-#pragma unroll 4
-        for (int chunk = 0; chunk < num_chunks; ++chunk) {
-            const int processor_idx = chunk * 32 + lane_idx;
-            if (processor_idx < num_processors) {
-                const uint32_t state = processor_state[processor_idx];
-                const bool idle = (state & kProcessorExited) == 0 &&
-                                  (done[processor_idx] == epoch_tag(epoch, state) ||
-                                   (state == 0 && tasks_issued == total_tasks));
-                idle_mask |= static_cast<uint32_t>(idle) << chunk;
+        int released = published;
+        for (int batches = 0; batches < kMaxBatchesPerRelease; ++batches) {
+            Task batch{};
+            const bool popped = lane_idx == 0 && next_batch(rings, batch);
+            if (!__shfl_sync(0xffffffffu, popped, 0)) {
+                break;
             }
+            batch.type = __shfl_sync(0xffffffffu, batch.type, 0);
+            batch.tile = __shfl_sync(0xffffffffu, batch.tile, 0);
+            batch.n_tile = __shfl_sync(0xffffffffu, batch.n_tile, 0);  // the batch's task count
+            batch.expert = __shfl_sync(0xffffffffu, batch.expert, 0);
+            for (int n = lane_idx; n < batch.n_tile; n += 32) {
+                const int ordinal = released + n;
+                const int type = ordinal == params.withhold_task ? static_cast<int32_t>(TaskType::kNone) : batch.type;
+                *reinterpret_cast<int4*>(queue + ordinal) = make_int4(type, batch.tile, n, batch.expert);
+            }
+            released += batch.n_tile;
         }
-        bool progress = false;
-        bool sent_any = false;
-        uint32_t sent[kMaxChunks];  // lane 0: processors sent a task or EXIT in this scan, per chunk
-        for (int chunk = 0; chunk < num_chunks; ++chunk) {
-            const uint32_t candidates = __ballot_sync(0xffffffffu, (idle_mask >> chunk) & 1u);
-            if (lane_idx != 0) continue;
-            sent[chunk] = 0;
-            for (uint32_t mask = candidates; mask != 0; mask &= mask - 1) {
-                const int target = chunk * 32 + __ffs(mask) - 1;
-                const uint32_t state = processor_state[target];
-                Task task;
-                if (next_task(params, rings, total_tasks, tasks_issued, task)) {
-                    write_task(params, target, task);
-                    processor_state[target] = state + 1;
-                    ++tasks_issued;
-                } else if (tasks_issued == total_tasks) {
-                    // Every task is out: this processor is idle (or never started) and gets EXIT.
-                    write_task(params, target, Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1});
-                    processor_state[target] = (state + 1) | kProcessorExited;
-                    ++exits_sent;
-                } else {
-                    break;  // nothing ready now; idle processors stay idle until the next scan
+        if (released == published) {
+            if (clock.expired()) {
+                if (lane_idx == 0) {
+                    report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kScheduler, WaitWhat::kReadyTask, -1,
+                                 published, published, num_tasks, clock.elapsed(), true);
                 }
-                sent[chunk] |= mask & (~mask + 1);  // the lowest bit: this target
-                sent_any = true;
-                progress = true;
+                __syncwarp();
+                return;
             }
-        }
-        if (lane_idx == 0 && sent_any) {
-            // One fence orders every task slot above (and what the subscribers observed) before any doorbell:
-            // fence + relaxed store is a release, paired with the processor's acquire of its doorbell.
-            __threadfence();
-        }
-        __syncwarp();
-        // Ring the doorbells of this scan: lane 0, after its fence.
-        if (lane_idx == 0 && sent_any) {
-            for (int chunk = 0; chunk < num_chunks; ++chunk) {
-                for (uint32_t mask = sent[chunk]; mask != 0; mask &= mask - 1) {
-                    const int target = chunk * 32 + __ffs(mask) - 1;
-                    doorbell[target] = epoch_tag(epoch, processor_state[target] & ~kProcessorExited);
-                }
-            }
-        }
-        tasks_issued = __shfl_sync(0xffffffffu, tasks_issued, 0);
-        exits_sent = __shfl_sync(0xffffffffu, exits_sent, 0);
-        progress = __shfl_sync(0xffffffffu, progress, 0);
-        if (progress) {
-            clock.restart();
-        } else if (clock.expired()) {
-            if (lane_idx == 0) {
-                const bool tasks_left = tasks_issued < total_tasks;
-                report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kScheduler,
-                             tasks_left ? WaitWhat::kReadyTask : WaitWhat::kIdleProcessor, -1,
-                             tasks_left ? tasks_issued : exits_sent, tasks_left ? tasks_issued : exits_sent,
-                             tasks_left ? total_tasks : num_processors, clock.elapsed(), true);
-            }
-            __syncwarp();
-            return;
-        } else {
             __nanosleep(64);
+            continue;
         }
+        // Every lane fences its own queue entries (and what the subscribers observed) before lane 0's release.
+        __threadfence();
+        __syncwarp();
+        if (lane_idx == 0) {
+            store_release(published_word, epoch_tag(epoch, static_cast<uint32_t>(released)));
+        }
+        published = released;
+        clock.restart();
     }
 }
 

@@ -1,5 +1,6 @@
 // Subscriber warps of the OS block: each watches one kind of arrival (dispatched row tiles, finished GEMM0 tiles,
-// finished GEMM1 tiles) and turns it into ready tasks on its ring for the scheduler.
+// finished GEMM1 tiles) and turns it into a batch of ready tasks (all column tasks of a row tile, or one COMBINE) on
+// its ring for the scheduler.
 #pragma once
 
 #include <cstdint>
@@ -112,13 +113,9 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             watch_items(
                 params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns, arrived,
                 [&](int tile) {
-                    for (int n = 0; n < gemm0_n_tiles; ++n) {
-                        const Task task{static_cast<int32_t>(TaskType::kGemm0), tile, n, gemm_tile_expert(params, tile)};
-                        if (!ring.push(params, epoch, task, limit_ns)) {
-                            return false;
-                        }
-                    }
-                    return true;
+                    const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, gemm0_n_tiles,
+                                     gemm_tile_expert(params, tile)};
+                    return ring.push(params, epoch, batch, limit_ns);
                 },
                 [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
                     expert = gemm_tile_expert(params, tile);
@@ -141,13 +138,9 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                     return epoch_count(load_relaxed(gemm0_count + tile), epoch) == static_cast<uint32_t>(gemm0_n_tiles);
                 },
                 [&](int tile) {
-                    for (int n = 0; n < gemm1_n_tiles; ++n) {
-                        const Task task{static_cast<int32_t>(TaskType::kGemm1), tile, n, gemm_tile_expert(params, tile)};
-                        if (!ring.push(params, epoch, task, limit_ns)) {
-                            return false;
-                        }
-                    }
-                    return true;
+                    const Task batch{static_cast<int32_t>(TaskType::kGemm1), tile, gemm1_n_tiles,
+                                     gemm_tile_expert(params, tile)};
+                    return ring.push(params, epoch, batch, limit_ns);
                 },
                 [&](int tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
                     expert = gemm_tile_expert(params, tile);
@@ -164,8 +157,6 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             const int32_t* route_row = layout.get_route_row_ptr();
             const int32_t* tile_expert = layout.get_tile_expert_ptr();
             const bool ep = ep_enabled(params);
-            const int num_token_tiles = (params.num_tokens + TileConfig::kTokensPerCombine - 1) /
-                                        TileConfig::kTokensPerCombine;
             auto row_done = [&](int row) {
                 return ep ? comm::SymmetricLayout::flag_epoch(load_relaxed(ep_return_flag(params, row))) == epoch
                           : epoch_count(load_relaxed(gemm1_count + row / kBlockM), epoch) ==
@@ -185,11 +176,11 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 return -1;
             };
             watch_items(
-                params, epoch, num_token_tiles, ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done, limit_ns,
+                params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done, limit_ns,
                 [&](int token_tile) { return first_missing_route(token_tile) < 0; },
                 [&](int token_tile) {
-                    const Task task{static_cast<int32_t>(TaskType::kCombine), token_tile, 0, -1};
-                    return ring.push(params, epoch, task, limit_ns);
+                    const Task batch{static_cast<int32_t>(TaskType::kCombine), token_tile, 1, -1};
+                    return ring.push(params, epoch, batch, limit_ns);
                 },
                 [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
                     // Name the row tile (and its expert) the token tile still waits for.

@@ -1,5 +1,5 @@
-// A processor block: waits for the slot assignment, dispatches row tiles it claims, then loops: wait on its
-// doorbell, run the task, publish the tile's completion, report itself idle.
+// A processor block: waits for the slot assignment, dispatches row tiles it claims, then loops: claim a ticket of the
+// task queue, wait for the scheduler to release the task behind it, run it, publish the tile's completion.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +12,8 @@
 namespace flashmoe::fused {
 
 // Debug only (off by default): -DFLASHMOE_PROCESSOR_PROFILE=<epoch> makes every processor of that launch print where
-// its time went (thread 0's %globaltimer deltas, ns): routing wait, dispatch, doorbell waits, GEMM0, GEMM1, COMBINE
-// (each including the barrier after it), and reporting (counter bump, done store).
+// its time went (thread 0's %globaltimer deltas, ns): routing wait, dispatch, task waits, GEMM0, GEMM1, COMBINE
+// (each including the barrier after it), and reporting (counter bump).
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
 __device__ __forceinline__ uint64_t profile_clock() {
     uint64_t now;
@@ -64,6 +64,11 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         return;
     }
     const bool ep = ep_enabled(params);
+    if constexpr (wgmma_path_compiled<Element>()) {
+        if (params.tma.enabled) {
+            wgmma_ring_init(shared);
+        }
+    }
     FLASHMOE_PROFILE_MARK(0);
 
     // Dispatch: claim row tiles one at a time (a processor that starts late simply claims none). The cursor is a plain
@@ -86,6 +91,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             continue;
         }
         dispatch_row_tile<Element>(params, tile);
+        if (params.tma.enabled) {
+            detail::fence_proxy_async_global();  // the rows go to GEMM0's TMA loads (the async proxy)
+        }
         __threadfence();
         __syncthreads();
         if (threadIdx.x == 0) {
@@ -114,25 +122,26 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
 
     FLASHMOE_PROFILE_MARK(1);
-    uint64_t* doorbell = layout.get_doorbell_ptr() + processor_idx;
-    uint64_t* done = layout.get_done_ptr() + processor_idx;
-    const Task* task_slot = layout.get_task_ptr<Task>() + processor_idx;
-    if (threadIdx.x == 0) {
-        store_release(done, epoch_tag(epoch, 0));  // idle, ready for task 1
-    }
-    for (uint32_t sequence = 1;; ++sequence) {
+    // The task loop: claim the next queue ticket, wait until the scheduler has released the task behind it, run it.
+    // NOTE: tickets are claimed in release order and every task waits only on tasks released before it, which were
+    // claimed by running processors (the grid is co-resident): the smallest unfinished ticket can always proceed.
+    const int num_tasks = total_tasks(params, num_row_tiles);
+    const Task* queue = layout.get_task_queue_ptr<Task>();
+    const uint64_t* published_word = &control->tasks_published;
+    uint32_t published = 0;  // thread 0: the released count last seen
+    while (true) {
         if (threadIdx.x == 0) {
-            const bool ok = wait_equals(params, epoch, doorbell, epoch_tag(epoch, sequence), limit_ns,
-                                             Role::kProcessor, WaitWhat::kDoorbell, -1, processor_idx);
-            if (ok) {
-                const volatile Task* slot = task_slot;
-                current_task.type = slot->type;
-                current_task.tile = slot->tile;
-                current_task.n_tile = slot->n_tile;
-                current_task.expert = slot->expert;
-            } else {
-                current_task.type = static_cast<int32_t>(TaskType::kExit);
+            const uint32_t ticket = atomicAdd(&control->task_next, 1u);
+            Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
+            if (ticket < static_cast<uint32_t>(num_tasks)) {
+                const bool ok = ticket < published ||
+                                wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
+                if (ok) {
+                    const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
+                    task = Task{entry.x, entry.y, entry.z, entry.w};
+                }
             }
+            current_task = task;
             const uint64_t now = trace_clock();
             trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
             trace_mark = now;
@@ -145,20 +154,19 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         switch (static_cast<TaskType>(task.type)) {
             case TaskType::kGemm0: {
                 const ColumnSplit split = gemm0_split(params.intermediate, num_row_tiles, params.num_processors);
-                for (int piece = split.piece_begin(task.n_tile); piece < split.piece_end(task.n_tile); ++piece) {
-                    if (params.gated) {
-                        run_gemm0<Element, true>(params, task, piece, reinterpret_cast<float*>(shared));
-                    } else {
-                        run_gemm0<Element, false>(params, task, piece, reinterpret_cast<float*>(shared));
-                    }
-                }
+                const int begin = split.piece_begin(task.n_tile);
+                const int end = split.piece_end(task.n_tile);
+                const bool ok = params.gated ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, shared)
+                                             : run_gemm0_task<Element, false>(params, epoch, task, begin, end, shared);
+                if (!ok) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;
             }
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params.hidden, num_row_tiles, params.num_processors);
-                for (int piece = split.piece_begin(task.n_tile); piece < split.piece_end(task.n_tile); ++piece) {
-                    run_gemm1<Element>(params, task, piece, reinterpret_cast<float*>(shared));
+                if (!run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                             split.piece_end(task.n_tile), shared)) {
+                    return;  // aborting: recorded
                 }
                 finished_counter = layout.get_gemm1_count_ptr() + task.tile;
                 if (ep) {
@@ -181,6 +189,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             case TaskType::kCombine:
                 run_combine<Element>(params, task);
                 break;
+            case TaskType::kNone:
+                continue;  // debug fault injection: the withheld task; nothing runs, nothing is published
             case TaskType::kExit:
                 ep_quiet(params);
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
@@ -198,8 +208,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 __trap();
         }
         // NOTE: the barrier gathers every thread's results under thread 0, whose release below (the counter's
-        // red.release, or fence + CAS; then the release store of `done`) publishes them: one fence per task, not one
-        // per thread.
+        // red.release, or fence + CAS) publishes them: one fence per task, not one per thread.
         __syncthreads();
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
         {
@@ -213,7 +222,6 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             if (finished_counter != nullptr) {
                 epoch_counter_publish(finished_counter, epoch);
             }
-            store_release(done, epoch_tag(epoch, sequence));
             const uint64_t now = trace_clock();
             const TraceKind kind = task.type == static_cast<int32_t>(TaskType::kGemm0)   ? TraceKind::kGemm0
                                    : task.type == static_cast<int32_t>(TaskType::kGemm1) ? TraceKind::kGemm1

@@ -12,6 +12,7 @@
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
 #include "flashmoe/processor/gemm_tile.cuh"
+#include "flashmoe/processor/wgmma_tile.cuh"
 
 namespace flashmoe::fused {
 
@@ -26,11 +27,13 @@ __device__ __forceinline__ bool tf32_allowed(const Params& params) {
     return params.allow_tf32 != 0;
 }
 
+// Dynamic shared memory of a processor: the SM80 tiles' ring, or on Hopper for 16-bit data the wgmma ring.
 template <typename Element>
-__host__ __device__ constexpr size_t processor_shared_bytes() {
+__host__ __device__ constexpr size_t processor_shared_bytes(bool wgmma) {
     constexpr size_t tensor_core = GemmTileOf<Element, 2, true>::kSharedBytes;
     constexpr size_t exact = GemmTileOf<Element, 2, false>::kSharedBytes;
-    return tensor_core > exact ? tensor_core : exact;
+    constexpr size_t sm80 = tensor_core > exact ? tensor_core : exact;
+    return wgmma && sizeof(Element) == 2 && WgmmaRing::kSharedBytes > sm80 ? WgmmaRing::kSharedBytes : sm80;
 }
 
 // Copies the token rows of one row tile into its slots. Padding rows are left as they are: the GEMM tile never reads
@@ -73,33 +76,20 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
     }
 }
 
-// GEMM0 of (row tile, one 64-column piece of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or
-// act(x·W1^T + b1). A task runs this for each piece of its ColumnSplit range.
-template <typename Element, bool kGated, bool kTf32>
-__device__ inline void run_gemm0_with(const KernelParams& params, const Task& task, int piece, float* shared) {
-    using Tile = GemmTileOf<Element, kGated ? 2 : 1, kTf32>;
-    const int hidden = params.hidden;
+// GEMM0's epilogue of (row tile, one 64-column piece of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or
+// act(x·W1^T + b1), rounded to the dtype. Any tile type of the accumulator contract.
+// NOTE: rows at or beyond the tile's valid rows are padding: never stored, in h and out alike; nothing reads them
+// (the combine follows route_row; GEMM1's rows of them are padding again).
+template <typename Element, bool kGated, typename Tile>
+__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, const Task& task, int piece,
+                                                  const Tile& tile) {
     const int intermediate = params.intermediate;
     const int expert = task.expert;
     const int column_begin = piece * TileConfig::kBlockN;
     const int valid_n = min(TileConfig::kBlockN, intermediate - column_begin);
     const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
-    const int64_t weight_offset = (static_cast<int64_t>(expert) * intermediate + column_begin) * hidden;
-    const Element* a = gemm0_input_tile<Element>(params, task.tile);
-    Element* h = params.layout.get_hidden_ptr<Element>();
-    // NOTE: rows at or beyond valid_m are padding: never read (zero in the tile) and never written, in h and out
-    // alike; nothing reads them (the combine follows route_row, GEMM1 zero-fills them).
     const int valid_m = gemm_tile_rows(params, task.tile);
-
-    Tile tile;
-    if constexpr (kGated) {
-        const Element* const b[2] = {static_cast<const Element*>(params.w_gate) + weight_offset,
-                                     static_cast<const Element*>(params.w_up) + weight_offset};
-        tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
-    } else {
-        const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
-        tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
-    }
+    Element* h = params.layout.get_hidden_ptr<Element>();
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
@@ -137,35 +127,16 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
     }
 }
 
-template <typename Element, bool kGated>
-__device__ inline void run_gemm0(const KernelParams& params, const Task& task, int piece, float* shared) {
-    if constexpr (std::is_same_v<Element, float>) {
-        if (!tf32_allowed(params)) {
-            run_gemm0_with<Element, kGated, false>(params, task, piece, shared);
-            return;
-        }
-    }
-    run_gemm0_with<Element, kGated, true>(params, task, piece, shared);
-}
-
-// GEMM1 of (row tile, one 64-column piece of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
-template <typename Element, bool kTf32>
-__device__ inline void run_gemm1_with(const KernelParams& params, const Task& task, int piece, float* shared) {
-    using Tile = GemmTileOf<Element, 1, kTf32>;
+// GEMM1's epilogue of (row tile, one 64-column piece of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
+template <typename Element, typename Tile>
+__device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, const Task& task, int piece,
+                                                  const Tile& tile) {
     const int hidden = params.hidden;
-    const int intermediate = params.intermediate;
     const int expert = task.expert;
     const int column_begin = piece * TileConfig::kBlockN;
     const int valid_n = min(TileConfig::kBlockN, hidden - column_begin);
-    const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
-    const Element* a = params.layout.get_hidden_ptr<Element>() + row_begin * intermediate;
-    const Element* const b[1] = {static_cast<const Element*>(params.w_down) +
-                                 (static_cast<int64_t>(expert) * hidden + column_begin) * intermediate};
+    const int valid_m = gemm_tile_rows(params, task.tile);
     float* out = gemm1_output_tile(params, task.tile);  // the row tile's rows (on EP: bound for their source)
-    const int valid_m = gemm_tile_rows(params, task.tile);  // see run_gemm0_with
-
-    Tile tile;
-    tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
@@ -189,74 +160,183 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
     }
 }
 
+// One piece of GEMM0 on the SM80 tiles (cp.async + mma.sync, or SIMT for exact fp32).
+template <typename Element, bool kGated, bool kTf32>
+__device__ inline void run_gemm0_with(const KernelParams& params, const Task& task, int piece, float* shared) {
+    using Tile = GemmTileOf<Element, kGated ? 2 : 1, kTf32>;
+    const int hidden = params.hidden;
+    const int intermediate = params.intermediate;
+    const int column_begin = piece * TileConfig::kBlockN;
+    const int valid_n = min(TileConfig::kBlockN, intermediate - column_begin);
+    const int64_t weight_offset = (static_cast<int64_t>(task.expert) * intermediate + column_begin) * hidden;
+    const Element* a = gemm0_input_tile<Element>(params, task.tile);
+    const int valid_m = gemm_tile_rows(params, task.tile);
+    Tile tile;
+    if constexpr (kGated) {
+        const Element* const b[2] = {static_cast<const Element*>(params.w_gate) + weight_offset,
+                                     static_cast<const Element*>(params.w_up) + weight_offset};
+        tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
+    } else {
+        const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
+        tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
+    }
+    store_gemm0_piece<Element, kGated>(params, task, piece, tile);
+}
+
+// One piece of GEMM1 on the SM80 tiles.
+template <typename Element, bool kTf32>
+__device__ inline void run_gemm1_with(const KernelParams& params, const Task& task, int piece, float* shared) {
+    using Tile = GemmTileOf<Element, 1, kTf32>;
+    const int hidden = params.hidden;
+    const int intermediate = params.intermediate;
+    const int column_begin = piece * TileConfig::kBlockN;
+    const int valid_n = min(TileConfig::kBlockN, hidden - column_begin);
+    const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
+    const Element* a = params.layout.get_hidden_ptr<Element>() + row_begin * intermediate;
+    const Element* const b[1] = {static_cast<const Element*>(params.w_down) +
+                                 (static_cast<int64_t>(task.expert) * hidden + column_begin) * intermediate};
+    Tile tile;
+    tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, gemm_tile_rows(params, task.tile));
+    store_gemm1_piece<Element>(params, task, piece, tile);
+}
+
+// Whether this compilation pass runs the Hopper tiles for Element: sm_90a device code, 16-bit data, one GPU (the
+// expert-parallel library keeps the SM80 tiles: its A rows live in the symmetric region, which has no tensor map).
 template <typename Element>
-__device__ inline void run_gemm1(const KernelParams& params, const Task& task, int piece, float* shared) {
-    if constexpr (std::is_same_v<Element, float>) {
-        if (!tf32_allowed(params)) {
-            run_gemm1_with<Element, false>(params, task, piece, shared);
-            return;
+__host__ __device__ constexpr bool wgmma_path_compiled() {
+    return FLASHMOE_WGMMA && sizeof(Element) == 2 && !ep_enabled(KernelParams{});
+}
+
+// A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting.
+template <typename Element, bool kGated>
+__device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch, const Task& task, int piece_begin,
+                                      int piece_end, char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        if (params.tma.enabled) {
+            using Tile = WgmmaTile<Element, kGated ? 2 : 1>;
+            // B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1
+            const TmaDescriptor* const maps[2] = {kGated ? &params.tma.w_gate : &params.tma.w_up, &params.tma.w_up};
+            const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+            Tile tile;
+            const bool ok = tile.run(
+                params, epoch, shared, &params.tma.tokens, task.tile * TileConfig::kBlockM, maps,
+                [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
+                piece_end, (params.hidden + 63) / 64,
+                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile); });
+            // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
+            detail::fence_proxy_async_global();
+            return ok;
         }
     }
-    run_gemm1_with<Element, true>(params, task, piece, shared);
+    for (int piece = piece_begin; piece < piece_end; ++piece) {
+        if constexpr (std::is_same_v<Element, float>) {
+            if (!tf32_allowed(params)) {
+                run_gemm0_with<Element, kGated, false>(params, task, piece, reinterpret_cast<float*>(shared));
+                continue;
+            }
+        }
+        run_gemm0_with<Element, kGated, true>(params, task, piece, reinterpret_cast<float*>(shared));
+    }
+    return true;
+}
+
+// A GEMM1 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting.
+template <typename Element>
+__device__ inline bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task& task, int piece_begin,
+                                      int piece_end, char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        if (params.tma.enabled) {
+            using Tile = WgmmaTile<Element, 1>;
+            const TmaDescriptor* const maps[1] = {&params.tma.w_down};
+            const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+            Tile tile;
+            return tile.run(
+                params, epoch, shared, &params.tma.hidden, task.tile * TileConfig::kBlockM, maps,
+                [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
+                piece_end, (params.intermediate + 63) / 64,
+                [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); });
+        }
+    }
+    for (int piece = piece_begin; piece < piece_end; ++piece) {
+        if constexpr (std::is_same_v<Element, float>) {
+            if (!tf32_allowed(params)) {
+                run_gemm1_with<Element, false>(params, task, piece, reinterpret_cast<float*>(shared));
+                continue;
+            }
+        }
+        run_gemm1_with<Element, true>(params, task, piece, reinterpret_cast<float*>(shared));
+    }
+    return true;
+}
+
+// Stores four adjacent values of one row (column a multiple of 4; H is a multiple of 8) as one vector.
+template <typename Element>
+__device__ __forceinline__ void store_quad(Element* destination, const float4& value) {
+    if constexpr (std::is_same_v<Element, float>) {
+        *reinterpret_cast<float4*>(destination) = value;
+    } else {
+        Element quad[4] = {from_float<Element>(value.x), from_float<Element>(value.y), from_float<Element>(value.z),
+                           from_float<Element>(value.w)};
+        *reinterpret_cast<uint2*>(destination) = *reinterpret_cast<const uint2*>(quad);
+    }
 }
 
 // COMBINE of a token tile: y[t] = sum over j = 0..k-1 (in that order) of w[t][j] · out[row(t, j)], dropped routes
-// contributing nothing, accumulated in fp32 and rounded once. One warp per token, 4 columns per lane step. A token's k
-// row pointers and weights are looked up once (lane j for route j, into shared memory), not once per column step.
-// NOTE: the per-column-step lookups made every COMBINE task latency-bound (~200 us for 16 tokens at Qwen3's shape:
-// the in-kernel trace showed the combine tail as a quarter of the kernel at T = 1024).
+// contributing nothing, accumulated in fp32 and rounded once. A token's k row pointers and weights are looked up once
+// (warp w for token w, lane j for route j, into shared memory); then every thread of the block takes float4 columns of
+// the tile's tokens, so a tile of one token (decode) still uses the whole block.
+// NOTE: looking the routes up once per column step made every COMBINE task latency-bound (~200 us for 16 tokens at
+// Qwen3's shape), and one warp per token left three of four warps idle at T = 1 (~10 us for one token's 2048 columns).
 template <typename Element>
 __device__ inline void run_combine(const KernelParams& params, const Task& task) {
     constexpr int kMaxTopK = 16;  // the C API's bound on k
-    __shared__ const float* rows[TileConfig::kWarps][kMaxTopK];
-    __shared__ float weights[TileConfig::kWarps][kMaxTopK];
+    constexpr int kTokens = TileConfig::kTokensPerCombine;
+    static_assert(kTokens <= TileConfig::kWarps, "one warp looks up one token's routes");
+    __shared__ const float* rows[kTokens][kMaxTopK];
+    __shared__ float weights[kTokens][kMaxTopK];
     const int hidden = params.hidden;
     const int top_k = params.top_k;
     const int32_t* route_row = params.layout.get_route_row_ptr();
     const float* out = params.layout.get_expert_out_ptr();
     Element* y = static_cast<Element*>(params.y);
-    const int token_begin = task.tile * TileConfig::kTokensPerCombine;
-    const int token_end = min(params.num_tokens, token_begin + TileConfig::kTokensPerCombine);
+    const int token_begin = task.tile * kTokens;
+    const int num_tokens = min(params.num_tokens, token_begin + kTokens) - token_begin;
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
-    for (int token = token_begin + warp_idx; token < token_end; token += TileConfig::kWarps) {
-        if (lane_idx < top_k) {
-            const int64_t route = static_cast<int64_t>(token) * top_k + lane_idx;
-            const int row = route_row[route];
-            const float* source = nullptr;
-            if (row >= 0) {
-                if constexpr (ep_enabled(KernelParams{})) {
-                    source = ep_returned_row(params, row);
-                } else {
-                    source = out + static_cast<int64_t>(row) * hidden;
-                }
+    if (warp_idx < num_tokens && lane_idx < top_k) {
+        const int64_t route = static_cast<int64_t>(token_begin + warp_idx) * top_k + lane_idx;
+        const int row = route_row[route];
+        const float* source = nullptr;
+        if (row >= 0) {
+            if constexpr (ep_enabled(KernelParams{})) {
+                source = ep_returned_row(params, row);
+            } else {
+                source = out + static_cast<int64_t>(row) * hidden;
             }
-            rows[warp_idx][lane_idx] = source;
-            weights[warp_idx][lane_idx] = source != nullptr ? __ldg(params.topk_weights + route) : 0.0f;
         }
-        __syncwarp();
-        // NOTE: H is a multiple of 8, so float4 steps cover every row exactly.
-        for (int column = lane_idx * 4; column < hidden; column += 32 * 4) {
-            float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-#pragma unroll 4
-            for (int j = 0; j < top_k; ++j) {
-                const float* source = rows[warp_idx][j];
-                if (source == nullptr) continue;
-                const float weight = weights[warp_idx][j];
-                const float4 value = *reinterpret_cast<const float4*>(source + column);
-                sum.x = fmaf(weight, value.x, sum.x);
-                sum.y = fmaf(weight, value.y, sum.y);
-                sum.z = fmaf(weight, value.z, sum.z);
-                sum.w = fmaf(weight, value.w, sum.w);
-            }
-            Element* destination = y + static_cast<int64_t>(token) * hidden + column;
-            destination[0] = from_float<Element>(sum.x);
-            destination[1] = from_float<Element>(sum.y);
-            destination[2] = from_float<Element>(sum.z);
-            destination[3] = from_float<Element>(sum.w);
-        }
-        __syncwarp();  // the lookups of the next token overwrite this warp's slots
+        rows[warp_idx][lane_idx] = source;
+        weights[warp_idx][lane_idx] = source != nullptr ? __ldg(params.topk_weights + route) : 0.0f;
     }
+    __syncthreads();
+    const int vectors_per_row = hidden / 4;
+    for (int item = threadIdx.x; item < num_tokens * vectors_per_row; item += TileConfig::kThreads) {
+        const int token = item / vectors_per_row;
+        const int column = (item - token * vectors_per_row) * 4;
+        float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 4
+        for (int j = 0; j < top_k; ++j) {
+            const float* source = rows[token][j];
+            if (source == nullptr) continue;
+            const float weight = weights[token][j];
+            const float4 value = *reinterpret_cast<const float4*>(source + column);
+            sum.x = fmaf(weight, value.x, sum.x);
+            sum.y = fmaf(weight, value.y, sum.y);
+            sum.z = fmaf(weight, value.z, sum.z);
+            sum.w = fmaf(weight, value.w, sum.w);
+        }
+        store_quad(y + static_cast<int64_t>(token_begin + token) * hidden + column, sum);
+    }
+    // NOTE: the lookups of this block's next COMBINE are written only after the barriers that end this task.
 }
 
 }  // namespace flashmoe::fused

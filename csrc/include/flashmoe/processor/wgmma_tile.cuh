@@ -1,0 +1,314 @@
+// The Hopper GEMM engine of a processor (sm_90a, bf16/fp16): TMA loads (cp.async.bulk.tensor, 128-byte swizzle)
+// into a kStages-deep shared-memory ring that completes on mbarriers, and wgmma (both operands from shared memory,
+// K-major) issued by the whole processor block, which is exactly one warpgroup. One thread issues the loads; the ring
+// runs across the pieces of a task, so the next piece's first stages are in flight while a piece's epilogue runs.
+//
+// Accumulator contract: as gemm_tile.cuh (accumulators[b][i][j] is element (row(i), column(j)) of A · B[b]^T).
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include <cute/arch/copy_sm90_desc.hpp>
+#include <cute/arch/copy_sm90_tma.hpp>
+#include <cute/arch/mma_sm90_desc.hpp>
+#include <cute/arch/mma_sm90_gmma.hpp>
+
+#include "flashmoe/fused/sync.cuh"
+#include "flashmoe/fused/types.cuh"
+
+// FLASHMOE_WGMMA: this compilation pass can issue wgmma (sm_90a device code). Everything else builds the tile's
+// constants only, so the host can size shared memory, and traps if a tile would run.
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define FLASHMOE_WGMMA 1
+#else
+#define FLASHMOE_WGMMA 0
+#endif
+
+namespace flashmoe::fused {
+
+// The ring shared by every wgmma tile of a processor, at the start of its dynamic shared memory (1024-byte aligned
+// for the 128-byte swizzle): kStages stages of (A, B0, B1) boxes of 64 rows x 128 bytes, then the ring's state.
+struct WgmmaRing {
+    static constexpr int kStages = 4;
+    static constexpr int kBoxRows = 64;                       // rows of every box: kBlockM = kBlockN = 64
+    static constexpr int kBoxBytesK = 128;                    // K bytes of a box: the swizzle span (64 bf16/fp16)
+    static constexpr int kBoxBytes = kBoxRows * kBoxBytesK;   // 8 KB
+    static constexpr int kStageBytes = 3 * kBoxBytes;         // A + up to two B matrices
+    static constexpr int kAlignment = 1024;                   // the 128-byte swizzle repeats every 8 rows
+    // The state: one full barrier per stage (TMA completes its bytes on it) and the count of stages consumed since
+    // the launch started, which gives every later stage its barrier phase.
+    struct State {
+        uint64_t full[kStages];
+        uint32_t iteration;
+        uint32_t padding;
+    };
+    // Bytes a processor reserves: alignment slack, the stages, the state.
+    static constexpr size_t kSharedBytes = kAlignment + static_cast<size_t>(kStages) * kStageBytes + sizeof(State);
+
+    static_assert(TileConfig::kBlockM == kBoxRows && TileConfig::kBlockN == kBoxRows, "one box per operand tile");
+    static_assert(kStageBytes % kAlignment == 0 && kBoxBytes % kAlignment == 0, "every box starts swizzle-aligned");
+
+    char* stages;  // kStages x kStageBytes, kAlignment-aligned
+    State* state;
+
+    __device__ __forceinline__ explicit WgmmaRing(char* shared) {
+        const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
+        stages = shared + ((kAlignment - address % kAlignment) % kAlignment);
+        state = reinterpret_cast<State*>(stages + kStages * kStageBytes);
+    }
+};
+
+namespace detail {
+
+// wgmma m64nNk16, fp32 accumulators, A and B K-major in shared memory.
+template <typename Element, int kN>
+struct WgmmaOpOf;
+template <>
+struct WgmmaOpOf<__nv_bfloat16, 64> {
+    using Op = cute::SM90::GMMA::MMA_64x64x16_F32BF16BF16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
+};
+template <>
+struct WgmmaOpOf<__nv_bfloat16, 128> {
+    using Op = cute::SM90::GMMA::MMA_64x128x16_F32BF16BF16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
+};
+template <>
+struct WgmmaOpOf<__half, 64> {
+    using Op = cute::SM90::GMMA::MMA_64x64x16_F32F16F16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
+};
+template <>
+struct WgmmaOpOf<__half, 128> {
+    using Op = cute::SM90::GMMA::MMA_64x128x16_F32F16F16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
+};
+
+// Shared-memory matrix descriptor of a K-major box with the 128-byte swizzle (the layout TMA writes with
+// CU_TENSOR_MAP_SWIZZLE_128B): 8-row groups 1024 bytes apart; the leading offset is unused for swizzled K-major
+// layouts (1 by convention). `box` is 1024-byte aligned, so the base offset is 0.
+__device__ __forceinline__ uint64_t swizzled_box_descriptor(const char* box) {
+    cute::GmmaDescriptor descriptor;
+    descriptor.bitfield.start_address_ = static_cast<uint16_t>(__cvta_generic_to_shared(box) >> 4);
+    descriptor.bitfield.leading_byte_offset_ = 1;
+    descriptor.bitfield.stride_byte_offset_ = 1024 >> 4;
+    descriptor.bitfield.base_offset_ = 0;
+    descriptor.bitfield.layout_type_ = static_cast<uint8_t>(cute::SM90::GMMA::LayoutType::B128);
+    return descriptor.desc_;
+}
+
+// Register r of the wgmma D fragment (m64nN: n8 block r / 4, then (row g, col 2q), (g, 2q + 1), (g + 8, 2q),
+// (g + 8, 2q + 1)) as the flat index of accumulators[b][i][j] with b = 64-column block, i = row half, j = column.
+__host__ __device__ constexpr int accumulator_index(int r) {
+    const int n8_block = r / 4;
+    return (n8_block / 8) * 32 + ((r % 4) / 2) * 16 + 2 * (n8_block % 8) + r % 2;
+}
+
+template <typename Op, int... kR>
+__device__ __forceinline__ void wgmma_issue(uint64_t desc_a, uint64_t desc_b, float* accumulators,
+                                            cute::SM90::GMMA::ScaleOut scale, std::integer_sequence<int, kR...>) {
+    Op::fma(desc_a, desc_b, accumulators[accumulator_index(kR)]..., scale);
+}
+
+__device__ __forceinline__ void fence_proxy_async_global() {
+#if FLASHMOE_WGMMA
+    asm volatile("fence.proxy.async.global;" ::: "memory");
+#endif
+}
+
+// Bounded wait for a stage's TMA bytes. False after recording a TIMEOUT (or seeing an abort).
+__device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t epoch, uint64_t* barrier,
+                                           uint32_t parity, uint64_t limit_ns, int stage) {
+#if FLASHMOE_WGMMA
+    const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
+    uint32_t done = 0;
+    asm volatile(
+        "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+        : "=r"(done)
+        : "r"(address), "r"(parity)
+        : "memory");
+    if (done) {
+        return true;
+    }
+    WaitClock clock(limit_ns);
+    while (true) {
+        asm volatile(
+            "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+            : "=r"(done)
+            : "r"(address), "r"(parity)
+            : "memory");
+        if (done) {
+            return true;
+        }
+        if (is_aborted(params, epoch)) {
+            return false;
+        }
+        if (clock.expired()) {
+            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kProcessor, WaitWhat::kTileLoad, -1, stage,
+                         parity, parity ^ 1u, clock.elapsed(), true);
+            return false;
+        }
+    }
+#else
+    return false;
+#endif
+}
+
+}  // namespace detail
+
+// Once per launch, before the first tile, by the whole processor block.
+__device__ __forceinline__ void wgmma_ring_init(char* shared) {
+#if FLASHMOE_WGMMA
+    WgmmaRing ring(shared);
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < WgmmaRing::kStages; ++s) cute::initialize_barrier(ring.state->full[s], 1);
+        ring.state->iteration = 0;
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+    __syncthreads();
+#endif
+}
+
+// One processor's (64 x kNumB·64) tile of A · [B0 | B1]^T per piece. A rows come from `map_a` at `a_row`; piece p's
+// B rows from `map_b[b]` (kNumB maps) at b_rows(p). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
+template <typename Element, int kNumB>
+struct WgmmaTile {
+    static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
+    static constexpr int kRowsPerThread = 2;                 // rows g and g + 8 of the warp's 16
+    static constexpr int kColumnsPerThread = 16;             // 8 n8 blocks x column pair, per 64 columns
+    static constexpr bool kPairedColumns = true;
+    static constexpr int kAccumulators = kNumB * kRowsPerThread * kColumnsPerThread;
+    using Op = typename detail::WgmmaOpOf<Element, kN>::Op;
+
+    static_assert(TileConfig::kThreads == 128, "a processor is one warpgroup");
+    static_assert(kAccumulators == kN / 2, "the m64nN fragment holds N / 2 floats per thread");
+    static_assert(sizeof(Element) == 2, "bf16 / fp16 boxes of 64 elements");
+
+    float accumulators[kNumB][kRowsPerThread][kColumnsPerThread];
+
+    __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
+    __device__ __forceinline__ static int row(int i) {
+        return static_cast<int>(threadIdx.x) / 32 * 16 + i * 8 + lane_idx() / 4;
+    }
+    __device__ __forceinline__ static int column(int j) { return (j / 2) * 8 + (lane_idx() % 4) * 2 + j % 2; }
+
+    __device__ __forceinline__ void fence_accumulators() {
+        float* flat = &accumulators[0][0][0];
+#pragma unroll
+        for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+    }
+
+    // Thread 0: stage `it` (of this run) of the flattened (piece, k tile) sequence into ring slot `slot`.
+    template <typename BRows>
+    __device__ __forceinline__ static void issue(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
+                                                 int a_row, const TmaDescriptor* const* map_b, BRows b_rows,
+                                                 int piece_begin, int num_k_tiles, int it) {
+#if FLASHMOE_WGMMA
+        constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
+        const int piece = piece_begin + it / num_k_tiles;
+        const int k_element = (it % num_k_tiles) * (WgmmaRing::kBoxBytesK / 2);
+        const int stage = static_cast<int>(slot % WgmmaRing::kStages);
+        uint64_t* barrier = &ring.state->full[stage];
+        char* destination = ring.stages + stage * WgmmaRing::kStageBytes;
+        cute::set_barrier_transaction_bytes(*barrier, (1 + kNumB) * WgmmaRing::kBoxBytes);
+        cute::SM90_TMA_LOAD_2D::copy(map_a, barrier, kEvictNormal, destination, k_element, a_row);
+#pragma unroll
+        for (int b = 0; b < kNumB; ++b) {
+            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, kEvictNormal, destination + (1 + b) * WgmmaRing::kBoxBytes,
+                                         k_element, b_rows(piece));
+        }
+#endif
+    }
+
+    // Thread 0, after the block's vote at iteration `it`: every warp's MMAs of stage it - 1 are done (each warp's
+    // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages.
+    template <typename BRows>
+    __device__ __forceinline__ static void refill(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
+                                                  int a_row, const TmaDescriptor* const* map_b, BRows b_rows,
+                                                  int piece_begin, int num_k_tiles, int it, int total) {
+        if (threadIdx.x == 0 && it >= 1 && it - 1 + WgmmaRing::kStages < total) {
+            issue(ring, slot - 1 + WgmmaRing::kStages, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles,
+                  it - 1 + WgmmaRing::kStages);
+        }
+    }
+
+    // Runs pieces [piece_begin, piece_end) and calls epilogue(piece) with the piece's accumulators complete. Called by
+    // the whole block; leaves no load in flight. False when a stage's load timed out (recorded) or the launch aborted.
+    template <typename BRows, typename Epilogue>
+    __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
+                                        const TmaDescriptor* map_a, int a_row,
+                                        const TmaDescriptor* const* map_b, BRows b_rows, int piece_begin,
+                                        int piece_end, int num_k_tiles, Epilogue&& epilogue) {
+#if FLASHMOE_WGMMA
+        const WgmmaRing ring(shared);
+        const int total = (piece_end - piece_begin) * num_k_tiles;
+        const uint32_t base = ring.state->iteration;
+        const uint64_t limit_ns = 2 * params.timeout_ns;
+        if (threadIdx.x == 0) {
+            // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
+            // read here through the async proxy: the acquire that released this task, then this proxy fence.
+            detail::fence_proxy_async_global();
+            for (int it = 0; it < total && it < WgmmaRing::kStages; ++it) {
+                issue(ring, base + it, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it);
+            }
+        }
+        bool ok = true;
+        for (int it = 0; it < total; ++it) {
+            const uint32_t slot = base + static_cast<uint32_t>(it);
+            const int stage = static_cast<int>(slot % WgmmaRing::kStages);
+            const int k_tile = it % num_k_tiles;
+            // NOTE: a thread whose wait failed still issues this stage's MMAs (on whatever the stage holds) so that the
+            // warpgroup stays converged; the block leaves together at the vote below.
+            const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage],
+                                                   (slot / WgmmaRing::kStages) & 1u, limit_ns, stage);
+            const char* a_box = ring.stages + stage * WgmmaRing::kStageBytes;
+            const uint64_t desc_a = detail::swizzled_box_descriptor(a_box);
+            const uint64_t desc_b = detail::swizzled_box_descriptor(a_box + WgmmaRing::kBoxBytes);
+            fence_accumulators();
+            cute::warpgroup_arrive();
+#pragma unroll
+            for (int step = 0; step < WgmmaRing::kBoxBytesK / 32; ++step) {
+                // NOTE: a k16 step is 32 bytes along K inside the swizzled 128-byte rows: +2 in 16-byte units.
+                const auto scale = (k_tile == 0 && step == 0) ? cute::SM90::GMMA::ScaleOut::Zero
+                                                              : cute::SM90::GMMA::ScaleOut::One;
+                detail::wgmma_issue<Op>(desc_a + 2 * step, desc_b + 2 * step, &accumulators[0][0][0], scale,
+                                        std::make_integer_sequence<int, kAccumulators>{});
+            }
+            cute::warpgroup_commit_batch();
+            // NOTE: the two branches repeat the vote and the refill so that the epilogue's reads of the accumulators
+            // sit where no wgmma can be pending on every path: ptxas's check is path-insensitive after a merge, and a
+            // read it cannot prove safe serialises every wgmma of the kernel (C7514).
+            if (k_tile == num_k_tiles - 1) {
+                cute::warpgroup_wait<0>();
+                fence_accumulators();
+                if (!__syncthreads_and(loaded)) {
+                    ok = false;
+                    break;
+                }
+                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total);
+                epilogue(piece_begin + it / num_k_tiles);
+            } else {
+                cute::warpgroup_wait<1>();  // the previous stage's MMAs are done; this one may still run
+                fence_accumulators();
+                if (!__syncthreads_and(loaded)) {
+                    ok = false;
+                    break;
+                }
+                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total);
+            }
+        }
+        // NOTE: on failure some issued stages are never waited for; the launch is aborting, and the processor uses the
+        // ring no more.
+        cute::warpgroup_wait<0>();
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            ring.state->iteration = base + static_cast<uint32_t>(total);
+        }
+        __syncthreads();
+        return ok;
+#else
+        __trap();
+        return false;
+#endif
+    }
+};
+
+}  // namespace flashmoe::fused
