@@ -29,10 +29,20 @@ struct ControlBlock {
     int32_t num_owner_tiles;
     // Epoch-tagged count of the tasks the scheduler has written to the task queue (the queue's published tail).
     uint64_t tasks_published;
+    // Chunked slot assignment (os/routing.cuh): epoch-tagged counts of the route chunks counted and ranked by
+    // processors, and the OS block's release of the chunks' first ranks and the experts' offsets in between.
+    uint64_t routing_counted;
+    uint64_t routing_ranked;
+    uint32_t routing_bases_epoch;
+    uint32_t padding;
 };
 
 struct WorkspaceLayout {
     static constexpr size_t kAlignment = 256;
+    // Chunked slot assignment: a launch of more routes than kRoutesPerChunk cuts them into at most kMaxRoutingChunks
+    // chunks, one per processor.
+    static constexpr int kRoutesPerChunk = 2048;
+    static constexpr int kMaxRoutingChunks = 32;
 
     // Capacities (from the layer config; fixed for the lifetime of a layer).
     int64_t max_tokens = 0;
@@ -64,6 +74,9 @@ struct WorkspaceLayout {
     size_t row_route_offset = 0;       // int32 [max_rows]: route filling a row (valid rows only)
     size_t tile_expert_offset = 0;     // int32 [max_row_tiles]
     size_t tile_rows_offset = 0;       // int32 [max_row_tiles]: valid rows; the tile's other rows are never read
+    size_t routing_counts_offset = 0;  // int32 [kMaxRoutingChunks][E]: routes per expert in each route chunk
+    size_t routing_bases_offset = 0;   // int32 [kMaxRoutingChunks][E]: each chunk's first rank per expert
+    size_t routing_offsets_offset = 0; // int32 [E]: first row of each expert's segment
     size_t tokens_offset = 0;          // element [max_rows][H]: dispatched token rows (GEMM0's A)
     size_t hidden_offset = 0;          // element [max_rows][I]: activations h (GEMM1's A)
     size_t expert_out_offset = 0;      // float [max_rows][H]: expert outputs before the combine (0 bytes with EP)
@@ -110,6 +123,9 @@ struct WorkspaceLayout {
         row_route_offset = take(offset, sizeof(int32_t) * max_rows);
         tile_expert_offset = take(offset, sizeof(int32_t) * max_row_tiles);
         tile_rows_offset = take(offset, sizeof(int32_t) * max_row_tiles);
+        routing_counts_offset = take(offset, sizeof(int32_t) * kMaxRoutingChunks * num_experts);
+        routing_bases_offset = take(offset, sizeof(int32_t) * kMaxRoutingChunks * num_experts);
+        routing_offsets_offset = take(offset, sizeof(int32_t) * num_experts);
         tokens_offset = take(offset, ep ? 0 : static_cast<size_t>(element_bytes) * max_rows * hidden);
         hidden_offset = take(offset, static_cast<size_t>(element_bytes) * max_rows * intermediate);
         expert_out_offset = take(offset, ep ? 0 : sizeof(float) * max_rows * hidden);
@@ -155,6 +171,15 @@ struct WorkspaceLayout {
     }
     FLASHMOE_HOST_DEVICE int32_t* get_tile_rows_ptr() const {
         return reinterpret_cast<int32_t*>(base + tile_rows_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_routing_counts_ptr() const {
+        return reinterpret_cast<int32_t*>(base + routing_counts_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_routing_bases_ptr() const {
+        return reinterpret_cast<int32_t*>(base + routing_bases_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_routing_offsets_ptr() const {
+        return reinterpret_cast<int32_t*>(base + routing_offsets_offset);
     }
     template <typename Element>
     FLASHMOE_HOST_DEVICE Element* get_tokens_ptr() const {

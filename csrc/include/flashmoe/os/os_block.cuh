@@ -29,6 +29,9 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
 
     const uint64_t routing_start = trace_clock();
     int num_row_tiles = assign_slots(params, epoch, reinterpret_cast<int32_t*>(scratch));
+    if (num_row_tiles < 0) {
+        return;  // aborted (recorded): every waiting actor sees the abort flag
+    }
     __syncthreads();  // the routing scratch is reused below
     if (threadIdx.x == 0) trace_record(params.trace, TraceKind::kRouting, -1, routing_start, trace_clock());
     if (ep_enabled(params)) {

@@ -1,5 +1,7 @@
-// Slot assignment, run by all warps of the OS block before the scheduler starts: per-expert counts, capacity drops
-// and each route's row in the packed, tile-padded layout. Deterministic: ranks come from (t, j) order, not atomics.
+// Slot assignment: per-expert counts, capacity drops and each route's row in the packed, tile-padded layout.
+// Deterministic: ranks come from (t, j) order, never from atomics. A launch of few routes is assigned by the OS block
+// alone; a larger one is cut into route chunks that processors 0 .. C-1 count and rank (two passes over their chunk)
+// while the OS block scans the chunks' counts in between: the single-block version was 10 % of the kernel at large T.
 #pragma once
 
 #include <cstdint>
@@ -16,65 +18,80 @@ __host__ __device__ constexpr int64_t routing_shared_words(int64_t num_experts) 
     return (2 * TileConfig::kWarps + 1) * num_experts + 2;
 }
 
-// Fills route_row, row_route, tile_expert, tile_rows, the control block's num_row_tiles / dropped_routes and the
-// caller's expert_counts / dropped_routes, then publishes routing_epoch. Returns the number of row tiles.
-// Called by every thread of the OS block.
-__device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, int32_t* shared) {
-    constexpr int kWarps = TileConfig::kWarps;
-    constexpr int kBlockM = TileConfig::kBlockM;
+// How many route chunks a launch's slot assignment uses (1: the OS block alone). The chunks are contiguous, in route
+// order, ceil(routes / chunks) routes each; chunk c is counted and ranked by processor c.
+__host__ __device__ inline int routing_chunks(int num_routes, int num_processors) {
+    int chunks = (num_routes + WorkspaceLayout::kRoutesPerChunk - 1) / WorkspaceLayout::kRoutesPerChunk;
+    chunks = chunks < WorkspaceLayout::kMaxRoutingChunks ? chunks : WorkspaceLayout::kMaxRoutingChunks;
+    chunks = chunks < num_processors ? chunks : num_processors;
+    return chunks > 1 ? chunks : 1;
+}
+
+// Routes [begin, end) of chunk c of `chunks`. NOTE: 32-bit arithmetic (a 64-bit division is an out-of-line call).
+__device__ __forceinline__ void routing_chunk_range(int num_routes, int chunks, int c, int& begin, int& end) {
+    const int size = (num_routes + chunks - 1) / chunks;
+    begin = min(num_routes, c * size);
+    end = min(num_routes, begin + size);
+}
+
+namespace detail {
+
+// Loads the experts of kBatch chunks of 32 routes at once, so their latencies overlap; a bad route (reported once, in
+// pass 1) reads as -1, i.e. dropped.
+constexpr int kRouteBatch = 8;
+__device__ __forceinline__ void load_route_batch(const KernelParams& params, uint32_t epoch, int base, int range_end,
+                                                 int (&experts)[kRouteBatch], bool report) {
+    const int lane_idx = threadIdx.x % 32;
+#pragma unroll
+    for (int u = 0; u < kRouteBatch; ++u) {
+        const int route = base + u * 32 + lane_idx;
+        experts[u] = route < range_end
+                         ? checked_route_expert(params.topk_ids, params.topk_weights, route, params.num_experts)
+                         : -1;
+    }
+    if (!report) return;
+#pragma unroll
+    for (int u = 0; u < kRouteBatch; ++u) {
+        const int route = base + u * 32 + lane_idx;
+        if (route < range_end && experts[u] < 0) {
+            const int32_t id = params.topk_ids[route];
+            const bool id_ok = id >= 0 && id < params.num_experts;
+            const uint32_t weight_bits = __float_as_uint(params.topk_weights[route]);
+            report_error(params, epoch, FLASHMOE_ERROR_ROUTING, Role::kOs,
+                         id_ok ? WaitWhat::kBadRouteWeight : WaitWhat::kBadRoute, id, route / params.top_k,
+                         id_ok ? weight_bits : static_cast<uint64_t>(static_cast<uint32_t>(id)),
+                         static_cast<uint64_t>(params.num_experts), 0, false);
+            // NOTE: treated as a dropped route so nothing reads out of bounds and no NaN reaches y
+        }
+    }
+}
+
+// The warp's contiguous part of routes [begin, end): each warp of the block one quarter, so ranks across warps follow
+// route order.
+__device__ __forceinline__ void warp_route_range(int begin, int end, int& range_begin, int& range_end) {
+    const int per_warp = (end - begin + TileConfig::kWarps - 1) / TileConfig::kWarps;
+    range_begin = min(end, begin + static_cast<int>(threadIdx.x / 32) * per_warp);
+    range_end = min(end, range_begin + per_warp);
+}
+
+// Pass 1 by one block over routes [begin, end): warp_counts[w][e] = routes of expert e in warp w's part (shared
+// memory, zeroed here). Bad routes are reported (ROUTING) and not counted. Ends with a barrier.
+__device__ inline void count_routes(const KernelParams& params, uint32_t epoch, int begin, int end,
+                                    int32_t* warp_counts) {
     const int num_experts = params.num_experts;
-    const int num_routes = params.num_tokens * params.top_k;
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
-    int32_t* warp_counts = shared;                             // (kWarps, E): routes per expert in a warp's range
-    int32_t* warp_ranks = shared + kWarps * num_experts;       // (kWarps, E): first rank of the warp, then running
-    int32_t* expert_offset = shared + 2 * kWarps * num_experts;  // (E): first row of the expert's segment
-    int32_t* totals = expert_offset + num_experts;             // [0] row tiles, [1] dropped routes
-
-    for (int i = threadIdx.x; i < kWarps * num_experts; i += blockDim.x) {
+    for (int i = threadIdx.x; i < TileConfig::kWarps * num_experts; i += blockDim.x) {
         warp_counts[i] = 0;
     }
     __syncthreads();
-
-    // Each warp owns one contiguous range of routes, so ranks across warps follow route order.
-    const int routes_per_warp = (num_routes + kWarps - 1) / kWarps;
-    const int range_begin = min(num_routes, warp_idx * routes_per_warp);
-    const int range_end = min(num_routes, range_begin + routes_per_warp);
-
-    // Loads the experts of kBatch chunks of 32 routes at once, so their latencies overlap. NOTE: measured neutral on the
-    // H100 (docs/perf-notes.md, 2026-11-23 "slot assignment"): the routing wait is not these loads.
-    constexpr int kBatch = 8;
-    auto load_batch = [&](int base, int (&experts)[kBatch], bool report) {
+    int range_begin, range_end;
+    warp_route_range(begin, end, range_begin, range_end);
+    for (int base = range_begin; base < range_end; base += 32 * kRouteBatch) {
+        int experts[kRouteBatch];
+        load_route_batch(params, epoch, base, range_end, experts, true);
 #pragma unroll
-        for (int u = 0; u < kBatch; ++u) {
-            const int route = base + u * 32 + lane_idx;
-            experts[u] = route < range_end
-                             ? checked_route_expert(params.topk_ids, params.topk_weights, route, num_experts)
-                             : -1;
-        }
-        if (!report) return;
-#pragma unroll
-        for (int u = 0; u < kBatch; ++u) {
-            const int route = base + u * 32 + lane_idx;
-            if (route < range_end && experts[u] < 0) {
-                const int32_t id = params.topk_ids[route];
-                const bool id_ok = id >= 0 && id < num_experts;
-                const uint32_t weight_bits = __float_as_uint(params.topk_weights[route]);
-                report_error(params, epoch, FLASHMOE_ERROR_ROUTING, Role::kOs,
-                             id_ok ? WaitWhat::kBadRouteWeight : WaitWhat::kBadRoute, id, route / params.top_k,
-                             id_ok ? weight_bits : static_cast<uint64_t>(static_cast<uint32_t>(id)),
-                             static_cast<uint64_t>(num_experts), 0, false);
-                // NOTE: treated as a dropped route so nothing reads out of bounds and no NaN reaches y
-            }
-        }
-    };
-
-    // Pass 1: counts per (warp, expert).
-    for (int base = range_begin; base < range_end; base += 32 * kBatch) {
-        int experts[kBatch];
-        load_batch(base, experts, true);
-#pragma unroll
-        for (int u = 0; u < kBatch; ++u) {
+        for (int u = 0; u < kRouteBatch; ++u) {
             const int expert = experts[u];
             const uint32_t peers = __match_any_sync(0xffffffffu, expert);
             if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
@@ -84,17 +101,156 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         }
     }
     __syncthreads();
+}
 
-    // Per expert: the warps' first ranks, the total before drops, what capacity keeps.
+// Pass 2 by one block over the same routes: route (t, j)'s rank in its expert is warp_ranks[w][e] (the warp's first
+// rank, advanced as it goes) plus its place among the warp's 32; the first `capacity` routes of an expert are kept, at
+// row expert_offset(e) + rank. Writes route_row and row_route. Ends with every writer fenced and a barrier.
+template <typename ExpertOffset>
+__device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, int begin, int end,
+                                   int32_t* warp_ranks, ExpertOffset expert_offset) {
+    const int num_experts = params.num_experts;
+    const int warp_idx = threadIdx.x / 32;
+    const int lane_idx = threadIdx.x % 32;
+    int32_t* route_row = params.layout.get_route_row_ptr();
+    int32_t* row_route = params.layout.get_row_route_ptr();
+    const uint32_t lower_lanes = (1u << lane_idx) - 1u;
+    int range_begin, range_end;
+    warp_route_range(begin, end, range_begin, range_end);
+    for (int base = range_begin; base < range_end; base += 32 * kRouteBatch) {
+        int experts[kRouteBatch];
+        load_route_batch(params, epoch, base, range_end, experts, false);
+#pragma unroll
+        for (int u = 0; u < kRouteBatch; ++u) {
+            const int route = base + u * 32 + lane_idx;
+            const int expert = experts[u];
+            const uint32_t peers = __match_any_sync(0xffffffffu, expert);
+            int rank = 0;
+            if (expert >= 0) {
+                rank = warp_ranks[warp_idx * num_experts + expert] + __popc(peers & lower_lanes);
+            }
+            __syncwarp();
+            if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
+                warp_ranks[warp_idx * num_experts + expert] += __popc(peers);
+            }
+            if (route < range_end) {
+                int row = -1;
+                if (expert >= 0 && rank < params.capacity) {
+                    row = expert_offset(expert) + rank;
+                    row_route[row] = route;
+                }
+                route_row[route] = row;
+            }
+            __syncwarp();
+        }
+    }
+    __threadfence();  // every writer fences before the release that follows the barrier
+    __syncthreads();
+}
+
+}  // namespace detail
+
+// A processor's part of a chunked slot assignment (routing_chunks(...) > 1 and processor_idx below it): pass 1 over
+// its chunk, its counts out, then (once the OS block has scanned every chunk's counts) pass 2. False when the launch
+// is aborting. `shared` holds 2 * kWarps * E int32 (the processor's dynamic shared memory, unused until its tasks).
+__device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t epoch, int chunk, int chunks,
+                                          int32_t* shared, uint64_t limit_ns) {
+    const int num_experts = params.num_experts;
+    const WorkspaceLayout& layout = params.layout;
+    ControlBlock* control = layout.get_control_ptr();
+    int32_t* warp_counts = shared;                                      // (kWarps, E)
+    int32_t* warp_ranks = shared + TileConfig::kWarps * num_experts;    // (kWarps, E)
+    int begin, end;
+    routing_chunk_range(params.num_tokens * params.top_k, chunks, chunk, begin, end);
+    detail::count_routes(params, epoch, begin, end, warp_counts);
+    int32_t* chunk_counts = layout.get_routing_counts_ptr() + static_cast<int64_t>(chunk) * num_experts;
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         int total = 0;
-        for (int w = 0; w < kWarps; ++w) {
-            warp_ranks[w * num_experts + expert] = total;
-            total += warp_counts[w * num_experts + expert];
+        for (int w = 0; w < TileConfig::kWarps; ++w) total += warp_counts[w * num_experts + expert];
+        chunk_counts[expert] = total;
+    }
+    __threadfence();
+    __syncthreads();
+    __shared__ int bases_ready;
+    if (threadIdx.x == 0) {
+        epoch_counter_publish(&control->routing_counted, epoch);
+        bases_ready = wait_equals(params, epoch, &control->routing_bases_epoch, epoch, limit_ns, Role::kProcessor,
+                                  WaitWhat::kRouting, -1, chunk);
+    }
+    __syncthreads();
+    if (!bases_ready) {
+        return false;
+    }
+    // The chunk's first rank per expert (the OS block's scan), then each warp's.
+    const int32_t* chunk_base = layout.get_routing_bases_ptr() + static_cast<int64_t>(chunk) * num_experts;
+    for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+        int rank = chunk_base[expert];
+        for (int w = 0; w < TileConfig::kWarps; ++w) {
+            warp_ranks[w * num_experts + expert] = rank;
+            rank += warp_counts[w * num_experts + expert];
         }
-        warp_counts[expert] = total;  // NOTE: row 0 of warp_counts now holds the per-expert totals
+    }
+    __syncthreads();
+    const int32_t* expert_offsets = layout.get_routing_offsets_ptr();
+    detail::rank_routes(params, epoch, begin, end, warp_ranks, [&](int expert) { return expert_offsets[expert]; });
+    if (threadIdx.x == 0) {
+        epoch_counter_publish(&control->routing_ranked, epoch);
+    }
+    return true;
+}
+
+// Fills route_row, row_route, tile_expert, tile_rows, the control block's num_row_tiles / dropped_routes and the
+// caller's expert_counts / dropped_routes, then publishes routing_epoch. Returns the number of row tiles, or -1 when
+// the launch is aborting. Called by every thread of the OS block.
+__device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, int32_t* shared) {
+    constexpr int kWarps = TileConfig::kWarps;
+    constexpr int kBlockM = TileConfig::kBlockM;
+    const int num_experts = params.num_experts;
+    const int num_routes = params.num_tokens * params.top_k;
+    const int chunks = routing_chunks(num_routes, params.num_processors);
+    const WorkspaceLayout& layout = params.layout;
+    ControlBlock* control = layout.get_control_ptr();
+    int32_t* warp_counts = shared;                             // (kWarps, E): routes per expert in a warp's range
+    int32_t* warp_ranks = shared + kWarps * num_experts;       // (kWarps, E): first rank of the warp, then running
+    int32_t* expert_offset = shared + 2 * kWarps * num_experts;  // (E): first row of the expert's segment
+    int32_t* totals = expert_offset + num_experts;             // [0] row tiles, [1] dropped routes
+    __shared__ int waited;
+
+    if (chunks == 1) {
+        detail::count_routes(params, epoch, 0, num_routes, warp_counts);
+        // Per expert: the warps' first ranks, the total before drops.
+        for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+            int total = 0;
+            for (int w = 0; w < kWarps; ++w) {
+                warp_ranks[w * num_experts + expert] = total;
+                total += warp_counts[w * num_experts + expert];
+            }
+            warp_counts[expert] = total;  // NOTE: row 0 of warp_counts now holds the per-expert totals
+        }
+    } else {
+        // The processors' counts of every chunk: then per expert the total and each chunk's first rank.
+        if (threadIdx.x == 0) {
+            waited = wait_equals(params, epoch, &control->routing_counted, epoch_tag(epoch, chunks), params.timeout_ns,
+                                 Role::kOs, WaitWhat::kRouting, -1, -1);
+        }
+        __syncthreads();
+        if (!waited) {
+            return -1;
+        }
+        const int32_t* chunk_counts = layout.get_routing_counts_ptr();
+        int32_t* chunk_bases = layout.get_routing_bases_ptr();
+        for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+            int total = 0;
+            for (int c = 0; c < chunks; ++c) {
+                chunk_bases[static_cast<int64_t>(c) * num_experts + expert] = total;
+                total += chunk_counts[static_cast<int64_t>(c) * num_experts + expert];
+            }
+            warp_counts[expert] = total;
+        }
+    }
+    for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         if (params.expert_counts != nullptr) {
-            params.expert_counts[expert] = total;
+            params.expert_counts[expert] = warp_counts[expert];
         }
     }
     __syncthreads();
@@ -140,12 +296,12 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     __syncthreads();
 
     // Tile metadata, one expert per thread.
-    int32_t* tile_expert = params.layout.get_tile_expert_ptr();
-    int32_t* tile_rows = params.layout.get_tile_rows_ptr();
+    int32_t* tile_expert = layout.get_tile_expert_ptr();
+    int32_t* tile_rows = layout.get_tile_rows_ptr();
     // Expert parallelism also needs each tile's index within its (owner, expert) pair and each expert's kept rows.
     constexpr bool ep = ep_enabled(KernelParams{});  // compile time: see comm/ep_device.cuh
-    int32_t* tile_pair_index = params.layout.get_tile_pair_index_ptr();
-    int32_t* expert_kept = params.layout.get_expert_kept_ptr();
+    int32_t* tile_pair_index = layout.get_tile_pair_index_ptr();
+    int32_t* expert_kept = layout.get_expert_kept_ptr();
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         const int kept = min(warp_counts[expert], params.capacity);
         const int first_tile = expert_offset[expert] / kBlockM;
@@ -157,44 +313,30 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         if (ep) expert_kept[expert] = kept;
     }
 
-    // Pass 2: ranks in (t, j) order (chunks in order, lanes in order); the first `capacity` routes of an expert are
-    // kept.
-    int32_t* route_row = params.layout.get_route_row_ptr();
-    int32_t* row_route = params.layout.get_row_route_ptr();
-    const uint32_t lower_lanes = (1u << lane_idx) - 1u;
-    for (int base = range_begin; base < range_end; base += 32 * kBatch) {
-        int experts[kBatch];
-        load_batch(base, experts, false);
-#pragma unroll
-        for (int u = 0; u < kBatch; ++u) {
-            const int route = base + u * 32 + lane_idx;
-            const int expert = experts[u];
-            const uint32_t peers = __match_any_sync(0xffffffffu, expert);
-            int rank = 0;
-            if (expert >= 0) {
-                rank = warp_ranks[warp_idx * num_experts + expert] + __popc(peers & lower_lanes);
-            }
-            __syncwarp();
-            if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
-                warp_ranks[warp_idx * num_experts + expert] += __popc(peers);
-            }
-            if (route < range_end) {
-                int row = -1;
-                if (expert >= 0 && rank < params.capacity) {
-                    row = expert_offset[expert] + rank;
-                    row_route[row] = route;
-                }
-                route_row[route] = row;
-            }
-            __syncwarp();
+    if (chunks == 1) {
+        detail::rank_routes(params, epoch, 0, num_routes, warp_ranks,
+                            [&](int expert) { return expert_offset[expert]; });
+    } else {
+        // The offsets go to the processors, which rank their chunks; they report back before the release below.
+        int32_t* expert_offsets = layout.get_routing_offsets_ptr();
+        for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+            expert_offsets[expert] = expert_offset[expert];
+        }
+        __threadfence();
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            store_release(&control->routing_bases_epoch, epoch);
+            waited = wait_equals(params, epoch, &control->routing_ranked, epoch_tag(epoch, chunks), params.timeout_ns,
+                                 Role::kOs, WaitWhat::kRouting, -1, -1);
+        }
+        __syncthreads();
+        if (!waited) {
+            return -1;
         }
     }
-    __threadfence();  // every writer fences before thread 0's release below
-    __syncthreads();
 
     const int num_row_tiles = totals[0];
     if (threadIdx.x == 0) {
-        ControlBlock* control = params.layout.get_control_ptr();
         control->num_row_tiles = num_row_tiles;
         control->dropped_routes = totals[1];
         control->dispatch_next = 0;  // processors claim tiles from it only after the release below

@@ -7,6 +7,7 @@
 #include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
+#include "flashmoe/os/routing.cuh"
 #include "flashmoe/processor/tasks.cuh"
 
 namespace flashmoe::fused {
@@ -51,6 +52,14 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
 #endif
 
     uint64_t trace_mark = trace_clock();  // thread 0's: the start of the phase or wait being traced
+    // A launch of many routes: processors 0 .. C-1 count and rank one route chunk each (os/routing.cuh).
+    const int routing_chunk_count = routing_chunks(params.num_tokens * params.top_k, params.num_processors);
+    if (routing_chunk_count > 1 && processor_idx < routing_chunk_count) {
+        if (!rank_routing_chunk(params, epoch, processor_idx, routing_chunk_count, reinterpret_cast<int32_t*>(shared),
+                                limit_ns)) {
+            return;  // aborting: recorded
+        }
+    }
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
