@@ -57,12 +57,21 @@ fi
 native_build="flashmoe-native/target/native-build"
 if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; then
   mkdir -p "$bundle/native"
-  cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$native_build/libflashmoe.so" "$bundle/native/"
-  # Expert parallelism: the EP library and its check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer); the
-  # tiles' own test with the layer sweep through the C API (gemm_tile_test --time --sweep; A/B runs).
-  for f in libflashmoe_ep.so ep_layer_test gemm_tile_test; do
+  # NOTE: libflashmoe.so and libflashmoe_ep.so travel once, inside flashmoe-native.jar; run-gpu-check.sh takes
+  # them out of the jar beside these binaries.
+  cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$bundle/native/"
+  # Expert parallelism: the EP library's check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer); the tiles'
+  # own test with the layer sweep through the C API (gemm_tile_test --time --sweep; A/B runs).
+  for f in ep_layer_test gemm_tile_test; do
     [ -e "$native_build/$f" ] && cp "$native_build/$f" "$bundle/native/"
   done
+  # A/B runs (tools/run-ab.sh): BUNDLE_AB_LIBS=DIR adds every DIR/<name>/libflashmoe.so as native/ab/<name>/.
+  if [ -n "${BUNDLE_AB_LIBS:-}" ]; then
+    for lib in "$BUNDLE_AB_LIBS"/*/libflashmoe.so; do
+      name="$(basename "$(dirname "$lib")")"
+      mkdir -p "$bundle/native/ab/$name" && cp "$lib" "$bundle/native/ab/$name/"
+    done
+  fi
   # packed: the device tool carries at most 64 MiB with the tree; xz packs these binaries ~4x (gzip ~3x)
   tar -cJf "$bundle/native.tar.xz" -C "$bundle" native && rm -rf "$bundle/native"
 else

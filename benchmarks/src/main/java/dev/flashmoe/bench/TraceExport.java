@@ -70,11 +70,38 @@ final class TraceExport {
         return new Summary(Math.max(last - first, 1), processors.size(), perKind, routing);
     }
 
-    /** Writes trace-T.json (and timeline-T.png where the JRE can draw) into dir; returns the summary line. */
+    /**
+     * The launch's critical path, phase by phase: for each kind of event, when its first one started and its last one
+     * ended (us after the launch's first event) and the median duration of one, e.g. "GEMM0 14-40 (1 x 96, median
+     * 21.0 us)". At small T this is the chain routing, dispatch, GEMM0, GEMM1, COMBINE that bounds the latency.
+     */
+    static String phases(int tokens, Trace trace) {
+        long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "phases T=%d:", tokens));
+        for (Trace.Kind kind : new Trace.Kind[] {Trace.Kind.ROUTING, Trace.Kind.DISPATCH, Trace.Kind.GEMM0,
+                Trace.Kind.GEMM1, Trace.Kind.COMBINE}) {
+            long[] durations = trace.events().stream().filter(e -> e.kind() == kind)
+                    .mapToLong(Trace.Event::durationNs).sorted().toArray();
+            if (durations.length == 0) {
+                continue;
+            }
+            long start = trace.events().stream().filter(e -> e.kind() == kind).mapToLong(Trace.Event::startNs).min()
+                    .getAsLong() - origin;
+            long end = trace.events().stream().filter(e -> e.kind() == kind).mapToLong(Trace.Event::endNs).max()
+                    .getAsLong() - origin;
+            b.append(String.format(Locale.ROOT, " %s %.1f-%.1f us (%d, median %.1f us);", kind, start / 1e3, end / 1e3,
+                    durations.length, durations[durations.length / 2] / 1e3));
+        }
+        long end = trace.events().stream().mapToLong(Trace.Event::endNs).max().orElse(origin) - origin;
+        return b.append(String.format(Locale.ROOT, " last event ends %.1f us", end / 1e3)).toString();
+    }
+
+    /** Writes trace-T.json (and timeline-T.png where the JRE can draw) into dir; returns the summary lines. */
     static String write(Path dir, int tokens, Trace trace) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("trace-T" + tokens + ".json"), chromeJson(trace));
-        String line = summary(trace).line(tokens) + (trace.dropped() > 0 ? "; " + trace.dropped() + " events dropped" : "");
+        String line = summary(trace).line(tokens) + (trace.dropped() > 0 ? "; " + trace.dropped() + " events dropped" : "")
+                + "\n" + phases(tokens, trace);
         try {
             TimelinePng.write(dir.resolve("timeline-T" + tokens + ".png"), trace, "fused forward, T=" + tokens);
         } catch (LinkageError | RuntimeException noAwt) { // NOTE: no java.awt type here (see Main)
