@@ -128,8 +128,7 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
 }
 
 // GEMM1's epilogue of (row tile, one 64-column piece of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
-// The piece's accumulators are tile.accumulators[kB] (the Hopper tile computes two pieces at once).
-template <typename Element, int kB = 0, typename Tile>
+template <typename Element, typename Tile>
 __device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, const Task& task, int piece,
                                                   const Tile& tile) {
     const int hidden = params.hidden;
@@ -153,9 +152,9 @@ __device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, co
             if (Tile::row(i) >= valid_m) continue;
             float* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + column_begin + column;
             if constexpr (kColumnStep == 2) {
-                store_pair(destination, tile.accumulators[kB][i][j] + bias[0], tile.accumulators[kB][i][j + 1] + bias[1]);
+                store_pair(destination, tile.accumulators[0][i][j] + bias[0], tile.accumulators[0][i][j + 1] + bias[1]);
             } else {
-                *destination = tile.accumulators[kB][i][j] + bias[0];
+                *destination = tile.accumulators[0][i][j] + bias[0];
             }
         }
     }
@@ -221,8 +220,8 @@ __device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch
             Tile tile;
             const bool ok = tile.run(
                 params, epoch, shared, &params.tma.tokens, task.tile * TileConfig::kBlockM, maps,
-                [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
-                piece_begin, piece_end, (params.hidden + 63) / 64,
+                [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
+                piece_end, (params.hidden + 63) / 64,
                 [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile); });
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
@@ -247,36 +246,15 @@ __device__ inline bool run_gemm1_task(const KernelParams& params, uint32_t epoch
                                       int piece_end, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         if (params.tma.enabled) {
-            // Pieces two at a time (m64n128: A staged once per pair, the wider MMA), then an odd last one alone.
-            // NOTE: never a pair with a phantom half: at decode a task is often one piece, and a phantom half would
-            // stream 64 more weight rows from HBM for nothing.
-            const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
+            using Tile = WgmmaTile<Element, 1>;
+            const TmaDescriptor* const maps[1] = {&params.tma.w_down};
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
-            const int num_k_tiles = (params.intermediate + 63) / 64;
-            const int a_row = task.tile * TileConfig::kBlockM;
-            const int pairs = (piece_end - piece_begin) / 2;
-            if (pairs > 0) {
-                WgmmaTile<Element, 2> tile;
-                const bool ok = tile.run(
-                    params, epoch, shared, &params.tma.hidden, a_row, maps,
-                    [&](int pair, int b) {
-                        return static_cast<int>(expert_row + (piece_begin + 2 * pair + b) * TileConfig::kBlockN);
-                    },
-                    0, pairs, num_k_tiles, [&](int pair) {
-                        store_gemm1_piece<Element, 0>(params, task, piece_begin + 2 * pair, tile);
-                        store_gemm1_piece<Element, 1>(params, task, piece_begin + 2 * pair + 1, tile);
-                    });
-                if (!ok) return false;
-            }
-            if (piece_begin + 2 * pairs < piece_end) {
-                WgmmaTile<Element, 1> tile;
-                return tile.run(
-                    params, epoch, shared, &params.tma.hidden, a_row, maps,
-                    [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
-                    piece_begin + 2 * pairs, piece_end, num_k_tiles,
-                    [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); });
-            }
-            return true;
+            Tile tile;
+            return tile.run(
+                params, epoch, shared, &params.tma.hidden, task.tile * TileConfig::kBlockM, maps,
+                [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
+                piece_end, (params.intermediate + 63) / 64,
+                [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); });
         }
     }
     for (int piece = piece_begin; piece < piece_end; ++piece) {

@@ -168,7 +168,7 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 }
 
 // One processor's (64 x kNumB·64) tile of A · [B0 | B1]^T per piece. A rows come from `map_a` at `a_row`; piece p's
-// B_b rows from `map_b[b]` (kNumB maps) at b_rows(p, b). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
+// B rows from `map_b[b]` (kNumB maps) at b_rows(p). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
 template <typename Element, int kNumB>
 struct WgmmaTile {
     static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
@@ -213,7 +213,7 @@ struct WgmmaTile {
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
             cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, kEvictNormal, destination + (1 + b) * WgmmaRing::kBoxBytes,
-                                         k_element, b_rows(piece, b));
+                                         k_element, b_rows(piece));
         }
 #endif
     }
