@@ -66,7 +66,7 @@ if want presets; then
     timeout 200 "${bench[@]}" --preset "$preset" --sweep preset --out "$work/bench/$preset" \
       > "$work/bench/$preset.out" 2>&1
     echo "exit $?"
-    grep -vE '^\s*$|\[=*>? *\]' "$work/bench/$preset.out" | tail -14
+    grep -v '^\[' "$work/bench/$preset.out" | tail -14  # the table, without the progress bar
   done
 fi
 
