@@ -20,21 +20,28 @@ enum class SubscriberKind : int {
     kCount = 3,
 };
 
-// Watches items [0, num_items) through a sliding window of 32, one lane per item, and emits each item once, as soon
-// as it is ready (not in item order). The wait is bounded: when nothing becomes ready for limit_ns, the first pending
-// item is recorded. Called by a whole warp.
+// Watches items [0, num_items) through a window of kWindowRows rows of 32 (lane l checks items base + 32 r + l), and
+// emits each item once, as soon as it is ready (not in item order); the window moves on by a row once its first row
+// is all out. The wait is bounded: when nothing becomes ready for limit_ns, the first pending item is recorded.
+// Called by a whole warp.
+// NOTE: a window of one row of 32 stalled the COMBINE releases behind the slowest token tile of the row: the combine
+// phase took 3.6 ms of a 9.5 ms forward at T = 16384 for ~0.6 ms of work (in-kernel trace, 2026-12-01).
+constexpr int kWindowRows = 4;
 template <typename Ready, typename Emit, typename Describe>
 __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t epoch, int num_items, WaitWhat what,
                                             uint64_t limit_ns, Ready ready, Emit emit, Describe describe) {
     const int lane_idx = threadIdx.x % 32;
-    int window_base = 0;
-    uint32_t emitted = 0;  // bit i: item window_base + i was emitted
+    int window_base = 0;   // warp-uniform: the first item of row 0
+    uint32_t emitted = 0;  // this lane's: bit r = item window_base + 32 r + lane was emitted
     WaitClock clock(limit_ns);
     while (window_base < num_items) {
-        const int item = window_base + lane_idx;
-        const bool ready_now = item < num_items && ((emitted >> lane_idx) & 1u) == 0 && ready(item);
-        const uint32_t ready_mask = __ballot_sync(0xffffffffu, ready_now);
-        if (ready_mask != 0) {
+        uint32_t ready_now = 0;
+#pragma unroll
+        for (int r = 0; r < kWindowRows; ++r) {
+            const int item = window_base + 32 * r + lane_idx;
+            if (item < num_items && ((emitted >> r) & 1u) == 0 && ready(item)) ready_now |= 1u << r;
+        }
+        if (__any_sync(0xffffffffu, ready_now != 0)) {
             // NOTE: turns the lanes' relaxed observations into acquires before the tasks go out; flags a peer GPU
             // set (expert parallelism) need the system scope.
             if (ep_enabled(params)) {
@@ -44,18 +51,25 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
             }
             __syncwarp();
             bool ok = true;
-            if (lane_idx == 0) {
-                for (uint32_t mask = ready_mask; mask != 0 && ok; mask &= mask - 1) {
-                    ok = emit(window_base + __ffs(mask) - 1);
+#pragma unroll
+            for (int r = 0; r < kWindowRows; ++r) {
+                const uint32_t ready_mask = __ballot_sync(0xffffffffu, (ready_now >> r) & 1u);
+                if (lane_idx == 0) {
+                    for (uint32_t mask = ready_mask; mask != 0 && ok; mask &= mask - 1) {
+                        ok = emit(window_base + 32 * r + __ffs(mask) - 1);
+                    }
                 }
             }
             if (!__shfl_sync(0xffffffffu, ok, 0)) {
                 return;
             }
-            emitted |= ready_mask;
-            const int shift = emitted == 0xffffffffu ? 32 : __ffs(~emitted) - 1;
-            window_base += shift;
-            emitted = shift == 32 ? 0u : emitted >> shift;
+            emitted |= ready_now;
+            // Rows wholly out (items past the end count as out) leave the window.
+            while (window_base < num_items &&
+                   __all_sync(0xffffffffu, (emitted & 1u) != 0 || window_base + lane_idx >= num_items)) {
+                window_base += 32;
+                emitted >>= 1;
+            }
             clock.restart();
             continue;
         }
@@ -63,8 +77,14 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
             return;
         }
         if (clock.expired()) {
-            if (lane_idx == 0) {
-                const int pending = window_base + __ffs(~emitted) - 1;
+            int pending = -1;
+#pragma unroll
+            for (int r = kWindowRows - 1; r >= 0; --r) {
+                const uint32_t waiting = __ballot_sync(
+                    0xffffffffu, ((emitted >> r) & 1u) == 0 && window_base + 32 * r + lane_idx < num_items);
+                if (waiting != 0) pending = window_base + 32 * r + __ffs(waiting) - 1;
+            }
+            if (lane_idx == 0 && pending >= 0) {
                 int expert = -1;
                 int tile = pending;
                 uint64_t observed = 0;
@@ -175,9 +195,27 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 }
                 return -1;
             };
+            // Whether every route of the token tile is back: the rows of kBatch routes loaded at once, then their
+            // tiles' counters at once (two round trips per kBatch routes, not two per route).
+            auto token_tile_ready = [&](int token_tile) {
+                constexpr int kBatch = 16;
+                const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
+                const int route_end = min(params.num_tokens, (token_tile + 1) * TileConfig::kTokensPerCombine) *
+                                      params.top_k;
+                for (int base = route_begin; base < route_end; base += kBatch) {
+                    int rows[kBatch];
+#pragma unroll
+                    for (int u = 0; u < kBatch; ++u) rows[u] = base + u < route_end ? route_row[base + u] : -1;
+                    bool done = true;
+#pragma unroll
+                    for (int u = 0; u < kBatch; ++u) done = (rows[u] < 0 || row_done(rows[u])) && done;
+                    if (!done) return false;
+                }
+                return true;
+            };
             watch_items(
-                params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done, limit_ns,
-                [&](int token_tile) { return first_missing_route(token_tile) < 0; },
+                params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done,
+                limit_ns, token_tile_ready,
                 [&](int token_tile) {
                     const Task batch{static_cast<int32_t>(TaskType::kCombine), token_tile, 1, -1};
                     return ring.push(params, epoch, batch, limit_ns);

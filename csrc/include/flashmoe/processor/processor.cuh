@@ -184,7 +184,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                     __syncthreads();
                     if (threadIdx.x == 0) {
                         __threadfence_system();
-                        shared_value = epoch_counter_add(finished_counter, epoch) ==
+                        shared_value = epoch_counter_increment(finished_counter, epoch) ==
                                        static_cast<uint32_t>(split.num_tasks);
                     }
                     __syncthreads();
