@@ -180,9 +180,46 @@ void report(const char* what, const std::string& name, bool ok, const std::strin
     if (!ok) ++g_failures;
 }
 
-// Correctness of one (dtype, mode, kNumB, M, N, K) case against fp64 over the dtype-rounded inputs, every output
-// written (poisoned with NaN before), then a second run compared bitwise. A rows at or beyond valid_rows (the
-// padding of a row tile) are NaN in memory: the tile must not read them, and their outputs must be zero.
+// One tile case against fp64 over the dtype-rounded inputs: every output written (c poisoned with NaN before), the
+// relative error within the tolerance, and a second launch bitwise equal. Rows at or beyond valid_rows (a row tile's
+// padding) must come out zero. launch(c) runs the tile over a (num_b, m, n) fp32 output.
+template <typename Element, typename Launch>
+void check_case(const char* what, const std::string& name, double tolerance, const std::vector<Element>& a,
+                const std::vector<Element>& b, int num_b, int m, int n, int k, int valid_rows, Launch launch) {
+    DeviceArray<float> d_c(static_cast<size_t>(num_b) * m * n);
+    CHECK_CUDA(cudaMemset(d_c.pointer, 0xFF, d_c.count * sizeof(float)));
+    launch(d_c.pointer);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const std::vector<float> c = d_c.download();
+    double error_sq = 0, reference_sq = 0;
+    size_t bad = 0;
+    for (int q = 0; q < num_b; ++q)
+        for (int r = 0; r < m; ++r)
+            for (int col = 0; col < n; ++col) {
+                double reference = 0;
+                if (r < valid_rows) {
+                    const Element* ar = a.data() + static_cast<size_t>(r) * k;
+                    const Element* br = b.data() + (static_cast<size_t>(q) * n + col) * k;
+                    for (int kk = 0; kk < k; ++kk) reference += double(back(ar[kk])) * double(back(br[kk]));
+                }
+                const double got = c[(static_cast<size_t>(q) * m + r) * n + col];
+                if (!std::isfinite(got)) ++bad;
+                error_sq += (got - reference) * (got - reference);
+                reference_sq += reference * reference;
+            }
+    const double relative = std::sqrt(error_sq / std::max(reference_sq, 1e-300));
+    CHECK_CUDA(cudaMemset(d_c.pointer, 0x00, d_c.count * sizeof(float)));
+    launch(d_c.pointer);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const bool same = std::memcmp(c.data(), d_c.download().data(), c.size() * sizeof(float)) == 0;
+    char detail[128];
+    std::snprintf(detail, sizeof(detail), "rel_err %.2e (tol %.0e), unwritten/NaN %zu, bitwise-repeat %s", relative,
+                  tolerance, bad, same ? "yes" : "NO");
+    report(what, name, bad == 0 && relative <= tolerance && same, detail);
+}
+
+// An SM80 tile case (dtype, mode, kNumB, M, N, K). A rows at or beyond valid_rows are NaN in memory: the tile must
+// not read them.
 template <typename Element, int kNumB, bool kTf32>
 void run_case(const char* mode, int m, int n, int k, double tolerance, std::mt19937_64& rng, int valid_rows = -1) {
     if (valid_rows < 0) valid_rows = m;
@@ -191,40 +228,12 @@ void run_case(const char* mode, int m, int n, int k, double tolerance, std::mt19
     for (size_t i = 0; i < a.size(); ++i) a[i] = from<Element>(i / k < size_t(valid_rows) ? uniform(rng) : NAN);
     for (auto& v : b) v = from<Element>(uniform(rng));
     DeviceArray<Element> d_a(a), d_b(b);
-    DeviceArray<float> d_c(static_cast<size_t>(kNumB) * m * n);
-    CHECK_CUDA(cudaMemset(d_c.pointer, 0xFF, d_c.count * sizeof(float)));
-    launch_tile<Element, kNumB, kTf32>(d_a.pointer, d_b.pointer, d_b.pointer + (kNumB == 2 ? size_t(n) * k : 0),
-                                       d_c.pointer, m, n, k, valid_rows);
-    CHECK_CUDA(cudaDeviceSynchronize());
-    const std::vector<float> c = d_c.download();
-    double error_sq = 0, reference_sq = 0;
-    size_t bad = 0;
-    for (int q = 0; q < kNumB; ++q)
-        for (int r = 0; r < m; ++r)
-            for (int col = 0; col < n; ++col) {
-                double reference = 0;
-                if (r < valid_rows) {
-                const Element* ar = a.data() + static_cast<size_t>(r) * k;
-                const Element* br = b.data() + (static_cast<size_t>(q) * n + col) * k;
-                for (int kk = 0; kk < k; ++kk) reference += double(back(ar[kk])) * double(back(br[kk]));
-                }
-                const double got = c[(static_cast<size_t>(q) * m + r) * n + col];
-                if (!std::isfinite(got)) ++bad;
-                error_sq += (got - reference) * (got - reference);
-                reference_sq += reference * reference;
-            }
-    const double relative = std::sqrt(error_sq / std::max(reference_sq, 1e-300));
-    // Determinism: the same inputs again, compared bitwise.
-    CHECK_CUDA(cudaMemset(d_c.pointer, 0x00, d_c.count * sizeof(float)));
-    launch_tile<Element, kNumB, kTf32>(d_a.pointer, d_b.pointer, d_b.pointer + (kNumB == 2 ? size_t(n) * k : 0),
-                                       d_c.pointer, m, n, k, valid_rows);
-    CHECK_CUDA(cudaDeviceSynchronize());
-    const bool same = std::memcmp(c.data(), d_c.download().data(), c.size() * sizeof(float)) == 0;
-    char name[96], detail[128];
+    char name[96];
     std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d rows=%d", mode, kNumB, m, n, k, valid_rows);
-    std::snprintf(detail, sizeof(detail), "rel_err %.2e (tol %.0e), unwritten/NaN %zu, bitwise-repeat %s", relative,
-                  tolerance, bad, same ? "yes" : "NO");
-    report("tile", name, bad == 0 && relative <= tolerance && same, detail);
+    check_case("tile", name, tolerance, a, b, kNumB, m, n, k, valid_rows, [&](float* c) {
+        launch_tile<Element, kNumB, kTf32>(d_a.pointer, d_b.pointer, d_b.pointer + (kNumB == 2 ? size_t(n) * k : 0), c,
+                                           m, n, k, valid_rows);
+    });
 }
 
 template <typename Element, bool kTf32>
@@ -249,37 +258,13 @@ void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block,
     for (auto& v : a) v = from<Element>(uniform(rng));
     for (auto& v : b) v = from<Element>(uniform(rng));
     DeviceArray<Element> d_a(a), d_b(b);
-    DeviceArray<float> d_c(static_cast<size_t>(kNumB) * m * n);
-    CHECK_CUDA(cudaMemset(d_c.pointer, 0xFF, d_c.count * sizeof(float)));
     WgmmaHarness harness(d_a.pointer, d_b.pointer, d_b.pointer + size_t(n) * k, m, n, k);
-    launch_wgmma_tile<Element, kNumB>(harness.params, d_c.pointer, m, n, k, pieces_per_block);
-    CHECK_CUDA(cudaDeviceSynchronize());
-    const std::vector<float> c = d_c.download();
-    double error_sq = 0, reference_sq = 0;
-    size_t bad = 0;
-    for (int q = 0; q < kNumB; ++q)
-        for (int r = 0; r < m; ++r)
-            for (int col = 0; col < n; ++col) {
-                double reference = 0;
-                const Element* ar = a.data() + static_cast<size_t>(r) * k;
-                const Element* br = b.data() + (static_cast<size_t>(q) * n + col) * k;
-                for (int kk = 0; kk < k; ++kk) reference += double(back(ar[kk])) * double(back(br[kk]));
-                const double got = c[(static_cast<size_t>(q) * m + r) * n + col];
-                if (!std::isfinite(got)) ++bad;
-                error_sq += (got - reference) * (got - reference);
-                reference_sq += reference * reference;
-            }
-    const double relative = std::sqrt(error_sq / std::max(reference_sq, 1e-300));
-    CHECK_CUDA(cudaMemset(d_c.pointer, 0x00, d_c.count * sizeof(float)));
-    launch_wgmma_tile<Element, kNumB>(harness.params, d_c.pointer, m, n, k, pieces_per_block);
-    CHECK_CUDA(cudaDeviceSynchronize());
-    const bool same = std::memcmp(c.data(), d_c.download().data(), c.size() * sizeof(float)) == 0;
-    char name[96], detail[128];
+    char name[96];
     std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d pieces/block=%d", mode, kNumB, m, n, k,
                   pieces_per_block);
-    std::snprintf(detail, sizeof(detail), "rel_err %.2e (tol 1e-5), unwritten/NaN %zu, bitwise-repeat %s", relative,
-                  bad, same ? "yes" : "NO");
-    report("wgmma", name, bad == 0 && relative <= 1e-5 && same, detail);
+    check_case("wgmma", name, 1e-5, a, b, kNumB, m, n, k, m, [&](float* c) {
+        launch_wgmma_tile<Element, kNumB>(harness.params, c, m, n, k, pieces_per_block);
+    });
 }
 
 template <typename Element>

@@ -62,24 +62,20 @@ struct WgmmaRing {
 
 namespace detail {
 
-// wgmma m64nNk16, fp32 accumulators, A and B K-major in shared memory.
+// wgmma m64nNk16 (N = 64 or 128), fp32 accumulators, A and B K-major in shared memory.
 template <typename Element, int kN>
-struct WgmmaOpOf;
-template <>
-struct WgmmaOpOf<__nv_bfloat16, 64> {
-    using Op = cute::SM90::GMMA::MMA_64x64x16_F32BF16BF16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
-};
-template <>
-struct WgmmaOpOf<__nv_bfloat16, 128> {
-    using Op = cute::SM90::GMMA::MMA_64x128x16_F32BF16BF16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
-};
-template <>
-struct WgmmaOpOf<__half, 64> {
-    using Op = cute::SM90::GMMA::MMA_64x64x16_F32F16F16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
-};
-template <>
-struct WgmmaOpOf<__half, 128> {
-    using Op = cute::SM90::GMMA::MMA_64x128x16_F32F16F16_SS<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K>;
+struct WgmmaOpOf {
+    static_assert(kN == 64 || kN == 128, "one or two 64-column B boxes");
+    template <template <cute::SM90::GMMA::Major, cute::SM90::GMMA::Major, cute::SM90::GMMA::ScaleIn,
+                        cute::SM90::GMMA::ScaleIn> class Op>
+    using KMajor = Op<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K, cute::SM90::GMMA::ScaleIn::One,
+                      cute::SM90::GMMA::ScaleIn::One>;
+    using Op = std::conditional_t<
+        std::is_same_v<Element, __nv_bfloat16>,
+        std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32BF16BF16_SS>,
+                           KMajor<cute::SM90::GMMA::MMA_64x64x16_F32BF16BF16_SS>>,
+        std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32F16F16_SS>,
+                           KMajor<cute::SM90::GMMA::MMA_64x64x16_F32F16F16_SS>>>;
 };
 
 // Shared-memory matrix descriptor of a K-major box with the 128-byte swizzle (the layout TMA writes with
@@ -114,30 +110,28 @@ __device__ __forceinline__ void fence_proxy_async_global() {
 #endif
 }
 
-// Bounded wait for a stage's TMA bytes. False after recording a TIMEOUT (or seeing an abort).
-__device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t epoch, uint64_t* barrier,
-                                           uint32_t parity, uint64_t limit_ns, int stage) {
-#if FLASHMOE_WGMMA
-    const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
+// One probe of an mbarrier phase (the instruction may suspend the thread briefly while the phase is incomplete).
+__device__ __forceinline__ bool try_wait_parity(uint32_t address, uint32_t parity) {
     uint32_t done = 0;
+#if FLASHMOE_WGMMA
     asm volatile(
         "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
         : "=r"(done)
         : "r"(address), "r"(parity)
         : "memory");
-    if (done) {
-        return true;
+#endif
+    return done != 0;
+}
+
+// Bounded wait for a stage's TMA bytes. False after recording a TIMEOUT (or seeing an abort).
+__device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t epoch, uint64_t* barrier,
+                                           uint32_t parity, uint64_t limit_ns, int stage) {
+    const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
+    if (try_wait_parity(address, parity)) {
+        return true;  // NOTE: the common case reads no clock
     }
     WaitClock clock(limit_ns);
-    while (true) {
-        asm volatile(
-            "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
-            : "=r"(done)
-            : "r"(address), "r"(parity)
-            : "memory");
-        if (done) {
-            return true;
-        }
+    while (!try_wait_parity(address, parity)) {
         if (is_aborted(params, epoch)) {
             return false;
         }
@@ -147,9 +141,7 @@ __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t 
             return false;
         }
     }
-#else
-    return false;
-#endif
+    return true;
 }
 
 }  // namespace detail

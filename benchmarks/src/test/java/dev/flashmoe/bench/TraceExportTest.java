@@ -43,6 +43,16 @@ class TraceExportTest {
     }
 
     @Test
+    void phasesGiveEachKindsFirstStartLastEndAndMedian() {
+        String line = TraceExport.phases(64, sample());
+        assertTrue(line.startsWith("phases T=64: ROUTING 0.0-10.0 us (1, median 10.0 us);"), line);
+        assertTrue(line.contains("DISPATCH 10.0-20.0 us (1, median 10.0 us);"), line);
+        assertTrue(line.contains("GEMM0 10.0-40.0 us (1, median 30.0 us);"), line);
+        assertTrue(line.contains("COMBINE 50.0-60.0 us (1, median 10.0 us);"), line);
+        assertTrue(!line.contains("GEMM1") && line.endsWith("last event ends 60.0 us"), line);
+    }
+
+    @Test
     void chromeJsonHasOneCompleteEventPerTraceEvent() {
         String json = TraceExport.chromeJson(sample());
         assertEquals(8, json.split("\"ph\": \"X\"", -1).length - 1);
