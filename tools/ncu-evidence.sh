@@ -13,6 +13,10 @@ ncu="$(command -v ncu || ls /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/
 lib="$here/lib"
 cp="$lib/flashmoe-bench.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"
 metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,dram__bytes_read.sum,dram__bytes_write.sum,sm__throughput.avg.pct_of_peak_sustained_elapsed,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active,sm__warps_active.avg.pct_of_peak_sustained_active,lts__t_bytes.sum,sm__cycles_active.avg"
+# Hopper's wgmma runs on the GMMA pipe: add its activity where this ncu knows the metric (the HMMA one stays for the
+# SM80 tiles and for comparison).
+gmma="$("$ncu" --query-metrics 2>/dev/null | awk '{print $1}' | grep -m1 '^sm__pipe_tensor_op_gmma_cycles_active$' || true)"
+[ -n "$gmma" ] && metrics="$metrics,$gmma.avg.pct_of_peak_sustained_active"
 work=$(mktemp -d)
 for t in ${NCU_TOKENS:-1 1024 16384}; do
   # warm-up 0, 1 timed replay: the first moe_forward launch is the graph replay of the timed forward
