@@ -20,7 +20,8 @@ gmma="$("$ncu" --query-metrics 2>/dev/null | awk '{print $1}' | grep -m1 '^sm__p
 work=$(mktemp -d)
 for t in ${NCU_TOKENS:-1 1024 16384}; do
   # warm-up 0, 1 timed replay: the first moe_forward launch is the graph replay of the timed forward
-  timeout 240 "$ncu" --target-processes all -k regex:moe_forward --launch-count 1 --metrics "$metrics" --csv \
+  timeout 240 "$ncu" --clock-control none --target-processes all -k regex:moe_forward --launch-count 1 \
+    --metrics "$metrics" --csv \
     "$here/jre/bin/java" -Dorg.bytedeco.javacpp.cachedir="$work/jc" -cp "$cp" dev.flashmoe.bench.Main \
     --backend cuda --preset qwen3-30b-a3b --tokens "$t" --warmup 0 --iters 1 --check-tokens 4 \
     --copy-tbps 3 --matmul-tflops 890 > "$out/ncu-T$t.csv" 2> "$out/ncu-T$t.err"
