@@ -33,6 +33,7 @@ int main() {
                         {layout.dispatch_flag_offset, 4 * layout.max_row_tiles},
                         {layout.gemm0_count_offset, 8 * layout.max_row_tiles},
                         {layout.gemm1_count_offset, 8 * layout.max_row_tiles},
+                        {layout.token_done_offset, 8 * size_t((max_tokens + 3) / 4)},
                         {layout.task_queue_offset, 16 * size_t(layout.max_tasks)},
                         {layout.route_row_offset, 4 * layout.max_routes},
                         {layout.row_route_offset, 4 * layout.max_rows},

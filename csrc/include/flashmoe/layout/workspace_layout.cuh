@@ -67,6 +67,8 @@ struct WorkspaceLayout {
     size_t dispatch_flag_offset = 0;   // uint32_t [max_row_tiles]: epoch when the row tile's slots are filled
     size_t gemm0_count_offset = 0;     // uint64_t [max_row_tiles]: epoch-tagged count of finished GEMM0 tiles
     size_t gemm1_count_offset = 0;     // uint64_t [max_row_tiles]: epoch-tagged count of finished GEMM1 tiles
+    size_t token_done_offset = 0;      // uint64_t [max_token_tiles]: epoch-tagged count of a token tile's routes whose
+                                       // expert output is complete (or that were dropped): COMBINE is ready at all
     size_t sync_bytes = 0;             // end of the sections zeroed at creation
     size_t task_queue_offset = 0;      // Task (16 bytes) [max_tasks]: the tasks in the order the scheduler released
                                        // them; processors claim tickets (ControlBlock::task_next) in that order
@@ -117,6 +119,7 @@ struct WorkspaceLayout {
         dispatch_flag_offset = take(offset, sizeof(uint32_t) * max_row_tiles);
         gemm0_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
         gemm1_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
+        token_done_offset = take(offset, sizeof(uint64_t) * ceil_div(max_tokens, TileConfig::kTokensPerCombine));
         sync_bytes = offset;
         task_queue_offset = take(offset, 16 * static_cast<size_t>(max_tasks));
         route_row_offset = take(offset, sizeof(int32_t) * max_routes);
@@ -154,6 +157,9 @@ struct WorkspaceLayout {
     }
     FLASHMOE_HOST_DEVICE uint64_t* get_gemm1_count_ptr() const {
         return reinterpret_cast<uint64_t*>(base + gemm1_count_offset);
+    }
+    FLASHMOE_HOST_DEVICE uint64_t* get_token_done_ptr() const {
+        return reinterpret_cast<uint64_t*>(base + token_done_offset);
     }
     template <typename TaskT>
     FLASHMOE_HOST_DEVICE TaskT* get_task_queue_ptr() const {

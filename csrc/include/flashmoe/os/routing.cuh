@@ -133,13 +133,18 @@ __device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, i
             if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
                 warp_ranks[warp_idx * num_experts + expert] += __popc(peers);
             }
+            int row = -1;
             if (route < range_end) {
-                int row = -1;
                 if (expert >= 0 && rank < params.capacity) {
                     row = expert_offset(expert) + rank;
                     row_route[row] = route;
                 }
                 route_row[route] = row;
+            }
+            if constexpr (!ep_enabled(KernelParams{})) {
+                // A dropped route (capacity, or a bad id / weight) is done for its token tile's COMBINE already.
+                count_routes_done(params.layout.get_token_done_ptr(), epoch,
+                                  route / params.top_k / TileConfig::kTokensPerCombine, route < range_end && row < 0);
             }
             __syncwarp();
         }

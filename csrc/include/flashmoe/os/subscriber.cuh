@@ -20,14 +20,15 @@ enum class SubscriberKind : int {
     kCount = 3,
 };
 
-// Watches items [0, num_items) through a window of kWindowRows rows of 32 (lane l checks items base + 32 r + l), and
+// Watches items [0, num_items) through a window of kRows rows of 32 (lane l checks items base + 32 r + l), and
 // emits each item once, as soon as it is ready (not in item order); the window moves on by a row once its first row
 // is all out. The wait is bounded: when nothing becomes ready for limit_ns, the first pending item is recorded.
 // Called by a whole warp.
 // NOTE: a window of one row of 32 stalled the COMBINE releases behind the slowest token tile of the row: the combine
 // phase took 3.6 ms of a 9.5 ms forward at T = 16384 for ~0.6 ms of work (in-kernel trace, 2026-12-01).
 constexpr int kWindowRows = 4;
-template <typename Ready, typename Emit, typename Describe>
+constexpr int kCombineWindowRows = 8;  // token tiles become ready in any order; their check is one load
+template <int kRows = kWindowRows, typename Ready, typename Emit, typename Describe>
 __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t epoch, int num_items, WaitWhat what,
                                             uint64_t limit_ns, Ready ready, Emit emit, Describe describe) {
     const int lane_idx = threadIdx.x % 32;
@@ -37,7 +38,7 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
     while (window_base < num_items) {
         uint32_t ready_now = 0;
 #pragma unroll
-        for (int r = 0; r < kWindowRows; ++r) {
+        for (int r = 0; r < kRows; ++r) {
             const int item = window_base + 32 * r + lane_idx;
             if (item < num_items && ((emitted >> r) & 1u) == 0 && ready(item)) ready_now |= 1u << r;
         }
@@ -52,7 +53,7 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
             __syncwarp();
             bool ok = true;
 #pragma unroll
-            for (int r = 0; r < kWindowRows; ++r) {
+            for (int r = 0; r < kRows; ++r) {
                 const uint32_t ready_mask = __ballot_sync(0xffffffffu, (ready_now >> r) & 1u);
                 if (lane_idx == 0) {
                     for (uint32_t mask = ready_mask; mask != 0 && ok; mask &= mask - 1) {
@@ -79,7 +80,7 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
         if (clock.expired()) {
             int pending = -1;
 #pragma unroll
-            for (int r = kWindowRows - 1; r >= 0; --r) {
+            for (int r = kRows - 1; r >= 0; --r) {
                 const uint32_t waiting = __ballot_sync(
                     0xffffffffu, ((emitted >> r) & 1u) == 0 && window_base + 32 * r + lane_idx < num_items);
                 if (waiting != 0) pending = window_base + 32 * r + __ffs(waiting) - 1;
@@ -195,8 +196,18 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 }
                 return -1;
             };
-            // Whether every route of the token tile is back: the rows of kBatch routes loaded at once, then their
-            // tiles' counters at once (two round trips per kBatch routes, not two per route).
+            // One GPU: the token tile's done count (routes dropped at routing, plus every route of a row tile
+            // whose last GEMM1 task finished) against its route count: one load per token tile.
+            const uint64_t* token_done = layout.get_token_done_ptr();
+            auto token_tile_done = [&](int token_tile) {
+                const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
+                const int route_end = min(params.num_tokens, (token_tile + 1) * TileConfig::kTokensPerCombine) *
+                                      params.top_k;
+                return epoch_count(load_relaxed(token_done + token_tile), epoch) ==
+                       static_cast<uint32_t>(route_end - route_begin);
+            };
+            // Expert parallelism: every route's returned tile, the rows of kBatch routes loaded at once, then their
+            // flags at once (two round trips per kBatch routes, not two per route).
             auto token_tile_ready = [&](int token_tile) {
                 constexpr int kBatch = 16;
                 const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
@@ -213,9 +224,9 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 }
                 return true;
             };
-            watch_items(
+            watch_items<kCombineWindowRows>(
                 params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done,
-                limit_ns, token_tile_ready,
+                limit_ns, [&](int token_tile) { return ep ? token_tile_ready(token_tile) : token_tile_done(token_tile); },
                 [&](int token_tile) {
                     const Task batch{static_cast<int32_t>(TaskType::kCombine), token_tile, 1, -1};
                     return ring.push(params, epoch, batch, limit_ns);
