@@ -38,7 +38,9 @@ struct EpSetup {
 class FusedLayer {
    public:
     static constexpr uint64_t kDefaultTimeoutNs = 4000000000ull;  // 4 s: far above any legitimate forward
-    static constexpr int kMaxBlocksPerSm = 2;  // NOTE: more co-resident processors only add scheduler scan work for now
+    // NOTE: a processor is one warpgroup with the register budget of the whole kernel (255) and, on Hopper, a 97 KB
+    // ring: two fit on an SM.
+    static constexpr int kMaxBlocksPerSm = 2;
 
     // Whether this path implements the config; `why` says what is not.
     static flashmoe_status check(const flashmoe_layer_config& config, std::string& why);

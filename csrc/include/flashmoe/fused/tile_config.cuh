@@ -20,7 +20,7 @@ struct TileConfig {
                                                    // every processor
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
-    static constexpr int kMaxProcessors = 1024;    // doorbells are sized for this many processor blocks
+    static constexpr int kMaxProcessors = 1024;    // the most processor blocks a grid gets
 };
 
 }  // namespace flashmoe::fused

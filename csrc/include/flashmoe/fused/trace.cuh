@@ -14,7 +14,7 @@ enum class TraceKind : int32_t {
     kCollect = 1,     // OS block, expert parallelism: waiting for every pair's first tile, laying out owner tiles
     kRoutingWait = 2, // processor: waiting for the slot assignment
     kDispatch = 3,    // processor: gathering (and on EP sending) its claimed row tiles
-    kWait = 4,        // processor: waiting for its next task (doorbell)
+    kWait = 4,        // processor: waiting for the task behind its queue ticket
     kGemm0 = 5,
     kGemm1 = 6,
     kCombine = 7,

@@ -1,5 +1,6 @@
-// Single-producer single-consumer ring of tasks in the OS block's shared memory: a subscriber warp's lane 0 pushes,
-// the scheduler warp's lane 0 pops. Head and tail only grow; the slot is index % kRingSize.
+// Single-producer single-consumer ring of task batches (a Task whose n_tile is the batch's task count) in the OS
+// block's shared memory: a subscriber warp's lane 0 pushes, the scheduler warp's lane 0 pops. Head and tail only grow;
+// the slot is index % kRingSize.
 #pragma once
 
 #include <cstdint>
