@@ -79,8 +79,9 @@ else
 fi
 cp "$root/tools/run-gpu-check.sh" "$bundle/run-gpu-check.sh"
 cp "$root/tools/run-ep-check.sh" "$bundle/run-ep-check.sh"  # expert parallelism under mpirun (multi-GPU kinds)
+cp "$root/tools/unpack-native.sh" "$bundle/unpack-native.sh"  # the native tests and their libraries, unpacked
 cp "$root/tools/ncu-evidence.sh" "$bundle/ncu-evidence.sh"  # ncu metrics of the fused kernel (perf-notes)
-chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh" "$bundle/ncu-evidence.sh"
+chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh" "$bundle/ncu-evidence.sh" "$bundle/unpack-native.sh"
 
 {
   echo "bundle built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"

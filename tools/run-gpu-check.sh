@@ -18,19 +18,7 @@ lib="$here/lib"
 # The C-level test binaries travel packed (they are most of the bundle's bytes); unpacked here into the work folder.
 native_dir="$here/native"
 if [ -f "$here/native.tar.xz" ]; then
-  { tar -xJf "$here/native.tar.xz" -C "$work" 2>/dev/null ||
-    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$here/native.tar.xz" "$work"; } &&
-    native_dir="$work/native"
-  # the libraries the native tests link, from the jar that carries them
-  python3 - "$here/lib/flashmoe-native.jar" "$native_dir" <<'PY'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as jar:
-    for name in ("libflashmoe.so", "libflashmoe_ep.so"):
-        path = "dev/flashmoe/cuda/internal/linux-x86_64/" + name
-        if path in jar.namelist():
-            with open(sys.argv[2] + "/" + name, "wb") as out:
-                out.write(jar.read(path))
-PY
+  native_dir="$(bash "$here/unpack-native.sh" "$here" "$work")"
 fi
 cp="$lib/flashmoe-tests.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"
 jvm=(-Dorg.bytedeco.javacpp.cachedir="$work/javacpp-cache" -XX:+UseParallelGC)

@@ -18,15 +18,7 @@ steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(all)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = all ] || [ "$s" = "$1" ] && return 0; done; return 1; }
 
-tar -xJf "$bundle/native.tar.xz" -C "$work" || { echo "no native tests in $bundle" >&2; exit 1; }
-native="$work/native"
-python3 - "$bundle/lib/flashmoe-native.jar" "$native" <<'PY'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as jar:
-    for name in ("libflashmoe.so", "libflashmoe_ep.so"):
-        with open(sys.argv[2] + "/" + name, "wb") as target:
-            target.write(jar.read("dev/flashmoe/cuda/internal/linux-x86_64/" + name))
-PY
+native="$(bash "$bundle/unpack-native.sh" "$bundle" "$work")" || { echo "no native tests in $bundle" >&2; exit 1; }
 lib="$bundle/lib"
 bench=("$bundle/jre/bin/java" -Dorg.bytedeco.javacpp.cachedir="$work/javacpp-cache"
        -cp "$lib/flashmoe-bench.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"

@@ -67,7 +67,6 @@ const char* wait_name(int32_t what) {
         case WaitWhat::kGemm1Done: return "all GEMM1 tiles of a row tile a token tile needs";
         case WaitWhat::kRingSpace: return "space in its task ring";
         case WaitWhat::kReadyTask: return "a ready task";
-        case WaitWhat::kIdleProcessor: return "an idle processor (unused)";
         case WaitWhat::kBadRoute: return "a valid expert id";
         case WaitWhat::kBadRouteWeight: return "a finite routing weight";
         case WaitWhat::kPeerDispatch: return "tokens from a peer (dispatch)";
@@ -151,7 +150,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, config.device));
     int shared_limit = 0;
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&shared_limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, config.device));
-    // The Hopper tiles: compute capability 9.x, 16-bit data, one GPU (see wgmma()).
+    // The Hopper tiles: compute capability 9.x, 16-bit data, one GPU (see tma_).
     int major = 0;
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, config.device));
     const bool wgmma = major == 9 && config.dtype != FLASHMOE_DTYPE_FP32 && ep == nullptr &&

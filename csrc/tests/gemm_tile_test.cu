@@ -85,7 +85,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
     WgmmaTile<Element, kNumB> tile;
     tile.run(params, 1, shared, &params.tma.tokens, row_begin, maps,
              [](int piece) { return piece * TileConfig::kBlockN; }, piece_begin, piece_end,
-             (k + 63) / 64, [&](int piece) {
+             WgmmaRing::k_boxes(k), [&](int piece) {
 #pragma unroll
                  for (int q = 0; q < kNumB; ++q)
 #pragma unroll
@@ -314,64 +314,57 @@ float median_ms(Kernel&& body, int runs) {
     return ms[ms.size() / 2];
 }
 
-// The tile's own throughput, outside the fused kernel: a compute-bound grid and a weight-streaming grid (M = 64,
-// the decode shape: every block reads its own 2 x 64 x K weight rows once).
-void time_tiles() {
+// bf16 operands of a timing grid: A [m][k], B0 and B1 [n][k] back to back, fp32 outputs [2][m][n]; hash-filled.
+struct TimingOperands {
+    int m, n, k;
+    DeviceArray<__nv_bfloat16> a, b;
+    DeviceArray<float> c;
+    TimingOperands(int m_, int n_, int k_, uint32_t seed)
+        : m(m_), n(n_), k(k_), a(size_t(m_) * k_), b(size_t(2) * n_ * k_), c(size_t(2) * m_ * n_) {
+        fill(a.pointer, a.count * 2, seed);
+        fill(b.pointer, b.count * 2, seed + 1);
+    }
+    const __nv_bfloat16* b1() const { return b.pointer + size_t(n) * k; }
+};
+
+// The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
+// decode shape: every block reads its own 2 x 64 x K weight rows once); the Hopper tile too when `wgmma`.
+void time_tiles(bool wgmma) {
     {
-        const int m = 8192, n = 4096, k = 2048;
-        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
-        DeviceArray<float> c(size_t(2) * m * n);
-        fill(a.pointer, a.count * 2, 1);
-        fill(b.pointer, b.count * 2, 2);
-        const float ms = median_ms([&] { launch_tile<__nv_bfloat16, 2, true>(a.pointer, b.pointer, b.pointer + size_t(n) * k, c.pointer, m, n, k); }, 10);
-        std::printf("time     bf16 tile B=2 M=%d N=%d K=%d: %.3f ms, %.1f TFLOP/s\n", m, n, k, ms,
-                    2.0 * 2 * m * n * k / (ms * 1e-3) / 1e12);
-        DeviceArray<float> af(size_t(m) * k), bf(size_t(2) * n * k);
+        TimingOperands o(8192, 4096, 2048, 1);
+        const double flop = 2.0 * 2 * o.m * o.n * o.k;
+        const float ms = median_ms([&] { launch_tile<__nv_bfloat16, 2, true>(o.a.pointer, o.b.pointer, o.b1(), o.c.pointer, o.m, o.n, o.k); }, 10);
+        std::printf("time     bf16 tile B=2 M=%d N=%d K=%d: %.3f ms, %.1f TFLOP/s\n", o.m, o.n, o.k, ms,
+                    flop / (ms * 1e-3) / 1e12);
+        DeviceArray<float> af(size_t(o.m) * o.k), bf(size_t(2) * o.n * o.k);
         fill(af.pointer, af.count * 4, 3);
         fill(bf.pointer, bf.count * 4, 4);
-        const float tf32 = median_ms([&] { launch_tile<float, 2, true>(af.pointer, bf.pointer, bf.pointer + size_t(n) * k, c.pointer, m, n, k); }, 5);
-        const float simt = median_ms([&] { launch_tile<float, 2, false>(af.pointer, bf.pointer, bf.pointer + size_t(n) * k, c.pointer, m, n, k); }, 3);
+        const float tf32 = median_ms([&] { launch_tile<float, 2, true>(af.pointer, bf.pointer, bf.pointer + size_t(o.n) * o.k, o.c.pointer, o.m, o.n, o.k); }, 5);
+        const float simt = median_ms([&] { launch_tile<float, 2, false>(af.pointer, bf.pointer, bf.pointer + size_t(o.n) * o.k, o.c.pointer, o.m, o.n, o.k); }, 3);
         std::printf("time     fp32 tile B=2 same shape: TF32 %.3f ms (%.1f TFLOP/s), exact SIMT %.3f ms (%.1f TFLOP/s)\n",
-                    tf32, 2.0 * 2 * m * n * k / (tf32 * 1e-3) / 1e12, simt, 2.0 * 2 * m * n * k / (simt * 1e-3) / 1e12);
-    }
-    {
-        const int m = 64, n = 64 * 528, k = 2048;  // 528 blocks = 2 per SM x 2 waves; B = 277 MB, past the L2
-        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
-        DeviceArray<float> c(size_t(2) * m * n);
-        fill(a.pointer, a.count * 2, 5);
-        fill(b.pointer, b.count * 2, 6);
-        const float ms = median_ms([&] { launch_tile<__nv_bfloat16, 2, true>(a.pointer, b.pointer, b.pointer + size_t(n) * k, c.pointer, m, n, k); }, 10);
-        std::printf("time     bf16 tile B=2 M=64 N=%d K=%d (weight streaming): %.3f ms, %.0f GB/s of weights\n", n, k, ms,
-                    2.0 * n * k * 2 / (ms * 1e-3) / 1e9);
-    }
-}
-
-// The Hopper tile's own throughput: the same two grids as time_tiles (compute-bound; weight streaming at M = 64).
-void time_wgmma_tiles() {
-    {
-        const int m = 8192, n = 4096, k = 2048;
-        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
-        DeviceArray<float> c(size_t(2) * m * n);
-        fill(a.pointer, a.count * 2, 1);
-        fill(b.pointer, b.count * 2, 2);
-        WgmmaHarness harness(a.pointer, b.pointer, b.pointer + size_t(n) * k, m, n, k);
-        for (int pieces : {1, 4}) {
-            const float ms = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, c.pointer, m, n, k, pieces); }, 10);
-            std::printf("time     wgmma bf16 tile B=2 M=%d N=%d K=%d, %d piece(s)/block: %.3f ms, %.1f TFLOP/s\n", m, n,
-                        k, pieces, ms, 2.0 * 2 * m * n * k / (ms * 1e-3) / 1e12);
+                    tf32, flop / (tf32 * 1e-3) / 1e12, simt, flop / (simt * 1e-3) / 1e12);
+        if (wgmma) {
+            WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
+            for (int pieces : {1, 4}) {
+                const float wms = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+                std::printf("time     wgmma bf16 tile B=2 M=%d N=%d K=%d, %d piece(s)/block: %.3f ms, %.1f TFLOP/s\n",
+                            o.m, o.n, o.k, pieces, wms, flop / (wms * 1e-3) / 1e12);
+            }
         }
     }
     {
-        const int m = 64, n = 64 * 528, k = 2048;  // as time_tiles: B = 277 MB, past the L2
-        DeviceArray<__nv_bfloat16> a(size_t(m) * k), b(size_t(2) * n * k);
-        DeviceArray<float> c(size_t(2) * m * n);
-        fill(a.pointer, a.count * 2, 5);
-        fill(b.pointer, b.count * 2, 6);
-        WgmmaHarness harness(a.pointer, b.pointer, b.pointer + size_t(n) * k, m, n, k);
-        for (int pieces : {1, 2}) {
-            const float ms = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, c.pointer, m, n, k, pieces); }, 10);
-            std::printf("time     wgmma bf16 tile B=2 M=64 N=%d K=%d (weight streaming), %d piece(s)/block: %.3f ms, "
-                        "%.0f GB/s of weights\n", n, k, pieces, ms, 2.0 * n * k * 2 / (ms * 1e-3) / 1e9);
+        TimingOperands o(64, 64 * 528, 2048, 5);  // 528 blocks = 2 per SM x 2 waves; B = 277 MB, past the L2
+        const double weight_bytes = 2.0 * o.n * o.k * 2;
+        const float ms = median_ms([&] { launch_tile<__nv_bfloat16, 2, true>(o.a.pointer, o.b.pointer, o.b1(), o.c.pointer, o.m, o.n, o.k); }, 10);
+        std::printf("time     bf16 tile B=2 M=64 N=%d K=%d (weight streaming): %.3f ms, %.0f GB/s of weights\n", o.n, o.k,
+                    ms, weight_bytes / (ms * 1e-3) / 1e9);
+        if (wgmma) {
+            WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
+            for (int pieces : {1, 2}) {
+                const float wms = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+                std::printf("time     wgmma bf16 tile B=2 M=64 N=%d K=%d (weight streaming), %d piece(s)/block: %.3f ms, "
+                            "%.0f GB/s of weights\n", o.n, o.k, pieces, wms, weight_bytes / (wms * 1e-3) / 1e9);
+            }
         }
     }
 }
@@ -517,8 +510,7 @@ int main(int argc, char** argv) {
     } else {
         std::printf("wgmma    skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
     }
-    if (time) time_tiles();
-    if (time && wgmma) time_wgmma_tiles();
+    if (time) time_tiles(wgmma);
     if (do_sweep) sweep(tokens, fused_only);
     std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
     return g_failures == 0 ? 0 : 1;

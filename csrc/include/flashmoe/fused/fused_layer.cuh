@@ -76,9 +76,6 @@ class FusedLayer {
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
     ErrorRecord error_record() const { return *error_record_host_; }
     const WorkspaceLayout& layout() const { return layout_; }
-    // Whether forwards run the Hopper tiles (wgmma + TMA); otherwise the SM80 tiles. Off for fp32, on pre-Hopper
-    // devices, on expert-parallel layers, and with FLASHMOE_DISABLE_WGMMA=1 in the environment at creation (A/B runs).
-    bool wgmma() const { return tma_.enabled != 0; }
 
    private:
     flashmoe_layer_config config_;
@@ -98,7 +95,10 @@ class FusedLayer {
     bool ep_all_mapped_ = false;
     int32_t ep_transport_ = 0;
     TraceBuffer trace_{};                   // device buffers when the trace is on
-    TmaMaps tma_{};                         // workspace maps from creation; weight maps for the pointers below
+    // The Hopper tiles' maps: the workspace's from creation, the weights' for the pointers below. tma_.enabled = 0
+    // (the SM80 tiles) for fp32, pre-Hopper devices, expert-parallel layers, and FLASHMOE_DISABLE_WGMMA=1 in the
+    // environment at creation (A/B runs).
+    TmaMaps tma_{};
     const void* mapped_weights_[3] = {};    // w_gate, w_up, w_down the weight maps were encoded for
     // Encodes the weight maps when the forward's weights differ from the last ones. Throws on a driver refusal.
     void map_weights(const flashmoe_expert_weights& weights);

@@ -85,7 +85,6 @@ enum class WaitWhat : int32_t {
     kGemm1Done = 5,        // subscriber 3: all GEMM1 tiles of every row a token tile needs (-> COMBINE)
     kRingSpace = 6,        // subscriber: the scheduler did not drain its ring
     kReadyTask = 7,        // scheduler: no task became ready
-    kIdleProcessor = 8,    // (unused since the task queue: processors claim their tasks)
     kBadRoute = 9,         // OS: a topk id outside [0, E) (the route is treated as dropped)
     kBadRouteWeight = 10,  // OS: a non-finite routing weight (the route is treated as dropped)
     kPeerDispatch = 11,    // expert parallelism, owner side: a source rank's tokens (tile `tile` of a pair)
@@ -164,6 +163,18 @@ static_assert(sizeof(KernelParams) <= 4096, "kernel parameters are limited to 4 
 
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
     return (num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
+}
+
+// The token tile (COMBINE task) of route r = t·k + j.
+FLASHMOE_HOST_DEVICE inline int token_tile_of_route(const KernelParams& params, int route) {
+    return route / params.top_k / TileConfig::kTokensPerCombine;
+}
+
+// The routes [begin, end) of a token tile: kTokensPerCombine tokens' k routes each (the last tile may be shorter).
+FLASHMOE_HOST_DEVICE inline void token_tile_routes(const KernelParams& params, int token_tile, int& begin, int& end) {
+    const int token_end = (token_tile + 1) * TileConfig::kTokensPerCombine;
+    begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
+    end = (token_end < params.num_tokens ? token_end : params.num_tokens) * params.top_k;
 }
 
 // Every task of a launch: each row tile's GEMM0 and GEMM1 column tasks and one COMBINE per token tile. The scheduler

@@ -55,6 +55,7 @@ struct WorkspaceLayout {
     int64_t max_routes = 0;     // max_tokens * k
     int64_t max_row_tiles = 0;  // expert segments padded to block_m rows, packed back to back
     int64_t max_rows = 0;       // max_row_tiles * block_m
+    int64_t max_token_tiles = 0;  // COMBINE tasks: kTokensPerCombine tokens each
     int64_t max_tasks = 0;      // GEMM0 + GEMM1 tasks of every row tile at the finest split, + COMBINE token tiles
     // Expert parallelism (0 on one GPU): (source rank, local expert) pairs received, and the most row tiles they can
     // bring. Row tiles of GEMM tasks are then owner tiles (landing buffer tiles); the routing's tiles (this rank's
@@ -111,15 +112,16 @@ struct WorkspaceLayout {
         if (ep_owner_tiles > max_row_tiles) max_row_tiles = ep_owner_tiles;
         max_rows = max_row_tiles * block_m;
         // NOTE: a split never has more tasks than pieces (ColumnSplit), so the finest split bounds every launch's.
+        max_token_tiles = ceil_div(max_tokens, TileConfig::kTokensPerCombine);
         max_tasks = max_row_tiles * (ceil_div(intermediate, TileConfig::kBlockN) + ceil_div(hidden, TileConfig::kBlockN)) +
-                    ceil_div(max_tokens, TileConfig::kTokensPerCombine);
+                    max_token_tiles;
         const bool ep = ep_pairs > 0;
         size_t offset = 0;
         control_offset = take(offset, sizeof(ControlBlock));
         dispatch_flag_offset = take(offset, sizeof(uint32_t) * max_row_tiles);
         gemm0_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
         gemm1_count_offset = take(offset, sizeof(uint64_t) * max_row_tiles);
-        token_done_offset = take(offset, sizeof(uint64_t) * ceil_div(max_tokens, TileConfig::kTokensPerCombine));
+        token_done_offset = take(offset, sizeof(uint64_t) * max_token_tiles);
         sync_bytes = offset;
         task_queue_offset = take(offset, 16 * static_cast<size_t>(max_tasks));
         route_row_offset = take(offset, sizeof(int32_t) * max_routes);

@@ -74,6 +74,18 @@ __device__ __forceinline__ void warp_route_range(int begin, int end, int& range_
     range_end = min(end, range_begin + per_warp);
 }
 
+// Each warp's first rank of `expert`: `first` plus the routes of the warps before it (warp_counts of pass 1, into
+// warp_ranks). Returns first plus the block's routes of the expert.
+__device__ __forceinline__ int warp_first_ranks(const int32_t* warp_counts, int32_t* warp_ranks, int num_experts,
+                                                int expert, int first) {
+    int rank = first;
+    for (int w = 0; w < TileConfig::kWarps; ++w) {
+        warp_ranks[w * num_experts + expert] = rank;
+        rank += warp_counts[w * num_experts + expert];
+    }
+    return rank;
+}
+
 // Pass 1 by one block over routes [begin, end): warp_counts[w][e] = routes of expert e in warp w's part (shared
 // memory, zeroed here). Bad routes are reported (ROUTING) and not counted. Ends with a barrier.
 __device__ inline void count_routes(const KernelParams& params, uint32_t epoch, int begin, int end,
@@ -143,8 +155,8 @@ __device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, i
             }
             if constexpr (!ep_enabled(KernelParams{})) {
                 // A dropped route (capacity, or a bad id / weight) is done for its token tile's COMBINE already.
-                count_routes_done(params.layout.get_token_done_ptr(), epoch,
-                                  route / params.top_k / TileConfig::kTokensPerCombine, route < range_end && row < 0);
+                count_routes_done(params.layout.get_token_done_ptr(), epoch, token_tile_of_route(params, route),
+                                  route < range_end && row < 0);
             }
             __syncwarp();
         }
@@ -170,9 +182,8 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
     detail::count_routes(params, epoch, begin, end, warp_counts);
     int32_t* chunk_counts = layout.get_routing_counts_ptr() + static_cast<int64_t>(chunk) * num_experts;
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
-        int total = 0;
-        for (int w = 0; w < TileConfig::kWarps; ++w) total += warp_counts[w * num_experts + expert];
-        chunk_counts[expert] = total;
+        // The warps' first ranks within the chunk; pass 2 adds the chunk's first rank (the OS block's scan) below.
+        chunk_counts[expert] = detail::warp_first_ranks(warp_counts, warp_ranks, num_experts, expert, 0);
     }
     __threadfence();
     __syncthreads();
@@ -189,11 +200,8 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
     // The chunk's first rank per expert (the OS block's scan), then each warp's.
     const int32_t* chunk_base = layout.get_routing_bases_ptr() + static_cast<int64_t>(chunk) * num_experts;
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
-        int rank = chunk_base[expert];
-        for (int w = 0; w < TileConfig::kWarps; ++w) {
-            warp_ranks[w * num_experts + expert] = rank;
-            rank += warp_counts[w * num_experts + expert];
-        }
+        const int first = chunk_base[expert];
+        for (int w = 0; w < TileConfig::kWarps; ++w) warp_ranks[w * num_experts + expert] += first;
     }
     __syncthreads();
     const int32_t* expert_offsets = layout.get_routing_offsets_ptr();
@@ -225,12 +233,8 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         detail::count_routes(params, epoch, 0, num_routes, warp_counts);
         // Per expert: the warps' first ranks, the total before drops.
         for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
-            int total = 0;
-            for (int w = 0; w < kWarps; ++w) {
-                warp_ranks[w * num_experts + expert] = total;
-                total += warp_counts[w * num_experts + expert];
-            }
-            warp_counts[expert] = total;  // NOTE: row 0 of warp_counts now holds the per-expert totals
+            // NOTE: row 0 of warp_counts now holds the per-expert totals
+            warp_counts[expert] = detail::warp_first_ranks(warp_counts, warp_ranks, num_experts, expert, 0);
         }
     } else {
         // The processors' counts of every chunk: then per expert the total and each chunk's first rank.

@@ -183,11 +183,11 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                           : epoch_count(load_relaxed(gemm1_count + row / kBlockM), epoch) ==
                                 static_cast<uint32_t>(gemm1_n_tiles);
             };
-            // First route of the token tile whose row is not back yet; -1 when none.
+            // First route of the token tile whose row is not back yet; -1 when none. Expert parallelism's readiness
+            // check, and on one GPU only the timeout's description.
             auto first_missing_route = [&](int token_tile) {
-                const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
-                const int route_end = min(params.num_tokens, (token_tile + 1) * TileConfig::kTokensPerCombine) *
-                                      params.top_k;
+                int route_begin, route_end;
+                token_tile_routes(params, token_tile, route_begin, route_end);
                 for (int route = route_begin; route < route_end; ++route) {
                     const int row = route_row[route];
                     if (row >= 0 && !row_done(row)) {
@@ -199,34 +199,16 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             // One GPU: the token tile's done count (routes dropped at routing, plus every route of a row tile
             // whose last GEMM1 task finished) against its route count: one load per token tile.
             const uint64_t* token_done = layout.get_token_done_ptr();
-            auto token_tile_done = [&](int token_tile) {
-                const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
-                const int route_end = min(params.num_tokens, (token_tile + 1) * TileConfig::kTokensPerCombine) *
-                                      params.top_k;
+            auto token_tile_ready = [&](int token_tile) {
+                if (ep) return first_missing_route(token_tile) < 0;
+                int route_begin, route_end;
+                token_tile_routes(params, token_tile, route_begin, route_end);
                 return epoch_count(load_relaxed(token_done + token_tile), epoch) ==
                        static_cast<uint32_t>(route_end - route_begin);
             };
-            // Expert parallelism: every route's returned tile, the rows of kBatch routes loaded at once, then their
-            // flags at once (two round trips per kBatch routes, not two per route).
-            auto token_tile_ready = [&](int token_tile) {
-                constexpr int kBatch = 16;
-                const int route_begin = token_tile * TileConfig::kTokensPerCombine * params.top_k;
-                const int route_end = min(params.num_tokens, (token_tile + 1) * TileConfig::kTokensPerCombine) *
-                                      params.top_k;
-                for (int base = route_begin; base < route_end; base += kBatch) {
-                    int rows[kBatch];
-#pragma unroll
-                    for (int u = 0; u < kBatch; ++u) rows[u] = base + u < route_end ? route_row[base + u] : -1;
-                    bool done = true;
-#pragma unroll
-                    for (int u = 0; u < kBatch; ++u) done = (rows[u] < 0 || row_done(rows[u])) && done;
-                    if (!done) return false;
-                }
-                return true;
-            };
             watch_items<kCombineWindowRows>(
                 params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done,
-                limit_ns, [&](int token_tile) { return ep ? token_tile_ready(token_tile) : token_tile_done(token_tile); },
+                limit_ns, token_tile_ready,
                 [&](int token_tile) {
                     const Task batch{static_cast<int32_t>(TaskType::kCombine), token_tile, 1, -1};
                     return ring.push(params, epoch, batch, limit_ns);

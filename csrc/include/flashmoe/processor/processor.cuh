@@ -177,46 +177,29 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                                              split.piece_end(task.n_tile), shared)) {
                     return;  // aborting: recorded
                 }
-                finished_counter = layout.get_gemm1_count_ptr() + task.tile;
-                if (!ep) {
-                    // The row tile's last GEMM1 task marks each of its routes done for its token tile's COMBINE, so
-                    // the subscriber reads one count per token tile (docs/perf-notes.md, item 14).
-                    __syncthreads();
-                    if (threadIdx.x == 0) {
-                        __threadfence();  // release: the block's outputs (gathered by the barrier) before the count
-                        shared_value = epoch_counter_increment(finished_counter, epoch) ==
-                                       static_cast<uint32_t>(split.num_tasks);
-                        if (shared_value) __threadfence();  // acquire: every other task's outputs of the tile
-                    }
-                    __syncthreads();
-                    if (shared_value) {
-                        const int valid_rows = gemm_tile_rows(params, task.tile);
-                        const int32_t* row_route = layout.get_row_route_ptr();
-                        const int row = static_cast<int>(threadIdx.x);
-                        int token_tile = -1;
-                        if (row < valid_rows) {
-                            token_tile = row_route[task.tile * TileConfig::kBlockM + row] / params.top_k /
-                                         TileConfig::kTokensPerCombine;
-                        }
-                        __threadfence();  // NOTE: each counting lane releases after the tile's last outputs
-                        count_routes_done(layout.get_token_done_ptr(), epoch, token_tile, row < valid_rows);
-                    }
-                    finished_counter = nullptr;
-                }
-                if (ep) {
-                    // The last GEMM1 task of an owner tile sends the tile's rows back to their source.
-                    __threadfence_system();
-                    __syncthreads();
-                    if (threadIdx.x == 0) {
+                // The row tile's last GEMM1 task: on one GPU it marks each of the tile's routes done for its token
+                // tile's COMBINE (so the subscriber reads one count per token tile, docs/perf-notes.md item 14); on
+                // expert parallelism it sends the tile's rows back to their source.
+                if (ep) __threadfence_system();
+                __syncthreads();
+                if (threadIdx.x == 0) {
+                    // release: the block's outputs (gathered by the barrier) before the count
+                    if (ep) {
                         __threadfence_system();
-                        shared_value = epoch_counter_increment(finished_counter, epoch) ==
-                                       static_cast<uint32_t>(split.num_tasks);
+                    } else {
+                        __threadfence();
                     }
-                    __syncthreads();
-                    if (shared_value) {
+                    shared_value = epoch_counter_increment(layout.get_gemm1_count_ptr() + task.tile, epoch) ==
+                                   static_cast<uint32_t>(split.num_tasks);
+                    if (shared_value) __threadfence();  // acquire: every other task's outputs of the tile
+                }
+                __syncthreads();
+                if (shared_value) {
+                    if (ep) {
                         ep_return_tile(params, epoch, task.tile);
+                    } else {
+                        count_tile_routes_done(params, epoch, task.tile);
                     }
-                    finished_counter = nullptr;
                 }
                 break;
             }

@@ -221,7 +221,7 @@ __device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch
             const bool ok = tile.run(
                 params, epoch, shared, &params.tma.tokens, task.tile * TileConfig::kBlockM, maps,
                 [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
-                piece_end, (params.hidden + 63) / 64,
+                piece_end, WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile); });
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
@@ -253,7 +253,7 @@ __device__ inline bool run_gemm1_task(const KernelParams& params, uint32_t epoch
             return tile.run(
                 params, epoch, shared, &params.tma.hidden, task.tile * TileConfig::kBlockM, maps,
                 [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
-                piece_end, (params.intermediate + 63) / 64,
+                piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); });
         }
     }
@@ -267,6 +267,17 @@ __device__ inline bool run_gemm1_task(const KernelParams& params, uint32_t epoch
         run_gemm1_with<Element, true>(params, task, piece, reinterpret_cast<float*>(shared));
     }
     return true;
+}
+
+// After a row tile's last GEMM1 task (one GPU): each of the tile's valid rows counts its route done for the route's
+// token tile (the COMBINE subscriber's readiness). Called by the whole block after acquiring the tile's outputs.
+__device__ inline void count_tile_routes_done(const KernelParams& params, uint32_t epoch, int tile) {
+    const int row = static_cast<int>(threadIdx.x);
+    const bool valid = row < gemm_tile_rows(params, tile);
+    const int token_tile =
+        valid ? token_tile_of_route(params, params.layout.get_row_route_ptr()[tile * TileConfig::kBlockM + row]) : -1;
+    __threadfence();  // NOTE: each counting lane releases after the tile's outputs it acquired through the barrier
+    count_routes_done(params.layout.get_token_done_ptr(), epoch, token_tile, valid);
 }
 
 // Stores four adjacent values of one row (column a multiple of 4; H is a multiple of 8) as one vector.

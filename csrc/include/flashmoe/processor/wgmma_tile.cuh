@@ -34,6 +34,7 @@ struct WgmmaRing {
     static constexpr int kStages = 4;
     static constexpr int kBoxRows = 64;                       // rows of every box: kBlockM = kBlockN = 64
     static constexpr int kBoxBytesK = 128;                    // K bytes of a box: the swizzle span (64 bf16/fp16)
+    static constexpr int kBoxElementsK = kBoxBytesK / 2;      // 16-bit elements only
     static constexpr int kBoxBytes = kBoxRows * kBoxBytesK;   // 8 KB
     static constexpr int kStageBytes = 3 * kBoxBytes;         // A + up to two B matrices
     static constexpr int kAlignment = 1024;                   // the 128-byte swizzle repeats every 8 rows
@@ -49,6 +50,9 @@ struct WgmmaRing {
 
     static_assert(TileConfig::kBlockM == kBoxRows && TileConfig::kBlockN == kBoxRows, "one box per operand tile");
     static_assert(kStageBytes % kAlignment == 0 && kBoxBytes % kAlignment == 0, "every box starts swizzle-aligned");
+
+    // Boxes along a K of `k` elements (TMA zero-fills the last one past K).
+    __host__ __device__ static constexpr int k_boxes(int k) { return (k + kBoxElementsK - 1) / kBoxElementsK; }
 
     char* stages;  // kStages x kStageBytes, kAlignment-aligned
     State* state;
@@ -196,7 +200,7 @@ struct WgmmaTile {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
         const int piece = piece_begin + it / num_k_tiles;
-        const int k_element = (it % num_k_tiles) * (WgmmaRing::kBoxBytesK / 2);
+        const int k_element = (it % num_k_tiles) * WgmmaRing::kBoxElementsK;
         const int stage = static_cast<int>(slot % WgmmaRing::kStages);
         uint64_t* barrier = &ring.state->full[stage];
         char* destination = ring.stages + stage * WgmmaRing::kStageBytes;
