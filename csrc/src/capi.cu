@@ -232,9 +232,10 @@ void check_ep(const flashmoe_ep_plugin* plugin, flashmoe_status status, const ch
 
 struct flashmoe_router {
     flashmoe_router_config config;
-    // Expert-count accumulators, zeroed once here and re-zeroed by each launch's last block (no memset per run).
+    // Expert-count accumulators and slice arrivals, zeroed once here and re-zeroed by each launch (no memset per run),
+    // then the logits of sliced launches (router_scratch_bytes).
     flashmoe::router::RouterScratch* scratch = nullptr;
-    // Orders runs on different streams: they share the scratch (waited on, then recorded, by each run that counts).
+    // Orders runs on different streams: they share the scratch (waited on, then recorded, by each run that uses it).
     cudaEvent_t scratch_free = nullptr;
 };
 
@@ -609,7 +610,9 @@ flashmoe_status flashmoe_router_create(const flashmoe_router_config* config, fla
         DeviceGuard device(config->device);
         std::unique_ptr<flashmoe_router> created(new flashmoe_router{*config});
         try {
-            FLASHMOE_CUDA_CHECK(cudaMalloc(&created->scratch, sizeof(flashmoe::router::RouterScratch)));
+            FLASHMOE_CUDA_CHECK(cudaMalloc(&created->scratch,
+                                           flashmoe::router::router_scratch_bytes(config->max_tokens, config->num_experts)));
+            // The counters only: the logits are written before they are read by every launch that uses them.
             FLASHMOE_CUDA_CHECK(cudaMemsetAsync(created->scratch, 0, sizeof(flashmoe::router::RouterScratch), nullptr));
             FLASHMOE_CUDA_CHECK(cudaStreamSynchronize(nullptr));  // zeroed before any run, on any stream
             FLASHMOE_CUDA_CHECK(cudaEventCreateWithFlags(&created->scratch_free, cudaEventDisableTiming));
@@ -637,9 +640,12 @@ flashmoe_status flashmoe_router_run(flashmoe_router* router, const flashmoe_rout
         }
         DeviceGuard device(config.device);
         auto stream = static_cast<cudaStream_t>(args->stream);
-        // Runs that count share the handle's scratch: order them across streams. Under capture nothing but the kernel
-        // is enqueued (one kernel node); the caller orders a captured run against runs outside the graph.
-        const bool ordered = args->expert_counts != nullptr && !stream_is_capturing(stream);
+        // Runs that count, or that slice the experts (small T), share the handle's scratch: order them across streams.
+        // Under capture nothing but the kernel is enqueued (one kernel node); the caller orders a captured run against
+        // runs outside the graph.
+        const bool ordered =
+            flashmoe::router::router_run_uses_scratch(args->num_tokens, args->expert_counts != nullptr) &&
+            !stream_is_capturing(stream);
         if (ordered) {
             FLASHMOE_CUDA_CHECK(cudaStreamWaitEvent(stream, router->scratch_free, 0));
         }

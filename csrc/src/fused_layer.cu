@@ -185,6 +185,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
             throw;
         }
         tma_.enabled = 1;
+        tma_.narrow = env_flag("FLASHMOE_DISABLE_NARROW_GEMM0") ? 0 : 1;  // NOTE: for A/B runs
     }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
     FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));
@@ -226,8 +227,13 @@ void FusedLayer::map_weights(const flashmoe_expert_weights& weights) {
     const int64_t hidden = config_.hidden_size;
     const int64_t intermediate = config_.intermediate_size;
     mapped_weights_[0] = mapped_weights_[1] = mapped_weights_[2] = nullptr;  // NOTE: stays unmapped if a map fails
-    if (weights.w_gate != nullptr)
+    if (weights.w_gate != nullptr) {
         encode_box_map(tma_.w_gate, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate");
+        encode_box_map(tma_.w_gate_narrow, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate",
+                       TileConfig::kNarrowPieceColumns);
+        encode_box_map(tma_.w_up_narrow, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up",
+                       TileConfig::kNarrowPieceColumns);
+    }
     encode_box_map(tma_.w_up, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up");
     encode_box_map(tma_.w_down, config_.dtype, weights.w_down, experts * hidden, intermediate, "w_down");
     mapped_weights_[0] = weights.w_gate;

@@ -55,14 +55,16 @@ int main() {
                     EXPECT(layout.sync_bytes == layout.task_queue_offset, "sync sections end where the task queue starts");
                     // The queue holds every task of any launch: the finest split of every row tile, every token tile.
                     for (int64_t row_tiles : {int64_t{1}, layout.max_row_tiles})
-                        for (int processors : {1, 131, 263}) {
-                            const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors);
-                            const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors);
-                            const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) +
-                                                  flashmoe::fused::num_token_tiles(int(max_tokens));
-                            EXPECT(tasks <= layout.max_tasks, "%lld tasks > queue %lld", (long long)tasks,
-                                   (long long)layout.max_tasks);
-                        }
+                        for (int processors : {1, 131, 263, 1024})
+                            for (bool narrow_allowed : {false, true}) {
+                                const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors,
+                                                                             narrow_allowed);
+                                const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors);
+                                const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) +
+                                                      flashmoe::fused::num_token_tiles(int(max_tokens));
+                                EXPECT(tasks <= layout.max_tasks, "%lld tasks > queue %lld", (long long)tasks,
+                                       (long long)layout.max_tasks);
+                            }
                     EXPECT(layout.max_rows == layout.max_row_tiles * block_m, "rows are whole tiles");
                     // The bound: any split of at most R routes over E experts, each padded to block_m, fits.
                     for (int trial = 0; trial < 200; ++trial) {

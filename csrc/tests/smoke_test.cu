@@ -307,6 +307,7 @@ struct RouterCase {
     int dtype, scoring, renormalize, k, tokens, experts, hidden, groups, top_groups;
     float scale;
     bool bias;
+    bool offset_x = false;  // x starts one element past a 16-byte boundary: 16-bit rows take the SIMT engine
 };
 
 flashmoe_router_config router_config_of(const RouterCase& c, int64_t max_tokens) {
@@ -404,13 +405,15 @@ struct RouterInputs {
         : x(make_tensor(c.dtype, size_t(c.tokens) * c.hidden, rng, 1.0f)),
           w(make_tensor(c.dtype, size_t(c.experts) * c.hidden, rng, 2.0f / std::sqrt(static_cast<float>(c.hidden)))),
           bias(random_bias(c.experts, rng)),
-          d_x(x.bytes),
+          d_x(x.bytes.size() + (c.offset_x ? 16 : 0)),
           d_w(w.bytes),
           d_bias(bias),
           d_ids(size_t(c.tokens) * c.k * 4),
           d_weights(size_t(c.tokens) * c.k * 4),
           d_counts(size_t(c.experts) * 4) {
-        args.x = d_x.pointer;
+        const size_t x_offset = c.offset_x ? x.bytes.size() / (size_t(c.tokens) * c.hidden) : 0;  // one element
+        args.x = static_cast<char*>(d_x.pointer) + x_offset;
+        CHECK_OK(flashmoe_memcpy_htod(0, const_cast<void*>(args.x), x.bytes.data(), x.bytes.size()));
         args.num_tokens = c.tokens;
         args.w_router = d_w.pointer;
         args.expert_bias = c.bias ? static_cast<const float*>(d_bias.pointer) : nullptr;
@@ -446,10 +449,10 @@ void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
     const bool ok = check.ok();
     if (!ok) ++g_failures;
     std::printf("router %-4s %-7s renorm=%d k=%2d T=%4d E=%3d H=%4d groups=%d/%d scale=%.2f bias=%d | id mismatches %d, "
-                "near ties %d, max rel weight err %.1e, counts %s (2 runs): %s\n", dtype_name(c.dtype),
+                "near ties %d, max rel weight err %.1e, counts %s (2 runs)%s: %s\n", dtype_name(c.dtype),
                 c.scoring == FLASHMOE_SCORING_SOFTMAX ? "softmax" : "sigmoid", c.renormalize, c.k, c.tokens, c.experts,
                 c.hidden, c.groups, c.top_groups, c.scale, c.bias, check.mismatches, check.near_ties,
-                check.max_weight_error, check.counts_ok ? "ok" : "DIFFER", ok ? "ok" : "FAIL");
+                check.max_weight_error, check.counts_ok ? "ok" : "DIFFER", c.offset_x ? ", x unaligned" : "", ok ? "ok" : "FAIL");
     CHECK_OK(flashmoe_router_destroy(router));
 }
 
@@ -637,6 +640,13 @@ int main() {
     run_router_case({FLASHMOE_DTYPE_FP32, FLASHMOE_SCORING_SIGMOID, 1, 16, 333, 512, 128, 16, 8, 1.0f, true}, rng);
     run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SIGMOID, 0, 4, 100, 64, 64, 64, 4, 1.0f, false}, rng);
     run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 16, 257, 512, 1416, 1, 1, 1.0f, false}, rng);
+    // T > 4096: the tiled engine (64-token blocks with one expert chunk; 32-token blocks and four chunks at E = 512;
+    // E = 60 leaves a partial n8 pair, H = 72 a partial K stage). An x one element past 16-byte alignment: the SIMT engine.
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 5000, 128, 512, 1, 1, 1.0f, false}, rng);
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SIGMOID, 1, 16, 4097, 512, 1416, 16, 8, 1.0f, true}, rng);
+    run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SOFTMAX, 0, 6, 6000, 60, 72, 1, 1, 1.0f, false}, rng);
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 4, 50, 64, 136, 1, 1, 1.0f, false, true}, rng);
+    run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 5000, 128, 256, 1, 1, 1.0f, false, true}, rng);
     run_router_graph(100, rng);
 
     std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASSED" : "FAILED", g_failures);

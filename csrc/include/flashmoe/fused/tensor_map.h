@@ -37,16 +37,17 @@ inline TensorMapEncoder tensor_map_encoder() {
     return encoder;
 }
 
-// The map of a row-major [rows][inner] matrix of 16-bit elements for the wgmma tiles: boxes of 64 rows x 64 elements
-// (128 bytes, the swizzle span), 128-byte swizzle, zeros outside the matrix. Throws flashmoe::Error if refused.
+// The map of a row-major [rows][inner] matrix of 16-bit elements for the wgmma tiles: boxes of box_rows (64, or 32
+// for GEMM0's narrow pieces) rows x 64 elements (128 bytes, the swizzle span), 128-byte swizzle, zeros outside the
+// matrix. Throws flashmoe::Error if refused.
 // NOTE: base must be 16-byte aligned and inner a multiple of 8 (TMA's stride rule); callers validate both.
 inline void encode_box_map(TmaDescriptor& map, int32_t dtype, const void* base, int64_t rows, int64_t inner,
-                           const char* what) {
+                           const char* what, uint32_t box_rows = 64) {
     const TensorMapEncoder encode = tensor_map_encoder();
     if (encode == nullptr) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "the driver has no cuTensorMapEncodeTiled");
     const cuuint64_t dims[2] = {static_cast<cuuint64_t>(inner), static_cast<cuuint64_t>(rows)};
     const cuuint64_t strides[1] = {static_cast<cuuint64_t>(inner) * 2};
-    const cuuint32_t box[2] = {64, 64};
+    const cuuint32_t box[2] = {64, box_rows};
     const cuuint32_t element_strides[2] = {1, 1};
     const CUresult result =
         encode(reinterpret_cast<CUtensorMap*>(&map),

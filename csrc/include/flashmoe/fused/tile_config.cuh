@@ -11,6 +11,7 @@ struct TileConfig {
     static constexpr int kWarps = kThreads / 32;
     static constexpr int kBlockM = 64;             // rows (routes) per row tile
     static constexpr int kBlockN = 64;             // output columns of one tile pass (a "piece" of a GEMM task)
+    static constexpr int kNarrowPieceColumns = 32; // GEMM0's pieces at decode (gemm0_narrow, types.cuh)
     static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
     static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
     static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor

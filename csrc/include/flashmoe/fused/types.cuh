@@ -38,19 +38,23 @@ struct Task {
     int32_t expert;  // expert of the row tile (informational for COMBINE: -1)
 };
 
-// How the output columns of one row tile are cut into GEMM tasks: `num_pieces` pieces of kBlockN columns, dealt into
-// `num_tasks` tasks of near-equal size (they differ by at most one piece). Coarse tasks cut the number of tasks the
-// single scheduler lane must issue (docs/perf-notes.md); the split stays fine enough for every processor to get
-// kTasksPerProcessor tasks of the phase when the row tiles are few (decode). The OS and the processors compute it
-// from the same values (column count, row tiles, processors), so a task carries only its index. The result of a
-// column never depends on the split: each piece is one tile pass with the same fixed K order.
+// How the output columns of one row tile are cut into GEMM tasks: `num_pieces` pieces of `piece_columns` columns
+// (kBlockN, or kNarrowPieceColumns for GEMM0 at decode), dealt into `num_tasks` tasks of near-equal size (they differ by
+// at most one piece). Coarse tasks cut the number of tasks the single scheduler lane must issue
+// (docs/perf-notes.md); the split stays fine enough for every processor to get kTasksPerProcessor tasks of the phase
+// when the row tiles are few (decode). The OS and the processors compute it from the same values (column count, row
+// tiles, processors, whether narrow pieces run), so a task carries only its index. The result of a column never depends
+// on the split: each piece is one tile pass with the same fixed K order.
 struct ColumnSplit {
     int num_pieces;
     int num_tasks;
+    int piece_columns;
 
-    FLASHMOE_HOST_DEVICE static ColumnSplit of(int columns, int max_pieces, int num_row_tiles, int num_processors) {
+    FLASHMOE_HOST_DEVICE static ColumnSplit of(int columns, int max_pieces, int num_row_tiles, int num_processors,
+                                               int piece_columns = TileConfig::kBlockN) {
         ColumnSplit split;
-        split.num_pieces = (columns + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
+        split.piece_columns = piece_columns;
+        split.num_pieces = (columns + piece_columns - 1) / piece_columns;
         const int fewest = (split.num_pieces + max_pieces - 1) / max_pieces;
         const int wanted = num_row_tiles > 0 ? (TileConfig::kTasksPerProcessor * num_processors + num_row_tiles - 1) /
                                                    num_row_tiles
@@ -67,9 +71,23 @@ struct ColumnSplit {
     FLASHMOE_HOST_DEVICE int piece_end(int task) const { return piece_begin(task + 1); }
 };
 
+// GEMM0 at decode: when even one task per 64-column piece leaves half the processors without a GEMM0 task (T = 1: 8
+// row tiles x 12 pieces = 96 tasks for 263 processors at Qwen3's shape), the pieces are 32 columns of gate and up
+// (one wgmma m64n64 tile), so twice as many processors stream the weights. Hopper tiles and gated MLPs only
+// (narrow_allowed); docs/perf-notes.md item 15.
+FLASHMOE_HOST_DEVICE inline bool gemm0_narrow(int intermediate, int num_row_tiles, int num_processors,
+                                              bool narrow_allowed) {
+    const int wide_pieces = (intermediate + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
+    return narrow_allowed && 2 * num_row_tiles * wide_pieces <= num_processors;
+}
+
 // The two splits of a launch.
-FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_row_tiles, int num_processors) {
-    return ColumnSplit::of(intermediate, TileConfig::kMaxGemm0Pieces, num_row_tiles, num_processors);
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_row_tiles, int num_processors,
+                                                    bool narrow_allowed = false) {
+    return ColumnSplit::of(intermediate, TileConfig::kMaxGemm0Pieces, num_row_tiles, num_processors,
+                           gemm0_narrow(intermediate, num_row_tiles, num_processors, narrow_allowed)
+                               ? TileConfig::kNarrowPieceColumns
+                               : TileConfig::kBlockN);
 }
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors) {
     return ColumnSplit::of(hidden, TileConfig::kMaxGemm1Pieces, num_row_tiles, num_processors);
@@ -124,7 +142,10 @@ struct TmaMaps {
     TmaDescriptor w_gate;  // [E * I][H] (gated only)
     TmaDescriptor w_up;    // [E * I][H]
     TmaDescriptor w_down;  // [E * H][I]
+    TmaDescriptor w_gate_narrow;  // as w_gate and w_up, boxes of kNarrowPieceColumns rows: GEMM0's narrow pieces
+    TmaDescriptor w_up_narrow;
     int32_t enabled;
+    int32_t narrow;        // 1: GEMM0 may take narrow pieces (gemm0_narrow); FLASHMOE_DISABLE_NARROW_GEMM0=1 sets 0
 };
 
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).
@@ -161,6 +182,12 @@ struct KernelParams {
 };
 static_assert(sizeof(KernelParams) <= 4096, "kernel parameters are limited to 4 KB");
 
+// GEMM0's split of a launch: narrow pieces only where the processors run the Hopper tiles of a gated MLP.
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, int num_row_tiles) {
+    return gemm0_split(params.intermediate, num_row_tiles, params.num_processors,
+                       params.tma.enabled != 0 && params.tma.narrow != 0 && params.gated != 0);
+}
+
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
     return (num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
 }
@@ -180,7 +207,7 @@ FLASHMOE_HOST_DEVICE inline void token_tile_routes(const KernelParams& params, i
 // Every task of a launch: each row tile's GEMM0 and GEMM1 column tasks and one COMBINE per token tile. The scheduler
 // releases exactly this many into the queue; a processor whose ticket is at or past the count leaves.
 FLASHMOE_HOST_DEVICE inline int total_tasks(const KernelParams& params, int num_row_tiles) {
-    const int gemm0 = gemm0_split(params.intermediate, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm0 = gemm0_split(params, num_row_tiles).num_tasks;
     const int gemm1 = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
     return num_row_tiles * (gemm0 + gemm1) + num_token_tiles(params.num_tokens);
 }

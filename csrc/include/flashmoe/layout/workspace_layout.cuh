@@ -111,9 +111,11 @@ struct WorkspaceLayout {
         max_row_tiles = max_row_tiles_of(max_routes, num_experts, block_m);
         if (ep_owner_tiles > max_row_tiles) max_row_tiles = ep_owner_tiles;
         max_rows = max_row_tiles * block_m;
-        // NOTE: a split never has more tasks than pieces (ColumnSplit), so the finest split bounds every launch's.
+        // NOTE: a split never has more tasks than pieces (ColumnSplit), so the finest split bounds every launch's:
+        // GEMM0's narrow pieces (kNarrowPieceColumns, gemm0_narrow) and GEMM1's kBlockN pieces.
         max_token_tiles = ceil_div(max_tokens, TileConfig::kTokensPerCombine);
-        max_tasks = max_row_tiles * (ceil_div(intermediate, TileConfig::kBlockN) + ceil_div(hidden, TileConfig::kBlockN)) +
+        max_tasks = max_row_tiles * (ceil_div(intermediate, TileConfig::kNarrowPieceColumns) +
+                                     ceil_div(hidden, TileConfig::kBlockN)) +
                     max_token_tiles;
         const bool ep = ep_pairs > 0;
         size_t offset = 0;

@@ -114,7 +114,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                                       int num_row_tiles, TaskRing& ring) {
     constexpr int kBlockM = TileConfig::kBlockM;
     // Column tasks per row tile; the row tile's counter counts finished tasks.
-    const int gemm0_n_tiles = gemm0_split(params.intermediate, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm0_n_tiles = gemm0_split(params, num_row_tiles).num_tasks;
     const int gemm1_n_tiles = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
     const WorkspaceLayout& layout = params.layout;
     // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.

@@ -162,11 +162,13 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         uint64_t* finished_counter = nullptr;
         switch (static_cast<TaskType>(task.type)) {
             case TaskType::kGemm0: {
-                const ColumnSplit split = gemm0_split(params.intermediate, num_row_tiles, params.num_processors);
+                const ColumnSplit split = gemm0_split(params, num_row_tiles);
                 const int begin = split.piece_begin(task.n_tile);
                 const int end = split.piece_end(task.n_tile);
-                const bool ok = params.gated ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, shared)
-                                             : run_gemm0_task<Element, false>(params, epoch, task, begin, end, shared);
+                const bool narrow = split.piece_columns != TileConfig::kBlockN;
+                const bool ok = params.gated
+                                    ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, shared)
+                                    : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, shared);
                 if (!ok) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;

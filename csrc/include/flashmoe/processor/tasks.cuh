@@ -77,16 +77,21 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
 }
 
 // GEMM0's epilogue of (row tile, one 64-column piece of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or
-// act(x·W1^T + b1), rounded to the dtype. Any tile type of the accumulator contract.
+// act(x·W1^T + b1), rounded to the dtype. Any tile type of the accumulator contract. `narrow` (gated wgmma tiles,
+// gemm0_narrow): a piece is kNarrowPieceColumns columns of I, gate in the tile's columns 0..31 of accumulators[0] and
+// up in its columns 32..63 (thread column j + 8 is column(j) + 32); accumulators[1] are unused.
 // NOTE: rows at or beyond the tile's valid rows are padding: never stored, in h and out alike; nothing reads them
 // (the combine follows route_row; GEMM1's rows of them are padding again).
 template <typename Element, bool kGated, typename Tile>
 __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, const Task& task, int piece,
-                                                  const Tile& tile) {
+                                                  const Tile& tile, bool narrow = false) {
+    constexpr int kNarrowUp = Tile::kColumnsPerThread / 2;  // thread column of the up half (wgmma fragment)
+    const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
     const int intermediate = params.intermediate;
     const int expert = task.expert;
-    const int column_begin = piece * TileConfig::kBlockN;
-    const int valid_n = min(TileConfig::kBlockN, intermediate - column_begin);
+    const int column_begin = piece * piece_columns;
+    // NOTE: narrow: thread columns j >= 8 are column(j) >= 32 >= valid_n, so only the gate half is visited.
+    const int valid_n = min(piece_columns, intermediate - column_begin);
     const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
     const int valid_m = gemm_tile_rows(params, task.tile);
     Element* h = params.layout.get_hidden_ptr<Element>();
@@ -111,8 +116,10 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
 #pragma unroll
             for (int c = 0; c < kColumnStep; ++c) {
                 if constexpr (kGated) {
+                    const float up = narrow ? tile.accumulators[0][i][(j + c + kNarrowUp) % Tile::kColumnsPerThread]
+                                            : tile.accumulators[1][i][j + c];
                     value[c] = apply_activation(params.activation, tile.accumulators[0][i][j + c] + bias_gate[c]) *
-                               (tile.accumulators[1][i][j + c] + bias_up[c]);
+                               (up + bias_up[c]);
                 } else {
                     value[c] = apply_activation(params.activation, tile.accumulators[0][i][j + c] + bias_up[c]);
                 }
@@ -207,27 +214,33 @@ __host__ __device__ constexpr bool wgmma_path_compiled() {
     return FLASHMOE_WGMMA && sizeof(Element) == 2 && !ep_enabled(KernelParams{});
 }
 
-// A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting.
+// A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
+// pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
 __device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch, const Task& task, int piece_begin,
-                                      int piece_end, char* shared) {
+                                      int piece_end, bool narrow, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         if (params.tma.enabled) {
             using Tile = WgmmaTile<Element, kGated ? 2 : 1>;
-            // B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1
-            const TmaDescriptor* const maps[2] = {kGated ? &params.tma.w_gate : &params.tma.w_up, &params.tma.w_up};
+            // B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1; narrow: 32 rows of each, both in B0
+            const TmaMaps& tma = params.tma;
+            const TmaDescriptor* const maps[2] = {
+                kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
+                narrow ? &tma.w_up_narrow : &tma.w_up};
+            const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
             Tile tile;
             const bool ok = tile.run(
                 params, epoch, shared, &params.tma.tokens, task.tile * TileConfig::kBlockM, maps,
-                [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
+                [&](int piece) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.hidden),
-                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile); });
+                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile, narrow); }, narrow);
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
             return ok;
         }
     }
+    if (narrow) __trap();  // NOTE: unreachable: narrow pieces imply the Hopper tiles (params.tma.enabled)
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
@@ -329,23 +342,54 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
         weights[warp_idx][lane_idx] = source != nullptr ? __ldg(params.topk_weights + route) : 0.0f;
     }
     __syncthreads();
+    // NOTE: a thread keeps the loads of kColumnsInFlight columns x kRoutesInFlight routes in flight at once (all
+    // independent) and only then sums them, in j order. One column at a time (4 loads in flight per thread) made a
+    // 4-token task take ~35 us for its 256 KB at Qwen3's shape: ~7 GB/s per block, latency-bound.
+    constexpr int kColumnsInFlight = 2;
+    constexpr int kRoutesInFlight = 8;
     const int vectors_per_row = hidden / 4;
-    for (int item = threadIdx.x; item < num_tokens * vectors_per_row; item += TileConfig::kThreads) {
-        const int token = item / vectors_per_row;
-        const int column = (item - token * vectors_per_row) * 4;
-        float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-#pragma unroll 4
-        for (int j = 0; j < top_k; ++j) {
-            const float* source = rows[token][j];
-            if (source == nullptr) continue;
-            const float weight = weights[token][j];
-            const float4 value = *reinterpret_cast<const float4*>(source + column);
-            sum.x = fmaf(weight, value.x, sum.x);
-            sum.y = fmaf(weight, value.y, sum.y);
-            sum.z = fmaf(weight, value.z, sum.z);
-            sum.w = fmaf(weight, value.w, sum.w);
+    const int num_items = num_tokens * vectors_per_row;
+    for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
+        int token[kColumnsInFlight];
+        int column[kColumnsInFlight];
+        float4 sum[kColumnsInFlight];
+#pragma unroll
+        for (int u = 0; u < kColumnsInFlight; ++u) {
+            const int item = first + u * TileConfig::kThreads;
+            token[u] = item < num_items ? item / vectors_per_row : -1;
+            column[u] = item < num_items ? (item - token[u] * vectors_per_row) * 4 : 0;
+            sum[u] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
         }
-        store_quad(y + static_cast<int64_t>(token_begin + token) * hidden + column, sum);
+        for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
+            float4 value[kColumnsInFlight][kRoutesInFlight];
+#pragma unroll
+            for (int u = 0; u < kColumnsInFlight; ++u) {
+#pragma unroll
+                for (int r = 0; r < kRoutesInFlight; ++r) {
+                    const int j = j_begin + r;
+                    const float* source = token[u] >= 0 && j < top_k ? rows[token[u]][j] : nullptr;
+                    value[u][r] = source != nullptr ? *reinterpret_cast<const float4*>(source + column[u])
+                                                    : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < kColumnsInFlight; ++u) {
+#pragma unroll
+                for (int r = 0; r < kRoutesInFlight; ++r) {
+                    const int j = j_begin + r;
+                    if (token[u] < 0 || j >= top_k || rows[token[u]][j] == nullptr) continue;  // dropped: adds nothing
+                    const float weight = weights[token[u]][j];
+                    sum[u].x = fmaf(weight, value[u][r].x, sum[u].x);
+                    sum[u].y = fmaf(weight, value[u][r].y, sum[u].y);
+                    sum[u].z = fmaf(weight, value[u][r].z, sum[u].z);
+                    sum[u].w = fmaf(weight, value[u][r].w, sum[u].w);
+                }
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < kColumnsInFlight; ++u) {
+            if (token[u] >= 0) store_quad(y + static_cast<int64_t>(token_begin + token[u]) * hidden + column[u], sum[u]);
+        }
     }
     // NOTE: the lookups of this block's next COMBINE are written only after the barriers that end this task.
 }

@@ -165,6 +165,10 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 
 // One processor's (64 x kNumB·64) tile of A · [B0 | B1]^T per piece. A rows come from `map_a` at `a_row`; piece p's
 // B rows from `map_b[b]` (kNumB maps) at b_rows(p). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
+// `half_boxes` (kNumB = 2, GEMM0's narrow pieces): map_b[0] and map_b[1] have boxes of 32 rows that land together in
+// B0's 64 rows (tile columns 0..31 and 32..63); B1 is not loaded, and accumulators[1] hold garbage the caller ignores.
+// The MMAs stay m64n128, so both kinds of piece share one instruction stream (a second tile type in the kernel
+// raised its spills from 216 to 686 bytes).
 template <typename Element, int kNumB>
 struct WgmmaTile {
     static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
@@ -177,6 +181,7 @@ struct WgmmaTile {
     static_assert(TileConfig::kThreads == 128, "a processor is one warpgroup");
     static_assert(kAccumulators == kN / 2, "the m64nN fragment holds N / 2 floats per thread");
     static_assert(sizeof(Element) == 2, "bf16 / fp16 boxes of 64 elements");
+    static_assert(WgmmaRing::kBoxBytes / 2 % WgmmaRing::kAlignment == 0, "a half box starts swizzle-aligned");
 
     float accumulators[kNumB][kRowsPerThread][kColumnsPerThread];
 
@@ -196,7 +201,7 @@ struct WgmmaTile {
     template <typename BRows>
     __device__ __forceinline__ static void issue(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
                                                  int a_row, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                 int piece_begin, int num_k_tiles, int it) {
+                                                 int piece_begin, int num_k_tiles, int it, bool half_boxes) {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
         const int piece = piece_begin + it / num_k_tiles;
@@ -204,12 +209,15 @@ struct WgmmaTile {
         const int stage = static_cast<int>(slot % WgmmaRing::kStages);
         uint64_t* barrier = &ring.state->full[stage];
         char* destination = ring.stages + stage * WgmmaRing::kStageBytes;
-        cute::set_barrier_transaction_bytes(*barrier, (1 + kNumB) * WgmmaRing::kBoxBytes);
+        // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared
+        // address (1024-byte aligned at 4 KB), so the two halves read back as one 64-row operand.
+        const int b_box_bytes = half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
+        cute::set_barrier_transaction_bytes(*barrier, WgmmaRing::kBoxBytes + kNumB * b_box_bytes);
         cute::SM90_TMA_LOAD_2D::copy(map_a, barrier, kEvictNormal, destination, k_element, a_row);
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
-            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, kEvictNormal, destination + (1 + b) * WgmmaRing::kBoxBytes,
-                                         k_element, b_rows(piece));
+            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, kEvictNormal,
+                                         destination + WgmmaRing::kBoxBytes + b * b_box_bytes, k_element, b_rows(piece));
         }
 #endif
     }
@@ -219,10 +227,11 @@ struct WgmmaTile {
     template <typename BRows>
     __device__ __forceinline__ static void refill(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
                                                   int a_row, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                  int piece_begin, int num_k_tiles, int it, int total) {
+                                                  int piece_begin, int num_k_tiles, int it, int total,
+                                                  bool half_boxes) {
         if (threadIdx.x == 0 && it >= 1 && it - 1 + WgmmaRing::kStages < total) {
             issue(ring, slot - 1 + WgmmaRing::kStages, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles,
-                  it - 1 + WgmmaRing::kStages);
+                  it - 1 + WgmmaRing::kStages, half_boxes);
         }
     }
 
@@ -232,8 +241,10 @@ struct WgmmaTile {
     __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
                                         const TmaDescriptor* map_a, int a_row,
                                         const TmaDescriptor* const* map_b, BRows b_rows, int piece_begin,
-                                        int piece_end, int num_k_tiles, Epilogue&& epilogue) {
+                                        int piece_end, int num_k_tiles, Epilogue&& epilogue,
+                                        bool half_boxes = false) {
 #if FLASHMOE_WGMMA
+        if constexpr (kNumB == 1) half_boxes = false;
         const WgmmaRing ring(shared);
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t base = ring.state->iteration;
@@ -243,7 +254,7 @@ struct WgmmaTile {
             // read here through the async proxy: the acquire that released this task, then this proxy fence.
             detail::fence_proxy_async_global();
             for (int it = 0; it < total && it < WgmmaRing::kStages; ++it) {
-                issue(ring, base + it, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it);
+                issue(ring, base + it, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, half_boxes);
             }
         }
         bool ok = true;
@@ -279,7 +290,7 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total);
+                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total, half_boxes);
                 epilogue(piece_begin + it / num_k_tiles);
             } else {
                 cute::warpgroup_wait<1>();  // the previous stage's MMAs are done; this one may still run
@@ -288,7 +299,7 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total);
+                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total, half_boxes);
             }
         }
         // NOTE: on failure some issued stages are never waited for; the launch is aborting, and the processor uses the

@@ -1,10 +1,27 @@
 // The router in one kernel launch and nothing else on the stream: logits = x · W_r^T (fp32 accumulation), softmax or
 // sigmoid (+ expert bias for selection), grouped top-k, descending order with ties to the lower id, renormalise, scale,
 // expert counts (exact integer sums in a router-owned scratch; the last block to finish publishes and re-zeroes it).
+//
+// Three logit engines; launch_router picks one per launch, and all end in the same phase 2 (route_token, a warp per
+// token) of the block that holds a token's full row of logits:
+//   tiled (bf16/fp16, T > kSplitMaxTokens): kBlockM tokens x all experts per block on the tensor cores (SM80
+//         mma.sync), x and W_r staged by cp.async through a swizzled shared-memory ring, experts in chunks of 128.
+//   split (bf16/fp16, T <= kSplitMaxTokens): 16 tokens x a slice of <= 32 experts per block, so that small batches read
+//         W_r from many SMs; mma fragments come straight from global memory, K is split over the warps. With several
+//         slices, each stores its logits to the scratch and the last slice of the token block to arrive routes it.
+//   simt  (fp32, exact FMA, no TF32; and 16-bit rows that are not 16-byte aligned): 8 tokens x a slice of experts,
+//         lanes split K; sliced like split up to kSplitMaxTokens, one slice (all experts) beyond.
+// Each logit has one fixed reduction order for a given engine (no float atomics): bitwise deterministic. The engines'
+// orders differ, so a 16-bit token's logits may differ in the last bits between T <= and T > kSplitMaxTokens.
 #pragma once
 
 #include <cuda_runtime.h>
 
+#include <cute/arch/copy_sm75.hpp>
+#include <cute/arch/copy_sm80.hpp>
+#include <cute/arch/mma_sm80.hpp>
+
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 
@@ -14,11 +31,12 @@
 
 namespace flashmoe::router {
 
-constexpr int kRouterThreads = 256;
+constexpr int kRouterThreads = 256;  // every engine; phase 2 runs one warp per token
 constexpr int kRouterWarps = kRouterThreads / 32;
-constexpr int kTokensPerBlock = 4;          // tokens sharing each read of W_r
 constexpr int kExpertsPerLane = kMaxExperts / 32;
-static_assert(kTokensPerBlock <= kRouterWarps, "phase 2 runs one warp per token");
+constexpr int kMinSliceBlocks = 128;  // slices narrow until a launch has this many blocks (about one per SM)
+constexpr size_t kDefaultSharedBytes = 48 * 1024;  // above this a kernel needs the opt-in attribute
+static_assert(kExpertsPerLane <= 32, "route_token's blocked mask holds one bit per lane-local expert");
 
 struct RouterParams {
     const void* x;            // [T][H]
@@ -27,7 +45,8 @@ struct RouterParams {
     int32_t* topk_ids;        // [T][k]
     float* topk_weights;      // [T][k]
     int32_t* expert_counts;   // [E] optional; written (not accumulated) by the last block of the launch
-    RouterScratch* scratch;   // the handle's scratch; used only when expert_counts is set
+    RouterScratch* scratch;   // the handle's scratch: counts, and the slices' arrivals
+    float* slice_logits;      // [T][E] in the scratch: the logits of sliced launches (num_slices > 1)
     int num_tokens;
     int hidden_size;
     int num_experts;
@@ -37,6 +56,9 @@ struct RouterParams {
     int num_groups;
     int top_groups;
     float routed_scaling_factor;
+    int num_slices;           // expert slices per token block (split, simt); 1 for tiled
+    int slice_experts;        // experts per slice (the last slice may hold fewer)
+    int vector_rows;          // simt: rows of x and W_r start 16-byte aligned and H is whole vectors
 };
 
 // Selection order: larger value first, ties to the lower index; an empty candidate (index INT_MAX) always loses.
@@ -76,10 +98,11 @@ __device__ __forceinline__ float warp_max(float value) {
 
 // Phase 2 for one token, by one warp: scoring, (grouped) top-k, weights; adds its routes to the scratch counts.
 // `score`, `select` and `group_value` are this token's rows of the block's shared arrays.
-__device__ __forceinline__ void route_token(const RouterParams& params, int token_idx, float* score, float* select,
+__device__ __forceinline__ void route_token(const RouterParams& params, int token_idx, float* score, float* select_row,
                                             float* group_value) {
     const int lane_idx = threadIdx.x % 32;
     const int num_experts = params.num_experts;
+    float* select = select_row;  // sigmoid: score + bias
     if (params.scoring == FLASHMOE_SCORING_SOFTMAX) {
         float local_max = -INFINITY;
         for (int e = lane_idx; e < num_experts; e += 32) local_max = fmaxf(local_max, score[e]);
@@ -91,10 +114,8 @@ __device__ __forceinline__ void route_token(const RouterParams& params, int toke
             local_sum += value;
         }
         const float inverse_sum = 1.0f / warp_sum(local_sum);
-        for (int e = lane_idx; e < num_experts; e += 32) {
-            score[e] *= inverse_sum;
-            select[e] = score[e];
-        }
+        for (int e = lane_idx; e < num_experts; e += 32) score[e] *= inverse_sum;
+        select = score;  // softmax selects on the scores themselves
     } else {
         for (int e = lane_idx; e < num_experts; e += 32) {
             score[e] = 1.0f / (1.0f + expf(-score[e]));
@@ -145,104 +166,616 @@ __device__ __forceinline__ void route_token(const RouterParams& params, int toke
         }
     }
 
-    const int64_t out_base = static_cast<int64_t>(token_idx) * params.top_k;
+    // Round r's choice stays with lane r (no per-thread arrays: those would live in local memory), which then writes
+    // it: the k outputs of the token in one coalesced store each, the count atomics in parallel.
+    int own_id = 0;
+    float own_weight = 0.0f;
     float chosen_weight_sum = 0.0f;
-    float chosen_weights[16];
-    int chosen_ids[16];
     for (int round = 0; round < params.top_k; ++round) {
+        // NOTE: a lane scans its experts in increasing index, so a tie never displaces the candidate held: strictly
+        // greater (or the first unblocked) is precedes() here.
         float best_value = 0.0f;
         int best_index = INT_MAX;
         for (int i = 0, e = lane_idx; e < num_experts; ++i, e += 32) {
-            if (!(blocked >> i & 1u) && precedes(select[e], e, best_value, best_index)) {
-                best_value = select[e];
+            const float value = select[e];
+            if (!(blocked >> i & 1u) && (best_index == INT_MAX || value > best_value)) {
+                best_value = value;
                 best_index = e;
             }
         }
         const int chosen = warp_argmax(best_value, best_index);
         if (chosen % 32 == lane_idx) blocked |= 1u << (chosen / 32);
-        chosen_ids[round] = chosen;
-        chosen_weights[round] = score[chosen];
-        chosen_weight_sum += chosen_weights[round];  // in j order, as the reference sums
-    }
-    if (lane_idx == 0) {
-        for (int round = 0; round < params.top_k; ++round) {
-            float weight = chosen_weights[round];
-            if (params.renormalize) weight /= chosen_weight_sum;
-            weight *= params.routed_scaling_factor;
-            params.topk_ids[out_base + round] = chosen_ids[round];
-            params.topk_weights[out_base + round] = weight;
-            if (params.expert_counts != nullptr) atomicAdd(&params.scratch->expert_counts[chosen_ids[round]], 1);
+        const float weight = score[chosen];
+        chosen_weight_sum += weight;  // in j order, as the reference sums
+        if (lane_idx == round) {
+            own_id = chosen;
+            own_weight = weight;
         }
+    }
+    if (lane_idx < params.top_k) {
+        float weight = own_weight;
+        if (params.renormalize) weight /= chosen_weight_sum;
+        weight *= params.routed_scaling_factor;
+        const int64_t out = static_cast<int64_t>(token_idx) * params.top_k + lane_idx;
+        params.topk_ids[out] = own_id;
+        params.topk_weights[out] = weight;
+        if (params.expert_counts != nullptr) atomicAdd(&params.scratch->expert_counts[own_id], 1);
     }
 }
 
+// ---- What every engine shares: phase 2 over a block's tokens, the slices' arrival, the counts ----
+
+// NOTE: ≡ 8 (mod 32) floats per row, so the float2 stores of an mma accumulator (4 rows per half-warp) hit 32
+// distinct banks.
+__host__ __device__ constexpr int score_stride_of(int num_experts) { return (num_experts + 31) / 32 * 32 + 8; }
+
+// Floats of phase 2's per-warp rows: select [kRouterWarps][E], then group values [kRouterWarps][E].
+__host__ __device__ constexpr int phase2_floats_of(int num_experts) { return 2 * kRouterWarps * num_experts; }
+
+// Phase 2 for the block's tokens [0, num_tokens) (global ids from first_token), warp w taking tokens w, w + 8, ...
+// `scores` rows (stride score_stride) hold the logits and become the scores; `phase2` is phase2_floats_of(E).
+__device__ __forceinline__ void route_tokens(const RouterParams& params, int first_token, int num_tokens,
+                                             float* scores, int score_stride, float* phase2) {
+    const int warp_idx = threadIdx.x / 32;
+    float* select = phase2 + warp_idx * params.num_experts;
+    float* group_values = phase2 + (kRouterWarps + warp_idx) * params.num_experts;
+    for (int token = warp_idx; token < num_tokens; token += kRouterWarps) {
+        route_token(params, first_token + token, scores + token * score_stride, select, group_values);
+        __syncwarp();  // NOTE: the warp's next token rewrites select and group values that any lane may read
+    }
+}
+
+// Called by every thread once the block's stores are issued: true in every thread of the block that makes the
+// `expected`-th arrival at `counter`; that block re-arms the counter (zero) for the next launch.
+// NOTE: fence then arrive (release); the last block fences after seeing every arrival (acquire), so it reads every
+// other block's stores. Each counter is touched only by the blocks of one launch (the C API orders launches).
+__device__ __forceinline__ bool arrive_last(uint32_t* counter, uint32_t expected) {
+    __shared__ bool is_last;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        __threadfence();
+        const bool last = atomicAdd(counter, 1u) == expected - 1;
+        if (last) atomicExch(counter, 0u);
+        is_last = last;
+    }
+    __syncthreads();
+    const bool last = is_last;
+    if (last) __threadfence();
+    return last;
+}
+
+// Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token
+// block of the sliced ones) calls this once, at its end, with the launch's number of such blocks; the one that
+// completes the arrivals moves the counts to the caller's buffer and re-zeroes the scratch for the next launch
+// (atomicExch reads each counter after all other blocks' adds). A lone routing block needs no arrival: its own adds
+// are ordered before its reads by the barrier.
+__device__ __forceinline__ void publish_counts(const RouterParams& params, uint32_t routing_blocks) {
+    if (params.expert_counts == nullptr) {
+        return;  // the same for every block
+    }
+    if (routing_blocks == 1) {
+        __syncthreads();
+    } else if (!arrive_last(&params.scratch->blocks_done, routing_blocks)) {
+        return;
+    }
+    for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
+        params.expert_counts[expert_idx] = atomicExch(&params.scratch->expert_counts[expert_idx], 0);
+    }
+}
+
+// Dynamic shared memory of the sliced engines (split, simt), in floats: the scores rows of the block's tokens, then
+// one region used first by the engine's partial sums (split) and then by phase 2.
+struct SliceSharedLayout {
+    int score_stride;
+    int region;  // offset of the region: partial sums, then phase 2
+    int total_floats;
+
+    __host__ __device__ SliceSharedLayout(int num_experts, int num_tokens, int partial_floats)
+        : score_stride(score_stride_of(num_experts)),
+          region(num_tokens * score_stride_of(num_experts)),
+          total_floats(region + (partial_floats > phase2_floats_of(num_experts) ? partial_floats
+                                                                                : phase2_floats_of(num_experts))) {}
+    size_t bytes() const { return sizeof(float) * static_cast<size_t>(total_floats); }
+};
+
+// Where a sliced block stores logit (token, expert): its own scores rows when it is the only slice, else the
+// scratch's rows [T][E], which the last slice gathers.
+struct LogitSink {
+    float* base;
+    int stride;
+
+    __device__ __forceinline__ LogitSink(const RouterParams& params, int first_token, float* scores, int score_stride)
+        : base(params.num_slices == 1 ? scores : params.slice_logits + static_cast<int64_t>(first_token) * params.num_experts),
+          stride(params.num_slices == 1 ? score_stride : params.num_experts) {}
+    __device__ __forceinline__ float& at(int token, int expert) const { return base[token * stride + expert]; }
+};
+
+// The end of a sliced block (all threads): one slice routes its tokens from its scores rows; with several, the last
+// slice of the token block to arrive gathers the full rows from the scratch and routes them, the others are done.
+__device__ __forceinline__ bool route_sliced_tokens(const RouterParams& params, int token_block, int first_token,
+                                                    int num_tokens, float* shared, const SliceSharedLayout& layout) {
+    if (params.num_slices > 1) {
+        if (!arrive_last(&params.scratch->slices_done[token_block], params.num_slices)) {
+            return false;
+        }
+        const float* rows = params.slice_logits + static_cast<int64_t>(first_token) * params.num_experts;
+        for (int i = threadIdx.x; i < num_tokens * params.num_experts; i += kRouterThreads) {
+            const int token = i / params.num_experts;
+            const int expert = i % params.num_experts;
+            shared[token * layout.score_stride + expert] = __ldcg(rows + i);  // L2: other SMs wrote them
+        }
+    }
+    __syncthreads();  // NOTE: scores complete; the region's partial sums (split) are dead before phase 2 reuses it
+    route_tokens(params, first_token, num_tokens, shared, layout.score_stride, shared + layout.region);
+    return true;
+}
+
+// The SM80 warp-level MMA atom of a 16-bit type (fp32 never takes the tensor cores here: TF32 is too inexact).
 template <typename T>
-__global__ void __launch_bounds__(kRouterThreads) router_kernel(RouterParams params) {
-    __shared__ float scores[kTokensPerBlock][kMaxExperts];     // logits, then scores
-    __shared__ float selection[kTokensPerBlock][kMaxExperts];  // what top-k ranks by
-    __shared__ float group_values[kTokensPerBlock][kMaxExperts];
+struct RouterMmaAtom;
+template <>
+struct RouterMmaAtom<__nv_bfloat16> {
+    using Atom = cute::SM80_16x8x16_F32BF16BF16F32_TN;
+};
+template <>
+struct RouterMmaAtom<__half> {
+    using Atom = cute::SM80_16x8x16_F32F16F16F32_TN;
+};
+
+__device__ __forceinline__ uint4 load_vector(const void* address) {
+    return __ldg(reinterpret_cast<const uint4*>(address));  // x and W_r are read-only for the launch
+}
+
+// ---- simt: exact fp32 on the CUDA cores (and the fallback for 16-bit rows that are not 16-byte aligned) ----
+
+constexpr int kSimtTokens = kMinSliceTokens;  // 8: one token per warp in phase 2
+constexpr int kSimtExpertsPerWarp = 4;        // experts a warp accumulates at once (32 accumulators with 8 tokens)
+constexpr int kSimtMaxSliceGroups = kRouterWarps;  // expert groups per slice: one per warp
+
+// Block (token block, slice): tokens [8 * token_block, +8) x experts of the slice. Warps take groups of 4 experts
+// round-robin; each lane sums its share of K (16-byte vectors, or single elements when rows are not aligned) in K
+// order, then a fixed-order butterfly sums the lanes. The order is the same whatever the slicing.
+template <typename T>
+__global__ void __launch_bounds__(kRouterThreads) router_simt_kernel(RouterParams params) {
+    constexpr int kVector = kElementsPer16Bytes<T>;
+    extern __shared__ __align__(16) unsigned char router_shared[];
+    float* shared = reinterpret_cast<float*>(router_shared);
+    const SliceSharedLayout layout(params.num_experts, kSimtTokens, 0);
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
-    const int first_token = blockIdx.x * kTokensPerBlock;
-    const int num_block_tokens = min(kTokensPerBlock, params.num_tokens - first_token);
-    const T* x = static_cast<const T*>(params.x) + static_cast<int64_t>(first_token) * params.hidden_size;
+    const int token_block = blockIdx.x / params.num_slices;
+    const int first_token = token_block * kSimtTokens;
+    const int num_block_tokens = min(kSimtTokens, params.num_tokens - first_token);
+    const int expert_begin = blockIdx.x % params.num_slices * params.slice_experts;
+    const int expert_end = min(params.num_experts, expert_begin + params.slice_experts);
+    const int hidden_size = params.hidden_size;
+    const T* x = static_cast<const T*>(params.x) + static_cast<int64_t>(first_token) * hidden_size;
     const T* w_router = static_cast<const T*>(params.w_router);
+    const LogitSink sink(params, first_token, shared, layout.score_stride);
 
-    // Phase 1: warps split experts; each lane a strided slice of H, then a fixed-order butterfly sum.
-    for (int expert_idx = warp_idx; expert_idx < params.num_experts; expert_idx += kRouterWarps) {
-        const T* w_row = w_router + static_cast<int64_t>(expert_idx) * params.hidden_size;
-        float partial[kTokensPerBlock] = {};
-        for (int feature = lane_idx; feature < params.hidden_size; feature += 32) {
-            const float w = to_float(w_row[feature]);
+    for (int group_begin = expert_begin + warp_idx * kSimtExpertsPerWarp; group_begin < expert_end;
+         group_begin += kRouterWarps * kSimtExpertsPerWarp) {
+        float partial[kSimtTokens][kSimtExpertsPerWarp] = {};
+        if (params.vector_rows) {
+            for (int k = lane_idx * kVector; k < hidden_size; k += 32 * kVector) {
+                T w[kSimtExpertsPerWarp][kVector];
 #pragma unroll
-            for (int token = 0; token < kTokensPerBlock; ++token) {
-                if (token < num_block_tokens) {
-                    partial[token] = fmaf(to_float(x[static_cast<int64_t>(token) * params.hidden_size + feature]), w,
-                                          partial[token]);
+                for (int e = 0; e < kSimtExpertsPerWarp; ++e) {
+                    const uint4 raw = group_begin + e < expert_end
+                                          ? load_vector(w_router + static_cast<int64_t>(group_begin + e) * hidden_size + k)
+                                          : make_uint4(0, 0, 0, 0);
+                    *reinterpret_cast<uint4*>(w[e]) = raw;
+                }
+#pragma unroll
+                for (int token = 0; token < kSimtTokens; ++token) {
+                    if (token >= num_block_tokens) break;  // the same in every lane
+                    T values[kVector];
+                    *reinterpret_cast<uint4*>(values) = load_vector(x + static_cast<int64_t>(token) * hidden_size + k);
+#pragma unroll
+                    for (int e = 0; e < kSimtExpertsPerWarp; ++e)
+#pragma unroll
+                        for (int q = 0; q < kVector; ++q)
+                            partial[token][e] = fmaf(to_float(values[q]), to_float(w[e][q]), partial[token][e]);
+                }
+            }
+        } else {
+            for (int k = lane_idx; k < hidden_size; k += 32) {
+                float w[kSimtExpertsPerWarp];
+#pragma unroll
+                for (int e = 0; e < kSimtExpertsPerWarp; ++e) {
+                    w[e] = group_begin + e < expert_end
+                               ? to_float(w_router[static_cast<int64_t>(group_begin + e) * hidden_size + k])
+                               : 0.0f;
+                }
+#pragma unroll
+                for (int token = 0; token < kSimtTokens; ++token) {
+                    if (token >= num_block_tokens) break;
+                    const float value = to_float(x[static_cast<int64_t>(token) * hidden_size + k]);
+#pragma unroll
+                    for (int e = 0; e < kSimtExpertsPerWarp; ++e) partial[token][e] = fmaf(value, w[e], partial[token][e]);
                 }
             }
         }
 #pragma unroll
-        for (int token = 0; token < kTokensPerBlock; ++token) {
-            const float logit = warp_sum(partial[token]);
-            if (lane_idx == 0) {
-                scores[token][expert_idx] = logit;
+        for (int token = 0; token < kSimtTokens; ++token) {
+#pragma unroll
+            for (int e = 0; e < kSimtExpertsPerWarp; ++e) {
+                const float logit = warp_sum(partial[token][e]);
+                if (lane_idx == 0 && token < num_block_tokens && group_begin + e < expert_end) {
+                    sink.at(token, group_begin + e) = logit;
+                }
+            }
+        }
+    }
+    if (route_sliced_tokens(params, token_block, first_token, num_block_tokens, shared, layout)) {
+        publish_counts(params, gridDim.x / params.num_slices);
+    }
+}
+
+// ---- split: 16-bit, T <= kSplitMaxTokens; tensor cores fed straight from global memory ----
+
+constexpr int kSplitTokens = 16;      // one m16 atom of tokens per block
+constexpr int kSplitMaxAtoms = 4;     // n8 atoms per slice: at most 32 experts
+constexpr int kSplitMaxSliceExperts = 8 * kSplitMaxAtoms;
+constexpr int kSplitChunk = 32;       // K elements per warp step: one 16-byte load per row and lane quad, two k16 MMAs
+constexpr int kSplitLoadsInFlight = 12;  // 16-byte loads a lane issues before it multiplies: (2 + atoms) per chunk
+constexpr int kPartialStride = kSplitMaxSliceExperts + 8;  // floats per partial row; ≡ 8 (mod 32) as score rows
+constexpr int kPartialFloats = kRouterWarps * kSplitTokens * kPartialStride;
+static_assert(kSplitTokens >= kMinSliceTokens && kSplitTokens % kMinSliceTokens == 0, "slices_done covers the blocks");
+
+// Block (token block, slice): tokens [16 * token_block, +16) x experts of the slice (<= kMaxAtoms n8 atoms), K split
+// over the warps (warp w takes the chunks w, w + 8, ...), then the warps' partial tiles summed in warp order.
+// kMaxAtoms = 1 serves one-atom slices (the smallest T, or E <= 8) with twice the chunks in flight.
+// NOTE: the fragments need no shared memory because K may be taken in any order as long as A and B agree: lane
+// (g, t) loads 8 consecutive elements k = 32 c + 8 t .. + 7 of its rows (tokens g and g + 8, expert 8 n + g) and
+// feeds elements 0-3 to the chunk's first k16 MMA (a0/a1, b0 = elements 0-1; a2/a3, b1 = elements 2-3) and 4-7 to the
+// second, so every k of the chunk meets its own A and B element exactly once.
+template <typename T, int kMaxAtoms>
+__global__ void __launch_bounds__(kRouterThreads) router_split_kernel(RouterParams params) {
+    constexpr int kChunksInFlight = kSplitLoadsInFlight / (2 + kMaxAtoms);
+    static_assert(sizeof(T) == 2 && kElementsPer16Bytes<T> == 8, "two k16 atoms per 16-byte load");
+    static_assert(kMaxAtoms >= 1 && kMaxAtoms <= kSplitMaxAtoms && kChunksInFlight >= 1, "slice width");
+    using Atom = typename RouterMmaAtom<T>::Atom;
+    extern __shared__ __align__(16) unsigned char router_shared[];
+    float* shared = reinterpret_cast<float*>(router_shared);
+    const SliceSharedLayout layout(params.num_experts, kSplitTokens, kPartialFloats);
+
+    const int warp_idx = threadIdx.x / 32;
+    const int lane_idx = threadIdx.x % 32;
+    const int row_idx = lane_idx / 4;   // g: token row g and g + 8, expert row g of each n8 atom
+    const int quad_idx = lane_idx % 4;  // t: which 16 bytes of a 64-byte chunk row
+    const int token_block = blockIdx.x / params.num_slices;
+    const int first_token = token_block * kSplitTokens;
+    const int num_block_tokens = min(kSplitTokens, params.num_tokens - first_token);
+    const int expert_begin = blockIdx.x % params.num_slices * params.slice_experts;
+    const int num_slice_experts = min(params.slice_experts, params.num_experts - expert_begin);
+    const int num_atoms = (num_slice_experts + 7) / 8;
+    const int hidden_size = params.hidden_size;
+
+    // This lane's rows, or null where the row does not exist (its fragment stays zero).
+    const T* token_rows[2];
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+        const int token = row_idx + 8 * half;
+        token_rows[half] = token < num_block_tokens
+                               ? static_cast<const T*>(params.x) + static_cast<int64_t>(first_token + token) * hidden_size
+                               : nullptr;
+    }
+    const T* expert_rows[kMaxAtoms];
+#pragma unroll
+    for (int atom = 0; atom < kMaxAtoms; ++atom) {
+        const int expert = 8 * atom + row_idx;
+        expert_rows[atom] = expert < num_slice_experts ? static_cast<const T*>(params.w_router) +
+                                                             static_cast<int64_t>(expert_begin + expert) * hidden_size
+                                                       : nullptr;
+    }
+
+    float accumulators[kMaxAtoms][4] = {};  // atom n: (token g, experts 8n + 2t, +1), (token g + 8, same)
+    const int num_chunks = (hidden_size + kSplitChunk - 1) / kSplitChunk;
+    for (int chunk = warp_idx; chunk < num_chunks; chunk += kRouterWarps * kChunksInFlight) {
+        uint4 a[kChunksInFlight][2];
+        uint4 b[kChunksInFlight][kMaxAtoms];
+#pragma unroll
+        for (int step = 0; step < kChunksInFlight; ++step) {
+            // NOTE: H is whole 16-byte vectors, so a lane's 8 elements are all inside K or all past it.
+            const int k = (chunk + step * kRouterWarps) * kSplitChunk + quad_idx * 8;
+            const bool inside = k < hidden_size;
+#pragma unroll
+            for (int half = 0; half < 2; ++half) {
+                a[step][half] = inside && token_rows[half] != nullptr ? load_vector(token_rows[half] + k)
+                                                                      : make_uint4(0, 0, 0, 0);
+            }
+#pragma unroll
+            for (int atom = 0; atom < kMaxAtoms; ++atom) {
+                b[step][atom] = inside && expert_rows[atom] != nullptr ? load_vector(expert_rows[atom] + k)
+                                                                       : make_uint4(0, 0, 0, 0);
+            }
+        }
+#pragma unroll
+        for (int step = 0; step < kChunksInFlight; ++step) {
+#pragma unroll
+            for (int atom = 0; atom < kMaxAtoms; ++atom) {
+                if (atom >= num_atoms) break;  // the same in every lane
+                float(&d)[4] = accumulators[atom];
+                Atom::fma(d[0], d[1], d[2], d[3], a[step][0].x, a[step][1].x, a[step][0].y, a[step][1].y,
+                          b[step][atom].x, b[step][atom].y, d[0], d[1], d[2], d[3]);
+                Atom::fma(d[0], d[1], d[2], d[3], a[step][0].z, a[step][1].z, a[step][0].w, a[step][1].w,
+                          b[step][atom].z, b[step][atom].w, d[0], d[1], d[2], d[3]);
+            }
+        }
+    }
+
+    // The warps' partial tiles, (warp, token, expert of the slice), summed below in warp order.
+    float* partials = shared + layout.region;
+    float* own = partials + warp_idx * kSplitTokens * kPartialStride;
+#pragma unroll
+    for (int atom = 0; atom < kMaxAtoms; ++atom) {
+        const int column = 8 * atom + 2 * quad_idx;
+        *reinterpret_cast<float2*>(own + row_idx * kPartialStride + column) =
+            make_float2(accumulators[atom][0], accumulators[atom][1]);
+        *reinterpret_cast<float2*>(own + (row_idx + 8) * kPartialStride + column) =
+            make_float2(accumulators[atom][2], accumulators[atom][3]);
+    }
+    __syncthreads();
+    const LogitSink sink(params, first_token, shared, layout.score_stride);
+    for (int i = threadIdx.x; i < kSplitTokens * kSplitMaxSliceExperts; i += kRouterThreads) {
+        const int token = i / kSplitMaxSliceExperts;
+        const int column = i % kSplitMaxSliceExperts;
+        if (token >= num_block_tokens || column >= num_slice_experts) continue;
+        const float* partial = partials + token * kPartialStride + column;
+        float logit = partial[0];
+#pragma unroll
+        for (int warp = 1; warp < kRouterWarps; ++warp) logit += partial[warp * kSplitTokens * kPartialStride];
+        sink.at(token, expert_begin + column) = logit;
+    }
+    if (route_sliced_tokens(params, token_block, first_token, num_block_tokens, shared, layout)) {
+        publish_counts(params, gridDim.x / params.num_slices);
+    }
+}
+
+// ---- tiled: 16-bit, T > kSplitMaxTokens; a cp.async ring feeding ldmatrix and mma.sync ----
+
+constexpr int kTiledBlockN = 128;  // experts per chunk: one pass over K each
+constexpr int kTiledWarpsM = 2;
+constexpr int kTiledWarpsN = 4;
+constexpr int kTiledWarpN = kTiledBlockN / kTiledWarpsN;  // 32 experts per warp
+constexpr int kTiledAtomsN = kTiledWarpN / 8;             // 4 n8 atoms
+constexpr int kStageRowBytes = 128;                      // K bytes per staged row and stage: 64 bf16/fp16
+constexpr int kStageChunks = kStageRowBytes / 16;        // 16-byte cp.async chunks per staged row
+constexpr int kStageElements = kStageRowBytes / 2;
+constexpr int kTiledStages = 3;                          // cp.async ring depth (kTiledStages - 1 tiles in flight)
+constexpr int kTiledMinBlocksPerSm = 2;                  // one block's phase 2 overlaps the other's GEMM
+constexpr int kTiledMaxExpertsAt64 = 256;                // beyond, 64 rows of scores outgrow sm_80's shared memory
+static_assert(kTiledWarpsM * kTiledWarpsN == kRouterWarps, "one warp per (M, N) sub-tile");
+static_assert(kStageChunks == 8, "the swizzle permutes 8 chunks by row % 8");
+
+// kBlockM tokens per block: 64, or 32 when E > kTiledMaxExpertsAt64.
+template <int kBlockM>
+struct TiledShape {
+    static constexpr int kWarpM = kBlockM / kTiledWarpsM;
+    static constexpr int kAtomsM = kWarpM / 16;
+    static constexpr int kStageRows = kBlockM + kTiledBlockN;  // x rows, then W_r rows
+    static constexpr int kStageBytes = kStageRows * kStageRowBytes;
+    static constexpr int kRingBytes = kTiledStages * kStageBytes;
+    static_assert(kWarpM % 16 == 0 && kTiledWarpN % 16 == 0, "whole m16 atoms and ldmatrix.x4 pairs of n8 atoms");
+    static_assert((kStageRows * kStageChunks) % kRouterThreads == 0, "whole cp.async rounds per full stage");
+};
+
+// Dynamic shared memory of the tiled engine, in bytes: the ring, the scores rows [kBlockM][score stride] and phase 2.
+// With one expert chunk (E <= 128) the scores are written after the ring drains and may overlay it; with several the
+// scores live beside the ring, and phase 2 (after the last chunk) overlays the ring.
+template <int kBlockM>
+struct TiledSharedLayout {
+    int score_stride;
+    int scores;  // byte offsets
+    int phase2;
+    int total_bytes;
+
+    __host__ __device__ explicit TiledSharedLayout(int num_experts) : score_stride(score_stride_of(num_experts)) {
+        const int ring = TiledShape<kBlockM>::kRingBytes;
+        const int scores_bytes = static_cast<int>(sizeof(float)) * kBlockM * score_stride;
+        const int phase2_bytes = static_cast<int>(sizeof(float)) * phase2_floats_of(num_experts);
+        if (num_experts <= kTiledBlockN) {
+            scores = 0;
+            phase2 = scores_bytes;
+            total_bytes = ring > scores_bytes + phase2_bytes ? ring : scores_bytes + phase2_bytes;
+        } else {
+            scores = ring;
+            phase2 = 0;  // NOTE: fits, phase2_floats_of(kMaxExperts) * 4 = 32 KB < the smallest ring
+            total_bytes = ring + scores_bytes;
+        }
+    }
+};
+static_assert(sizeof(float) * phase2_floats_of(kMaxExperts) <= TiledShape<32>::kRingBytes, "phase 2 fits the ring");
+
+// Byte offset of 16-byte chunk `chunk` of staged row `row`. NOTE: chunk ^ (row % 8): the 8 rows that one ldmatrix
+// phase reads (same logical chunk) land in 8 distinct bank groups without padding.
+__device__ __forceinline__ int staged_offset(int row, int chunk) {
+    return row * kStageRowBytes + ((chunk ^ (row % 8)) << 4);
+}
+
+// Issues the cp.async of K tile `k_tile` (elements [64 k_tile, +64)) into `stage`: x rows [0, kBlockM) and W_r rows
+// [0, staged_experts) of the chunk; bytes past H and rows past num_tokens / chunk_experts are zero-filled (no read).
+// Thread t copies 16-byte chunk t % 8 of staged rows t / 8 + 32 i (i < kCopies): the chunk, its K offset and the
+// swizzle (row % 8 is the same for all i) are per thread, so a copy costs an address and a predicate.
+template <typename T, int kBlockM>
+__device__ __forceinline__ void load_tiled_stage(char* stage, const T* x_block, int num_tokens, const T* w_chunk,
+                                                 int chunk_experts, int staged_experts, int k_tile, int hidden_size) {
+    constexpr int kRowsPerCopy = kRouterThreads / kStageChunks;  // 32
+    constexpr int kCopies = TiledShape<kBlockM>::kStageRows / kRowsPerCopy;
+    static_assert(kBlockM % kRowsPerCopy == 0 && kTiledBlockN % kRowsPerCopy == 0, "a copy is all x or all W_r rows");
+    const int first_row = threadIdx.x / kStageChunks;
+    const int chunk = threadIdx.x % kStageChunks;
+    const int k = k_tile * kStageElements + chunk * 8;  // NOTE: H is whole chunks: a chunk is all in or all out
+    const bool inside_k = k < hidden_size;
+    char* destination = stage + staged_offset(first_row, chunk);
+#pragma unroll
+    for (int i = 0; i < kCopies; ++i) {
+        const bool is_token = i * kRowsPerCopy < kBlockM;  // known at compile time once unrolled
+        const int source_row = first_row + i * kRowsPerCopy - (is_token ? 0 : kBlockM);
+        if (!is_token && source_row >= staged_experts) break;  // rows grow with i: the rest are not staged either
+        const bool inside = inside_k && source_row < (is_token ? num_tokens : chunk_experts);
+        const T* base = is_token ? x_block : w_chunk;
+        const T* source = inside ? base + static_cast<int64_t>(source_row) * hidden_size + k : base;
+        cute::SM80_CP_ASYNC_CACHEGLOBAL_ZFILL<cute::uint128_t>::copy(
+            *reinterpret_cast<const cute::uint128_t*>(source),
+            *reinterpret_cast<cute::uint128_t*>(destination + i * kRowsPerCopy * kStageRowBytes), inside);
+    }
+}
+
+// ldmatrix.x4 of the 16-row x 32-byte block at staged rows [row0, +16), logical chunks 2 s, 2 s + 1: r0 = rows 0-7
+// chunk 2 s, r1 = rows 8-15 chunk 2 s, r2 = rows 0-7 chunk 2 s + 1, r3 = rows 8-15 chunk 2 s + 1 — an m16 A fragment
+// {a0..a3}, or the B fragments {r0, r2}, {r1, r3} of two n8 atoms.
+__device__ __forceinline__ void load_staged_16x32(const char* stage, int row0, int step, int lane_idx, uint32_t (&r)[4]) {
+    const int row = row0 + lane_idx % 16;
+    const char* address = stage + staged_offset(row, 2 * step + lane_idx / 16);
+    cute::SM75_U32x4_LDSM_N::copy(*reinterpret_cast<const cute::uint128_t*>(address), r[0], r[1], r[2], r[3]);
+}
+
+// Block b: tokens [kBlockM b, +kBlockM) x all experts, in chunks of 128 experts, each a full pass over K (fixed K
+// order per logit); 8 warps as 2 (M) x 4 (N). The chunk's logits go to the scores rows; then the block routes.
+template <typename T, int kBlockM>
+__global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_tiled_kernel(RouterParams params) {
+    using Shape = TiledShape<kBlockM>;
+    using Atom = typename RouterMmaAtom<T>::Atom;
+    static_assert(sizeof(T) == 2, "16-bit inputs on the tensor cores");
+    extern __shared__ __align__(16) unsigned char router_shared[];
+    const TiledSharedLayout<kBlockM> layout(params.num_experts);
+    char* ring = reinterpret_cast<char*>(router_shared);  // (kTiledStages, kStageRows, kStageRowBytes), swizzled
+    float* scores = reinterpret_cast<float*>(router_shared + layout.scores);
+
+    const int warp_idx = threadIdx.x / 32;
+    const int lane_idx = threadIdx.x % 32;
+    const int warp_m = warp_idx / kTiledWarpsN;
+    const int warp_n = warp_idx % kTiledWarpsN;
+    const int first_token = blockIdx.x * kBlockM;
+    const int num_block_tokens = min(kBlockM, params.num_tokens - first_token);
+    const int hidden_size = params.hidden_size;
+    const int num_experts = params.num_experts;
+    const T* x_block = static_cast<const T*>(params.x) + static_cast<int64_t>(first_token) * hidden_size;
+    const int num_k_tiles = (hidden_size + kStageElements - 1) / kStageElements;
+
+    for (int chunk_begin = 0; chunk_begin < num_experts; chunk_begin += kTiledBlockN) {
+        const int chunk_experts = min(kTiledBlockN, num_experts - chunk_begin);
+        // Rows that ldmatrix reads: whole pairs of n8 atoms; W_r rows past them are neither staged nor read.
+        const int staged_experts = min(kTiledBlockN, (chunk_experts + 15) / 16 * 16);
+        const T* w_chunk = static_cast<const T*>(params.w_router) + static_cast<int64_t>(chunk_begin) * hidden_size;
+        float accumulators[Shape::kAtomsM][kTiledAtomsN][4] = {};  // (m atom, n atom, D fragment)
+
+        // Prologue: kTiledStages - 1 tiles in flight; one commit group per tile, empty ones included, so the wait
+        // count below is the same on every iteration.
+#pragma unroll
+        for (int s = 0; s < kTiledStages - 1; ++s) {
+            if (s < num_k_tiles) {
+                load_tiled_stage<T, kBlockM>(ring + s * Shape::kStageBytes, x_block, num_block_tokens, w_chunk,
+                                             chunk_experts, staged_experts, s, hidden_size);
+            }
+            cute::cp_async_fence();
+        }
+        for (int k_tile = 0; k_tile < num_k_tiles; ++k_tile) {
+            cute::cp_async_wait<kTiledStages - 2>();
+            // NOTE: after this barrier tile k_tile is visible to all, and every warp is done with the slot of
+            // k_tile - 1, which the load below reuses.
+            __syncthreads();
+            const int next = k_tile + kTiledStages - 1;
+            if (next < num_k_tiles) {
+                load_tiled_stage<T, kBlockM>(ring + next % kTiledStages * Shape::kStageBytes, x_block,
+                                             num_block_tokens, w_chunk, chunk_experts, staged_experts, next,
+                                             hidden_size);
+            }
+            cute::cp_async_fence();
+
+            // The MMAs of tile k_tile; atoms wholly past the block's tokens or the chunk's experts are skipped
+            // (warp-uniform).
+            const char* stage = ring + k_tile % kTiledStages * Shape::kStageBytes;
+#pragma unroll
+            for (int step = 0; step < kStageElements / 16; ++step) {
+                uint32_t a[Shape::kAtomsM][4];
+#pragma unroll
+                for (int m = 0; m < Shape::kAtomsM; ++m) {
+                    if (warp_m * Shape::kWarpM + m * 16 < num_block_tokens) {
+                        load_staged_16x32(stage, warp_m * Shape::kWarpM + m * 16, step, lane_idx, a[m]);
+                    }
+                }
+                uint32_t b[kTiledAtomsN][2];
+#pragma unroll
+                for (int pair = 0; pair < kTiledAtomsN / 2; ++pair) {
+                    if (warp_n * kTiledWarpN + pair * 16 < chunk_experts) {
+                        uint32_t r[4];
+                        load_staged_16x32(stage, kBlockM + warp_n * kTiledWarpN + pair * 16, step, lane_idx, r);
+                        b[2 * pair][0] = r[0];
+                        b[2 * pair][1] = r[2];
+                        b[2 * pair + 1][0] = r[1];
+                        b[2 * pair + 1][1] = r[3];
+                    }
+                }
+#pragma unroll
+                for (int m = 0; m < Shape::kAtomsM; ++m) {
+                    if (warp_m * Shape::kWarpM + m * 16 >= num_block_tokens) continue;
+#pragma unroll
+                    for (int n = 0; n < kTiledAtomsN; ++n) {
+                        if (warp_n * kTiledWarpN + n * 8 >= chunk_experts) continue;
+                        float(&d)[4] = accumulators[m][n];
+                        Atom::fma(d[0], d[1], d[2], d[3], a[m][0], a[m][1], a[m][2], a[m][3], b[n][0], b[n][1],
+                                  d[0], d[1], d[2], d[3]);
+                    }
+                }
+            }
+        }
+        cute::cp_async_wait<0>();
+        __syncthreads();  // NOTE: the ring is free: the next chunk's prologue, or scores / phase 2 overlaying it
+
+        // Atom D layout: d0, d1 = (row g, columns 2t, 2t + 1), d2, d3 = (row g + 8, same); g = lane / 4, t = lane % 4.
+#pragma unroll
+        for (int m = 0; m < Shape::kAtomsM; ++m) {
+#pragma unroll
+            for (int n = 0; n < kTiledAtomsN; ++n) {
+                const int expert = chunk_begin + warp_n * kTiledWarpN + n * 8 + 2 * (lane_idx % 4);
+#pragma unroll
+                for (int half = 0; half < 2; ++half) {
+                    const int token = warp_m * Shape::kWarpM + m * 16 + lane_idx / 4 + 8 * half;
+                    float* destination = scores + token * layout.score_stride + expert;
+                    if (expert + 1 < num_experts) {
+                        *reinterpret_cast<float2*>(destination) =
+                            make_float2(accumulators[m][n][2 * half], accumulators[m][n][2 * half + 1]);
+                    } else if (expert < num_experts) {
+                        destination[0] = accumulators[m][n][2 * half];
+                    }
+                }
             }
         }
     }
     __syncthreads();
-
-    // Phase 2: one warp per token.
-    const int token = warp_idx;
-    if (token < num_block_tokens) {
-        route_token(params, first_token + token, scores[token], selection[token], group_values[token]);
-    }
-    if (params.expert_counts == nullptr) {
-        return;  // the same for every block
-    }
-
-    // Last block done: the block that completes the launch's arrivals publishes the counts and re-zeroes the scratch
-    // for the next launch. NOTE: fence then arrive (release); the last block fences after seeing every arrival
-    // (acquire), and atomicExch reads each counter after all other blocks' adds.
-    __shared__ bool is_last_block;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        __threadfence();
-        is_last_block = atomicAdd(&params.scratch->blocks_done, 1u) == gridDim.x - 1;
-    }
-    __syncthreads();
-    if (!is_last_block) {
-        return;
-    }
-    __threadfence();
-    for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
-        params.expert_counts[expert_idx] = atomicExch(&params.scratch->expert_counts[expert_idx], 0);
-    }
-    if (threadIdx.x == 0) {
-        atomicExch(&params.scratch->blocks_done, 0u);
-    }
+    route_tokens(params, first_token, num_block_tokens, scores, layout.score_stride,
+                 reinterpret_cast<float*>(router_shared + layout.phase2));
+    publish_counts(params, gridDim.x);
 }
+
+// ---- Host: engine choice and launch ----
+
+// Units (n8 atoms, or SIMT expert groups) per slice: at most max_units, halved while the launch would have fewer
+// than kMinSliceBlocks blocks, so that small T reads W_r from many SMs.
+inline int slice_units(int num_units, int64_t num_token_blocks, int max_units) {
+    int units = std::min(num_units, max_units);
+    while (units > 1 && num_token_blocks * ((num_units + units - 1) / units) < kMinSliceBlocks) {
+        units = (units + 1) / 2;
+    }
+    return units;
+}
+
+template <typename Kernel>
+void launch_router_kernel(Kernel kernel, int64_t num_blocks, size_t shared_bytes, const RouterParams& params,
+                          cudaStream_t stream, const char* name) {
+    if (shared_bytes > kDefaultSharedBytes) {
+        FLASHMOE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                 static_cast<int>(shared_bytes)));
+    }
+    kernel<<<static_cast<unsigned>(num_blocks), kRouterThreads, shared_bytes, stream>>>(params);
+    FLASHMOE_CHECK_LAUNCH(name);
+}
+
+inline bool is_16_byte_aligned(const void* pointer) { return reinterpret_cast<uintptr_t>(pointer) % 16 == 0; }
 
 }  // namespace flashmoe::router
 
@@ -260,6 +793,7 @@ void launch_router(const flashmoe_router_config& config, const flashmoe_router_a
     params.topk_weights = args.topk_weights;
     params.expert_counts = args.expert_counts;
     params.scratch = scratch;
+    params.slice_logits = reinterpret_cast<float*>(scratch + 1);  // router_scratch_bytes: the logits follow
     params.num_tokens = static_cast<int>(args.num_tokens);
     params.hidden_size = static_cast<int>(config.hidden_size);
     params.num_experts = static_cast<int>(config.num_experts);
@@ -269,9 +803,54 @@ void launch_router(const flashmoe_router_config& config, const flashmoe_router_a
     params.num_groups = config.num_groups;
     params.top_groups = config.top_groups;
     params.routed_scaling_factor = config.routed_scaling_factor;
-    const auto blocks = static_cast<unsigned>((args.num_tokens + kTokensPerBlock - 1) / kTokensPerBlock);
-    router_kernel<T><<<blocks, kRouterThreads, 0, stream>>>(params);
-    FLASHMOE_CHECK_LAUNCH("router_kernel");
+    params.num_slices = 1;
+    params.slice_experts = params.num_experts;
+    params.vector_rows = config.hidden_size % kElementsPer16Bytes<T> == 0 && is_16_byte_aligned(args.x) &&
+                         is_16_byte_aligned(args.w_router);
+    const int64_t num_tokens = args.num_tokens;
+    const int num_experts = params.num_experts;
+    const bool sliced = num_tokens <= kSplitMaxTokens;  // the scratch holds logits for these
+
+    if constexpr (sizeof(T) == 2) {
+        if (params.vector_rows && !sliced) {
+            if (num_experts <= kTiledMaxExpertsAt64) {
+                constexpr int kBlockM = 64;
+                launch_router_kernel(router_tiled_kernel<T, kBlockM>, (num_tokens + kBlockM - 1) / kBlockM,
+                                     TiledSharedLayout<kBlockM>(num_experts).total_bytes, params, stream,
+                                     "router_tiled_kernel");
+            } else {
+                constexpr int kBlockM = 32;
+                launch_router_kernel(router_tiled_kernel<T, kBlockM>, (num_tokens + kBlockM - 1) / kBlockM,
+                                     TiledSharedLayout<kBlockM>(num_experts).total_bytes, params, stream,
+                                     "router_tiled_kernel");
+            }
+            return;
+        }
+        if (params.vector_rows) {
+            const int64_t num_token_blocks = (num_tokens + kSplitTokens - 1) / kSplitTokens;
+            const int atoms = slice_units((num_experts + 7) / 8, num_token_blocks, kSplitMaxAtoms);
+            params.slice_experts = 8 * atoms;
+            params.num_slices = (num_experts + params.slice_experts - 1) / params.slice_experts;
+            const size_t shared_bytes = SliceSharedLayout(num_experts, kSplitTokens, kPartialFloats).bytes();
+            if (atoms == 1) {
+                launch_router_kernel(router_split_kernel<T, 1>, num_token_blocks * params.num_slices, shared_bytes,
+                                     params, stream, "router_split_kernel");
+            } else {
+                launch_router_kernel(router_split_kernel<T, kSplitMaxAtoms>, num_token_blocks * params.num_slices,
+                                     shared_bytes, params, stream, "router_split_kernel");
+            }
+            return;
+        }
+    }
+    const int64_t num_token_blocks = (num_tokens + kSimtTokens - 1) / kSimtTokens;
+    if (sliced) {
+        const int groups = slice_units((num_experts + kSimtExpertsPerWarp - 1) / kSimtExpertsPerWarp, num_token_blocks,
+                                       kSimtMaxSliceGroups);
+        params.slice_experts = kSimtExpertsPerWarp * groups;
+        params.num_slices = (num_experts + params.slice_experts - 1) / params.slice_experts;
+    }
+    launch_router_kernel(router_simt_kernel<T>, num_token_blocks * params.num_slices,
+                         SliceSharedLayout(num_experts, kSimtTokens, 0).bytes(), params, stream, "router_simt_kernel");
 }
 
 }  // namespace flashmoe

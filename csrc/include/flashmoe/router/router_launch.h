@@ -4,6 +4,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "flashmoe/capi/flashmoe_c.h"
@@ -11,15 +12,35 @@
 namespace flashmoe::router {
 
 constexpr int kMaxExperts = 512;
+// Up to this many tokens a launch may slice the experts over several blocks per token block (so that small batches
+// read W_r from many SMs); the slices leave their logits in the scratch. Beyond it every block computes all experts
+// of its tokens and the scratch holds no logits.
+constexpr int64_t kSplitMaxTokens = 4096;
+constexpr int kMinSliceTokens = 8;  // the fewest tokens a sliced block covers (the SIMT engine's token block)
+constexpr int kMaxSliceTokenBlocks = static_cast<int>(kSplitMaxTokens / kMinSliceTokens);
 
 // Device memory owned by a router handle, zeroed once when the handle is created and left zeroed by every launch:
 // the last block of a launch moves the counts to the caller's buffer and resets both fields, so re-launches and
-// CUDA-graph replays need no host-side reset (and no memset node in a captured graph).
+// CUDA-graph replays need no host-side reset (and no memset node in a captured graph). The last slice of a token block
+// re-arms that block's slices_done the same way. The logits of sliced launches follow the struct (never zeroed: every
+// launch writes what it reads).
 struct RouterScratch {
     int32_t expert_counts[kMaxExperts];  // routes per expert, accumulated with integer atomics (order-independent)
-    uint32_t blocks_done;                // blocks of the current launch that have added their counts
+    uint32_t blocks_done;                // routing blocks of the current launch that have added their counts
     uint32_t padding[3];
+    uint32_t slices_done[kMaxSliceTokenBlocks];  // per token block: slices that have stored their logits
+    // float logits[min(max_tokens, kSplitMaxTokens)][num_experts] follow (router_scratch_bytes)
 };
+static_assert(sizeof(RouterScratch) % 16 == 0, "the logits after the struct stay 16-byte aligned");
+
+// Bytes of a router handle's scratch: the struct and the logits of the largest sliced launch it can run.
+inline size_t router_scratch_bytes(int64_t max_tokens, int64_t num_experts) {
+    const int64_t logit_rows = max_tokens < kSplitMaxTokens ? max_tokens : kSplitMaxTokens;
+    return sizeof(RouterScratch) + sizeof(float) * static_cast<size_t>(logit_rows * num_experts);
+}
+
+// Whether a run may touch the scratch (counts, or slices' logits and arrivals): such runs must not overlap.
+inline bool router_run_uses_scratch(int64_t num_tokens, bool counts) { return counts || num_tokens <= kSplitMaxTokens; }
 
 }  // namespace flashmoe::router
 

@@ -50,7 +50,12 @@ class RouterGpuTest {
                 new RouterCase(DataType.FP32, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 128, 1, 1, 512),
                 new RouterCase(DataType.BF16, RouterScoring.SIGMOID, true, true, 8, 4, 2.5f, 128, 8, 1000, 256),
                 new RouterCase(DataType.FP32, RouterScoring.SIGMOID, false, true, 1, 1, 1f, 64, 2, 17, 256),
-                new RouterCase(DataType.BF16, RouterScoring.SIGMOID, true, false, 1, 1, 1f, 8, 1, 1, 128));
+                new RouterCase(DataType.BF16, RouterScoring.SIGMOID, true, false, 1, 1, 1f, 8, 1, 1, 128),
+                // T > 4096: the tiled tensor-core engine (one expert chunk; three chunks, the last partial)
+                new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 128, 8, 5000, 512),
+                new RouterCase(DataType.FP16, RouterScoring.SIGMOID, true, true, 8, 4, 1f, 320, 8, 4500, 264),
+                // T <= 4096 with H = 104: the last 32-element K chunk of the sliced engine is partial
+                new RouterCase(DataType.FP16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 64, 4, 300, 104));
     }
 
     @ParameterizedTest(name = "{0}")
