@@ -228,6 +228,22 @@ void check_ep(const flashmoe_ep_plugin* plugin, flashmoe_status status, const ch
         throw Error(status, std::string(call) + ": " + (message != nullptr ? message : "(no message)"));
     }
 }
+
+// Calls f with a value of the router's element type (validated dtype: fp32, fp16, else bf16).
+template <typename F>
+void with_router_element(int32_t dtype, F&& f) {
+    switch (dtype) {
+        case FLASHMOE_DTYPE_FP32:
+            f(float{});
+            break;
+        case FLASHMOE_DTYPE_FP16:
+            f(__half{});
+            break;
+        default:
+            f(__nv_bfloat16{});
+            break;
+    }
+}
 }  // namespace
 
 struct flashmoe_router {
@@ -616,6 +632,9 @@ flashmoe_status flashmoe_router_create(const flashmoe_router_config* config, fla
             FLASHMOE_CUDA_CHECK(cudaMemsetAsync(created->scratch, 0, sizeof(flashmoe::router::RouterScratch), nullptr));
             FLASHMOE_CUDA_CHECK(cudaStreamSynchronize(nullptr));  // zeroed before any run, on any stream
             FLASHMOE_CUDA_CHECK(cudaEventCreateWithFlags(&created->scratch_free, cudaEventDisableTiming));
+            with_router_element(config->dtype, [](auto element) {
+                flashmoe::allow_router_shared_memory<decltype(element)>();
+            });
         } catch (...) {
             if (created->scratch_free != nullptr) cudaEventDestroy(created->scratch_free);
             if (created->scratch != nullptr) cudaFree(created->scratch);
@@ -649,17 +668,9 @@ flashmoe_status flashmoe_router_run(flashmoe_router* router, const flashmoe_rout
         if (ordered) {
             FLASHMOE_CUDA_CHECK(cudaStreamWaitEvent(stream, router->scratch_free, 0));
         }
-        switch (config.dtype) {
-            case FLASHMOE_DTYPE_FP32:
-                flashmoe::launch_router<float>(config, *args, router->scratch, stream);
-                break;
-            case FLASHMOE_DTYPE_FP16:
-                flashmoe::launch_router<__half>(config, *args, router->scratch, stream);
-                break;
-            default:
-                flashmoe::launch_router<__nv_bfloat16>(config, *args, router->scratch, stream);
-                break;
-        }
+        with_router_element(config.dtype, [&](auto element) {
+            flashmoe::launch_router<decltype(element)>(config, *args, router->scratch, stream);
+        });
         if (ordered) {
             FLASHMOE_CUDA_CHECK(cudaEventRecord(router->scratch_free, stream));
         }

@@ -411,7 +411,7 @@ struct RouterInputs {
           d_ids(size_t(c.tokens) * c.k * 4),
           d_weights(size_t(c.tokens) * c.k * 4),
           d_counts(size_t(c.experts) * 4) {
-        const size_t x_offset = c.offset_x ? x.bytes.size() / (size_t(c.tokens) * c.hidden) : 0;  // one element
+        const size_t x_offset = c.offset_x ? element_bytes(c.dtype) : 0;  // one element
         args.x = static_cast<char*>(d_x.pointer) + x_offset;
         CHECK_OK(flashmoe_memcpy_htod(0, const_cast<void*>(args.x), x.bytes.data(), x.bytes.size()));
         args.num_tokens = c.tokens;

@@ -8,4 +8,5 @@ template void launch_unfused_experts<__nv_bfloat16>(const UnfusedWorkspace&, con
                                           const flashmoe_forward_args&, cudaStream_t);
 template void launch_router<__nv_bfloat16>(const flashmoe_router_config&, const flashmoe_router_args&, router::RouterScratch*,
                                   cudaStream_t);
+template void allow_router_shared_memory<__nv_bfloat16>();
 }  // namespace flashmoe

@@ -8,4 +8,5 @@ template void launch_unfused_experts<float>(const UnfusedWorkspace&, const flash
                                           const flashmoe_forward_args&, cudaStream_t);
 template void launch_router<float>(const flashmoe_router_config&, const flashmoe_router_args&, router::RouterScratch*,
                                   cudaStream_t);
+template void allow_router_shared_memory<float>();
 }  // namespace flashmoe

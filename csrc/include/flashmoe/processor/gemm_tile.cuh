@@ -16,6 +16,7 @@
 #include <cute/arch/mma_sm80.hpp>
 
 #include "flashmoe/common/dtype.cuh"
+#include "flashmoe/common/mma_atom.cuh"
 #include "flashmoe/fused/types.cuh"
 
 namespace flashmoe::fused {
@@ -124,26 +125,6 @@ struct SimtGemmTile {
 
 namespace detail {
 
-// The SM80 warp-level MMA atom per element type; one atom consumes 32 bytes of K (k16 of 16-bit, k8 of TF32), so
-// the staging and ldmatrix addressing below are the same for every type.
-template <typename Element>
-struct MmaAtomOf;
-template <>
-struct MmaAtomOf<__nv_bfloat16> {
-    using Atom = cute::SM80_16x8x16_F32BF16BF16F32_TN;
-    static constexpr bool kRoundToTf32 = false;
-};
-template <>
-struct MmaAtomOf<__half> {
-    using Atom = cute::SM80_16x8x16_F32F16F16F32_TN;
-    static constexpr bool kRoundToTf32 = false;
-};
-template <>
-struct MmaAtomOf<float> {
-    using Atom = cute::SM80_16x8x8_F32TF32TF32F32_TN;
-    static constexpr bool kRoundToTf32 = true;  // fp32 bits -> TF32, round to nearest (the MMA would truncate)
-};
-
 __device__ __forceinline__ uint32_t round_to_tf32(uint32_t bits) {
     uint32_t rounded;
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(rounded) : "f"(__uint_as_float(bits)));
@@ -170,8 +151,8 @@ __device__ __forceinline__ void load_16x32_bytes(const char* block, int lane_idx
 // fp32 accumulators. 4 warps as 2 (M) x 2 (N), each a 32 x 32 sub-tile of every B. Fixed K order: deterministic.
 template <typename Element, int kNumB>
 struct MmaGemmTile {
-    using Atom = typename detail::MmaAtomOf<Element>::Atom;
-    static constexpr bool kRoundToTf32 = detail::MmaAtomOf<Element>::kRoundToTf32;
+    using Atom = typename MmaAtomOf<Element>::Atom;
+    static constexpr bool kRoundToTf32 = MmaAtomOf<Element>::kRoundToTf32;
     static constexpr int kBlockM = TileConfig::kBlockM;
     static constexpr int kBlockN = TileConfig::kBlockN;
     static constexpr int kThreads = TileConfig::kThreads;

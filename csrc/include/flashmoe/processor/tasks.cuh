@@ -347,6 +347,7 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
     // 4-token task take ~35 us for its 256 KB at Qwen3's shape: ~7 GB/s per block, latency-bound.
     constexpr int kColumnsInFlight = 2;
     constexpr int kRoutesInFlight = 8;
+    static_assert(kColumnsInFlight * kRoutesInFlight <= 32, "one bit per load in flight");
     const int vectors_per_row = hidden / 4;
     const int num_items = num_tokens * vectors_per_row;
     for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
@@ -362,6 +363,7 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
         }
         for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
             float4 value[kColumnsInFlight][kRoutesInFlight];
+            uint32_t loaded = 0;  // bit u * kRoutesInFlight + r: route j_begin + r of column u exists (not dropped)
 #pragma unroll
             for (int u = 0; u < kColumnsInFlight; ++u) {
 #pragma unroll
@@ -370,6 +372,7 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
                     const float* source = token[u] >= 0 && j < top_k ? rows[token[u]][j] : nullptr;
                     value[u][r] = source != nullptr ? *reinterpret_cast<const float4*>(source + column[u])
                                                     : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                    if (source != nullptr) loaded |= 1u << (u * kRoutesInFlight + r);
                 }
             }
 #pragma unroll
@@ -377,7 +380,7 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
 #pragma unroll
                 for (int r = 0; r < kRoutesInFlight; ++r) {
                     const int j = j_begin + r;
-                    if (token[u] < 0 || j >= top_k || rows[token[u]][j] == nullptr) continue;  // dropped: adds nothing
+                    if (!(loaded >> (u * kRoutesInFlight + r) & 1u)) continue;  // dropped or absent: adds nothing
                     const float weight = weights[token[u]][j];
                     sum[u].x = fmaf(weight, value[u][r].x, sum[u].x);
                     sum[u].y = fmaf(weight, value[u][r].y, sum[u].y);

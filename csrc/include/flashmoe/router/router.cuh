@@ -27,6 +27,7 @@
 
 #include "flashmoe/common/dtype.cuh"
 #include "flashmoe/common/error.h"
+#include "flashmoe/common/mma_atom.cuh"
 #include "flashmoe/router/router_launch.h"
 
 namespace flashmoe::router {
@@ -35,7 +36,6 @@ constexpr int kRouterThreads = 256;  // every engine; phase 2 runs one warp per 
 constexpr int kRouterWarps = kRouterThreads / 32;
 constexpr int kExpertsPerLane = kMaxExperts / 32;
 constexpr int kMinSliceBlocks = 128;  // slices narrow until a launch has this many blocks (about one per SM)
-constexpr size_t kDefaultSharedBytes = 48 * 1024;  // above this a kernel needs the opt-in attribute
 static_assert(kExpertsPerLane <= 32, "route_token's blocked mask holds one bit per lane-local expert");
 
 struct RouterParams {
@@ -229,9 +229,12 @@ __device__ __forceinline__ void route_tokens(const RouterParams& params, int fir
 // `expected`-th arrival at `counter`; that block re-arms the counter (zero) for the next launch.
 // NOTE: fence then arrive (release); the last block fences after seeing every arrival (acquire), so it reads every
 // other block's stores. Each counter is touched only by the blocks of one launch (the C API orders launches).
+// A lone arrival (expected == 1) touches no counter: the barrier alone orders the block's earlier writes and atomics
+// before what it does next.
 __device__ __forceinline__ bool arrive_last(uint32_t* counter, uint32_t expected) {
     __shared__ bool is_last;
     __syncthreads();
+    if (expected == 1) return true;  // the same for every thread
     if (threadIdx.x == 0) {
         __threadfence();
         const bool last = atomicAdd(counter, 1u) == expected - 1;
@@ -247,15 +250,12 @@ __device__ __forceinline__ bool arrive_last(uint32_t* counter, uint32_t expected
 // Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token
 // block of the sliced ones) calls this once, at its end, with the launch's number of such blocks; the one that
 // completes the arrivals moves the counts to the caller's buffer and re-zeroes the scratch for the next launch
-// (atomicExch reads each counter after all other blocks' adds). A lone routing block needs no arrival: its own adds
-// are ordered before its reads by the barrier.
+// (atomicExch reads each counter after all other blocks' adds).
 __device__ __forceinline__ void publish_counts(const RouterParams& params, uint32_t routing_blocks) {
     if (params.expert_counts == nullptr) {
         return;  // the same for every block
     }
-    if (routing_blocks == 1) {
-        __syncthreads();
-    } else if (!arrive_last(&params.scratch->blocks_done, routing_blocks)) {
+    if (!arrive_last(&params.scratch->blocks_done, routing_blocks)) {
         return;
     }
     for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
@@ -309,18 +309,6 @@ __device__ __forceinline__ bool route_sliced_tokens(const RouterParams& params, 
     route_tokens(params, first_token, num_tokens, shared, layout.score_stride, shared + layout.region);
     return true;
 }
-
-// The SM80 warp-level MMA atom of a 16-bit type (fp32 never takes the tensor cores here: TF32 is too inexact).
-template <typename T>
-struct RouterMmaAtom;
-template <>
-struct RouterMmaAtom<__nv_bfloat16> {
-    using Atom = cute::SM80_16x8x16_F32BF16BF16F32_TN;
-};
-template <>
-struct RouterMmaAtom<__half> {
-    using Atom = cute::SM80_16x8x16_F32F16F16F32_TN;
-};
 
 __device__ __forceinline__ uint4 load_vector(const void* address) {
     return __ldg(reinterpret_cast<const uint4*>(address));  // x and W_r are read-only for the launch
@@ -436,7 +424,7 @@ __global__ void __launch_bounds__(kRouterThreads) router_split_kernel(RouterPara
     constexpr int kChunksInFlight = kSplitLoadsInFlight / (2 + kMaxAtoms);
     static_assert(sizeof(T) == 2 && kElementsPer16Bytes<T> == 8, "two k16 atoms per 16-byte load");
     static_assert(kMaxAtoms >= 1 && kMaxAtoms <= kSplitMaxAtoms && kChunksInFlight >= 1, "slice width");
-    using Atom = typename RouterMmaAtom<T>::Atom;
+    using Atom = typename MmaAtomOf<T>::Atom;
     extern __shared__ __align__(16) unsigned char router_shared[];
     float* shared = reinterpret_cast<float*>(router_shared);
     const SliceSharedLayout layout(params.num_experts, kSplitTokens, kPartialFloats);
@@ -638,7 +626,7 @@ __device__ __forceinline__ void load_staged_16x32(const char* stage, int row0, i
 template <typename T, int kBlockM>
 __global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_tiled_kernel(RouterParams params) {
     using Shape = TiledShape<kBlockM>;
-    using Atom = typename RouterMmaAtom<T>::Atom;
+    using Atom = typename MmaAtomOf<T>::Atom;
     static_assert(sizeof(T) == 2, "16-bit inputs on the tensor cores");
     extern __shared__ __align__(16) unsigned char router_shared[];
     const TiledSharedLayout<kBlockM> layout(params.num_experts);
@@ -764,13 +752,10 @@ inline int slice_units(int num_units, int64_t num_token_blocks, int max_units) {
     return units;
 }
 
+// NOTE: the kernel's shared-memory limit was raised once, when the handle was created (allow_router_shared_memory).
 template <typename Kernel>
 void launch_router_kernel(Kernel kernel, int64_t num_blocks, size_t shared_bytes, const RouterParams& params,
                           cudaStream_t stream, const char* name) {
-    if (shared_bytes > kDefaultSharedBytes) {
-        FLASHMOE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                 static_cast<int>(shared_bytes)));
-    }
     kernel<<<static_cast<unsigned>(num_blocks), kRouterThreads, shared_bytes, stream>>>(params);
     FLASHMOE_CHECK_LAUNCH(name);
 }
@@ -780,6 +765,25 @@ inline bool is_16_byte_aligned(const void* pointer) { return reinterpret_cast<ui
 }  // namespace flashmoe::router
 
 namespace flashmoe {
+
+// Raises each router kernel's dynamic shared-memory limit (current device) to what it needs at the largest E it
+// serves, so no launch sets it and no handle can lower it below another's needs. Called by flashmoe_router_create.
+template <typename T>
+void allow_router_shared_memory() {
+    using namespace router;
+    const auto allow = [](auto kernel, size_t bytes) {
+        FLASHMOE_CUDA_CHECK(
+            cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+    };
+    if constexpr (sizeof(T) == 2) {
+        allow(router_tiled_kernel<T, 64>, TiledSharedLayout<64>(kTiledMaxExpertsAt64).total_bytes);
+        allow(router_tiled_kernel<T, 32>, TiledSharedLayout<32>(kMaxExperts).total_bytes);
+        const size_t split_bytes = SliceSharedLayout(kMaxExperts, kSplitTokens, kPartialFloats).bytes();
+        allow(router_split_kernel<T, 1>, split_bytes);
+        allow(router_split_kernel<T, kSplitMaxAtoms>, split_bytes);
+    }
+    allow(router_simt_kernel<T>, SliceSharedLayout(kMaxExperts, kSimtTokens, 0).bytes());
+}
 
 template <typename T>
 void launch_router(const flashmoe_router_config& config, const flashmoe_router_args& args, router::RouterScratch* scratch,

@@ -52,4 +52,9 @@ template <typename T>
 void launch_router(const flashmoe_router_config& config, const flashmoe_router_args& args, router::RouterScratch* scratch,
                    cudaStream_t stream);
 
+// Raises the router kernels' dynamic shared-memory limits on the current device (flashmoe_router_create, once per
+// handle), so that launch_router sets no attribute per launch.
+template <typename T>
+void allow_router_shared_memory();
+
 }  // namespace flashmoe
