@@ -29,8 +29,9 @@ enum class TaskType : int32_t {
 };
 
 // One unit of work: an entry of the task queue a processor claims. 16 bytes. In a subscriber's ring to the scheduler
-// the same struct describes a batch: `n_tile` is then the number of column tasks of the row tile (all of them become
-// ready together), and the scheduler writes tasks n_tile = 0 .. count - 1 into the queue.
+// the same struct describes a batch of `n_tile` tasks, which the scheduler writes into the queue a lane each: for
+// GEMM0 and GEMM1 the column tasks n_tile = 0 .. count - 1 of one row tile (all of them become ready together); for
+// COMBINE the token tiles tile .. tile + count - 1 (a run of consecutive tiles that became ready together).
 struct Task {
     int32_t type;    // TaskType
     int32_t tile;    // row tile (GEMM0, GEMM1) or token tile (COMBINE)

@@ -48,10 +48,14 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             batch.tile = __shfl_sync(0xffffffffu, batch.tile, 0);
             batch.n_tile = __shfl_sync(0xffffffffu, batch.n_tile, 0);  // the batch's task count
             batch.expert = __shfl_sync(0xffffffffu, batch.expert, 0);
+            // A GEMM batch is one row tile's column tasks; a COMBINE batch is a run of token tiles.
+            const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
             for (int n = lane_idx; n < batch.n_tile; n += 32) {
                 const int ordinal = released + n;
                 const int type = ordinal == params.withhold_task ? static_cast<int32_t>(TaskType::kNone) : batch.type;
-                *reinterpret_cast<int4*>(queue + ordinal) = make_int4(type, batch.tile, n, batch.expert);
+                *reinterpret_cast<int4*>(queue + ordinal) = run_of_tiles
+                                                                 ? make_int4(type, batch.tile + n, 0, batch.expert)
+                                                                 : make_int4(type, batch.tile, n, batch.expert);
             }
             released += batch.n_tile;
         }

@@ -22,13 +22,17 @@ enum class SubscriberKind : int {
 
 // Watches items [0, num_items) through a window of kRows rows of 32 (lane l checks items base + 32 r + l), and
 // emits each item once, as soon as it is ready (not in item order); the window moves on by a row once its first row
-// is all out. The wait is bounded: when nothing becomes ready for limit_ns, the first pending item is recorded.
-// Called by a whole warp.
+// is all out. `emit(first, count)` gets items first .. first + count - 1: with kRuns, each run of consecutive items
+// of a row found ready together (up to 32) in one call; otherwise one item per call. The wait is bounded: when nothing
+// becomes ready for limit_ns, the first pending item is recorded. Called by a whole warp.
+// NOTE: one COMBINE per call released the token tiles at ~3 per us (a ring push and a scheduler pop of ~0.3 us each),
+// so at T = 16384 the 4096 combines of 35 us each kept only 43 % of 263 processors busy for 1.25 ms (in-kernel trace,
+// 2026-12-01-h200-combine-release); runs cut the pushes by up to 32x.
 // NOTE: a window of one row of 32 stalled the COMBINE releases behind the slowest token tile of the row: the combine
 // phase took 3.6 ms of a 9.5 ms forward at T = 16384 for ~0.6 ms of work (in-kernel trace, 2026-12-01).
 constexpr int kWindowRows = 4;
 constexpr int kCombineWindowRows = 8;  // token tiles become ready in any order; their check is one load
-template <int kRows = kWindowRows, typename Ready, typename Emit, typename Describe>
+template <int kRows = kWindowRows, bool kRuns = false, typename Ready, typename Emit, typename Describe>
 __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t epoch, int num_items, WaitWhat what,
                                             uint64_t limit_ns, Ready ready, Emit emit, Describe describe) {
     const int lane_idx = threadIdx.x % 32;
@@ -56,8 +60,15 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
             for (int r = 0; r < kRows; ++r) {
                 const uint32_t ready_mask = __ballot_sync(0xffffffffu, (ready_now >> r) & 1u);
                 if (lane_idx == 0) {
-                    for (uint32_t mask = ready_mask; mask != 0 && ok; mask &= mask - 1) {
-                        ok = emit(window_base + 32 * r + __ffs(mask) - 1);
+                    uint32_t mask = ready_mask;
+                    while (mask != 0 && ok) {
+                        const int first = __ffs(mask) - 1;
+                        // The run of set bits from `first`: the first clear bit of mask >> first (whose top `first`
+                        // bits are clear, so it ends by bit 32 - first), or all 32 bits.
+                        const uint32_t clear_from_first = ~(mask >> first);
+                        const int count = !kRuns ? 1 : clear_from_first == 0u ? 32 : __ffs(clear_from_first) - 1;
+                        ok = emit(window_base + 32 * r + first, count);
+                        mask = count == 32 ? 0u : mask & ~(((1u << count) - 1u) << first);
                     }
                 }
             }
@@ -133,7 +144,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             };
             watch_items(
                 params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns, arrived,
-                [&](int tile) {
+                [&](int tile, int) {
                     const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, gemm0_n_tiles,
                                      gemm_tile_expert(params, tile)};
                     return ring.push(params, epoch, batch, limit_ns);
@@ -158,7 +169,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 [&](int tile) {
                     return epoch_count(load_relaxed(gemm0_count + tile), epoch) == static_cast<uint32_t>(gemm0_n_tiles);
                 },
-                [&](int tile) {
+                [&](int tile, int) {
                     const Task batch{static_cast<int32_t>(TaskType::kGemm1), tile, gemm1_n_tiles,
                                      gemm_tile_expert(params, tile)};
                     return ring.push(params, epoch, batch, limit_ns);
@@ -206,11 +217,11 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 return epoch_count(load_relaxed(token_done + token_tile), epoch) ==
                        static_cast<uint32_t>(route_end - route_begin);
             };
-            watch_items<kCombineWindowRows>(
+            watch_items<kCombineWindowRows, true>(
                 params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done,
                 limit_ns, token_tile_ready,
-                [&](int token_tile) {
-                    const Task batch{static_cast<int32_t>(TaskType::kCombine), token_tile, 1, -1};
+                [&](int first_token_tile, int count) {
+                    const Task batch{static_cast<int32_t>(TaskType::kCombine), first_token_tile, count, -1};
                     return ring.push(params, epoch, batch, limit_ns);
                 },
                 [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
