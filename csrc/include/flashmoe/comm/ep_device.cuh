@@ -228,7 +228,7 @@ __device__ inline int ep_collect_arrivals(const KernelParams& params, uint32_t e
         WaitClock clock(params.timeout_ns);
         uint64_t value = load_volatile(flag);
         while (SymmetricLayout::flag_epoch(value) != epoch) {
-            if (is_aborted(params, epoch)) {
+            if (clock.aborted(params, epoch)) {
                 failed = true;
                 break;
             }

@@ -130,6 +130,12 @@ __device__ __forceinline__ void report_error(const KernelParams& params, uint32_
     }
 }
 
+// Waits read the abort flag only once they have lasted this long. The flag is a global load, one L2 round trip: read
+// on every poll, it put that round trip between the awaited event and the wake-up (a TMA stage, a released task, a
+// flag) and into every pass of the scheduler's loop (perf-notes item 21). An abort is an error path: 20 us there cost
+// nothing, and the wait still ends at once when the flag is set after that.
+constexpr uint64_t kAbortCheckAfterNs = 20000;
+
 // A deadline for one wait. Restart it whenever the wait makes progress.
 struct WaitClock {
     uint64_t start_ns;
@@ -138,6 +144,10 @@ struct WaitClock {
     __device__ __forceinline__ void restart() { start_ns = global_timer_ns(); }
     __device__ __forceinline__ uint64_t elapsed() const { return global_timer_ns() - start_ns; }
     __device__ __forceinline__ bool expired() const { return elapsed() > limit_ns; }
+    // Another actor aborted the launch, checked only once this wait has lasted kAbortCheckAfterNs.
+    __device__ __forceinline__ bool aborted(const KernelParams& params, uint32_t epoch) const {
+        return elapsed() > kAbortCheckAfterNs && is_aborted(params, epoch);
+    }
 };
 
 // Bounded wait of one thread for a flag (uint32, holding an epoch) or an epoch-tagged word (uint64) to equal
@@ -151,7 +161,7 @@ __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t
     WaitClock clock(limit_ns);
     Word observed = load_acquire(address);
     while (observed != expected) {
-        if (is_aborted(params, epoch)) {
+        if (clock.aborted(params, epoch)) {
             return false;
         }
         if (clock.expired()) {
@@ -174,7 +184,7 @@ __device__ __forceinline__ bool wait_released(const KernelParams& params, uint32
     WaitClock clock(limit_ns);
     uint64_t observed = load_acquire(published_word);
     while ((published = epoch_count(observed, epoch)) <= ticket) {
-        if (is_aborted(params, epoch)) {
+        if (clock.aborted(params, epoch)) {
             return false;
         }
         if (clock.expired()) {

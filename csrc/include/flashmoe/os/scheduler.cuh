@@ -34,7 +34,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
 
     int published = 0;  // warp-uniform
     while (published < num_tasks) {
-        if (is_aborted(params, epoch)) {
+        if (clock.aborted(params, epoch)) {  // NOTE: restarted at every release: never read while tasks flow
             return;
         }
         int released = published;

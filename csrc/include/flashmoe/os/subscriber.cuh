@@ -85,7 +85,7 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
             clock.restart();
             continue;
         }
-        if (is_aborted(params, epoch)) {
+        if (clock.aborted(params, epoch)) {
             return;
         }
         if (clock.expired()) {

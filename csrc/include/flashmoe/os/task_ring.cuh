@@ -44,7 +44,7 @@ struct TaskRing {
         if (my_tail - seen_head >= TileConfig::kRingSize) {
             WaitClock clock(limit_ns);
             while (my_tail - (seen_head = shared_atomic_load(&head)) >= TileConfig::kRingSize) {
-                if (is_aborted(params, epoch)) {
+                if (clock.aborted(params, epoch)) {
                     return false;
                 }
                 if (clock.expired()) {

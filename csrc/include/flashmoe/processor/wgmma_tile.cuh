@@ -136,7 +136,7 @@ __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t 
     }
     WaitClock clock(limit_ns);
     while (!try_wait_parity(address, parity)) {
-        if (is_aborted(params, epoch)) {
+        if (clock.aborted(params, epoch)) {
             return false;
         }
         if (clock.expired()) {
