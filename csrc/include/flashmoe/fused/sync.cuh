@@ -132,7 +132,7 @@ __device__ __forceinline__ void report_error(const KernelParams& params, uint32_
 
 // Waits read the abort flag only once they have lasted this long. The flag is a global load, one L2 round trip: read
 // on every poll, it put that round trip between the awaited event and the wake-up (a TMA stage, a released task, a
-// flag) and into every pass of the scheduler's loop (perf-notes item 21). An abort is an error path: 20 us there cost
+// flag) and into every pass of the scheduler's loop (perf-notes item 22). An abort is an error path: 20 us there cost
 // nothing, and the wait still ends at once when the flag is set after that.
 constexpr uint64_t kAbortCheckAfterNs = 20000;
 
