@@ -3,16 +3,18 @@
 # Qwen3-30B-A3B bf16 layer at T = 1, 1024 and 16384 (override: NCU_TOKENS="1 1024 16384"), from the GPU bundle:
 #   bash .bundle/ncu-evidence.sh        (gpu-bundle.sh copies it there)
 # Collects the speed-of-light section (duration, DRAM and SM throughput) plus DRAM bytes, the tensor (HMMA) pipe's
-# activity, achieved occupancy and L2 traffic. Writes ncu-T<T>.csv under $OUT.
+# activity, achieved occupancy, L2 traffic, the L2's throughput against its peak and the bytes the L2 delivered to
+# the SMs (is a large T bound by the L2?). Writes ncu-T<T>.csv under $OUT.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+[ -x "$here/jre/bin/java" ] || tar -xJf "$here/jre.tar.xz" -C "$here"  # the JRE travels packed (gpu-bundle.sh)
 out="${OUT:-$PWD/ncu-out}"
 mkdir -p "$out"
 ncu="$(command -v ncu || ls /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
 [ -n "$ncu" ] || { echo "ncu not found"; exit 1; }
 lib="$here/lib"
 cp="$lib/flashmoe-bench.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"
-metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,dram__bytes_read.sum,dram__bytes_write.sum,sm__throughput.avg.pct_of_peak_sustained_elapsed,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active,sm__warps_active.avg.pct_of_peak_sustained_active,lts__t_bytes.sum,sm__cycles_active.avg"
+metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,dram__bytes_read.sum,dram__bytes_write.sum,sm__throughput.avg.pct_of_peak_sustained_elapsed,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active,sm__warps_active.avg.pct_of_peak_sustained_active,lts__t_bytes.sum,lts__throughput.avg.pct_of_peak_sustained_elapsed,l1tex__m_xbar2l1tex_read_bytes.sum,sm__cycles_active.avg"
 # Hopper's wgmma runs on the GMMA pipe: add its activity where this ncu knows the metric (the HMMA one stays for the
 # SM80 tiles and for comparison).
 gmma="$("$ncu" --query-metrics 2>/dev/null | awk '{print $1}' | grep -m1 '^sm__pipe_tensor_op_gmma_cycles_active$' || true)"

@@ -45,6 +45,19 @@ bool env_flag(const char* name) {
     return value != nullptr && value[0] != '\0' && std::strcmp(value, "0") != 0;
 }
 
+// FLASHMOE_SHORT_A_BOX_ROWS (A/B runs): the largest short A box the Hopper tiles use, 0 (none), 16 or 32 (default).
+int32_t short_a_rows_setting() {
+    const char* value = std::getenv("FLASHMOE_SHORT_A_BOX_ROWS");
+    const int32_t largest = short_a_box_rows(TileConfig::kShortABoxes - 1);
+    if (value == nullptr || value[0] == '\0') return largest;
+    if (std::strcmp(value, "0") == 0) return 0;
+    for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
+        if (std::to_string(short_a_box_rows(i)) == value) return short_a_box_rows(i);
+    }
+    throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                std::string("FLASHMOE_SHORT_A_BOX_ROWS must be 0, 16 or 32, not '") + value + "'");
+}
+
 }  // namespace
 
 const char* role_name(int32_t role) {
@@ -155,6 +168,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, config.device));
     const bool wgmma = major == 9 && config.dtype != FLASHMOE_DTYPE_FP32 && ep == nullptr &&
                        tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
+    const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
         return moe_forward_shared_bytes<decltype(element)>(config.num_experts, wgmma);
     });
@@ -180,12 +194,19 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                            config.hidden_size, "the fused layer's dispatched tokens");
             encode_box_map(tma_.hidden, config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
                            config.intermediate_size, "the fused layer's activations h");
+            for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
+                encode_box_map(tma_.tokens_short[i], config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
+                               config.hidden_size, "the fused layer's dispatched tokens", short_a_box_rows(i));
+                encode_box_map(tma_.hidden_short[i], config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
+                               config.intermediate_size, "the fused layer's activations h", short_a_box_rows(i));
+            }
         } catch (...) {
             cudaFree(workspace_);
             throw;
         }
         tma_.enabled = 1;
         tma_.narrow = env_flag("FLASHMOE_DISABLE_NARROW_GEMM0") ? 0 : 1;  // NOTE: for A/B runs
+        tma_.short_a_rows = short_a_rows;
     }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
     FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));

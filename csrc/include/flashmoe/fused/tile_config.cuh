@@ -12,6 +12,9 @@ struct TileConfig {
     static constexpr int kBlockM = 64;             // rows (routes) per row tile
     static constexpr int kBlockN = 64;             // output columns of one tile pass (a "piece" of a GEMM task)
     static constexpr int kNarrowPieceColumns = 32; // GEMM0's pieces at decode (gemm0_narrow, types.cuh)
+    static constexpr int kShortABoxes = 2;         // Hopper tiles: A boxes of 16 and 32 rows for row tiles with at
+                                                   // most that many valid rows (short_a_box_rows), so that a stage
+                                                   // is mostly weights at decode
     static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
     static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
     static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor
@@ -23,5 +26,12 @@ struct TileConfig {
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
     static constexpr int kMaxProcessors = 1024;    // the most processor blocks a grid gets
 };
+
+// Rows of short A box i (0 .. kShortABoxes - 1): 16, 32. NOTE: host compilers read this header too.
+#if defined(__CUDACC__)
+__host__ __device__
+#endif
+constexpr int short_a_box_rows(int i) { return 16 << i; }
+static_assert(short_a_box_rows(TileConfig::kShortABoxes - 1) < TileConfig::kBlockM, "short boxes are shorter");
 
 }  // namespace flashmoe::fused

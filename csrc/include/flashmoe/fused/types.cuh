@@ -145,8 +145,13 @@ struct TmaMaps {
     TmaDescriptor w_down;  // [E * H][I]
     TmaDescriptor w_gate_narrow;  // as w_gate and w_up, boxes of kNarrowPieceColumns rows: GEMM0's narrow pieces
     TmaDescriptor w_up_narrow;
+    // As tokens and hidden, boxes of short_a_box_rows(i) rows: the A of row tiles with at most that many valid rows.
+    TmaDescriptor tokens_short[TileConfig::kShortABoxes];
+    TmaDescriptor hidden_short[TileConfig::kShortABoxes];
     int32_t enabled;
     int32_t narrow;        // 1: GEMM0 may take narrow pieces (gemm0_narrow); FLASHMOE_DISABLE_NARROW_GEMM0=1 sets 0
+    int32_t short_a_rows;  // the largest short A box in use: 0 (none), 16 or 32; FLASHMOE_SHORT_A_BOX_ROWS sets it
+    int32_t padding;
 };
 
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).

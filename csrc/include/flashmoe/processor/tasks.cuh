@@ -214,6 +214,19 @@ __host__ __device__ constexpr bool wgmma_path_compiled() {
     return FLASHMOE_WGMMA && sizeof(Element) == 2 && !ep_enabled(KernelParams{});
 }
 
+// Hopper tiles: the A box of a row tile of `rows` valid rows, the shortest that holds them (docs/perf-notes.md
+// item 25): the index of a short box (TmaMaps::tokens_short, hidden_short), or -1 for the full 64 rows.
+__device__ __forceinline__ int short_a_box(const KernelParams& params, int rows) {
+#pragma unroll
+    for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
+        if (rows <= short_a_box_rows(i) && short_a_box_rows(i) <= params.tma.short_a_rows) return i;
+    }
+    return -1;
+}
+__device__ __forceinline__ int a_box_bytes(int short_box) {
+    return (short_box < 0 ? TileConfig::kBlockM : short_a_box_rows(short_box)) * WgmmaRing::kBoxBytesK;
+}
+
 // A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
 // pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
@@ -229,12 +242,16 @@ __device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch
                 narrow ? &tma.w_up_narrow : &tma.w_up};
             const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+            const int rows = gemm_tile_rows(params, task.tile);
+            const int short_box = short_a_box(params, rows);
             Tile tile;
             const bool ok = tile.run(
-                params, epoch, shared, &params.tma.tokens, task.tile * TileConfig::kBlockM, maps,
-                [&](int piece) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
+                params, epoch, shared, short_box < 0 ? &tma.tokens : &tma.tokens_short[short_box],
+                task.tile * TileConfig::kBlockM,
+                maps, [&](int piece) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.hidden),
-                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile, narrow); }, narrow);
+                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile, narrow); }, narrow,
+                a_box_bytes(short_box));
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
             return ok;
@@ -262,12 +279,16 @@ __device__ inline bool run_gemm1_task(const KernelParams& params, uint32_t epoch
             using Tile = WgmmaTile<Element, 1>;
             const TmaDescriptor* const maps[1] = {&params.tma.w_down};
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+            const int rows = gemm_tile_rows(params, task.tile);
+            const int short_box = short_a_box(params, rows);
             Tile tile;
             return tile.run(
-                params, epoch, shared, &params.tma.hidden, task.tile * TileConfig::kBlockM, maps,
+                params, epoch, shared, short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box],
+                task.tile * TileConfig::kBlockM, maps,
                 [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.intermediate),
-                [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); });
+                [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); }, false,
+                a_box_bytes(short_box));
         }
     }
     for (int piece = piece_begin; piece < piece_end; ++piece) {

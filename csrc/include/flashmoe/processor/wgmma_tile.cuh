@@ -200,8 +200,9 @@ struct WgmmaTile {
     // Thread 0: stage `it` (of this run) of the flattened (piece, k tile) sequence into ring slot `slot`.
     template <typename BRows>
     __device__ __forceinline__ static void issue(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
-                                                 int a_row, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                 int piece_begin, int num_k_tiles, int it, bool half_boxes) {
+                                                 int a_row, int a_box_bytes, const TmaDescriptor* const* map_b,
+                                                 BRows b_rows, int piece_begin, int num_k_tiles, int it,
+                                                 bool half_boxes) {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
         const int piece = piece_begin + it / num_k_tiles;
@@ -212,7 +213,7 @@ struct WgmmaTile {
         // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared
         // address (1024-byte aligned at 4 KB), so the two halves read back as one 64-row operand.
         const int b_box_bytes = half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
-        cute::set_barrier_transaction_bytes(*barrier, WgmmaRing::kBoxBytes + kNumB * b_box_bytes);
+        cute::set_barrier_transaction_bytes(*barrier, a_box_bytes + kNumB * b_box_bytes);
         cute::SM90_TMA_LOAD_2D::copy(map_a, barrier, kEvictNormal, destination, k_element, a_row);
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
@@ -226,23 +227,26 @@ struct WgmmaTile {
     // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages.
     template <typename BRows>
     __device__ __forceinline__ static void refill(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
-                                                  int a_row, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                  int piece_begin, int num_k_tiles, int it, int total,
+                                                  int a_row, int a_box_bytes, const TmaDescriptor* const* map_b,
+                                                  BRows b_rows, int piece_begin, int num_k_tiles, int it, int total,
                                                   bool half_boxes) {
         if (threadIdx.x == 0 && it >= 1 && it - 1 + WgmmaRing::kStages < total) {
-            issue(ring, slot - 1 + WgmmaRing::kStages, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles,
-                  it - 1 + WgmmaRing::kStages, half_boxes);
+            issue(ring, slot - 1 + WgmmaRing::kStages, map_a, a_row, a_box_bytes, map_b, b_rows,
+                  piece_begin, num_k_tiles, it - 1 + WgmmaRing::kStages, half_boxes);
         }
     }
 
     // Runs pieces [piece_begin, piece_end) and calls epilogue(piece) with the piece's accumulators complete. Called by
     // the whole block; leaves no load in flight. False when a stage's load timed out (recorded) or the launch aborted.
+    // `a_box_bytes`: the bytes of map_a's box: kBoxBytes, or for a row tile of at most kShortABoxRows valid rows those
+    // rows only (a map of shorter boxes). The A box's rows past them keep what the stage held before; the MMA rows
+    // they produce are garbage the epilogue does not store (an output row depends on its own A row only).
     template <typename BRows, typename Epilogue>
     __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
                                         const TmaDescriptor* map_a, int a_row,
                                         const TmaDescriptor* const* map_b, BRows b_rows, int piece_begin,
                                         int piece_end, int num_k_tiles, Epilogue&& epilogue,
-                                        bool half_boxes = false) {
+                                        bool half_boxes = false, int a_box_bytes = WgmmaRing::kBoxBytes) {
 #if FLASHMOE_WGMMA
         if constexpr (kNumB == 1) half_boxes = false;
         const WgmmaRing ring(shared);
@@ -254,7 +258,8 @@ struct WgmmaTile {
             // read here through the async proxy: the acquire that released this task, then this proxy fence.
             detail::fence_proxy_async_global();
             for (int it = 0; it < total && it < WgmmaRing::kStages; ++it) {
-                issue(ring, base + it, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, half_boxes);
+                issue(ring, base + it, map_a, a_row, a_box_bytes, map_b, b_rows, piece_begin, num_k_tiles,
+                      it, half_boxes);
             }
         }
         bool ok = true;
@@ -290,7 +295,8 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total, half_boxes);
+                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, piece_begin, num_k_tiles, it,
+                       total, half_boxes);
                 epilogue(piece_begin + it / num_k_tiles);
             } else {
                 cute::warpgroup_wait<1>();  // the previous stage's MMAs are done; this one may still run
@@ -299,7 +305,8 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, map_b, b_rows, piece_begin, num_k_tiles, it, total, half_boxes);
+                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, piece_begin, num_k_tiles, it,
+                       total, half_boxes);
             }
         }
         // NOTE: on failure some issued stages are never waited for; the launch is aborting, and the processor uses the
