@@ -151,7 +151,8 @@ struct TmaMaps {
     int32_t enabled;
     int32_t narrow;        // 1: GEMM0 may take narrow pieces (gemm0_narrow); FLASHMOE_DISABLE_NARROW_GEMM0=1 sets 0
     int32_t short_a_rows;  // the largest short A box in use: 0 (none), 16 or 32; FLASHMOE_SHORT_A_BOX_ROWS sets it
-    int32_t padding;
+    int32_t evict_first;   // 1: weights read by one row tile only stream with EVICT_FIRST; FLASHMOE_DISABLE_EVICT_FIRST=1
+                           // sets 0
 };
 
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).

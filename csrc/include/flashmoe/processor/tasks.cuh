@@ -227,6 +227,17 @@ __device__ __forceinline__ int a_box_bytes(int short_box) {
     return (short_box < 0 ? TileConfig::kBlockM : short_a_box_rows(short_box)) * WgmmaRing::kBoxBytesK;
 }
 
+// Hopper tiles: the L2 policy of a row tile's weight boxes (docs/perf-notes.md item 26). EVICT_FIRST when the tile is
+// its expert's only one (fewer than kBlockM valid rows, and the tile before it belongs to another expert): no other
+// tile of the launch reads those weights, so streaming them need not evict what the launch and the next one read
+// again (the OS block's routes and code, x, the workspace). EVICT_NORMAL otherwise.
+__device__ __forceinline__ uint64_t weight_cache_hint(const KernelParams& params, const Task& task, int rows) {
+    constexpr uint64_t kNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
+    constexpr uint64_t kFirst = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_FIRST);
+    if (params.tma.evict_first == 0 || rows >= TileConfig::kBlockM) return kNormal;
+    return task.tile == 0 || params.layout.get_tile_expert_ptr()[task.tile - 1] != task.expert ? kFirst : kNormal;
+}
+
 // A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
 // pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
@@ -251,7 +262,7 @@ __device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch
                 maps, [&](int piece) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile, narrow); }, narrow,
-                a_box_bytes(short_box));
+                a_box_bytes(short_box), weight_cache_hint(params, task, rows));
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
             return ok;
@@ -288,7 +299,7 @@ __device__ inline bool run_gemm1_task(const KernelParams& params, uint32_t epoch
                 [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); }, false,
-                a_box_bytes(short_box));
+                a_box_bytes(short_box), weight_cache_hint(params, task, rows));
         }
     }
     for (int piece = piece_begin; piece < piece_end; ++piece) {

@@ -201,8 +201,8 @@ struct WgmmaTile {
     template <typename BRows>
     __device__ __forceinline__ static void issue(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
                                                  int a_row, int a_box_bytes, const TmaDescriptor* const* map_b,
-                                                 BRows b_rows, int piece_begin, int num_k_tiles, int it,
-                                                 bool half_boxes) {
+                                                 BRows b_rows, uint64_t b_hint, int piece_begin, int num_k_tiles,
+                                                 int it, bool half_boxes) {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
         const int piece = piece_begin + it / num_k_tiles;
@@ -217,7 +217,7 @@ struct WgmmaTile {
         cute::SM90_TMA_LOAD_2D::copy(map_a, barrier, kEvictNormal, destination, k_element, a_row);
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
-            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, kEvictNormal,
+            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint,
                                          destination + WgmmaRing::kBoxBytes + b * b_box_bytes, k_element, b_rows(piece));
         }
 #endif
@@ -228,10 +228,10 @@ struct WgmmaTile {
     template <typename BRows>
     __device__ __forceinline__ static void refill(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
                                                   int a_row, int a_box_bytes, const TmaDescriptor* const* map_b,
-                                                  BRows b_rows, int piece_begin, int num_k_tiles, int it, int total,
-                                                  bool half_boxes) {
+                                                  BRows b_rows, uint64_t b_hint, int piece_begin, int num_k_tiles,
+                                                  int it, int total, bool half_boxes) {
         if (threadIdx.x == 0 && it >= 1 && it - 1 + WgmmaRing::kStages < total) {
-            issue(ring, slot - 1 + WgmmaRing::kStages, map_a, a_row, a_box_bytes, map_b, b_rows,
+            issue(ring, slot - 1 + WgmmaRing::kStages, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint,
                   piece_begin, num_k_tiles, it - 1 + WgmmaRing::kStages, half_boxes);
         }
     }
@@ -241,12 +241,15 @@ struct WgmmaTile {
     // `a_box_bytes`: the bytes of map_a's box: kBoxBytes, or for a row tile of at most kShortABoxRows valid rows those
     // rows only (a map of shorter boxes). The A box's rows past them keep what the stage held before; the MMA rows
     // they produce are garbage the epilogue does not store (an output row depends on its own A row only).
+    // `b_hint`: the L2 cache policy of the B boxes (weights), TMA's CacheHintSm90.
     template <typename BRows, typename Epilogue>
     __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
                                         const TmaDescriptor* map_a, int a_row,
                                         const TmaDescriptor* const* map_b, BRows b_rows, int piece_begin,
                                         int piece_end, int num_k_tiles, Epilogue&& epilogue,
-                                        bool half_boxes = false, int a_box_bytes = WgmmaRing::kBoxBytes) {
+                                        bool half_boxes = false, int a_box_bytes = WgmmaRing::kBoxBytes,
+                                        uint64_t b_hint = static_cast<uint64_t>(
+                                            cute::TMA::CacheHintSm90::EVICT_NORMAL)) {
 #if FLASHMOE_WGMMA
         if constexpr (kNumB == 1) half_boxes = false;
         const WgmmaRing ring(shared);
@@ -258,7 +261,7 @@ struct WgmmaTile {
             // read here through the async proxy: the acquire that released this task, then this proxy fence.
             detail::fence_proxy_async_global();
             for (int it = 0; it < total && it < WgmmaRing::kStages; ++it) {
-                issue(ring, base + it, map_a, a_row, a_box_bytes, map_b, b_rows, piece_begin, num_k_tiles,
+                issue(ring, base + it, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles,
                       it, half_boxes);
             }
         }
@@ -295,7 +298,7 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, piece_begin, num_k_tiles, it,
+                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
                        total, half_boxes);
                 epilogue(piece_begin + it / num_k_tiles);
             } else {
@@ -305,7 +308,7 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, piece_begin, num_k_tiles, it,
+                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
                        total, half_boxes);
             }
         }
