@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check, run on the GPU machine from the repository root: bash .bundle/run-gpu-check.sh [STEP...]
-# STEP: tests | native | sanitizer | bench | all (default). Needs no Java there: .bundle/jre is a jlink'd JRE (it travels as jre.tar.xz).
+# STEP: tests | native | sanitizer | bench | all (default). Needs no Java there: .bundle/jre is a jlink'd JRE (it
+# travels as jre.tar.xz, unpacked on first use).
 # Writes under $OUT (the device tool's folder; ./gpu-check-out elsewhere), at most 8 files, no subfolders:
 #   nvidia-smi.txt, gpu-tests.log, native.log, sanitizer.log, native-sanitizer.log (memcheck, racecheck, synccheck),
 #   bench.log,

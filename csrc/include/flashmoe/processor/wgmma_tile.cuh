@@ -238,8 +238,8 @@ struct WgmmaTile {
 
     // Runs pieces [piece_begin, piece_end) and calls epilogue(piece) with the piece's accumulators complete. Called by
     // the whole block; leaves no load in flight. False when a stage's load timed out (recorded) or the launch aborted.
-    // `a_box_bytes`: the bytes of map_a's box: kBoxBytes, or for a row tile of at most kShortABoxRows valid rows those
-    // rows only (a map of shorter boxes). The A box's rows past them keep what the stage held before; the MMA rows
+    // `a_box_bytes`: the bytes of map_a's box: kBoxBytes, or for a row tile of at most short_a_box_rows(i) valid rows
+    // those rows only (a map of shorter boxes, tasks.cuh `short_a_box`). The A box's rows past them keep what the stage held before; the MMA rows
     // they produce are garbage the epilogue does not store (an output row depends on its own A row only).
     // `b_hint`: the L2 cache policy of the B boxes (weights), TMA's CacheHintSm90.
     template <typename BRows, typename Epilogue>
