@@ -100,6 +100,164 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
              });
 }
 
+// PROTOTYPE (perf-notes Next steps 1; not the library's tile): one block per SM of two consumer warpgroups and a
+// producer warpgroup. The consumers take rows 0..63 and 64..127 of a 128-row A box and share each stage's B boxes: a
+// 128 x kN gated tile (kN = 128: gate and up of one 64-column piece, 32 KB per stage for 2 MFLOP, 6 stages; kN = 256:
+// two pieces, 48 KB for 4 MFLOP, 4 stages), kWait MMA groups left in flight per k-step. The producer's lane 0 issues the
+// copies as stages come free (full / empty mbarriers). Maps: tma.tokens_short[0] = A with 128-row boxes (reused
+// slot), tma.w_gate / w_up = B0 / B1. Accumulators written raw, as wgmma_tile_kernel's. Unbounded waits: a harness.
+namespace coop {
+constexpr int kABytes = 128 * 128;  // 128 rows x 128 bytes
+constexpr int kBoxBytes = 64 * 128;
+constexpr size_t kRingBytes = 192 * 1024;
+template <int kN>
+constexpr int kStageBytes = kABytes + (kN / 64) * kBoxBytes;
+template <int kN>
+constexpr int kStages = static_cast<int>(kRingBytes / kStageBytes<kN>);
+template <int kN>
+constexpr size_t kShared = 1024 + kRingBytes + 2 * kStages<kN> * sizeof(uint64_t);
+[[maybe_unused]] __device__ __forceinline__ bool probe(uint64_t* barrier, uint32_t parity) {
+    return flashmoe::fused::detail::try_wait_parity(static_cast<uint32_t>(__cvta_generic_to_shared(barrier)), parity);
+}
+[[maybe_unused]] __device__ __forceinline__ void arrive(uint64_t* barrier) {
+    const uint32_t e = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(e) : "memory");
+}
+template <int kN>
+using Op = std::conditional_t<kN == 256,
+                              cute::SM90::GMMA::MMA_64x256x16_F32BF16BF16_SS<cute::SM90::GMMA::Major::K,
+                                                                             cute::SM90::GMMA::Major::K>,
+                              cute::SM90::GMMA::MMA_64x128x16_F32BF16BF16_SS<cute::SM90::GMMA::Major::K,
+                                                                             cute::SM90::GMMA::Major::K>>;
+}  // namespace coop
+
+template <int kN, int kWait>
+__global__ void __launch_bounds__(384, 1)
+    coop_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int passes_per_block) {
+#if FLASHMOE_WGMMA
+    using namespace flashmoe::fused;
+    constexpr int kStages = coop::kStages<kN>;
+    constexpr int kStageBytes = coop::kStageBytes<kN>;
+    constexpr int kPieces = kN / 128;  // 64-column pieces per pass (gate and up each)
+    constexpr int kAccumulators = kN / 2;
+    extern __shared__ __align__(16) char shared[];
+    const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
+    char* stages = shared + ((1024 - address % 1024) % 1024);
+    uint64_t* full = reinterpret_cast<uint64_t*>(stages + coop::kRingBytes);
+    uint64_t* empty = full + kStages;
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < kStages; ++s) {
+            cute::initialize_barrier(full[s], 1);
+            cute::initialize_barrier(empty[s], 8);  // one arrival per consumer warp
+        }
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+    __syncthreads();
+    const int row_begin = blockIdx.y * 128;
+    const int num_passes = ((n + 63) / 64 + kPieces - 1) / kPieces;
+    const int pass_begin = blockIdx.x * passes_per_block;
+    const int pass_end = min(num_passes, pass_begin + passes_per_block);
+    const int num_k_tiles = WgmmaRing::k_boxes(k);
+    const int total = (pass_end - pass_begin) * num_k_tiles;
+    const int group = threadIdx.x / 128;
+    if (group == 2) {
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
+        if (threadIdx.x == 256) {
+            for (int it = 0; it < total; ++it) {
+                const int stage = it % kStages;
+                if (it >= kStages) {
+                    while (!coop::probe(&empty[stage], ((it / kStages) - 1) & 1)) {
+                    }
+                }
+                const int pass = pass_begin + it / num_k_tiles;
+                const int k_element = (it % num_k_tiles) * 64;
+                char* destination = stages + stage * kStageBytes;
+                cute::set_barrier_transaction_bytes(full[stage], kStageBytes);
+                constexpr uint64_t kHint = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
+                cute::SM90_TMA_LOAD_2D::copy(&params.tma.tokens_short[0], &full[stage], kHint, destination, k_element,
+                                             row_begin);
+#pragma unroll
+                for (int q = 0; q < 2; ++q)
+#pragma unroll
+                    for (int p = 0; p < kPieces; ++p) {
+                        cute::SM90_TMA_LOAD_2D::copy(q == 0 ? &params.tma.w_gate : &params.tma.w_up, &full[stage], kHint,
+                                                     destination + coop::kABytes + (q * kPieces + p) * coop::kBoxBytes,
+                                                     k_element, (pass * kPieces + p) * 64);
+                    }
+            }
+        }
+        __syncwarp();  // NOTE: warp 8 converged again before the block-wide barrier
+    } else {
+        asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
+        float flat[kAccumulators];
+        const int lane = threadIdx.x % 32;
+        int released = 0;
+        for (int it = 0; it < total; ++it) {
+            const int stage = it % kStages;
+            while (!coop::probe(&full[stage], (it / kStages) & 1)) {
+            }
+            const char* box = stages + stage * kStageBytes;
+            const uint64_t desc_a = detail::swizzled_box_descriptor(box + group * (coop::kABytes / 2));
+            const uint64_t desc_b = detail::swizzled_box_descriptor(box + coop::kABytes);
+            const int k_tile = it % num_k_tiles;
+#pragma unroll
+            for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+            cute::warpgroup_arrive();
+#pragma unroll
+            for (int step = 0; step < 4; ++step) {
+                const auto scale = (k_tile == 0 && step == 0) ? cute::SM90::GMMA::ScaleOut::Zero
+                                                              : cute::SM90::GMMA::ScaleOut::One;
+                detail::wgmma_issue<coop::Op<kN>>(desc_a + 2 * step, desc_b + 2 * step, flat, scale,
+                                                  std::make_integer_sequence<int, kAccumulators>{});
+            }
+            cute::warpgroup_commit_batch();
+            if (k_tile == num_k_tiles - 1) {
+                cute::warpgroup_wait<0>();
+#pragma unroll
+                for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+                for (; released <= it; ++released) {
+                    if (lane == 0) coop::arrive(&empty[released % kStages]);
+                }
+                const int pass = pass_begin + it / num_k_tiles;
+                const int warp_in_group = (threadIdx.x % 128) / 32;
+#pragma unroll
+                for (int b = 0; b < kN / 64; ++b)  // 64-column block b: gate pieces first, then up
+#pragma unroll
+                    for (int i = 0; i < 2; ++i)
+#pragma unroll
+                        for (int j = 0; j < 16; ++j) {
+                            const int q = b / kPieces;
+                            const int column = (pass * kPieces + b % kPieces) * 64 + (j / 2) * 8 + (lane % 4) * 2 + j % 2;
+                            const int row = row_begin + group * 64 + warp_in_group * 16 + i * 8 + lane / 4;
+                            if (column < n && row < m)
+                                c[(static_cast<int64_t>(q) * m + row) * n + column] = flat[b * 32 + i * 16 + j];
+                        }
+            } else {
+                cute::warpgroup_wait<kWait>();
+#pragma unroll
+                for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+                for (; released < it - kWait + 1; ++released) {
+                    if (lane == 0) coop::arrive(&empty[released % kStages]);
+                }
+            }
+        }
+        cute::warpgroup_wait<0>();
+    }
+    __syncthreads();
+#endif
+}
+
+template <int kN, int kWait>
+void launch_coop_tile(const KernelParams& params, float* c, int m, int n, int k, int passes_per_block) {
+    auto kernel = coop_tile_kernel<kN, kWait>;
+    constexpr size_t kShared = coop::kShared<kN>;
+    CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
+    const int num_passes = ((n + 63) / 64 + kN / 128 - 1) / (kN / 128);
+    const dim3 grid((num_passes + passes_per_block - 1) / passes_per_block, (m + 127) / 128);
+    kernel<<<grid, 384, kShared>>>(params, c, m, n, k, passes_per_block);
+    CHECK_CUDA(cudaGetLastError());
+}
+
 bool wgmma_available() {
     cudaDeviceProp prop;
     CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
@@ -115,6 +273,7 @@ struct WgmmaHarness {
     WgmmaHarness(const Element* a, const Element* b0, const Element* b1, int m, int n, int k) {
         const int32_t dtype = std::is_same_v<Element, __half> ? FLASHMOE_DTYPE_FP16 : FLASHMOE_DTYPE_BF16;
         flashmoe::fused::encode_box_map(params.tma.tokens, dtype, a, m, k, "A");
+        flashmoe::fused::encode_box_map(params.tma.tokens_short[0], dtype, a, m, k, "A", 128);  // coop prototype
         flashmoe::fused::encode_box_map(params.tma.w_gate, dtype, b0, n, k, "B0");
         flashmoe::fused::encode_box_map(params.tma.w_up, dtype, b1, n, k, "B1");
         params.tma.enabled = 1;
@@ -248,22 +407,41 @@ void run_dtype(const char* mode, double tolerance, std::mt19937_64& rng) {
     for (const int rows : {1, 17, 40, 100}) run_case<Element, 2, kTf32>(mode, 128, 136, 264, tolerance, rng, rows);
 }
 
-// The Hopper tile against fp64: K not a multiple of the 64-element box (TMA zero-fills), partial last pieces, M not a
-// multiple of 64 (rows past m are outside the map: zeros), several pieces per block (the ring across pieces), a
-// second launch compared bitwise.
-template <typename Element, int kNumB>
-void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
+// A Hopper tile case against fp64: random A [m][k] and B0, B1 [n][k] (back to back), their maps, and check_case over
+// launch(params, c).
+template <typename Element, typename Launch>
+void check_hopper_case(const char* what, const char* name, int num_b, int m, int n, int k, std::mt19937_64& rng,
+                       Launch launch) {
     std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
     std::vector<Element> a(static_cast<size_t>(m) * k), b(static_cast<size_t>(2) * n * k);
     for (auto& v : a) v = from<Element>(uniform(rng));
     for (auto& v : b) v = from<Element>(uniform(rng));
     DeviceArray<Element> d_a(a), d_b(b);
     WgmmaHarness harness(d_a.pointer, d_b.pointer, d_b.pointer + size_t(n) * k, m, n, k);
+    check_case(what, name, 1e-5, a, b, num_b, m, n, k, m, [&](float* c) { launch(harness.params, c); });
+}
+
+// The Hopper tile against fp64: K not a multiple of the 64-element box (TMA zero-fills), partial last pieces, M not a
+// multiple of 64 (rows past m are outside the map: zeros), several pieces per block (the ring across pieces), a
+// second launch compared bitwise.
+template <typename Element, int kNumB>
+void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
     char name[96];
     std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d pieces/block=%d", mode, kNumB, m, n, k,
                   pieces_per_block);
-    check_case("wgmma", name, 1e-5, a, b, kNumB, m, n, k, m, [&](float* c) {
-        launch_wgmma_tile<Element, kNumB>(harness.params, c, m, n, k, pieces_per_block);
+    check_hopper_case<Element>("wgmma", name, kNumB, m, n, k, rng, [&](const KernelParams& params, float* c) {
+        launch_wgmma_tile<Element, kNumB>(params, c, m, n, k, pieces_per_block);
+    });
+}
+
+// The prototype against fp64 (rows past m and columns past n are zero-filled by TMA).
+template <int kN, int kWait>
+void run_coop_case(int m, int n, int k, int passes_per_block, std::mt19937_64& rng) {
+    char name[96];
+    std::snprintf(name, sizeof(name), "coop 128x%d wait%d bf16 M=%d N=%d K=%d passes=%d", kN, kWait, m, n, k,
+                  passes_per_block);
+    check_hopper_case<__nv_bfloat16>("proto", name, 2, m, n, k, rng, [&](const KernelParams& params, float* c) {
+        launch_coop_tile<kN, kWait>(params, c, m, n, k, passes_per_block);
     });
 }
 
@@ -350,6 +528,17 @@ void time_tiles(bool wgmma) {
                 std::printf("time     wgmma bf16 tile B=2 M=%d N=%d K=%d, %d piece(s)/block: %.3f ms, %.1f TFLOP/s\n",
                             o.m, o.n, o.k, pieces, wms, flop / (wms * 1e-3) / 1e12);
             }
+            auto time_coop = [&](const char* shape, auto launch) {
+                for (int passes : {1, 4}) {
+                    const float wms = median_ms([&] { launch(passes); }, 10);
+                    std::printf("time     PROTOTYPE coop %s bf16 B=2 M=%d N=%d K=%d, %d pass(es)/block: %.3f ms, %.1f TFLOP/s\n",
+                                shape, o.m, o.n, o.k, passes, wms, flop / (wms * 1e-3) / 1e12);
+                }
+            };
+            time_coop("128x128 wait1", [&](int p) { launch_coop_tile<128, 1>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
+            time_coop("128x128 wait2", [&](int p) { launch_coop_tile<128, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
+            time_coop("128x256 wait1", [&](int p) { launch_coop_tile<256, 1>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
+            time_coop("128x256 wait2", [&](int p) { launch_coop_tile<256, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
         }
     }
     {
@@ -507,6 +696,10 @@ int main(int argc, char** argv) {
     if (wgmma) {
         run_wgmma_dtype<__nv_bfloat16>("bf16", rng);
         run_wgmma_dtype<__half>("fp16", rng);
+        run_coop_case<128, 1>(200, 136, 1000, 3, rng);
+        run_coop_case<128, 2>(200, 136, 1000, 3, rng);
+        run_coop_case<256, 1>(200, 328, 1000, 2, rng);
+        run_coop_case<256, 2>(256, 256, 512, 2, rng);
     } else {
         std::printf("wgmma    skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
     }
