@@ -103,10 +103,11 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
 // PROTOTYPE (perf-notes Next steps 1; not the library's tile): one block per SM of two consumer warpgroups and a
 // producer warpgroup. The consumers take rows 0..63 and 64..127 of a 128-row A box and share each stage's B boxes: a
 // 128 x kN gated tile (kN = 128: gate and up of one 64-column piece, 32 KB per stage for 2 MFLOP, 6 stages; kN = 256:
-// two pieces, 48 KB for 4 MFLOP, 4 stages), kWait MMA groups left in flight per k-step. The producer's lane 0 issues the
-// copies as stages come free (full / empty mbarriers). Maps: tma.tokens_short[0] = A with 128-row boxes (reused
-// slot), tma.w_gate / w_up = B0 / B1. Accumulators written raw, as wgmma_tile_kernel's. Unbounded waits: a harness.
+// two pieces, 48 KB for 4 MFLOP, 4 stages), kWait MMA groups left in flight per k-step. The producer's lane 0 issues
+// the copies as stages come free (full / empty mbarriers). Maps: `a` = A with 128-row boxes (WgmmaHarness::a_rows128),
+// tma.w_gate / w_up = B0 / B1. Accumulators written raw, as wgmma_tile_kernel's. Unbounded waits: a harness.
 namespace coop {
+[[maybe_unused]] constexpr int kConsumerWarps = 8;  // two warpgroups: one empty-barrier arrival each per stage
 constexpr int kABytes = 128 * 128;  // 128 rows x 128 bytes
 constexpr int kBoxBytes = 64 * 128;
 constexpr size_t kRingBytes = 192 * 1024;
@@ -123,6 +124,12 @@ constexpr size_t kShared = 1024 + kRingBytes + 2 * kStages<kN> * sizeof(uint64_t
     const uint32_t e = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
     asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(e) : "memory");
 }
+// A variant's compile-time shape, as a value (the timing loop takes one per variant).
+template <int kN_, int kWait_>
+struct Shape {
+    static constexpr int kN = kN_;
+    static constexpr int kWait = kWait_;
+};
 template <int kN>
 using Op = std::conditional_t<kN == 256,
                               cute::SM90::GMMA::MMA_64x256x16_F32BF16BF16_SS<cute::SM90::GMMA::Major::K,
@@ -133,7 +140,8 @@ using Op = std::conditional_t<kN == 256,
 
 template <int kN, int kWait>
 __global__ void __launch_bounds__(384, 1)
-    coop_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int passes_per_block) {
+    coop_tile_kernel(const __grid_constant__ KernelParams params, const __grid_constant__ TmaDescriptor a, float* c,
+                     int m, int n, int k, int passes_per_block) {
 #if FLASHMOE_WGMMA
     using namespace flashmoe::fused;
     constexpr int kStages = coop::kStages<kN>;
@@ -148,7 +156,7 @@ __global__ void __launch_bounds__(384, 1)
     if (threadIdx.x == 0) {
         for (int s = 0; s < kStages; ++s) {
             cute::initialize_barrier(full[s], 1);
-            cute::initialize_barrier(empty[s], 8);  // one arrival per consumer warp
+            cute::initialize_barrier(empty[s], coop::kConsumerWarps);
         }
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
@@ -174,13 +182,13 @@ __global__ void __launch_bounds__(384, 1)
                 char* destination = stages + stage * kStageBytes;
                 cute::set_barrier_transaction_bytes(full[stage], kStageBytes);
                 constexpr uint64_t kHint = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
-                cute::SM90_TMA_LOAD_2D::copy(&params.tma.tokens_short[0], &full[stage], kHint, destination, k_element,
-                                             row_begin);
+                cute::SM90_TMA_LOAD_2D::copy(&a, &full[stage], kHint, destination, k_element, row_begin);
 #pragma unroll
                 for (int q = 0; q < 2; ++q)
 #pragma unroll
                     for (int p = 0; p < kPieces; ++p) {
-                        cute::SM90_TMA_LOAD_2D::copy(q == 0 ? &params.tma.w_gate : &params.tma.w_up, &full[stage], kHint,
+                        const TmaDescriptor* map_b = q == 0 ? &params.tma.w_gate : &params.tma.w_up;
+                        cute::SM90_TMA_LOAD_2D::copy(map_b, &full[stage], kHint,
                                                      destination + coop::kABytes + (q * kPieces + p) * coop::kBoxBytes,
                                                      k_element, (pass * kPieces + p) * 64);
                     }
@@ -191,7 +199,16 @@ __global__ void __launch_bounds__(384, 1)
         asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
         float flat[kAccumulators];
         const int lane = threadIdx.x % 32;
-        int released = 0;
+        const auto fence_accumulators = [&] {
+#pragma unroll
+            for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+        };
+        int released = 0;  // slots [0, released) handed back to the producer
+        const auto release_before = [&](int end) {
+            for (; released < end; ++released) {
+                if (lane == 0) coop::arrive(&empty[released % kStages]);
+            }
+        };
         for (int it = 0; it < total; ++it) {
             const int stage = it % kStages;
             while (!coop::probe(&full[stage], (it / kStages) & 1)) {
@@ -200,8 +217,7 @@ __global__ void __launch_bounds__(384, 1)
             const uint64_t desc_a = detail::swizzled_box_descriptor(box + group * (coop::kABytes / 2));
             const uint64_t desc_b = detail::swizzled_box_descriptor(box + coop::kABytes);
             const int k_tile = it % num_k_tiles;
-#pragma unroll
-            for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+            fence_accumulators();
             cute::warpgroup_arrive();
 #pragma unroll
             for (int step = 0; step < 4; ++step) {
@@ -213,11 +229,8 @@ __global__ void __launch_bounds__(384, 1)
             cute::warpgroup_commit_batch();
             if (k_tile == num_k_tiles - 1) {
                 cute::warpgroup_wait<0>();
-#pragma unroll
-                for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
-                for (; released <= it; ++released) {
-                    if (lane == 0) coop::arrive(&empty[released % kStages]);
-                }
+                fence_accumulators();
+                release_before(it + 1);
                 const int pass = pass_begin + it / num_k_tiles;
                 const int warp_in_group = (threadIdx.x % 128) / 32;
 #pragma unroll
@@ -227,18 +240,16 @@ __global__ void __launch_bounds__(384, 1)
 #pragma unroll
                         for (int j = 0; j < 16; ++j) {
                             const int q = b / kPieces;
-                            const int column = (pass * kPieces + b % kPieces) * 64 + (j / 2) * 8 + (lane % 4) * 2 + j % 2;
+                            const int column =
+                                (pass * kPieces + b % kPieces) * 64 + (j / 2) * 8 + (lane % 4) * 2 + j % 2;
                             const int row = row_begin + group * 64 + warp_in_group * 16 + i * 8 + lane / 4;
                             if (column < n && row < m)
                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = flat[b * 32 + i * 16 + j];
                         }
             } else {
-                cute::warpgroup_wait<kWait>();
-#pragma unroll
-                for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
-                for (; released < it - kWait + 1; ++released) {
-                    if (lane == 0) coop::arrive(&empty[released % kStages]);
-                }
+                cute::warpgroup_wait<kWait>();  // the groups before the last kWait are done
+                fence_accumulators();
+                release_before(it + 1 - kWait);
             }
         }
         cute::warpgroup_wait<0>();
@@ -248,13 +259,14 @@ __global__ void __launch_bounds__(384, 1)
 }
 
 template <int kN, int kWait>
-void launch_coop_tile(const KernelParams& params, float* c, int m, int n, int k, int passes_per_block) {
+void launch_coop_tile(const KernelParams& params, const TmaDescriptor& a, float* c, int m, int n, int k,
+                      int passes_per_block) {
     auto kernel = coop_tile_kernel<kN, kWait>;
     constexpr size_t kShared = coop::kShared<kN>;
     CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
     const int num_passes = ((n + 63) / 64 + kN / 128 - 1) / (kN / 128);
     const dim3 grid((num_passes + passes_per_block - 1) / passes_per_block, (m + 127) / 128);
-    kernel<<<grid, 384, kShared>>>(params, c, m, n, k, passes_per_block);
+    kernel<<<grid, 384, kShared>>>(params, a, c, m, n, k, passes_per_block);
     CHECK_CUDA(cudaGetLastError());
 }
 
@@ -267,13 +279,14 @@ bool wgmma_available() {
 // KernelParams for the tile alone: maps of A, B0, B1; a zeroed control block and an error record.
 struct WgmmaHarness {
     KernelParams params{};
+    TmaDescriptor a_rows128{};  // A with 128-row boxes: coop_tile_kernel (the prototype) only
     void* control = nullptr;
     void* record = nullptr;
     template <typename Element>
     WgmmaHarness(const Element* a, const Element* b0, const Element* b1, int m, int n, int k) {
         const int32_t dtype = std::is_same_v<Element, __half> ? FLASHMOE_DTYPE_FP16 : FLASHMOE_DTYPE_BF16;
         flashmoe::fused::encode_box_map(params.tma.tokens, dtype, a, m, k, "A");
-        flashmoe::fused::encode_box_map(params.tma.tokens_short[0], dtype, a, m, k, "A", 128);  // coop prototype
+        flashmoe::fused::encode_box_map(a_rows128, dtype, a, m, k, "A", 128);
         flashmoe::fused::encode_box_map(params.tma.w_gate, dtype, b0, n, k, "B0");
         flashmoe::fused::encode_box_map(params.tma.w_up, dtype, b1, n, k, "B1");
         params.tma.enabled = 1;
@@ -408,7 +421,7 @@ void run_dtype(const char* mode, double tolerance, std::mt19937_64& rng) {
 }
 
 // A Hopper tile case against fp64: random A [m][k] and B0, B1 [n][k] (back to back), their maps, and check_case over
-// launch(params, c).
+// launch(harness, c).
 template <typename Element, typename Launch>
 void check_hopper_case(const char* what, const char* name, int num_b, int m, int n, int k, std::mt19937_64& rng,
                        Launch launch) {
@@ -418,7 +431,7 @@ void check_hopper_case(const char* what, const char* name, int num_b, int m, int
     for (auto& v : b) v = from<Element>(uniform(rng));
     DeviceArray<Element> d_a(a), d_b(b);
     WgmmaHarness harness(d_a.pointer, d_b.pointer, d_b.pointer + size_t(n) * k, m, n, k);
-    check_case(what, name, 1e-5, a, b, num_b, m, n, k, m, [&](float* c) { launch(harness.params, c); });
+    check_case(what, name, 1e-5, a, b, num_b, m, n, k, m, [&](float* c) { launch(harness, c); });
 }
 
 // The Hopper tile against fp64: K not a multiple of the 64-element box (TMA zero-fills), partial last pieces, M not a
@@ -429,8 +442,8 @@ void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block,
     char name[96];
     std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d pieces/block=%d", mode, kNumB, m, n, k,
                   pieces_per_block);
-    check_hopper_case<Element>("wgmma", name, kNumB, m, n, k, rng, [&](const KernelParams& params, float* c) {
-        launch_wgmma_tile<Element, kNumB>(params, c, m, n, k, pieces_per_block);
+    check_hopper_case<Element>("wgmma", name, kNumB, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
+        launch_wgmma_tile<Element, kNumB>(harness.params, c, m, n, k, pieces_per_block);
     });
 }
 
@@ -440,8 +453,8 @@ void run_coop_case(int m, int n, int k, int passes_per_block, std::mt19937_64& r
     char name[96];
     std::snprintf(name, sizeof(name), "coop 128x%d wait%d bf16 M=%d N=%d K=%d passes=%d", kN, kWait, m, n, k,
                   passes_per_block);
-    check_hopper_case<__nv_bfloat16>("proto", name, 2, m, n, k, rng, [&](const KernelParams& params, float* c) {
-        launch_coop_tile<kN, kWait>(params, c, m, n, k, passes_per_block);
+    check_hopper_case<__nv_bfloat16>("proto", name, 2, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
+        launch_coop_tile<kN, kWait>(harness.params, harness.a_rows128, c, m, n, k, passes_per_block);
     });
 }
 
@@ -528,17 +541,21 @@ void time_tiles(bool wgmma) {
                 std::printf("time     wgmma bf16 tile B=2 M=%d N=%d K=%d, %d piece(s)/block: %.3f ms, %.1f TFLOP/s\n",
                             o.m, o.n, o.k, pieces, wms, flop / (wms * 1e-3) / 1e12);
             }
-            auto time_coop = [&](const char* shape, auto launch) {
+            auto time_coop = [&](const char* shape, auto tile) {
+                using Tile = decltype(tile);
                 for (int passes : {1, 4}) {
-                    const float wms = median_ms([&] { launch(passes); }, 10);
-                    std::printf("time     PROTOTYPE coop %s bf16 B=2 M=%d N=%d K=%d, %d pass(es)/block: %.3f ms, %.1f TFLOP/s\n",
-                                shape, o.m, o.n, o.k, passes, wms, flop / (wms * 1e-3) / 1e12);
+                    const float wms = median_ms([&] {
+                        launch_coop_tile<Tile::kN, Tile::kWait>(harness.params, harness.a_rows128, o.c.pointer, o.m,
+                                                                o.n, o.k, passes);
+                    }, 10);
+                    std::printf("time     PROTOTYPE coop %s bf16 B=2 M=%d N=%d K=%d, %d pass(es)/block: %.3f ms, "
+                                "%.1f TFLOP/s\n", shape, o.m, o.n, o.k, passes, wms, flop / (wms * 1e-3) / 1e12);
                 }
             };
-            time_coop("128x128 wait1", [&](int p) { launch_coop_tile<128, 1>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
-            time_coop("128x128 wait2", [&](int p) { launch_coop_tile<128, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
-            time_coop("128x256 wait1", [&](int p) { launch_coop_tile<256, 1>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
-            time_coop("128x256 wait2", [&](int p) { launch_coop_tile<256, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, p); });
+            time_coop("128x128 wait1", coop::Shape<128, 1>{});
+            time_coop("128x128 wait2", coop::Shape<128, 2>{});
+            time_coop("128x256 wait1", coop::Shape<256, 1>{});
+            time_coop("128x256 wait2", coop::Shape<256, 2>{});
         }
     }
     {
