@@ -45,6 +45,19 @@ bool env_flag(const char* name) {
     return value != nullptr && value[0] != '\0' && std::strcmp(value, "0") != 0;
 }
 
+// FLASHMOE_EXPERT_GROUP_TILES (A/B runs): the most row tiles of one expert released together, 1 .. 1024
+// (TileConfig::kGroupTiles by default; 1 = one at a time).
+int32_t group_tiles_setting() {
+    const char* value = std::getenv("FLASHMOE_EXPERT_GROUP_TILES");
+    if (value == nullptr || value[0] == '\0') return TileConfig::kGroupTiles;
+    char* end = nullptr;
+    const long tiles = std::strtol(value, &end, 10);
+    if (*end != '\0' || tiles < 1 || tiles > 1024)
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                    std::string("FLASHMOE_EXPERT_GROUP_TILES must be an integer in 1 .. 1024, not '") + value + "'");
+    return static_cast<int32_t>(tiles);
+}
+
 // FLASHMOE_SHORT_A_BOX_ROWS (A/B runs): the largest short A box the Hopper tiles use, 0 (none), 16 or 32 (default).
 int32_t short_a_rows_setting() {
     const char* value = std::getenv("FLASHMOE_SHORT_A_BOX_ROWS");
@@ -169,6 +182,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const bool wgmma = major == 9 && config.dtype != FLASHMOE_DTYPE_FP32 && ep == nullptr &&
                        tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
+    group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
         return moe_forward_shared_bytes<decltype(element)>(config.num_experts, wgmma);
     });
@@ -379,6 +393,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.allow_tf32 = config_.allow_tf32;
     params.num_processors = num_blocks_ - 1;
     params.withhold_task = withhold_task_;
+    params.group_tiles = group_tiles_;
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

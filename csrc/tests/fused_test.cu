@@ -418,6 +418,36 @@ void test_determinism(int runs, int T) {
     }
 }
 
+// Row tile groups (docs/perf-notes.md item 31): releasing 1, 3 or 16 row tiles of an expert together, their tasks
+// interleaved, changes only the queue order: y matches the reference and is bitwise the same for every group size.
+// E = 8 gives ~8 row tiles per expert (windows of 3 cut runs unevenly), E = 64 ~2 per expert (windows split them).
+void test_groups() {
+    for (const Case& c : {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 2000, 8, 2, 256, 200, 0.0f,
+                               true, false},
+                          Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 1000, 64, 8, 200, 136, 0.0f,
+                               false, false}}) {
+        FusedLayer layer(config_of(c, c.T));
+        layer.set_timeout_ns(g_timeout_ns);
+        const HostProblem p = make_problem(c, 4242);
+        const Reference r = reference(c, p);
+        DeviceProblem d;
+        upload(c, p, d, true);
+        cudaStream_t stream;
+        CHECK_CUDA(cudaStreamCreate(&stream));
+        std::vector<uint8_t> one(d.y.bytes), now(d.y.bytes);
+        for (int tiles : {1, 3, 16}) {
+            layer.set_group_tiles(tiles);
+            const std::string label = describe(c) + " group " + std::to_string(tiles);
+            const bool ok = run_and_check(layer, c, d, r, stream, "groups", label);
+            CHECK_CUDA(cudaMemcpy(tiles == 1 ? one.data() : now.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+            if (ok && tiles != 1) {
+                report("groups", label + " = group 1", now == one, now == one ? "bitwise" : "DIFFERS from group 1");
+            }
+        }
+        CHECK_CUDA(cudaStreamDestroy(stream));
+    }
+}
+
 // The in-kernel trace: with it on, one forward records every task once (each COMBINE token tile exactly once, every
 // processor's phases), events are ordered and inside the launch, nothing is dropped, and y is bitwise the same as with
 // the trace off.
@@ -639,6 +669,7 @@ int main(int argc, char** argv) {
         test_correctness(quick);
         test_determinism(quick ? 3 : 20, quick ? 64 : 1000);
         test_graph(quick ? 3 : 100);
+        test_groups();
         test_trace();
         if (!quick) {
             test_faults();

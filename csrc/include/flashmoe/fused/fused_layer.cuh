@@ -63,6 +63,8 @@ class FusedLayer {
     void set_timeout_ns(uint64_t timeout_ns) { timeout_ns_ = timeout_ns; }
     // Debug fault injection: the scheduler never sends the task with this ordinal (-1: off).
     void set_debug_withhold_task(int32_t ordinal) { withhold_task_ = ordinal; }
+    // The most row tiles of one expert released together (KernelParams::group_tiles, >= 1); for tests and A/B runs.
+    void set_group_tiles(int32_t tiles) { group_tiles_ = tiles < 1 ? 1 : tiles; }
     // Expert parallelism: how tiles travel (comm::Transport; kStore needs every peer mapped) and the debug switch
     // that makes this rank withhold every signal. Throw INVALID_ARGUMENT / UNSUPPORTED.
     void set_ep_transport(int32_t transport);
@@ -88,6 +90,7 @@ class FusedLayer {
     int num_blocks_ = 0;
     uint64_t timeout_ns_ = kDefaultTimeoutNs;
     int32_t withhold_task_ = -1;
+    int32_t group_tiles_ = TileConfig::kGroupTiles;  // KernelParams::group_tiles; FLASHMOE_EXPERT_GROUP_TILES sets it
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
     void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer

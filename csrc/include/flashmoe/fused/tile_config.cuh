@@ -17,6 +17,8 @@ struct TileConfig {
                                                    // is mostly weights at decode
     static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
     static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
+    static constexpr int kGroupTiles = 16;         // row tiles of one expert released as one GEMM batch, their
+                                                   // tasks interleaved piece by piece (docs/perf-notes.md item 31)
     static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor
     static constexpr int kBlockK = 32;             // K step staged through shared memory
     static constexpr int kTokensPerCombine = 4;    // tokens per COMBINE task: one per warp, and enough tasks to spread

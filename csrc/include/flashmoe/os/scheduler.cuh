@@ -26,6 +26,8 @@ __device__ __forceinline__ bool next_batch(TaskRing* rings, Task& batch) {
 __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch, int num_row_tiles, TaskRing* rings) {
     const int lane_idx = threadIdx.x % 32;
     const int num_tasks = total_tasks(params, num_row_tiles);
+    const int gemm0_per_tile = gemm0_split(params, num_row_tiles).num_tasks;
+    const int gemm1_per_tile = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // NOTE: 1.5x the subscribers' bound, so that a stalled pipeline is reported by the subscriber that knows which
@@ -48,14 +50,19 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             batch.tile = __shfl_sync(0xffffffffu, batch.tile, 0);
             batch.n_tile = __shfl_sync(0xffffffffu, batch.n_tile, 0);  // the batch's task count
             batch.expert = __shfl_sync(0xffffffffu, batch.expert, 0);
-            // A GEMM batch is one row tile's column tasks; a COMBINE batch is a run of token tiles.
+            // A GEMM batch is the column tasks of a group of row tiles (os/subscriber.cuh tile_group_end), queued
+            // column task by column task: entry n is column task n / tiles of row tile batch.tile + n % tiles. A
+            // COMBINE batch is a run of token tiles.
             const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
+            const int tiles = run_of_tiles ? 1
+                              : batch.n_tile / (batch.type == static_cast<int32_t>(TaskType::kGemm0) ? gemm0_per_tile
+                                                                                                  : gemm1_per_tile);
             for (int n = lane_idx; n < batch.n_tile; n += 32) {
                 const int ordinal = released + n;
                 const int type = ordinal == params.withhold_task ? static_cast<int32_t>(TaskType::kNone) : batch.type;
-                *reinterpret_cast<int4*>(queue + ordinal) = run_of_tiles
-                                                                 ? make_int4(type, batch.tile + n, 0, batch.expert)
-                                                                 : make_int4(type, batch.tile, n, batch.expert);
+                *reinterpret_cast<int4*>(queue + ordinal) =
+                    run_of_tiles ? make_int4(type, batch.tile + n, 0, batch.expert)
+                                 : make_int4(type, batch.tile + n % tiles, n / tiles, batch.expert);
             }
             released += batch.n_tile;
         }
