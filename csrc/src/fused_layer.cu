@@ -393,7 +393,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.allow_tf32 = config_.allow_tf32;
     params.num_processors = num_blocks_ - 1;
     params.withhold_task = withhold_task_;
-    params.group_tiles = group_tiles_;
+    params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

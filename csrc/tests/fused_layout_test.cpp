@@ -39,6 +39,7 @@ int main() {
                         {layout.row_route_offset, 4 * layout.max_rows},
                         {layout.tile_expert_offset, 4 * layout.max_row_tiles},
                         {layout.tile_rows_offset, 4 * layout.max_row_tiles},
+                        {layout.tile_group_end_offset, 4 * layout.max_row_tiles},
                         {layout.routing_counts_offset, 4 * size_t(WorkspaceLayout::kMaxRoutingChunks) * experts},
                         {layout.routing_bases_offset, 4 * size_t(WorkspaceLayout::kMaxRoutingChunks) * experts},
                         {layout.routing_offsets_offset, 4 * size_t(experts)},

@@ -180,7 +180,8 @@ struct KernelParams {
     int32_t allow_tf32;        // fp32 layers: 1 = TF32 tensor-core tiles, 0 = exact fp32 on CUDA cores
     int32_t num_processors;    // gridDim.x - 1
     int32_t withhold_task;     // debug fault injection: ordinal of the task the scheduler never issues; -1 = none
-    int32_t group_tiles;       // most row tiles of one expert released together (tile_group_end); 1 = one at a time
+    int32_t group_tiles;       // most row tiles of one expert released together (os/subscriber.cuh); 1 = one at a
+                               // time (expert parallelism always)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory

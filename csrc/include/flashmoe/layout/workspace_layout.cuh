@@ -77,6 +77,8 @@ struct WorkspaceLayout {
     size_t row_route_offset = 0;       // int32 [max_rows]: route filling a row (valid rows only)
     size_t tile_expert_offset = 0;     // int32 [max_row_tiles]
     size_t tile_rows_offset = 0;       // int32 [max_row_tiles]: valid rows; the tile's other rows are never read
+    size_t tile_group_end_offset = 0;  // int32 [max_row_tiles]: for the first row tile of a group of one expert's
+                                       // tiles released together, one past the group's last tile; 0 for the others
     size_t routing_counts_offset = 0;  // int32 [kMaxRoutingChunks][E]: routes per expert in each route chunk
     size_t routing_bases_offset = 0;   // int32 [kMaxRoutingChunks][E]: each chunk's first rank per expert
     size_t routing_offsets_offset = 0; // int32 [E]: first row of each expert's segment
@@ -130,6 +132,7 @@ struct WorkspaceLayout {
         row_route_offset = take(offset, sizeof(int32_t) * max_rows);
         tile_expert_offset = take(offset, sizeof(int32_t) * max_row_tiles);
         tile_rows_offset = take(offset, sizeof(int32_t) * max_row_tiles);
+        tile_group_end_offset = take(offset, sizeof(int32_t) * max_row_tiles);
         routing_counts_offset = take(offset, sizeof(int32_t) * kMaxRoutingChunks * num_experts);
         routing_bases_offset = take(offset, sizeof(int32_t) * kMaxRoutingChunks * num_experts);
         routing_offsets_offset = take(offset, sizeof(int32_t) * num_experts);
@@ -181,6 +184,9 @@ struct WorkspaceLayout {
     }
     FLASHMOE_HOST_DEVICE int32_t* get_tile_rows_ptr() const {
         return reinterpret_cast<int32_t*>(base + tile_rows_offset);
+    }
+    FLASHMOE_HOST_DEVICE int32_t* get_tile_group_end_ptr() const {
+        return reinterpret_cast<int32_t*>(base + tile_group_end_offset);
     }
     FLASHMOE_HOST_DEVICE int32_t* get_routing_counts_ptr() const {
         return reinterpret_cast<int32_t*>(base + routing_counts_offset);

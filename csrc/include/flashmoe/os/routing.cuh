@@ -320,12 +320,18 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     constexpr bool ep = ep_enabled(KernelParams{});  // compile time: see comm/ep_device.cuh
     int32_t* tile_pair_index = layout.get_tile_pair_index_ptr();
     int32_t* expert_kept = layout.get_expert_kept_ptr();
+    // The groups of each expert's tiles the GEMM subscribers release together (os/subscriber.cuh): from the expert's
+    // first tile, runs of group_tiles.
+    int32_t* tile_group_end = layout.get_tile_group_end_ptr();
+    const int group_tiles = params.group_tiles > 1 ? params.group_tiles : 1;
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         const int kept = min(warp_counts[expert], params.capacity);
         const int first_tile = expert_offset[expert] / kBlockM;
+        const int end_tile = first_tile + (kept + kBlockM - 1) / kBlockM;
         for (int i = 0; i * kBlockM < kept; ++i) {
             tile_expert[first_tile + i] = expert;
             tile_rows[first_tile + i] = min(kBlockM, kept - i * kBlockM);
+            tile_group_end[first_tile + i] = i % group_tiles == 0 ? min(first_tile + i + group_tiles, end_tile) : 0;
             if (ep) tile_pair_index[first_tile + i] = i;
         }
         if (ep) expert_kept[expert] = kept;

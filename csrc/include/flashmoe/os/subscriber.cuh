@@ -120,36 +120,24 @@ __device__ __forceinline__ uint32_t load_relaxed(const uint32_t* address) {
     return *reinterpret_cast<const volatile uint32_t*>(address);
 }
 
-// Row tile groups (docs/perf-notes.md item 31): the GEMM subscribers release the row tiles of one expert together, up
-// to params.group_tiles of them, and the scheduler interleaves their column tasks piece by piece (queue order: task 0
-// of every tile of the group, then task 1, ...), so the tasks that stream the same weight box are claimed at about the
-// same time and its re-reads hit L2. A group is a run of tiles of one expert inside an aligned window
-// [w * G, (w + 1) * G) of tile indices (an expert's tiles are consecutive), so any tile tells from its neighbours alone
-// whether it leads a group. Expert parallelism releases tiles one at a time.
-__device__ __forceinline__ int tile_group_size(const KernelParams& params) {
-    return ep_enabled(params) || params.group_tiles < 1 ? 1 : params.group_tiles;
+// Row tile groups (docs/perf-notes.md item 31): the GEMM subscribers release up to params.group_tiles row tiles of one
+// expert together, and the scheduler interleaves their column tasks piece by piece (queue order: task 0 of every tile
+// of the group, then task 1, ...), so the tasks that stream one weight box are claimed at about the same time and its
+// re-reads hit L2. The routing records each group in tile_group_end (os/routing.cuh). watch_items' callbacks over row
+// tiles for a per-tile condition `tile_ready`: a group's first tile is ready when all the group's tiles are, and emits
+// one batch of the group's tasks; any other tile is ready at once and emits nothing.
+// One past the group's last tile when `tile` leads a group, else 0.
+__device__ __forceinline__ int tile_group_end(const KernelParams& params, int tile, int group_size) {
+    return group_size == 1 ? tile + 1 : params.layout.get_tile_group_end_ptr()[tile];
 }
-__device__ __forceinline__ bool leads_tile_group(const KernelParams& params, int tile, int group_size) {
-    return group_size == 1 || tile % group_size == 0 || gemm_tile_expert(params, tile - 1) != gemm_tile_expert(params, tile);
-}
-// One past the last tile of the group `leader` leads.
-__device__ __forceinline__ int tile_group_end(const KernelParams& params, int leader, int group_size,
-                                              int num_row_tiles) {
-    const int window_end = min((leader / group_size + 1) * group_size, num_row_tiles);
-    const int expert = gemm_tile_expert(params, leader);
-    if (gemm_tile_expert(params, window_end - 1) == expert) return window_end;  // the window is one expert's
-    int end = leader + 1;
-    while (end < window_end && gemm_tile_expert(params, end) == expert) ++end;
-    return end;
-}
-// watch_items' callbacks over row tiles for a per-tile condition `tile_ready`: a group's leader is ready when all its
-// tiles are, and emits one batch of the group's tasks; any other tile is ready at once and emits nothing.
 template <typename TileReady>
 __device__ __forceinline__ bool tile_group_ready(const KernelParams& params, int tile, int group_size,
-                                                 int num_row_tiles, TileReady tile_ready) {
-    if (!leads_tile_group(params, tile, group_size)) return true;
-    const int end = group_size == 1 ? tile + 1 : tile_group_end(params, tile, group_size, num_row_tiles);
-    for (int t = tile; t < end; ++t) {
+                                                 TileReady tile_ready) {
+    const int end = tile_group_end(params, tile, group_size);
+    const bool first_ready = tile_ready(tile);  // NOTE: loaded beside `end`, not after it (decode: one tile a group)
+    if (end == 0) return true;
+    if (!first_ready) return false;
+    for (int t = tile + 1; t < end; ++t) {
         if (!tile_ready(t)) return false;
     }
     return true;
@@ -157,8 +145,8 @@ __device__ __forceinline__ bool tile_group_ready(const KernelParams& params, int
 // For a timeout's report: the first tile of `leader`'s group that is not ready (the leader when all are).
 template <typename TileReady>
 __device__ __forceinline__ int first_unready_tile(const KernelParams& params, int leader, int group_size,
-                                                  int num_row_tiles, TileReady tile_ready) {
-    const int end = group_size == 1 ? leader + 1 : tile_group_end(params, leader, group_size, num_row_tiles);
+                                                  TileReady tile_ready) {
+    const int end = tile_group_end(params, leader, group_size);
     for (int t = leader; t < end; ++t) {
         if (!tile_ready(t)) return t;
     }
@@ -172,7 +160,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
     // Column tasks per row tile; the row tile's counter counts finished tasks.
     const int gemm0_n_tiles = gemm0_split(params, num_row_tiles).num_tasks;
     const int gemm1_n_tiles = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
-    const int group_size = tile_group_size(params);
+    const int group_size = params.group_tiles > 1 ? params.group_tiles : 1;
     const WorkspaceLayout& layout = params.layout;
     // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.
     const uint64_t limit_ns = params.timeout_ns + params.timeout_ns / 10 * static_cast<uint64_t>(kind);
@@ -190,17 +178,17 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             };
             watch_items(
                 params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns,
-                [&](int tile) { return tile_group_ready(params, tile, group_size, num_row_tiles, arrived); },
+                [&](int tile) { return tile_group_ready(params, tile, group_size, arrived); },
                 [&](int tile, int) {
-                    if (!leads_tile_group(params, tile, group_size)) return true;
-                    const int tiles =
-                        group_size == 1 ? 1 : tile_group_end(params, tile, group_size, num_row_tiles) - tile;
+                    const int end = tile_group_end(params, tile, group_size);
+                    if (end == 0) return true;  // not a group's first tile: its group's batch holds its tasks
+                    const int tiles = end - tile;
                     const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, tiles * gemm0_n_tiles,
                                      gemm_tile_expert(params, tile)};
                     return ring.push(params, epoch, batch, limit_ns);
                 },
                 [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
-                    const int tile = first_unready_tile(params, leader, group_size, num_row_tiles, arrived);
+                    const int tile = first_unready_tile(params, leader, group_size, arrived);
                     expert = gemm_tile_expert(params, tile);
                     tile_out = tile;
                     observed = arrival(tile);
@@ -220,17 +208,17 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             };
             watch_items(
                 params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns,
-                [&](int tile) { return tile_group_ready(params, tile, group_size, num_row_tiles, gemm0_done); },
+                [&](int tile) { return tile_group_ready(params, tile, group_size, gemm0_done); },
                 [&](int tile, int) {
-                    if (!leads_tile_group(params, tile, group_size)) return true;
-                    const int tiles =
-                        group_size == 1 ? 1 : tile_group_end(params, tile, group_size, num_row_tiles) - tile;
+                    const int end = tile_group_end(params, tile, group_size);
+                    if (end == 0) return true;  // not a group's first tile: its group's batch holds its tasks
+                    const int tiles = end - tile;
                     const Task batch{static_cast<int32_t>(TaskType::kGemm1), tile, tiles * gemm1_n_tiles,
                                      gemm_tile_expert(params, tile)};
                     return ring.push(params, epoch, batch, limit_ns);
                 },
                 [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
-                    const int tile = first_unready_tile(params, leader, group_size, num_row_tiles, gemm0_done);
+                    const int tile = first_unready_tile(params, leader, group_size, gemm0_done);
                     expert = gemm_tile_expert(params, tile);
                     tile_out = tile;
                     observed = epoch_count(load_relaxed(gemm0_count + tile), epoch);
