@@ -22,6 +22,9 @@ if(FLASHMOE_BUILD_FUSED)
     target_include_directories(fused_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../include)
     target_compile_options(fused_test PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo>)
     target_include_directories(fused_test SYSTEM PRIVATE ${FLASHMOE_CUTLASS_INCLUDE})
+    # Compiled as the library is (relocatable device code): whole-program ptxas serialises the wgmma of the GEMM task
+    # functions, which the kernel calls out of line (C7510; processor/tasks.cuh).
+    set_target_properties(fused_test PROPERTIES CUDA_SEPARABLE_COMPILATION ON CUDA_RESOLVE_DEVICE_SYMBOLS ON)
     # GPU: the processor GEMM tiles alone against a CPU reference (bf16, fp16, TF32, exact fp32), determinism, timing.
     add_executable(gemm_tile_test ${CMAKE_CURRENT_LIST_DIR}/../tests/gemm_tile_test.cu)
     target_include_directories(gemm_tile_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../include)

@@ -222,6 +222,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.narrow = env_flag("FLASHMOE_DISABLE_NARROW_GEMM0") ? 0 : 1;  // NOTE: for A/B runs
         tma_.short_a_rows = short_a_rows;
         tma_.evict_first = env_flag("FLASHMOE_DISABLE_EVICT_FIRST") ? 0 : 1;  // NOTE: for A/B runs
+        tma_.wide_gemm1 = env_flag("FLASHMOE_DISABLE_WIDE_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
     }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
     FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));

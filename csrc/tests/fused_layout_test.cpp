@@ -60,7 +60,8 @@ int main() {
                             for (bool narrow_allowed : {false, true}) {
                                 const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors,
                                                                              narrow_allowed);
-                                const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors);
+                                const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors,
+                                                                             narrow_allowed);
                                 const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) +
                                                       flashmoe::fused::num_token_tiles(int(max_tokens));
                                 EXPECT(tasks <= layout.max_tasks, "%lld tasks > queue %lld", (long long)tasks,

@@ -451,6 +451,42 @@ void test_groups(bool quick) {
     }
 }
 
+// GEMM1's wide pieces (docs/perf-notes.md item 32): two 64-row boxes of W_down per m64n128 pass. H = 1000 ends in a
+// wide piece whose second half is partly past H (40 of 64 columns), H = 960 in one whose second half is wholly past
+// it; both against the reference and bitwise against the 64-column pieces. The row tiles are checked to be enough
+// for the wide split (gemm1_wide) on this GPU, so the wide path really runs where the Hopper tiles do.
+void test_wide_gemm1() {
+    for (int H : {1000, 960}) {
+        const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1000, 64, 8, H, 136, 0.0f, true, false};
+        FusedLayer layer(config_of(c, c.T));
+        layer.set_timeout_ns(g_timeout_ns);
+        const HostProblem p = make_problem(c, 5151);
+        const Reference r = reference(c, p);
+        int row_tiles = 0;
+        for (int32_t n : r.counts) row_tiles += (n + flashmoe::fused::TileConfig::kBlockM - 1) /
+                                                flashmoe::fused::TileConfig::kBlockM;
+        const bool wide = layer.hopper_tiles() &&
+                          flashmoe::fused::gemm1_wide(H, row_tiles, layer.num_blocks() - 1, true);
+        DeviceProblem d;
+        upload(c, p, d, true);
+        cudaStream_t stream;
+        CHECK_CUDA(cudaStreamCreate(&stream));
+        std::vector<uint8_t> narrow_y(d.y.bytes), wide_y(d.y.bytes);
+        layer.set_wide_gemm1(false);
+        const bool narrow_ok = run_and_check(layer, c, d, r, stream, "wide-gemm1", describe(c) + " 64-column pieces");
+        CHECK_CUDA(cudaMemcpy(narrow_y.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+        layer.set_wide_gemm1(true);
+        const std::string label = describe(c) + (wide ? " wide pieces" : " (wide not taken here)");
+        const bool wide_ok = run_and_check(layer, c, d, r, stream, "wide-gemm1", label);
+        CHECK_CUDA(cudaMemcpy(wide_y.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+        if (narrow_ok && wide_ok) {
+            report("wide-gemm1", label + " = 64-column", wide_y == narrow_y,
+                   wide_y == narrow_y ? "bitwise" : "DIFFERS from the 64-column pieces");
+        }
+        CHECK_CUDA(cudaStreamDestroy(stream));
+    }
+}
+
 // The in-kernel trace: with it on, one forward records every task once (each COMBINE token tile exactly once, every
 // processor's phases), events are ordered and inside the launch, nothing is dropped, and y is bitwise the same as with
 // the trace off.
@@ -673,6 +709,7 @@ int main(int argc, char** argv) {
         test_determinism(quick ? 3 : 20, quick ? 64 : 1000);
         test_graph(quick ? 3 : 100);
         test_groups(quick);
+        if (!quick) test_wide_gemm1();
         test_trace();
         if (!quick) {
             test_faults();

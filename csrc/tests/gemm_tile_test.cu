@@ -84,7 +84,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
     const TmaDescriptor* const maps[2] = {&params.tma.w_gate, &params.tma.w_up};
     WgmmaTile<Element, kNumB> tile;
     tile.run(params, 1, shared, &params.tma.tokens, row_begin, maps,
-             [](int piece) { return piece * TileConfig::kBlockN; }, piece_begin, piece_end,
+             [](int piece, int) { return piece * TileConfig::kBlockN; }, piece_begin, piece_end,
              WgmmaRing::k_boxes(k), [&](int piece) {
 #pragma unroll
                  for (int q = 0; q < kNumB; ++q)

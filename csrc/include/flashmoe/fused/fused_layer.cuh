@@ -65,6 +65,9 @@ class FusedLayer {
     void set_debug_withhold_task(int32_t ordinal) { withhold_task_ = ordinal; }
     // The most row tiles of one expert released together (KernelParams::group_tiles, >= 1); for tests and A/B runs.
     void set_group_tiles(int32_t tiles) { group_tiles_ = tiles < 1 ? 1 : tiles; }
+    // Whether GEMM1 may take wide pieces (TmaMaps::wide_gemm1; only where the Hopper tiles run); for tests and A/B runs.
+    void set_wide_gemm1(bool allowed) { tma_.wide_gemm1 = allowed ? 1 : 0; }
+    bool hopper_tiles() const { return tma_.enabled != 0; }
     // Expert parallelism: how tiles travel (comm::Transport; kStore needs every peer mapped) and the debug switch
     // that makes this rank withhold every signal. Throw INVALID_ARGUMENT / UNSUPPORTED.
     void set_ep_transport(int32_t transport);

@@ -90,8 +90,19 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
                                ? TileConfig::kNarrowPieceColumns
                                : TileConfig::kBlockN);
 }
-FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors) {
-    return ColumnSplit::of(hidden, TileConfig::kMaxGemm1Pieces, num_row_tiles, num_processors);
+// GEMM1 in wide pieces (docs/perf-notes.md item 32): 2 x kBlockN columns of H per tile pass (one wgmma m64n128 over two
+// 64-row boxes of W_down) instead of kBlockN, so each staged box of h serves twice the columns. Hopper tiles only
+// (wide_allowed), and only while the wide split still gives every processor kTasksPerProcessor tasks, so decode keeps
+// its many small tasks.
+FLASHMOE_HOST_DEVICE inline bool gemm1_wide(int hidden, int num_row_tiles, int num_processors, bool wide_allowed) {
+    const int wide_pieces = (hidden + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);
+    return wide_allowed && num_row_tiles * wide_pieces >= TileConfig::kTasksPerProcessor * num_processors;
+}
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
+                                                    bool wide_allowed = false) {
+    const bool wide = gemm1_wide(hidden, num_row_tiles, num_processors, wide_allowed);
+    return ColumnSplit::of(hidden, wide ? TileConfig::kMaxGemm1Pieces / 2 : TileConfig::kMaxGemm1Pieces, num_row_tiles,
+                           num_processors, wide ? 2 * TileConfig::kBlockN : TileConfig::kBlockN);
 }
 
 // What a bounded wait was waiting for when it expired.
@@ -153,6 +164,7 @@ struct TmaMaps {
     int32_t short_a_rows;  // the largest short A box in use: 0 (none), 16 or 32; FLASHMOE_SHORT_A_BOX_ROWS sets it
     int32_t evict_first;   // 1: weights read by one row tile only stream with EVICT_FIRST; FLASHMOE_DISABLE_EVICT_FIRST=1
                            // sets 0
+    int32_t wide_gemm1;    // 1: GEMM1 may take wide pieces (gemm1_wide); FLASHMOE_DISABLE_WIDE_GEMM1=1 sets 0
 };
 
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).
@@ -197,6 +209,12 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
                        params.tma.enabled != 0 && params.tma.narrow != 0 && params.gated != 0);
 }
 
+// GEMM1's split of a launch: wide pieces only where the processors run the Hopper tiles.
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, int num_row_tiles) {
+    return gemm1_split(params.hidden, num_row_tiles, params.num_processors,
+                       params.tma.enabled != 0 && params.tma.wide_gemm1 != 0);
+}
+
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
     return (num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
 }
@@ -217,7 +235,7 @@ FLASHMOE_HOST_DEVICE inline void token_tile_routes(const KernelParams& params, i
 // releases exactly this many into the queue; a processor whose ticket is at or past the count leaves.
 FLASHMOE_HOST_DEVICE inline int total_tasks(const KernelParams& params, int num_row_tiles) {
     const int gemm0 = gemm0_split(params, num_row_tiles).num_tasks;
-    const int gemm1 = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm1 = gemm1_split(params, num_row_tiles).num_tasks;
     return num_row_tiles * (gemm0 + gemm1) + num_token_tiles(params.num_tokens);
 }
 

@@ -27,7 +27,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
     const int lane_idx = threadIdx.x % 32;
     const int num_tasks = total_tasks(params, num_row_tiles);
     const int gemm0_per_tile = gemm0_split(params, num_row_tiles).num_tasks;
-    const int gemm1_per_tile = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm1_per_tile = gemm1_split(params, num_row_tiles).num_tasks;
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // NOTE: 1.5x the subscribers' bound, so that a stalled pipeline is reported by the subscriber that knows which

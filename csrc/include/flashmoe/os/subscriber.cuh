@@ -159,7 +159,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
     constexpr int kBlockM = TileConfig::kBlockM;
     // Column tasks per row tile; the row tile's counter counts finished tasks.
     const int gemm0_n_tiles = gemm0_split(params, num_row_tiles).num_tasks;
-    const int gemm1_n_tiles = gemm1_split(params.hidden, num_row_tiles, params.num_processors).num_tasks;
+    const int gemm1_n_tiles = gemm1_split(params, num_row_tiles).num_tasks;
     const int group_size = params.group_tiles > 1 ? params.group_tiles : 1;
     const WorkspaceLayout& layout = params.layout;
     // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.

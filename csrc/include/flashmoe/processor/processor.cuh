@@ -166,17 +166,21 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 const int begin = split.piece_begin(task.n_tile);
                 const int end = split.piece_end(task.n_tile);
                 const bool narrow = split.piece_columns != TileConfig::kBlockN;
-                const bool ok = params.gated
-                                    ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, shared)
-                                    : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, shared);
+                const GemmTaskSetup setup = gemm_task_setup(params, task);
+                const bool ok =
+                    params.gated
+                        ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup, shared)
+                        : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, shared);
                 if (!ok) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;
             }
             case TaskType::kGemm1: {
-                const ColumnSplit split = gemm1_split(params.hidden, num_row_tiles, params.num_processors);
+                const ColumnSplit split = gemm1_split(params, num_row_tiles);
+                const bool wide = split.piece_columns != TileConfig::kBlockN;
                 if (!run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
-                                             split.piece_end(task.n_tile), shared)) {
+                                             split.piece_end(task.n_tile), wide, gemm_task_setup(params, task),
+                                             shared)) {
                     return;  // aborting: recorded
                 }
                 // The row tile's last GEMM1 task: on one GPU it marks each of the tile's routes done for its token

@@ -95,6 +95,11 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
     const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
     const int valid_m = gemm_tile_rows(params, task.tile);
     Element* h = params.layout.get_hidden_ptr<Element>();
+    // NOTE: read once: the GEMM tasks run out of line (run_gemm0_task), where params is a generic pointer that the
+    // stores to h might alias, and every field read in the loop below was reloaded after each store.
+    const int activation = params.activation;
+    const void* const b_gate = params.b_gate;
+    const void* const b_up = params.b_up;
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
@@ -105,8 +110,8 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
 #pragma unroll
         for (int c = 0; c < kColumnStep; ++c) {
             const int64_t bias_index = static_cast<int64_t>(expert) * intermediate + column_begin + column + c;
-            bias_up[c] = load_bias<Element>(params.b_up, bias_index);
-            bias_gate[c] = kGated ? load_bias<Element>(params.b_gate, bias_index) : 0.0f;
+            bias_up[c] = load_bias<Element>(b_up, bias_index);
+            bias_gate[c] = kGated ? load_bias<Element>(b_gate, bias_index) : 0.0f;
         }
 #pragma unroll
         for (int i = 0; i < Tile::kRowsPerThread; ++i) {
@@ -118,10 +123,10 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
                 if constexpr (kGated) {
                     const float up = narrow ? tile.accumulators[0][i][(j + c + kNarrowUp) % Tile::kColumnsPerThread]
                                             : tile.accumulators[1][i][j + c];
-                    value[c] = apply_activation(params.activation, tile.accumulators[0][i][j + c] + bias_gate[c]) *
+                    value[c] = apply_activation(activation, tile.accumulators[0][i][j + c] + bias_gate[c]) *
                                (up + bias_up[c]);
                 } else {
-                    value[c] = apply_activation(params.activation, tile.accumulators[0][i][j + c] + bias_up[c]);
+                    value[c] = apply_activation(activation, tile.accumulators[0][i][j + c] + bias_up[c]);
                 }
             }
             Element* destination = h + row * intermediate + column_begin + column;
@@ -134,16 +139,17 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
     }
 }
 
-// GEMM1's epilogue of (row tile, one 64-column piece of H): out = h·W_down^T + b_down, kept in fp32 for the combine.
+// GEMM1's epilogue of (row tile, 64 columns of H from column_begin, the tile's accumulators[b]): out = h·W_down^T +
+// b_down, kept in fp32 for the combine. Columns at or past H are not stored (a wide piece's second half at the end).
 template <typename Element, typename Tile>
-__device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, const Task& task, int piece,
-                                                  const Tile& tile) {
+__device__ __forceinline__ void store_gemm1_columns(const KernelParams& params, const Task& task, int column_begin,
+                                                    const Tile& tile, int b = 0) {
     const int hidden = params.hidden;
     const int expert = task.expert;
-    const int column_begin = piece * TileConfig::kBlockN;
     const int valid_n = min(TileConfig::kBlockN, hidden - column_begin);
     const int valid_m = gemm_tile_rows(params, task.tile);
     float* out = gemm1_output_tile(params, task.tile);  // the row tile's rows (on EP: bound for their source)
+    const void* const b_down = params.b_down;  // NOTE: read once, as in store_gemm0_piece
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
@@ -152,16 +158,16 @@ __device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, co
         float bias[kColumnStep];
 #pragma unroll
         for (int c = 0; c < kColumnStep; ++c) {
-            bias[c] = load_bias<Element>(params.b_down, static_cast<int64_t>(expert) * hidden + column_begin + column + c);
+            bias[c] = load_bias<Element>(b_down, static_cast<int64_t>(expert) * hidden + column_begin + column + c);
         }
 #pragma unroll
         for (int i = 0; i < Tile::kRowsPerThread; ++i) {
             if (Tile::row(i) >= valid_m) continue;
             float* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + column_begin + column;
             if constexpr (kColumnStep == 2) {
-                store_pair(destination, tile.accumulators[0][i][j] + bias[0], tile.accumulators[0][i][j + 1] + bias[1]);
+                store_pair(destination, tile.accumulators[b][i][j] + bias[0], tile.accumulators[b][i][j + 1] + bias[1]);
             } else {
-                *destination = tile.accumulators[0][i][j] + bias[0];
+                *destination = tile.accumulators[b][i][j] + bias[0];
             }
         }
     }
@@ -204,7 +210,7 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
                                  (static_cast<int64_t>(task.expert) * hidden + column_begin) * intermediate};
     Tile tile;
     tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, gemm_tile_rows(params, task.tile));
-    store_gemm1_piece<Element>(params, task, piece, tile);
+    store_gemm1_columns<Element>(params, task, column_begin, tile);
 }
 
 // Whether this compilation pass runs the Hopper tiles for Element: sm_90a device code, 16-bit data, one GPU (the
@@ -238,13 +244,34 @@ __device__ __forceinline__ uint64_t weight_cache_hint(const KernelParams& params
     return task.tile == 0 || params.layout.get_tile_expert_ptr()[task.tile - 1] != task.expert ? kFirst : kNormal;
 }
 
+// What a GEMM task's prologue reads before its first load, read by the caller and passed in registers. NOTE: the GEMM
+// tasks run out of line (their own registers: docs/perf-notes.md item 32), where params is a generic pointer and each
+// field a generic load; the kernel reads it from the constant bank. Reading these in the task cost ~3 us at T = 1
+// (a chain of dependent loads before the first TMA copy of every task).
+struct GemmTaskSetup {
+    uint64_t b_hint;  // weight_cache_hint
+    int rows;         // gemm_tile_rows
+    int short_box;    // short_a_box
+    bool hopper;      // params.tma.enabled
+};
+__device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& params, const Task& task) {
+    GemmTaskSetup setup{static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL), 0, -1, params.tma.enabled != 0};
+    if (setup.hopper) {
+        setup.rows = gemm_tile_rows(params, task.tile);
+        setup.short_box = short_a_box(params, setup.rows);
+        setup.b_hint = weight_cache_hint(params, task, setup.rows);
+    }
+    return setup;
+}
+
 // A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
 // pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
-__device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch, const Task& task, int piece_begin,
-                                      int piece_end, bool narrow, char* shared) {
+__device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                            int piece_begin, int piece_end, bool narrow, const GemmTaskSetup setup,
+                                            char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
-        if (params.tma.enabled) {
+        if (setup.hopper) {
             using Tile = WgmmaTile<Element, kGated ? 2 : 1>;
             // B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1; narrow: 32 rows of each, both in B0
             const TmaMaps& tma = params.tma;
@@ -253,16 +280,14 @@ __device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch
                 narrow ? &tma.w_up_narrow : &tma.w_up};
             const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
-            const int rows = gemm_tile_rows(params, task.tile);
-            const int short_box = short_a_box(params, rows);
             Tile tile;
             const bool ok = tile.run(
-                params, epoch, shared, short_box < 0 ? &tma.tokens : &tma.tokens_short[short_box],
+                params, epoch, shared, setup.short_box < 0 ? &tma.tokens : &tma.tokens_short[setup.short_box],
                 task.tile * TileConfig::kBlockM,
-                maps, [&](int piece) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
+                maps, [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile, narrow); }, narrow,
-                a_box_bytes(short_box), weight_cache_hint(params, task, rows));
+                a_box_bytes(setup.short_box), setup.b_hint);
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
             return ok;
@@ -281,27 +306,46 @@ __device__ inline bool run_gemm0_task(const KernelParams& params, uint32_t epoch
     return true;
 }
 
-// A GEMM1 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting.
+// A GEMM1 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `wide`: the pieces
+// are 2 x kBlockN columns (gemm1_wide: Hopper tiles only), one m64n128 pass over two 64-row boxes of W_down each.
 template <typename Element>
-__device__ inline bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task& task, int piece_begin,
-                                      int piece_end, char* shared) {
+__device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                            int piece_begin, int piece_end, bool wide, const GemmTaskSetup setup,
+                                            char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
-        if (params.tma.enabled) {
-            using Tile = WgmmaTile<Element, 1>;
-            const TmaDescriptor* const maps[1] = {&params.tma.w_down};
+        if (setup.hopper) {
+            const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
-            const int rows = gemm_tile_rows(params, task.tile);
-            const int short_box = short_a_box(params, rows);
-            Tile tile;
+            const int short_box = setup.short_box;
+            const TmaDescriptor* map_a = short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box];
+            if (wide) {
+                constexpr int kWideColumns = 2 * TileConfig::kBlockN;
+                WgmmaTile<Element, 2> tile;
+                return tile.run(
+                    params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, maps,
+                    [&](int piece, int b) {
+                        return static_cast<int>(expert_row + piece * kWideColumns + b * TileConfig::kBlockN);
+                    },
+                    piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+                    [&](int piece) {
+                        store_gemm1_columns<Element>(params, task, piece * kWideColumns, tile, 0);
+                        if (piece * kWideColumns + TileConfig::kBlockN < params.hidden) {
+                            store_gemm1_columns<Element>(params, task, piece * kWideColumns + TileConfig::kBlockN,
+                                                         tile, 1);
+                        }
+                    },
+                    false, a_box_bytes(short_box), setup.b_hint);
+            }
+            WgmmaTile<Element, 1> tile;
             return tile.run(
-                params, epoch, shared, short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box],
-                task.tile * TileConfig::kBlockM, maps,
-                [&](int piece) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
-                piece_end, WgmmaRing::k_boxes(params.intermediate),
-                [&](int piece) { store_gemm1_piece<Element>(params, task, piece, tile); }, false,
-                a_box_bytes(short_box), weight_cache_hint(params, task, rows));
+                params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, maps,
+                [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
+                piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+                [&](int piece) { store_gemm1_columns<Element>(params, task, piece * TileConfig::kBlockN, tile); },
+                false, a_box_bytes(short_box), setup.b_hint);
         }
     }
+    if (wide) __trap();  // NOTE: unreachable: wide pieces imply the Hopper tiles (params.tma.enabled)
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {

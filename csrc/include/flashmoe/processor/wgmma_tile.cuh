@@ -164,7 +164,8 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 }
 
 // One processor's (64 x kNumB·64) tile of A · [B0 | B1]^T per piece. A rows come from `map_a` at `a_row`; piece p's
-// B rows from `map_b[b]` (kNumB maps) at b_rows(p). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
+// B box b from `map_b[b]` (kNumB maps) at row b_rows(p, b) (GEMM0: gate and up at one row of two maps; GEMM1's wide
+// pieces: two consecutive 64-row boxes of one map). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
 // `half_boxes` (kNumB = 2, GEMM0's narrow pieces): map_b[0] and map_b[1] have boxes of 32 rows that land together in
 // B0's 64 rows (tile columns 0..31 and 32..63); B1 is not loaded, and accumulators[1] hold garbage the caller ignores.
 // The MMAs stay m64n128, so both kinds of piece share one instruction stream (a second tile type in the kernel
@@ -218,7 +219,8 @@ struct WgmmaTile {
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
             cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint,
-                                         destination + WgmmaRing::kBoxBytes + b * b_box_bytes, k_element, b_rows(piece));
+                                         destination + WgmmaRing::kBoxBytes + b * b_box_bytes, k_element,
+                                         b_rows(piece, b));
         }
 #endif
     }
