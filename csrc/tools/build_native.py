@@ -28,6 +28,28 @@ def run(command, cwd=None):
         fail("command failed with exit %d: %s" % (result.returncode, " ".join(command)))
 
 
+# ptxas's notes that it serialised wgmma (each MMA waits for the one before: the Hopper tiles at a fraction of their
+# rate, silently). The kernel is written so that none applies (docs/perf-notes.md items 27 and 32); a build that
+# prints one fails here rather than ship a slow library.
+WGMMA_SERIALISED = ("(C7509)", "(C7510)", "(C7514)")
+
+
+def run_build(command):
+    """Runs the build, echoing its output, and fails on a ptxas note that wgmma was serialised."""
+    print("+ " + " ".join(command), file=sys.stderr, flush=True)
+    serialised = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1) as process:
+        for line in process.stdout:
+            sys.stderr.write(line)
+            if any(code in line for code in WGMMA_SERIALISED):
+                serialised.append(line.strip())
+    if process.returncode != 0:
+        fail("command failed with exit %d: %s" % (process.returncode, " ".join(command)))
+    if serialised:
+        fail("ptxas serialised wgmma (the Hopper tiles would run far below their rate):\n  " + "\n  ".join(serialised)
+             + "\nsee CONTRIBUTING.md (the out-of-line GEMM tasks) and docs/perf-notes.md items 27 and 32")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build-dir", required=True)
@@ -81,7 +103,7 @@ def main():
     if args.jobs > 0:
         build += ["--parallel", str(args.jobs)]
     started = time.time()
-    run(build)
+    run_build(build)
     run([cmake, "--install", build_dir])
     ep_library = os.path.join(install_dir, "lib", "libflashmoe_ep.so")
     if not args.with_nvshmem and os.path.exists(ep_library):
