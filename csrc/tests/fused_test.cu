@@ -342,6 +342,35 @@ bool run_and_check(FusedLayer& layer, const Case& c, DeviceProblem& d, const Ref
     return ok;
 }
 
+// One case set up for several forwards: its layer (timeout g_timeout_ns), problem, fp64 reference, device buffers
+// and stream.
+struct Fixture {
+    Case c;
+    FusedLayer layer;
+    HostProblem p;
+    Reference r;
+    DeviceProblem d;
+    cudaStream_t stream = nullptr;
+
+    Fixture(const Case& c_, uint64_t seed)
+        : c(c_), layer(config_of(c_, c_.T)), p(make_problem(c_, seed)), r(reference(c_, p)) {
+        layer.set_timeout_ns(g_timeout_ns);
+        upload(c, p, d, true);
+        CHECK_CUDA(cudaStreamCreate(&stream));
+    }
+    ~Fixture() { cudaStreamDestroy(stream); }
+    Fixture(const Fixture&) = delete;
+    Fixture& operator=(const Fixture&) = delete;
+
+    // One forward checked against the reference (run_and_check); its y is copied into `y`.
+    bool run(const char* test, const std::string& label, std::vector<uint8_t>& y) {
+        const bool ok = run_and_check(layer, c, d, r, stream, test, label);
+        y.resize(d.y.bytes);
+        CHECK_CUDA(cudaMemcpy(y.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+        return ok;
+    }
+};
+
 void test_correctness(bool quick) {
     std::vector<Case> cases;
     const int dtypes[] = {FLASHMOE_DTYPE_BF16, FLASHMOE_DTYPE_FP16, FLASHMOE_DTYPE_FP32};
@@ -429,25 +458,16 @@ void test_groups(bool quick) {
                           Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 1000, 64, 8, 200, 136, 0.0f,
                                false, false}}) {
         if (quick && c.E != 8) continue;
-        FusedLayer layer(config_of(c, c.T));
-        layer.set_timeout_ns(g_timeout_ns);
-        const HostProblem p = make_problem(c, 4242);
-        const Reference r = reference(c, p);
-        DeviceProblem d;
-        upload(c, p, d, true);
-        cudaStream_t stream;
-        CHECK_CUDA(cudaStreamCreate(&stream));
-        std::vector<uint8_t> one(d.y.bytes), now(d.y.bytes);
+        Fixture f(c, 4242);
+        std::vector<uint8_t> one, now;
         for (int tiles : {1, 3, 16}) {
-            layer.set_group_tiles(tiles);
+            f.layer.set_group_tiles(tiles);
             const std::string label = describe(c) + " group " + std::to_string(tiles);
-            const bool ok = run_and_check(layer, c, d, r, stream, "groups", label);
-            CHECK_CUDA(cudaMemcpy(tiles == 1 ? one.data() : now.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+            const bool ok = f.run("groups", label, tiles == 1 ? one : now);
             if (ok && tiles != 1) {
                 report("groups", label + " = group 1", now == one, now == one ? "bitwise" : "DIFFERS from group 1");
             }
         }
-        CHECK_CUDA(cudaStreamDestroy(stream));
     }
 }
 
@@ -458,32 +478,22 @@ void test_groups(bool quick) {
 void test_wide_gemm1() {
     for (int H : {1000, 960}) {
         const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1000, 64, 8, H, 136, 0.0f, true, false};
-        FusedLayer layer(config_of(c, c.T));
-        layer.set_timeout_ns(g_timeout_ns);
-        const HostProblem p = make_problem(c, 5151);
-        const Reference r = reference(c, p);
+        Fixture f(c, 5151);
         int row_tiles = 0;
-        for (int32_t n : r.counts) row_tiles += (n + flashmoe::fused::TileConfig::kBlockM - 1) /
-                                                flashmoe::fused::TileConfig::kBlockM;
-        const bool wide = layer.hopper_tiles() &&
-                          flashmoe::fused::gemm1_wide(H, row_tiles, layer.num_blocks() - 1, true);
-        DeviceProblem d;
-        upload(c, p, d, true);
-        cudaStream_t stream;
-        CHECK_CUDA(cudaStreamCreate(&stream));
-        std::vector<uint8_t> narrow_y(d.y.bytes), wide_y(d.y.bytes);
-        layer.set_wide_gemm1(false);
-        const bool narrow_ok = run_and_check(layer, c, d, r, stream, "wide-gemm1", describe(c) + " 64-column pieces");
-        CHECK_CUDA(cudaMemcpy(narrow_y.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
-        layer.set_wide_gemm1(true);
+        for (int32_t n : f.r.counts) row_tiles += (n + flashmoe::fused::TileConfig::kBlockM - 1) /
+                                                  flashmoe::fused::TileConfig::kBlockM;
+        const bool wide = f.layer.hopper_tiles() &&
+                          flashmoe::fused::gemm1_wide(H, row_tiles, f.layer.num_blocks() - 1, true);
+        std::vector<uint8_t> narrow_y, wide_y;
+        f.layer.set_wide_gemm1(false);
+        const bool narrow_ok = f.run("wide-gemm1", describe(c) + " 64-column pieces", narrow_y);
+        f.layer.set_wide_gemm1(true);
         const std::string label = describe(c) + (wide ? " wide pieces" : " (wide not taken here)");
-        const bool wide_ok = run_and_check(layer, c, d, r, stream, "wide-gemm1", label);
-        CHECK_CUDA(cudaMemcpy(wide_y.data(), d.y.ptr, d.y.bytes, cudaMemcpyDeviceToHost));
+        const bool wide_ok = f.run("wide-gemm1", label, wide_y);
         if (narrow_ok && wide_ok) {
             report("wide-gemm1", label + " = 64-column", wide_y == narrow_y,
                    wide_y == narrow_y ? "bitwise" : "DIFFERS from the 64-column pieces");
         }
-        CHECK_CUDA(cudaStreamDestroy(stream));
     }
 }
 

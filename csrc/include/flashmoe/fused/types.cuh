@@ -215,6 +215,12 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, 
                        params.tma.enabled != 0 && params.tma.wide_gemm1 != 0);
 }
 
+// The most row tiles of one expert the GEMM subscribers release together (os/subscriber.cuh, recorded by
+// os/routing.cuh): params.group_tiles, at least 1.
+FLASHMOE_HOST_DEVICE inline int tile_group_size(const KernelParams& params) {
+    return params.group_tiles > 1 ? params.group_tiles : 1;
+}
+
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
     return (num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
 }

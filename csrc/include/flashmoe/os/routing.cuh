@@ -323,7 +323,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     // The groups of each expert's tiles the GEMM subscribers release together (os/subscriber.cuh): from the expert's
     // first tile, runs of group_tiles.
     int32_t* tile_group_end = layout.get_tile_group_end_ptr();
-    const int group_tiles = params.group_tiles > 1 ? params.group_tiles : 1;
+    const int group_tiles = tile_group_size(params);
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         const int kept = min(warp_counts[expert], params.capacity);
         const int first_tile = expert_offset[expert] / kBlockM;

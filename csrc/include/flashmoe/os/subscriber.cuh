@@ -142,6 +142,15 @@ __device__ __forceinline__ bool tile_group_ready(const KernelParams& params, int
     }
     return true;
 }
+// The batch of a group's tasks (`per_tile` column tasks of `type` per row tile), pushed by the group's first tile; any
+// other tile pushes nothing (its group's batch holds its tasks). False when the push failed (recorded).
+__device__ __forceinline__ bool push_tile_group(const KernelParams& params, uint32_t epoch, TaskRing& ring, TaskType type,
+                                                int tile, int group_size, int per_tile, uint64_t limit_ns) {
+    const int end = tile_group_end(params, tile, group_size);
+    if (end == 0) return true;
+    const Task batch{static_cast<int32_t>(type), tile, (end - tile) * per_tile, gemm_tile_expert(params, tile)};
+    return ring.push(params, epoch, batch, limit_ns);
+}
 // For a timeout's report: the first tile of `leader`'s group that is not ready (the leader when all are).
 template <typename TileReady>
 __device__ __forceinline__ int first_unready_tile(const KernelParams& params, int leader, int group_size,
@@ -160,7 +169,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
     // Column tasks per row tile; the row tile's counter counts finished tasks.
     const int gemm0_n_tiles = gemm0_split(params, num_row_tiles).num_tasks;
     const int gemm1_n_tiles = gemm1_split(params, num_row_tiles).num_tasks;
-    const int group_size = params.group_tiles > 1 ? params.group_tiles : 1;
+    const int group_size = tile_group_size(params);
     const WorkspaceLayout& layout = params.layout;
     // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.
     const uint64_t limit_ns = params.timeout_ns + params.timeout_ns / 10 * static_cast<uint64_t>(kind);
@@ -180,12 +189,8 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns,
                 [&](int tile) { return tile_group_ready(params, tile, group_size, arrived); },
                 [&](int tile, int) {
-                    const int end = tile_group_end(params, tile, group_size);
-                    if (end == 0) return true;  // not a group's first tile: its group's batch holds its tasks
-                    const int tiles = end - tile;
-                    const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, tiles * gemm0_n_tiles,
-                                     gemm_tile_expert(params, tile)};
-                    return ring.push(params, epoch, batch, limit_ns);
+                    return push_tile_group(params, epoch, ring, TaskType::kGemm0, tile, group_size, gemm0_n_tiles,
+                                           limit_ns);
                 },
                 [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
                     const int tile = first_unready_tile(params, leader, group_size, arrived);
@@ -210,12 +215,8 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns,
                 [&](int tile) { return tile_group_ready(params, tile, group_size, gemm0_done); },
                 [&](int tile, int) {
-                    const int end = tile_group_end(params, tile, group_size);
-                    if (end == 0) return true;  // not a group's first tile: its group's batch holds its tasks
-                    const int tiles = end - tile;
-                    const Task batch{static_cast<int32_t>(TaskType::kGemm1), tile, tiles * gemm1_n_tiles,
-                                     gemm_tile_expert(params, tile)};
-                    return ring.push(params, epoch, batch, limit_ns);
+                    return push_tile_group(params, epoch, ring, TaskType::kGemm1, tile, group_size, gemm1_n_tiles,
+                                           limit_ns);
                 },
                 [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
                     const int tile = first_unready_tile(params, leader, group_size, gemm0_done);

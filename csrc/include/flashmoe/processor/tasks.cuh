@@ -83,7 +83,7 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
 // NOTE: rows at or beyond the tile's valid rows are padding: never stored, in h and out alike; nothing reads them
 // (the combine follows route_row; GEMM1's rows of them are padding again).
 template <typename Element, bool kGated, typename Tile>
-__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, const Task& task, int piece,
+__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, const Task& task, int valid_m, int piece,
                                                   const Tile& tile, bool narrow = false) {
     constexpr int kNarrowUp = Tile::kColumnsPerThread / 2;  // thread column of the up half (wgmma fragment)
     const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
@@ -93,7 +93,6 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
     // NOTE: narrow: thread columns j >= 8 are column(j) >= 32 >= valid_n, so only the gate half is visited.
     const int valid_n = min(piece_columns, intermediate - column_begin);
     const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
-    const int valid_m = gemm_tile_rows(params, task.tile);
     Element* h = params.layout.get_hidden_ptr<Element>();
     // NOTE: read once: the GEMM tasks run out of line (run_gemm0_task), where params is a generic pointer that the
     // stores to h might alias, and every field read in the loop below was reloaded after each store.
@@ -139,35 +138,41 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
     }
 }
 
-// GEMM1's epilogue of (row tile, 64 columns of H from column_begin, the tile's accumulators[b]): out = h·W_down^T +
-// b_down, kept in fp32 for the combine. Columns at or past H are not stored (a wide piece's second half at the end).
+// GEMM1's epilogue of (row tile, one piece of H from column_begin): out = h·W_down^T + b_down, kept in fp32 for the
+// combine. The piece is the tile's kBlockN-column blocks side by side: accumulators[b] holds columns column_begin +
+// b·kBlockN onwards (one block, or two for GEMM1's wide pieces). Columns at or past H are not stored.
 template <typename Element, typename Tile>
-__device__ __forceinline__ void store_gemm1_columns(const KernelParams& params, const Task& task, int column_begin,
-                                                    const Tile& tile, int b = 0) {
+__device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, const Task& task, int valid_m,
+                                                  int column_begin, const Tile& tile) {
+    constexpr int kBlocks = static_cast<int>(std::extent_v<decltype(Tile::accumulators), 0>);
     const int hidden = params.hidden;
     const int expert = task.expert;
-    const int valid_n = min(TileConfig::kBlockN, hidden - column_begin);
-    const int valid_m = gemm_tile_rows(params, task.tile);
     float* out = gemm1_output_tile(params, task.tile);  // the row tile's rows (on EP: bound for their source)
     const void* const b_down = params.b_down;  // NOTE: read once, as in store_gemm0_piece
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
-    for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
-        const int column = Tile::column(j);
-        if (column >= valid_n) continue;
-        float bias[kColumnStep];
+    for (int b = 0; b < kBlocks; ++b) {
+        const int block_begin = column_begin + b * TileConfig::kBlockN;
+        const int valid_n = min(TileConfig::kBlockN, hidden - block_begin);
 #pragma unroll
-        for (int c = 0; c < kColumnStep; ++c) {
-            bias[c] = load_bias<Element>(b_down, static_cast<int64_t>(expert) * hidden + column_begin + column + c);
-        }
+        for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
+            const int column = Tile::column(j);
+            if (column >= valid_n) continue;
+            float bias[kColumnStep];
 #pragma unroll
-        for (int i = 0; i < Tile::kRowsPerThread; ++i) {
-            if (Tile::row(i) >= valid_m) continue;
-            float* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + column_begin + column;
-            if constexpr (kColumnStep == 2) {
-                store_pair(destination, tile.accumulators[b][i][j] + bias[0], tile.accumulators[b][i][j + 1] + bias[1]);
-            } else {
-                *destination = tile.accumulators[b][i][j] + bias[0];
+            for (int c = 0; c < kColumnStep; ++c) {
+                bias[c] = load_bias<Element>(b_down, static_cast<int64_t>(expert) * hidden + block_begin + column + c);
+            }
+#pragma unroll
+            for (int i = 0; i < Tile::kRowsPerThread; ++i) {
+                if (Tile::row(i) >= valid_m) continue;
+                float* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + block_begin + column;
+                if constexpr (kColumnStep == 2) {
+                    store_pair(destination, tile.accumulators[b][i][j] + bias[0],
+                               tile.accumulators[b][i][j + 1] + bias[1]);
+                } else {
+                    *destination = tile.accumulators[b][i][j] + bias[0];
+                }
             }
         }
     }
@@ -175,7 +180,8 @@ __device__ __forceinline__ void store_gemm1_columns(const KernelParams& params, 
 
 // One piece of GEMM0 on the SM80 tiles (cp.async + mma.sync, or SIMT for exact fp32).
 template <typename Element, bool kGated, bool kTf32>
-__device__ inline void run_gemm0_with(const KernelParams& params, const Task& task, int piece, float* shared) {
+__device__ inline void run_gemm0_with(const KernelParams& params, const Task& task, int valid_m, int piece,
+                                      float* shared) {
     using Tile = GemmTileOf<Element, kGated ? 2 : 1, kTf32>;
     const int hidden = params.hidden;
     const int intermediate = params.intermediate;
@@ -183,7 +189,6 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
     const int valid_n = min(TileConfig::kBlockN, intermediate - column_begin);
     const int64_t weight_offset = (static_cast<int64_t>(task.expert) * intermediate + column_begin) * hidden;
     const Element* a = gemm0_input_tile<Element>(params, task.tile);
-    const int valid_m = gemm_tile_rows(params, task.tile);
     Tile tile;
     if constexpr (kGated) {
         const Element* const b[2] = {static_cast<const Element*>(params.w_gate) + weight_offset,
@@ -193,12 +198,13 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
         const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
         tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
     }
-    store_gemm0_piece<Element, kGated>(params, task, piece, tile);
+    store_gemm0_piece<Element, kGated>(params, task, valid_m, piece, tile);
 }
 
 // One piece of GEMM1 on the SM80 tiles.
 template <typename Element, bool kTf32>
-__device__ inline void run_gemm1_with(const KernelParams& params, const Task& task, int piece, float* shared) {
+__device__ inline void run_gemm1_with(const KernelParams& params, const Task& task, int valid_m, int piece,
+                                      float* shared) {
     using Tile = GemmTileOf<Element, 1, kTf32>;
     const int hidden = params.hidden;
     const int intermediate = params.intermediate;
@@ -209,8 +215,8 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
     const Element* const b[1] = {static_cast<const Element*>(params.w_down) +
                                  (static_cast<int64_t>(task.expert) * hidden + column_begin) * intermediate};
     Tile tile;
-    tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, gemm_tile_rows(params, task.tile));
-    store_gemm1_columns<Element>(params, task, column_begin, tile);
+    tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
+    store_gemm1_piece<Element>(params, task, valid_m, column_begin, tile);
 }
 
 // Whether this compilation pass runs the Hopper tiles for Element: sm_90a device code, 16-bit data, one GPU (the
@@ -244,20 +250,20 @@ __device__ __forceinline__ uint64_t weight_cache_hint(const KernelParams& params
     return task.tile == 0 || params.layout.get_tile_expert_ptr()[task.tile - 1] != task.expert ? kFirst : kNormal;
 }
 
-// What a GEMM task's prologue reads before its first load, read by the caller and passed in registers. NOTE: the GEMM
-// tasks run out of line (their own registers: docs/perf-notes.md item 32), where params is a generic pointer and each
-// field a generic load; the kernel reads it from the constant bank. Reading these in the task cost ~3 us at T = 1
-// (a chain of dependent loads before the first TMA copy of every task).
+// What a GEMM task reads of its row tile and the launch before its first load, read by the caller and passed in
+// registers. NOTE: the GEMM tasks run out of line (their own registers: docs/perf-notes.md item 32), where params is a
+// generic pointer and each field a generic load; the kernel reads it from the constant bank. Reading these in the
+// task cost ~3 us at T = 1 (a chain of dependent loads before the first TMA copy of every task).
 struct GemmTaskSetup {
-    uint64_t b_hint;  // weight_cache_hint
-    int rows;         // gemm_tile_rows
-    int short_box;    // short_a_box
+    uint64_t b_hint;  // weight_cache_hint (Hopper tiles)
+    int rows;         // gemm_tile_rows: the row tile's valid rows (every epilogue)
+    int short_box;    // short_a_box (Hopper tiles)
     bool hopper;      // params.tma.enabled
 };
 __device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& params, const Task& task) {
-    GemmTaskSetup setup{static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL), 0, -1, params.tma.enabled != 0};
+    GemmTaskSetup setup{static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL),
+                        gemm_tile_rows(params, task.tile), -1, params.tma.enabled != 0};
     if (setup.hopper) {
-        setup.rows = gemm_tile_rows(params, task.tile);
         setup.short_box = short_a_box(params, setup.rows);
         setup.b_hint = weight_cache_hint(params, task, setup.rows);
     }
@@ -286,7 +292,7 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
                 task.tile * TileConfig::kBlockM,
                 maps, [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.hidden),
-                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, piece, tile, narrow); }, narrow,
+                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, setup.rows, piece, tile, narrow); }, narrow,
                 a_box_bytes(setup.short_box), setup.b_hint);
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
@@ -297,11 +303,11 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
-                run_gemm0_with<Element, kGated, false>(params, task, piece, reinterpret_cast<float*>(shared));
+                run_gemm0_with<Element, kGated, false>(params, task, setup.rows, piece, reinterpret_cast<float*>(shared));
                 continue;
             }
         }
-        run_gemm0_with<Element, kGated, true>(params, task, piece, reinterpret_cast<float*>(shared));
+        run_gemm0_with<Element, kGated, true>(params, task, setup.rows, piece, reinterpret_cast<float*>(shared));
     }
     return true;
 }
@@ -328,11 +334,7 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                     },
                     piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                     [&](int piece) {
-                        store_gemm1_columns<Element>(params, task, piece * kWideColumns, tile, 0);
-                        if (piece * kWideColumns + TileConfig::kBlockN < params.hidden) {
-                            store_gemm1_columns<Element>(params, task, piece * kWideColumns + TileConfig::kBlockN,
-                                                         tile, 1);
-                        }
+                        store_gemm1_piece<Element>(params, task, setup.rows, piece * kWideColumns, tile);
                     },
                     false, a_box_bytes(short_box), setup.b_hint);
             }
@@ -341,7 +343,9 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                 params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, maps,
                 [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
                 piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
-                [&](int piece) { store_gemm1_columns<Element>(params, task, piece * TileConfig::kBlockN, tile); },
+                [&](int piece) {
+                    store_gemm1_piece<Element>(params, task, setup.rows, piece * TileConfig::kBlockN, tile);
+                },
                 false, a_box_bytes(short_box), setup.b_hint);
         }
     }
@@ -349,11 +353,11 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
-                run_gemm1_with<Element, false>(params, task, piece, reinterpret_cast<float*>(shared));
+                run_gemm1_with<Element, false>(params, task, setup.rows, piece, reinterpret_cast<float*>(shared));
                 continue;
             }
         }
-        run_gemm1_with<Element, true>(params, task, piece, reinterpret_cast<float*>(shared));
+        run_gemm1_with<Element, true>(params, task, setup.rows, piece, reinterpret_cast<float*>(shared));
     }
     return true;
 }
