@@ -58,6 +58,19 @@ int32_t group_tiles_setting() {
     return static_cast<int32_t>(tiles);
 }
 
+// FLASHMOE_PAIR_GEMM0_GROUP_TASKS (A/B runs): the fewest GEMM0 column tasks a row tile group needs for paired tasks
+// (TmaMaps::pair_group_tasks); -1 (unset): the processor count.
+int32_t pair_group_tasks_setting() {
+    const char* value = std::getenv("FLASHMOE_PAIR_GEMM0_GROUP_TASKS");
+    if (value == nullptr || value[0] == '\0') return -1;
+    char* end = nullptr;
+    const long tasks = std::strtol(value, &end, 10);
+    if (*end != '\0' || tasks < 0 || tasks > (1L << 30))
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                    std::string("FLASHMOE_PAIR_GEMM0_GROUP_TASKS must be an integer in 0 .. 2^30, not '") + value + "'");
+    return static_cast<int32_t>(tasks);
+}
+
 // FLASHMOE_SHORT_A_BOX_ROWS (A/B runs): the largest short A box the Hopper tiles use, 0 (none), 16 or 32 (default).
 int32_t short_a_rows_setting() {
     const char* value = std::getenv("FLASHMOE_SHORT_A_BOX_ROWS");
@@ -183,6 +196,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                        tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
+    const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
     shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
         return moe_forward_shared_bytes<decltype(element)>(config.num_experts, wgmma);
     });
@@ -208,6 +222,8 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                            config.hidden_size, "the fused layer's dispatched tokens");
             encode_box_map(tma_.hidden, config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
                            config.intermediate_size, "the fused layer's activations h");
+            encode_box_map(tma_.tokens_pair, config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
+                           config.hidden_size, "the fused layer's dispatched tokens", 2 * TileConfig::kBlockM);
             for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
                 encode_box_map(tma_.tokens_short[i], config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
                                config.hidden_size, "the fused layer's dispatched tokens", short_a_box_rows(i));
@@ -223,6 +239,8 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.short_a_rows = short_a_rows;
         tma_.evict_first = env_flag("FLASHMOE_DISABLE_EVICT_FIRST") ? 0 : 1;  // NOTE: for A/B runs
         tma_.wide_gemm1 = env_flag("FLASHMOE_DISABLE_WIDE_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
+        tma_.pair_gemm0 = env_flag("FLASHMOE_DISABLE_PAIR_GEMM0") ? 0 : 1;    // NOTE: for A/B runs
+        tma_.pair_group_tasks = pair_group_tasks < 0 ? num_blocks_ - 1 : pair_group_tasks;
     }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
     FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));

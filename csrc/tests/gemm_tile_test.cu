@@ -70,33 +70,36 @@ void launch_tile(const Element* a, const Element* b0, const Element* b1, float* 
 }
 
 // The Hopper tile alone: one block per (row tile, run of `pieces_per_block` 64-column pieces), the ring running
-// across the pieces as in a GEMM task; accumulators written raw. Maps: tma.tokens = A [m][k], tma.w_gate = B0,
-// tma.w_up = B1 (both [n][k]). Needs a control block and an error record (params.layout, params.error_record).
-template <typename Element, int kNumB>
+// across the pieces as in a GEMM task; accumulators written raw. Maps: tma.tokens = A [m][k] (kRowBlocks = 2, GEMM0's
+// paired tile: tma.tokens_pair, 128-row boxes), tma.w_gate = B0, tma.w_up = B1 (both [n][k]). Needs a control block
+// and an error record (params.layout, params.error_record).
+template <typename Element, int kNumB, int kRowBlocks, int kStageLimit = 0>
 __global__ void __launch_bounds__(TileConfig::kThreads)
     wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int pieces_per_block) {
     extern __shared__ __align__(16) char shared[];
     flashmoe::fused::wgmma_ring_init(shared);
-    const int row_begin = blockIdx.y * TileConfig::kBlockM;
+    const int row_begin = blockIdx.y * TileConfig::kBlockM * kRowBlocks;
     const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     const int piece_begin = blockIdx.x * pieces_per_block;
     const int piece_end = min(num_pieces, piece_begin + pieces_per_block);
     const TmaDescriptor* const maps[2] = {&params.tma.w_gate, &params.tma.w_up};
-    WgmmaTile<Element, kNumB> tile;
-    tile.run(params, 1, shared, &params.tma.tokens, row_begin, maps,
+    WgmmaTile<Element, kNumB, kRowBlocks, kStageLimit> tile;
+    tile.run(params, 1, shared, kRowBlocks == 2 ? &params.tma.tokens_pair : &params.tma.tokens, row_begin, maps,
              [](int piece, int) { return piece * TileConfig::kBlockN; }, piece_begin, piece_end,
              WgmmaRing::k_boxes(k), [&](int piece) {
 #pragma unroll
-                 for (int q = 0; q < kNumB; ++q)
+                 for (int r = 0; r < kRowBlocks; ++r)
 #pragma unroll
-                     for (int i = 0; i < 2; ++i)
+                     for (int q = 0; q < kNumB; ++q)
 #pragma unroll
-                         for (int j = 0; j < 16; ++j) {
-                             const int column = piece * TileConfig::kBlockN + tile.column(j);
-                             const int row = row_begin + tile.row(i);
-                             if (column < n && row < m)
-                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators[q][i][j];
-                         }
+                         for (int i = 0; i < 2; ++i)
+#pragma unroll
+                             for (int j = 0; j < 16; ++j) {
+                                 const int column = piece * TileConfig::kBlockN + tile.column(j);
+                                 const int row = row_begin + r * TileConfig::kBlockM + tile.row(i);
+                                 if (column < n && row < m)
+                                     c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators[r][q][i][j];
+                             }
              });
 }
 
@@ -287,6 +290,7 @@ struct WgmmaHarness {
         const int32_t dtype = std::is_same_v<Element, __half> ? FLASHMOE_DTYPE_FP16 : FLASHMOE_DTYPE_BF16;
         flashmoe::fused::encode_box_map(params.tma.tokens, dtype, a, m, k, "A");
         flashmoe::fused::encode_box_map(a_rows128, dtype, a, m, k, "A", 128);
+        params.tma.tokens_pair = a_rows128;
         flashmoe::fused::encode_box_map(params.tma.w_gate, dtype, b0, n, k, "B0");
         flashmoe::fused::encode_box_map(params.tma.w_up, dtype, b1, n, k, "B1");
         params.tma.enabled = 1;
@@ -304,14 +308,15 @@ struct WgmmaHarness {
     }
 };
 
-template <typename Element, int kNumB>
+template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0>
 void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k, int pieces_per_block,
                        cudaStream_t stream = 0) {
-    auto kernel = wgmma_tile_kernel<Element, kNumB>;
+    auto kernel = wgmma_tile_kernel<Element, kNumB, kRowBlocks, kStageLimit>;
     constexpr size_t kShared = WgmmaRing::kSharedBytes;
     CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
     const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
-    const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + 63) / 64);
+    const int block_rows = TileConfig::kBlockM * kRowBlocks;
+    const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + block_rows - 1) / block_rows);
     kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block);
     CHECK_CUDA(cudaGetLastError());
 }
@@ -437,13 +442,14 @@ void check_hopper_case(const char* what, const char* name, int num_b, int m, int
 // The Hopper tile against fp64: K not a multiple of the 64-element box (TMA zero-fills), partial last pieces, M not a
 // multiple of 64 (rows past m are outside the map: zeros), several pieces per block (the ring across pieces), a
 // second launch compared bitwise.
-template <typename Element, int kNumB>
+// kRowBlocks = 2: GEMM0's paired tile (128 rows per block, 3 ring stages).
+template <typename Element, int kNumB, int kRowBlocks = 1>
 void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
     char name[96];
-    std::snprintf(name, sizeof(name), "%s B=%d M=%d N=%d K=%d pieces/block=%d", mode, kNumB, m, n, k,
-                  pieces_per_block);
+    std::snprintf(name, sizeof(name), "%s B=%d rows=%d M=%d N=%d K=%d pieces/block=%d", mode, kNumB,
+                  TileConfig::kBlockM * kRowBlocks, m, n, k, pieces_per_block);
     check_hopper_case<Element>("wgmma", name, kNumB, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
-        launch_wgmma_tile<Element, kNumB>(harness.params, c, m, n, k, pieces_per_block);
+        launch_wgmma_tile<Element, kNumB, kRowBlocks>(harness.params, c, m, n, k, pieces_per_block);
     });
 }
 
@@ -465,6 +471,7 @@ void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
                           Shape{192, 512, 2048, 4}, Shape{64, 72, 768, 1}, Shape{17, 64, 136, 1}}) {
         run_wgmma_case<Element, 1>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_wgmma_case<Element, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_wgmma_case<Element, 2, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
     }
 }
 
@@ -541,6 +548,17 @@ void time_tiles(bool wgmma) {
                 std::printf("time     wgmma bf16 tile B=2 M=%d N=%d K=%d, %d piece(s)/block: %.3f ms, %.1f TFLOP/s\n",
                             o.m, o.n, o.k, pieces, wms, flop / (wms * 1e-3) / 1e12);
             }
+            for (int pieces : {1, 4}) {  // the 64-row tile with 3 and 2 stages: what ring depth is worth
+                const float s3 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 1, 3>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+                const float s2 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 1, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+                std::printf("time     wgmma bf16 tile B=2 3 stages / 2 stages, %d piece(s)/block: %.1f / %.1f TFLOP/s\n",
+                            pieces, flop / (s3 * 1e-3) / 1e12, flop / (s2 * 1e-3) / 1e12);
+            }
+            for (int pieces : {1, 2, 4}) {  // GEMM0's paired tile: 128 rows, 3 stages of 32 KB
+                const float wms = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+                std::printf("time     wgmma bf16 paired tile B=2 M=%d N=%d K=%d, %d piece(s)/block: %.3f ms, %.1f TFLOP/s\n",
+                            o.m, o.n, o.k, pieces, wms, flop / (wms * 1e-3) / 1e12);
+            }
             auto time_coop = [&](const char* shape, auto tile) {
                 using Tile = decltype(tile);
                 for (int passes : {1, 4}) {
@@ -571,6 +589,21 @@ void time_tiles(bool wgmma) {
                 std::printf("time     wgmma bf16 tile B=2 M=64 N=%d K=%d (weight streaming), %d piece(s)/block: %.3f ms, "
                             "%.0f GB/s of weights\n", o.n, o.k, pieces, wms, weight_bytes / (wms * 1e-3) / 1e9);
             }
+        }
+    }
+    if (wgmma) {
+        // Two row tiles per weight box, the weights past the L2 (139 MB): two 64-row blocks per piece reading it
+        // together (the layer's unpaired group of 2) against one paired 128-row block (docs/perf-notes.md item 33).
+        TimingOperands o(128, 64 * 264, 2048, 7);
+        const double weight_bytes = 2.0 * o.n * o.k * 2;
+        WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
+        for (int pieces : {1, 2}) {
+            const float u = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+            const float p = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+            const float u3 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 1, 3>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces); }, 10);
+            std::printf("time     wgmma bf16 M=128 N=%d K=%d (weight streaming, 2 row tiles), %d piece(s)/block: "
+                        "two 64-row tiles %.3f ms (%.0f GB/s), with 3 stages %.3f ms, paired %.3f ms (%.0f GB/s)\n",
+                        o.n, o.k, pieces, u, weight_bytes / (u * 1e-3) / 1e9, u3, p, weight_bytes / (p * 1e-3) / 1e9);
         }
     }
 }

@@ -26,12 +26,14 @@ enum class TaskType : int32_t {
     kGemm1 = 2,    // h row tile x W_down^T (or W2^T) + bias, expert output rows in fp32
     kCombine = 3,  // token tile: y[t] = sum_j w[t][j] * out[slot(t, j)], j = 0..k-1, rounded once
     kExit = 4,     // never queued: a processor whose ticket is past the launch's last task (or whose wait failed) leaves
+    kGemm0Pair = 5,  // GEMM0 of two row tiles of one expert, `tile` and `tile` + 1, in one 128-row pass (gemm0_paired)
 };
 
 // One unit of work: an entry of the task queue a processor claims. 16 bytes. In a subscriber's ring to the scheduler
 // the same struct describes a batch of `n_tile` tasks, which the scheduler writes into the queue a lane each: for
-// GEMM0 and GEMM1 the column tasks n_tile = 0 .. count - 1 of one row tile (all of them become ready together); for
-// COMBINE the token tiles tile .. tile + count - 1 (a run of consecutive tiles that became ready together).
+// GEMM0 and GEMM1 the column tasks of a group of row tiles (os/subscriber.cuh; GEMM0's may be paired tasks,
+// gemm0_paired); for COMBINE the token tiles tile .. tile + count - 1 (a run of consecutive tiles that became ready
+// together).
 struct Task {
     int32_t type;    // TaskType
     int32_t tile;    // row tile (GEMM0, GEMM1) or token tile (COMBINE)
@@ -89,6 +91,24 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
                            gemm0_narrow(intermediate, num_row_tiles, num_processors, narrow_allowed)
                                ? TileConfig::kNarrowPieceColumns
                                : TileConfig::kBlockN);
+}
+// GEMM0 on paired row tiles (docs/perf-notes.md item 33): two row tiles of one expert group (os/subscriber.cuh) in one
+// 128-row pass (WgmmaTile<.., 2, 2>), so each staged weight box serves 128 rows instead of 64. A pair's tasks are
+// twice as many as one row tile's, each with half the pieces (pair_split): the launch's task count, the work per task
+// and the scheduler's arithmetic stay as they are; pair task j counts towards the GEMM0 counter of the pair's tile
+// j % 2, so each tile's counter still ends at split.num_tasks, and the GEMM1 subscriber, which waits for every tile of
+// a group, releases them once the pair's last task is done.
+// The launch may pair (gemm0_paired) where the split gives every task at least two 64-column pieces, groups hold at
+// least two tiles, and the Hopper tiles run a gated MLP with no narrow pieces (pair_allowed). The scheduler then
+// pairs the tiles of a group whose column tasks alone fill the processors (gemm0_group_paired): only there are the
+// tasks running at once mostly reading the same weight boxes from the L2, the traffic pairs halve; where a group has
+// fewer tasks, GEMM0 waits on L2 misses (weights and tokens from DRAM), and pairs were slower (up to +10 %).
+FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const ColumnSplit& split, int group_tiles, bool pair_allowed) {
+    return pair_allowed && group_tiles >= 2 && split.piece_columns == TileConfig::kBlockN &&
+           split.num_pieces >= 2 * split.num_tasks;
+}
+FLASHMOE_HOST_DEVICE inline ColumnSplit pair_split(const ColumnSplit& split) {
+    return ColumnSplit{split.num_pieces, 2 * split.num_tasks, split.piece_columns};
 }
 // GEMM1 in wide pieces (docs/perf-notes.md item 32): 2 x kBlockN columns of H per tile pass (one wgmma m64n128 over two
 // 64-row boxes of W_down) instead of kBlockN, so each staged box of h serves twice the columns. Hopper tiles only
@@ -165,6 +185,10 @@ struct TmaMaps {
     int32_t evict_first;   // 1: weights read by one row tile only stream with EVICT_FIRST; FLASHMOE_DISABLE_EVICT_FIRST=1
                            // sets 0
     int32_t wide_gemm1;    // 1: GEMM1 may take wide pieces (gemm1_wide); FLASHMOE_DISABLE_WIDE_GEMM1=1 sets 0
+    int32_t pair_gemm0;    // 1: GEMM0 may run on paired row tiles (gemm0_paired); FLASHMOE_DISABLE_PAIR_GEMM0=1 sets 0
+    int32_t pair_group_tasks;  // the fewest GEMM0 column tasks of a group that runs on pairs (gemm0_group_paired): the
+                               // processor count; FLASHMOE_PAIR_GEMM0_GROUP_TASKS sets it
+    TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
 };
 
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).
@@ -219,6 +243,16 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, 
 // os/routing.cuh): params.group_tiles, at least 1.
 FLASHMOE_HOST_DEVICE inline int tile_group_size(const KernelParams& params) {
     return params.group_tiles > 1 ? params.group_tiles : 1;
+}
+
+// Whether GEMM0 may run on paired row tiles in this launch (gemm0_paired), given its split.
+FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const KernelParams& params, const ColumnSplit& split) {
+    return gemm0_paired(split, tile_group_size(params),
+                        params.tma.enabled != 0 && params.tma.pair_gemm0 != 0 && params.gated != 0);
+}
+// In a launch that may pair: whether a group of `tiles` row tiles, `per_tile` GEMM0 column tasks each, runs on pairs.
+FLASHMOE_HOST_DEVICE inline bool gemm0_group_paired(int tiles, int per_tile, int min_group_tasks) {
+    return tiles >= 2 && tiles * per_tile >= min_group_tasks;
 }
 
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {

@@ -26,7 +26,9 @@ __device__ __forceinline__ bool next_batch(TaskRing* rings, Task& batch) {
 __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch, int num_row_tiles, TaskRing* rings) {
     const int lane_idx = threadIdx.x % 32;
     const int num_tasks = total_tasks(params, num_row_tiles);
-    const int gemm0_per_tile = gemm0_split(params, num_row_tiles).num_tasks;
+    const ColumnSplit gemm0 = gemm0_split(params, num_row_tiles);
+    const int gemm0_per_tile = gemm0.num_tasks;
+    const bool paired = gemm0_paired(params, gemm0);
     const int gemm1_per_tile = gemm1_split(params, num_row_tiles).num_tasks;
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
@@ -54,15 +56,36 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             // column task by column task: entry n is column task n / tiles of row tile batch.tile + n % tiles. A
             // COMBINE batch is a run of token tiles.
             const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
-            const int tiles = run_of_tiles ? 1
-                              : batch.n_tile / (batch.type == static_cast<int32_t>(TaskType::kGemm0) ? gemm0_per_tile
-                                                                                                  : gemm1_per_tile);
+            const bool gemm0_batch = batch.type == static_cast<int32_t>(TaskType::kGemm0);
+            const int tiles = run_of_tiles ? 1 : batch.n_tile / (gemm0_batch ? gemm0_per_tile : gemm1_per_tile);
+            // Paired GEMM0 (gemm0_paired, gemm0_group_paired): tiles 2p and 2p + 1 of the group form pair p, with
+            // 2 x gemm0_per_tile column tasks of half the pieces each; a group of odd size leaves its last tile alone.
+            // Queued in rounds
+            // d = 0 .. gemm0_per_tile - 1: column tasks 2d of every pair, 2d + 1 of every pair, then the lone tile's
+            // column task d (the same pieces), so the tasks that read one weight box stay adjacent: `tiles` entries
+            // per round, as unpaired.
+            const int pairs =
+                gemm0_batch && paired && gemm0_group_paired(tiles, gemm0_per_tile, params.tma.pair_group_tasks)
+                    ? tiles / 2
+                    : 0;
             for (int n = lane_idx; n < batch.n_tile; n += 32) {
                 const int ordinal = released + n;
-                const int type = ordinal == params.withhold_task ? static_cast<int32_t>(TaskType::kNone) : batch.type;
-                *reinterpret_cast<int4*>(queue + ordinal) =
-                    run_of_tiles ? make_int4(type, batch.tile + n, 0, batch.expert)
-                                 : make_int4(type, batch.tile + n % tiles, n / tiles, batch.expert);
+                const bool withheld = ordinal == params.withhold_task;
+                int4 entry;
+                if (run_of_tiles) {
+                    entry = make_int4(batch.type, batch.tile + n, 0, batch.expert);
+                } else if (pairs == 0) {
+                    entry = make_int4(batch.type, batch.tile + n % tiles, n / tiles, batch.expert);
+                } else {
+                    const int d = n / tiles;
+                    const int r = n - d * tiles;
+                    entry = r < 2 * pairs
+                                ? make_int4(static_cast<int32_t>(TaskType::kGemm0Pair), batch.tile + 2 * (r % pairs),
+                                            2 * d + r / pairs, batch.expert)
+                                : make_int4(batch.type, batch.tile + tiles - 1, d, batch.expert);
+                }
+                if (withheld) entry.x = static_cast<int32_t>(TaskType::kNone);
+                *reinterpret_cast<int4*>(queue + ordinal) = entry;
             }
             released += batch.n_tile;
         }

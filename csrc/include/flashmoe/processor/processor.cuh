@@ -175,6 +175,18 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;
             }
+            case TaskType::kGemm0Pair: {
+                // Column task n_tile of the pair (task.tile, task.tile + 1): half a row tile's pieces, counted for
+                // tile task.tile + n_tile % 2 (gemm0_paired).
+                const ColumnSplit split = pair_split(gemm0_split(params, num_row_tiles));
+                if (!run_gemm0_pair_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                  split.piece_end(task.n_tile), gemm_task_setup(params, task),
+                                                  gemm_tile_rows(params, task.tile + 1), shared)) {
+                    return;  // aborting: recorded
+                }
+                finished_counter = layout.get_gemm0_count_ptr() + task.tile + task.n_tile % 2;
+                break;
+            }
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
                 const bool wide = split.piece_columns != TileConfig::kBlockN;
@@ -235,7 +247,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         __syncthreads();
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
         {
-            const int slot = task.type == static_cast<int32_t>(TaskType::kGemm0) ? 0
+            const int slot = task.type == static_cast<int32_t>(TaskType::kGemm0) ||
+                                     task.type == static_cast<int32_t>(TaskType::kGemm0Pair) ? 0
                              : task.type == static_cast<int32_t>(TaskType::kGemm1) ? 1 : 2;
             FLASHMOE_PROFILE_MARK(3 + slot);
             ++profile_tasks[slot];
@@ -246,7 +259,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 epoch_counter_publish(finished_counter, epoch);
             }
             const uint64_t now = trace_clock();
-            const TraceKind kind = task.type == static_cast<int32_t>(TaskType::kGemm0)   ? TraceKind::kGemm0
+            const TraceKind kind = task.type == static_cast<int32_t>(TaskType::kGemm0) ||
+                                           task.type == static_cast<int32_t>(TaskType::kGemm0Pair)
+                                       ? TraceKind::kGemm0
                                    : task.type == static_cast<int32_t>(TaskType::kGemm1) ? TraceKind::kGemm1
                                                                                           : TraceKind::kCombine;
             trace_record(params.trace, kind, task.tile, trace_mark, now);

@@ -77,22 +77,22 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
 }
 
 // GEMM0's epilogue of (row tile, one 64-column piece of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or
-// act(x·W1^T + b1), rounded to the dtype. Any tile type of the accumulator contract. `narrow` (gated wgmma tiles,
+// act(x·W1^T + b1), rounded to the dtype. Any tile type of the accumulator contract; `acc` is the row tile's
+// accumulators[b][i][j] (a wgmma tile's accumulators[r] for its row block r). `narrow` (gated wgmma tiles,
 // gemm0_narrow): a piece is kNarrowPieceColumns columns of I, gate in the tile's columns 0..31 of accumulators[0] and
 // up in its columns 32..63 (thread column j + 8 is column(j) + 32); accumulators[1] are unused.
 // NOTE: rows at or beyond the tile's valid rows are padding: never stored, in h and out alike; nothing reads them
 // (the combine follows route_row; GEMM1's rows of them are padding again).
-template <typename Element, bool kGated, typename Tile>
-__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, const Task& task, int valid_m, int piece,
-                                                  const Tile& tile, bool narrow = false) {
+template <typename Element, bool kGated, typename Tile, typename Accumulators>
+__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, int tile, int expert, int valid_m,
+                                                  int piece, const Accumulators& acc, bool narrow = false) {
     constexpr int kNarrowUp = Tile::kColumnsPerThread / 2;  // thread column of the up half (wgmma fragment)
     const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
     const int intermediate = params.intermediate;
-    const int expert = task.expert;
     const int column_begin = piece * piece_columns;
     // NOTE: narrow: thread columns j >= 8 are column(j) >= 32 >= valid_n, so only the gate half is visited.
     const int valid_n = min(piece_columns, intermediate - column_begin);
-    const int64_t row_begin = static_cast<int64_t>(task.tile) * TileConfig::kBlockM;
+    const int64_t row_begin = static_cast<int64_t>(tile) * TileConfig::kBlockM;
     Element* h = params.layout.get_hidden_ptr<Element>();
     // NOTE: read once: the GEMM tasks run out of line (run_gemm0_task), where params is a generic pointer that the
     // stores to h might alias, and every field read in the loop below was reloaded after each store.
@@ -120,12 +120,12 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
 #pragma unroll
             for (int c = 0; c < kColumnStep; ++c) {
                 if constexpr (kGated) {
-                    const float up = narrow ? tile.accumulators[0][i][(j + c + kNarrowUp) % Tile::kColumnsPerThread]
-                                            : tile.accumulators[1][i][j + c];
-                    value[c] = apply_activation(activation, tile.accumulators[0][i][j + c] + bias_gate[c]) *
+                    const float up = narrow ? acc[0][i][(j + c + kNarrowUp) % Tile::kColumnsPerThread]
+                                            : acc[1][i][j + c];
+                    value[c] = apply_activation(activation, acc[0][i][j + c] + bias_gate[c]) *
                                (up + bias_up[c]);
                 } else {
-                    value[c] = apply_activation(activation, tile.accumulators[0][i][j + c] + bias_up[c]);
+                    value[c] = apply_activation(activation, acc[0][i][j + c] + bias_up[c]);
                 }
             }
             Element* destination = h + row * intermediate + column_begin + column;
@@ -139,12 +139,13 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, co
 }
 
 // GEMM1's epilogue of (row tile, one piece of H from column_begin): out = h·W_down^T + b_down, kept in fp32 for the
-// combine. The piece is the tile's kBlockN-column blocks side by side: accumulators[b] holds columns column_begin +
-// b·kBlockN onwards (one block, or two for GEMM1's wide pieces). Columns at or past H are not stored.
-template <typename Element, typename Tile>
+// combine. The piece is the tile's kBlockN-column blocks side by side: acc[b] (the accumulator contract's [b][i][j])
+// holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's wide pieces). Columns at or past H are
+// not stored.
+template <typename Element, typename Tile, typename Accumulators>
 __device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, const Task& task, int valid_m,
-                                                  int column_begin, const Tile& tile) {
-    constexpr int kBlocks = static_cast<int>(std::extent_v<decltype(Tile::accumulators), 0>);
+                                                  int column_begin, const Accumulators& acc) {
+    constexpr int kBlocks = static_cast<int>(std::extent_v<Accumulators, 0>);
     const int hidden = params.hidden;
     const int expert = task.expert;
     float* out = gemm1_output_tile(params, task.tile);  // the row tile's rows (on EP: bound for their source)
@@ -168,10 +169,9 @@ __device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, co
                 if (Tile::row(i) >= valid_m) continue;
                 float* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + block_begin + column;
                 if constexpr (kColumnStep == 2) {
-                    store_pair(destination, tile.accumulators[b][i][j] + bias[0],
-                               tile.accumulators[b][i][j + 1] + bias[1]);
+                    store_pair(destination, acc[b][i][j] + bias[0], acc[b][i][j + 1] + bias[1]);
                 } else {
-                    *destination = tile.accumulators[b][i][j] + bias[0];
+                    *destination = acc[b][i][j] + bias[0];
                 }
             }
         }
@@ -198,7 +198,7 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
         const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
         tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
     }
-    store_gemm0_piece<Element, kGated>(params, task, valid_m, piece, tile);
+    store_gemm0_piece<Element, kGated, Tile>(params, task.tile, task.expert, valid_m, piece, tile.accumulators);
 }
 
 // One piece of GEMM1 on the SM80 tiles.
@@ -216,7 +216,7 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
                                  (static_cast<int64_t>(task.expert) * hidden + column_begin) * intermediate};
     Tile tile;
     tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
-    store_gemm1_piece<Element>(params, task, valid_m, column_begin, tile);
+    store_gemm1_piece<Element, Tile>(params, task, valid_m, column_begin, tile.accumulators);
 }
 
 // Whether this compilation pass runs the Hopper tiles for Element: sm_90a device code, 16-bit data, one GPU (the
@@ -292,7 +292,11 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
                 task.tile * TileConfig::kBlockM,
                 maps, [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.hidden),
-                [&](int piece) { store_gemm0_piece<Element, kGated>(params, task, setup.rows, piece, tile, narrow); }, narrow,
+                [&](int piece) {
+                    store_gemm0_piece<Element, kGated, Tile>(params, task.tile, task.expert, setup.rows, piece,
+                                                             tile.accumulators[0], narrow);
+                },
+                narrow,
                 a_box_bytes(setup.short_box), setup.b_hint);
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
@@ -310,6 +314,39 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
         run_gemm0_with<Element, kGated, true>(params, task, setup.rows, piece, reinterpret_cast<float*>(shared));
     }
     return true;
+}
+
+// A paired GEMM0 task (gemm0_paired, docs/perf-notes.md item 33): pieces [piece_begin, piece_end) of row tiles
+// task.tile and task.tile + 1 of one expert, in one 128-row pass over each weight box (the gated Hopper tile only). The
+// first tile is full (an expert's tiles are full but its last); `second_rows` are the second's valid rows. False when
+// the launch is aborting.
+template <typename Element>
+__device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                                 int piece_begin, int piece_end, const GemmTaskSetup setup,
+                                                 int second_rows, char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        using Tile = WgmmaTile<Element, 2, 2>;
+        const TmaMaps& tma = params.tma;
+        const TmaDescriptor* const maps[2] = {&tma.w_gate, &tma.w_up};
+        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+        Tile tile;
+        const bool ok = tile.run(
+            params, epoch, shared, &tma.tokens_pair, task.tile * TileConfig::kBlockM, maps,
+            [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
+            piece_end, WgmmaRing::k_boxes(params.hidden),
+            [&](int piece) {
+                store_gemm0_piece<Element, true, Tile>(params, task.tile, task.expert, setup.rows, piece,
+                                                       tile.accumulators[0]);
+                store_gemm0_piece<Element, true, Tile>(params, task.tile + 1, task.expert, second_rows, piece,
+                                                       tile.accumulators[1]);
+            },
+            false, Tile::kABytes, setup.b_hint);
+        // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
+        detail::fence_proxy_async_global();
+        return ok;
+    }
+    __trap();  // NOTE: unreachable: paired tasks imply the Hopper tiles (params.tma.enabled)
+    return false;
 }
 
 // A GEMM1 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `wide`: the pieces
@@ -334,7 +371,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                     },
                     piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                     [&](int piece) {
-                        store_gemm1_piece<Element>(params, task, setup.rows, piece * kWideColumns, tile);
+                        store_gemm1_piece<Element, decltype(tile)>(params, task, setup.rows, piece * kWideColumns,
+                                                                   tile.accumulators[0]);
                     },
                     false, a_box_bytes(short_box), setup.b_hint);
             }
@@ -344,7 +382,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                 [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
                 piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
-                    store_gemm1_piece<Element>(params, task, setup.rows, piece * TileConfig::kBlockN, tile);
+                    store_gemm1_piece<Element, decltype(tile)>(params, task, setup.rows, piece * TileConfig::kBlockN,
+                                                               tile.accumulators[0]);
                 },
                 false, a_box_bytes(short_box), setup.b_hint);
         }

@@ -1,9 +1,10 @@
 // The Hopper GEMM engine of a processor (sm_90a, bf16/fp16): TMA loads (cp.async.bulk.tensor, 128-byte swizzle)
-// into a kStages-deep shared-memory ring that completes on mbarriers, and wgmma (both operands from shared memory,
+// into a shared-memory ring of 3-4 stages that completes on mbarriers, and wgmma (both operands from shared memory,
 // K-major) issued by the whole processor block, which is exactly one warpgroup. One thread issues the loads; the ring
 // runs across the pieces of a task, so the next piece's first stages are in flight while a piece's epilogue runs.
 //
-// Accumulator contract: as gemm_tile.cuh (accumulators[b][i][j] is element (row(i), column(j)) of A · B[b]^T).
+// Accumulator contract: as gemm_tile.cuh, per 64-row block r of the tile (accumulators[r][b][i][j] is element
+// (64 r + row(i), column(j)) of A · B[b]^T).
 #pragma once
 
 #include <cstdint>
@@ -29,24 +30,29 @@
 namespace flashmoe::fused {
 
 // The ring shared by every wgmma tile of a processor, at the start of its dynamic shared memory (1024-byte aligned
-// for the 128-byte swizzle): kStages stages of (A, B0, B1) boxes of 64 rows x 128 bytes, then the ring's state.
+// for the 128-byte swizzle): kRingBytes of stages, then the ring's state. A tile cuts the ring into stages of its own
+// size (WgmmaTile::kStagePitch): 4 stages of (A, B0, B1) boxes of 64 rows x 128 bytes, or for GEMM0's paired row
+// tiles 3 stages of (A of 128 rows, B0, B1).
 struct WgmmaRing {
-    static constexpr int kStages = 4;
+    static constexpr int kStages = 4;                         // stages of the 64-row tiles
+    static constexpr int kMaxStages = kStages;                // full barriers: the most stages any tile cuts
     static constexpr int kBoxRows = 64;                       // rows of every box: kBlockM = kBlockN = 64
     static constexpr int kBoxBytesK = 128;                    // K bytes of a box: the swizzle span (64 bf16/fp16)
     static constexpr int kBoxElementsK = kBoxBytesK / 2;      // 16-bit elements only
     static constexpr int kBoxBytes = kBoxRows * kBoxBytesK;   // 8 KB
-    static constexpr int kStageBytes = 3 * kBoxBytes;         // A + up to two B matrices
+    static constexpr int kStageBytes = 3 * kBoxBytes;         // A + up to two B matrices (the 64-row tiles' stage)
+    static constexpr int kRingBytes = kStages * kStageBytes;  // 96 KB: two processors per SM
     static constexpr int kAlignment = 1024;                   // the 128-byte swizzle repeats every 8 rows
-    // The state: one full barrier per stage (TMA completes its bytes on it) and the count of stages consumed since
-    // the launch started, which gives every later stage its barrier phase.
+    // The state: one full barrier per stage (TMA completes its bytes on it) and, bit s, the parity of barrier s's next
+    // phase. A tile's run starts at stage 0 and leaves no load in flight, so tiles of different stage counts can
+    // follow each other: each run flips the bits of the barriers it completed an odd number of times.
     struct State {
-        uint64_t full[kStages];
-        uint32_t iteration;
+        uint64_t full[kMaxStages];
+        uint32_t phases;
         uint32_t padding;
     };
     // Bytes a processor reserves: alignment slack, the stages, the state.
-    static constexpr size_t kSharedBytes = kAlignment + static_cast<size_t>(kStages) * kStageBytes + sizeof(State);
+    static constexpr size_t kSharedBytes = kAlignment + static_cast<size_t>(kRingBytes) + sizeof(State);
 
     static_assert(TileConfig::kBlockM == kBoxRows && TileConfig::kBlockN == kBoxRows, "one box per operand tile");
     static_assert(kStageBytes % kAlignment == 0 && kBoxBytes % kAlignment == 0, "every box starts swizzle-aligned");
@@ -54,13 +60,13 @@ struct WgmmaRing {
     // Boxes along a K of `k` elements (TMA zero-fills the last one past K).
     __host__ __device__ static constexpr int k_boxes(int k) { return (k + kBoxElementsK - 1) / kBoxElementsK; }
 
-    char* stages;  // kStages x kStageBytes, kAlignment-aligned
+    char* stages;  // kRingBytes, kAlignment-aligned
     State* state;
 
     __device__ __forceinline__ explicit WgmmaRing(char* shared) {
         const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
         stages = shared + ((kAlignment - address % kAlignment) % kAlignment);
-        state = reinterpret_cast<State*>(stages + kStages * kStageBytes);
+        state = reinterpret_cast<State*>(stages + kRingBytes);
     }
 };
 
@@ -155,36 +161,52 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 #if FLASHMOE_WGMMA
     WgmmaRing ring(shared);
     if (threadIdx.x == 0) {
-        for (int s = 0; s < WgmmaRing::kStages; ++s) cute::initialize_barrier(ring.state->full[s], 1);
-        ring.state->iteration = 0;
+        for (int s = 0; s < WgmmaRing::kMaxStages; ++s) cute::initialize_barrier(ring.state->full[s], 1);
+        ring.state->phases = 0;
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
     __syncthreads();
 #endif
 }
 
-// One processor's (64 x kNumB·64) tile of A · [B0 | B1]^T per piece. A rows come from `map_a` at `a_row`; piece p's
-// B box b from `map_b[b]` (kNumB maps) at row b_rows(p, b) (GEMM0: gate and up at one row of two maps; GEMM1's wide
-// pieces: two consecutive 64-row boxes of one map). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
+// One processor's (kRowBlocks·64 x kNumB·64) tile of A · [B0 | B1]^T per piece. A rows come from `map_a` at `a_row`
+// (kRowBlocks = 2: a map of 128-row boxes, the two row tiles of a GEMM0 pair); piece p's B box b from `map_b[b]`
+// (kNumB maps) at row b_rows(p, b) (GEMM0: gate and up at one row of two maps; GEMM1's wide pieces: two consecutive
+// 64-row boxes of one map). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
 // `half_boxes` (kNumB = 2, GEMM0's narrow pieces): map_b[0] and map_b[1] have boxes of 32 rows that land together in
-// B0's 64 rows (tile columns 0..31 and 32..63); B1 is not loaded, and accumulators[1] hold garbage the caller ignores.
+// B0's 64 rows (tile columns 0..31 and 32..63); B1 is not loaded, and accumulators[0][1] hold garbage the caller ignores.
 // The MMAs stay m64n128, so both kinds of piece share one instruction stream (a second tile type in the kernel
 // raised its spills from 216 to 686 bytes).
-template <typename Element, int kNumB>
+// kRowBlocks = 2 (docs/perf-notes.md item 33): each k16 step issues one m64nN per 64-row block of A against the same
+// B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
+// kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
+template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0>
 struct WgmmaTile {
     static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
     static constexpr int kRowsPerThread = 2;                 // rows g and g + 8 of the warp's 16
     static constexpr int kColumnsPerThread = 16;             // 8 n8 blocks x column pair, per 64 columns
     static constexpr bool kPairedColumns = true;
-    static constexpr int kAccumulators = kNumB * kRowsPerThread * kColumnsPerThread;
+    static constexpr int kAccumulators = kNumB * kRowsPerThread * kColumnsPerThread;  // per row block
+    // A stage: kRowBlocks A boxes, then kNumB B boxes. The 64-row tiles keep the ring's 4 stages of 24 KB whatever
+    // their B count (item 19: 6 stages of 16 KB for GEMM1 were no faster); the paired tile cuts it into 3 of 32 KB.
+    static constexpr int kABytes = kRowBlocks * WgmmaRing::kBoxBytes;
+    static constexpr int kStagePitch = kRowBlocks == 1 ? WgmmaRing::kStageBytes : kABytes + kNumB * WgmmaRing::kBoxBytes;
+    static constexpr int kStages = kStageLimit > 0 && kStageLimit < WgmmaRing::kRingBytes / kStagePitch
+                                       ? kStageLimit
+                                       : WgmmaRing::kRingBytes / kStagePitch;
     using Op = typename detail::WgmmaOpOf<Element, kN>::Op;
 
     static_assert(TileConfig::kThreads == 128, "a processor is one warpgroup");
+    static_assert(kRowBlocks == 1 || kRowBlocks == 2, "64 or 128 rows");
     static_assert(kAccumulators == kN / 2, "the m64nN fragment holds N / 2 floats per thread");
     static_assert(sizeof(Element) == 2, "bf16 / fp16 boxes of 64 elements");
     static_assert(WgmmaRing::kBoxBytes / 2 % WgmmaRing::kAlignment == 0, "a half box starts swizzle-aligned");
+    static_assert(kStagePitch % WgmmaRing::kAlignment == 0 && kABytes + kNumB * WgmmaRing::kBoxBytes <= kStagePitch,
+                  "a stage holds its boxes, swizzle-aligned");
+    static_assert(kStages >= 2 && kStages <= WgmmaRing::kMaxStages, "a barrier per stage, and loads ahead");
 
-    float accumulators[kNumB][kRowsPerThread][kColumnsPerThread];
+    // accumulators[r] is row block r's (rows 64 r .. 64 r + 63 of the tile) in the contract's [b][i][j] shape.
+    float accumulators[kRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread];
 
     __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
     __device__ __forceinline__ static int row(int i) {
@@ -193,24 +215,24 @@ struct WgmmaTile {
     __device__ __forceinline__ static int column(int j) { return (j / 2) * 8 + (lane_idx() % 4) * 2 + j % 2; }
 
     __device__ __forceinline__ void fence_accumulators() {
-        float* flat = &accumulators[0][0][0];
+        float* flat = &accumulators[0][0][0][0];
 #pragma unroll
-        for (int r = 0; r < kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+        for (int r = 0; r < kRowBlocks * kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
     }
 
-    // Thread 0: stage `it` (of this run) of the flattened (piece, k tile) sequence into ring slot `slot`.
+    // Thread 0: iteration `it` of the flattened (piece, k tile) sequence into its stage (it % kStages).
     template <typename BRows>
-    __device__ __forceinline__ static void issue(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
-                                                 int a_row, int a_box_bytes, const TmaDescriptor* const* map_b,
-                                                 BRows b_rows, uint64_t b_hint, int piece_begin, int num_k_tiles,
-                                                 int it, bool half_boxes) {
+    __device__ __forceinline__ static void issue(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
+                                                 int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
+                                                 uint64_t b_hint, int piece_begin, int num_k_tiles, int it,
+                                                 bool half_boxes) {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
         const int piece = piece_begin + it / num_k_tiles;
         const int k_element = (it % num_k_tiles) * WgmmaRing::kBoxElementsK;
-        const int stage = static_cast<int>(slot % WgmmaRing::kStages);
+        const int stage = it % kStages;
         uint64_t* barrier = &ring.state->full[stage];
-        char* destination = ring.stages + stage * WgmmaRing::kStageBytes;
+        char* destination = ring.stages + stage * kStagePitch;
         // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared
         // address (1024-byte aligned at 4 KB), so the two halves read back as one 64-row operand.
         const int b_box_bytes = half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
@@ -218,8 +240,7 @@ struct WgmmaTile {
         cute::SM90_TMA_LOAD_2D::copy(map_a, barrier, kEvictNormal, destination, k_element, a_row);
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
-            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint,
-                                         destination + WgmmaRing::kBoxBytes + b * b_box_bytes, k_element,
+            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint, destination + kABytes + b * b_box_bytes, k_element,
                                          b_rows(piece, b));
         }
 #endif
@@ -228,57 +249,56 @@ struct WgmmaTile {
     // Thread 0, after the block's vote at iteration `it`: every warp's MMAs of stage it - 1 are done (each warp's
     // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages.
     template <typename BRows>
-    __device__ __forceinline__ static void refill(const WgmmaRing& ring, uint32_t slot, const TmaDescriptor* map_a,
-                                                  int a_row, int a_box_bytes, const TmaDescriptor* const* map_b,
-                                                  BRows b_rows, uint64_t b_hint, int piece_begin, int num_k_tiles,
-                                                  int it, int total, bool half_boxes) {
-        if (threadIdx.x == 0 && it >= 1 && it - 1 + WgmmaRing::kStages < total) {
-            issue(ring, slot - 1 + WgmmaRing::kStages, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint,
-                  piece_begin, num_k_tiles, it - 1 + WgmmaRing::kStages, half_boxes);
+    __device__ __forceinline__ static void refill(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
+                                                  int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
+                                                  uint64_t b_hint, int piece_begin, int num_k_tiles, int it, int total,
+                                                  bool half_boxes) {
+        if (threadIdx.x == 0 && it >= 1 && it - 1 + kStages < total) {
+            issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it - 1 + kStages,
+                  half_boxes);
         }
     }
 
     // Runs pieces [piece_begin, piece_end) and calls epilogue(piece) with the piece's accumulators complete. Called by
     // the whole block; leaves no load in flight. False when a stage's load timed out (recorded) or the launch aborted.
-    // `a_box_bytes`: the bytes of map_a's box: kBoxBytes, or for a row tile of at most short_a_box_rows(i) valid rows
-    // those rows only (a map of shorter boxes, tasks.cuh `short_a_box`). The A box's rows past them keep what the stage held before; the MMA rows
-    // they produce are garbage the epilogue does not store (an output row depends on its own A row only).
+    // `a_box_bytes`: the bytes of map_a's box: kABytes, or (kRowBlocks = 1) for a row tile of at most
+    // short_a_box_rows(i) valid rows those rows only (a map of shorter boxes, tasks.cuh `short_a_box`). The A box's
+    // rows past them keep what the stage held before; the MMA rows they produce are garbage the epilogue does not
+    // store (an output row depends on its own A row only).
     // `b_hint`: the L2 cache policy of the B boxes (weights), TMA's CacheHintSm90.
     template <typename BRows, typename Epilogue>
     __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
                                         const TmaDescriptor* map_a, int a_row,
                                         const TmaDescriptor* const* map_b, BRows b_rows, int piece_begin,
                                         int piece_end, int num_k_tiles, Epilogue&& epilogue,
-                                        bool half_boxes = false, int a_box_bytes = WgmmaRing::kBoxBytes,
+                                        bool half_boxes = false, int a_box_bytes = kABytes,
                                         uint64_t b_hint = static_cast<uint64_t>(
                                             cute::TMA::CacheHintSm90::EVICT_NORMAL)) {
 #if FLASHMOE_WGMMA
         if constexpr (kNumB == 1) half_boxes = false;
         const WgmmaRing ring(shared);
         const int total = (piece_end - piece_begin) * num_k_tiles;
-        const uint32_t base = ring.state->iteration;
+        const uint32_t phases = ring.state->phases;
         const uint64_t limit_ns = 2 * params.timeout_ns;
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
             // read here through the async proxy: the acquire that released this task, then this proxy fence.
             detail::fence_proxy_async_global();
-            for (int it = 0; it < total && it < WgmmaRing::kStages; ++it) {
-                issue(ring, base + it, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles,
-                      it, half_boxes);
+            for (int it = 0; it < total && it < kStages; ++it) {
+                issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
+                      half_boxes);
             }
         }
         bool ok = true;
         for (int it = 0; it < total; ++it) {
-            const uint32_t slot = base + static_cast<uint32_t>(it);
-            const int stage = static_cast<int>(slot % WgmmaRing::kStages);
+            const int stage = it % kStages;
             const int k_tile = it % num_k_tiles;
             // NOTE: a thread whose wait failed still issues this stage's MMAs (on whatever the stage holds) so that the
             // warpgroup stays converged; the block leaves together at the vote below.
-            const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage],
-                                                   (slot / WgmmaRing::kStages) & 1u, limit_ns, stage);
-            const char* a_box = ring.stages + stage * WgmmaRing::kStageBytes;
-            const uint64_t desc_a = detail::swizzled_box_descriptor(a_box);
-            const uint64_t desc_b = detail::swizzled_box_descriptor(a_box + WgmmaRing::kBoxBytes);
+            const uint32_t parity = ((phases >> stage) ^ static_cast<uint32_t>(it / kStages)) & 1u;
+            const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage], parity, limit_ns, stage);
+            const char* a_box = ring.stages + stage * kStagePitch;
+            const uint64_t desc_b = detail::swizzled_box_descriptor(a_box + kABytes);
             fence_accumulators();
             cute::warpgroup_arrive();
 #pragma unroll
@@ -286,8 +306,12 @@ struct WgmmaTile {
                 // NOTE: a k16 step is 32 bytes along K inside the swizzled 128-byte rows: +2 in 16-byte units.
                 const auto scale = (k_tile == 0 && step == 0) ? cute::SM90::GMMA::ScaleOut::Zero
                                                               : cute::SM90::GMMA::ScaleOut::One;
-                detail::wgmma_issue<Op>(desc_a + 2 * step, desc_b + 2 * step, &accumulators[0][0][0], scale,
-                                        std::make_integer_sequence<int, kAccumulators>{});
+#pragma unroll
+                for (int r = 0; r < kRowBlocks; ++r) {
+                    const uint64_t desc_a = detail::swizzled_box_descriptor(a_box + r * WgmmaRing::kBoxBytes);
+                    detail::wgmma_issue<Op>(desc_a + 2 * step, desc_b + 2 * step, &accumulators[r][0][0][0], scale,
+                                            std::make_integer_sequence<int, kAccumulators>{});
+                }
             }
             cute::warpgroup_commit_batch();
             // NOTE: the two branches repeat the vote and the refill so that the epilogue's reads of the accumulators
@@ -300,8 +324,8 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
-                       total, half_boxes);
+                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it, total,
+                       half_boxes);
                 epilogue(piece_begin + it / num_k_tiles);
             } else {
                 cute::warpgroup_wait<1>();  // the previous stage's MMAs are done; this one may still run
@@ -310,8 +334,8 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, slot, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
-                       total, half_boxes);
+                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it, total,
+                       half_boxes);
             }
         }
         // NOTE: on failure some issued stages are never waited for; the launch is aborting, and the processor uses the
@@ -319,7 +343,14 @@ struct WgmmaTile {
         cute::warpgroup_wait<0>();
         __syncthreads();
         if (threadIdx.x == 0) {
-            ring.state->iteration = base + static_cast<uint32_t>(total);
+            // Barrier s completed once per iteration it < total with it % kStages == s.
+            uint32_t flipped = 0;
+#pragma unroll
+            for (int s = 0; s < kStages; ++s) {
+                const int completions = total > s ? (total - s + kStages - 1) / kStages : 0;
+                flipped |= static_cast<uint32_t>(completions & 1) << s;
+            }
+            ring.state->phases = phases ^ flipped;
         }
         __syncthreads();
         return ok;
