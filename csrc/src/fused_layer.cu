@@ -224,6 +224,8 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                            config.intermediate_size, "the fused layer's activations h");
             encode_box_map(tma_.tokens_pair, config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
                            config.hidden_size, "the fused layer's dispatched tokens", 2 * TileConfig::kBlockM);
+            encode_box_map(tma_.hidden_pair, config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
+                           config.intermediate_size, "the fused layer's activations h", 2 * TileConfig::kBlockM);
             for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
                 encode_box_map(tma_.tokens_short[i], config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
                                config.hidden_size, "the fused layer's dispatched tokens", short_a_box_rows(i));
@@ -240,6 +242,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.evict_first = env_flag("FLASHMOE_DISABLE_EVICT_FIRST") ? 0 : 1;  // NOTE: for A/B runs
         tma_.wide_gemm1 = env_flag("FLASHMOE_DISABLE_WIDE_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         tma_.pair_gemm0 = env_flag("FLASHMOE_DISABLE_PAIR_GEMM0") ? 0 : 1;    // NOTE: for A/B runs
+        tma_.pair_gemm1 = env_flag("FLASHMOE_DISABLE_PAIR_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         tma_.pair_group_tasks = pair_group_tasks < 0 ? num_blocks_ - 1 : pair_group_tasks;
     }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.

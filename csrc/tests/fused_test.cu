@@ -497,53 +497,65 @@ void test_wide_gemm1() {
     }
 }
 
-// GEMM0 on paired row tiles (docs/perf-notes.md item 33): two row tiles of one expert in one 128-row pass. Against the
-// reference and bitwise against unpaired GEMM0, with groups of 16 (E = 8: ~16 tiles per expert, some groups odd, so a
-// lone tile follows the pairs) and of 3 (every group odd or shorter); I = 776 ends in a piece of 8 columns, and the
-// second tile of an expert's last pair is partly valid. E = 64, k = 8 in fp16: ~6 tiles per expert. Every group is
-// paired (threshold 0: these groups are too small for the default, the processor count), then the default threshold
-// runs too; the label says how many groups each runs on pairs (gemm0_paired, gemm0_group_paired on the host), so
-// pairs really run where the Hopper tiles do. --quick (the sanitizers): the first case, groups of 16.
-void test_pair_gemm0(bool quick) {
+// GEMM0 and GEMM1 on paired row tiles (docs/perf-notes.md items 33, 34): two row tiles of one expert in one 128-row
+// pass. Against the reference and bitwise against unpaired tiles, with groups of 16 (E = 8: ~16 tiles per expert, some
+// groups odd, so a lone tile follows the pairs) and of 3 (every group odd or shorter). GEMM0: I = 776 ends in a piece
+// of 8 columns, and the second tile of an expert's last pair is partly valid; E = 64, k = 8 in fp16: ~6 tiles per
+// expert. GEMM1: T = 6000, H = 1000 (wide pieces, the last one partly past H) at ~24 tiles per expert. Every group
+// is paired (threshold 0: these groups are too small for the default, the processor count), then the default
+// threshold runs too; the label says how many groups each GEMM runs on pairs (as the scheduler decides), and the
+// threshold-0 run must pair some where the Hopper tiles run. --quick (the sanitizers): the first case, groups of 16.
+void test_pairs(bool quick) {
     for (const Case& c : {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4000, 8, 2, 256, 776, 0.0f,
                                true, false},
                           Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 3000, 64, 8, 200, 264,
-                               0.0f, false, false}}) {
-        if (quick && c.E != 8) continue;
+                               0.0f, false, false},
+                          Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 6000, 8, 2, 1000, 136, 0.0f,
+                               true, false}}) {
+        if (quick && !(c.E == 8 && c.T == 4000)) continue;
         Fixture f(c, 6262);
         constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
         int row_tiles = 0;
         for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
         const int processors = f.layer.num_blocks() - 1;
-        const flashmoe::fused::ColumnSplit split = flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true);
+        const flashmoe::fused::ColumnSplit split0 = flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true);
+        const flashmoe::fused::ColumnSplit split1 = flashmoe::fused::gemm1_split(c.H, row_tiles, processors, true);
         for (int group : {16, 3}) {
             if (quick && group != 16) continue;
             f.layer.set_group_tiles(group);
             std::vector<uint8_t> single_y, pair_y;
             const std::string label = describe(c) + " group " + std::to_string(group);
             f.layer.set_pair_gemm0(false);
-            const bool single_ok = f.run("pair-gemm0", label + " unpaired", single_y);
+            f.layer.set_pair_gemm1(false);
+            const bool single_ok = f.run("pairs", label + " unpaired", single_y);
             for (int threshold : {0, processors}) {
-                int paired_groups = 0;  // the groups the scheduler runs on pairs, as it decides
-                if (f.layer.hopper_tiles() && flashmoe::fused::gemm0_paired(split, group, true)) {
+                // The groups each GEMM runs on pairs, as the scheduler decides (gemm0_paired / gemm1_paired, then
+                // group_paired per group).
+                int paired[2] = {0, 0};
+                const bool eligible[2] = {flashmoe::fused::gemm0_paired(split0, group, true),
+                                          flashmoe::fused::gemm1_paired(split1, group, true)};
+                for (int g = 0; g < 2 && f.layer.hopper_tiles(); ++g) {
+                    if (!eligible[g]) continue;
                     for (int32_t n : f.r.counts) {
                         for (int left = (n + kBlockM - 1) / kBlockM; left > 0; left -= group) {
-                            paired_groups += flashmoe::fused::gemm0_group_paired(std::min(left, group),
-                                                                                 split.num_tasks, threshold);
+                            paired[g] += flashmoe::fused::group_paired(std::min(left, group), split0.num_tasks,
+                                                                       threshold);
                         }
                     }
                 }
                 f.layer.set_pair_gemm0(true, threshold);
-                const std::string pair_label = label + " threshold " + std::to_string(threshold) + ": " +
-                                               std::to_string(paired_groups) + " groups paired";
-                const bool pair_ok = f.run("pair-gemm0", pair_label, pair_y);
+                f.layer.set_pair_gemm1(true);
+                const std::string pair_label = label + " threshold " + std::to_string(threshold) + ": paired groups " +
+                                               std::to_string(paired[0]) + " GEMM0, " + std::to_string(paired[1]) +
+                                               " GEMM1";
+                const bool pair_ok = f.run("pairs", pair_label, pair_y);
                 if (single_ok && pair_ok) {
-                    report("pair-gemm0", pair_label + " = unpaired", pair_y == single_y,
-                           pair_y == single_y ? "bitwise" : "DIFFERS from unpaired GEMM0");
+                    report("pairs", pair_label + " = unpaired", pair_y == single_y,
+                           pair_y == single_y ? "bitwise" : "DIFFERS from unpaired tiles");
                 }
                 if (threshold == 0 && f.layer.hopper_tiles()) {
-                    report("pair-gemm0", pair_label + " (pairs ran)", paired_groups > 0,
-                           paired_groups > 0 ? "" : "NO group paired: the test does not cover pairs");
+                    const bool ran = paired[0] + paired[1] > 0;
+                    report("pairs", pair_label + " (pairs ran)", ran, ran ? "" : "NO group paired: pairs not covered");
                 }
             }
         }
@@ -773,7 +785,7 @@ int main(int argc, char** argv) {
         test_graph(quick ? 3 : 100);
         test_groups(quick);
         if (!quick) test_wide_gemm1();
-        test_pair_gemm0(quick);
+        test_pairs(quick);
         test_trace();
         if (!quick) {
             test_faults();

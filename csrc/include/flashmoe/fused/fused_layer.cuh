@@ -73,6 +73,8 @@ class FusedLayer {
         tma_.pair_gemm0 = allowed ? 1 : 0;
         tma_.pair_group_tasks = group_tasks < 0 ? num_blocks_ - 1 : group_tasks;
     }
+    // Whether GEMM1 may run on paired row tiles (TmaMaps::pair_gemm1; the groups set_pair_gemm0's threshold admits).
+    void set_pair_gemm1(bool allowed) { tma_.pair_gemm1 = allowed ? 1 : 0; }
     bool hopper_tiles() const { return tma_.enabled != 0; }
     // Expert parallelism: how tiles travel (comm::Transport; kStore needs every peer mapped) and the debug switch
     // that makes this rank withhold every signal. Throw INVALID_ARGUMENT / UNSUPPORTED.

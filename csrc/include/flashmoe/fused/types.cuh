@@ -27,6 +27,7 @@ enum class TaskType : int32_t {
     kCombine = 3,  // token tile: y[t] = sum_j w[t][j] * out[slot(t, j)], j = 0..k-1, rounded once
     kExit = 4,     // never queued: a processor whose ticket is past the launch's last task (or whose wait failed) leaves
     kGemm0Pair = 5,  // GEMM0 of two row tiles of one expert, `tile` and `tile` + 1, in one 128-row pass (gemm0_paired)
+    kGemm1Pair = 6,  // GEMM1 of two row tiles of one expert, `tile` and `tile` + 1, in one 128-row pass (gemm1_paired)
 };
 
 // One unit of work: an entry of the task queue a processor claims. 16 bytes. In a subscriber's ring to the scheduler
@@ -100,7 +101,7 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
 // a group, releases them once the pair's last task is done.
 // The launch may pair (gemm0_paired) where the split gives every task at least two 64-column pieces, groups hold at
 // least two tiles, and the Hopper tiles run a gated MLP with no narrow pieces (pair_allowed). The scheduler then
-// pairs the tiles of a group whose column tasks alone fill the processors (gemm0_group_paired): only there are the
+// pairs the tiles of a group whose column tasks alone fill the processors (group_paired): only there are the
 // tasks running at once mostly reading the same weight boxes from the L2, the traffic pairs halve; where a group has
 // fewer tasks, GEMM0 waits on L2 misses (weights and tokens from DRAM), and pairs were slower (up to +10 %).
 FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const ColumnSplit& split, int group_tiles, bool pair_allowed) {
@@ -109,6 +110,14 @@ FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const ColumnSplit& split, int grou
 }
 FLASHMOE_HOST_DEVICE inline ColumnSplit pair_split(const ColumnSplit& split) {
     return ColumnSplit{split.num_pieces, 2 * split.num_tasks, split.piece_columns};
+}
+// GEMM1 on paired row tiles (docs/perf-notes.md item 34): as GEMM0's, over GEMM1's wide pieces (128 columns of H: one
+// 128-row pass over two 64-row W_down boxes). Unlike GEMM0, whose group is released to GEMM1 as a whole, each row tile's
+// routes are counted done for the COMBINE when its last GEMM1 task ends, and every task of a pair writes rows of both
+// tiles: so each pair task counts towards both tiles, whose GEMM1 counters end at pair_split(split).num_tasks.
+FLASHMOE_HOST_DEVICE inline bool gemm1_paired(const ColumnSplit& split, int group_tiles, bool pair_allowed) {
+    return pair_allowed && group_tiles >= 2 && split.piece_columns == 2 * TileConfig::kBlockN &&
+           split.num_pieces >= 2 * split.num_tasks;
 }
 // GEMM1 in wide pieces (docs/perf-notes.md item 32): 2 x kBlockN columns of H per tile pass (one wgmma m64n128 over two
 // 64-row boxes of W_down) instead of kBlockN, so each staged box of h serves twice the columns. Hopper tiles only
@@ -186,9 +195,11 @@ struct TmaMaps {
                            // sets 0
     int32_t wide_gemm1;    // 1: GEMM1 may take wide pieces (gemm1_wide); FLASHMOE_DISABLE_WIDE_GEMM1=1 sets 0
     int32_t pair_gemm0;    // 1: GEMM0 may run on paired row tiles (gemm0_paired); FLASHMOE_DISABLE_PAIR_GEMM0=1 sets 0
-    int32_t pair_group_tasks;  // the fewest GEMM0 column tasks of a group that runs on pairs (gemm0_group_paired): the
+    int32_t pair_gemm1;    // 1: GEMM1 may run on paired row tiles (gemm1_paired); FLASHMOE_DISABLE_PAIR_GEMM1=1 sets 0
+    int32_t pair_group_tasks;  // the fewest GEMM0 column tasks of a group that runs on pairs (group_paired): the
                                // processor count; FLASHMOE_PAIR_GEMM0_GROUP_TASKS sets it
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
+    TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
 
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).
@@ -250,9 +261,14 @@ FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const KernelParams& params, const 
     return gemm0_paired(split, tile_group_size(params),
                         params.tma.enabled != 0 && params.tma.pair_gemm0 != 0 && params.gated != 0);
 }
-// In a launch that may pair: whether a group of `tiles` row tiles, `per_tile` GEMM0 column tasks each, runs on pairs.
-FLASHMOE_HOST_DEVICE inline bool gemm0_group_paired(int tiles, int per_tile, int min_group_tasks) {
-    return tiles >= 2 && tiles * per_tile >= min_group_tasks;
+// Whether GEMM1 may run on paired row tiles in this launch (gemm1_paired), given its split.
+FLASHMOE_HOST_DEVICE inline bool gemm1_paired(const KernelParams& params, const ColumnSplit& split) {
+    return gemm1_paired(split, tile_group_size(params), params.tma.enabled != 0 && params.tma.pair_gemm1 != 0);
+}
+// In a launch that may pair: whether a group of `tiles` row tiles, `gemm0_per_tile` GEMM0 column tasks each, runs on
+// pairs (GEMM0's and GEMM1's alike: one measure of the group's size).
+FLASHMOE_HOST_DEVICE inline bool group_paired(int tiles, int gemm0_per_tile, int min_group_tasks) {
+    return tiles >= 2 && tiles * gemm0_per_tile >= min_group_tasks;
 }
 
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {

@@ -27,9 +27,11 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
     const int lane_idx = threadIdx.x % 32;
     const int num_tasks = total_tasks(params, num_row_tiles);
     const ColumnSplit gemm0 = gemm0_split(params, num_row_tiles);
+    const ColumnSplit gemm1 = gemm1_split(params, num_row_tiles);
     const int gemm0_per_tile = gemm0.num_tasks;
-    const bool paired = gemm0_paired(params, gemm0);
-    const int gemm1_per_tile = gemm1_split(params, num_row_tiles).num_tasks;
+    const int gemm1_per_tile = gemm1.num_tasks;
+    const bool paired0 = gemm0_paired(params, gemm0);
+    const bool paired1 = gemm1_paired(params, gemm1);
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // NOTE: 1.5x the subscribers' bound, so that a stalled pipeline is reported by the subscriber that knows which
@@ -58,16 +60,14 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
             const bool gemm0_batch = batch.type == static_cast<int32_t>(TaskType::kGemm0);
             const int tiles = run_of_tiles ? 1 : batch.n_tile / (gemm0_batch ? gemm0_per_tile : gemm1_per_tile);
-            // Paired GEMM0 (gemm0_paired, gemm0_group_paired): tiles 2p and 2p + 1 of the group form pair p, with
-            // 2 x gemm0_per_tile column tasks of half the pieces each; a group of odd size leaves its last tile alone.
-            // Queued in rounds
-            // d = 0 .. gemm0_per_tile - 1: column tasks 2d of every pair, 2d + 1 of every pair, then the lone tile's
-            // column task d (the same pieces), so the tasks that read one weight box stay adjacent: `tiles` entries
-            // per round, as unpaired.
-            const int pairs =
-                gemm0_batch && paired && gemm0_group_paired(tiles, gemm0_per_tile, params.tma.pair_group_tasks)
-                    ? tiles / 2
-                    : 0;
+            // Paired GEMM0 / GEMM1 (gemm0_paired, gemm1_paired, group_paired): tiles 2p and 2p + 1 of the group form
+            // pair p, with 2 x per_tile column tasks of half the pieces each; a group of odd size leaves its last tile
+            // alone. Queued in rounds d = 0 .. per_tile - 1: column tasks 2d of every pair, 2d + 1 of every pair, then
+            // the lone tile's column task d (the same pieces), so the tasks that read one weight box stay adjacent:
+            // `tiles` entries per round, as unpaired.
+            const bool paired = gemm0_batch ? paired0 : !run_of_tiles && paired1;
+            const int pairs = paired && group_paired(tiles, gemm0_per_tile, params.tma.pair_group_tasks) ? tiles / 2 : 0;
+            const int pair_type = static_cast<int32_t>(gemm0_batch ? TaskType::kGemm0Pair : TaskType::kGemm1Pair);
             for (int n = lane_idx; n < batch.n_tile; n += 32) {
                 const int ordinal = released + n;
                 const bool withheld = ordinal == params.withhold_task;
@@ -80,8 +80,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
                     const int d = n / tiles;
                     const int r = n - d * tiles;
                     entry = r < 2 * pairs
-                                ? make_int4(static_cast<int32_t>(TaskType::kGemm0Pair), batch.tile + 2 * (r % pairs),
-                                            2 * d + r / pairs, batch.expert)
+                                ? make_int4(pair_type, batch.tile + 2 * (r % pairs), 2 * d + r / pairs, batch.expert)
                                 : make_int4(batch.type, batch.tile + tiles - 1, d, batch.expert);
                 }
                 if (withheld) entry.x = static_cast<int32_t>(TaskType::kNone);

@@ -276,7 +276,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                     const int row_tile = row >= 0 ? row / kBlockM : -1;
                     expert = row_tile >= 0 ? tile_expert[row_tile] : -1;
                     tile_out = row_tile;
-                    expected = gemm1_n_tiles;
+                    expected = gemm1_n_tiles;  // NOTE: a tile of a paired group (gemm1_paired) counts to twice this
                     observed = row_tile >= 0 ? epoch_count(load_relaxed(gemm1_count + row_tile), epoch) : 0;
                     if (ep && row >= 0) {
                         int pair_tile = -1;

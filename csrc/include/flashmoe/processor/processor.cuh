@@ -131,6 +131,34 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
 
     FLASHMOE_PROFILE_MARK(1);
+    // After a GEMM1 task wrote rows of `tile`: counts the task for the tile; the tile's last one (`tasks` in all) marks
+    // each of the tile's routes done for its token tile's COMBINE on one GPU (so the subscriber reads one count per
+    // token tile, docs/perf-notes.md item 14), and on expert parallelism sends the tile's rows back to their source.
+    // Called by the whole block.
+    auto finish_gemm1_tile = [&](int tile, int tasks) {
+        if (ep) __threadfence_system();
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            // release: the block's outputs (gathered by the barrier) before the count
+            if (ep) {
+                __threadfence_system();
+            } else {
+                __threadfence();
+            }
+            shared_value = epoch_counter_increment(layout.get_gemm1_count_ptr() + tile, epoch) ==
+                           static_cast<uint32_t>(tasks);
+            if (shared_value) __threadfence();  // acquire: every other task's outputs of the tile
+        }
+        __syncthreads();
+        if (shared_value) {
+            if (ep) {
+                ep_return_tile(params, epoch, tile);
+            } else {
+                count_tile_routes_done(params, epoch, tile);
+            }
+        }
+    };
+
     // The task loop: claim the next queue ticket, wait until the scheduler has released the task behind it, run it.
     // NOTE: tickets are claimed in release order and every task waits only on tasks released before it, which were
     // claimed by running processors (the grid is co-resident): the smallest unfinished ticket can always proceed.
@@ -195,30 +223,20 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                                              shared)) {
                     return;  // aborting: recorded
                 }
-                // The row tile's last GEMM1 task: on one GPU it marks each of the tile's routes done for its token
-                // tile's COMBINE (so the subscriber reads one count per token tile, docs/perf-notes.md item 14); on
-                // expert parallelism it sends the tile's rows back to their source.
-                if (ep) __threadfence_system();
-                __syncthreads();
-                if (threadIdx.x == 0) {
-                    // release: the block's outputs (gathered by the barrier) before the count
-                    if (ep) {
-                        __threadfence_system();
-                    } else {
-                        __threadfence();
-                    }
-                    shared_value = epoch_counter_increment(layout.get_gemm1_count_ptr() + task.tile, epoch) ==
-                                   static_cast<uint32_t>(split.num_tasks);
-                    if (shared_value) __threadfence();  // acquire: every other task's outputs of the tile
+                finish_gemm1_tile(task.tile, split.num_tasks);
+                break;
+            }
+            case TaskType::kGemm1Pair: {
+                // Column task n_tile of the pair (task.tile, task.tile + 1): it wrote rows of both tiles, so it counts
+                // for both, and each tile's count ends at the pair's task count (gemm1_paired).
+                const ColumnSplit split = pair_split(gemm1_split(params, num_row_tiles));
+                if (!run_gemm1_pair_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                  split.piece_end(task.n_tile), gemm_task_setup(params, task),
+                                                  gemm_tile_rows(params, task.tile + 1), shared)) {
+                    return;  // aborting: recorded
                 }
-                __syncthreads();
-                if (shared_value) {
-                    if (ep) {
-                        ep_return_tile(params, epoch, task.tile);
-                    } else {
-                        count_tile_routes_done(params, epoch, task.tile);
-                    }
-                }
+                finish_gemm1_tile(task.tile, split.num_tasks);
+                finish_gemm1_tile(task.tile + 1, split.num_tasks);
                 break;
             }
             case TaskType::kCombine:
@@ -249,7 +267,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         {
             const int slot = task.type == static_cast<int32_t>(TaskType::kGemm0) ||
                                      task.type == static_cast<int32_t>(TaskType::kGemm0Pair) ? 0
-                             : task.type == static_cast<int32_t>(TaskType::kGemm1) ? 1 : 2;
+                             : task.type == static_cast<int32_t>(TaskType::kGemm1) ||
+                                     task.type == static_cast<int32_t>(TaskType::kGemm1Pair) ? 1 : 2;
             FLASHMOE_PROFILE_MARK(3 + slot);
             ++profile_tasks[slot];
         }
@@ -262,8 +281,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             const TraceKind kind = task.type == static_cast<int32_t>(TaskType::kGemm0) ||
                                            task.type == static_cast<int32_t>(TaskType::kGemm0Pair)
                                        ? TraceKind::kGemm0
-                                   : task.type == static_cast<int32_t>(TaskType::kGemm1) ? TraceKind::kGemm1
-                                                                                          : TraceKind::kCombine;
+                                   : task.type == static_cast<int32_t>(TaskType::kGemm1) ||
+                                           task.type == static_cast<int32_t>(TaskType::kGemm1Pair)
+                                       ? TraceKind::kGemm1
+                                       : TraceKind::kCombine;
             trace_record(params.trace, kind, task.tile, trace_mark, now);
             trace_mark = now;
         }

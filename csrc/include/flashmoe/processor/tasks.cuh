@@ -401,6 +401,39 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
     return true;
 }
 
+// A paired GEMM1 task (gemm1_paired, docs/perf-notes.md item 34): wide pieces [piece_begin, piece_end) (2 x kBlockN
+// columns of H each) of row tiles task.tile and task.tile + 1 of one expert, in one 128-row pass over each pair of
+// W_down boxes. `second_rows`: the second tile's valid rows (the first is full). False when the launch is aborting.
+template <typename Element>
+__device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                                 int piece_begin, int piece_end, const GemmTaskSetup setup,
+                                                 int second_rows, char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        using Tile = WgmmaTile<Element, 2, 2>;
+        constexpr int kWideColumns = 2 * TileConfig::kBlockN;
+        const TmaMaps& tma = params.tma;
+        const TmaDescriptor* const maps[2] = {&tma.w_down, &tma.w_down};
+        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+        Task second = task;
+        second.tile = task.tile + 1;
+        Tile tile;
+        return tile.run(
+            params, epoch, shared, &tma.hidden_pair, task.tile * TileConfig::kBlockM, maps,
+            [&](int piece, int b) {
+                return static_cast<int>(expert_row + piece * kWideColumns + b * TileConfig::kBlockN);
+            },
+            piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+            [&](int piece) {
+                store_gemm1_piece<Element, Tile>(params, task, setup.rows, piece * kWideColumns, tile.accumulators[0]);
+                store_gemm1_piece<Element, Tile>(params, second, second_rows, piece * kWideColumns,
+                                                 tile.accumulators[1]);
+            },
+            false, Tile::kABytes, setup.b_hint);
+    }
+    __trap();  // NOTE: unreachable: paired tasks imply the Hopper tiles (params.tma.enabled)
+    return false;
+}
+
 // After a row tile's last GEMM1 task (one GPU): each of the tile's valid rows counts its route done for the route's
 // token tile (the COMBINE subscriber's readiness). Called by the whole block after acquiring the tile's outputs.
 __device__ inline void count_tile_routes_done(const KernelParams& params, uint32_t epoch, int tile) {
