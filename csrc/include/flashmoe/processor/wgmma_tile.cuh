@@ -31,8 +31,8 @@ namespace flashmoe::fused {
 
 // The ring shared by every wgmma tile of a processor, at the start of its dynamic shared memory (1024-byte aligned
 // for the 128-byte swizzle): kRingBytes of stages, then the ring's state. A tile cuts the ring into stages of its own
-// size (WgmmaTile::kStagePitch): 4 stages of (A, B0, B1) boxes of 64 rows x 128 bytes, or for GEMM0's paired row
-// tiles 3 stages of (A of 128 rows, B0, B1).
+// size (WgmmaTile::kStagePitch): 4 stages of (A, B0, B1) boxes of 64 rows x 128 bytes, or for paired row tiles
+// (GEMM0's and GEMM1's) 3 stages of (A of 128 rows, B0, B1).
 struct WgmmaRing {
     static constexpr int kStages = 4;                         // stages of the 64-row tiles
     static constexpr int kMaxStages = kStages;                // full barriers: the most stages any tile cuts
@@ -170,14 +170,14 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 }
 
 // One processor's (kRowBlocks·64 x kNumB·64) tile of A · [B0 | B1]^T per piece. A rows come from `map_a` at `a_row`
-// (kRowBlocks = 2: a map of 128-row boxes, the two row tiles of a GEMM0 pair); piece p's B box b from `map_b[b]`
+// (kRowBlocks = 2: a map of 128-row boxes, the two row tiles of a pair); piece p's B box b from `map_b[b]`
 // (kNumB maps) at row b_rows(p, b) (GEMM0: gate and up at one row of two maps; GEMM1's wide pieces: two consecutive
 // 64-row boxes of one map). K runs over `num_k_tiles` boxes of 64 elements (TMA zero-fills past K).
 // `half_boxes` (kNumB = 2, GEMM0's narrow pieces): map_b[0] and map_b[1] have boxes of 32 rows that land together in
 // B0's 64 rows (tile columns 0..31 and 32..63); B1 is not loaded, and accumulators[0][1] hold garbage the caller ignores.
 // The MMAs stay m64n128, so both kinds of piece share one instruction stream (a second tile type in the kernel
 // raised its spills from 216 to 686 bytes).
-// kRowBlocks = 2 (docs/perf-notes.md item 33): each k16 step issues one m64nN per 64-row block of A against the same
+// kRowBlocks = 2 (docs/perf-notes.md items 33-34): each k16 step issues one m64nN per 64-row block of A against the same
 // B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
 // kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
 template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0>
