@@ -4,7 +4,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** Real model shapes (H, I, E, k) that the benchmark and the README refer to by name. */
+/**
+ * Real model shapes (H, I, E, k) that the benchmark and the README refer to by name: hidden size, expert intermediate
+ * size, routed experts, experts per token, as in each model's published configuration (shared experts, where a model
+ * has them, are dense layers outside this one).
+ */
 final class Presets {
     record Shape(String name, int hidden, int intermediate, int experts, int topK) {}
 
@@ -16,6 +20,13 @@ final class Presets {
         add(new Shape("paper-e128", 2048, 2048, 128, 2));
         add(new Shape("mixtral-8x7b", 4096, 14336, 8, 2));
         add(new Shape("deepseek-v3", 7168, 2048, 256, 8));
+        // Other real shapes (issue 4: "the same must hold for other real model shapes"): few large experts (DBRX,
+        // Mixtral-8x22B) and many small ones (OLMoE, Qwen1.5-MoE, Qwen3-235B-A22B).
+        add(new Shape("dbrx", 6144, 10752, 16, 4));
+        add(new Shape("mixtral-8x22b", 6144, 16384, 8, 2));
+        add(new Shape("olmoe-1b-7b", 2048, 1024, 64, 8));
+        add(new Shape("qwen1.5-moe-a2.7b", 2048, 1408, 60, 4));
+        add(new Shape("qwen3-235b-a22b", 4096, 1536, 128, 8));
         add(new Shape("tiny", 256, 128, 16, 2));
     }
 
