@@ -45,30 +45,30 @@ bool env_flag(const char* name) {
     return value != nullptr && value[0] != '\0' && std::strcmp(value, "0") != 0;
 }
 
+// An integer setting from the environment (A/B runs): `unset` when absent or empty; INVALID_ARGUMENT naming the
+// variable unless it is an integer in [lo, hi].
+int32_t int_setting(const char* name, long lo, long hi, int32_t unset) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || value[0] == '\0') return unset;
+    char* end = nullptr;
+    const long number = std::strtol(value, &end, 10);
+    if (*end != '\0' || number < lo || number > hi)
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT, std::string(name) + " must be an integer in " +
+                                                         std::to_string(lo) + " .. " + std::to_string(hi) + ", not '" +
+                                                         value + "'");
+    return static_cast<int32_t>(number);
+}
+
 // FLASHMOE_EXPERT_GROUP_TILES (A/B runs): the most row tiles of one expert released together, 1 .. 1024
 // (TileConfig::kGroupTiles by default; 1 = one at a time).
 int32_t group_tiles_setting() {
-    const char* value = std::getenv("FLASHMOE_EXPERT_GROUP_TILES");
-    if (value == nullptr || value[0] == '\0') return TileConfig::kGroupTiles;
-    char* end = nullptr;
-    const long tiles = std::strtol(value, &end, 10);
-    if (*end != '\0' || tiles < 1 || tiles > 1024)
-        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
-                    std::string("FLASHMOE_EXPERT_GROUP_TILES must be an integer in 1 .. 1024, not '") + value + "'");
-    return static_cast<int32_t>(tiles);
+    return int_setting("FLASHMOE_EXPERT_GROUP_TILES", 1, 1024, TileConfig::kGroupTiles);
 }
 
 // FLASHMOE_PAIR_GEMM0_GROUP_TASKS (A/B runs): the fewest GEMM0 column tasks a row tile group needs for paired tasks
 // (TmaMaps::pair_group_tasks); -1 (unset): the processor count.
 int32_t pair_group_tasks_setting() {
-    const char* value = std::getenv("FLASHMOE_PAIR_GEMM0_GROUP_TASKS");
-    if (value == nullptr || value[0] == '\0') return -1;
-    char* end = nullptr;
-    const long tasks = std::strtol(value, &end, 10);
-    if (*end != '\0' || tasks < 0 || tasks > (1L << 30))
-        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
-                    std::string("FLASHMOE_PAIR_GEMM0_GROUP_TASKS must be an integer in 0 .. 2^30, not '") + value + "'");
-    return static_cast<int32_t>(tasks);
+    return int_setting("FLASHMOE_PAIR_GEMM0_GROUP_TASKS", 0, 1 << 30, -1);
 }
 
 // FLASHMOE_SHORT_A_BOX_ROWS (A/B runs): the largest short A box the Hopper tiles use, 0 (none), 16 or 32 (default).

@@ -525,8 +525,7 @@ void test_pairs(bool quick) {
             f.layer.set_group_tiles(group);
             std::vector<uint8_t> single_y, pair_y;
             const std::string label = describe(c) + " group " + std::to_string(group);
-            f.layer.set_pair_gemm0(false);
-            f.layer.set_pair_gemm1(false);
+            f.layer.set_pairs(false, false);
             const bool single_ok = f.run("pairs", label + " unpaired", single_y);
             for (int threshold : {0, processors}) {
                 // The groups each GEMM runs on pairs, as the scheduler decides (gemm0_paired / gemm1_paired, then
@@ -543,8 +542,7 @@ void test_pairs(bool quick) {
                         }
                     }
                 }
-                f.layer.set_pair_gemm0(true, threshold);
-                f.layer.set_pair_gemm1(true);
+                f.layer.set_pairs(true, true, threshold);
                 const std::string pair_label = label + " threshold " + std::to_string(threshold) + ": paired groups " +
                                                std::to_string(paired[0]) + " GEMM0, " + std::to_string(paired[1]) +
                                                " GEMM1";

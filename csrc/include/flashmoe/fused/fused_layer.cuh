@@ -67,14 +67,14 @@ class FusedLayer {
     void set_group_tiles(int32_t tiles) { group_tiles_ = tiles < 1 ? 1 : tiles; }
     // Whether GEMM1 may take wide pieces (TmaMaps::wide_gemm1; only where the Hopper tiles run); for tests and A/B runs.
     void set_wide_gemm1(bool allowed) { tma_.wide_gemm1 = allowed ? 1 : 0; }
-    // Whether GEMM0 may run on paired row tiles (TmaMaps::pair_gemm0; Hopper tiles, gated) and the fewest column tasks
-    // a group needs for them (TmaMaps::pair_group_tasks; -1: the processor count, the default); for tests and A/B runs.
-    void set_pair_gemm0(bool allowed, int32_t group_tasks = -1) {
-        tma_.pair_gemm0 = allowed ? 1 : 0;
+    // Whether GEMM0 and GEMM1 may run on paired row tiles (TmaMaps::pair_gemm0, pair_gemm1; Hopper tiles, GEMM0 gated
+    // only) and the fewest GEMM0 column tasks a group needs for them (TmaMaps::pair_group_tasks; -1: the processor
+    // count, the default); for tests and A/B runs.
+    void set_pairs(bool gemm0, bool gemm1, int32_t group_tasks = -1) {
+        tma_.pair_gemm0 = gemm0 ? 1 : 0;
+        tma_.pair_gemm1 = gemm1 ? 1 : 0;
         tma_.pair_group_tasks = group_tasks < 0 ? num_blocks_ - 1 : group_tasks;
     }
-    // Whether GEMM1 may run on paired row tiles (TmaMaps::pair_gemm1; the groups set_pair_gemm0's threshold admits).
-    void set_pair_gemm1(bool allowed) { tma_.pair_gemm1 = allowed ? 1 : 0; }
     bool hopper_tiles() const { return tma_.enabled != 0; }
     // Expert parallelism: how tiles travel (comm::Transport; kStore needs every peer mapped) and the debug switch
     // that makes this rank withhold every signal. Throw INVALID_ARGUMENT / UNSUPPORTED.

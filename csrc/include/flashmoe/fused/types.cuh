@@ -30,6 +30,14 @@ enum class TaskType : int32_t {
     kGemm1Pair = 6,  // GEMM1 of two row tiles of one expert, `tile` and `tile` + 1, in one 128-row pass (gemm1_paired)
 };
 
+// The phase a task type belongs to: a pair task (kGemm0Pair, kGemm1Pair) is GEMM0's or GEMM1's; other types are their
+// own (traces and profiles count pairs with their phase).
+FLASHMOE_HOST_DEVICE inline TaskType task_phase(int32_t type) {
+    return type == static_cast<int32_t>(TaskType::kGemm0Pair)   ? TaskType::kGemm0
+           : type == static_cast<int32_t>(TaskType::kGemm1Pair) ? TaskType::kGemm1
+                                                                 : static_cast<TaskType>(type);
+}
+
 // One unit of work: an entry of the task queue a processor claims. 16 bytes. In a subscriber's ring to the scheduler
 // the same struct describes a batch of `n_tile` tasks, which the scheduler writes into the queue a lane each: for
 // GEMM0 and GEMM1 the column tasks of a group of row tiles (os/subscriber.cuh; GEMM0's may be paired tasks,
@@ -104,9 +112,15 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
 // pairs the tiles of a group whose column tasks alone fill the processors (group_paired): only there are the
 // tasks running at once mostly reading the same weight boxes from the L2, the traffic pairs halve; where a group has
 // fewer tasks, GEMM0 waits on L2 misses (weights and tokens from DRAM), and pairs were slower (up to +10 %).
-FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const ColumnSplit& split, int group_tiles, bool pair_allowed) {
-    return pair_allowed && group_tiles >= 2 && split.piece_columns == TileConfig::kBlockN &&
+// Whether a split's pieces can go to pairs: the pieces are the paired tile's width (`pair_columns`), groups hold two or
+// more tiles, and every pair task keeps a piece.
+FLASHMOE_HOST_DEVICE inline bool split_pairable(const ColumnSplit& split, int group_tiles, bool pair_allowed,
+                                                int pair_columns) {
+    return pair_allowed && group_tiles >= 2 && split.piece_columns == pair_columns &&
            split.num_pieces >= 2 * split.num_tasks;
+}
+FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const ColumnSplit& split, int group_tiles, bool pair_allowed) {
+    return split_pairable(split, group_tiles, pair_allowed, TileConfig::kBlockN);  // gate and up of 64 columns
 }
 FLASHMOE_HOST_DEVICE inline ColumnSplit pair_split(const ColumnSplit& split) {
     return ColumnSplit{split.num_pieces, 2 * split.num_tasks, split.piece_columns};
@@ -116,8 +130,7 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit pair_split(const ColumnSplit& split) {
 // routes are counted done for the COMBINE when its last GEMM1 task ends, and every task of a pair writes rows of both
 // tiles: so each pair task counts towards both tiles, whose GEMM1 counters end at pair_split(split).num_tasks.
 FLASHMOE_HOST_DEVICE inline bool gemm1_paired(const ColumnSplit& split, int group_tiles, bool pair_allowed) {
-    return pair_allowed && group_tiles >= 2 && split.piece_columns == 2 * TileConfig::kBlockN &&
-           split.num_pieces >= 2 * split.num_tasks;
+    return split_pairable(split, group_tiles, pair_allowed, 2 * TileConfig::kBlockN);  // wide pieces only
 }
 // GEMM1 in wide pieces (docs/perf-notes.md item 32): 2 x kBlockN columns of H per tile pass (one wgmma m64n128 over two
 // 64-row boxes of W_down) instead of kBlockN, so each staged box of h serves twice the columns. Hopper tiles only

@@ -265,10 +265,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         __syncthreads();
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
         {
-            const int slot = task.type == static_cast<int32_t>(TaskType::kGemm0) ||
-                                     task.type == static_cast<int32_t>(TaskType::kGemm0Pair) ? 0
-                             : task.type == static_cast<int32_t>(TaskType::kGemm1) ||
-                                     task.type == static_cast<int32_t>(TaskType::kGemm1Pair) ? 1 : 2;
+            const TaskType phase = task_phase(task.type);
+            const int slot = phase == TaskType::kGemm0 ? 0 : phase == TaskType::kGemm1 ? 1 : 2;
             FLASHMOE_PROFILE_MARK(3 + slot);
             ++profile_tasks[slot];
         }
@@ -278,13 +276,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 epoch_counter_publish(finished_counter, epoch);
             }
             const uint64_t now = trace_clock();
-            const TraceKind kind = task.type == static_cast<int32_t>(TaskType::kGemm0) ||
-                                           task.type == static_cast<int32_t>(TaskType::kGemm0Pair)
-                                       ? TraceKind::kGemm0
-                                   : task.type == static_cast<int32_t>(TaskType::kGemm1) ||
-                                           task.type == static_cast<int32_t>(TaskType::kGemm1Pair)
-                                       ? TraceKind::kGemm1
-                                       : TraceKind::kCombine;
+            const TaskType phase = task_phase(task.type);
+            const TraceKind kind = phase == TaskType::kGemm0   ? TraceKind::kGemm0
+                                   : phase == TaskType::kGemm1 ? TraceKind::kGemm1
+                                                               : TraceKind::kCombine;
             trace_record(params.trace, kind, task.tile, trace_mark, now);
             trace_mark = now;
         }

@@ -143,12 +143,11 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, in
 // holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's wide pieces). Columns at or past H are
 // not stored.
 template <typename Element, typename Tile, typename Accumulators>
-__device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, const Task& task, int valid_m,
+__device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, int tile, int expert, int valid_m,
                                                   int column_begin, const Accumulators& acc) {
     constexpr int kBlocks = static_cast<int>(std::extent_v<Accumulators, 0>);
     const int hidden = params.hidden;
-    const int expert = task.expert;
-    float* out = gemm1_output_tile(params, task.tile);  // the row tile's rows (on EP: bound for their source)
+    float* out = gemm1_output_tile(params, tile);  // the row tile's rows (on EP: bound for their source)
     const void* const b_down = params.b_down;  // NOTE: read once, as in store_gemm0_piece
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
@@ -216,7 +215,7 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
                                  (static_cast<int64_t>(task.expert) * hidden + column_begin) * intermediate};
     Tile tile;
     tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
-    store_gemm1_piece<Element, Tile>(params, task, valid_m, column_begin, tile.accumulators);
+    store_gemm1_piece<Element, Tile>(params, task.tile, task.expert, valid_m, column_begin, tile.accumulators);
 }
 
 // Whether this compilation pass runs the Hopper tiles for Element: sm_90a device code, 16-bit data, one GPU (the
@@ -371,8 +370,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                     },
                     piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                     [&](int piece) {
-                        store_gemm1_piece<Element, decltype(tile)>(params, task, setup.rows, piece * kWideColumns,
-                                                                   tile.accumulators[0]);
+                        store_gemm1_piece<Element, decltype(tile)>(params, task.tile, task.expert, setup.rows,
+                                                                   piece * kWideColumns, tile.accumulators[0]);
                     },
                     false, a_box_bytes(short_box), setup.b_hint);
             }
@@ -382,8 +381,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                 [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
                 piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
-                    store_gemm1_piece<Element, decltype(tile)>(params, task, setup.rows, piece * TileConfig::kBlockN,
-                                                               tile.accumulators[0]);
+                    store_gemm1_piece<Element, decltype(tile)>(params, task.tile, task.expert, setup.rows,
+                                                               piece * TileConfig::kBlockN, tile.accumulators[0]);
                 },
                 false, a_box_bytes(short_box), setup.b_hint);
         }
@@ -414,8 +413,6 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
         const TmaMaps& tma = params.tma;
         const TmaDescriptor* const maps[2] = {&tma.w_down, &tma.w_down};
         const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
-        Task second = task;
-        second.tile = task.tile + 1;
         Tile tile;
         return tile.run(
             params, epoch, shared, &tma.hidden_pair, task.tile * TileConfig::kBlockM, maps,
@@ -424,8 +421,9 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
             },
             piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
             [&](int piece) {
-                store_gemm1_piece<Element, Tile>(params, task, setup.rows, piece * kWideColumns, tile.accumulators[0]);
-                store_gemm1_piece<Element, Tile>(params, second, second_rows, piece * kWideColumns,
+                store_gemm1_piece<Element, Tile>(params, task.tile, task.expert, setup.rows, piece * kWideColumns,
+                                                 tile.accumulators[0]);
+                store_gemm1_piece<Element, Tile>(params, task.tile + 1, task.expert, second_rows, piece * kWideColumns,
                                                  tile.accumulators[1]);
             },
             false, Tile::kABytes, setup.b_hint);
