@@ -71,6 +71,17 @@ int32_t pair_group_tasks_setting() {
     return int_setting("FLASHMOE_PAIR_GEMM0_GROUP_TASKS", 0, 1 << 30, -1);
 }
 
+// FLASHMOE_WEIGHT_L2_PROMOTION / FLASHMOE_TOKEN_L2_PROMOTION (A/B runs): the L2 promotion in bytes of the weight
+// maps (default none: docs/perf-notes.md items 36-37) / of the workspace's token and activation maps
+// (default 256): 0 (none), 64, 128 or 256.
+int32_t l2_promotion_setting(const char* name, int32_t unset) {
+    const int32_t bytes = int_setting(name, 0, 256, unset);
+    if (bytes != 0 && bytes != 64 && bytes != 128 && bytes != 256)
+        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
+                    std::string(name) + " must be 0, 64, 128 or 256, not " + std::to_string(bytes));
+    return bytes;
+}
+
 // FLASHMOE_SHORT_A_BOX_ROWS (A/B runs): the largest short A box the Hopper tiles use, 0 (none), 16 or 32 (default).
 int32_t short_a_rows_setting() {
     const char* value = std::getenv("FLASHMOE_SHORT_A_BOX_ROWS");
@@ -197,6 +208,8 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
+    weight_promotion_ = l2_promotion_setting("FLASHMOE_WEIGHT_L2_PROMOTION", 0);  // NOTE: may throw, as above
+    const int32_t token_promotion = l2_promotion_setting("FLASHMOE_TOKEN_L2_PROMOTION", 256);
     shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
         return moe_forward_shared_bytes<decltype(element)>(config.num_experts, wgmma);
     });
@@ -218,19 +231,21 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     layout_.base = static_cast<char*>(workspace_);
     if (wgmma) {
         try {
-            encode_box_map(tma_.tokens, config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
-                           config.hidden_size, "the fused layer's dispatched tokens");
-            encode_box_map(tma_.hidden, config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
-                           config.intermediate_size, "the fused layer's activations h");
-            encode_box_map(tma_.tokens_pair, config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
-                           config.hidden_size, "the fused layer's dispatched tokens", 2 * TileConfig::kBlockM);
-            encode_box_map(tma_.hidden_pair, config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
-                           config.intermediate_size, "the fused layer's activations h", 2 * TileConfig::kBlockM);
+            const auto encode_tokens = [&](TmaDescriptor& map, uint32_t box_rows) {
+                encode_box_map(map, config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows, config.hidden_size,
+                               "the fused layer's dispatched tokens", box_rows, token_promotion);
+            };
+            const auto encode_hidden = [&](TmaDescriptor& map, uint32_t box_rows) {
+                encode_box_map(map, config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
+                               config.intermediate_size, "the fused layer's activations h", box_rows, token_promotion);
+            };
+            encode_tokens(tma_.tokens, TileConfig::kBlockM);
+            encode_hidden(tma_.hidden, TileConfig::kBlockM);
+            encode_tokens(tma_.tokens_pair, 2 * TileConfig::kBlockM);
+            encode_hidden(tma_.hidden_pair, 2 * TileConfig::kBlockM);
             for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
-                encode_box_map(tma_.tokens_short[i], config.dtype, layout_.get_tokens_ptr<char>(), layout_.max_rows,
-                               config.hidden_size, "the fused layer's dispatched tokens", short_a_box_rows(i));
-                encode_box_map(tma_.hidden_short[i], config.dtype, layout_.get_hidden_ptr<char>(), layout_.max_rows,
-                               config.intermediate_size, "the fused layer's activations h", short_a_box_rows(i));
+                encode_tokens(tma_.tokens_short[i], short_a_box_rows(i));
+                encode_hidden(tma_.hidden_short[i], short_a_box_rows(i));
             }
         } catch (...) {
             cudaFree(workspace_);
@@ -286,14 +301,17 @@ void FusedLayer::map_weights(const flashmoe_expert_weights& weights) {
     const int64_t intermediate = config_.intermediate_size;
     mapped_weights_[0] = mapped_weights_[1] = mapped_weights_[2] = nullptr;  // NOTE: stays unmapped if a map fails
     if (weights.w_gate != nullptr) {
-        encode_box_map(tma_.w_gate, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate");
+        encode_box_map(tma_.w_gate, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate",
+                       TileConfig::kBlockM, weight_promotion_);
         encode_box_map(tma_.w_gate_narrow, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate",
-                       TileConfig::kNarrowPieceColumns);
+                       TileConfig::kNarrowPieceColumns, weight_promotion_);
         encode_box_map(tma_.w_up_narrow, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up",
-                       TileConfig::kNarrowPieceColumns);
+                       TileConfig::kNarrowPieceColumns, weight_promotion_);
     }
-    encode_box_map(tma_.w_up, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up");
-    encode_box_map(tma_.w_down, config_.dtype, weights.w_down, experts * hidden, intermediate, "w_down");
+    encode_box_map(tma_.w_up, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up",
+                   TileConfig::kBlockM, weight_promotion_);
+    encode_box_map(tma_.w_down, config_.dtype, weights.w_down, experts * hidden, intermediate, "w_down",
+                   TileConfig::kBlockM, weight_promotion_);
     mapped_weights_[0] = weights.w_gate;
     mapped_weights_[1] = weights.w_up;
     mapped_weights_[2] = weights.w_down;

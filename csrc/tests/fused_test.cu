@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "flashmoe/common/capacity.h"
@@ -560,6 +562,49 @@ void test_pairs(bool quick) {
     }
 }
 
+// The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps gives the reference's y,
+// bitwise the same as the default's; a value outside a setting's range is INVALID_ARGUMENT naming the variable.
+void test_settings(bool quick) {
+    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 700, 16, 4, 256, 200, 0.0f, false, false};
+    std::vector<uint8_t> default_y;
+    {
+        Fixture f(c, 4242);
+        f.run("settings", describe(c) + " defaults", default_y);
+    }
+    for (const char* name : {"FLASHMOE_WEIGHT_L2_PROMOTION", "FLASHMOE_TOKEN_L2_PROMOTION"}) {
+        for (const char* value : {"0", "64", "128", "256"}) {
+            if (quick && std::strcmp(value, "128") != 0) continue;
+            setenv(name, value, 1);
+            std::vector<uint8_t> y;
+            const std::string label = std::string(name + 9) + "=" + value;
+            bool ok = false;
+            {
+                Fixture f(c, 4242);
+                ok = f.run("settings", label, y);
+            }
+            unsetenv(name);
+            if (ok) report("settings", label + " = defaults", y == default_y, y == default_y ? "bitwise" : "DIFFERS");
+        }
+    }
+    for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_WEIGHT_L2_PROMOTION", "100"},
+                                      {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
+                                      {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},
+                                      {"FLASHMOE_PAIR_GEMM0_GROUP_TASKS", "-1"},
+                                      {"FLASHMOE_EXPERT_GROUP_TILES", "0"}}) {
+        setenv(name, value, 1);
+        std::string detail = "accepted";
+        bool ok = false;
+        try {
+            FusedLayer layer(config_of(c, c.T));
+        } catch (const flashmoe::Error& e) {
+            ok = e.status() == FLASHMOE_ERROR_INVALID_ARGUMENT && std::strstr(e.what(), name) != nullptr;
+            detail = std::string("status ") + std::to_string(e.status()) + ": " + e.what();
+        }
+        unsetenv(name);
+        report("settings", std::string(name + 9) + "=" + value + " refused", ok, detail);
+    }
+}
+
 // The in-kernel trace: with it on, one forward records every task once (each COMBINE token tile exactly once, every
 // processor's phases), events are ordered and inside the launch, nothing is dropped, and y is bitwise the same as with
 // the trace off.
@@ -784,6 +829,7 @@ int main(int argc, char** argv) {
         test_groups(quick);
         if (!quick) test_wide_gemm1();
         test_pairs(quick);
+        test_settings(quick);
         test_trace();
         if (!quick) {
             test_faults();

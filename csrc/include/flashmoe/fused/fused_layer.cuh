@@ -114,6 +114,7 @@ class FusedLayer {
     // environment at creation (A/B runs).
     TmaMaps tma_{};
     const void* mapped_weights_[3] = {};    // w_gate, w_up, w_down the weight maps were encoded for
+    int32_t weight_promotion_ = 0;          // the weight maps' L2 promotion in bytes; FLASHMOE_WEIGHT_L2_PROMOTION sets it
     // Encodes the weight maps when the forward's weights differ from the last ones. Throws on a driver refusal.
     void map_weights(const flashmoe_expert_weights& weights);
 };

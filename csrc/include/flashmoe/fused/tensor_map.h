@@ -37,12 +37,23 @@ inline TensorMapEncoder tensor_map_encoder() {
     return encoder;
 }
 
+// The L2 promotion of a map for a size in bytes: 0 (none: the fused layer's weight maps), 64, 128 or 256 (the default,
+// the workspace's maps). Other sizes are refused by the caller (fused_layer.cu's setting), so they map to 256 here.
+inline CUtensorMapL2promotion l2_promotion(int32_t bytes) {
+    switch (bytes) {
+        case 0: return CU_TENSOR_MAP_L2_PROMOTION_NONE;
+        case 64: return CU_TENSOR_MAP_L2_PROMOTION_L2_64B;
+        case 128: return CU_TENSOR_MAP_L2_PROMOTION_L2_128B;
+        default: return CU_TENSOR_MAP_L2_PROMOTION_L2_256B;
+    }
+}
+
 // The map of a row-major [rows][inner] matrix of 16-bit elements for the wgmma tiles: boxes of box_rows (64, or 32
 // for GEMM0's narrow pieces) rows x 64 elements (128 bytes, the swizzle span), 128-byte swizzle, zeros outside the
-// matrix. Throws flashmoe::Error if refused.
+// matrix, L2 promotion of promotion_bytes (see l2_promotion). Throws flashmoe::Error if refused.
 // NOTE: base must be 16-byte aligned and inner a multiple of 8 (TMA's stride rule); callers validate both.
 inline void encode_box_map(TmaDescriptor& map, int32_t dtype, const void* base, int64_t rows, int64_t inner,
-                           const char* what, uint32_t box_rows = 64) {
+                           const char* what, uint32_t box_rows = 64, int32_t promotion_bytes = 256) {
     const TensorMapEncoder encode = tensor_map_encoder();
     if (encode == nullptr) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "the driver has no cuTensorMapEncodeTiled");
     const cuuint64_t dims[2] = {static_cast<cuuint64_t>(inner), static_cast<cuuint64_t>(rows)};
@@ -53,7 +64,7 @@ inline void encode_box_map(TmaDescriptor& map, int32_t dtype, const void* base, 
         encode(reinterpret_cast<CUtensorMap*>(&map),
                dtype == FLASHMOE_DTYPE_BF16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2,
                const_cast<void*>(base), dims, strides, box, element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
-               CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+               CU_TENSOR_MAP_SWIZZLE_128B, l2_promotion(promotion_bytes), CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (result != CUDA_SUCCESS)
         throw Error(FLASHMOE_ERROR_CUDA, std::string("cuTensorMapEncodeTiled refused the map of ") + what +
                                              " (CUresult " + std::to_string(static_cast<int>(result)) + ")");
