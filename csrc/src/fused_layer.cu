@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "flashmoe/common/capacity.h"
 #include "flashmoe/common/device_scope.h"
@@ -71,28 +72,31 @@ int32_t pair_group_tasks_setting() {
     return int_setting("FLASHMOE_PAIR_GEMM0_GROUP_TASKS", 0, 1 << 30, -1);
 }
 
+// A setting from the environment that takes one of a few integers (A/B runs): `unset` when absent or empty;
+// INVALID_ARGUMENT naming the variable and its choices unless the value is one of `choices` written in decimal.
+int32_t choice_setting(const char* name, const std::vector<int32_t>& choices, int32_t unset) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || value[0] == '\0') return unset;
+    std::string listed;
+    for (size_t i = 0; i < choices.size(); ++i) {
+        if (std::to_string(choices[i]) == value) return choices[i];
+        listed += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + std::to_string(choices[i]);
+    }
+    throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT, std::string(name) + " must be " + listed + ", not '" + value + "'");
+}
+
 // FLASHMOE_WEIGHT_L2_PROMOTION / FLASHMOE_TOKEN_L2_PROMOTION (A/B runs): the L2 promotion in bytes of the weight
 // maps (default none: docs/perf-notes.md items 36-37) / of the workspace's token and activation maps
 // (default 256): 0 (none), 64, 128 or 256.
 int32_t l2_promotion_setting(const char* name, int32_t unset) {
-    const int32_t bytes = int_setting(name, 0, 256, unset);
-    if (bytes != 0 && bytes != 64 && bytes != 128 && bytes != 256)
-        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
-                    std::string(name) + " must be 0, 64, 128 or 256, not " + std::to_string(bytes));
-    return bytes;
+    return choice_setting(name, {0, 64, 128, 256}, unset);
 }
 
 // FLASHMOE_SHORT_A_BOX_ROWS (A/B runs): the largest short A box the Hopper tiles use, 0 (none), 16 or 32 (default).
 int32_t short_a_rows_setting() {
-    const char* value = std::getenv("FLASHMOE_SHORT_A_BOX_ROWS");
-    const int32_t largest = short_a_box_rows(TileConfig::kShortABoxes - 1);
-    if (value == nullptr || value[0] == '\0') return largest;
-    if (std::strcmp(value, "0") == 0) return 0;
-    for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
-        if (std::to_string(short_a_box_rows(i)) == value) return short_a_box_rows(i);
-    }
-    throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT,
-                std::string("FLASHMOE_SHORT_A_BOX_ROWS must be 0, 16 or 32, not '") + value + "'");
+    std::vector<int32_t> choices{0};
+    for (int i = 0; i < TileConfig::kShortABoxes; ++i) choices.push_back(short_a_box_rows(i));
+    return choice_setting("FLASHMOE_SHORT_A_BOX_ROWS", choices, choices.back());
 }
 
 }  // namespace
@@ -256,9 +260,8 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.short_a_rows = short_a_rows;
         tma_.evict_first = env_flag("FLASHMOE_DISABLE_EVICT_FIRST") ? 0 : 1;  // NOTE: for A/B runs
         tma_.wide_gemm1 = env_flag("FLASHMOE_DISABLE_WIDE_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
-        tma_.pair_gemm0 = env_flag("FLASHMOE_DISABLE_PAIR_GEMM0") ? 0 : 1;    // NOTE: for A/B runs
-        tma_.pair_gemm1 = env_flag("FLASHMOE_DISABLE_PAIR_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
-        tma_.pair_group_tasks = pair_group_tasks < 0 ? num_blocks_ - 1 : pair_group_tasks;
+        set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
+                  pair_group_tasks);
     }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
     FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));
@@ -300,18 +303,19 @@ void FusedLayer::map_weights(const flashmoe_expert_weights& weights) {
     const int64_t hidden = config_.hidden_size;
     const int64_t intermediate = config_.intermediate_size;
     mapped_weights_[0] = mapped_weights_[1] = mapped_weights_[2] = nullptr;  // NOTE: stays unmapped if a map fails
+    const auto encode_weight = [&](TmaDescriptor& map, const void* base, int64_t rows, int64_t inner, const char* what,
+                                   uint32_t box_rows) {
+        encode_box_map(map, config_.dtype, base, rows, inner, what, box_rows, weight_promotion_);
+    };
     if (weights.w_gate != nullptr) {
-        encode_box_map(tma_.w_gate, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate",
-                       TileConfig::kBlockM, weight_promotion_);
-        encode_box_map(tma_.w_gate_narrow, config_.dtype, weights.w_gate, experts * intermediate, hidden, "w_gate",
-                       TileConfig::kNarrowPieceColumns, weight_promotion_);
-        encode_box_map(tma_.w_up_narrow, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up",
-                       TileConfig::kNarrowPieceColumns, weight_promotion_);
+        encode_weight(tma_.w_gate, weights.w_gate, experts * intermediate, hidden, "w_gate", TileConfig::kBlockM);
+        encode_weight(tma_.w_gate_narrow, weights.w_gate, experts * intermediate, hidden, "w_gate",
+                      TileConfig::kNarrowPieceColumns);
+        encode_weight(tma_.w_up_narrow, weights.w_up, experts * intermediate, hidden, "w_up",
+                      TileConfig::kNarrowPieceColumns);
     }
-    encode_box_map(tma_.w_up, config_.dtype, weights.w_up, experts * intermediate, hidden, "w_up",
-                   TileConfig::kBlockM, weight_promotion_);
-    encode_box_map(tma_.w_down, config_.dtype, weights.w_down, experts * hidden, intermediate, "w_down",
-                   TileConfig::kBlockM, weight_promotion_);
+    encode_weight(tma_.w_up, weights.w_up, experts * intermediate, hidden, "w_up", TileConfig::kBlockM);
+    encode_weight(tma_.w_down, weights.w_down, experts * hidden, intermediate, "w_down", TileConfig::kBlockM);
     mapped_weights_[0] = weights.w_gate;
     mapped_weights_[1] = weights.w_up;
     mapped_weights_[2] = weights.w_down;
