@@ -516,6 +516,9 @@ flashmoe_status flashmoe_layer_read_trace(flashmoe_layer* layer, flashmoe_trace_
         check_range("capacity", capacity, 0, INT64_MAX);
         if (capacity > 0) require_not_null("events", events);
         static_assert(sizeof(flashmoe_trace_event) == sizeof(flashmoe::fused::TraceEvent), "one event layout");
+        static_assert(static_cast<int>(flashmoe::fused::TraceKind::kRelease) == FLASHMOE_TRACE_RELEASE &&
+                          static_cast<int>(flashmoe::fused::TraceKind::kCombine) == FLASHMOE_TRACE_COMBINE,
+                      "one kind numbering");
 #if FLASHMOE_WITH_FUSED
         if (layer->fused) {
             std::vector<flashmoe::fused::TraceEvent> all;

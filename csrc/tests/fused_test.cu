@@ -638,6 +638,10 @@ void test_trace() {
                             flashmoe::fused::TileConfig::kTokensPerCombine;
     std::vector<int> combine_seen(static_cast<size_t>(token_tiles), 0);
     int gemm0 = 0, gemm1 = 0, routing = 0, processors_dispatching = 0, misordered = 0;
+    // The OS block's hand-offs: every push kind seen, each from the OS block, and the scheduler's releases counting up
+    // to every task the processors ran (GEMM0 + GEMM1 + one COMBINE per token tile).
+    int push_gemm0 = 0, push_gemm1 = 0, push_combine = 0, os_misplaced = 0, releases_unordered = 0;
+    int32_t last_released = 0;
     uint64_t first = UINT64_MAX, last = 0;
     for (const auto& e : events) {
         first = std::min(first, e.start_ns);
@@ -651,20 +655,35 @@ void test_trace() {
             case flashmoe::fused::TraceKind::kGemm1: ++gemm1; break;
             case flashmoe::fused::TraceKind::kRouting: ++routing; break;
             case flashmoe::fused::TraceKind::kDispatch: ++processors_dispatching; break;
+            case flashmoe::fused::TraceKind::kPushGemm0: ++push_gemm0; break;
+            case flashmoe::fused::TraceKind::kPushGemm1: ++push_gemm1; break;
+            case flashmoe::fused::TraceKind::kPushCombine: ++push_combine; break;
+            case flashmoe::fused::TraceKind::kRelease:
+                if (e.tile <= last_released) ++releases_unordered;  // one warp records them in order
+                last_released = std::max(last_released, e.tile);
+                break;
             default: break;
         }
+        if (flashmoe::fused::trace_os_kind(static_cast<flashmoe::fused::TraceKind>(e.kind)) && e.block != 0) {
+            ++os_misplaced;
+        }
     }
+    const int tasks_run = gemm0 + gemm1 + static_cast<int>(std::count(combine_seen.begin(), combine_seen.end(), 1));
+    const bool os_ok = push_gemm0 > 0 && push_gemm1 > 0 && push_combine > 0 && os_misplaced == 0 &&
+                       releases_unordered == 0 && last_released == tasks_run;
     const bool combines_once = std::all_of(combine_seen.begin(), combine_seen.end(), [](int n) { return n == 1; });
     const double span_ns = static_cast<double>(last - first);
     ok = ok && on == off && dropped == 0 && misordered == 0 && combines_once && routing == 1 && gemm0 > 0 &&
-         gemm1 > 0 && processors_dispatching == layer.num_blocks() - 1 && span_ns > 0 && span_ns < host_ns;
-    char detail[320];
+         gemm1 > 0 && processors_dispatching == layer.num_blocks() - 1 && span_ns > 0 && span_ns < host_ns && os_ok;
+    char detail[480];
     std::snprintf(detail, sizeof(detail),
                   "%zu events (GEMM0 %d, GEMM1 %d, COMBINE tiles once: %s, dispatch phases %d of %d), dropped %lld, "
-                  "span %.3f ms (host %.3f ms), y %s",
+                  "span %.3f ms (host %.3f ms), y %s; OS pushes GEMM0 %d GEMM1 %d COMBINE %d, released %d of %d "
+                  "tasks run (%d out of order, %d OS events off block 0)",
                   events.size(), gemm0, gemm1, combines_once ? "yes" : "NO", processors_dispatching,
                   layer.num_blocks() - 1, static_cast<long long>(dropped), span_ns * 1e-6, host_ns * 1e-6,
-                  on == off ? "bitwise = trace off" : "DIFFERS from trace off");
+                  on == off ? "bitwise = trace off" : "DIFFERS from trace off", push_gemm0, push_gemm1, push_combine,
+                  last_released, tasks_run, releases_unordered, os_misplaced);
     report("trace", describe(c), ok, detail);
     layer.enable_trace(0);
     CHECK_CUDA(cudaStreamDestroy(stream));

@@ -282,7 +282,14 @@ typedef enum flashmoe_trace_kind {
     FLASHMOE_TRACE_WAIT = 4,         /* processor: waiting for its next task */
     FLASHMOE_TRACE_GEMM0 = 5,
     FLASHMOE_TRACE_GEMM1 = 6,
-    FLASHMOE_TRACE_COMBINE = 7
+    FLASHMOE_TRACE_COMBINE = 7,
+    /* OS block hand-offs (start: the subscriber found the items ready; end: the batch is on its ring; tile: the first
+     * row tile of the group, or the first token tile of the run) */
+    FLASHMOE_TRACE_PUSH_GEMM0 = 8,   /* dispatched row tiles -> their GEMM0 tasks */
+    FLASHMOE_TRACE_PUSH_GEMM1 = 9,   /* row tiles through GEMM0 -> their GEMM1 tasks */
+    FLASHMOE_TRACE_PUSH_COMBINE = 10, /* token tiles ready -> their COMBINE tasks */
+    FLASHMOE_TRACE_RELEASE = 11      /* scheduler: batches popped (start) until the queue's count is published (end);
+                                        tile = that count */
 } flashmoe_trace_kind;
 
 typedef struct flashmoe_trace_event {
@@ -291,7 +298,8 @@ typedef struct flashmoe_trace_event {
     int32_t block; /* 0 = the OS block, 1.. = processors */
     int32_t sm;
     int32_t kind;  /* flashmoe_trace_kind */
-    int32_t tile;  /* row tile (GEMM0/1), token tile (COMBINE), else -1 */
+    int32_t tile;  /* row tile (GEMM0/1, PUSH_GEMM0/1), token tile (COMBINE, PUSH_COMBINE), released count
+                      (RELEASE), else -1 */
 } flashmoe_trace_event;
 
 /* events_per_block > 0: record up to that many events per block in every later forward; 0: off (frees the buffer). */

@@ -18,7 +18,20 @@ enum class TraceKind : int32_t {
     kGemm0 = 5,
     kGemm1 = 6,
     kCombine = 7,
+    // OS block, one event per hand-off (start: when the subscriber's scan found the items ready; end: the batch is on
+    // its ring; tile: the first row tile of the group, or the first token tile of the run):
+    kPushGemm0 = 8,    // dispatch subscriber: a dispatched row tile group's GEMM0 tasks
+    kPushGemm1 = 9,    // GEMM0 subscriber: a row tile group through GEMM0, its GEMM1 tasks
+    kPushCombine = 10, // GEMM1 subscriber: a run of token tiles ready to combine
+    kRelease = 11,     // scheduler: start = the first batch of the release popped, end = the queue's count published;
+                       // tile = that count (tasks released so far)
 };
+
+// True for the events the OS block's scheduler and subscriber warps record.
+constexpr bool trace_os_kind(TraceKind kind) {
+    return kind == TraceKind::kPushGemm0 || kind == TraceKind::kPushGemm1 || kind == TraceKind::kPushCombine ||
+           kind == TraceKind::kRelease;
+}
 
 // 32 bytes, the layout of flashmoe_trace_event.
 struct TraceEvent {
@@ -50,13 +63,14 @@ __device__ __forceinline__ uint32_t trace_smid() {
     return id;
 }
 
-// One thread of the block (thread 0 by convention).
+// One thread of a block's role (thread 0 of a processor; lane 0 of an OS warp: the OS block's warps record into one
+// slice, hence the atomic).
 __device__ __forceinline__ void trace_record(const TraceBuffer& trace, TraceKind kind, int tile, uint64_t start,
                                              uint64_t end) {
     if (trace.events == nullptr) {
         return;
     }
-    const uint32_t index = trace.counts[blockIdx.x]++;
+    const uint32_t index = atomicAdd(&trace.counts[blockIdx.x], 1u);
     if (index < static_cast<uint32_t>(trace.capacity)) {
         TraceEvent& event = trace.events[static_cast<size_t>(blockIdx.x) * trace.capacity + index];
         event.start_ns = start;

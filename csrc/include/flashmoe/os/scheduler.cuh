@@ -1,5 +1,6 @@
 // The scheduler warp of the OS block: drains the subscribers' rings (later stages first) and releases their tasks
-// into the task queue in global memory, a lane per task, with one release of the queue's published count per drain.
+// into the task queue in global memory, a lane per task, with one release of the queue's published count per
+// warp-wide pop (up to 32 batches of one ring).
 // Processors claim queue tickets in order (ControlBlock::task_next) and run the task released under their ticket.
 #pragma once
 
@@ -11,12 +12,88 @@
 
 namespace flashmoe::fused {
 
-// Batches gathered before one release: bounds the time the first of them waits for the release.
-constexpr int kMaxBatchesPerRelease = 32;
+// Pops up to 32 ready batches of one ring, later stages first (they free rows and bring the end closer): lane l of the
+// returned count (the same on every lane) gets batch l. Whole warp.
+__device__ __forceinline__ int next_batches(TaskRing* rings, Task& batch) {
+    int count = rings[2].pop_warp(batch, 32);
+    if (count == 0) count = rings[1].pop_warp(batch, 32);
+    if (count == 0) count = rings[0].pop_warp(batch, 32);
+    return count;
+}
 
-// Pops the next ready batch, later stages first (they free rows and bring the end closer). One lane.
-__device__ __forceinline__ bool next_batch(TaskRing* rings, Task& batch) {
-    return rings[2].try_pop(batch) || rings[1].try_pop(batch) || rings[0].try_pop(batch);
+// The queue entry of column task n of one batch. A GEMM batch is the column tasks of a group of row tiles
+// (os/subscriber.cuh tile_group_end), queued column task by column task: entry n is column task n / tiles of row tile
+// batch.tile + n % tiles. A COMBINE batch is a run of token tiles: entry n is token tile batch.tile + n.
+__device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Task& batch, int n, int gemm0_per_tile,
+                                            int gemm1_per_tile, bool paired0, bool paired1) {
+    const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
+    if (run_of_tiles) {
+        return make_int4(batch.type, batch.tile + n, 0, batch.expert);
+    }
+    const bool gemm0_batch = batch.type == static_cast<int32_t>(TaskType::kGemm0);
+    const int tiles = batch.n_tile / (gemm0_batch ? gemm0_per_tile : gemm1_per_tile);
+    // Paired GEMM0 / GEMM1 (gemm0_paired, gemm1_paired, group_paired): tiles 2p and 2p + 1 of the group form pair p,
+    // with 2 x per_tile column tasks of half the pieces each; a group of odd size leaves its last tile alone. Queued in
+    // rounds d = 0 .. per_tile - 1: column tasks 2d of every pair, 2d + 1 of every pair, then the lone tile's column
+    // task d (the same pieces), so the tasks that read one weight box stay adjacent: `tiles` entries per round, as
+    // unpaired.
+    const bool paired = gemm0_batch ? paired0 : paired1;
+    const int pairs = paired && group_paired(tiles, gemm0_per_tile, params.tma.pair_group_tasks) ? tiles / 2 : 0;
+    const int d = n / tiles;
+    const int r = n - d * tiles;
+    if (pairs == 0) {
+        return make_int4(batch.type, batch.tile + r, d, batch.expert);
+    }
+    const int pair_type = static_cast<int32_t>(gemm0_batch ? TaskType::kGemm0Pair : TaskType::kGemm1Pair);
+    return r < 2 * pairs ? make_int4(pair_type, batch.tile + 2 * (r % pairs), 2 * d + r / pairs, batch.expert)
+                         : make_int4(batch.type, batch.tile + tiles - 1, d, batch.expert);
+}
+
+// Writes the tasks of `count` popped batches (lane b holds batch b) into the queue from ordinal `released`, in batch
+// order, a lane per entry across all of them; returns their task count. Whole warp.
+// NOTE: batch by batch (the lanes striding over one batch's tasks, then the next) took ~0.4 us a batch whatever its
+// size: a release of 32 batches of 5 tasks took 10-12 us at T = 64-1024, and the first GEMM0 tasks waited for it
+// (perf-notes item 40, call4).
+__device__ __forceinline__ int queue_batches(const KernelParams& params, Task* queue, const Task& popped, int count,
+                                             int released, int gemm0_per_tile, int gemm1_per_tile, bool paired0,
+                                             bool paired1) {
+    const int lane_idx = threadIdx.x % 32;
+    // Lane b's batch covers entries [start, start + own) of this release.
+    const int own = lane_idx < count ? popped.n_tile : 0;
+    int inclusive = own;
+#pragma unroll
+    for (int offset = 1; offset < 32; offset <<= 1) {
+        const int below = __shfl_up_sync(0xffffffffu, inclusive, offset);
+        if (lane_idx >= offset) inclusive += below;
+    }
+    const int start = inclusive - own;
+    const int total = __shfl_sync(0xffffffffu, inclusive, 31);
+    int first_batch = 0;  // warp-uniform: the batch of entry `base`
+    for (int base = 0; base < total; base += 32) {
+        // Bit j: a batch starts at entry base + j, j > 0 (batches are never empty, so no two start together).
+        const uint32_t starts = __reduce_or_sync(
+            0xffffffffu, lane_idx < count && start > base && start < base + 32 ? 1u << (start - base) : 0u);
+        // This lane's entry base + lane lies in the batch after every start at or below it (2u << 31 wraps to 0).
+        const int b = first_batch + __popc(starts & ((2u << lane_idx) - 1u));
+        Task batch;
+        batch.type = __shfl_sync(0xffffffffu, popped.type, b);
+        batch.tile = __shfl_sync(0xffffffffu, popped.tile, b);
+        batch.n_tile = __shfl_sync(0xffffffffu, popped.n_tile, b);
+        batch.expert = __shfl_sync(0xffffffffu, popped.expert, b);
+        const int batch_start = __shfl_sync(0xffffffffu, start, b);
+        const int entry = base + lane_idx;
+        if (entry < total) {
+            int4 task = queue_entry(params, batch, entry - batch_start, gemm0_per_tile, gemm1_per_tile, paired0,
+                                    paired1);
+            if (released + entry == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
+            *reinterpret_cast<int4*>(queue + released + entry) = task;
+        }
+        // The next pass starts in lane 31's batch, or in the one after it when that ends here.
+        const int last = __shfl_sync(0xffffffffu, b, 31);
+        const int last_end = __shfl_sync(0xffffffffu, start + own, last);
+        first_batch = base + 32 >= last_end ? last + 1 : last;
+    }
+    return total;
 }
 
 // Runs the scheduler warp until every task of the launch is in the queue (or the launch aborts, or nothing becomes
@@ -43,52 +120,12 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
         if (clock.aborted(params, epoch)) {  // NOTE: restarted at every release: never read while tasks flow
             return;
         }
-        int released = published;
-        for (int batches = 0; batches < kMaxBatchesPerRelease; ++batches) {
-            Task batch{};
-            const bool popped = lane_idx == 0 && next_batch(rings, batch);
-            if (!__shfl_sync(0xffffffffu, popped, 0)) {
-                break;
-            }
-            batch.type = __shfl_sync(0xffffffffu, batch.type, 0);
-            batch.tile = __shfl_sync(0xffffffffu, batch.tile, 0);
-            batch.n_tile = __shfl_sync(0xffffffffu, batch.n_tile, 0);  // the batch's task count
-            batch.expert = __shfl_sync(0xffffffffu, batch.expert, 0);
-            // A GEMM batch is the column tasks of a group of row tiles (os/subscriber.cuh tile_group_end), queued
-            // column task by column task: entry n is column task n / tiles of row tile batch.tile + n % tiles. A
-            // COMBINE batch is a run of token tiles.
-            const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
-            const bool gemm0_batch = batch.type == static_cast<int32_t>(TaskType::kGemm0);
-            const int tiles = run_of_tiles ? 1 : batch.n_tile / (gemm0_batch ? gemm0_per_tile : gemm1_per_tile);
-            // Paired GEMM0 / GEMM1 (gemm0_paired, gemm1_paired, group_paired): tiles 2p and 2p + 1 of the group form
-            // pair p, with 2 x per_tile column tasks of half the pieces each; a group of odd size leaves its last tile
-            // alone. Queued in rounds d = 0 .. per_tile - 1: column tasks 2d of every pair, 2d + 1 of every pair, then
-            // the lone tile's column task d (the same pieces), so the tasks that read one weight box stay adjacent:
-            // `tiles` entries per round, as unpaired.
-            const bool paired = gemm0_batch ? paired0 : !run_of_tiles && paired1;
-            const int pairs = paired && group_paired(tiles, gemm0_per_tile, params.tma.pair_group_tasks) ? tiles / 2 : 0;
-            const int pair_type = static_cast<int32_t>(gemm0_batch ? TaskType::kGemm0Pair : TaskType::kGemm1Pair);
-            for (int n = lane_idx; n < batch.n_tile; n += 32) {
-                const int ordinal = released + n;
-                const bool withheld = ordinal == params.withhold_task;
-                int4 entry;
-                if (run_of_tiles) {
-                    entry = make_int4(batch.type, batch.tile + n, 0, batch.expert);
-                } else if (pairs == 0) {
-                    entry = make_int4(batch.type, batch.tile + n % tiles, n / tiles, batch.expert);
-                } else {
-                    const int d = n / tiles;
-                    const int r = n - d * tiles;
-                    entry = r < 2 * pairs
-                                ? make_int4(pair_type, batch.tile + 2 * (r % pairs), 2 * d + r / pairs, batch.expert)
-                                : make_int4(batch.type, batch.tile + tiles - 1, d, batch.expert);
-                }
-                if (withheld) entry.x = static_cast<int32_t>(TaskType::kNone);
-                *reinterpret_cast<int4*>(queue + ordinal) = entry;
-            }
-            released += batch.n_tile;
-        }
-        if (released == published) {
+        // One release per pop: the batches a subscriber pushed together go out together, and none waits for later
+        // ones. NOTE: gathering pops up to 32 batches per release held the first GEMM0 tasks ~12 us at T = 64-1024
+        // while the subscriber's later rows came in (perf-notes item 40).
+        Task popped{};
+        const int count = next_batches(rings, popped);
+        if (count == 0) {
             if (clock.expired()) {
                 if (lane_idx == 0) {
                     report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kScheduler, WaitWhat::kReadyTask, -1,
@@ -100,11 +137,15 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             __nanosleep(64);
             continue;
         }
+        const uint64_t popped_ns = trace_clock();
+        const int released = published + queue_batches(params, queue, popped, count, published, gemm0_per_tile,
+                                                       gemm1_per_tile, paired0, paired1);
         // Every lane fences its own queue entries (and what the subscribers observed) before lane 0's release.
         __threadfence();
         __syncwarp();
         if (lane_idx == 0) {
             store_release(published_word, epoch_tag(epoch, static_cast<uint32_t>(released)));
+            trace_record(params.trace, TraceKind::kRelease, released, popped_ns, trace_clock());
         }
         published = released;
         clock.restart();

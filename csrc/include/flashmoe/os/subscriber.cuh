@@ -21,9 +21,11 @@ enum class SubscriberKind : int {
 };
 
 // Watches items [0, num_items) through a window of kRows rows of 32 (lane l checks items base + 32 r + l), and
-// emits each item once, as soon as it is ready (not in item order); the window moves on by a row once its first row
-// is all out. `emit(first, count)` gets items first .. first + count - 1: with kRuns, each run of consecutive items
-// of a row found ready together (up to 32) in one call; otherwise one item per call. The wait is bounded: when nothing
+// hands each item on once, as soon as it is ready (not in item order); the window moves on by a row once its first row
+// is all out. Per row of a scan, every lane holding a ready item (with kRuns: the first item of each run of
+// consecutive items of the row found ready together) calls `batch(item, count, task)` (count: the run's length, else
+// 1), which returns whether the items make a batch of tasks and writes it; the row's batches then go onto the ring in
+// one warp-wide push, each traced as `trace_kind` from when the scan found it ready. The wait is bounded: when nothing
 // becomes ready for limit_ns, the first pending item is recorded. Called by a whole warp.
 // NOTE: one COMBINE per call released the token tiles at ~3 per us (a ring push and a scheduler pop of ~0.3 us each),
 // so at T = 16384 the 4096 combines of 35 us each kept only 43 % of 263 processors busy for 1.25 ms (in-kernel trace,
@@ -32,9 +34,10 @@ enum class SubscriberKind : int {
 // phase took 3.6 ms of a 9.5 ms forward at T = 16384 for ~0.6 ms of work (in-kernel trace, 2026-12-01).
 constexpr int kWindowRows = 4;
 constexpr int kCombineWindowRows = 8;  // token tiles become ready in any order; their check is one load
-template <int kRows = kWindowRows, bool kRuns = false, typename Ready, typename Emit, typename Describe>
+template <int kRows = kWindowRows, bool kRuns = false, typename Ready, typename Batch, typename Describe>
 __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t epoch, int num_items, WaitWhat what,
-                                            uint64_t limit_ns, Ready ready, Emit emit, Describe describe) {
+                                            uint64_t limit_ns, TaskRing& ring, TraceKind trace_kind, Ready ready,
+                                            Batch batch, Describe describe) {
     const int lane_idx = threadIdx.x % 32;
     int window_base = 0;   // warp-uniform: the first item of row 0
     uint32_t emitted = 0;  // this lane's: bit r = item window_base + 32 r + lane was emitted
@@ -47,6 +50,7 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
             if (item < num_items && ((emitted >> r) & 1u) == 0 && ready(item)) ready_now |= 1u << r;
         }
         if (__any_sync(0xffffffffu, ready_now != 0)) {
+            const uint64_t found_ns = trace_clock();
             // NOTE: turns the lanes' relaxed observations into acquires before the tasks go out; flags a peer GPU
             // set (expert parallelism) need the system scope.
             if (ep_enabled(params)) {
@@ -55,25 +59,22 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
                 __threadfence();
             }
             __syncwarp();
-            bool ok = true;
 #pragma unroll
             for (int r = 0; r < kRows; ++r) {
                 const uint32_t ready_mask = __ballot_sync(0xffffffffu, (ready_now >> r) & 1u);
-                if (lane_idx == 0) {
-                    uint32_t mask = ready_mask;
-                    while (mask != 0 && ok) {
-                        const int first = __ffs(mask) - 1;
-                        // The run of set bits from `first`: the first clear bit of mask >> first (whose top `first`
-                        // bits are clear, so it ends by bit 32 - first), or all 32 bits.
-                        const uint32_t clear_from_first = ~(mask >> first);
-                        const int count = !kRuns ? 1 : clear_from_first == 0u ? 32 : __ffs(clear_from_first) - 1;
-                        ok = emit(window_base + 32 * r + first, count);
-                        mask = count == 32 ? 0u : mask & ~(((1u << count) - 1u) << first);
-                    }
+                if (ready_mask == 0) continue;
+                const bool mine = (ready_mask >> lane_idx) & 1u;
+                // With runs, a lane whose left neighbour is not ready starts one: the first clear bit of
+                // ready_mask >> lane (whose top `lane` bits are clear, so the run ends by bit 32 - lane), or all 32.
+                const bool starts = mine && (!kRuns || lane_idx == 0 || ((ready_mask >> (lane_idx - 1)) & 1u) == 0);
+                const uint32_t clear_from_lane = ~(ready_mask >> lane_idx);
+                const int count = !kRuns ? 1 : clear_from_lane == 0u ? 32 : __ffs(clear_from_lane) - 1;
+                Task task{};
+                const bool has = starts && batch(window_base + 32 * r + lane_idx, count, task);
+                if (!ring.push_warp(params, epoch, has, task, limit_ns)) {
+                    return;  // aborting (recorded)
                 }
-            }
-            if (!__shfl_sync(0xffffffffu, ok, 0)) {
-                return;
+                if (has) trace_record(params.trace, trace_kind, task.tile, found_ns, trace_clock());
             }
             emitted |= ready_now;
             // Rows wholly out (items past the end count as out) leave the window.
@@ -124,8 +125,8 @@ __device__ __forceinline__ uint32_t load_relaxed(const uint32_t* address) {
 // expert together, and the scheduler interleaves their column tasks piece by piece (queue order: task 0 of every tile
 // of the group, then task 1, ...), so the tasks that stream one weight box are claimed at about the same time and its
 // re-reads hit L2. The routing records each group in tile_group_end (os/routing.cuh). watch_items' callbacks over row
-// tiles for a per-tile condition `tile_ready`: a group's first tile is ready when all the group's tiles are, and emits
-// one batch of the group's tasks; any other tile is ready at once and emits nothing.
+// tiles for a per-tile condition `tile_ready`: a group's first tile is ready when all the group's tiles are, and makes
+// one batch of the group's tasks; any other tile is ready at once and makes none.
 // One past the group's last tile when `tile` leads a group, else 0.
 __device__ __forceinline__ int tile_group_end(const KernelParams& params, int tile, int group_size) {
     return group_size == 1 ? tile + 1 : params.layout.get_tile_group_end_ptr()[tile];
@@ -136,20 +137,22 @@ __device__ __forceinline__ bool tile_group_ready(const KernelParams& params, int
     const int end = tile_group_end(params, tile, group_size);
     const bool first_ready = tile_ready(tile);  // NOTE: loaded beside `end`, not after it (decode: one tile a group)
     if (end == 0) return true;
-    if (!first_ready) return false;
+    // NOTE: no early exit, so that the unrolled loads are in flight together (a group has up to 16 tiles).
+    bool all_ready = first_ready;
+#pragma unroll 4
     for (int t = tile + 1; t < end; ++t) {
-        if (!tile_ready(t)) return false;
+        all_ready = tile_ready(t) && all_ready;
     }
-    return true;
+    return all_ready;
 }
-// The batch of a group's tasks (`per_tile` column tasks of `type` per row tile), pushed by the group's first tile; any
-// other tile pushes nothing (its group's batch holds its tasks). False when the push failed (recorded).
-__device__ __forceinline__ bool push_tile_group(const KernelParams& params, uint32_t epoch, TaskRing& ring, TaskType type,
-                                                int tile, int group_size, int per_tile, uint64_t limit_ns) {
+// The batch of a group's tasks (`per_tile` column tasks of `type` per row tile), made by the group's first tile; any
+// other tile makes none (its group's batch holds its tasks): false.
+__device__ __forceinline__ bool tile_group_batch(const KernelParams& params, TaskType type, int tile, int group_size,
+                                                 int per_tile, Task& batch) {
     const int end = tile_group_end(params, tile, group_size);
-    if (end == 0) return true;
-    const Task batch{static_cast<int32_t>(type), tile, (end - tile) * per_tile, gemm_tile_expert(params, tile)};
-    return ring.push(params, epoch, batch, limit_ns);
+    if (end == 0) return false;
+    batch = Task{static_cast<int32_t>(type), tile, (end - tile) * per_tile, gemm_tile_expert(params, tile)};
+    return true;
 }
 // For a timeout's report: the first tile of `leader`'s group that is not ready (the leader when all are).
 template <typename TileReady>
@@ -186,11 +189,10 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 return ep ? comm::SymmetricLayout::flag_epoch(arrival(tile)) == epoch : arrival(tile) == epoch;
             };
             watch_items(
-                params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns,
-                [&](int tile) { return tile_group_ready(params, tile, group_size, arrived); },
-                [&](int tile, int) {
-                    return push_tile_group(params, epoch, ring, TaskType::kGemm0, tile, group_size, gemm0_n_tiles,
-                                           limit_ns);
+                params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns, ring,
+                TraceKind::kPushGemm0, [&](int tile) { return tile_group_ready(params, tile, group_size, arrived); },
+                [&](int tile, int, Task& batch) {
+                    return tile_group_batch(params, TaskType::kGemm0, tile, group_size, gemm0_n_tiles, batch);
                 },
                 [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
                     const int tile = first_unready_tile(params, leader, group_size, arrived);
@@ -212,11 +214,10 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 return epoch_count(load_relaxed(gemm0_count + tile), epoch) == static_cast<uint32_t>(gemm0_n_tiles);
             };
             watch_items(
-                params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns,
+                params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns, ring, TraceKind::kPushGemm1,
                 [&](int tile) { return tile_group_ready(params, tile, group_size, gemm0_done); },
-                [&](int tile, int) {
-                    return push_tile_group(params, epoch, ring, TaskType::kGemm1, tile, group_size, gemm1_n_tiles,
-                                           limit_ns);
+                [&](int tile, int, Task& batch) {
+                    return tile_group_batch(params, TaskType::kGemm1, tile, group_size, gemm1_n_tiles, batch);
                 },
                 [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
                     const int tile = first_unready_tile(params, leader, group_size, gemm0_done);
@@ -264,10 +265,10 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             };
             watch_items<kCombineWindowRows, true>(
                 params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done,
-                limit_ns, token_tile_ready,
-                [&](int first_token_tile, int count) {
-                    const Task batch{static_cast<int32_t>(TaskType::kCombine), first_token_tile, count, -1};
-                    return ring.push(params, epoch, batch, limit_ns);
+                limit_ns, ring, TraceKind::kPushCombine, token_tile_ready,
+                [&](int first_token_tile, int count, Task& batch) {
+                    batch = Task{static_cast<int32_t>(TaskType::kCombine), first_token_tile, count, -1};
+                    return true;
                 },
                 [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
                     // Name the row tile (and its expert) the token tile still waits for.

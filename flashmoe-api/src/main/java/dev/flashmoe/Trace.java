@@ -15,9 +15,20 @@ public record Trace(List<Event> events, long dropped) {
         events = List.copyOf(events);
     }
 
-    /** What an event covers. */
+    /**
+     * What an event covers. ROUTING and COLLECT: the OS block; ROUTING_WAIT to COMBINE: a processor's phases and tasks;
+     * PUSH_*: an OS subscriber warp found a row tile group (or a run of token tiles) ready and put its tasks on the
+     * scheduler's ring (start: found, end: on the ring; tile: the first row or token tile); RELEASE: the OS scheduler
+     * popped batches (start) and published the task queue's count (end; tile: the tasks released so far).
+     */
     public enum Kind {
-        ROUTING, COLLECT, ROUTING_WAIT, DISPATCH, WAIT, GEMM0, GEMM1, COMBINE;
+        ROUTING, COLLECT, ROUTING_WAIT, DISPATCH, WAIT, GEMM0, GEMM1, COMBINE, PUSH_GEMM0, PUSH_GEMM1, PUSH_COMBINE,
+        RELEASE;
+
+        /** True for the OS block's hand-offs between its warps (pushes and releases), which overlap each other. */
+        public boolean handOff() {
+            return ordinal() >= PUSH_GEMM0.ordinal();
+        }
 
         static Kind of(int code) {
             Kind[] all = values();
@@ -28,7 +39,10 @@ public record Trace(List<Event> events, long dropped) {
         }
     }
 
-    /** One phase or task of one block; tile: the row tile (GEMM0/1) or token tile (COMBINE), else -1. */
+    /**
+     * One phase or task of one block; tile: the row tile (GEMM0/1, PUSH_GEMM0/1), token tile (COMBINE, PUSH_COMBINE),
+     * released count (RELEASE), else -1.
+     */
     public record Event(long startNs, long endNs, int block, int sm, Kind kind, int tile) {
         public long durationNs() {
             return endNs - startNs;

@@ -23,6 +23,10 @@ final class TimelinePng {
         new Color(40, 100, 200),  // GEMM0
         new Color(30, 160, 90),   // GEMM1
         new Color(200, 50, 60),   // COMBINE
+        new Color(20, 40, 120),   // PUSH_GEMM0 (OS row)
+        new Color(10, 90, 40),    // PUSH_GEMM1
+        new Color(120, 20, 30),   // PUSH_COMBINE
+        new Color(0, 0, 0),       // RELEASE
     };
 
     /**
@@ -43,17 +47,19 @@ final class TimelinePng {
 
     /** Reads the complete ("X") events of a Chrome trace written by TraceExport back into a Trace (µs → ns). */
     static Trace read(Path json) throws IOException {
-        java.util.regex.Pattern event = java.util.regex.Pattern.compile("\"name\": \"(\\w+)\".*\"ph\": \"X\".*"
-                + "\"tid\": (\\d+), \"ts\": ([0-9.]+), \"dur\": ([0-9.]+), \"args\": \\{\"tile\": (-?\\d+), "
-                + "\"sm\": (\\d+)\\}");
+        java.util.regex.Pattern event = java.util.regex.Pattern.compile("\"name\": \"(\\w+)\".*\"ph\": \"X\", "
+                + "\"pid\": (\\d+), \"tid\": (\\d+), \"ts\": ([0-9.]+), \"dur\": ([0-9.]+), \"args\": "
+                + "\\{\"tile\": (-?\\d+), \"sm\": (\\d+)\\}");
         java.util.List<Trace.Event> events = new java.util.ArrayList<>();
         for (String line : java.nio.file.Files.readAllLines(json)) {
             java.util.regex.Matcher m = event.matcher(line);
             if (m.find()) {
-                long start = Math.round(Double.parseDouble(m.group(3)) * 1e3);
-                long end = start + Math.round(Double.parseDouble(m.group(4)) * 1e3);
-                events.add(new Trace.Event(start, end, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(6)),
-                        Trace.Kind.valueOf(m.group(1)), Integer.parseInt(m.group(5))));
+                long start = Math.round(Double.parseDouble(m.group(4)) * 1e3);
+                long end = start + Math.round(Double.parseDouble(m.group(5)) * 1e3);
+                // pid 1 holds the OS block's hand-offs, one tid per kind (TraceExport.chromeJson)
+                int block = Integer.parseInt(m.group(2)) == 0 ? Integer.parseInt(m.group(3)) : 0;
+                events.add(new Trace.Event(start, end, block, Integer.parseInt(m.group(7)),
+                        Trace.Kind.valueOf(m.group(1)), Integer.parseInt(m.group(6))));
             }
         }
         return new Trace(events, 0);
@@ -101,7 +107,7 @@ final class TimelinePng {
             g.setColor(Color.BLACK);
             g.drawRect(x, axis + 30, 14, 14);
             g.drawString(kind.name(), x + 18, axis + 42);
-            x += 130;
+            x += 110;
         }
         g.dispose();
         ImageIO.write(image, "png", png.toFile());

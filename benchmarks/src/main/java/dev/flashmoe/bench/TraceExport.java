@@ -20,12 +20,18 @@ final class TraceExport {
         long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
         StringBuilder b = new StringBuilder("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n");
         b.append("  {\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"args\": {\"name\": \"moe_forward_kernel\"}}");
+        b.append(",\n  {\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"args\": {\"name\": "
+                + "\"OS block hand-offs (one row per kind)\"}}");
         for (Trace.Event e : trace.events()) {
+            // NOTE: the OS block's pushes and releases come from four warps and overlap, and a Chrome-trace row must
+            // nest: they go to process 1, one row (tid) per kind.
+            boolean handOff = e.kind().handOff();
             b.append(",\n").append(String.format(Locale.ROOT,
-                    "  {\"name\": \"%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, \"tid\": %d, \"ts\": %.3f, "
+                    "  {\"name\": \"%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": %d, \"tid\": %d, \"ts\": %.3f, "
                             + "\"dur\": %.3f, \"args\": {\"tile\": %d, \"sm\": %d}}",
-                    e.kind(), e.block() == 0 ? "os" : "processor", e.block(), (e.startNs() - origin) / 1e3,
-                    e.durationNs() / 1e3, e.tile(), e.sm()));
+                    e.kind(), e.block() == 0 ? "os" : "processor", handOff ? 1 : 0,
+                    handOff ? e.kind().ordinal() : e.block(), (e.startNs() - origin) / 1e3, e.durationNs() / 1e3,
+                    e.tile(), e.sm()));
         }
         return b.append("\n]}\n").toString();
     }
@@ -73,13 +79,15 @@ final class TraceExport {
     /**
      * The launch's critical path, phase by phase: for each kind of event, when its first one started and its last one
      * ended (us after the launch's first event) and the median duration of one, e.g. "GEMM0 14-40 (1 x 96, median
-     * 21.0 us)". At small T this is the chain routing, dispatch, GEMM0, GEMM1, COMBINE that bounds the latency.
+     * 21.0 us)". At small T this is the chain routing, dispatch, GEMM0, GEMM1, COMBINE that bounds the latency; the
+     * OS block's hand-offs between them (PUSH_*, RELEASE) show whether a phase waited for the OS.
      */
     static String phases(int tokens, Trace trace) {
         long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "phases T=%d:", tokens));
-        for (Trace.Kind kind : new Trace.Kind[] {Trace.Kind.ROUTING, Trace.Kind.DISPATCH, Trace.Kind.GEMM0,
-                Trace.Kind.GEMM1, Trace.Kind.COMBINE}) {
+        for (Trace.Kind kind : new Trace.Kind[] {Trace.Kind.ROUTING, Trace.Kind.DISPATCH, Trace.Kind.PUSH_GEMM0,
+                Trace.Kind.GEMM0, Trace.Kind.PUSH_GEMM1, Trace.Kind.GEMM1, Trace.Kind.PUSH_COMBINE, Trace.Kind.COMBINE,
+                Trace.Kind.RELEASE}) {
             long[] durations = trace.events().stream().filter(e -> e.kind() == kind)
                     .mapToLong(Trace.Event::durationNs).sorted().toArray();
             if (durations.length == 0) {

@@ -81,4 +81,33 @@ class TraceExportTest {
         assertEquals(7, gemm.tile());
         assertEquals(4, gemm.sm());
     }
+
+    @Test
+    void osHandOffsGetRowsOfTheirOwnAndReadBackToTheOsBlock(@TempDir Path dir) throws Exception {
+        long u = 1000;
+        List<Trace.Event> events = new java.util.ArrayList<>(sample().events());
+        // overlapping hand-offs of two OS warps: a push 10..12 us, a release 11..13 us of 24 tasks
+        events.add(Trace.event(1_000_000 + 10 * u, 1_000_000 + 12 * u, 0, 3, 8, 5));
+        events.add(Trace.event(1_000_000 + 11 * u, 1_000_000 + 13 * u, 0, 3, 11, 24));
+        Trace trace = new Trace(events, 0);
+        String json = TraceExport.chromeJson(trace);
+        assertTrue(json.contains("\"name\": \"PUSH_GEMM0\", \"cat\": \"os\", \"ph\": \"X\", \"pid\": 1, \"tid\": "
+                + Trace.Kind.PUSH_GEMM0.ordinal() + ", \"ts\": 10.000, \"dur\": 2.000, \"args\": {\"tile\": 5"), json);
+        assertTrue(json.contains("\"name\": \"RELEASE\", \"cat\": \"os\", \"ph\": \"X\", \"pid\": 1, \"tid\": "
+                + Trace.Kind.RELEASE.ordinal() + ", \"ts\": 11.000"), json);
+        String phases = TraceExport.phases(64, trace);
+        assertTrue(phases.contains("PUSH_GEMM0 10.0-12.0 us (1, median 2.0 us); GEMM0 10.0-40.0 us"), phases);
+        assertTrue(phases.contains("RELEASE 11.0-13.0 us (1, median 2.0 us);"), phases);
+        // the processors' summary is unchanged by the OS block's events
+        assertEquals(TraceExport.summary(sample()).line(64), TraceExport.summary(trace).line(64));
+        TraceExport.write(dir, 64, trace);
+        Trace back = TimelinePng.read(dir.resolve("trace-T64.json"));
+        assertEquals(events.size(), back.events().size());
+        Trace.Event release = back.events().get(events.size() - 1);
+        assertEquals(Trace.Kind.RELEASE, release.kind());
+        assertEquals(0, release.block());
+        assertEquals(24, release.tile());
+        assertEquals(Trace.Kind.GEMM0, back.events().get(2).kind());
+        assertEquals(1, back.events().get(2).block());
+    }
 }
