@@ -35,6 +35,11 @@ __device__ __forceinline__ void store_release(uint64_t* address, uint64_t value)
     asm volatile("st.release.gpu.global.u64 [%0], %1;" ::"l"(address), "l"(value) : "memory");
 }
 
+// An acquire-release fence at GPU scope: turns relaxed loads before it into acquires and publishes writes before it
+// with a relaxed store after it. NOTE: cheaper than __threadfence() (fence.sc.gpu), which also orders this thread's
+// fences against every other thread's, which no hand-off here needs.
+__device__ __forceinline__ void fence_acq_rel_gpu() { asm volatile("fence.acq_rel.gpu;" ::: "memory"); }
+
 // An epoch-tagged value: the launch's epoch in the high half, a count or sequence in the low half.
 __device__ __forceinline__ uint64_t epoch_tag(uint32_t epoch, uint32_t count) {
     return (static_cast<uint64_t>(epoch) << 32) | count;
