@@ -40,7 +40,8 @@ struct TraceEvent {
     int32_t block;
     int32_t sm;
     int32_t kind;    // TraceKind
-    int32_t tile;    // row tile (GEMM), token tile (COMBINE), else -1
+    int32_t tile;    // row tile (GEMM, PUSH_GEMM), token tile (COMBINE, PUSH_COMBINE), tasks released (RELEASE),
+                     // else -1
 };
 
 struct TraceBuffer {

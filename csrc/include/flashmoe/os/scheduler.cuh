@@ -15,30 +15,39 @@ namespace flashmoe::fused {
 // Pops up to 32 ready batches of one ring, later stages first (they free rows and bring the end closer): lane l of the
 // returned count (the same on every lane) gets batch l. Whole warp.
 __device__ __forceinline__ int next_batches(TaskRing* rings, Task& batch) {
-    int count = rings[2].pop_warp(batch, 32);
-    if (count == 0) count = rings[1].pop_warp(batch, 32);
-    if (count == 0) count = rings[0].pop_warp(batch, 32);
+    int count = rings[2].pop_warp(batch);
+    if (count == 0) count = rings[1].pop_warp(batch);
+    if (count == 0) count = rings[0].pop_warp(batch);
     return count;
 }
+
+// What a launch's GEMM batches expand to in the queue: column tasks per row tile, and whether each GEMM pairs its
+// groups' row tiles (gemm0_paired, gemm1_paired). The same for every batch of the launch.
+struct QueueShape {
+    int gemm0_per_tile;
+    int gemm1_per_tile;
+    bool paired0;
+    bool paired1;
+};
 
 // The queue entry of column task n of one batch. A GEMM batch is the column tasks of a group of row tiles
 // (os/subscriber.cuh tile_group_end), queued column task by column task: entry n is column task n / tiles of row tile
 // batch.tile + n % tiles. A COMBINE batch is a run of token tiles: entry n is token tile batch.tile + n.
-__device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Task& batch, int n, int gemm0_per_tile,
-                                            int gemm1_per_tile, bool paired0, bool paired1) {
+__device__ __forceinline__ int4 queue_entry(const KernelParams& params, const QueueShape& shape, const Task& batch,
+                                            int n) {
     const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
     if (run_of_tiles) {
         return make_int4(batch.type, batch.tile + n, 0, batch.expert);
     }
     const bool gemm0_batch = batch.type == static_cast<int32_t>(TaskType::kGemm0);
-    const int tiles = batch.n_tile / (gemm0_batch ? gemm0_per_tile : gemm1_per_tile);
+    const int tiles = batch.n_tile / (gemm0_batch ? shape.gemm0_per_tile : shape.gemm1_per_tile);
     // Paired GEMM0 / GEMM1 (gemm0_paired, gemm1_paired, group_paired): tiles 2p and 2p + 1 of the group form pair p,
     // with 2 x per_tile column tasks of half the pieces each; a group of odd size leaves its last tile alone. Queued in
     // rounds d = 0 .. per_tile - 1: column tasks 2d of every pair, 2d + 1 of every pair, then the lone tile's column
     // task d (the same pieces), so the tasks that read one weight box stay adjacent: `tiles` entries per round, as
     // unpaired.
-    const bool paired = gemm0_batch ? paired0 : paired1;
-    const int pairs = paired && group_paired(tiles, gemm0_per_tile, params.tma.pair_group_tasks) ? tiles / 2 : 0;
+    const bool paired = gemm0_batch ? shape.paired0 : shape.paired1;
+    const int pairs = paired && group_paired(tiles, shape.gemm0_per_tile, params.tma.pair_group_tasks) ? tiles / 2 : 0;
     const int d = n / tiles;
     const int r = n - d * tiles;
     if (pairs == 0) {
@@ -54,9 +63,8 @@ __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Ta
 // NOTE: batch by batch (the lanes striding over one batch's tasks, then the next) took ~0.4 us a batch whatever its
 // size: a release of 32 batches of 5 tasks took 10-12 us at T = 64-1024, and the first GEMM0 tasks waited for it
 // (perf-notes item 40, call4).
-__device__ __forceinline__ int queue_batches(const KernelParams& params, Task* queue, const Task& popped, int count,
-                                             int released, int gemm0_per_tile, int gemm1_per_tile, bool paired0,
-                                             bool paired1) {
+__device__ __forceinline__ int queue_batches(const KernelParams& params, const QueueShape& shape, Task* queue,
+                                             const Task& popped, int count, int released) {
     const int lane_idx = threadIdx.x % 32;
     // Lane b's batch covers entries [start, start + own) of this release.
     const int own = lane_idx < count ? popped.n_tile : 0;
@@ -83,8 +91,7 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, Task* q
         const int batch_start = __shfl_sync(0xffffffffu, start, b);
         const int entry = base + lane_idx;
         if (entry < total) {
-            int4 task = queue_entry(params, batch, entry - batch_start, gemm0_per_tile, gemm1_per_tile, paired0,
-                                    paired1);
+            int4 task = queue_entry(params, shape, batch, entry - batch_start);
             if (released + entry == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
             *reinterpret_cast<int4*>(queue + released + entry) = task;
         }
@@ -105,10 +112,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
     const int num_tasks = total_tasks(params, num_row_tiles);
     const ColumnSplit gemm0 = gemm0_split(params, num_row_tiles);
     const ColumnSplit gemm1 = gemm1_split(params, num_row_tiles);
-    const int gemm0_per_tile = gemm0.num_tasks;
-    const int gemm1_per_tile = gemm1.num_tasks;
-    const bool paired0 = gemm0_paired(params, gemm0);
-    const bool paired1 = gemm1_paired(params, gemm1);
+    const QueueShape shape{gemm0.num_tasks, gemm1.num_tasks, gemm0_paired(params, gemm0), gemm1_paired(params, gemm1)};
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // NOTE: 1.5x the subscribers' bound, so that a stalled pipeline is reported by the subscriber that knows which
@@ -138,8 +142,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             continue;
         }
         const uint64_t popped_ns = trace_clock();
-        const int released = published + queue_batches(params, queue, popped, count, published, gemm0_per_tile,
-                                                       gemm1_per_tile, paired0, paired1);
+        const int released = published + queue_batches(params, shape, queue, popped, count, published);
         // The warp barrier gathers every lane's queue entries under lane 0, whose release (cumulative) publishes them
         // with what the subscribers acquired: one fence per release, as a processor's bar.sync + red.release.
         // NOTE: a __threadfence() on every lane before it took 0.3-3 us under load (perf-notes item 40, call4).

@@ -97,15 +97,15 @@ struct TaskRing {
         return true;
     }
 
-    // Non-blocking pop of up to `max_count` (<= 32) batches by the whole warp: lane l < the returned count (the same on
-    // every lane) gets the ring's next batch l in `task`.
-    __device__ __forceinline__ int pop_warp(Task& task, int max_count) {
+    // Non-blocking pop of up to 32 batches by the whole warp: lane l < the returned count (the same on every lane) gets
+    // the ring's next batch l in `task`.
+    __device__ __forceinline__ int pop_warp(Task& task) {
         const int lane_idx = threadIdx.x % 32;
         uint32_t my_head = 0;
         int count = 0;
         if (lane_idx == 0) {
             my_head = shared_atomic_load(&head);
-            count = min(static_cast<int>(shared_atomic_load(&tail) - my_head), max_count);
+            count = min(static_cast<int>(shared_atomic_load(&tail) - my_head), 32);
             __threadfence_block();  // acquire: the tail before the slots it published
         }
         count = __shfl_sync(0xffffffffu, count, 0);
