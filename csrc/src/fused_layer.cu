@@ -66,6 +66,12 @@ int32_t group_tiles_setting() {
     return int_setting("FLASHMOE_EXPERT_GROUP_TILES", 1, 1024, TileConfig::kGroupTiles);
 }
 
+// FLASHMOE_ROUTES_PER_CHUNK (A/B runs): routes per chunk of the chunked slot assignment, 256 .. 65536
+// (WorkspaceLayout::kRoutesPerChunk by default).
+int32_t routes_per_chunk_setting() {
+    return int_setting("FLASHMOE_ROUTES_PER_CHUNK", 256, 65536, WorkspaceLayout::kRoutesPerChunk);
+}
+
 // FLASHMOE_PAIR_GEMM0_GROUP_TASKS (A/B runs): the fewest GEMM0 column tasks a row tile group needs for paired tasks
 // (TmaMaps::pair_group_tasks); -1 (unset): the processor count.
 int32_t pair_group_tasks_setting() {
@@ -211,6 +217,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                        tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
+    routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
     weight_promotion_ = l2_promotion_setting("FLASHMOE_WEIGHT_L2_PROMOTION", 0);  // NOTE: may throw, as above
     const int32_t token_promotion = l2_promotion_setting("FLASHMOE_TOKEN_L2_PROMOTION", 256);
@@ -438,6 +445,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.num_processors = num_blocks_ - 1;
     params.withhold_task = withhold_task_;
     params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
+    params.routes_per_chunk = routes_per_chunk_;
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

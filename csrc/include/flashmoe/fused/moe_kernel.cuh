@@ -50,7 +50,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads) moe_forward_kernel(const
     __syncthreads();
     if (threadIdx.x == 0) {
         __threadfence();
-        if (epoch_counter_increment(&control->exit_count, epoch) == gridDim.x) {
+        if (epoch_counter_add(&control->exit_count, epoch) == gridDim.x) {
             const uint32_t next = epoch + 1 == 0 ? 1 : epoch + 1;  // NOTE: 0 is never an epoch
             store_release(&control->sequence, next);
         }

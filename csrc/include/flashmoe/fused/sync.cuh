@@ -52,11 +52,18 @@ __device__ __forceinline__ uint32_t epoch_count(uint64_t tagged, uint32_t epoch)
 
 // Adds one to an epoch-tagged counter and returns the new count. A stale epoch counts as zero, so no launch ever
 // resets a counter. NOTE: relaxed; callers fence before it when it publishes data.
+// NOTE: a CAS only while the counter holds an earlier launch's epoch: once any caller has moved it to this launch's
+// (its epoch half never changes again in the launch), a losing caller adds with one atomicAdd. Retrying the CAS let
+// 256 processors publishing at once take up to 35 us (perf-notes item 43), and the kernel's exit counter, bumped by
+// every block at about the same time, ~50 us at T = 1.
 __device__ __forceinline__ uint32_t epoch_counter_add(uint64_t* counter, uint32_t epoch, uint32_t amount = 1) {
     unsigned long long* address = reinterpret_cast<unsigned long long*>(counter);
     unsigned long long observed = *reinterpret_cast<volatile unsigned long long*>(address);
     while (true) {
-        const unsigned long long desired = epoch_tag(epoch, epoch_count(observed, epoch) + amount);
+        if (static_cast<uint32_t>(observed >> 32) == epoch) {
+            return static_cast<uint32_t>(atomicAdd(address, static_cast<unsigned long long>(amount))) + amount;
+        }
+        const unsigned long long desired = epoch_tag(epoch, amount);
         const unsigned long long previous = atomicCAS(address, observed, desired);
         if (previous == observed) {
             return static_cast<uint32_t>(desired);
@@ -65,26 +72,13 @@ __device__ __forceinline__ uint32_t epoch_counter_add(uint64_t* counter, uint32_
     }
 }
 
-// Adds one to an epoch-tagged counter and returns the new count, like epoch_counter_add, but once the counter holds
-// this launch's epoch (it never changes again in the launch) with one atomicAdd instead of a CAS loop. NOTE: the
-// kernel's exit counter took a CAS from every block at about the same time, and the retries serialised them: ~50 us
-// at T = 1 (the in-kernel trace ended 50 us before the launch did).
-__device__ __forceinline__ uint32_t epoch_counter_increment(uint64_t* counter, uint32_t epoch, uint32_t amount = 1) {
-    const uint64_t observed = *reinterpret_cast<volatile uint64_t*>(counter);
-    if (static_cast<uint32_t>(observed >> 32) == epoch) {
-        const unsigned long long previous = atomicAdd(reinterpret_cast<unsigned long long*>(counter), amount);
-        return static_cast<uint32_t>(previous) + amount;
-    }
-    return epoch_counter_add(counter, epoch, amount);
-}
-
 // One lane per route of a warp adds `counted` routes to its token tile's epoch-tagged done count (token_done),
 // aggregated per token tile across the warp (the routes of one warp step share few tiles). Relaxed: the caller fences.
 // Called by the whole warp.
 __device__ __forceinline__ void count_routes_done(uint64_t* token_done, uint32_t epoch, int token_tile, bool counted) {
     const uint32_t peers = __match_any_sync(0xffffffffu, counted ? token_tile : -1);
     if (counted && static_cast<int>(threadIdx.x % 32) == __ffs(peers) - 1) {
-        epoch_counter_increment(token_done + token_tile, epoch, static_cast<uint32_t>(__popc(peers)));
+        epoch_counter_add(token_done + token_tile, epoch, static_cast<uint32_t>(__popc(peers)));
     }
 }
 

@@ -242,6 +242,7 @@ struct KernelParams {
     int32_t withhold_task;     // debug fault injection: ordinal of the task the scheduler never issues; -1 = none
     int32_t group_tiles;       // most row tiles of one expert released together (os/subscriber.cuh); 1 = one at a
                                // time (expert parallelism always)
+    int32_t routes_per_chunk;  // routes per chunk of the chunked slot assignment (os/routing.cuh routing_chunks)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory

@@ -18,10 +18,11 @@ __host__ __device__ constexpr int64_t routing_shared_words(int64_t num_experts) 
     return (2 * TileConfig::kWarps + 1) * num_experts + 2;
 }
 
-// How many route chunks a launch's slot assignment uses (1: the OS block alone). The chunks are contiguous, in route
-// order, ceil(routes / chunks) routes each; chunk c is counted and ranked by processor c.
-__host__ __device__ inline int routing_chunks(int num_routes, int num_processors) {
-    int chunks = (num_routes + WorkspaceLayout::kRoutesPerChunk - 1) / WorkspaceLayout::kRoutesPerChunk;
+// How many route chunks a launch's slot assignment uses (1: the OS block alone): one per `per_chunk` routes
+// (KernelParams::routes_per_chunk), at most kMaxRoutingChunks and the processor count. The chunks are contiguous, in
+// route order, ceil(routes / chunks) routes each; chunk c is counted and ranked by processor c.
+__host__ __device__ inline int routing_chunks(int num_routes, int num_processors, int per_chunk) {
+    int chunks = (num_routes + per_chunk - 1) / per_chunk;
     chunks = chunks < WorkspaceLayout::kMaxRoutingChunks ? chunks : WorkspaceLayout::kMaxRoutingChunks;
     chunks = chunks < num_processors ? chunks : num_processors;
     return chunks > 1 ? chunks : 1;
@@ -42,12 +43,20 @@ constexpr int kRouteBatch = 8;
 __device__ __forceinline__ void load_route_batch(const KernelParams& params, uint32_t epoch, int base, int range_end,
                                                  int (&experts)[kRouteBatch], bool report) {
     const int lane_idx = threadIdx.x % 32;
+    // NOTE: every id and weight of the batch is loaded before any is checked. checked_route_expert reads a route's
+    // weight only once its id is in range, so the batch cost two dependent round trips per route: a pass over 2048
+    // routes took ~15 us in one block (perf-notes item 43).
+    int32_t ids[kRouteBatch];
+    float weights[kRouteBatch];
 #pragma unroll
     for (int u = 0; u < kRouteBatch; ++u) {
         const int route = base + u * 32 + lane_idx;
-        experts[u] = route < range_end
-                         ? checked_route_expert(params.topk_ids, params.topk_weights, route, params.num_experts)
-                         : -1;
+        ids[u] = route < range_end ? params.topk_ids[route] : -1;
+        weights[u] = route < range_end ? params.topk_weights[route] : 0.0f;
+    }
+#pragma unroll
+    for (int u = 0; u < kRouteBatch; ++u) {
+        experts[u] = route_expert_if_valid(ids[u], weights[u], params.num_experts);
     }
     if (!report) return;
 #pragma unroll
@@ -169,7 +178,8 @@ __device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, i
 
 // A processor's part of a chunked slot assignment (routing_chunks(...) > 1 and processor_idx below it): pass 1 over
 // its chunk, its counts out, then (once the OS block has scanned every chunk's counts) pass 2. False when the launch
-// is aborting. `shared` holds 2 * kWarps * E int32 (the processor's dynamic shared memory, unused until its tasks).
+// is aborting. `shared` holds routing_shared_words(E) int32 (the processor's dynamic shared memory, unused until its
+// tasks; the kernel's is at least the OS block's, which holds as many).
 __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t epoch, int chunk, int chunks,
                                           int32_t* shared, uint64_t limit_ns) {
     const int num_experts = params.num_experts;
@@ -177,6 +187,7 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
     ControlBlock* control = layout.get_control_ptr();
     int32_t* warp_counts = shared;                                      // (kWarps, E)
     int32_t* warp_ranks = shared + TileConfig::kWarps * num_experts;    // (kWarps, E)
+    int32_t* expert_offset = shared + 2 * TileConfig::kWarps * num_experts;  // (E): the OS block's segment offsets
     int begin, end;
     routing_chunk_range(params.num_tokens * params.top_k, chunks, chunk, begin, end);
     detail::count_routes(params, epoch, begin, end, warp_counts);
@@ -198,14 +209,17 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
         return false;
     }
     // The chunk's first rank per expert (the OS block's scan), then each warp's.
+    // NOTE: the offsets are copied to shared memory: read from global memory in pass 2, each route's offset load
+    // waited behind the previous route's row stores (a round trip per route; perf-notes item 43).
     const int32_t* chunk_base = layout.get_routing_bases_ptr() + static_cast<int64_t>(chunk) * num_experts;
+    const int32_t* expert_offsets = layout.get_routing_offsets_ptr();
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         const int first = chunk_base[expert];
+        expert_offset[expert] = expert_offsets[expert];
         for (int w = 0; w < TileConfig::kWarps; ++w) warp_ranks[w * num_experts + expert] += first;
     }
     __syncthreads();
-    const int32_t* expert_offsets = layout.get_routing_offsets_ptr();
-    detail::rank_routes(params, epoch, begin, end, warp_ranks, [&](int expert) { return expert_offsets[expert]; });
+    detail::rank_routes(params, epoch, begin, end, warp_ranks, [&](int expert) { return expert_offset[expert]; });
     if (threadIdx.x == 0) {
         epoch_counter_publish(&control->routing_ranked, epoch);
     }
@@ -220,7 +234,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     constexpr int kBlockM = TileConfig::kBlockM;
     const int num_experts = params.num_experts;
     const int num_routes = params.num_tokens * params.top_k;
-    const int chunks = routing_chunks(num_routes, params.num_processors);
+    const int chunks = routing_chunks(num_routes, params.num_processors, params.routes_per_chunk);
     const WorkspaceLayout& layout = params.layout;
     ControlBlock* control = layout.get_control_ptr();
     int32_t* warp_counts = shared;                             // (kWarps, E): routes per expert in a warp's range
@@ -248,11 +262,24 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         }
         const int32_t* chunk_counts = layout.get_routing_counts_ptr();
         int32_t* chunk_bases = layout.get_routing_bases_ptr();
+        // NOTE: a batch of counts loaded before any base is stored: loads and stores interleaved one chunk at a time
+        // cost a round trip per chunk (the compiler cannot move a load above a store that may alias it).
+        constexpr int kLoadBatch = 32;
         for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
             int total = 0;
-            for (int c = 0; c < chunks; ++c) {
-                chunk_bases[static_cast<int64_t>(c) * num_experts + expert] = total;
-                total += chunk_counts[static_cast<int64_t>(c) * num_experts + expert];
+            for (int first = 0; first < chunks; first += kLoadBatch) {
+                int counts[kLoadBatch];
+#pragma unroll
+                for (int u = 0; u < kLoadBatch; ++u) {
+                    counts[u] = first + u < chunks
+                                    ? chunk_counts[static_cast<int64_t>(first + u) * num_experts + expert]
+                                    : 0;
+                }
+#pragma unroll
+                for (int u = 0; u < kLoadBatch; ++u) {
+                    if (first + u < chunks) chunk_bases[static_cast<int64_t>(first + u) * num_experts + expert] = total;
+                    total += counts[u];
+                }
             }
             warp_counts[expert] = total;
         }

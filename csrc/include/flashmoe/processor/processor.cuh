@@ -53,7 +53,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
 
     uint64_t trace_mark = trace_clock();  // thread 0's: the start of the phase or wait being traced
     // A launch of many routes: processors 0 .. C-1 count and rank one route chunk each (os/routing.cuh).
-    const int routing_chunk_count = routing_chunks(params.num_tokens * params.top_k, params.num_processors);
+    const int routing_chunk_count = routing_chunks(params.num_tokens * params.top_k, params.num_processors, params.routes_per_chunk);
     if (routing_chunk_count > 1 && processor_idx < routing_chunk_count) {
         if (!rank_routing_chunk(params, epoch, processor_idx, routing_chunk_count, reinterpret_cast<int32_t*>(shared),
                                 limit_ns)) {
@@ -145,7 +145,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             } else {
                 __threadfence();
             }
-            shared_value = epoch_counter_increment(layout.get_gemm1_count_ptr() + tile, epoch) ==
+            shared_value = epoch_counter_add(layout.get_gemm1_count_ptr() + tile, epoch) ==
                            static_cast<uint32_t>(tasks);
             if (shared_value) __threadfence();  // acquire: every other task's outputs of the tile
         }
