@@ -562,9 +562,9 @@ void test_pairs(bool quick) {
     }
 }
 
-// The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps, and other route chunk
-// sizes of the slot assignment, give the reference's y, bitwise the same as the default's; a value outside a
-// setting's range is INVALID_ARGUMENT naming the variable.
+// The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps, other route chunk
+// sizes of the slot assignment and GEMM0 released by the dispatch subscriber give the reference's y, bitwise the same
+// as the default's; a value outside a setting's range is INVALID_ARGUMENT naming the variable.
 void test_settings(bool quick) {
     const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 700, 16, 4, 256, 200, 0.0f, false, false};
     std::vector<uint8_t> default_y;
@@ -587,18 +587,21 @@ void test_settings(bool quick) {
             if (ok) report("settings", label + " = defaults", y == default_y, y == default_y ? "bitwise" : "DIFFERS");
         }
     }
-    // The chunked slot assignment (2800 routes: 6 chunks by default): 11 chunks, and the OS block alone.
-    for (const char* value : {"256", "4096"}) {
-        if (quick && std::strcmp(value, "256") != 0) continue;
-        setenv("FLASHMOE_ROUTES_PER_CHUNK", value, 1);
+    // The chunked slot assignment (2800 routes: 6 chunks by default): 11 chunks, and the OS block alone; GEMM0
+    // released by the dispatch subscriber instead of with the slot assignment.
+    for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_ROUTES_PER_CHUNK", "256"},
+                                      {"FLASHMOE_ROUTES_PER_CHUNK", "4096"},
+                                      {"FLASHMOE_DISABLE_DIRECT_GEMM0", "1"}}) {
+        if (quick && std::strcmp(value, "4096") == 0) continue;
+        setenv(name, value, 1);
         std::vector<uint8_t> y;
-        const std::string label = std::string("ROUTES_PER_CHUNK=") + value;
+        const std::string label = std::string(name + 9) + "=" + value;
         bool ok = false;
         {
             Fixture f(c, 4242);
             ok = f.run("settings", label, y);
         }
-        unsetenv("FLASHMOE_ROUTES_PER_CHUNK");
+        unsetenv(name);
         if (ok) report("settings", label + " = defaults", y == default_y, y == default_y ? "bitwise" : "DIFFERS");
     }
     for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_WEIGHT_L2_PROMOTION", "100"},

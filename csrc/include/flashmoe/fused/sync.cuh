@@ -35,6 +35,14 @@ __device__ __forceinline__ void store_release(uint64_t* address, uint64_t value)
     asm volatile("st.release.gpu.global.u64 [%0], %1;" ::"l"(address), "l"(value) : "memory");
 }
 
+// A relaxed (volatile) load of a flag or counter another block writes; a fence after it makes it an acquire.
+__device__ __forceinline__ uint64_t load_relaxed(const uint64_t* address) {
+    return *reinterpret_cast<const volatile uint64_t*>(address);
+}
+__device__ __forceinline__ uint32_t load_relaxed(const uint32_t* address) {
+    return *reinterpret_cast<const volatile uint32_t*>(address);
+}
+
 // An acquire-release fence at GPU scope: turns relaxed loads before it into acquires and publishes writes before it
 // with a relaxed store after it. NOTE: cheaper than __threadfence() (fence.sc.gpu), which also orders this thread's
 // fences against every other thread's, which no hand-off here needs.
@@ -95,6 +103,12 @@ __device__ __forceinline__ void epoch_counter_publish(uint64_t* counter, uint32_
         __threadfence();
         epoch_counter_add(counter, epoch);
     }
+}
+
+// epoch_counter_publish for a counter known to hold this launch's epoch already (set before a release the caller
+// acquired): the `red.release` alone, without the load that checks the epoch.
+__device__ __forceinline__ void epoch_counter_publish_current(uint64_t* counter) {
+    asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
 }
 
 __device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t epoch) {

@@ -243,6 +243,8 @@ struct KernelParams {
     int32_t group_tiles;       // most row tiles of one expert released together (os/subscriber.cuh); 1 = one at a
                                // time (expert parallelism always)
     int32_t routes_per_chunk;  // routes per chunk of the chunked slot assignment (os/routing.cuh routing_chunks)
+    int32_t direct_gemm0;      // one GPU: 1 = GEMM0 tasks released with the slot assignment, their processors wait for
+                               // the dispatch flags (processor.cuh); 0 = released by the dispatch subscriber
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory

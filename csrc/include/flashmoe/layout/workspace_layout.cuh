@@ -35,6 +35,10 @@ struct ControlBlock {
     uint64_t routing_ranked;
     uint32_t routing_bases_epoch;
     uint32_t padding;
+    // One GPU: epoch-tagged count of processors through their dispatch loop (every row tile dispatched once it reaches
+    // the processor count). GEMM0 tasks are released before their rows are in place (processor.cuh). Set to
+    // (epoch, 0) with dispatch_next, before routing_epoch.
+    uint64_t processors_dispatched;
 };
 
 struct WorkspaceLayout {

@@ -392,6 +392,8 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         control->dropped_routes = totals[1];
         control->dispatch_next = 0;  // processors claim tiles from it only after the release below
         control->task_next = 0;      // and queue tickets from this one
+        // at this launch's epoch already, so that each processor's bump is one fire-and-forget add (processor.cuh)
+        control->processors_dispatched = epoch_tag(epoch, 0);
         if (params.dropped_routes != nullptr) {
             *params.dropped_routes = totals[1];
         }

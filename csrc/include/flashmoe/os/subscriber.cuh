@@ -114,13 +114,6 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
     }
 }
 
-__device__ __forceinline__ uint64_t load_relaxed(const uint64_t* address) {
-    return *reinterpret_cast<const volatile uint64_t*>(address);
-}
-__device__ __forceinline__ uint32_t load_relaxed(const uint32_t* address) {
-    return *reinterpret_cast<const volatile uint32_t*>(address);
-}
-
 // Row tile groups (docs/perf-notes.md item 31): the GEMM subscribers release up to params.group_tiles row tiles of one
 // expert together, and the scheduler interleaves their column tasks piece by piece (queue order: task 0 of every tile
 // of the group, then task 1, ...), so the tasks that stream one weight box are claimed at about the same time and its
@@ -183,14 +176,19 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
 
     switch (kind) {
         case SubscriberKind::kDispatch: {
-            // One GPU: the processors' dispatch flags. Expert parallelism: the arrival flag of the owner tile.
+            // Expert parallelism: a group's GEMM0 tasks once the arrival flags of its owner tiles are set. One GPU
+            // (params.direct_gemm0): at once, in tile order; the processor that runs a GEMM0 task waits for its tiles'
+            // dispatch flags itself (processor.cuh `wait_dispatched`), so that no hand-off through this warp and the
+            // scheduler stands between a row tile's copy and its GEMM0 (perf-notes item 44); without it (A/B runs)
+            // once the group's dispatch flags are set.
             const uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
             const bool ep = ep_enabled(params);
+            const bool direct = !ep && params.direct_gemm0 != 0;
             auto arrival = [&](int tile) -> uint64_t {
                 return ep ? load_relaxed(ep_arrival_flag(params, tile)) : load_relaxed(dispatch_flag + tile);
             };
             auto arrived = [&](int tile) {
-                return ep ? comm::SymmetricLayout::flag_epoch(arrival(tile)) == epoch : arrival(tile) == epoch;
+                return direct || (ep ? comm::SymmetricLayout::flag_epoch(arrival(tile)) == epoch : arrival(tile) == epoch);
             };
             watch_items(
                 params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns, ring,

@@ -111,6 +111,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
 
     if (threadIdx.x == 0) {
+        // One GPU: every tile this processor claimed is dispatched (each flag released above). NOTE: the OS block set
+        // the count to this epoch before routing_epoch; the first bumps' CAS on a stale epoch, 263 of them at once,
+        // held every processor ~1-2 us at T = 1 before its first ticket (perf-notes item 44, call3).
+        if (!ep) epoch_counter_publish_current(&control->processors_dispatched);
         trace_record(params.trace, TraceKind::kDispatch, -1, trace_mark, trace_clock());
         trace_mark = trace_clock();
     }
@@ -166,6 +170,30 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     const Task* queue = layout.get_task_queue_ptr<Task>();
     const uint64_t* published_word = &control->tasks_published;
     uint32_t published = 0;  // thread 0: the released count last seen
+    // One GPU: GEMM0 tasks are released right after the slot assignment (os/subscriber.cuh), so thread 0 acquires its
+    // task's row tiles (`tiles` from `tile`) itself before the task's loads: their dispatch flags, or the count of
+    // processors through their dispatch loop, after which it checks no more. False when the launch is aborting.
+    bool all_dispatched = ep || params.direct_gemm0 == 0;  // thread 0's
+    auto wait_dispatched = [&](int tile, int tiles) {
+        if (all_dispatched) return true;
+        // NOTE: relaxed loads issued together, then one fence as their acquire: one round trip when all is there.
+        const uint64_t processors = load_relaxed(&control->processors_dispatched);
+        const uint32_t first = load_relaxed(dispatch_flag + tile);
+        const uint32_t second = tiles > 1 ? load_relaxed(dispatch_flag + tile + 1) : epoch;
+        all_dispatched = epoch_count(processors, epoch) == static_cast<uint32_t>(params.num_processors);
+        if (!all_dispatched) {
+            // NOTE: such a wait ends: every row tile was claimed by a processor that copies it without waiting.
+            for (int t = 0; t < tiles; ++t) {
+                if ((t == 0 ? first : second) != epoch &&
+                    !wait_equals(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
+                                 WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
+                    return false;
+                }
+            }
+        }
+        fence_acq_rel_gpu();
+        return true;
+    };
     while (true) {
         if (threadIdx.x == 0) {
             const uint32_t ticket = atomicAdd(&control->task_next, 1u);
@@ -176,6 +204,11 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 if (ok) {
                     const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
                     task = Task{entry.x, entry.y, entry.z, entry.w};
+                    const TaskType type = static_cast<TaskType>(task.type);
+                    if ((type == TaskType::kGemm0 || type == TaskType::kGemm0Pair) &&
+                        !wait_dispatched(task.tile, type == TaskType::kGemm0Pair ? 2 : 1)) {
+                        task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: recorded
+                    }
                 }
             }
             current_task = task;

@@ -282,7 +282,8 @@ struct WgmmaTile {
         const uint64_t limit_ns = 2 * params.timeout_ns;
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
-            // read here through the async proxy: the acquire that released this task, then this proxy fence.
+            // read here through the async proxy: this thread's acquire of them (the task's release; for GEMM0 on one
+            // GPU, its row tiles' dispatch flags), then this proxy fence.
             detail::fence_proxy_async_global();
             for (int it = 0; it < total && it < kStages; ++it) {
                 issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
