@@ -102,7 +102,8 @@ class FusedLayer {
     uint64_t timeout_ns_ = kDefaultTimeoutNs;
     int32_t withhold_task_ = -1;
     int32_t group_tiles_ = TileConfig::kGroupTiles;  // KernelParams::group_tiles; FLASHMOE_EXPERT_GROUP_TILES sets it
-    int32_t routes_per_chunk_ = WorkspaceLayout::kRoutesPerChunk;  // KernelParams::routes_per_chunk; FLASHMOE_ROUTES_PER_CHUNK
+    // KernelParams::routes_per_chunk; FLASHMOE_ROUTES_PER_CHUNK sets it
+    int32_t routes_per_chunk_ = WorkspaceLayout::kRoutesPerChunk;
     bool direct_gemm0_ = true;  // KernelParams::direct_gemm0; FLASHMOE_DISABLE_DIRECT_GEMM0=1 clears it
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]

@@ -59,12 +59,16 @@ __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Qu
 }
 
 // Writes the tasks of `count` popped batches (lane b holds batch b) into the queue from ordinal `released`, in batch
-// order, a lane per entry across all of them; returns their task count. Whole warp.
+// order, a lane per entry across all of them; returns their task count. With `publish_first` (the launch's first
+// release, when every processor waits) and more entries than processors, the first 32 entries are published
+// (`publish(count)`, lane 0, after the warp barrier) as soon as they are written, before the rest. Whole warp.
 // NOTE: batch by batch (the lanes striding over one batch's tasks, then the next) took ~0.4 us a batch whatever its
 // size: a release of 32 batches of 5 tasks took 10-12 us at T = 64-1024, and the first GEMM0 tasks waited for it
 // (perf-notes item 40, call4).
+template <typename Publish>
 __device__ __forceinline__ int queue_batches(const KernelParams& params, const QueueShape& shape, Task* queue,
-                                             const Task& popped, int count, int released) {
+                                             const Task& popped, int count, int released, bool publish_first,
+                                             Publish publish) {
     const int lane_idx = threadIdx.x % 32;
     // Lane b's batch covers entries [start, start + own) of this release.
     const int own = lane_idx < count ? popped.n_tile : 0;
@@ -94,6 +98,14 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
             int4 task = queue_entry(params, shape, batch, entry - batch_start);
             if (released + entry == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
             *reinterpret_cast<int4*>(queue + released + entry) = task;
+        }
+        // NOTE: the launch's first release at T = 8 is 352 GEMM0 tasks, written for ~4.6 us before one publish while
+        // every processor waited (perf-notes item 45). With more tasks than processors, the processors that take the
+        // first tickets also take the phase's last ones, so their early start ends the phase earlier; with fewer
+        // (T = 1: 192), the publish would only delay the rest.
+        if (publish_first && base == 0 && total > params.num_processors) {
+            __syncwarp();
+            if (lane_idx == 0) publish(released + 32);
         }
         // The next pass starts in lane 31's batch, or in the one after it when that ends here.
         const int last = __shfl_sync(0xffffffffu, b, 31);
@@ -142,7 +154,10 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             continue;
         }
         const uint64_t popped_ns = trace_clock();
-        const int released = published + queue_batches(params, shape, queue, popped, count, published);
+        const int released =
+            published + queue_batches(params, shape, queue, popped, count, published, published == 0, [&](int n) {
+                store_release(published_word, epoch_tag(epoch, static_cast<uint32_t>(n)));
+            });
         // The warp barrier gathers every lane's queue entries under lane 0, whose release (cumulative) publishes them
         // with what the subscribers acquired: one fence per release, as a processor's bar.sync + red.release.
         // NOTE: a __threadfence() on every lane before it took 0.3-3 us under load (perf-notes item 40, call4).

@@ -188,7 +188,8 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 return ep ? load_relaxed(ep_arrival_flag(params, tile)) : load_relaxed(dispatch_flag + tile);
             };
             auto arrived = [&](int tile) {
-                return direct || (ep ? comm::SymmetricLayout::flag_epoch(arrival(tile)) == epoch : arrival(tile) == epoch);
+                if (direct) return true;
+                return ep ? comm::SymmetricLayout::flag_epoch(arrival(tile)) == epoch : arrival(tile) == epoch;
             };
             watch_items(
                 params, epoch, num_row_tiles, ep ? WaitWhat::kPeerDispatch : WaitWhat::kDispatch, limit_ns, ring,
