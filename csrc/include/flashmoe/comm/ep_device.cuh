@@ -34,6 +34,13 @@ using comm::SymmetricLayout;
 // measured), and libflashmoe_ep.so only ever runs expert-parallel layers.
 __device__ __forceinline__ constexpr bool ep_enabled(const KernelParams&) { return FLASHMOE_EP_DEVICE != 0; }
 
+// One GPU with params.direct_gemm0: GEMM0 tasks are released right after the slot assignment, and the processor that
+// runs one acquires its row tiles' dispatch flags (processor.cuh); otherwise the dispatch subscriber releases a group's
+// GEMM0 tasks once its tiles have arrived (os/subscriber.cuh). perf-notes item 44.
+__device__ __forceinline__ bool gemm0_released_direct(const KernelParams& params) {
+    return !ep_enabled(params) && params.direct_gemm0 != 0;
+}
+
 __device__ __forceinline__ void store_release_system(uint64_t* address, uint64_t value) {
     asm volatile("st.release.sys.global.u64 [%0], %1;" ::"l"(address), "l"(value) : "memory");
 }

@@ -66,7 +66,7 @@ __device__ __forceinline__ uint32_t epoch_count(uint64_t tagged, uint32_t epoch)
 // every block at about the same time, ~50 us at T = 1.
 __device__ __forceinline__ uint32_t epoch_counter_add(uint64_t* counter, uint32_t epoch, uint32_t amount = 1) {
     unsigned long long* address = reinterpret_cast<unsigned long long*>(counter);
-    unsigned long long observed = *reinterpret_cast<volatile unsigned long long*>(address);
+    unsigned long long observed = load_relaxed(counter);
     while (true) {
         if (static_cast<uint32_t>(observed >> 32) == epoch) {
             return static_cast<uint32_t>(atomicAdd(address, static_cast<unsigned long long>(amount))) + amount;
@@ -96,7 +96,7 @@ __device__ __forceinline__ void count_routes_done(uint64_t* token_done, uint32_t
 // `red.release.gpu.add` on the low half (no return trip, no CAS retries among the tasks of one row tile); only the
 // first bump of a launch (a stale epoch seen) takes the CAS path, after a fence. One thread.
 __device__ __forceinline__ void epoch_counter_publish(uint64_t* counter, uint32_t epoch) {
-    const uint64_t observed = *reinterpret_cast<volatile uint64_t*>(counter);
+    const uint64_t observed = load_relaxed(counter);
     if (static_cast<uint32_t>(observed >> 32) == epoch) {
         asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
     } else {

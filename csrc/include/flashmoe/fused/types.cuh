@@ -244,7 +244,7 @@ struct KernelParams {
                                // time (expert parallelism always)
     int32_t routes_per_chunk;  // routes per chunk of the chunked slot assignment (os/routing.cuh routing_chunks)
     int32_t direct_gemm0;      // one GPU: 1 = GEMM0 tasks released with the slot assignment, their processors wait for
-                               // the dispatch flags (processor.cuh); 0 = released by the dispatch subscriber
+                               // the dispatch flags; 0 = released by the dispatch subscriber (gemm0_released_direct)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory

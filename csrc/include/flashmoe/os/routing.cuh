@@ -18,13 +18,15 @@ __host__ __device__ constexpr int64_t routing_shared_words(int64_t num_experts) 
     return (2 * TileConfig::kWarps + 1) * num_experts + 2;
 }
 
-// How many route chunks a launch's slot assignment uses (1: the OS block alone): one per `per_chunk` routes
-// (KernelParams::routes_per_chunk), at most kMaxRoutingChunks and the processor count. The chunks are contiguous, in
-// route order, ceil(routes / chunks) routes each; chunk c is counted and ranked by processor c.
-__host__ __device__ inline int routing_chunks(int num_routes, int num_processors, int per_chunk) {
+// How many route chunks a launch's slot assignment uses (1: the OS block alone): one per KernelParams::routes_per_chunk
+// routes, at most kMaxRoutingChunks and the processor count. The chunks are contiguous, in route order,
+// ceil(routes / chunks) routes each; chunk c is counted and ranked by processor c.
+__host__ __device__ inline int routing_chunks(const KernelParams& params) {
+    const int num_routes = params.num_tokens * params.top_k;
+    const int per_chunk = params.routes_per_chunk;
     int chunks = (num_routes + per_chunk - 1) / per_chunk;
     chunks = chunks < WorkspaceLayout::kMaxRoutingChunks ? chunks : WorkspaceLayout::kMaxRoutingChunks;
-    chunks = chunks < num_processors ? chunks : num_processors;
+    chunks = chunks < params.num_processors ? chunks : params.num_processors;
     return chunks > 1 ? chunks : 1;
 }
 
@@ -234,7 +236,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     constexpr int kBlockM = TileConfig::kBlockM;
     const int num_experts = params.num_experts;
     const int num_routes = params.num_tokens * params.top_k;
-    const int chunks = routing_chunks(num_routes, params.num_processors, params.routes_per_chunk);
+    const int chunks = routing_chunks(params);
     const WorkspaceLayout& layout = params.layout;
     ControlBlock* control = layout.get_control_ptr();
     int32_t* warp_counts = shared;                             // (kWarps, E): routes per expert in a warp's range

@@ -59,16 +59,15 @@ __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Qu
 }
 
 // Writes the tasks of `count` popped batches (lane b holds batch b) into the queue from ordinal `released`, in batch
-// order, a lane per entry across all of them; returns their task count. With `publish_first` (the launch's first
-// release, when every processor waits) and more entries than processors, the first 32 entries are published
-// (`publish(count)`, lane 0, after the warp barrier) as soon as they are written, before the rest. Whole warp.
+// order, a lane per entry across all of them; returns their task count. In the launch's first release (`released` 0,
+// every processor waiting), when it holds more entries than processors, the first 32 are published (`publish(count)`,
+// lane 0, after the warp barrier) as soon as they are written, before the rest. Whole warp.
 // NOTE: batch by batch (the lanes striding over one batch's tasks, then the next) took ~0.4 us a batch whatever its
 // size: a release of 32 batches of 5 tasks took 10-12 us at T = 64-1024, and the first GEMM0 tasks waited for it
 // (perf-notes item 40, call4).
 template <typename Publish>
 __device__ __forceinline__ int queue_batches(const KernelParams& params, const QueueShape& shape, Task* queue,
-                                             const Task& popped, int count, int released, bool publish_first,
-                                             Publish publish) {
+                                             const Task& popped, int count, int released, Publish publish) {
     const int lane_idx = threadIdx.x % 32;
     // Lane b's batch covers entries [start, start + own) of this release.
     const int own = lane_idx < count ? popped.n_tile : 0;
@@ -103,7 +102,7 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
         // every processor waited (perf-notes item 45). With more tasks than processors, the processors that take the
         // first tickets also take the phase's last ones, so their early start ends the phase earlier; with fewer
         // (T = 1: 192), the publish would only delay the rest.
-        if (publish_first && base == 0 && total > params.num_processors) {
+        if (released == 0 && base == 0 && total > params.num_processors) {
             __syncwarp();
             if (lane_idx == 0) publish(released + 32);
         }
@@ -127,6 +126,8 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
     const QueueShape shape{gemm0.num_tasks, gemm1.num_tasks, gemm0_paired(params, gemm0), gemm1_paired(params, gemm1)};
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
+    // Lane 0: publishes the queue's first `count` entries (st.release: cumulative over what the warp barrier gathered).
+    auto publish = [&](int count) { store_release(published_word, epoch_tag(epoch, static_cast<uint32_t>(count))); };
     // NOTE: 1.5x the subscribers' bound, so that a stalled pipeline is reported by the subscriber that knows which
     // tile is missing, and the scheduler speaks only when it is itself the one stuck.
     WaitClock clock(params.timeout_ns + params.timeout_ns / 2);
@@ -154,16 +155,13 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
             continue;
         }
         const uint64_t popped_ns = trace_clock();
-        const int released =
-            published + queue_batches(params, shape, queue, popped, count, published, published == 0, [&](int n) {
-                store_release(published_word, epoch_tag(epoch, static_cast<uint32_t>(n)));
-            });
+        const int released = published + queue_batches(params, shape, queue, popped, count, published, publish);
         // The warp barrier gathers every lane's queue entries under lane 0, whose release (cumulative) publishes them
         // with what the subscribers acquired: one fence per release, as a processor's bar.sync + red.release.
         // NOTE: a __threadfence() on every lane before it took 0.3-3 us under load (perf-notes item 40, call4).
         __syncwarp();
         if (lane_idx == 0) {
-            store_release(published_word, epoch_tag(epoch, static_cast<uint32_t>(released)));
+            publish(released);
             trace_record(params.trace, TraceKind::kRelease, released, popped_ns, trace_clock());
         }
         published = released;

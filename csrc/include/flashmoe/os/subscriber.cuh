@@ -183,7 +183,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             // once the group's dispatch flags are set.
             const uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
             const bool ep = ep_enabled(params);
-            const bool direct = !ep && params.direct_gemm0 != 0;
+            const bool direct = gemm0_released_direct(params);
             auto arrival = [&](int tile) -> uint64_t {
                 return ep ? load_relaxed(ep_arrival_flag(params, tile)) : load_relaxed(dispatch_flag + tile);
             };

@@ -53,8 +53,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
 
     uint64_t trace_mark = trace_clock();  // thread 0's: the start of the phase or wait being traced
     // A launch of many routes: processors 0 .. C-1 count and rank one route chunk each (os/routing.cuh).
-    const int routing_chunk_count =
-        routing_chunks(params.num_tokens * params.top_k, params.num_processors, params.routes_per_chunk);
+    const int routing_chunk_count = routing_chunks(params);
     if (routing_chunk_count > 1 && processor_idx < routing_chunk_count) {
         if (!rank_routing_chunk(params, epoch, processor_idx, routing_chunk_count, reinterpret_cast<int32_t*>(shared),
                                 limit_ns)) {
@@ -174,7 +173,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // One GPU: GEMM0 tasks are released right after the slot assignment (os/subscriber.cuh), so thread 0 acquires its
     // task's row tiles (`tiles` from `tile`) itself before the task's loads: their dispatch flags, or the count of
     // processors through their dispatch loop, after which it checks no more. False when the launch is aborting.
-    bool all_dispatched = ep || params.direct_gemm0 == 0;  // thread 0's
+    bool all_dispatched = !gemm0_released_direct(params);  // thread 0's
     auto wait_dispatched = [&](int tile, int tiles) {
         if (all_dispatched) return true;
         // NOTE: relaxed loads issued together, then one fence as their acquire: one round trip when all is there.
