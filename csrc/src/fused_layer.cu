@@ -72,6 +72,12 @@ int32_t routes_per_chunk_setting() {
     return int_setting("FLASHMOE_ROUTES_PER_CHUNK", 256, 65536, WorkspaceLayout::kRoutesPerChunk);
 }
 
+// FLASHMOE_COMBINE_SLICE_COLUMNS (A/B runs): the narrowest column slice of a COMBINE task, 8 .. 65536
+// (TileConfig::kCombineSliceColumns by default; 65536: one task per token tile for any hidden size of a real model).
+int32_t combine_slice_columns_setting() {
+    return int_setting("FLASHMOE_COMBINE_SLICE_COLUMNS", 8, 65536, TileConfig::kCombineSliceColumns);
+}
+
 // FLASHMOE_PAIR_GEMM0_GROUP_TASKS (A/B runs): the fewest GEMM0 column tasks a row tile group needs for paired tasks
 // (TmaMaps::pair_group_tasks); -1 (unset): the processor count.
 int32_t pair_group_tasks_setting() {
@@ -219,6 +225,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
+    combine_slice_columns_ = combine_slice_columns_setting();          // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
     weight_promotion_ = l2_promotion_setting("FLASHMOE_WEIGHT_L2_PROMOTION", 0);  // NOTE: may throw, as above
     const int32_t token_promotion = l2_promotion_setting("FLASHMOE_TOKEN_L2_PROMOTION", 256);
@@ -448,6 +455,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
     params.routes_per_chunk = routes_per_chunk_;
     params.direct_gemm0 = direct_gemm0_ ? 1 : 0;
+    params.combine_slice_columns = combine_slice_columns_;
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

@@ -54,19 +54,25 @@ int main() {
                                (long long)max_tokens, (long long)k, (long long)experts);
                     }
                     EXPECT(layout.sync_bytes == layout.task_queue_offset, "sync sections end where the task queue starts");
-                    // The queue holds every task of any launch: the finest split of every row tile, every token tile.
+                    // The queue holds every task of any launch: the finest split of every row tile, every token
+                    // tile's COMBINE slices (combine_slices) at any batch size and slice width.
                     for (int64_t row_tiles : {int64_t{1}, layout.max_row_tiles})
                         for (int processors : {1, 131, 263, 1024})
-                            for (bool narrow_allowed : {false, true}) {
-                                const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors,
-                                                                             narrow_allowed);
-                                const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors,
-                                                                             narrow_allowed);
-                                const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) +
-                                                      flashmoe::fused::num_token_tiles(int(max_tokens));
-                                EXPECT(tasks <= layout.max_tasks, "%lld tasks > queue %lld", (long long)tasks,
-                                       (long long)layout.max_tasks);
-                            }
+                            for (bool narrow_allowed : {false, true})
+                                for (int64_t tokens : {int64_t{1}, (max_tokens + 1) / 2, max_tokens})
+                                    for (int slice_columns : {8, 256, 65536}) {
+                                        const auto g0 = flashmoe::fused::gemm0_split(
+                                            int(intermediate), int(row_tiles), processors, narrow_allowed);
+                                        const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles),
+                                                                                     processors, narrow_allowed);
+                                        const int64_t combines =
+                                            int64_t{flashmoe::fused::num_token_tiles(int(tokens))} *
+                                            flashmoe::fused::combine_slices(int(tokens), int(hidden), processors,
+                                                                            slice_columns);
+                                        const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) + combines;
+                                        EXPECT(tasks <= layout.max_tasks, "%lld tasks > queue %lld",
+                                               (long long)tasks, (long long)layout.max_tasks);
+                                    }
                     EXPECT(layout.max_rows == layout.max_row_tiles * block_m, "rows are whole tiles");
                     // The bound: any split of at most R routes over E experts, each padded to block_m, fits.
                     for (int trial = 0; trial < 200; ++trial) {

@@ -596,9 +596,44 @@ void test_settings(bool quick) {
     compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "256");
     if (!quick) compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "4096");
     compare_setting("FLASHMOE_DISABLE_DIRECT_GEMM0", "1");
+    // COMBINE column slices (combine_slices): T = 9 is 3 token tiles, the last of one token; H = 1000 is 250 float4
+    // columns, which no slice count here divides evenly. The default (3 slices on a GPU of >= 9 processors), 8-column
+    // slices (one per processor or 125) and one slice per tile give the reference's y, bitwise the same.
+    {
+        const Case few{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false};
+        std::vector<uint8_t> sliced_default;
+        int processors = 0;
+        {
+            Fixture f(few, 77);
+            processors = f.layer.num_blocks() - 1;
+            f.run("settings", describe(few) + " defaults", sliced_default);
+        }
+        for (const char* value : {"8", "65536"}) {
+            setenv("FLASHMOE_COMBINE_SLICE_COLUMNS", value, 1);
+            std::vector<uint8_t> y;
+            const int slices = flashmoe::fused::combine_slices(few.T, few.H, processors, std::atoi(value));
+            const std::string label = std::string("COMBINE_SLICE_COLUMNS=") + value + " (" + std::to_string(slices) +
+                                      " slices; default " +
+                                      std::to_string(flashmoe::fused::combine_slices(
+                                          few.T, few.H, processors, flashmoe::fused::TileConfig::kCombineSliceColumns)) +
+                                      ")";
+            bool ok = false;
+            {
+                Fixture f(few, 77);
+                ok = f.run("settings", label, y);
+            }
+            unsetenv("FLASHMOE_COMBINE_SLICE_COLUMNS");
+            if (ok) {
+                report("settings", label + " = defaults", y == sliced_default,
+                       y == sliced_default ? "bitwise" : "DIFFERS");
+            }
+        }
+    }
     for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_WEIGHT_L2_PROMOTION", "100"},
                                       {"FLASHMOE_ROUTES_PER_CHUNK", "255"},
                                       {"FLASHMOE_ROUTES_PER_CHUNK", "2k"},
+                                      {"FLASHMOE_COMBINE_SLICE_COLUMNS", "7"},
+                                      {"FLASHMOE_COMBINE_SLICE_COLUMNS", "65537"},
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},
                                       {"FLASHMOE_PAIR_GEMM0_GROUP_TASKS", "-1"},
@@ -617,11 +652,11 @@ void test_settings(bool quick) {
     }
 }
 
-// The in-kernel trace: with it on, one forward records every task once (each COMBINE token tile exactly once, every
-// processor's phases), events are ordered and inside the launch, nothing is dropped, and y is bitwise the same as with
-// the trace off.
+// The in-kernel trace: with it on, one forward records every task once (each COMBINE token tile once per column slice,
+// every processor's phases), events are ordered and inside the launch, nothing is dropped, and y is bitwise the same
+// as with the trace off. H = 1000: 75 token tiles cut into slices of uneven float4 counts on a GPU of >= 150 processors.
 void test_trace() {
-    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false};
+    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 1000, 136, 0.0f, true, false};
     FusedLayer layer(config_of(c, c.T));
     layer.set_timeout_ns(g_timeout_ns);
     const HostProblem p = make_problem(c, 4242);
@@ -646,12 +681,13 @@ void test_trace() {
     std::vector<flashmoe::fused::TraceEvent> events;
     int64_t dropped = -1;
     layer.read_trace(events, dropped);
-    const int token_tiles = (c.T + flashmoe::fused::TileConfig::kTokensPerCombine - 1) /
-                            flashmoe::fused::TileConfig::kTokensPerCombine;
+    const int token_tiles = flashmoe::fused::num_token_tiles(c.T);
+    const int slices = flashmoe::fused::combine_slices(c.T, c.H, layer.num_blocks() - 1,
+                                                       flashmoe::fused::TileConfig::kCombineSliceColumns);
     std::vector<int> combine_seen(static_cast<size_t>(token_tiles), 0);
     int gemm0 = 0, gemm1 = 0, routing = 0, processors_dispatching = 0, misordered = 0;
     // The OS block's hand-offs: every push kind seen, each from the OS block, and the scheduler's releases counting up
-    // to every task the processors ran (GEMM0 + GEMM1 + one COMBINE per token tile).
+    // to every task the processors ran (GEMM0 + GEMM1 + `slices` COMBINE tasks per token tile).
     int push_gemm0 = 0, push_gemm1 = 0, push_combine = 0, os_misplaced = 0, releases_unordered = 0;
     int32_t last_released = 0;
     uint64_t first = UINT64_MAX, last = 0;
@@ -680,19 +716,22 @@ void test_trace() {
             ++os_misplaced;
         }
     }
-    const int tasks_run = gemm0 + gemm1 + static_cast<int>(std::count(combine_seen.begin(), combine_seen.end(), 1));
+    const int combines = std::accumulate(combine_seen.begin(), combine_seen.end(), 0);
+    const int tasks_run = gemm0 + gemm1 + combines;
     const bool os_ok = push_gemm0 > 0 && push_gemm1 > 0 && push_combine > 0 && os_misplaced == 0 &&
                        releases_unordered == 0 && last_released == tasks_run;
-    const bool combines_once = std::all_of(combine_seen.begin(), combine_seen.end(), [](int n) { return n == 1; });
+    const bool combines_once =
+        std::all_of(combine_seen.begin(), combine_seen.end(), [&](int n) { return n == slices; });
     const double span_ns = static_cast<double>(last - first);
     ok = ok && on == off && dropped == 0 && misordered == 0 && combines_once && routing == 1 && gemm0 > 0 &&
          gemm1 > 0 && processors_dispatching == layer.num_blocks() - 1 && span_ns > 0 && span_ns < host_ns && os_ok;
     char detail[480];
     std::snprintf(detail, sizeof(detail),
-                  "%zu events (GEMM0 %d, GEMM1 %d, COMBINE tiles once: %s, dispatch phases %d of %d), dropped %lld, "
+                  "%zu events (GEMM0 %d, GEMM1 %d, COMBINE tiles once per slice of %d: %s, dispatch phases %d of %d), "
+                  "dropped %lld, "
                   "span %.3f ms (host %.3f ms), y %s; OS pushes GEMM0 %d GEMM1 %d COMBINE %d, released %d of %d "
                   "tasks run (%d out of order, %d OS events off block 0)",
-                  events.size(), gemm0, gemm1, combines_once ? "yes" : "NO", processors_dispatching,
+                  events.size(), gemm0, gemm1, slices, combines_once ? "yes" : "NO", processors_dispatching,
                   layer.num_blocks() - 1, static_cast<long long>(dropped), span_ns * 1e-6, host_ns * 1e-6,
                   on == off ? "bitwise = trace off" : "DIFFERS from trace off", push_gemm0, push_gemm1, push_combine,
                   last_released, tasks_run, releases_unordered, os_misplaced);

@@ -105,6 +105,8 @@ class FusedLayer {
     // KernelParams::routes_per_chunk; FLASHMOE_ROUTES_PER_CHUNK sets it
     int32_t routes_per_chunk_ = WorkspaceLayout::kRoutesPerChunk;
     bool direct_gemm0_ = true;  // KernelParams::direct_gemm0; FLASHMOE_DISABLE_DIRECT_GEMM0=1 clears it
+    // KernelParams::combine_slice_columns; FLASHMOE_COMBINE_SLICE_COLUMNS sets it
+    int32_t combine_slice_columns_ = TileConfig::kCombineSliceColumns;
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
     void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer

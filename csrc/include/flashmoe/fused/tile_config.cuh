@@ -21,9 +21,9 @@ struct TileConfig {
                                                    // tasks interleaved piece by piece (docs/perf-notes.md item 31)
     static constexpr int kTasksPerProcessor = 2;   // coarsen a GEMM phase only while it keeps >= 2 tasks per processor
     static constexpr int kBlockK = 32;             // K step staged through shared memory
-    static constexpr int kTokensPerCombine = 4;    // tokens per COMBINE task: one per warp, and enough tasks to spread
-                                                   // the combine (it starts only after nearly every GEMM1) over
-                                                   // every processor
+    static constexpr int kTokensPerCombine = 4;    // tokens per COMBINE token tile: one per warp
+    static constexpr int kCombineSliceColumns = 256;  // the narrowest column slice of a token tile's COMBINE
+                                                   // (combine_slices, types.cuh): one pass of a block's loads
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
     static constexpr int kMaxProcessors = 1024;    // the most processor blocks a grid gets

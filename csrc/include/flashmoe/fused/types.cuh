@@ -41,12 +41,13 @@ FLASHMOE_HOST_DEVICE inline TaskType task_phase(int32_t type) {
 // One unit of work: an entry of the task queue a processor claims. 16 bytes. In a subscriber's ring to the scheduler
 // the same struct describes a batch of `n_tile` tasks, which the scheduler writes into the queue a lane each: for
 // GEMM0 and GEMM1 the column tasks of a group of row tiles (os/subscriber.cuh; GEMM0's may be paired tasks,
-// gemm0_paired); for COMBINE the token tiles tile .. tile + count - 1 (a run of consecutive tiles that became ready
-// together).
+// gemm0_paired); for COMBINE the column slices (combine_slices) of token tiles tile .. tile + count - 1 (a run of
+// consecutive tiles that became ready together).
 struct Task {
     int32_t type;    // TaskType
     int32_t tile;    // row tile (GEMM0, GEMM1) or token tile (COMBINE)
-    int32_t n_tile;  // column task of the row tile (GEMM0: of I, GEMM1: of H): ColumnSplit::piece_begin/end
+    int32_t n_tile;  // column task of the row tile (GEMM0: of I, GEMM1: of H): ColumnSplit::piece_begin/end;
+                     // COMBINE: column slice of the token tile (combine_slice_begin)
     int32_t expert;  // expert of the row tile (informational for COMBINE: -1)
 };
 
@@ -245,6 +246,7 @@ struct KernelParams {
     int32_t routes_per_chunk;  // routes per chunk of the chunked slot assignment (os/routing.cuh routing_chunks)
     int32_t direct_gemm0;      // one GPU: 1 = GEMM0 tasks released with the slot assignment, their processors wait for
                                // the dispatch flags; 0 = released by the dispatch subscriber (gemm0_released_direct)
+    int32_t combine_slice_columns;  // the narrowest column slice of a COMBINE task (combine_slices)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
@@ -291,6 +293,26 @@ FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
     return (num_tokens + TileConfig::kTokensPerCombine - 1) / TileConfig::kTokensPerCombine;
 }
 
+// COMBINE tasks per token tile (docs/perf-notes.md item 46): its columns cut into equal slices, as many as keep the
+// launch's COMBINE tasks at most the processor count, each at least `slice_columns` wide. A token tile's COMBINE is a
+// few dependent passes of loads over its rows: in one task per tile, a launch of few tokens ended on a tail of few
+// long tasks (T = 8: two of 15 us) while the other processors had left. 1 where token tiles alone fill the processors.
+FLASHMOE_HOST_DEVICE inline int combine_slices(int num_tokens, int hidden, int num_processors, int slice_columns) {
+    const int most = hidden / slice_columns;
+    const int wanted = num_processors / num_token_tiles(num_tokens);
+    const int slices = wanted < most ? wanted : most;
+    return slices > 1 ? slices : 1;
+}
+FLASHMOE_HOST_DEVICE inline int combine_slices(const KernelParams& params) {
+    return combine_slices(params.num_tokens, params.hidden, params.num_processors, params.combine_slice_columns);
+}
+// The first float4 column of slice `slice` of a row of `hidden` columns cut into `slices` (slice `slices`: the row's
+// end). NOTE: 32-bit, as ColumnSplit: hidden <= 2^20 (fused_layer.cu) and slices <= the processors <= 1024.
+FLASHMOE_HOST_DEVICE inline int combine_slice_begin(int hidden, int slices, int slice) {
+    return static_cast<int>(static_cast<uint32_t>(slice) * static_cast<uint32_t>(hidden / 4) /
+                            static_cast<uint32_t>(slices));
+}
+
 // The token tile (COMBINE task) of route r = t·k + j.
 FLASHMOE_HOST_DEVICE inline int token_tile_of_route(const KernelParams& params, int route) {
     return route / params.top_k / TileConfig::kTokensPerCombine;
@@ -303,12 +325,13 @@ FLASHMOE_HOST_DEVICE inline void token_tile_routes(const KernelParams& params, i
     end = (token_end < params.num_tokens ? token_end : params.num_tokens) * params.top_k;
 }
 
-// Every task of a launch: each row tile's GEMM0 and GEMM1 column tasks and one COMBINE per token tile. The scheduler
-// releases exactly this many into the queue; a processor whose ticket is at or past the count leaves.
+// Every task of a launch: each row tile's GEMM0 and GEMM1 column tasks and combine_slices COMBINE tasks per token
+// tile. The scheduler releases exactly this many into the queue; a processor whose ticket is at or past the count
+// leaves.
 FLASHMOE_HOST_DEVICE inline int total_tasks(const KernelParams& params, int num_row_tiles) {
     const int gemm0 = gemm0_split(params, num_row_tiles).num_tasks;
     const int gemm1 = gemm1_split(params, num_row_tiles).num_tasks;
-    return num_row_tiles * (gemm0 + gemm1) + num_token_tiles(params.num_tokens);
+    return num_row_tiles * (gemm0 + gemm1) + num_token_tiles(params.num_tokens) * combine_slices(params);
 }
 
 }  // namespace flashmoe::fused

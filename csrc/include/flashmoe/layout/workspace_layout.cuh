@@ -62,7 +62,7 @@ struct WorkspaceLayout {
     int64_t max_row_tiles = 0;  // expert segments padded to block_m rows, packed back to back
     int64_t max_rows = 0;       // max_row_tiles * block_m
     int64_t max_token_tiles = 0;  // COMBINE tasks: kTokensPerCombine tokens each
-    int64_t max_tasks = 0;      // GEMM0 + GEMM1 tasks of every row tile at the finest split, + COMBINE token tiles
+    int64_t max_tasks = 0;      // GEMM0 + GEMM1 tasks of every row tile at the finest split, + COMBINE tasks
     // Expert parallelism (0 on one GPU): (source rank, local expert) pairs received, and the most row tiles they can
     // bring. Row tiles of GEMM tasks are then owner tiles (landing buffer tiles); the routing's tiles (this rank's
     // routes, grouped by global expert) are only dispatched. Tokens and expert outputs live in the symmetric region.
@@ -122,9 +122,11 @@ struct WorkspaceLayout {
         // NOTE: a split never has more tasks than pieces (ColumnSplit), so the finest split bounds every launch's:
         // GEMM0's narrow pieces (kNarrowPieceColumns, gemm0_narrow) and GEMM1's kBlockN pieces.
         max_token_tiles = ceil_div(max_tokens, TileConfig::kTokensPerCombine);
+        // COMBINE: token tiles x combine_slices (types.cuh), which is either the token tiles (one slice) or at most
+        // the processors.
         max_tasks = max_row_tiles * (ceil_div(intermediate, TileConfig::kNarrowPieceColumns) +
                                      ceil_div(hidden, TileConfig::kBlockN)) +
-                    max_token_tiles;
+                    (max_token_tiles > TileConfig::kMaxProcessors ? max_token_tiles : TileConfig::kMaxProcessors);
         const bool ep = ep_pairs > 0;
         size_t offset = 0;
         control_offset = take(offset, sizeof(ControlBlock));

@@ -21,23 +21,27 @@ __device__ __forceinline__ int next_batches(TaskRing* rings, Task& batch) {
     return count;
 }
 
-// What a launch's GEMM batches expand to in the queue: column tasks per row tile, and whether each GEMM pairs its
-// groups' row tiles (gemm0_paired, gemm1_paired). The same for every batch of the launch.
+// What a launch's batches expand to in the queue: column tasks per row tile, whether each GEMM pairs its groups' row
+// tiles (gemm0_paired, gemm1_paired), and COMBINE tasks per token tile (combine_slices). The same for every batch of
+// the launch.
 struct QueueShape {
     int gemm0_per_tile;
     int gemm1_per_tile;
     bool paired0;
     bool paired1;
+    int combine_per_tile;
 };
 
 // The queue entry of column task n of one batch. A GEMM batch is the column tasks of a group of row tiles
 // (os/subscriber.cuh tile_group_end), queued column task by column task: entry n is column task n / tiles of row tile
-// batch.tile + n % tiles. A COMBINE batch is a run of token tiles: entry n is token tile batch.tile + n.
+// batch.tile + n % tiles. A COMBINE batch is a run of token tiles: entry n is column slice n % slices of token tile
+// batch.tile + n / slices.
 __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const QueueShape& shape, const Task& batch,
                                             int n) {
     const bool run_of_tiles = batch.type == static_cast<int32_t>(TaskType::kCombine);
     if (run_of_tiles) {
-        return make_int4(batch.type, batch.tile + n, 0, batch.expert);
+        const int tile = n / shape.combine_per_tile;
+        return make_int4(batch.type, batch.tile + tile, n - tile * shape.combine_per_tile, batch.expert);
     }
     const bool gemm0_batch = batch.type == static_cast<int32_t>(TaskType::kGemm0);
     const int tiles = batch.n_tile / (gemm0_batch ? shape.gemm0_per_tile : shape.gemm1_per_tile);
@@ -123,7 +127,8 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
     const int num_tasks = total_tasks(params, num_row_tiles);
     const ColumnSplit gemm0 = gemm0_split(params, num_row_tiles);
     const ColumnSplit gemm1 = gemm1_split(params, num_row_tiles);
-    const QueueShape shape{gemm0.num_tasks, gemm1.num_tasks, gemm0_paired(params, gemm0), gemm1_paired(params, gemm1)};
+    const QueueShape shape{gemm0.num_tasks, gemm1.num_tasks, gemm0_paired(params, gemm0), gemm1_paired(params, gemm1),
+                           combine_slices(params)};
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // Lane 0: publishes the queue's first `count` entries (st.release: cumulative over what the warp barrier gathered).

@@ -1,6 +1,6 @@
 // Subscriber warps of the OS block: each watches one kind of arrival (dispatched row tiles, finished GEMM0 tiles,
-// finished GEMM1 tiles) and turns it into a batch of ready tasks (all column tasks of a row tile, or one COMBINE) on
-// its ring for the scheduler.
+// finished GEMM1 tiles) and turns it into a batch of ready tasks (all column tasks of a row tile group, or the COMBINE
+// tasks of a run of token tiles) on its ring for the scheduler.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace flashmoe::fused {
 enum class SubscriberKind : int {
     kDispatch = 0,  // row tile dispatched -> GEMM0 tasks of the row tile
     kGemm0 = 1,     // all GEMM0 tiles of a row tile done -> GEMM1 tasks of the row tile
-    kGemm1 = 2,     // every row a token tile needs is through GEMM1 -> COMBINE task of the token tile
+    kGemm1 = 2,     // every row a token tile needs is through GEMM1 -> COMBINE tasks of the token tile
     kCount = 3,
 };
 
@@ -169,6 +169,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
     // Column tasks per row tile; the row tile's counter counts finished tasks.
     const int gemm0_n_tiles = gemm0_split(params, num_row_tiles).num_tasks;
     const int gemm1_n_tiles = gemm1_split(params, num_row_tiles).num_tasks;
+    const int combine_per_tile = combine_slices(params);  // COMBINE tasks per token tile
     const int group_size = tile_group_size(params);
     const WorkspaceLayout& layout = params.layout;
     // NOTE: later stages wait a little longer, so a stall is reported by the earliest stage that sees it.
@@ -270,7 +271,9 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done,
                 limit_ns, ring, TraceKind::kPushCombine, token_tile_ready,
                 [&](int first_token_tile, int count, Task& batch) {
-                    batch = Task{static_cast<int32_t>(TaskType::kCombine), first_token_tile, count, -1};
+                    // n_tile: the run's COMBINE tasks (os/scheduler.cuh queue_entry)
+                    batch = Task{static_cast<int32_t>(TaskType::kCombine), first_token_tile, count * combine_per_tile,
+                                 -1};
                     return true;
                 },
                 [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {

@@ -455,10 +455,11 @@ __device__ __forceinline__ void store_quad(Element* destination, const float4& v
     }
 }
 
-// COMBINE of a token tile: y[t] = sum over j = 0..k-1 (in that order) of w[t][j] · out[row(t, j)], dropped routes
-// contributing nothing, accumulated in fp32 and rounded once. A token's k row pointers and weights are looked up once
-// (warp w for token w, lane j for route j, into shared memory); then every thread of the block takes float4 columns of
-// the tile's tokens, so a tile of one token (decode) still uses the whole block.
+// COMBINE of column slice task.n_tile of a token tile (combine_slices): y[t] = sum over j = 0..k-1 (in that order) of
+// w[t][j] · out[row(t, j)] on the slice's columns, dropped routes contributing nothing, accumulated in fp32 and rounded
+// once. A token's k row pointers and weights are looked up once (warp w for token w, lane j for route j, into shared
+// memory); then every thread of the block takes float4 columns of the tile's tokens, so a tile of one token (decode)
+// still uses the whole block.
 // NOTE: looking the routes up once per column step made every COMBINE task latency-bound (~200 us for 16 tokens at
 // Qwen3's shape), and one warp per token left three of four warps idle at T = 1 (~10 us for one token's 2048 columns).
 template <typename Element>
@@ -498,8 +499,10 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
     constexpr int kColumnsInFlight = 2;
     constexpr int kRoutesInFlight = 8;
     static_assert(kColumnsInFlight * kRoutesInFlight <= 32, "one bit per load in flight");
-    const int vectors_per_row = hidden / 4;
-    const int num_items = num_tokens * vectors_per_row;
+    const int slices = combine_slices(params);
+    const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
+    const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
+    const int num_items = num_tokens * slice_vectors;
     for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
         int token[kColumnsInFlight];
         int column[kColumnsInFlight];
@@ -507,8 +510,8 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
 #pragma unroll
         for (int u = 0; u < kColumnsInFlight; ++u) {
             const int item = first + u * TileConfig::kThreads;
-            token[u] = item < num_items ? item / vectors_per_row : -1;
-            column[u] = item < num_items ? (item - token[u] * vectors_per_row) * 4 : 0;
+            token[u] = item < num_items ? item / slice_vectors : -1;
+            column[u] = item < num_items ? (vector_begin + item - token[u] * slice_vectors) * 4 : 0;
             sum[u] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
         }
         for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
