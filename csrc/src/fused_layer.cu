@@ -78,6 +78,12 @@ int32_t combine_slice_columns_setting() {
     return int_setting("FLASHMOE_COMBINE_SLICE_COLUMNS", 8, 65536, TileConfig::kCombineSliceColumns);
 }
 
+// FLASHMOE_TASKS_PER_PROCESSOR (A/B runs): GEMM tasks per processor the column splits keep while the pieces allow,
+// 1 .. 16 (TileConfig::kTasksPerProcessor by default).
+int32_t tasks_per_processor_setting() {
+    return int_setting("FLASHMOE_TASKS_PER_PROCESSOR", 1, 16, TileConfig::kTasksPerProcessor);
+}
+
 // FLASHMOE_PAIR_GEMM0_GROUP_TASKS (A/B runs): the fewest GEMM0 column tasks a row tile group needs for paired tasks
 // (TmaMaps::pair_group_tasks); -1 (unset): the processor count.
 int32_t pair_group_tasks_setting() {
@@ -226,6 +232,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
     combine_slice_columns_ = combine_slice_columns_setting();          // NOTE: may throw, as above
+    tasks_per_processor_ = tasks_per_processor_setting();              // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
     weight_promotion_ = l2_promotion_setting("FLASHMOE_WEIGHT_L2_PROMOTION", 0);  // NOTE: may throw, as above
     const int32_t token_promotion = l2_promotion_setting("FLASHMOE_TOKEN_L2_PROMOTION", 256);
@@ -456,6 +463,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.routes_per_chunk = routes_per_chunk_;
     params.direct_gemm0 = direct_gemm0_ ? 1 : 0;
     params.combine_slice_columns = combine_slice_columns_;
+    params.tasks_per_processor = tasks_per_processor_;
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

@@ -507,7 +507,12 @@ void test_wide_gemm1() {
 // is paired (threshold 0: these groups are too small for the default, the processor count), then the default
 // threshold runs too; the label says how many groups each GEMM runs on pairs (as the scheduler decides), and the
 // threshold-0 run must pair some where the Hopper tiles run. --quick (the sanitizers): the first case, groups of 16.
+// The layers split at 2 GEMM tasks per processor (FLASHMOE_TASKS_PER_PROCESSOR): at the default 4 these row tile counts
+// (~130-440 on a GPU of 263 processors) leave fewer than 2 pieces per pair task (split_pairable), so no group could
+// pair; 2 keeps the test's shapes and run time (pairs at the default need ~1.2-1.4x these row tiles).
 void test_pairs(bool quick) {
+    constexpr int kTasksPerProcessor = 2;
+    setenv("FLASHMOE_TASKS_PER_PROCESSOR", std::to_string(kTasksPerProcessor).c_str(), 1);
     for (const Case& c : {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4000, 8, 2, 256, 776, 0.0f,
                                true, false},
                           Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 3000, 64, 8, 200, 264,
@@ -520,8 +525,10 @@ void test_pairs(bool quick) {
         int row_tiles = 0;
         for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
         const int processors = f.layer.num_blocks() - 1;
-        const flashmoe::fused::ColumnSplit split0 = flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true);
-        const flashmoe::fused::ColumnSplit split1 = flashmoe::fused::gemm1_split(c.H, row_tiles, processors, true);
+        const flashmoe::fused::ColumnSplit split0 =
+            flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, kTasksPerProcessor);
+        const flashmoe::fused::ColumnSplit split1 =
+            flashmoe::fused::gemm1_split(c.H, row_tiles, processors, true, kTasksPerProcessor);
         for (int group : {16, 3}) {
             if (quick && group != 16) continue;
             f.layer.set_group_tiles(group);
@@ -560,6 +567,7 @@ void test_pairs(bool quick) {
             }
         }
     }
+    unsetenv("FLASHMOE_TASKS_PER_PROCESSOR");
 }
 
 // The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps, other route chunk
@@ -596,6 +604,9 @@ void test_settings(bool quick) {
     compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "256");
     if (!quick) compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "4096");
     compare_setting("FLASHMOE_DISABLE_DIRECT_GEMM0", "1");
+    // Other column splits of both GEMMs (a column's result never depends on its task).
+    compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "1");
+    if (!quick) compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "16");
     // COMBINE column slices (combine_slices): T = 9 is 3 token tiles, the last of one token; H = 1000 is 250 float4
     // columns, which no slice count here divides evenly. The default (3 slices on a GPU of >= 9 processors), 8-column
     // slices (one per processor or 125) and one slice per tile give the reference's y, bitwise the same.
@@ -633,6 +644,7 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_ROUTES_PER_CHUNK", "255"},
                                       {"FLASHMOE_ROUTES_PER_CHUNK", "2k"},
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "7"},
+                                      {"FLASHMOE_TASKS_PER_PROCESSOR", "0"},
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "65537"},
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},

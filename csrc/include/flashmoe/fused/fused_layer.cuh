@@ -107,6 +107,8 @@ class FusedLayer {
     bool direct_gemm0_ = true;  // KernelParams::direct_gemm0; FLASHMOE_DISABLE_DIRECT_GEMM0=1 clears it
     // KernelParams::combine_slice_columns; FLASHMOE_COMBINE_SLICE_COLUMNS sets it
     int32_t combine_slice_columns_ = TileConfig::kCombineSliceColumns;
+    // KernelParams::tasks_per_processor; FLASHMOE_TASKS_PER_PROCESSOR sets it
+    int32_t tasks_per_processor_ = TileConfig::kTasksPerProcessor;
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
     void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer

@@ -54,8 +54,8 @@ struct Task {
 // How the output columns of one row tile are cut into GEMM tasks: `num_pieces` pieces of `piece_columns` columns
 // (kBlockN, or kNarrowPieceColumns for GEMM0 at decode), dealt into `num_tasks` tasks of near-equal size (they differ by
 // at most one piece). Coarse tasks cut the number of tasks the single scheduler lane must issue
-// (docs/perf-notes.md); the split stays fine enough for every processor to get kTasksPerProcessor tasks of the phase
-// when the row tiles are few (decode). The OS and the processors compute it from the same values (column count, row
+// (docs/perf-notes.md); the split stays fine enough for every processor to get `tasks_per_processor` tasks of the phase
+// (KernelParams::tasks_per_processor, TileConfig::kTasksPerProcessor by default) when the row tiles are few (decode). The OS and the processors compute it from the same values (column count, row
 // tiles, processors, whether narrow pieces run), so a task carries only its index. The result of a column never depends
 // on the split: each piece is one tile pass with the same fixed K order.
 struct ColumnSplit {
@@ -64,13 +64,13 @@ struct ColumnSplit {
     int piece_columns;
 
     FLASHMOE_HOST_DEVICE static ColumnSplit of(int columns, int max_pieces, int num_row_tiles, int num_processors,
-                                               int piece_columns = TileConfig::kBlockN) {
+                                               int piece_columns = TileConfig::kBlockN,
+                                               int tasks_per_processor = TileConfig::kTasksPerProcessor) {
         ColumnSplit split;
         split.piece_columns = piece_columns;
         split.num_pieces = (columns + piece_columns - 1) / piece_columns;
         const int fewest = (split.num_pieces + max_pieces - 1) / max_pieces;
-        const int wanted = num_row_tiles > 0 ? (TileConfig::kTasksPerProcessor * num_processors + num_row_tiles - 1) /
-                                                   num_row_tiles
+        const int wanted = num_row_tiles > 0 ? (tasks_per_processor * num_processors + num_row_tiles - 1) / num_row_tiles
                                              : split.num_pieces;
         const int tasks = wanted < split.num_pieces ? wanted : split.num_pieces;
         split.num_tasks = tasks > fewest ? tasks : fewest;
@@ -96,11 +96,13 @@ FLASHMOE_HOST_DEVICE inline bool gemm0_narrow(int intermediate, int num_row_tile
 
 // The two splits of a launch.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_row_tiles, int num_processors,
-                                                    bool narrow_allowed = false) {
+                                                    bool narrow_allowed = false,
+                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor) {
     return ColumnSplit::of(intermediate, TileConfig::kMaxGemm0Pieces, num_row_tiles, num_processors,
                            gemm0_narrow(intermediate, num_row_tiles, num_processors, narrow_allowed)
                                ? TileConfig::kNarrowPieceColumns
-                               : TileConfig::kBlockN);
+                               : TileConfig::kBlockN,
+                           tasks_per_processor);
 }
 // GEMM0 on paired row tiles (docs/perf-notes.md item 33): two row tiles of one expert group (os/subscriber.cuh) in one
 // 128-row pass (WgmmaTile<.., 2, 2>), so each staged weight box serves 128 rows instead of 64. A pair's tasks are
@@ -135,17 +137,18 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_paired(const ColumnSplit& split, int grou
 }
 // GEMM1 in wide pieces (docs/perf-notes.md item 32): 2 x kBlockN columns of H per tile pass (one wgmma m64n128 over two
 // 64-row boxes of W_down) instead of kBlockN, so each staged box of h serves twice the columns. Hopper tiles only
-// (wide_allowed), and only while the wide split still gives every processor kTasksPerProcessor tasks, so decode keeps
-// its many small tasks.
+// (wide_allowed), and only while wide pieces alone still number kWideGemm1PiecesPerProcessor per processor, so decode
+// keeps its many small tasks.
 FLASHMOE_HOST_DEVICE inline bool gemm1_wide(int hidden, int num_row_tiles, int num_processors, bool wide_allowed) {
     const int wide_pieces = (hidden + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);
-    return wide_allowed && num_row_tiles * wide_pieces >= TileConfig::kTasksPerProcessor * num_processors;
+    return wide_allowed && num_row_tiles * wide_pieces >= TileConfig::kWideGemm1PiecesPerProcessor * num_processors;
 }
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
-                                                    bool wide_allowed = false) {
+                                                    bool wide_allowed = false,
+                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor) {
     const bool wide = gemm1_wide(hidden, num_row_tiles, num_processors, wide_allowed);
     return ColumnSplit::of(hidden, wide ? TileConfig::kMaxGemm1Pieces / 2 : TileConfig::kMaxGemm1Pieces, num_row_tiles,
-                           num_processors, wide ? 2 * TileConfig::kBlockN : TileConfig::kBlockN);
+                           num_processors, wide ? 2 * TileConfig::kBlockN : TileConfig::kBlockN, tasks_per_processor);
 }
 
 // What a bounded wait was waiting for when it expired.
@@ -247,6 +250,7 @@ struct KernelParams {
     int32_t direct_gemm0;      // one GPU: 1 = GEMM0 tasks released with the slot assignment, their processors wait for
                                // the dispatch flags; 0 = released by the dispatch subscriber (gemm0_released_direct)
     int32_t combine_slice_columns;  // the narrowest column slice of a COMBINE task (combine_slices)
+    int32_t tasks_per_processor;    // GEMM tasks per processor the column splits keep while they can (ColumnSplit)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
@@ -259,13 +263,14 @@ static_assert(sizeof(KernelParams) <= 4096, "kernel parameters are limited to 4 
 // GEMM0's split of a launch: narrow pieces only where the processors run the Hopper tiles of a gated MLP.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, int num_row_tiles) {
     return gemm0_split(params.intermediate, num_row_tiles, params.num_processors,
-                       params.tma.enabled != 0 && params.tma.narrow != 0 && params.gated != 0);
+                       params.tma.enabled != 0 && params.tma.narrow != 0 && params.gated != 0,
+                       params.tasks_per_processor);
 }
 
 // GEMM1's split of a launch: wide pieces only where the processors run the Hopper tiles.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, int num_row_tiles) {
     return gemm1_split(params.hidden, num_row_tiles, params.num_processors,
-                       params.tma.enabled != 0 && params.tma.wide_gemm1 != 0);
+                       params.tma.enabled != 0 && params.tma.wide_gemm1 != 0, params.tasks_per_processor);
 }
 
 // The most row tiles of one expert the GEMM subscribers release together (os/subscriber.cuh, recorded by

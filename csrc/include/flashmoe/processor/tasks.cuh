@@ -495,8 +495,9 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
     __syncthreads();
     // NOTE: a thread keeps the loads of kColumnsInFlight columns x kRoutesInFlight routes in flight at once (all
     // independent) and only then sums them, in j order. One column at a time (4 loads in flight per thread) made a
-    // 4-token task take ~35 us for its 256 KB at Qwen3's shape: ~7 GB/s per block, latency-bound.
-    constexpr int kColumnsInFlight = 2;
+    // 4-token task take ~35 us for its 256 KB at Qwen3's shape: ~7 GB/s per block, latency-bound; 2 columns x 8 routes
+    // (32 KB per block) ~30 us at T >= 1024; 4 x 8 took 2-3 % off T = 4096 (docs/perf-notes.md item 48).
+    constexpr int kColumnsInFlight = 4;
     constexpr int kRoutesInFlight = 8;
     static_assert(kColumnsInFlight * kRoutesInFlight <= 32, "one bit per load in flight");
     const int slices = combine_slices(params);
