@@ -265,8 +265,10 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         const int32_t* chunk_counts = layout.get_routing_counts_ptr();
         int32_t* chunk_bases = layout.get_routing_bases_ptr();
         // NOTE: a batch of counts loaded before any base is stored: loads and stores interleaved one chunk at a time
-        // cost a round trip per chunk (the compiler cannot move a load above a store that may alias it).
-        constexpr int kLoadBatch = 32;
+        // cost a round trip per chunk (the compiler cannot move a load above a store that may alias it). Batches of 8,
+        // not 32: this code runs once per forward from cold instruction caches, and the smaller unrolled block took
+        // ~4-6 us off T = 256-1024 (docs/perf-notes.md item 50).
+        constexpr int kLoadBatch = 8;
         for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
             int total = 0;
             for (int first = 0; first < chunks; first += kLoadBatch) {
