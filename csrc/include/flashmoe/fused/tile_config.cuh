@@ -26,7 +26,8 @@ struct TileConfig {
     static constexpr int kBlockK = 32;             // K step staged through shared memory
     static constexpr int kTokensPerCombine = 4;    // tokens per COMBINE token tile: one per warp
     static constexpr int kCombineSliceColumns = 256;  // the narrowest column slice of a token tile's COMBINE
-                                                   // (combine_slices, types.cuh): one pass of a block's loads
+                                                   // (combine_slices, types.cuh); half a pass of a block's loads
+                                                   // over 4 tokens (512 was no faster: perf-notes item 49)
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
     static constexpr int kMaxProcessors = 1024;    // the most processor blocks a grid gets

@@ -55,9 +55,10 @@ struct Task {
 // (kBlockN, or kNarrowPieceColumns for GEMM0 at decode), dealt into `num_tasks` tasks of near-equal size (they differ by
 // at most one piece). Coarse tasks cut the number of tasks the single scheduler lane must issue
 // (docs/perf-notes.md); the split stays fine enough for every processor to get `tasks_per_processor` tasks of the phase
-// (KernelParams::tasks_per_processor, TileConfig::kTasksPerProcessor by default) when the row tiles are few (decode). The OS and the processors compute it from the same values (column count, row
-// tiles, processors, whether narrow pieces run), so a task carries only its index. The result of a column never depends
-// on the split: each piece is one tile pass with the same fixed K order.
+// (KernelParams::tasks_per_processor, TileConfig::kTasksPerProcessor by default) when the row tiles are few (decode).
+// The OS and the processors compute it from the same values (column count, row tiles, processors, tasks per
+// processor, whether narrow pieces run), so a task carries only its index. The result of a column never depends on the
+// split: each piece is one tile pass with the same fixed K order.
 struct ColumnSplit {
     int num_pieces;
     int num_tasks;
