@@ -311,7 +311,8 @@ public final class Main {
                 "  --copy-tbps X        copy-bandwidth ceiling instead of measuring it (TB/s)",
                 "  --matmul-tflops X    bf16 matmul ceiling instead of measuring it (needs cuBLAS otherwise)",
                 "  --no-graph           time direct launches instead of CUDA-graph replays",
-                "  --trace              per T, one traced forward: trace-T<T>.json (Chrome), timeline-T<T>.png, summary");
+                "  --trace              per T, one traced forward: trace-T<T>.json (Chrome), timeline-T<T>.png, summary,\n"
+                + "                       phases and processor occupancy over time");
 
         String preset = "qwen3-30b-a3b";
         int tokens = -1;

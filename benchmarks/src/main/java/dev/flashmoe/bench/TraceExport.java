@@ -104,12 +104,59 @@ final class TraceExport {
         return b.append(String.format(Locale.ROOT, " last event ends %.1f us", end / 1e3)).toString();
     }
 
+    /**
+     * Where the processors are over the launch: its span cut into `windows` equal windows and, per window, the average
+     * number of processors in each kind of event (those with at least 0.1) and idle (in none: gone, or between
+     * events), e.g. "150.0-168.6 us: GEMM1 102.7, WAIT 23.8, idle 0.2". The phases' line gives each kind's first start
+     * and last end; this shows how many processors a phase's tail keeps busy while the others wait (perf-notes items
+     * 46-47 found the GEMM1 and COMBINE tails with it).
+     */
+    static String occupancy(int tokens, Trace trace, int windows) {
+        long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+        long span = Math.max(trace.events().stream().mapToLong(Trace.Event::endNs).max().orElse(origin) - origin, 1);
+        long processors = trace.events().stream().filter(e -> e.block() != 0).mapToInt(Trace.Event::block).distinct()
+                .count();
+        Trace.Kind[] kinds = {Trace.Kind.ROUTING_WAIT, Trace.Kind.DISPATCH, Trace.Kind.GEMM0, Trace.Kind.GEMM1,
+                Trace.Kind.COMBINE, Trace.Kind.WAIT};
+        double width = (double) span / windows;
+        double[][] busy = new double[windows][kinds.length]; // processor-ns per (window, kind)
+        for (Trace.Event e : trace.events()) {
+            int k = java.util.Arrays.asList(kinds).indexOf(e.kind());
+            if (e.block() == 0 || k < 0) {
+                continue;
+            }
+            double start = e.startNs() - origin;
+            double end = e.endNs() - origin;
+            for (int w = (int) Math.min(windows - 1, start / width); w < windows && w * width < end; w++) {
+                busy[w][k] += Math.max(0, Math.min(end, (w + 1) * width) - Math.max(start, w * width));
+            }
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "occupancy T=%d (average processors of %d per kind, %d windows of %.1f us):", tokens, processors,
+                windows, width / 1e3));
+        for (int w = 0; w < windows; w++) {
+            b.append(String.format(Locale.ROOT, "%n    %.1f-%.1f us:", w * width / 1e3, (w + 1) * width / 1e3));
+            double inEvents = 0;
+            String separator = " ";
+            for (int k = 0; k < kinds.length; k++) {
+                double count = busy[w][k] / width;
+                inEvents += count;
+                if (count >= 0.1) {
+                    b.append(String.format(Locale.ROOT, "%s%s %.1f", separator, kinds[k], count));
+                    separator = ", ";
+                }
+            }
+            b.append(String.format(Locale.ROOT, "%sidle %.1f", separator, Math.max(0, processors - inEvents)));
+        }
+        return b.toString();
+    }
+
     /** Writes trace-T.json (and timeline-T.png where the JRE can draw) into dir; returns the summary lines. */
     static String write(Path dir, int tokens, Trace trace) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("trace-T" + tokens + ".json"), chromeJson(trace));
         String line = summary(trace).line(tokens) + (trace.dropped() > 0 ? "; " + trace.dropped() + " events dropped" : "")
-                + "\n" + phases(tokens, trace);
+                + "\n" + phases(tokens, trace) + "\n" + occupancy(tokens, trace, 10);
         try {
             TimelinePng.write(dir.resolve("timeline-T" + tokens + ".png"), trace, "fused forward, T=" + tokens);
         } catch (LinkageError | RuntimeException noAwt) { // NOTE: no java.awt type here (see Main)

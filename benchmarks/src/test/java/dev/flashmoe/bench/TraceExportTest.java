@@ -53,6 +53,28 @@ class TraceExportTest {
     }
 
     @Test
+    void occupancyAveragesTheProcessorsPerKindInEachWindow() {
+        String text = TraceExport.occupancy(64, sample(), 6);
+        String[] lines = text.split("\\R");
+        assertEquals(7, lines.length, text);
+        assertEquals("occupancy T=64 (average processors of 2 per kind, 6 windows of 10.0 us):", lines[0]);
+        assertEquals("    0.0-10.0 us: ROUTING_WAIT 2.0, idle 0.0", lines[1]);
+        assertEquals("    10.0-20.0 us: DISPATCH 1.0, GEMM0 1.0, idle 0.0", lines[2]);
+        assertEquals("    20.0-30.0 us: GEMM0 1.0, WAIT 1.0, idle 0.0", lines[3]);
+        assertEquals("    40.0-50.0 us: WAIT 2.0, idle 0.0", lines[5]);
+        assertEquals("    50.0-60.0 us: COMBINE 1.0, WAIT 1.0, idle 0.0", lines[6]);
+        // windows that cut events: 4 windows of 15 us; processor 1 leaves nothing between its events, so idle stays 0
+        String[] quarters = TraceExport.occupancy(64, sample(), 4).split("\\R");
+        assertEquals("    0.0-15.0 us: ROUTING_WAIT 1.3, DISPATCH 0.3, GEMM0 0.3, idle 0.0", quarters[1]);
+        // a processor gone for the last half of the span counts as idle there
+        long u = 1000;
+        java.util.List<Trace.Event> events = new java.util.ArrayList<>(sample().events());
+        events.add(Trace.event(1_000_000, 1_000_000 + 30 * u, 3, 6, 5, 2));
+        String[] gone = TraceExport.occupancy(64, new Trace(events, 0), 2).split("\\R");
+        assertEquals("    30.0-60.0 us: GEMM0 0.3, COMBINE 0.3, WAIT 1.3, idle 1.0", gone[2]);
+    }
+
+    @Test
     void chromeJsonHasOneCompleteEventPerTraceEvent() {
         String json = TraceExport.chromeJson(sample());
         assertEquals(8, json.split("\"ph\": \"X\"", -1).length - 1);
