@@ -580,18 +580,23 @@ void test_settings(bool quick) {
         Fixture f(c, 4242);
         f.run("settings", describe(c) + " defaults", default_y);
     }
-    // One setting's forward against the reference and, bitwise, against the defaults' y.
-    auto compare_setting = [&](const char* name, const char* value) {
+    // One setting's forward of case `k` (seed `seed`) against the reference and, bitwise, against `defaults`, the
+    // case's y without the setting; `note` ends the label.
+    auto compare_setting_of = [](const Case& k, uint64_t seed, const std::vector<uint8_t>& defaults, const char* name,
+                                 const char* value, const std::string& note) {
         setenv(name, value, 1);
         std::vector<uint8_t> y;
-        const std::string label = std::string(name + 9) + "=" + value;
+        const std::string label = std::string(name + 9) + "=" + value + note;
         bool ok = false;
         {
-            Fixture f(c, 4242);
+            Fixture f(k, seed);
             ok = f.run("settings", label, y);
         }
         unsetenv(name);
-        if (ok) report("settings", label + " = defaults", y == default_y, y == default_y ? "bitwise" : "DIFFERS");
+        if (ok) report("settings", label + " = defaults", y == defaults, y == defaults ? "bitwise" : "DIFFERS");
+    };
+    auto compare_setting = [&](const char* name, const char* value) {
+        compare_setting_of(c, 4242, default_y, name, value, "");
     };
     for (const char* name : {"FLASHMOE_WEIGHT_L2_PROMOTION", "FLASHMOE_TOKEN_L2_PROMOTION"}) {
         for (const char* value : {"0", "64", "128", "256"}) {
@@ -609,7 +614,8 @@ void test_settings(bool quick) {
     if (!quick) compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "16");
     // COMBINE column slices (combine_slices): T = 9 is 3 token tiles, the last of one token; H = 1000 is 250 float4
     // columns, which no slice count here divides evenly. The default (3 slices on a GPU of >= 9 processors), 8-column
-    // slices (one per processor or 125) and one slice per tile give the reference's y, bitwise the same.
+    // slices (a third of the processors' count, at most 125) and one slice per tile give the reference's y, bitwise
+    // the same.
     {
         const Case few{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false};
         std::vector<uint8_t> sliced_default;
@@ -619,25 +625,13 @@ void test_settings(bool quick) {
             processors = f.layer.num_blocks() - 1;
             f.run("settings", describe(few) + " defaults", sliced_default);
         }
+        const int default_slices = flashmoe::fused::combine_slices(few.T, few.H, processors,
+                                                                   flashmoe::fused::TileConfig::kCombineSliceColumns);
         for (const char* value : {"8", "65536"}) {
-            setenv("FLASHMOE_COMBINE_SLICE_COLUMNS", value, 1);
-            std::vector<uint8_t> y;
             const int slices = flashmoe::fused::combine_slices(few.T, few.H, processors, std::atoi(value));
-            const std::string label = std::string("COMBINE_SLICE_COLUMNS=") + value + " (" + std::to_string(slices) +
-                                      " slices; default " +
-                                      std::to_string(flashmoe::fused::combine_slices(
-                                          few.T, few.H, processors, flashmoe::fused::TileConfig::kCombineSliceColumns)) +
-                                      ")";
-            bool ok = false;
-            {
-                Fixture f(few, 77);
-                ok = f.run("settings", label, y);
-            }
-            unsetenv("FLASHMOE_COMBINE_SLICE_COLUMNS");
-            if (ok) {
-                report("settings", label + " = defaults", y == sliced_default,
-                       y == sliced_default ? "bitwise" : "DIFFERS");
-            }
+            compare_setting_of(few, 77, sliced_default, "FLASHMOE_COMBINE_SLICE_COLUMNS", value,
+                               " (" + std::to_string(slices) + " slices; default " + std::to_string(default_slices) +
+                                   ")");
         }
     }
     for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_WEIGHT_L2_PROMOTION", "100"},

@@ -90,6 +90,12 @@ __device__ __forceinline__ void count_routes_done(uint64_t* token_done, uint32_t
     }
 }
 
+// One more finished task on an epoch-tagged counter known to hold this launch's epoch already (set before a release the
+// caller acquired, or seen by epoch_counter_publish below): the `red.release` alone, without the load that checks it.
+__device__ __forceinline__ void epoch_counter_publish_current(uint64_t* counter) {
+    asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
+}
+
 // Publishes one more finished task on an epoch-tagged counter, releasing everything the calling block wrote before
 // the barrier that precedes this call (cumulativity through bar.sync). Once a launch's first bump has moved the
 // counter to this epoch, the epoch half never changes again in the launch, so later bumps are one fire-and-forget
@@ -98,18 +104,13 @@ __device__ __forceinline__ void count_routes_done(uint64_t* token_done, uint32_t
 __device__ __forceinline__ void epoch_counter_publish(uint64_t* counter, uint32_t epoch) {
     const uint64_t observed = load_relaxed(counter);
     if (static_cast<uint32_t>(observed >> 32) == epoch) {
-        asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
+        epoch_counter_publish_current(counter);
     } else {
         __threadfence();
         epoch_counter_add(counter, epoch);
     }
 }
 
-// epoch_counter_publish for a counter known to hold this launch's epoch already (set before a release the caller
-// acquired): the `red.release` alone, without the load that checks the epoch.
-__device__ __forceinline__ void epoch_counter_publish_current(uint64_t* counter) {
-    asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
-}
 
 __device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t epoch) {
     return *reinterpret_cast<volatile uint32_t*>(&params.layout.get_control_ptr()->abort_epoch) == epoch;

@@ -112,16 +112,20 @@ final class TraceExport {
      * 46-47 found the GEMM1 and COMBINE tails with it).
      */
     static String occupancy(int tokens, Trace trace, int windows) {
+        Summary summary = summary(trace); // the span and the processors, as the summary line counts them
+        int processors = summary.processors();
         long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
-        long span = Math.max(trace.events().stream().mapToLong(Trace.Event::endNs).max().orElse(origin) - origin, 1);
-        long processors = trace.events().stream().filter(e -> e.block() != 0).mapToInt(Trace.Event::block).distinct()
-                .count();
         Trace.Kind[] kinds = {Trace.Kind.ROUTING_WAIT, Trace.Kind.DISPATCH, Trace.Kind.GEMM0, Trace.Kind.GEMM1,
                 Trace.Kind.COMBINE, Trace.Kind.WAIT};
-        double width = (double) span / windows;
+        int[] column = new int[Trace.Kind.values().length]; // a kind's column of `busy`, -1 for the OS block's kinds
+        java.util.Arrays.fill(column, -1);
+        for (int k = 0; k < kinds.length; k++) {
+            column[kinds[k].ordinal()] = k;
+        }
+        double width = (double) summary.spanNs() / windows;
         double[][] busy = new double[windows][kinds.length]; // processor-ns per (window, kind)
         for (Trace.Event e : trace.events()) {
-            int k = java.util.Arrays.asList(kinds).indexOf(e.kind());
+            int k = column[e.kind().ordinal()];
             if (e.block() == 0 || k < 0) {
                 continue;
             }
