@@ -571,8 +571,9 @@ void test_pairs(bool quick) {
 }
 
 // The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps, other route chunk
-// sizes of the slot assignment and GEMM0 released by the dispatch subscriber give the reference's y, bitwise the same
-// as the default's; a value outside a setting's range is INVALID_ARGUMENT naming the variable.
+// sizes of the slot assignment, GEMM0 released by the dispatch subscriber, other GEMM tasks per processor and other
+// COMBINE slice widths give the reference's y, bitwise the same as the default's; a value outside a setting's range is
+// INVALID_ARGUMENT naming the variable.
 void test_settings(bool quick) {
     const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 700, 16, 4, 256, 200, 0.0f, false, false};
     std::vector<uint8_t> default_y;
