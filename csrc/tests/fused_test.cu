@@ -507,33 +507,29 @@ void test_wide_gemm1() {
 // is paired (threshold 0: these groups are too small for the default, the processor count), then the default
 // threshold runs too; the label says how many groups each GEMM runs on pairs (as the scheduler decides), and the
 // threshold-0 run must pair some where the Hopper tiles run. --quick (the sanitizers): the first case, groups of 16.
-// The layers split at 2 GEMM tasks per processor (FLASHMOE_TASKS_PER_PROCESSOR): at the default 4 these row tile counts
-// (~130-440 on a GPU of 263 processors) leave fewer than 2 pieces per pair task (split_pairable), so no group could
-// pair; 2 keeps the test's shapes and run time (pairs at the default need ~1.2-1.4x these row tiles).
+// The first three cases split at 2 GEMM tasks per processor (FLASHMOE_TASKS_PER_PROCESSOR): at the default 4 their
+// row tile counts (~130-440 on a GPU of 263 processors) leave fewer than 2 pieces per pair task (split_pairable), so
+// no group could pair; 2 keeps their shapes and run time. A fourth case (not --quick) runs at the default split with
+// twice the first case's row tiles (T = 8000: ~256), where GEMM0 pairs as the library runs it (GEMM1 at H = 256 has
+// too few wide pieces to pair at that split).
 void test_pairs(bool quick) {
-    constexpr int kTasksPerProcessor = 2;
-    setenv("FLASHMOE_TASKS_PER_PROCESSOR", std::to_string(kTasksPerProcessor).c_str(), 1);
-    for (const Case& c : {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4000, 8, 2, 256, 776, 0.0f,
-                               true, false},
-                          Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 3000, 64, 8, 200, 264,
-                               0.0f, false, false},
-                          Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 6000, 8, 2, 1000, 136, 0.0f,
-                               true, false}}) {
-        if (quick && !(c.E == 8 && c.T == 4000)) continue;
+    auto run_case = [&](const Case& c, int tasks_per_processor, const std::vector<int>& groups) {
+        const bool default_split = tasks_per_processor == flashmoe::fused::TileConfig::kTasksPerProcessor;
+        if (!default_split) setenv("FLASHMOE_TASKS_PER_PROCESSOR", std::to_string(tasks_per_processor).c_str(), 1);
         Fixture f(c, 6262);
         constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
         int row_tiles = 0;
         for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
         const int processors = f.layer.num_blocks() - 1;
         const flashmoe::fused::ColumnSplit split0 =
-            flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, kTasksPerProcessor);
+            flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, tasks_per_processor);
         const flashmoe::fused::ColumnSplit split1 =
-            flashmoe::fused::gemm1_split(c.H, row_tiles, processors, true, kTasksPerProcessor);
-        for (int group : {16, 3}) {
-            if (quick && group != 16) continue;
+            flashmoe::fused::gemm1_split(c.H, row_tiles, processors, true, tasks_per_processor);
+        for (int group : groups) {
             f.layer.set_group_tiles(group);
             std::vector<uint8_t> single_y, pair_y;
-            const std::string label = describe(c) + " group " + std::to_string(group);
+            const std::string label = describe(c) + " group " + std::to_string(group) + " split " +
+                                      std::to_string(tasks_per_processor) + "/processor";
             f.layer.set_pairs(false, false);
             const bool single_ok = f.run("pairs", label + " unpaired", single_y);
             for (int threshold : {0, processors}) {
@@ -566,14 +562,28 @@ void test_pairs(bool quick) {
                 }
             }
         }
+        if (!default_split) unsetenv("FLASHMOE_TASKS_PER_PROCESSOR");
+    };
+    for (const Case& c : {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4000, 8, 2, 256, 776, 0.0f,
+                               true, false},
+                          Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 3000, 64, 8, 200, 264,
+                               0.0f, false, false},
+                          Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 6000, 8, 2, 1000, 136, 0.0f,
+                               true, false}}) {
+        if (quick && !(c.E == 8 && c.T == 4000)) continue;
+        run_case(c, 2, quick ? std::vector<int>{16} : std::vector<int>{16, 3});
     }
-    unsetenv("FLASHMOE_TASKS_PER_PROCESSOR");
+    if (!quick) {
+        run_case(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 8000, 8, 2, 256, 776, 0.0f, false,
+                      false},
+                 flashmoe::fused::TileConfig::kTasksPerProcessor, {16});
+    }
 }
 
 // The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps, other route chunk
-// sizes of the slot assignment, GEMM0 released by the dispatch subscriber, other GEMM tasks per processor and other
-// COMBINE slice widths give the reference's y, bitwise the same as the default's; a value outside a setting's range is
-// INVALID_ARGUMENT naming the variable.
+// sizes of the slot assignment, GEMM0 released by the dispatch subscriber, other GEMM tasks per processor, other
+// COMBINE slice widths and COMBINE released by the GEMM1 subscriber or direct give the reference's y, bitwise the same
+// as the default's; a value outside a setting's range is INVALID_ARGUMENT naming the variable.
 void test_settings(bool quick) {
     const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 700, 16, 4, 256, 200, 0.0f, false, false};
     std::vector<uint8_t> default_y;
@@ -613,6 +623,20 @@ void test_settings(bool quick) {
     // Other column splits of both GEMMs (a column's result never depends on its task).
     compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "1");
     if (!quick) compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "16");
+    // COMBINE released by the GEMM1 subscriber as token tiles become ready, instead of direct (175 token tiles), and
+    // so where the token tiles outnumber the processors (T = 2400: 600 token tiles; direct, processors claim COMBINE
+    // tickets in token order and wait for their tiles).
+    compare_setting("FLASHMOE_DISABLE_DIRECT_COMBINE", "1");
+    if (!quick) {
+        const Case many{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 2400, 16, 4, 256, 200, 0.0f, false,
+                        false};
+        std::vector<uint8_t> many_default;
+        {
+            Fixture f(many, 99);
+            f.run("settings", describe(many) + " defaults", many_default);
+        }
+        compare_setting_of(many, 99, many_default, "FLASHMOE_DISABLE_DIRECT_COMBINE", "1", " (600 token tiles)");
+    }
     // COMBINE column slices (combine_slices): T = 9 is 3 token tiles, the last of one token; H = 1000 is 250 float4
     // columns, which no slice count here divides evenly. The default (3 slices on a GPU of >= 9 processors), 8-column
     // slices (a third of the processors' count, at most 125) and one slice per tile give the reference's y, bitwise

@@ -41,6 +41,16 @@ __device__ __forceinline__ bool gemm0_released_direct(const KernelParams& params
     return !ep_enabled(params) && params.direct_gemm0 != 0;
 }
 
+// One GPU with params.direct_combine: the GEMM0 subscriber queues every COMBINE task right after the launch's last
+// GEMM1 batch, and the processor that runs one waits for its token tile's routes itself (tasks.cuh run_combine);
+// otherwise the GEMM1 subscriber releases the COMBINE tasks of token tiles found ready (os/subscriber.cuh).
+// NOTE: tickets are claimed in token order, so a processor may wait for a tile not ready while a ready one waits
+// unclaimed; that cost nothing measurable up to T = 16384 (Qwen3, paper and Mixtral shapes within +-0.5 %, paper
+// T = 4096 -1.5 %), while the subscriber's hand-offs cost Qwen3 T = 8..1024 1.5-3 % (perf-notes item 51).
+__device__ __forceinline__ bool combine_released_direct(const KernelParams& params) {
+    return !ep_enabled(params) && params.direct_combine != 0;
+}
+
 __device__ __forceinline__ void store_release_system(uint64_t* address, uint64_t value) {
     asm volatile("st.release.sys.global.u64 [%0], %1;" ::"l"(address), "l"(value) : "memory");
 }

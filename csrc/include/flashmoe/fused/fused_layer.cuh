@@ -109,6 +109,7 @@ class FusedLayer {
     int32_t combine_slice_columns_ = TileConfig::kCombineSliceColumns;
     // KernelParams::tasks_per_processor; FLASHMOE_TASKS_PER_PROCESSOR sets it
     int32_t tasks_per_processor_ = TileConfig::kTasksPerProcessor;
+    bool direct_combine_ = true;  // KernelParams::direct_combine; FLASHMOE_DISABLE_DIRECT_COMBINE=1 clears it
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
     void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer

@@ -189,6 +189,31 @@ __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t
     return true;
 }
 
+// Bounded wait of one thread for an epoch-tagged counter to reach `expected` in this launch: relaxed loads, then one
+// fence as their acquire (one round trip when the count is there). Returns false on timeout (after recording it) or
+// when another actor aborted the launch.
+__device__ __forceinline__ bool wait_epoch_count(const KernelParams& params, uint32_t epoch, const uint64_t* counter,
+                                                 uint32_t expected, uint64_t limit_ns, Role role, WaitWhat what,
+                                                 int expert, int tile) {
+    uint32_t observed = epoch_count(load_relaxed(counter), epoch);
+    if (observed != expected) {
+        WaitClock clock(limit_ns);
+        while ((observed = epoch_count(load_relaxed(counter), epoch)) != expected) {
+            if (clock.aborted(params, epoch)) {
+                return false;
+            }
+            if (clock.expired()) {
+                report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, role, what, expert, tile, observed, expected,
+                             clock.elapsed(), true);
+                return false;
+            }
+            __nanosleep(32);
+        }
+    }
+    fence_acq_rel_gpu();
+    return true;
+}
+
 // Bounded wait of a processor's thread 0 until the scheduler has released more than `ticket` tasks of this launch
 // (the queue's epoch-tagged published count), with acquire semantics. `published` returns the count seen. Returns
 // false on timeout (after recording it) or when another actor aborted the launch.

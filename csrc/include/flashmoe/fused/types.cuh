@@ -252,6 +252,8 @@ struct KernelParams {
                                // the dispatch flags; 0 = released by the dispatch subscriber (gemm0_released_direct)
     int32_t combine_slice_columns;  // the narrowest column slice of a COMBINE task (combine_slices)
     int32_t tasks_per_processor;    // GEMM tasks per processor the column splits keep while they can (ColumnSplit)
+    int32_t direct_combine;         // one GPU: 1 = COMBINE tasks released with the last GEMM1 batch, their processors
+                                    // wait for the token tile; 0 = by the GEMM1 subscriber (combine_released_direct)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory

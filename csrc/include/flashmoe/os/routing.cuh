@@ -39,41 +39,54 @@ __device__ __forceinline__ void routing_chunk_range(int num_routes, int chunks, 
 
 namespace detail {
 
+// Routes per lane a warp loads at once (kRouteBatch x 32 per warp): one batch covers a warp's quarter of a 512-route
+// chunk (WorkspaceLayout::kRoutesPerChunk), and a launch of at most kWarps x 32 routes (the OS block alone, T <= 16 at
+// k = 8) takes batches of one. NOTE: this code runs once per forward from cold instruction caches, where its size,
+// not its few loads, set its time (perf-notes items 50, 52): batches of 8 were twice the code for no fewer round trips
+// below T = 4096 (k = 8).
+constexpr int kRouteBatch = 4;
+template <int kBatch>
+constexpr int kRouteBatchRoutes = kBatch * 32 * TileConfig::kWarps;  // a block's routes in one batch
+
+// Records a bad route (id out of range, or a weight that is not finite) as a ROUTING error. Out of line: the loops
+// that check every route stay small (see kRouteBatch).
+__device__ __noinline__ inline void report_bad_route(const KernelParams& params, uint32_t epoch, int route) {
+    const int32_t id = params.topk_ids[route];
+    const bool id_ok = id >= 0 && id < params.num_experts;
+    const uint32_t weight_bits = __float_as_uint(params.topk_weights[route]);
+    report_error(params, epoch, FLASHMOE_ERROR_ROUTING, Role::kOs,
+                 id_ok ? WaitWhat::kBadRouteWeight : WaitWhat::kBadRoute, id, route / params.top_k,
+                 id_ok ? weight_bits : static_cast<uint64_t>(static_cast<uint32_t>(id)),
+                 static_cast<uint64_t>(params.num_experts), 0, false);
+}
+
 // Loads the experts of kBatch chunks of 32 routes at once, so their latencies overlap; a bad route (reported once, in
 // pass 1) reads as -1, i.e. dropped.
-constexpr int kRouteBatch = 8;
+template <int kBatch>
 __device__ __forceinline__ void load_route_batch(const KernelParams& params, uint32_t epoch, int base, int range_end,
-                                                 int (&experts)[kRouteBatch], bool report) {
+                                                 int (&experts)[kBatch], bool report) {
     const int lane_idx = threadIdx.x % 32;
     // NOTE: every id and weight of the batch is loaded before any is checked. checked_route_expert reads a route's
     // weight only once its id is in range, so the batch cost two dependent round trips per route: a pass over 2048
     // routes took ~15 us in one block (perf-notes item 43).
-    int32_t ids[kRouteBatch];
-    float weights[kRouteBatch];
+    int32_t ids[kBatch];
+    float weights[kBatch];
 #pragma unroll
-    for (int u = 0; u < kRouteBatch; ++u) {
+    for (int u = 0; u < kBatch; ++u) {
         const int route = base + u * 32 + lane_idx;
         ids[u] = route < range_end ? params.topk_ids[route] : -1;
         weights[u] = route < range_end ? params.topk_weights[route] : 0.0f;
     }
 #pragma unroll
-    for (int u = 0; u < kRouteBatch; ++u) {
+    for (int u = 0; u < kBatch; ++u) {
         experts[u] = route_expert_if_valid(ids[u], weights[u], params.num_experts);
     }
     if (!report) return;
 #pragma unroll
-    for (int u = 0; u < kRouteBatch; ++u) {
+    for (int u = 0; u < kBatch; ++u) {
         const int route = base + u * 32 + lane_idx;
-        if (route < range_end && experts[u] < 0) {
-            const int32_t id = params.topk_ids[route];
-            const bool id_ok = id >= 0 && id < params.num_experts;
-            const uint32_t weight_bits = __float_as_uint(params.topk_weights[route]);
-            report_error(params, epoch, FLASHMOE_ERROR_ROUTING, Role::kOs,
-                         id_ok ? WaitWhat::kBadRouteWeight : WaitWhat::kBadRoute, id, route / params.top_k,
-                         id_ok ? weight_bits : static_cast<uint64_t>(static_cast<uint32_t>(id)),
-                         static_cast<uint64_t>(params.num_experts), 0, false);
-            // NOTE: treated as a dropped route so nothing reads out of bounds and no NaN reaches y
-        }
+        // NOTE: treated as a dropped route so nothing reads out of bounds and no NaN reaches y
+        if (route < range_end && experts[u] < 0) report_bad_route(params, epoch, route);
     }
 }
 
@@ -99,6 +112,7 @@ __device__ __forceinline__ int warp_first_ranks(const int32_t* warp_counts, int3
 
 // Pass 1 by one block over routes [begin, end): warp_counts[w][e] = routes of expert e in warp w's part (shared
 // memory, zeroed here). Bad routes are reported (ROUTING) and not counted. Ends with a barrier.
+template <int kBatch>
 __device__ inline void count_routes(const KernelParams& params, uint32_t epoch, int begin, int end,
                                     int32_t* warp_counts) {
     const int num_experts = params.num_experts;
@@ -110,11 +124,11 @@ __device__ inline void count_routes(const KernelParams& params, uint32_t epoch, 
     __syncthreads();
     int range_begin, range_end;
     warp_route_range(begin, end, range_begin, range_end);
-    for (int base = range_begin; base < range_end; base += 32 * kRouteBatch) {
-        int experts[kRouteBatch];
-        load_route_batch(params, epoch, base, range_end, experts, true);
+    for (int base = range_begin; base < range_end; base += 32 * kBatch) {
+        int experts[kBatch];
+        load_route_batch<kBatch>(params, epoch, base, range_end, experts, true);
 #pragma unroll
-        for (int u = 0; u < kRouteBatch; ++u) {
+        for (int u = 0; u < kBatch; ++u) {
             const int expert = experts[u];
             const uint32_t peers = __match_any_sync(0xffffffffu, expert);
             if (expert >= 0 && lane_idx == __ffs(peers) - 1) {
@@ -129,7 +143,7 @@ __device__ inline void count_routes(const KernelParams& params, uint32_t epoch, 
 // Pass 2 by one block over the same routes: route (t, j)'s rank in its expert is warp_ranks[w][e] (the warp's first
 // rank, advanced as it goes) plus its place among the warp's 32; the first `capacity` routes of an expert are kept, at
 // row expert_offset(e) + rank. Writes route_row and row_route. Ends with every writer fenced and a barrier.
-template <typename ExpertOffset>
+template <int kBatch, typename ExpertOffset>
 __device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, int begin, int end,
                                    int32_t* warp_ranks, ExpertOffset expert_offset) {
     const int num_experts = params.num_experts;
@@ -140,11 +154,11 @@ __device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, i
     const uint32_t lower_lanes = (1u << lane_idx) - 1u;
     int range_begin, range_end;
     warp_route_range(begin, end, range_begin, range_end);
-    for (int base = range_begin; base < range_end; base += 32 * kRouteBatch) {
-        int experts[kRouteBatch];
-        load_route_batch(params, epoch, base, range_end, experts, false);
+    for (int base = range_begin; base < range_end; base += 32 * kBatch) {
+        int experts[kBatch];
+        load_route_batch<kBatch>(params, epoch, base, range_end, experts, false);
 #pragma unroll
-        for (int u = 0; u < kRouteBatch; ++u) {
+        for (int u = 0; u < kBatch; ++u) {
             const int route = base + u * 32 + lane_idx;
             const int expert = experts[u];
             const uint32_t peers = __match_any_sync(0xffffffffu, expert);
@@ -192,7 +206,7 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
     int32_t* expert_offset = shared + 2 * TileConfig::kWarps * num_experts;  // (E): the OS block's segment offsets
     int begin, end;
     routing_chunk_range(params.num_tokens * params.top_k, chunks, chunk, begin, end);
-    detail::count_routes(params, epoch, begin, end, warp_counts);
+    detail::count_routes<detail::kRouteBatch>(params, epoch, begin, end, warp_counts);
     int32_t* chunk_counts = layout.get_routing_counts_ptr() + static_cast<int64_t>(chunk) * num_experts;
     for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
         // The warps' first ranks within the chunk; pass 2 adds the chunk's first rank (the OS block's scan) below.
@@ -221,7 +235,8 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
         for (int w = 0; w < TileConfig::kWarps; ++w) warp_ranks[w * num_experts + expert] += first;
     }
     __syncthreads();
-    detail::rank_routes(params, epoch, begin, end, warp_ranks, [&](int expert) { return expert_offset[expert]; });
+    detail::rank_routes<detail::kRouteBatch>(params, epoch, begin, end, warp_ranks,
+                                             [&](int expert) { return expert_offset[expert]; });
     if (threadIdx.x == 0) {
         epoch_counter_publish(&control->routing_ranked, epoch);
     }
@@ -245,8 +260,14 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     int32_t* totals = expert_offset + num_experts;             // [0] row tiles, [1] dropped routes
     __shared__ int waited;
 
+    // The OS block alone with at most one route per lane: batches of one (detail::kRouteBatch).
+    const bool single_batch = num_routes <= detail::kRouteBatchRoutes<1>;
     if (chunks == 1) {
-        detail::count_routes(params, epoch, 0, num_routes, warp_counts);
+        if (single_batch) {
+            detail::count_routes<1>(params, epoch, 0, num_routes, warp_counts);
+        } else {
+            detail::count_routes<detail::kRouteBatch>(params, epoch, 0, num_routes, warp_counts);
+        }
         // Per expert: the warps' first ranks, the total before drops.
         for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
             // NOTE: row 0 of warp_counts now holds the per-expert totals
@@ -369,8 +390,12 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     }
 
     if (chunks == 1) {
-        detail::rank_routes(params, epoch, 0, num_routes, warp_ranks,
-                            [&](int expert) { return expert_offset[expert]; });
+        auto offset_of = [&](int expert) { return expert_offset[expert]; };
+        if (single_batch) {
+            detail::rank_routes<1>(params, epoch, 0, num_routes, warp_ranks, offset_of);
+        } else {
+            detail::rank_routes<detail::kRouteBatch>(params, epoch, 0, num_routes, warp_ranks, offset_of);
+        }
     } else {
         // The offsets go to the processors, which rank their chunks; they report back before the release below.
         int32_t* expert_offsets = layout.get_routing_offsets_ptr();

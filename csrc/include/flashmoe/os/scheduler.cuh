@@ -63,9 +63,10 @@ __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Qu
 }
 
 // Writes the tasks of `count` popped batches (lane b holds batch b) into the queue from ordinal `released`, in batch
-// order, a lane per entry across all of them; returns their task count. In the launch's first release (`released` 0,
-// every processor waiting), when it holds more entries than processors, the first 32 are published (`publish(count)`,
-// lane 0, after the warp barrier) as soon as they are written, before the rest. Whole warp.
+// order, a lane per entry across all of them; returns their task count. Some entries are published (`publish(count)`,
+// lane 0, after the warp barrier) as soon as they are written, before the rest: in the launch's first release
+// (`released` 0, every processor waiting), when it holds more entries than processors, the first 32; in a release of
+// GEMM1 tasks followed by the direct COMBINE batch (combine_released_direct), the GEMM1 tasks. Whole warp.
 // NOTE: batch by batch (the lanes striding over one batch's tasks, then the next) took ~0.4 us a batch whatever its
 // size: a release of 32 batches of 5 tasks took 10-12 us at T = 64-1024, and the first GEMM0 tasks waited for it
 // (perf-notes item 40, call4).
@@ -83,6 +84,11 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
     }
     const int start = inclusive - own;
     const int total = __shfl_sync(0xffffffffu, inclusive, 31);
+    // The first entry of a COMBINE batch (total when none). NOTE: the direct COMBINE batch (every COMBINE task of the
+    // launch, at Qwen3 T = 1024 256 of them: ~3 us of writes) may come in one pop with the last GEMM1 batches, whose
+    // tasks are the launch's critical path; they go out first.
+    const int combine_from = __reduce_min_sync(
+        0xffffffffu, lane_idx < count && popped.type == static_cast<int32_t>(TaskType::kCombine) ? start : total);
     int first_batch = 0;  // warp-uniform: the batch of entry `base`
     for (int base = 0; base < total; base += 32) {
         // Bit j: a batch starts at entry base + j, j > 0 (batches are never empty, so no two start together).
@@ -106,9 +112,12 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
         // every processor waited (perf-notes item 45). With more tasks than processors, the processors that take the
         // first tickets also take the phase's last ones, so their early start ends the phase earlier; with fewer
         // (T = 1: 192), the publish would only delay the rest.
-        if (released == 0 && base == 0 && total > params.num_processors) {
+        const bool first_of_launch = released == 0 && base == 0 && total > params.num_processors;
+        const bool before_combine = combine_from > 0 && combine_from < total && base < combine_from &&
+                                    combine_from <= base + 32;
+        if (first_of_launch || before_combine) {
             __syncwarp();
-            if (lane_idx == 0) publish(released + 32);
+            if (lane_idx == 0) publish(released + min(base + 32, total));
         }
         // The next pass starts in lane 31's batch, or in the one after it when that ends here.
         const int last = __shfl_sync(0xffffffffu, b, 31);

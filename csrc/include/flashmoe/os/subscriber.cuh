@@ -15,8 +15,10 @@ namespace flashmoe::fused {
 // Which arrivals a subscriber warp watches (warp 1 + value in the OS block).
 enum class SubscriberKind : int {
     kDispatch = 0,  // row tile dispatched -> GEMM0 tasks of the row tile
-    kGemm0 = 1,     // all GEMM0 tiles of a row tile done -> GEMM1 tasks of the row tile
-    kGemm1 = 2,     // every row a token tile needs is through GEMM1 -> COMBINE tasks of the token tile
+    kGemm0 = 1,     // all GEMM0 tiles of a row tile done -> GEMM1 tasks of the row tile (after the last: every
+                    // COMBINE task where they are released direct, combine_released_direct)
+    kGemm1 = 2,     // every row a token tile needs is through GEMM1 -> COMBINE tasks of the token tile (released
+                    // direct: none, the warp only reports a token tile that never completes)
     kCount = 3,
 };
 
@@ -26,7 +28,8 @@ enum class SubscriberKind : int {
 // consecutive items of the row found ready together) calls `batch(item, count, task)` (count: the run's length, else
 // 1), which returns whether the items make a batch of tasks and writes it; the row's batches then go onto the ring in
 // one warp-wide push, each traced as `trace_kind` from when the scan found it ready. The wait is bounded: when nothing
-// becomes ready for limit_ns, the first pending item is recorded. Called by a whole warp.
+// becomes ready for limit_ns, the first pending item is recorded. True once every item was handed on; false when the
+// launch aborts or the wait expires (recorded). Called by a whole warp.
 // NOTE: one COMBINE per call released the token tiles at ~3 per us (a ring push and a scheduler pop of ~0.3 us each),
 // so at T = 16384 the 4096 combines of 35 us each kept only 43 % of 263 processors busy for 1.25 ms (in-kernel trace,
 // 2026-12-01-h200-combine-release); runs cut the pushes by up to 32x.
@@ -35,7 +38,7 @@ enum class SubscriberKind : int {
 constexpr int kWindowRows = 4;
 constexpr int kCombineWindowRows = 8;  // token tiles become ready in any order; their check is one load
 template <int kRows = kWindowRows, bool kRuns = false, typename Ready, typename Batch, typename Describe>
-__device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t epoch, int num_items, WaitWhat what,
+__device__ __forceinline__ bool watch_items(const KernelParams& params, uint32_t epoch, int num_items, WaitWhat what,
                                             uint64_t limit_ns, TaskRing& ring, TraceKind trace_kind, Ready ready,
                                             Batch batch, Describe describe) {
     const int lane_idx = threadIdx.x % 32;
@@ -72,7 +75,7 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
                 Task task{};
                 const bool has = starts && batch(window_base + 32 * r + lane_idx, count, task);
                 if (!ring.push_warp(params, epoch, has, task, limit_ns)) {
-                    return;  // aborting (recorded)
+                    return false;  // aborting (recorded)
                 }
                 if (has) trace_record(params.trace, trace_kind, task.tile, found_ns, trace_clock());
             }
@@ -87,7 +90,7 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
             continue;
         }
         if (clock.aborted(params, epoch)) {
-            return;
+            return false;
         }
         if (clock.expired()) {
             int pending = -1;
@@ -108,10 +111,11 @@ __device__ __forceinline__ void watch_items(const KernelParams& params, uint32_t
                              expected, clock.elapsed(), true, peer);
             }
             __syncwarp();
-            return;
+            return false;
         }
         __nanosleep(128);
     }
+    return true;
 }
 
 // Row tile groups (docs/perf-notes.md item 31): the GEMM subscribers release up to params.group_tiles row tiles of one
@@ -217,7 +221,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             auto gemm0_done = [&](int tile) {
                 return epoch_count(load_relaxed(gemm0_count + tile), epoch) == static_cast<uint32_t>(gemm0_n_tiles);
             };
-            watch_items(
+            const bool all_pushed = watch_items(
                 params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns, ring, TraceKind::kPushGemm1,
                 [&](int tile) { return tile_group_ready(params, tile, group_size, gemm0_done); },
                 [&](int tile, int, Task& batch) {
@@ -230,6 +234,20 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                     observed = epoch_count(load_relaxed(gemm0_count + tile), epoch);
                     expected = gemm0_n_tiles;
                 });
+            // Direct COMBINE (combine_released_direct): every COMBINE task of the launch, one batch behind the last
+            // GEMM1 batch on this ring, so that the queue holds it after every GEMM entry; its processors wait for
+            // their token tiles (tasks.cuh run_combine). NOTE: the GEMM1 subscriber's hand-offs (scan, push, release
+            // per run of ready token tiles) took ~13 us between the last GEMM1 task and the last COMBINE start at
+            // Qwen3 T = 1024 (perf-notes item 51).
+            if (all_pushed && combine_released_direct(params)) {
+                const uint64_t found_ns = trace_clock();
+                const bool lead = threadIdx.x % 32 == 0;
+                const Task batch{static_cast<int32_t>(TaskType::kCombine), 0,
+                                 num_token_tiles(params.num_tokens) * combine_per_tile, -1};
+                if (ring.push_warp(params, epoch, lead, batch, limit_ns) && lead) {
+                    trace_record(params.trace, TraceKind::kPushCombine, 0, found_ns, trace_clock());
+                }
+            }
             break;
         }
         case SubscriberKind::kGemm1: {
@@ -267,6 +285,9 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 return epoch_count(load_relaxed(token_done + token_tile), epoch) ==
                        static_cast<uint32_t>(route_end - route_begin);
             };
+            // Direct COMBINE (combine_released_direct): the GEMM0 subscriber queued the COMBINE tasks; this warp only
+            // watches the token tiles, so that a stalled one is reported here, naming its missing row tile.
+            const bool direct = combine_released_direct(params);
             watch_items<kCombineWindowRows, true>(
                 params, epoch, num_token_tiles(params.num_tokens), ep ? WaitWhat::kPeerCombine : WaitWhat::kGemm1Done,
                 limit_ns, ring, TraceKind::kPushCombine, token_tile_ready,
@@ -274,7 +295,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                     // n_tile: the run's COMBINE tasks (os/scheduler.cuh queue_entry)
                     batch = Task{static_cast<int32_t>(TaskType::kCombine), first_token_tile, count * combine_per_tile,
                                  -1};
-                    return true;
+                    return !direct;
                 },
                 [&](int token_tile, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int& peer) {
                     // Name the row tile (and its expert) the token tile still waits for.

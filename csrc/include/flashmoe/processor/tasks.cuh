@@ -460,15 +460,20 @@ __device__ __forceinline__ void store_quad(Element* destination, const float4& v
 // once. A token's k row pointers and weights are looked up once (warp w for token w, lane j for route j, into shared
 // memory); then every thread of the block takes float4 columns of the tile's tokens, so a tile of one token (decode)
 // still uses the whole block.
+// Released direct (combine_released_direct), thread 0 first waits for the token tile's routes to be done (its
+// token_done count, as the GEMM1 subscriber's check) while the warps look the routes up, and traces the wait as a
+// WAIT event ending at `trace_mark` (thread 0's). False when the launch is aborting (recorded).
 // NOTE: looking the routes up once per column step made every COMBINE task latency-bound (~200 us for 16 tokens at
 // Qwen3's shape), and one warp per token left three of four warps idle at T = 1 (~10 us for one token's 2048 columns).
 template <typename Element>
-__device__ inline void run_combine(const KernelParams& params, const Task& task) {
+__device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, uint64_t limit_ns,
+                                   uint64_t& trace_mark) {
     constexpr int kMaxTopK = 16;  // the C API's bound on k
     constexpr int kTokens = TileConfig::kTokensPerCombine;
     static_assert(kTokens <= TileConfig::kWarps, "one warp looks up one token's routes");
     __shared__ const float* rows[kTokens][kMaxTopK];
     __shared__ float weights[kTokens][kMaxTopK];
+    __shared__ int tile_ready;
     const int hidden = params.hidden;
     const int top_k = params.top_k;
     const int32_t* route_row = params.layout.get_route_row_ptr();
@@ -492,7 +497,22 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
         rows[warp_idx][lane_idx] = source;
         weights[warp_idx][lane_idx] = source != nullptr ? __ldg(params.topk_weights + route) : 0.0f;
     }
-    __syncthreads();
+    if (threadIdx.x == 0) {
+        bool ready = true;
+        if (combine_released_direct(params)) {
+            int route_begin, route_end;
+            token_tile_routes(params, task.tile, route_begin, route_end);
+            ready = wait_epoch_count(params, epoch, params.layout.get_token_done_ptr() + task.tile,
+                                     static_cast<uint32_t>(route_end - route_begin), limit_ns, Role::kProcessor,
+                                     WaitWhat::kGemm1Done, -1, task.tile);
+            const uint64_t now = trace_clock();
+            trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
+            trace_mark = now;
+        }
+        tile_ready = ready;
+    }
+    __syncthreads();  // the lookups, and thread 0's acquire of the token tile's rows
+    if (!tile_ready) return false;  // NOTE: tile_ready is rewritten only after the barriers that end this task
     // NOTE: a thread keeps the loads of kColumnsInFlight columns x kRoutesInFlight routes in flight at once (all
     // independent) and only then sums them, in j order. One column at a time (4 loads in flight per thread) made a
     // 4-token task take ~35 us for its 256 KB at Qwen3's shape: ~7 GB/s per block, latency-bound; 2 columns x 8 routes
@@ -549,6 +569,7 @@ __device__ inline void run_combine(const KernelParams& params, const Task& task)
         }
     }
     // NOTE: the lookups of this block's next COMBINE are written only after the barriers that end this task.
+    return true;
 }
 
 }  // namespace flashmoe::fused

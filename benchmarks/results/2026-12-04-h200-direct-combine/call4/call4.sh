@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# call4 (2026-12-04, session 6): item 52 at T = 16384 (call3: +2 % there, gains below it). Qwen3 A/B, 3 rounds:
+# base (item 51 as kept) / new (item 52: route batches of 4, of 1 for <= 128 routes, the bad-route report out of line) /
+# new8 (item 52 with batches of 8 as before, the rest as new); the benchmark's --trace at T = 16384 for base and new.
+set -uo pipefail
+b=.bundle; [ -x $b/jre/bin/java ] || tar -xJf $b/jre.tar.xz -C $b; w=$(mktemp -d); n="$(bash $b/unpack-native.sh $b $w)"
+export NVSHMEM_DISABLE_NVLS=1
+r=$w/r; mkdir -p $r
+echo "== A/B"; ROUNDS=3 timeout 250 bash $b/run-ab.sh $n/gemm_tile_test 1024,4096,16384 base=$n/ab/base new=$n new8=$n/ab/new8 > $r/ab.txt 2>&1
+echo "ab exit $?"; sed -n '/== medians/,$p' $r/ab.txt
+# base's native jar: the shipped one with base's libflashmoe.so in its place
+python3 - "$b/lib/flashmoe-native.jar" "$w/flashmoe-native-base.jar" "$n/ab/base/libflashmoe.so" <<'PY'
+import sys, zipfile
+src, dst, lib = sys.argv[1:]
+name = 'dev/flashmoe/cuda/internal/linux-x86_64/libflashmoe.so'
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, 'w', zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        zout.writestr(item, open(lib, 'rb').read() if item.filename == name else zin.read(item.filename))
+PY
+for lib in base new; do
+  native=$b/lib/flashmoe-native.jar; [ $lib = base ] && native=$w/flashmoe-native-base.jar
+  cp="$b/lib/flashmoe-tests.jar:$b/lib/flashmoe-api.jar:$native:$b/lib/javacpp.jar"
+  bench=($b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc-$lib -cp "$b/lib/flashmoe-bench.jar:$cp" dev.flashmoe.bench.Main --backend cuda --copy-tbps 4.235 --matmul-tflops 892.484)
+  echo "== trace $lib"; timeout 100 "${bench[@]}" --preset qwen3-30b-a3b --sweep 16384 --trace --iters 10 --out $r/t-$lib > $r/trace-$lib.txt 2>&1
+  echo "bench exit $?"; grep -vE "^\[" $r/trace-$lib.txt | grep -vE "latency.png|wrote |FlashMoE:|random weights|ceilings"
+done
+(cd $w && tar czf $OUT/all.tar.gz r 2>/dev/null); ls -la $OUT
