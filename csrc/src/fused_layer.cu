@@ -234,6 +234,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     combine_slice_columns_ = combine_slice_columns_setting();          // NOTE: may throw, as above
     tasks_per_processor_ = tasks_per_processor_setting();              // NOTE: may throw, as above
     direct_combine_ = !env_flag("FLASHMOE_DISABLE_DIRECT_COMBINE");
+    direct_gemm1_ = choice_setting("FLASHMOE_DIRECT_GEMM1", {0, 1, 2}, 1);  // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
     weight_promotion_ = l2_promotion_setting("FLASHMOE_WEIGHT_L2_PROMOTION", 0);  // NOTE: may throw, as above
     const int32_t token_promotion = l2_promotion_setting("FLASHMOE_TOKEN_L2_PROMOTION", 256);
@@ -466,6 +467,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.combine_slice_columns = combine_slice_columns_;
     params.tasks_per_processor = tasks_per_processor_;
     params.direct_combine = direct_combine_ ? 1 : 0;
+    params.direct_gemm1 = direct_gemm1_;
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

@@ -51,6 +51,17 @@ __device__ __forceinline__ bool combine_released_direct(const KernelParams& para
     return !ep_enabled(params) && params.direct_combine != 0;
 }
 
+// One GPU, params.direct_gemm1 2, or 1 and a launch whose GEMM0 tasks all run at once (at most one per processor): the
+// GEMM0 subscriber pushes every GEMM1 task at the launch's start (after the slot assignment), and the processor that
+// runs one waits for its row tiles' GEMM0 counts itself (processor.cuh `wait_gemm0_done`); otherwise the GEMM0
+// subscriber releases a group's GEMM1 tasks once its GEMM0 tasks are done. perf-notes item 53.
+// NOTE: GEMM1 tickets follow every GEMM0 ticket, so a waiting processor only waits for GEMM0 tasks already running.
+__device__ __forceinline__ bool gemm1_released_direct(const KernelParams& params, int num_row_tiles) {
+    if (ep_enabled(params) || params.direct_gemm1 == 0) return false;
+    return params.direct_gemm1 == 2 ||
+           num_row_tiles * gemm0_split(params, num_row_tiles).num_tasks <= params.num_processors;
+}
+
 __device__ __forceinline__ void store_release_system(uint64_t* address, uint64_t value) {
     asm volatile("st.release.sys.global.u64 [%0], %1;" ::"l"(address), "l"(value) : "memory");
 }

@@ -110,6 +110,7 @@ class FusedLayer {
     // KernelParams::tasks_per_processor; FLASHMOE_TASKS_PER_PROCESSOR sets it
     int32_t tasks_per_processor_ = TileConfig::kTasksPerProcessor;
     bool direct_combine_ = true;  // KernelParams::direct_combine; FLASHMOE_DISABLE_DIRECT_COMBINE=1 clears it
+    int32_t direct_gemm1_ = 1;    // KernelParams::direct_gemm1; FLASHMOE_DIRECT_GEMM1 sets it
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
     void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer

@@ -254,6 +254,8 @@ struct KernelParams {
     int32_t tasks_per_processor;    // GEMM tasks per processor the column splits keep while they can (ColumnSplit)
     int32_t direct_combine;         // one GPU: 1 = COMBINE tasks released with the last GEMM1 batch, their processors
                                     // wait for the token tile; 0 = by the GEMM1 subscriber (combine_released_direct)
+    int32_t direct_gemm1;           // one GPU: when GEMM1 tasks go out at the launch's start, their processors waiting
+                                    // for GEMM0: 0 never, 1 when GEMM0 runs in one wave, 2 always (gemm1_released_direct)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
 #include "flashmoe/os/task_ring.cuh"
@@ -13,10 +14,10 @@
 namespace flashmoe::fused {
 
 // Pops up to 32 ready batches of one ring, later stages first (they free rows and bring the end closer): lane l of the
-// returned count (the same on every lane) gets batch l. Whole warp.
-__device__ __forceinline__ int next_batches(TaskRing* rings, Task& batch) {
-    int count = rings[2].pop_warp(batch);
-    if (count == 0) count = rings[1].pop_warp(batch);
+// returned count (the same on every lane) gets batch l. With `gemm0_only`, only the GEMM0 ring. Whole warp.
+__device__ __forceinline__ int next_batches(TaskRing* rings, Task& batch, bool gemm0_only) {
+    int count = gemm0_only ? 0 : rings[2].pop_warp(batch);
+    if (count == 0 && !gemm0_only) count = rings[1].pop_warp(batch);
     if (count == 0) count = rings[0].pop_warp(batch);
     return count;
 }
@@ -138,6 +139,10 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
     const ColumnSplit gemm1 = gemm1_split(params, num_row_tiles);
     const QueueShape shape{gemm0.num_tasks, gemm1.num_tasks, gemm0_paired(params, gemm0), gemm1_paired(params, gemm1),
                            combine_slices(params)};
+    // Direct GEMM1 (gemm1_released_direct): its batches are on the GEMM1 ring from the launch's start, and its tasks wait
+    // for GEMM0 tasks, so the queue takes every GEMM0 task first (until then nothing else can be on the rings: COMBINE
+    // waits for GEMM1). NOTE: GEMM1 tickets ahead of GEMM0 ones would hold the processors that GEMM0 needs.
+    const int gemm0_tasks = gemm1_released_direct(params, num_row_tiles) ? num_row_tiles * gemm0.num_tasks : 0;
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // Lane 0: publishes the queue's first `count` entries (st.release: cumulative over what the warp barrier gathered).
@@ -155,7 +160,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
         // ones. NOTE: gathering pops up to 32 batches per release held the first GEMM0 tasks ~12 us at T = 64-1024
         // while the subscriber's later rows came in (perf-notes item 40).
         Task popped{};
-        const int count = next_batches(rings, popped);
+        const int count = next_batches(rings, popped, published < gemm0_tasks);
         if (count == 0) {
             if (clock.expired()) {
                 if (lane_idx == 0) {

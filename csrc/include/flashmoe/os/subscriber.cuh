@@ -221,19 +221,29 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             auto gemm0_done = [&](int tile) {
                 return epoch_count(load_relaxed(gemm0_count + tile), epoch) == static_cast<uint32_t>(gemm0_n_tiles);
             };
-            const bool all_pushed = watch_items(
-                params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns, ring, TraceKind::kPushGemm1,
-                [&](int tile) { return tile_group_ready(params, tile, group_size, gemm0_done); },
-                [&](int tile, int, Task& batch) {
-                    return tile_group_batch(params, TaskType::kGemm1, tile, group_size, gemm1_n_tiles, batch);
-                },
-                [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
-                    const int tile = first_unready_tile(params, leader, group_size, gemm0_done);
-                    expert = gemm_tile_expert(params, tile);
-                    tile_out = tile;
-                    observed = epoch_count(load_relaxed(gemm0_count + tile), epoch);
-                    expected = gemm0_n_tiles;
-                });
+            // Direct GEMM1 (gemm1_released_direct): a first pass pushes every group's GEMM1 tasks at once (their
+            // processors wait for the GEMM0 counts, processor.cuh `wait_gemm0_done`), a second only watches, so that a
+            // row tile whose GEMM0 never completes is still reported here. One watch_items instantiation for both.
+            const bool direct = gemm1_released_direct(params, num_row_tiles);
+            bool release_all = direct;
+            bool pushing = true;
+            auto watch = [&]() {
+                return watch_items(
+                    params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns, ring, TraceKind::kPushGemm1,
+                    [&](int tile) { return release_all || tile_group_ready(params, tile, group_size, gemm0_done); },
+                    [&](int tile, int, Task& batch) {
+                        return pushing &&
+                               tile_group_batch(params, TaskType::kGemm1, tile, group_size, gemm1_n_tiles, batch);
+                    },
+                    [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
+                        const int tile = first_unready_tile(params, leader, group_size, gemm0_done);
+                        expert = gemm_tile_expert(params, tile);
+                        tile_out = tile;
+                        observed = epoch_count(load_relaxed(gemm0_count + tile), epoch);
+                        expected = gemm0_n_tiles;
+                    });
+            };
+            const bool all_pushed = watch();
             // Direct COMBINE (combine_released_direct): every COMBINE task of the launch, one batch behind the last
             // GEMM1 batch on this ring, so that the queue holds it after every GEMM entry; its processors wait for
             // their token tiles (tasks.cuh run_combine). NOTE: the GEMM1 subscriber's hand-offs (scan, push, release
@@ -247,6 +257,11 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 if (ring.push_warp(params, epoch, lead, batch, limit_ns) && lead) {
                     trace_record(params.trace, TraceKind::kPushCombine, 0, found_ns, trace_clock());
                 }
+            }
+            if (all_pushed && direct) {
+                release_all = false;
+                pushing = false;
+                watch();
             }
             break;
         }

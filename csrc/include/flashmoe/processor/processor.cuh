@@ -194,6 +194,20 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         fence_acq_rel_gpu();
         return true;
     };
+    // Direct GEMM1 (gemm1_released_direct): thread 0 acquires the GEMM0 outputs of its task's row tiles (`tiles` from
+    // `tile`) itself, by their GEMM0 counts. False when the launch is aborting (recorded).
+    const bool direct_gemm1 = gemm1_released_direct(params, num_row_tiles);
+    const uint32_t gemm0_tasks_per_tile = static_cast<uint32_t>(gemm0_split(params, num_row_tiles).num_tasks);
+    auto wait_gemm0_done = [&](int tile, int tiles) {
+        for (int t = 0; t < tiles; ++t) {
+            if (!wait_epoch_count(params, epoch, layout.get_gemm0_count_ptr() + tile + t, gemm0_tasks_per_tile,
+                                  limit_ns, Role::kProcessor, WaitWhat::kGemm0Done, gemm_tile_expert(params, tile + t),
+                                  tile + t)) {
+                return false;
+            }
+        }
+        return true;
+    };
     while (true) {
         if (threadIdx.x == 0) {
             const uint32_t ticket = atomicAdd(&control->task_next, 1u);
@@ -207,6 +221,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                     const TaskType type = static_cast<TaskType>(task.type);
                     if ((type == TaskType::kGemm0 || type == TaskType::kGemm0Pair) &&
                         !wait_dispatched(task.tile, type == TaskType::kGemm0Pair ? 2 : 1)) {
+                        task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: recorded
+                    }
+                    if (direct_gemm1 && (type == TaskType::kGemm1 || type == TaskType::kGemm1Pair) &&
+                        !wait_gemm0_done(task.tile, type == TaskType::kGemm1Pair ? 2 : 1)) {
                         task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: recorded
                     }
                 }
