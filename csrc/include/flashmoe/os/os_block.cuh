@@ -49,11 +49,13 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
     if (threadIdx.x < static_cast<int>(SubscriberKind::kCount)) {
         rings[threadIdx.x].reset();
     }
+    // One GPU: every GEMM0 task goes into the queue now, while the processors dispatch (scheduler.cuh).
+    const int queued = gemm0_released_direct(params) ? queue_gemm0_direct(params, epoch, num_row_tiles) : 0;
     __syncthreads();
 
     const int warp_idx = threadIdx.x / 32;
     if (warp_idx == 0) {
-        run_scheduler(params, epoch, num_row_tiles, rings);
+        run_scheduler(params, epoch, num_row_tiles, rings, queued);
     } else {
         const SubscriberKind kind = static_cast<SubscriberKind>(warp_idx - 1);
         run_subscriber(params, epoch, kind, num_row_tiles, rings[warp_idx - 1]);

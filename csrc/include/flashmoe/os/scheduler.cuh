@@ -32,6 +32,12 @@ struct QueueShape {
     bool paired1;
     int combine_per_tile;
 };
+__device__ __forceinline__ QueueShape queue_shape(const KernelParams& params, int num_row_tiles) {
+    const ColumnSplit gemm0 = gemm0_split(params, num_row_tiles);
+    const ColumnSplit gemm1 = gemm1_split(params, num_row_tiles);
+    return QueueShape{gemm0.num_tasks, gemm1.num_tasks, gemm0_paired(params, gemm0), gemm1_paired(params, gemm1),
+                      combine_slices(params)};
+}
 
 // The queue entry of column task n of one batch. A GEMM batch is the column tasks of a group of row tiles
 // (os/subscriber.cuh tile_group_end), queued column task by column task: entry n is column task n / tiles of row tile
@@ -110,7 +116,8 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
             *reinterpret_cast<int4*>(queue + released + entry) = task;
         }
         // NOTE: the launch's first release at T = 8 is 352 GEMM0 tasks, written for ~4.6 us before one publish while
-        // every processor waited (perf-notes item 45). With more tasks than processors, the processors that take the
+        // every processor waited (perf-notes item 45; since item 54 only without direct GEMM0, whose tasks the OS
+        // block queues itself). With more tasks than processors, the processors that take the
         // first tickets also take the phase's last ones, so their early start ends the phase earlier; with fewer
         // (T = 1: 192), the publish would only delay the rest.
         const bool first_of_launch = released == 0 && base == 0 && total > params.num_processors;
@@ -128,21 +135,55 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
     return total;
 }
 
+// One GPU with direct GEMM0 (gemm0_released_direct): the launch's GEMM0 tasks are the first entries of the queue, group
+// by group in tile order (a group of tiles [g, e) holds entries [g, e) x gemm0_per_tile), a function of the slot
+// assignment alone. The whole OS block writes them right after it (a thread per group leader, each group's entries as
+// the scheduler would: queue_entry), during the processors' dispatch, and thread 0 publishes them; returns their count.
+// NOTE: the dispatch subscriber's push and the scheduler's one-warp release of them took ~4 us between the slot
+// assignment and the first GEMM0 at T = 1 (192 entries: 2.6 us of writes by one warp), ~12 us at T = 8 (perf-notes
+// item 54).
+__device__ inline int queue_gemm0_direct(const KernelParams& params, uint32_t epoch, int num_row_tiles) {
+    const uint64_t start_ns = trace_clock();
+    const QueueShape shape = queue_shape(params, num_row_tiles);
+    const int group_size = tile_group_size(params);
+    Task* queue = params.layout.get_task_queue_ptr<Task>();
+    for (int tile = threadIdx.x; tile < num_row_tiles; tile += blockDim.x) {
+        const int end = group_size == 1 ? tile + 1 : params.layout.get_tile_group_end_ptr()[tile];
+        if (end == 0) continue;  // not a group's first tile
+        const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, (end - tile) * shape.gemm0_per_tile,
+                         gemm_tile_expert(params, tile)};
+        const int first = tile * shape.gemm0_per_tile;
+        for (int n = 0; n < batch.n_tile; ++n) {
+            int4 task = queue_entry(params, shape, batch, n);
+            if (first + n == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
+            *reinterpret_cast<int4*>(queue + first + n) = task;
+        }
+        trace_record(params.trace, TraceKind::kPushGemm0, tile, start_ns, trace_clock());
+    }
+    const int count = num_row_tiles * shape.gemm0_per_tile;
+    // NOTE: the barrier gathers every thread's entries under thread 0, whose release (cumulative) publishes them.
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        store_release(&params.layout.get_control_ptr()->tasks_published, epoch_tag(epoch, static_cast<uint32_t>(count)));
+        trace_record(params.trace, TraceKind::kRelease, count, start_ns, trace_clock());
+    }
+    return count;
+}
+
 // Runs the scheduler warp until every task of the launch is in the queue (or the launch aborts, or nothing becomes
 // ready within its bound). NOTE: the queue's order is the release order, so the task with ordinal
 // params.withhold_task (debug fault injection) is released as a no-op: its tile never completes and the subscriber
 // waiting for it reports the tile.
-__device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch, int num_row_tiles, TaskRing* rings) {
+// `queued`: the entries queue_gemm0_direct published already.
+__device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch, int num_row_tiles, TaskRing* rings,
+                                     int queued) {
     const int lane_idx = threadIdx.x % 32;
     const int num_tasks = total_tasks(params, num_row_tiles);
-    const ColumnSplit gemm0 = gemm0_split(params, num_row_tiles);
-    const ColumnSplit gemm1 = gemm1_split(params, num_row_tiles);
-    const QueueShape shape{gemm0.num_tasks, gemm1.num_tasks, gemm0_paired(params, gemm0), gemm1_paired(params, gemm1),
-                           combine_slices(params)};
+    const QueueShape shape = queue_shape(params, num_row_tiles);
     // Direct GEMM1 (gemm1_released_direct): its batches are on the GEMM1 ring from the launch's start, and its tasks wait
     // for GEMM0 tasks, so the queue takes every GEMM0 task first (until then nothing else can be on the rings: COMBINE
     // waits for GEMM1). NOTE: GEMM1 tickets ahead of GEMM0 ones would hold the processors that GEMM0 needs.
-    const int gemm0_tasks = gemm1_released_direct(params, num_row_tiles) ? num_row_tiles * gemm0.num_tasks : 0;
+    const int gemm0_tasks = gemm1_released_direct(params, num_row_tiles) ? num_row_tiles * shape.gemm0_per_tile : 0;
     Task* queue = params.layout.get_task_queue_ptr<Task>();
     uint64_t* published_word = &params.layout.get_control_ptr()->tasks_published;
     // Lane 0: publishes the queue's first `count` entries (st.release: cumulative over what the warp barrier gathered).
@@ -151,7 +192,7 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
     // tile is missing, and the scheduler speaks only when it is itself the one stuck.
     WaitClock clock(params.timeout_ns + params.timeout_ns / 2);
 
-    int published = 0;  // warp-uniform
+    int published = queued;  // warp-uniform
     while (published < num_tasks) {
         if (clock.aborted(params, epoch)) {  // NOTE: restarted at every release: never read while tasks flow
             return;

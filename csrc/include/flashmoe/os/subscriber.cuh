@@ -182,18 +182,18 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
     switch (kind) {
         case SubscriberKind::kDispatch: {
             // Expert parallelism: a group's GEMM0 tasks once the arrival flags of its owner tiles are set. One GPU
-            // (params.direct_gemm0): at once, in tile order; the processor that runs a GEMM0 task waits for its tiles'
-            // dispatch flags itself (processor.cuh `wait_dispatched`), so that no hand-off through this warp and the
-            // scheduler stands between a row tile's copy and its GEMM0 (perf-notes item 44); without it (A/B runs)
+            // (params.direct_gemm0): nothing; the OS block queued every GEMM0 task right after the slot assignment
+            // (scheduler.cuh `queue_gemm0_direct`, perf-notes item 54), and the processor that runs one waits for its
+            // tiles' dispatch flags itself (processor.cuh `wait_dispatched`), so that no hand-off through this warp and
+            // the scheduler stands between a row tile's copy and its GEMM0 (perf-notes item 44); without it (A/B runs)
             // once the group's dispatch flags are set.
+            if (gemm0_released_direct(params)) break;
             const uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
             const bool ep = ep_enabled(params);
-            const bool direct = gemm0_released_direct(params);
             auto arrival = [&](int tile) -> uint64_t {
                 return ep ? load_relaxed(ep_arrival_flag(params, tile)) : load_relaxed(dispatch_flag + tile);
             };
             auto arrived = [&](int tile) {
-                if (direct) return true;
                 return ep ? comm::SymmetricLayout::flag_epoch(arrival(tile)) == epoch : arrival(tile) == epoch;
             };
             watch_items(
