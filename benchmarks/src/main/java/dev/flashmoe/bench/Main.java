@@ -58,20 +58,6 @@ public final class Main {
             }
         });
 
-        long t0 = System.nanoTime();
-        int e = shape.experts();
-        int h = shape.hidden();
-        int i = shape.intermediate();
-        float inScale = (float) (1 / Math.sqrt(h));
-        float midScale = (float) (1 / Math.sqrt(i));
-        HostTensor wUp = RandomTensors.uniform(o.dtype, o.seed + 1, inScale, e, i, h);
-        HostTensor wDown = RandomTensors.uniform(o.dtype, o.seed + 2, midScale, e, h, i);
-        ExpertWeights hostWeights = o.mlp == MlpType.GATED
-                ? ExpertWeights.gated(RandomTensors.uniform(o.dtype, o.seed + 3, inScale, e, i, h), wUp, wDown)
-                : ExpertWeights.conventional(wUp, wDown);
-        HostTensor wRouter = RandomTensors.uniform(o.dtype, o.seed + 4, inScale, e, h);
-        System.out.printf(Locale.ROOT, "  random weights: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-
         Ceiling copy = Ceiling.NONE;
         Ceiling matmul = Ceiling.NONE;
         if (cuda) {
@@ -82,15 +68,31 @@ public final class Main {
                     matmul.describe(1e12, "TFLOP/s"));
         }
 
+        long t0 = System.nanoTime();
+        int e = shape.experts();
+        int h = shape.hidden();
+        int i = shape.intermediate();
+        float inScale = (float) (1 / Math.sqrt(h));
+        BenchWeights benchWeights = new BenchWeights(o.dtype, o.mlp == MlpType.GATED, e, h, i, o.seed);
+        HostTensor wRouter = RandomTensors.uniform(o.dtype, o.seed + 4, inScale, e, h);
+        List<DeviceTensor> deviceWeights = new ArrayList<>();
+        ExpertWeights weights;
+        try {
+            // NOTE: on the GPU, uploaded a slice of experts at a time: never the whole tensor on the host (BenchWeights)
+            weights = cuda ? benchWeights.toDevice(0, deviceWeights) : benchWeights.host();
+        } catch (RuntimeException failed) {
+            deviceWeights.forEach(DeviceTensor::close);
+            throw failed;
+        }
+        System.out.printf(Locale.ROOT, "  random weights: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
         List<SweepRow> rows = new ArrayList<>();
         boolean ok = true;
         double limit = o.dtype == DataType.FP32 ? 1e-4 : 1e-2;
         Progress progress = Progress.stderr(o.sweep.length);
-        List<DeviceTensor> deviceWeights = new ArrayList<>();
         try {
-            ExpertWeights weights = cuda ? toDevice(hostWeights, deviceWeights) : hostWeights;
             for (int tokens : o.sweep) {
-                SweepRow row = point(o, shape, tokens, cuda, weights, hostWeights, wRouter, copy, matmul);
+                SweepRow row = point(o, shape, tokens, cuda, weights, benchWeights, wRouter, copy, matmul);
                 rows.add(row);
                 ok &= row.checkError() <= limit;
                 progress.step(String.format(Locale.ROOT, "T=%d: median %.4f ms", tokens, row.median()));
@@ -132,7 +134,7 @@ public final class Main {
 
     /** One sweep point: a layer and a router sized for T, timed, checked, with the floor of the routing it used. */
     private static SweepRow point(Options o, Presets.Shape shape, int tokens, boolean cuda, ExpertWeights weights,
-            ExpertWeights hostWeights, HostTensor wRouter, Ceiling copy, Ceiling matmul) {
+            BenchWeights benchWeights, HostTensor wRouter, Ceiling copy, Ceiling matmul) {
         int h = shape.hidden();
         int k = shape.topK();
         InitArgs args = InitArgs.builder().dataType(o.dtype).mlpType(o.mlp).activation(o.activation).hiddenSize(h)
@@ -181,22 +183,9 @@ public final class Main {
         Floor floor = Floor.of(tokens, h, shape.intermediate(), Floor.touchedExperts(ids, shape.experts()),
                 (long) tokens * k - result.droppedRoutes(), o.mlp == MlpType.GATED, o.dtype.bytes());
         double floorMs = cuda ? floor.ms(copy.perSecond(), matmul.perSecond()) : Double.NaN;
-        double error = checkAgainstReference(o, args, hostWeights, x, hostRouting, y);
+        double error = checkAgainstReference(o, args, benchWeights, x, hostRouting, y);
         return new SweepRow(tokens, forwardMs, routerMs, floor, floorMs, Presets.target(shape.name(), tokens), error,
                 result.droppedRoutes());
-    }
-
-    private static ExpertWeights toDevice(ExpertWeights w, List<DeviceTensor> owned) {
-        java.util.function.Function<dev.flashmoe.Tensor, DeviceTensor> up = t -> {
-            if (t == null) {
-                return null;
-            }
-            DeviceTensor d = DeviceTensor.copyOf((HostTensor) t, 0);
-            owned.add(d);
-            return d;
-        };
-        return new ExpertWeights(up.apply(w.wGate()), up.apply(w.wUp()), up.apply(w.wDown()), up.apply(w.bGate()),
-                up.apply(w.bUp()), up.apply(w.bDown()));
     }
 
     /** The commit this jar measures: -Dflashmoe.commit, else `git rev-parse HEAD` here, else "unknown". */
@@ -239,8 +228,66 @@ public final class Main {
         }
     }
 
+    /**
+     * The fp64 reference rows [rows.length][H] of tokens {@code rows}. The reference sees only the experts those tokens
+     * use (renumbered), in batches of tokens whose experts number at most {@code maxExperts} (at least one token a
+     * batch), so that their weights fit host tensors (BenchWeights): its arithmetic per token, so its rows, are those
+     * of the whole layer. Dropless layers only: with a capacity a token's routes depend on the whole batch.
+     */
+    static double[] sampledReference(InitArgs args, BenchWeights weights, HostTensor x, Routing routing, int[] rows,
+            int maxExperts) {
+        if (!args.isDropless()) {
+            throw new IllegalArgumentException("the sampled-token check needs a dropless layer: with a capacity, a "
+                    + "token's routes depend on the whole batch");
+        }
+        int h = args.hiddenSize();
+        int k = args.topK();
+        int[] ids = ((HostTensor) routing.topkIds()).toIntArray();
+        float[] w = ((HostTensor) routing.topkWeights()).toFloatArray();
+        double[] ref = new double[rows.length * h];
+        for (int begin = 0; begin < rows.length; ) {
+            // The batch: tokens from `begin` while their distinct experts number at most maxExperts.
+            java.util.Map<Integer, Integer> local = new java.util.LinkedHashMap<>();
+            int end = begin;
+            while (end < rows.length) {
+                java.util.Map<Integer, Integer> grown = new java.util.LinkedHashMap<>(local);
+                for (int j = 0; j < k; j++) {
+                    grown.putIfAbsent(ids[rows[end] * k + j], grown.size());
+                }
+                if (end > begin && grown.size() > maxExperts) {
+                    break;
+                }
+                local = grown;
+                end++;
+            }
+            int m = end - begin;
+            HostTensor subX = HostTensor.allocate(x.dtype(), m, h);
+            int[] subIds = new int[m * k];
+            float[] subW = new float[m * k];
+            for (int r = 0; r < m; r++) {
+                int t = rows[begin + r];
+                for (int c = 0; c < h; c++) {
+                    subX.setFloat((long) r * h + c, x.getFloat((long) t * h + c));
+                }
+                for (int j = 0; j < k; j++) {
+                    subIds[r * k + j] = local.get(ids[t * k + j]);
+                    subW[r * k + j] = w[t * k + j];
+                }
+            }
+            for (int e = 0; local.size() < k; e++) {
+                local.putIfAbsent(e, local.size()); // unused experts: topK <= numExperts when ids repeat in a token
+            }
+            int[] experts = local.keySet().stream().mapToInt(Integer::intValue).toArray();
+            InitArgs subArgs = args.toBuilder().numExperts(experts.length).maxTokensPerRank(m).build();
+            double[] part = Reference.forward(subArgs, weights.host(experts), subX, subIds, subW).y();
+            System.arraycopy(part, 0, ref, begin * h, m * h);
+            begin = end;
+        }
+        return ref;
+    }
+
     /** Re-runs sampled tokens through the fp64 reference (dropless: tokens are independent) and compares rows. */
-    private static double checkAgainstReference(Options o, InitArgs args, ExpertWeights weights, HostTensor x,
+    static double checkAgainstReference(Options o, InitArgs args, BenchWeights weights, HostTensor x,
             Routing routing, HostTensor y) {
         int tokens = Math.toIntExact(x.shape()[0]); // this point's T (a sweep has several)
         int n = Math.min(o.checkTokens, tokens);
@@ -249,7 +296,7 @@ public final class Main {
         for (int r = 0; r < n; r++) {
             rows[r] = (int) ((long) r * tokens / n);
         }
-        double[] ref = Reference.forwardTokens(args, weights, x, routing, rows);
+        double[] ref = sampledReference(args, weights, x, routing, rows, weights.expertsPerHostTensor());
         double num = 0;
         double den = 0;
         for (int r = 0; r < n; r++) {
