@@ -164,16 +164,14 @@ struct WaitClock {
     }
 };
 
-// Bounded wait of one thread for a flag (uint32, holding an epoch) or an epoch-tagged word (uint64) to equal
-// `expected` exactly, with acquire semantics. Returns false on timeout (after recording it) or when another actor
-// aborted the launch.
-template <typename Word>
-__device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t epoch, const Word* address,
-                                            Word expected, uint64_t limit_ns, Role role, WaitWhat what, int expert,
-                                            int tile) {
-    static_assert(sizeof(Word) == 4 || sizeof(Word) == 8, "load_acquire exists for 32- and 64-bit words");
+// The bounded poll of one thread behind the waits below: `observe()` until it returns `expected`, __nanosleep(32)
+// between tries. False on timeout (after recording it, with the last value seen) or when another actor aborted the
+// launch.
+template <typename Value, typename Observe>
+__device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t epoch, Value expected, uint64_t limit_ns,
+                                           Role role, WaitWhat what, int expert, int tile, Observe observe) {
     WaitClock clock(limit_ns);
-    Word observed = load_acquire(address);
+    Value observed = observe();
     while (observed != expected) {
         if (clock.aborted(params, epoch)) {
             return false;
@@ -184,9 +182,21 @@ __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t
             return false;
         }
         __nanosleep(32);
-        observed = load_acquire(address);
+        observed = observe();
     }
     return true;
+}
+
+// Bounded wait of one thread for a flag (uint32, holding an epoch) or an epoch-tagged word (uint64) to equal
+// `expected` exactly, with acquire semantics. Returns false on timeout (after recording it) or when another actor
+// aborted the launch.
+template <typename Word>
+__device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t epoch, const Word* address,
+                                            Word expected, uint64_t limit_ns, Role role, WaitWhat what, int expert,
+                                            int tile) {
+    static_assert(sizeof(Word) == 4 || sizeof(Word) == 8, "load_acquire exists for 32- and 64-bit words");
+    return poll_until(params, epoch, expected, limit_ns, role, what, expert, tile,
+                      [&] { return load_acquire(address); });
 }
 
 // Bounded wait of one thread for an epoch-tagged counter to reach `expected` in this launch: relaxed loads, then one
@@ -195,20 +205,9 @@ __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t
 __device__ __forceinline__ bool wait_epoch_count(const KernelParams& params, uint32_t epoch, const uint64_t* counter,
                                                  uint32_t expected, uint64_t limit_ns, Role role, WaitWhat what,
                                                  int expert, int tile) {
-    uint32_t observed = epoch_count(load_relaxed(counter), epoch);
-    if (observed != expected) {
-        WaitClock clock(limit_ns);
-        while ((observed = epoch_count(load_relaxed(counter), epoch)) != expected) {
-            if (clock.aborted(params, epoch)) {
-                return false;
-            }
-            if (clock.expired()) {
-                report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, role, what, expert, tile, observed, expected,
-                             clock.elapsed(), true);
-                return false;
-            }
-            __nanosleep(32);
-        }
+    auto count = [&] { return epoch_count(load_relaxed(counter), epoch); };
+    if (count() != expected && !poll_until(params, epoch, expected, limit_ns, role, what, expert, tile, count)) {
+        return false;  // NOTE: the first try before poll_until's clock: a count already there costs one load
     }
     fence_acq_rel_gpu();
     return true;
