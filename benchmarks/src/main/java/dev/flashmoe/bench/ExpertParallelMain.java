@@ -232,14 +232,7 @@ public final class ExpertParallelMain {
     }
 
     static ExpertWeights weights(Case c, int experts, long seed) {
-        float in = (float) (1 / Math.sqrt(c.hidden()));
-        float mid = (float) (1 / Math.sqrt(c.inter()));
-        HostTensor up = RandomTensors.uniform(c.dtype(), seed + 1, in, experts, c.inter(), c.hidden());
-        HostTensor down = RandomTensors.uniform(c.dtype(), seed + 2, mid, experts, c.hidden(), c.inter());
-        return c.mlp() == MlpType.GATED
-                ? ExpertWeights.gated(RandomTensors.uniform(c.dtype(), seed + 3, in, experts, c.inter(), c.hidden()),
-                        up, down)
-                : ExpertWeights.conventional(up, down);
+        return new BenchWeights(c.dtype(), c.mlp() == MlpType.GATED, experts, c.hidden(), c.inter(), seed).host();
     }
 
     /** Experts [first, first + count) of host weights (the contiguous placement's share of one rank). */

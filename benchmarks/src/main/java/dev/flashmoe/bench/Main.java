@@ -75,22 +75,15 @@ public final class Main {
         float inScale = (float) (1 / Math.sqrt(h));
         BenchWeights benchWeights = new BenchWeights(o.dtype, o.mlp == MlpType.GATED, e, h, i, o.seed);
         HostTensor wRouter = RandomTensors.uniform(o.dtype, o.seed + 4, inScale, e, h);
-        List<DeviceTensor> deviceWeights = new ArrayList<>();
-        ExpertWeights weights;
-        try {
-            // NOTE: on the GPU, uploaded a slice of experts at a time: never the whole tensor on the host (BenchWeights)
-            weights = cuda ? benchWeights.toDevice(0, deviceWeights) : benchWeights.host();
-        } catch (RuntimeException failed) {
-            deviceWeights.forEach(DeviceTensor::close);
-            throw failed;
-        }
-        System.out.printf(Locale.ROOT, "  random weights: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-
         List<SweepRow> rows = new ArrayList<>();
         boolean ok = true;
         double limit = o.dtype == DataType.FP32 ? 1e-4 : 1e-2;
-        Progress progress = Progress.stderr(o.sweep.length);
+        List<DeviceTensor> deviceWeights = new ArrayList<>();
         try {
+            // NOTE: on the GPU, uploaded a slice of experts at a time: never the whole tensor on the host (BenchWeights)
+            ExpertWeights weights = cuda ? benchWeights.toDevice(0, deviceWeights) : benchWeights.host();
+            System.out.printf(Locale.ROOT, "  random weights: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            Progress progress = Progress.stderr(o.sweep.length);
             for (int tokens : o.sweep) {
                 SweepRow row = point(o, shape, tokens, cuda, weights, benchWeights, wRouter, copy, matmul);
                 rows.add(row);
@@ -232,18 +225,14 @@ public final class Main {
      * The fp64 reference rows [rows.length][H] of tokens {@code rows}. The reference sees only the experts those tokens
      * use (renumbered), in batches of tokens whose experts number at most {@code maxExperts} (at least one token a
      * batch), so that their weights fit host tensors (BenchWeights): its arithmetic per token, so its rows, are those
-     * of the whole layer. Dropless layers only: with a capacity a token's routes depend on the whole batch.
+     * of the whole layer. Dropless layers only (Reference.forwardTokens): with a capacity a token's routes depend on
+     * the whole batch.
      */
     static double[] sampledReference(InitArgs args, BenchWeights weights, HostTensor x, Routing routing, int[] rows,
             int maxExperts) {
-        if (!args.isDropless()) {
-            throw new IllegalArgumentException("the sampled-token check needs a dropless layer: with a capacity, a "
-                    + "token's routes depend on the whole batch");
-        }
         int h = args.hiddenSize();
         int k = args.topK();
         int[] ids = ((HostTensor) routing.topkIds()).toIntArray();
-        float[] w = ((HostTensor) routing.topkWeights()).toFloatArray();
         double[] ref = new double[rows.length * h];
         for (int begin = 0; begin < rows.length; ) {
             // The batch: tokens from `begin` while their distinct experts number at most maxExperts.
@@ -260,27 +249,22 @@ public final class Main {
                 local = grown;
                 end++;
             }
-            int m = end - begin;
-            HostTensor subX = HostTensor.allocate(x.dtype(), m, h);
-            int[] subIds = new int[m * k];
-            float[] subW = new float[m * k];
-            for (int r = 0; r < m; r++) {
-                int t = rows[begin + r];
-                for (int c = 0; c < h; c++) {
-                    subX.setFloat((long) r * h + c, x.getFloat((long) t * h + c));
-                }
-                for (int j = 0; j < k; j++) {
-                    subIds[r * k + j] = local.get(ids[t * k + j]);
-                    subW[r * k + j] = w[t * k + j];
-                }
-            }
             for (int e = 0; local.size() < k; e++) {
                 local.putIfAbsent(e, local.size()); // unused experts: topK <= numExperts when ids repeat in a token
             }
+            // The batch's routes renumbered to its experts (forwardTokens reads only the batch's rows).
+            int[] localIds = new int[ids.length];
+            int[] batch = Arrays.copyOfRange(rows, begin, end);
+            for (int t : batch) {
+                for (int j = 0; j < k; j++) {
+                    localIds[t * k + j] = local.get(ids[t * k + j]);
+                }
+            }
             int[] experts = local.keySet().stream().mapToInt(Integer::intValue).toArray();
-            InitArgs subArgs = args.toBuilder().numExperts(experts.length).maxTokensPerRank(m).build();
-            double[] part = Reference.forward(subArgs, weights.host(experts), subX, subIds, subW).y();
-            System.arraycopy(part, 0, ref, begin * h, m * h);
+            double[] part = Reference.forwardTokens(args.toBuilder().numExperts(experts.length).build(),
+                    weights.host(experts), x, new Routing(HostTensor.ofInts(localIds, ids.length / k, k),
+                            routing.topkWeights()), batch);
+            System.arraycopy(part, 0, ref, begin * h, batch.length * h);
             begin = end;
         }
         return ref;

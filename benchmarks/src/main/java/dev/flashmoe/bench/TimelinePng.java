@@ -67,7 +67,7 @@ final class TimelinePng {
 
     static void write(Path png, Trace trace, String title) throws IOException {
         int blocks = trace.events().stream().mapToInt(Trace.Event::block).max().orElse(0) + 1;
-        long first = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+        long first = TraceExport.origin(trace);
         long last = trace.events().stream().mapToLong(Trace.Event::endNs).max().orElse(1);
         int left = 70;
         int right = 20;

@@ -16,8 +16,13 @@ import java.util.Map;
 final class TraceExport {
     private TraceExport() {}
 
+    /** The launch's first event start: every exported time is relative to it. */
+    static long origin(Trace trace) {
+        return trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+    }
+
     static String chromeJson(Trace trace) {
-        long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+        long origin = origin(trace);
         StringBuilder b = new StringBuilder("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n");
         b.append("  {\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"args\": {\"name\": \"moe_forward_kernel\"}}");
         b.append(",\n  {\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"args\": {\"name\": "
@@ -83,7 +88,7 @@ final class TraceExport {
      * OS block's hand-offs between them (PUSH_*, RELEASE) show whether a phase waited for the OS.
      */
     static String phases(int tokens, Trace trace) {
-        long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+        long origin = origin(trace);
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "phases T=%d:", tokens));
         for (Trace.Kind kind : new Trace.Kind[] {Trace.Kind.ROUTING, Trace.Kind.DISPATCH, Trace.Kind.PUSH_GEMM0,
                 Trace.Kind.GEMM0, Trace.Kind.PUSH_GEMM1, Trace.Kind.GEMM1, Trace.Kind.PUSH_COMBINE, Trace.Kind.COMBINE,
@@ -114,7 +119,7 @@ final class TraceExport {
     static String occupancy(int tokens, Trace trace, int windows) {
         Summary summary = summary(trace); // the span and the processors, as the summary line counts them
         int processors = summary.processors();
-        long origin = trace.events().stream().mapToLong(Trace.Event::startNs).min().orElse(0);
+        long origin = origin(trace);
         Trace.Kind[] kinds = {Trace.Kind.ROUTING_WAIT, Trace.Kind.DISPATCH, Trace.Kind.GEMM0, Trace.Kind.GEMM1,
                 Trace.Kind.COMBINE, Trace.Kind.WAIT};
         int[] column = new int[Trace.Kind.values().length]; // a kind's column of `busy`, -1 for the OS block's kinds
