@@ -111,7 +111,6 @@ __device__ __forceinline__ void epoch_counter_publish(uint64_t* counter, uint32_
     }
 }
 
-
 __device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t epoch) {
     return *reinterpret_cast<volatile uint32_t*>(&params.layout.get_control_ptr()->abort_epoch) == epoch;
 }

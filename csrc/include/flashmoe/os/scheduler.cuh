@@ -150,24 +150,13 @@ __device__ inline int queue_gemm0_direct(const KernelParams& params, uint32_t ep
     for (int tile = threadIdx.x; tile < num_row_tiles; tile += blockDim.x) {
         const int end = group_size == 1 ? tile + 1 : params.layout.get_tile_group_end_ptr()[tile];
         if (end == 0) continue;  // not a group's first tile
-        const int tiles = end - tile;
-        const int expert = gemm_tile_expert(params, tile);
+        const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, (end - tile) * shape.gemm0_per_tile,
+                         gemm_tile_expert(params, tile)};
         const int first = tile * shape.gemm0_per_tile;
-        auto put = [&](int n, int4 task) {
+        for (int n = 0; n < batch.n_tile; ++n) {
+            int4 task = queue_entry(params, shape, batch, n);
             if (first + n == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
             *reinterpret_cast<int4*>(queue + first + n) = task;
-        };
-        if (shape.paired0 && group_paired(tiles, shape.gemm0_per_tile, params.tma.pair_group_tasks)) {
-            const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, tiles * shape.gemm0_per_tile, expert};
-            for (int n = 0; n < batch.n_tile; ++n) put(n, queue_entry(params, shape, batch, n));
-        } else {
-            // queue_entry's unpaired order without its divisions: column task d of every tile, d = 0, 1, ...
-            // NOTE: queue_entry per entry took ~125 ns (24 entries per thread at T = 1: 3 us; perf-notes item 55).
-            for (int d = 0, n = 0; d < shape.gemm0_per_tile; ++d) {
-                for (int r = 0; r < tiles; ++r, ++n) {
-                    put(n, make_int4(static_cast<int32_t>(TaskType::kGemm0), tile + r, d, expert));
-                }
-            }
         }
         trace_record(params.trace, TraceKind::kPushGemm0, tile, start_ns, trace_clock());
     }
