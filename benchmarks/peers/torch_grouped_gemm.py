@@ -6,28 +6,66 @@ replay between CUDA events, median. Run on the GPU machine (PyTorch there):
 
 Grouped GEMM: torch._grouped_mm (PyTorch >= 2.8, Hopper) when present, else one torch.mm per expert (then the line says
 "loop"). Routing: uniform random distinct experts per token, weights normalised (as the benchmark jar's router gives
-them, up to the distribution). Prints one CSV line per point: preset,T,impl,median_ms,p10_ms,p90_ms.
+them, up to the distribution). Prints one CSV line per point: preset,T,impl,median_ms,p10_ms,p90_ms,rel_err (the
+relative L2 error of y on a few tokens against an fp32 reference from the same bf16 inputs: the timed forward computes
+the layer).
 """
 import argparse
 import statistics
 
 import torch
 
-PRESETS = {
+PRESETS = {  # (H, I, E, k), the T of issue 4's table; the last two are "other real shapes", not run by default
     "qwen3-30b-a3b": ((2048, 768, 128, 8), [1, 8, 64, 256, 1024, 4096, 16384]),
     "paper": ((2048, 2048, 64, 2), [1, 1024, 4096, 16384]),
     "mixtral-8x7b": ((4096, 14336, 8, 2), [1, 1024, 8192]),
+    "deepseek-v3": ((7168, 2048, 256, 8), [1, 64, 1024]),
+    "qwen3-235b-a22b": ((4096, 1536, 128, 8), [1, 1024]),
 }
+DEFAULT_PRESETS = "qwen3-30b-a3b,paper,mixtral-8x7b"
 
 
-def make_forward(h, i, e, k, t, device):
+def make_inputs(h, i, e, k, t, device):
+    """The point's inputs, the same for every peer: x [T, H], W_gate|W_up [E, H, 2I] (gate columns first),
+    W_down [E, I, H] (bf16, scaled so activations stay O(1)), routing ids [T, k] (distinct experts) and weights."""
     g = torch.Generator(device=device).manual_seed(1234 + t)
-    w_gate_up = (torch.randn(e, h, 2 * i, device=device, generator=g) / h ** 0.5).to(torch.bfloat16)
-    w_down = (torch.randn(e, i, h, device=device, generator=g) / i ** 0.5).to(torch.bfloat16)
+    w_gate_up = torch.empty(e, h, 2 * i, device=device, dtype=torch.bfloat16)
+    w_down = torch.empty(e, i, h, device=device, dtype=torch.bfloat16)
+    for ex in range(e):  # an expert at a time: DeepSeek-V3's fp32 draw of the whole tensor would take 30 GB
+        w_gate_up[ex] = torch.randn(h, 2 * i, device=device, generator=g) / h ** 0.5
+        w_down[ex] = torch.randn(i, h, device=device, generator=g) / i ** 0.5
     x = torch.randn(t, h, device=device, generator=g).to(torch.bfloat16)
     ids = torch.rand(t, e, device=device, generator=g).argsort(dim=1)[:, :k].to(torch.int32)
     w = torch.rand(t, k, device=device, generator=g) + 0.1
     w = w / w.sum(dim=1, keepdim=True)
+    return x, w_gate_up, w_down, ids, w
+
+
+def reference_rows(x, w_gate_up, w_down, ids, w, rows):
+    """y[rows] in fp32 from the bf16 inputs, one token at a time (gated SiLU): the check of a peer's output."""
+    i = w_down.shape[1]
+    out = []
+    for t in rows:
+        acc = torch.zeros(x.shape[1], device=x.device, dtype=torch.float32)
+        for j in range(ids.shape[1]):
+            ex = int(ids[t, j])
+            gu = x[t].float() @ w_gate_up[ex].float()
+            acc += w[t, j] * ((torch.nn.functional.silu(gu[:i]) * gu[i:]) @ w_down[ex].float())
+        out.append(acc)
+    return torch.stack(out)
+
+
+def check_rows(y, inputs, samples=16):
+    """Relative L2 error of a peer's y on a few tokens against reference_rows."""
+    t = y.shape[0]
+    rows = sorted({0, t - 1} | {int(r) for r in torch.randint(0, t, (min(samples, t),))})
+    ref = reference_rows(*inputs, rows)
+    got = y[rows].float()
+    return float((got - ref).norm() / ref.norm())
+
+
+def make_forward(h, i, e, k, t, device):
+    x, w_gate_up, w_down, ids, w = make_inputs(h, i, e, k, t, device)
     y = torch.empty(t, h, device=device, dtype=torch.bfloat16)
     flat = ids.reshape(-1)
     order = flat.argsort(stable=True)                      # routes grouped by expert (routing alignment: excluded
@@ -63,7 +101,7 @@ def make_forward(h, i, e, k, t, device):
         except (RuntimeError, TypeError) as error:  # e.g. shapes or offsets _grouped_mm does not take
             print(f"# torch._grouped_mm refused this point ({str(error).splitlines()[0]}); per-expert loop instead")
             grouped = False
-    return forward, ("grouped_mm" if grouped else "loop")
+    return forward, ("grouped_mm" if grouped else "loop"), y, (x, w_gate_up, w_down, ids, w)
 
 
 def time_ms(fn, warmup, iters):
@@ -92,19 +130,21 @@ def time_ms(fn, warmup, iters):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--presets", default="qwen3-30b-a3b,paper,mixtral-8x7b")
+    p.add_argument("--presets", default=DEFAULT_PRESETS)
+    p.add_argument("--tokens", help="comma-separated T to run instead of each preset's (e.g. for ncu)")
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     a = p.parse_args()
     print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}")
-    print("preset,T,impl,median_ms,p10_ms,p90_ms")
+    print("preset,T,impl,median_ms,p10_ms,p90_ms,rel_err")
     for name in a.presets.split(","):
         (h, i, e, k), ts = PRESETS[name]
-        for t in ts:
-            fn, impl = make_forward(h, i, e, k, t, "cuda")
+        for t in ([int(v) for v in a.tokens.split(",")] if a.tokens else ts):
+            fn, impl, y, inputs = make_forward(h, i, e, k, t, "cuda")
             med, p10, p90 = time_ms(fn, a.warmup, a.iters)
-            print(f"{name},{t},{impl},{med:.4f},{p10:.4f},{p90:.4f}", flush=True)
-            del fn
+            err = check_rows(y, inputs)  # y of the last replay
+            print(f"{name},{t},{impl},{med:.4f},{p10:.4f},{p90:.4f},{err:.2e}", flush=True)
+            del fn, y, inputs
             torch.cuda.empty_cache()
 
 
