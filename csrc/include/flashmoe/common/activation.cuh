@@ -1,5 +1,6 @@
 // The activations of docs/api-semantics.md, evaluated in fp32 on the device.
-// A runtime switch, not a template: the activation is one branch per element and keeps instantiations few.
+// A runtime argument, never a kernel template parameter: the library's instantiations stay few. The fused GEMM0
+// epilogue calls it with a constant (processor/tasks.cuh store_gemm0_piece_as), so there the switch folds away.
 #pragma once
 
 #include "flashmoe/capi/flashmoe_c.h"

@@ -83,9 +83,13 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
 // up in its columns 32..63 (thread column j + 8 is column(j) + 32); accumulators[1] are unused.
 // NOTE: rows at or beyond the tile's valid rows are padding: never stored, in h and out alike; nothing reads them
 // (the combine follows route_row; GEMM1's rows of them are padding again).
-template <typename Element, bool kGated, typename Tile, typename Accumulators>
-__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, int tile, int expert, int valid_m,
-                                                  int piece, const Accumulators& acc, bool narrow = false) {
+// kActivation is the launch's activation as a constant (store_gemm0_piece chooses it once per piece): the loop's code
+// is then one straight run of that activation's arithmetic, where a switch per element laid every activation's code
+// between the stores. That code runs once per task; at decode a warp stalled on instruction fetches for ~40 % of
+// this epilogue's samples (docs/perf-notes.md item 57).
+template <typename Element, bool kGated, int kActivation, typename Tile, typename Accumulators>
+__device__ __forceinline__ void store_gemm0_piece_as(const KernelParams& params, int tile, int expert, int valid_m,
+                                                     int piece, const Accumulators& acc, bool narrow) {
     constexpr int kNarrowUp = Tile::kColumnsPerThread / 2;  // thread column of the up half (wgmma fragment)
     const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
     const int intermediate = params.intermediate;
@@ -96,14 +100,15 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, in
     Element* h = params.layout.get_hidden_ptr<Element>();
     // NOTE: read once: the GEMM tasks run out of line (run_gemm0_task), where params is a generic pointer that the
     // stores to h might alias, and every field read in the loop below was reloaded after each store.
-    const int activation = params.activation;
     const void* const b_gate = params.b_gate;
     const void* const b_up = params.b_up;
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
         const int column = Tile::column(j);
-        if (column >= valid_n) continue;
+        // NOTE: every tile's column(j) grows with j, so the first column past the piece ends the thread's columns:
+        // one branch to the loop's end instead of one per remaining column block (narrow pieces skip half).
+        if (column >= valid_n) break;
         float bias_up[kColumnStep];
         float bias_gate[kColumnStep];
 #pragma unroll
@@ -122,10 +127,9 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, in
                 if constexpr (kGated) {
                     const float up = narrow ? acc[0][i][(j + c + kNarrowUp) % Tile::kColumnsPerThread]
                                             : acc[1][i][j + c];
-                    value[c] = apply_activation(activation, acc[0][i][j + c] + bias_gate[c]) *
-                               (up + bias_up[c]);
+                    value[c] = apply_activation(kActivation, acc[0][i][j + c] + bias_gate[c]) * (up + bias_up[c]);
                 } else {
-                    value[c] = apply_activation(activation, acc[0][i][j + c] + bias_up[c]);
+                    value[c] = apply_activation(kActivation, acc[0][i][j + c] + bias_up[c]);
                 }
             }
             Element* destination = h + row * intermediate + column_begin + column;
@@ -135,6 +139,33 @@ __device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, in
                 *destination = from_float<Element>(value[0]);
             }
         }
+    }
+}
+
+template <typename Element, bool kGated, typename Tile, typename Accumulators>
+__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, int tile, int expert, int valid_m,
+                                                  int piece, const Accumulators& acc, bool narrow = false) {
+    switch (params.activation) {
+        case FLASHMOE_ACT_SILU:
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_SILU, Tile>(params, tile, expert, valid_m, piece, acc,
+                                                                           narrow);
+            return;
+        case FLASHMOE_ACT_GELU_ERF:
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_ERF, Tile>(params, tile, expert, valid_m, piece,
+                                                                               acc, narrow);
+            return;
+        case FLASHMOE_ACT_GELU_TANH:
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_TANH, Tile>(params, tile, expert, valid_m, piece,
+                                                                                acc, narrow);
+            return;
+        case FLASHMOE_ACT_RELU:
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_RELU, Tile>(params, tile, expert, valid_m, piece, acc,
+                                                                           narrow);
+            return;
+        default:  // FLASHMOE_ACT_IDENTITY; other values are rejected by flashmoe_layer_check
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_IDENTITY, Tile>(params, tile, expert, valid_m, piece,
+                                                                               acc, narrow);
+            return;
     }
 }
 
