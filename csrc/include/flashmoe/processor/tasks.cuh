@@ -76,6 +76,32 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
     }
 }
 
+// What the GEMM epilogues read of the launch, read by the task before its k-loop and passed in registers
+// (docs/perf-notes.md item 58). NOTE: read after the loop, these loads (params is a generic pointer in the out-of-line
+// tasks; the loop's barriers and asm keep the compiler from hoisting them) were the epilogues' first stall: long
+// scoreboard waits on the first use of hidden, intermediate and the bias pointers.
+template <typename Element>
+struct Gemm0Out {
+    Element* h;          // workspace h [rows][I]
+    const void* b_gate;  // [E][I] or null
+    const void* b_up;    // [E][I] or null
+    int intermediate;
+    int activation;
+};
+template <typename Element>
+__device__ __forceinline__ Gemm0Out<Element> gemm0_out(const KernelParams& params) {
+    return Gemm0Out<Element>{params.layout.get_hidden_ptr<Element>(), params.b_gate, params.b_up, params.intermediate,
+                             params.activation};
+}
+struct Gemm1Out {
+    float* rows;         // the row tile's fp32 output rows, row stride H (on EP: bound for their source)
+    const void* b_down;  // [E][H] or null
+    int hidden;
+};
+__device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int tile) {
+    return Gemm1Out{gemm1_output_tile(params, tile), params.b_down, params.hidden};
+}
+
 // GEMM0's epilogue of (row tile, one 64-column piece of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or
 // act(x·W1^T + b1), rounded to the dtype. Any tile type of the accumulator contract; `acc` is the row tile's
 // accumulators[b][i][j] (a wgmma tile's accumulators[r] for its row block r). `narrow` (gated wgmma tiles,
@@ -88,20 +114,20 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
 // between the stores. That code runs once per task; at decode a warp stalled on instruction fetches for ~40 % of
 // this epilogue's samples (docs/perf-notes.md item 57).
 template <typename Element, bool kGated, int kActivation, typename Tile, typename Accumulators>
-__device__ __forceinline__ void store_gemm0_piece_as(const KernelParams& params, int tile, int expert, int valid_m,
-                                                     int piece, const Accumulators& acc, bool narrow) {
+__device__ __forceinline__ void store_gemm0_piece_as(const Gemm0Out<Element>& out, int tile, int expert,
+                                                     int valid_m, int piece, const Accumulators& acc, bool narrow) {
     constexpr int kNarrowUp = Tile::kColumnsPerThread / 2;  // thread column of the up half (wgmma fragment)
     const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
-    const int intermediate = params.intermediate;
+    const int intermediate = out.intermediate;
     const int column_begin = piece * piece_columns;
     // NOTE: narrow: thread columns j >= 8 are column(j) >= 32 >= valid_n, so only the gate half is visited.
     const int valid_n = min(piece_columns, intermediate - column_begin);
     const int64_t row_begin = static_cast<int64_t>(tile) * TileConfig::kBlockM;
-    Element* h = params.layout.get_hidden_ptr<Element>();
-    // NOTE: read once: the GEMM tasks run out of line (run_gemm0_task), where params is a generic pointer that the
-    // stores to h might alias, and every field read in the loop below was reloaded after each store.
-    const void* const b_gate = params.b_gate;
-    const void* const b_up = params.b_up;
+    // NOTE: copied to locals: the stores to h below might alias `out` (a reference), and every field read in the loop
+    // was reloaded after each store.
+    Element* const h = out.h;
+    const void* const b_gate = out.b_gate;
+    const void* const b_up = out.b_up;
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
@@ -143,43 +169,43 @@ __device__ __forceinline__ void store_gemm0_piece_as(const KernelParams& params,
 }
 
 template <typename Element, bool kGated, typename Tile, typename Accumulators>
-__device__ __forceinline__ void store_gemm0_piece(const KernelParams& params, int tile, int expert, int valid_m,
+__device__ __forceinline__ void store_gemm0_piece(const Gemm0Out<Element>& out, int tile, int expert, int valid_m,
                                                   int piece, const Accumulators& acc, bool narrow = false) {
-    switch (params.activation) {
+    switch (out.activation) {
         case FLASHMOE_ACT_SILU:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_SILU, Tile>(params, tile, expert, valid_m, piece, acc,
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_SILU, Tile>(out, tile, expert, valid_m, piece, acc,
                                                                            narrow);
             return;
         case FLASHMOE_ACT_GELU_ERF:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_ERF, Tile>(params, tile, expert, valid_m, piece,
-                                                                               acc, narrow);
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_ERF, Tile>(out, tile, expert, valid_m, piece, acc,
+                                                                               narrow);
             return;
         case FLASHMOE_ACT_GELU_TANH:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_TANH, Tile>(params, tile, expert, valid_m, piece,
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_TANH, Tile>(out, tile, expert, valid_m, piece,
                                                                                 acc, narrow);
             return;
         case FLASHMOE_ACT_RELU:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_RELU, Tile>(params, tile, expert, valid_m, piece, acc,
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_RELU, Tile>(out, tile, expert, valid_m, piece, acc,
                                                                            narrow);
             return;
         default:  // FLASHMOE_ACT_IDENTITY; other values are rejected by flashmoe_layer_check
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_IDENTITY, Tile>(params, tile, expert, valid_m, piece,
-                                                                               acc, narrow);
+            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_IDENTITY, Tile>(out, tile, expert, valid_m, piece, acc,
+                                                                               narrow);
             return;
     }
 }
 
-// GEMM1's epilogue of (row tile, one piece of H from column_begin): out = h·W_down^T + b_down, kept in fp32 for the
-// combine. The piece is the tile's kBlockN-column blocks side by side: acc[b] (the accumulator contract's [b][i][j])
-// holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's wide pieces). Columns at or past H are
-// not stored.
+// GEMM1's epilogue of (row tile, one piece of H from column_begin): rows = h·W_down^T + b_down, kept in fp32 for the
+// combine (`tile_out`: gemm1_out of the row tile). The piece is the tile's kBlockN-column blocks side by side: acc[b]
+// (the accumulator contract's [b][i][j]) holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's
+// wide pieces). Columns at or past H are not stored.
 template <typename Element, typename Tile, typename Accumulators>
-__device__ __forceinline__ void store_gemm1_piece(const KernelParams& params, int tile, int expert, int valid_m,
-                                                  int column_begin, const Accumulators& acc) {
+__device__ __forceinline__ void store_gemm1_piece(const Gemm1Out& tile_out, int expert, int valid_m, int column_begin,
+                                                  const Accumulators& acc) {
     constexpr int kBlocks = static_cast<int>(std::extent_v<Accumulators, 0>);
-    const int hidden = params.hidden;
-    float* out = gemm1_output_tile(params, tile);  // the row tile's rows (on EP: bound for their source)
-    const void* const b_down = params.b_down;  // NOTE: read once, as in store_gemm0_piece
+    const int hidden = tile_out.hidden;
+    float* const out = tile_out.rows;  // NOTE: locals, as in store_gemm0_piece_as
+    const void* const b_down = tile_out.b_down;
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
     for (int b = 0; b < kBlocks; ++b) {
@@ -228,7 +254,8 @@ __device__ inline void run_gemm0_with(const KernelParams& params, const Task& ta
         const Element* const b[1] = {static_cast<const Element*>(params.w_up) + weight_offset};
         tile.run(a, hidden, b, hidden, valid_n, hidden, shared, valid_m);
     }
-    store_gemm0_piece<Element, kGated, Tile>(params, task.tile, task.expert, valid_m, piece, tile.accumulators);
+    store_gemm0_piece<Element, kGated, Tile>(gemm0_out<Element>(params), task.tile, task.expert, valid_m, piece,
+                                             tile.accumulators);
 }
 
 // One piece of GEMM1 on the SM80 tiles.
@@ -246,7 +273,8 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
                                  (static_cast<int64_t>(task.expert) * hidden + column_begin) * intermediate};
     Tile tile;
     tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
-    store_gemm1_piece<Element, Tile>(params, task.tile, task.expert, valid_m, column_begin, tile.accumulators);
+    store_gemm1_piece<Element, Tile>(gemm1_out(params, task.tile), task.expert, valid_m, column_begin,
+                                     tile.accumulators);
 }
 
 // Whether this compilation pass runs the Hopper tiles for Element: sm_90a device code, 16-bit data, one GPU (the
@@ -316,6 +344,7 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
                 narrow ? &tma.w_up_narrow : &tma.w_up};
             const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+            const Gemm0Out<Element> out = gemm0_out<Element>(params);
             Tile tile;
             const bool ok = tile.run(
                 params, epoch, shared, setup.short_box < 0 ? &tma.tokens : &tma.tokens_short[setup.short_box],
@@ -323,7 +352,7 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
                 maps, [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
                 piece_end, WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) {
-                    store_gemm0_piece<Element, kGated, Tile>(params, task.tile, task.expert, setup.rows, piece,
+                    store_gemm0_piece<Element, kGated, Tile>(out, task.tile, task.expert, setup.rows, piece,
                                                              tile.accumulators[0], narrow);
                 },
                 narrow,
@@ -359,15 +388,16 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
         const TmaMaps& tma = params.tma;
         const TmaDescriptor* const maps[2] = {&tma.w_gate, &tma.w_up};
         const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+        const Gemm0Out<Element> out = gemm0_out<Element>(params);
         Tile tile;
         const bool ok = tile.run(
             params, epoch, shared, &tma.tokens_pair, task.tile * TileConfig::kBlockM, maps,
             [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
             piece_end, WgmmaRing::k_boxes(params.hidden),
             [&](int piece) {
-                store_gemm0_piece<Element, true, Tile>(params, task.tile, task.expert, setup.rows, piece,
+                store_gemm0_piece<Element, true, Tile>(out, task.tile, task.expert, setup.rows, piece,
                                                        tile.accumulators[0]);
-                store_gemm0_piece<Element, true, Tile>(params, task.tile + 1, task.expert, second_rows, piece,
+                store_gemm0_piece<Element, true, Tile>(out, task.tile + 1, task.expert, second_rows, piece,
                                                        tile.accumulators[1]);
             },
             false, Tile::kABytes, setup.b_hint);
@@ -391,6 +421,7 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
             const int short_box = setup.short_box;
             const TmaDescriptor* map_a = short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box];
+            const Gemm1Out out = gemm1_out(params, task.tile);
             if (wide) {
                 constexpr int kWideColumns = 2 * TileConfig::kBlockN;
                 WgmmaTile<Element, 2> tile;
@@ -401,8 +432,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                     },
                     piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                     [&](int piece) {
-                        store_gemm1_piece<Element, decltype(tile)>(params, task.tile, task.expert, setup.rows,
-                                                                   piece * kWideColumns, tile.accumulators[0]);
+                        store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * kWideColumns,
+                                                                   tile.accumulators[0]);
                     },
                     false, a_box_bytes(short_box), setup.b_hint);
             }
@@ -412,7 +443,7 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                 [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
                 piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
-                    store_gemm1_piece<Element, decltype(tile)>(params, task.tile, task.expert, setup.rows,
+                    store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows,
                                                                piece * TileConfig::kBlockN, tile.accumulators[0]);
                 },
                 false, a_box_bytes(short_box), setup.b_hint);
@@ -444,6 +475,7 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
         const TmaMaps& tma = params.tma;
         const TmaDescriptor* const maps[2] = {&tma.w_down, &tma.w_down};
         const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+        const Gemm1Out out[2] = {gemm1_out(params, task.tile), gemm1_out(params, task.tile + 1)};
         Tile tile;
         return tile.run(
             params, epoch, shared, &tma.hidden_pair, task.tile * TileConfig::kBlockM, maps,
@@ -452,9 +484,9 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
             },
             piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
             [&](int piece) {
-                store_gemm1_piece<Element, Tile>(params, task.tile, task.expert, setup.rows, piece * kWideColumns,
+                store_gemm1_piece<Element, Tile>(out[0], task.expert, setup.rows, piece * kWideColumns,
                                                  tile.accumulators[0]);
-                store_gemm1_piece<Element, Tile>(params, task.tile + 1, task.expert, second_rows, piece * kWideColumns,
+                store_gemm1_piece<Element, Tile>(out[1], task.expert, second_rows, piece * kWideColumns,
                                                  tile.accumulators[1]);
             },
             false, Tile::kABytes, setup.b_hint);
