@@ -76,8 +76,8 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
     }
 }
 
-// What the GEMM epilogues read of the launch, read by the task before its k-loop and passed in registers
-// (docs/perf-notes.md item 58). NOTE: read after the loop, these loads (params is a generic pointer in the out-of-line
+// What the GEMM epilogues read of the launch, read by the task before its k-loop and kept in registers (or the
+// task's stack frame) across it (docs/perf-notes.md item 58). NOTE: read after the loop, these loads (params is a generic pointer in the out-of-line
 // tasks; the loop's barriers and asm keep the compiler from hoisting them) were the epilogues' first stall: long
 // scoreboard waits on the first use of hidden, intermediate and the bias pointers.
 template <typename Element>
@@ -111,8 +111,8 @@ __device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int ti
 // (the combine follows route_row; GEMM1's rows of them are padding again).
 // kActivation is the launch's activation as a constant (store_gemm0_piece chooses it once per piece): the loop's code
 // is then one straight run of that activation's arithmetic, where a switch per element laid every activation's code
-// between the stores. That code runs once per task; at decode a warp stalled on instruction fetches for ~40 % of
-// this epilogue's samples (docs/perf-notes.md item 57).
+// between the stores. That code runs once per task; at decode ~3/4 of the warp stall samples in this epilogue's code
+// were waits for instruction fetches (docs/perf-notes.md item 57).
 template <typename Element, bool kGated, int kActivation, typename Tile, typename Accumulators>
 __device__ __forceinline__ void store_gemm0_piece_as(const Gemm0Out<Element>& out, int tile, int expert,
                                                      int valid_m, int piece, const Accumulators& acc, bool narrow) {
