@@ -77,9 +77,9 @@ __device__ __forceinline__ void store_pair(Value* destination, float first, floa
 }
 
 // What the GEMM epilogues read of the launch, read by the task before its k-loop and kept in registers (or the
-// task's stack frame) across it (docs/perf-notes.md item 58). NOTE: read after the loop, these loads (params is a generic pointer in the out-of-line
-// tasks; the loop's barriers and asm keep the compiler from hoisting them) were the epilogues' first stall: long
-// scoreboard waits on the first use of hidden, intermediate and the bias pointers.
+// task's stack frame) across it (docs/perf-notes.md item 58). NOTE: read after the loop, these loads (params is a
+// generic pointer in the out-of-line tasks; the loop's barriers and asm keep the compiler from hoisting them) were the
+// epilogues' first stall: long scoreboard waits on the first use of hidden, intermediate and the bias pointers.
 template <typename Element>
 struct Gemm0Out {
     Element* h;          // workspace h [rows][I]
@@ -109,10 +109,10 @@ __device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int ti
 // up in its columns 32..63 (thread column j + 8 is column(j) + 32); accumulators[1] are unused.
 // NOTE: rows at or beyond the tile's valid rows are padding: never stored, in h and out alike; nothing reads them
 // (the combine follows route_row; GEMM1's rows of them are padding again).
-// kActivation is the launch's activation as a constant (store_gemm0_piece chooses it once per piece): the loop's code
-// is then one straight run of that activation's arithmetic, where a switch per element laid every activation's code
-// between the stores. That code runs once per task; at decode ~3/4 of the warp stall samples in this epilogue's code
-// were waits for instruction fetches (docs/perf-notes.md item 57).
+// kActivation is the launch's activation as a constant (store_gemm0_piece chooses it once per piece: with_activation):
+// the loop's code is then one straight run of that activation's arithmetic, where a switch per element laid every
+// activation's code between the stores. That code runs once per task; at decode ~3/4 of the warp stall samples in
+// this epilogue's code were waits for instruction fetches (docs/perf-notes.md item 57).
 template <typename Element, bool kGated, int kActivation, typename Tile, typename Accumulators>
 __device__ __forceinline__ void store_gemm0_piece_as(const Gemm0Out<Element>& out, int tile, int expert,
                                                      int valid_m, int piece, const Accumulators& acc, bool narrow) {
@@ -171,28 +171,10 @@ __device__ __forceinline__ void store_gemm0_piece_as(const Gemm0Out<Element>& ou
 template <typename Element, bool kGated, typename Tile, typename Accumulators>
 __device__ __forceinline__ void store_gemm0_piece(const Gemm0Out<Element>& out, int tile, int expert, int valid_m,
                                                   int piece, const Accumulators& acc, bool narrow = false) {
-    switch (out.activation) {
-        case FLASHMOE_ACT_SILU:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_SILU, Tile>(out, tile, expert, valid_m, piece, acc,
-                                                                           narrow);
-            return;
-        case FLASHMOE_ACT_GELU_ERF:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_ERF, Tile>(out, tile, expert, valid_m, piece, acc,
-                                                                               narrow);
-            return;
-        case FLASHMOE_ACT_GELU_TANH:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_GELU_TANH, Tile>(out, tile, expert, valid_m, piece,
-                                                                                acc, narrow);
-            return;
-        case FLASHMOE_ACT_RELU:
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_RELU, Tile>(out, tile, expert, valid_m, piece, acc,
-                                                                           narrow);
-            return;
-        default:  // FLASHMOE_ACT_IDENTITY; other values are rejected by flashmoe_layer_check
-            store_gemm0_piece_as<Element, kGated, FLASHMOE_ACT_IDENTITY, Tile>(out, tile, expert, valid_m, piece, acc,
-                                                                               narrow);
-            return;
-    }
+    with_activation(out.activation, [&](auto activation) {
+        store_gemm0_piece_as<Element, kGated, decltype(activation)::value, Tile>(out, tile, expert, valid_m, piece, acc,
+                                                                                 narrow);
+    });
 }
 
 // GEMM1's epilogue of (row tile, one piece of H from column_begin): rows = h·W_down^T + b_down, kept in fp32 for the

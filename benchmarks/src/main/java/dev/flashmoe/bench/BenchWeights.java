@@ -5,6 +5,7 @@ import dev.flashmoe.DeviceTensor;
 import dev.flashmoe.ExpertWeights;
 import dev.flashmoe.HostTensor;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The benchmark's random expert weights, W_gate and W_up [E][I][H] and W_down [E][H][I], each a {@link RandomTensors}
@@ -39,11 +40,7 @@ final class BenchWeights {
 
     /** Every expert on the host (the CPU backend's layer). Throws InvalidArgumentException when a tensor is too large. */
     ExpertWeights host() {
-        int[] all = new int[experts];
-        for (int e = 0; e < experts; e++) {
-            all[e] = e;
-        }
-        return host(all);
+        return host(IntStream.range(0, experts).toArray());
     }
 
     /** Experts {@code ids}, in that order, as host weights of {@code ids.length} experts. */
