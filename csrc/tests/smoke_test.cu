@@ -640,6 +640,9 @@ int main() {
     run_router_case({FLASHMOE_DTYPE_FP32, FLASHMOE_SCORING_SIGMOID, 1, 16, 333, 512, 128, 16, 8, 1.0f, true}, rng);
     run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SIGMOID, 0, 4, 100, 64, 64, 64, 4, 1.0f, false}, rng);
     run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 16, 257, 512, 1416, 1, 1, 1.0f, false}, rng);
+    // Decode: one token block of 16 one-atom slices (Qwen3-30B-A3B's router at T = 1), and of 32 grouped ones.
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 1, 128, 2048, 1, 1, 1.0f, false}, rng);
+    run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SIGMOID, 1, 8, 3, 256, 1024, 8, 4, 2.5f, true}, rng);
     // T > 4096: the tiled engine (64-token blocks with one expert chunk; 32-token blocks and four chunks at E = 512;
     // E = 60 leaves a partial n8 pair, H = 72 a partial K stage). An x one element past 16-byte alignment: the SIMT engine.
     run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 5000, 128, 512, 1, 1, 1.0f, false}, rng);
