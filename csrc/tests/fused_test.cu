@@ -504,8 +504,8 @@ void test_wide_gemm1() {
 // groups odd, so a lone tile follows the pairs) and of 3 (every group odd or shorter). GEMM0: I = 776 ends in a piece
 // of 8 columns, and the second tile of an expert's last pair is partly valid; E = 64, k = 8 in fp16: ~6 tiles per
 // expert. GEMM1: T = 6000, H = 1000 (wide pieces, the last one partly past H) at ~24 tiles per expert. Every group
-// is paired (threshold 0: these groups are too small for the default, the processor count), then the default
-// threshold runs too; the label says how many groups each GEMM runs on pairs (as the scheduler decides), and the
+// is paired (task threshold 0), then the default thresholds run too (groups of kPairGroupTiles tiles, or of the
+// processor count's tasks: item 62); the label says how many groups each GEMM runs on pairs (as the scheduler decides), and the
 // threshold-0 run must pair some where the Hopper tiles run. --quick (the sanitizers): the first case, groups of 16.
 // The first three cases split at 2 GEMM tasks per processor (FLASHMOE_TASKS_PER_PROCESSOR): at the default 4 their
 // row tile counts (~130-440 on a GPU of 263 processors) leave fewer than 2 pieces per pair task (split_pairable), so
@@ -543,7 +543,7 @@ void test_pairs(bool quick) {
                     for (int32_t n : f.r.counts) {
                         for (int left = (n + kBlockM - 1) / kBlockM; left > 0; left -= group) {
                             paired[g] += flashmoe::fused::group_paired(std::min(left, group), split0.num_tasks,
-                                                                       threshold);
+                                                                       threshold, f.layer.pair_group_tiles());
                         }
                     }
                 }
@@ -675,6 +675,7 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},
                                       {"FLASHMOE_PAIR_GEMM0_GROUP_TASKS", "-1"},
+                                      {"FLASHMOE_PAIR_GROUP_TILES", "1"},
                                       {"FLASHMOE_EXPERT_GROUP_TILES", "0"}}) {
         setenv(name, value, 1);
         std::string detail = "accepted";

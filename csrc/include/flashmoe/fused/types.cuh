@@ -105,7 +105,7 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
                                : TileConfig::kBlockN,
                            tasks_per_processor);
 }
-// GEMM0 on paired row tiles (docs/perf-notes.md item 33): two row tiles of one expert group (os/subscriber.cuh) in one
+// GEMM0 on paired row tiles (docs/perf-notes.md items 33, 62): two row tiles of one expert group (os/subscriber.cuh) in one
 // 128-row pass (WgmmaTile<.., 2, 2>), so each staged weight box serves 128 rows instead of 64. A pair's tasks are
 // twice as many as one row tile's, each with half the pieces (pair_split): the launch's task count, the work per task
 // and the scheduler's arithmetic stay as they are; pair task j counts towards the GEMM0 counter of the pair's tile
@@ -113,9 +113,11 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
 // a group, releases them once the pair's last task is done.
 // The launch may pair (gemm0_paired) where the split gives every task at least two 64-column pieces, groups hold at
 // least two tiles, and the Hopper tiles run a gated MLP with no narrow pieces (pair_allowed). The scheduler then
-// pairs the tiles of a group whose column tasks alone fill the processors (group_paired): only there are the
-// tasks running at once mostly reading the same weight boxes from the L2, the traffic pairs halve; where a group has
-// fewer tasks, GEMM0 waits on L2 misses (weights and tokens from DRAM), and pairs were slower (up to +10 %).
+// pairs the tiles of a group of kPairGroupTiles or more tiles, or whose column tasks alone fill the processors
+// (group_paired). Until items 57-58 made the epilogues cheaper, only the second paid (item 33: pairs were up to 10 %
+// slower where a group had fewer tasks); since, pairing every group was 7 % faster at Qwen3 T = 4096, 15-18 % at
+// T = 16384 (Qwen3, paper) and 5 % at Mixtral T = 1024, but 2-3 % slower at Qwen3 T = 1024, whose groups of two are a
+// full tile and a ragged one (item 62).
 // Whether a split's pieces can go to pairs: the pieces are the paired tile's width (`pair_columns`), groups hold two or
 // more tiles, and every pair task keeps a piece.
 FLASHMOE_HOST_DEVICE inline bool split_pairable(const ColumnSplit& split, int group_tiles, bool pair_allowed,
@@ -216,6 +218,8 @@ struct TmaMaps {
     int32_t pair_gemm1;    // 1: GEMM1 may run on paired row tiles (gemm1_paired); FLASHMOE_DISABLE_PAIR_GEMM1=1 sets 0
     int32_t pair_group_tasks;  // the fewest GEMM0 column tasks of a group that runs on pairs (group_paired): the
                                // processor count; FLASHMOE_PAIR_GEMM0_GROUP_TASKS sets it
+    int32_t pair_group_tiles;  // the fewest row tiles of a group that runs on pairs whatever its tasks (group_paired):
+                               // TileConfig::kPairGroupTiles; FLASHMOE_PAIR_GROUP_TILES sets it
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
@@ -294,9 +298,11 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_paired(const KernelParams& params, const 
     return gemm1_paired(split, tile_group_size(params), params.tma.enabled != 0 && params.tma.pair_gemm1 != 0);
 }
 // In a launch that may pair: whether a group of `tiles` row tiles, `gemm0_per_tile` GEMM0 column tasks each, runs on
-// pairs (GEMM0's and GEMM1's alike: one measure of the group's size).
-FLASHMOE_HOST_DEVICE inline bool group_paired(int tiles, int gemm0_per_tile, int min_group_tasks) {
-    return tiles >= 2 && tiles * gemm0_per_tile >= min_group_tasks;
+// pairs (GEMM0's and GEMM1's alike: one measure of the group's size): `min_group_tiles` tiles or more
+// (TmaMaps::pair_group_tiles), or `min_group_tasks` column tasks or more (TmaMaps::pair_group_tasks).
+FLASHMOE_HOST_DEVICE inline bool group_paired(int tiles, int gemm0_per_tile, int min_group_tasks,
+                                              int min_group_tiles = TileConfig::kPairGroupTiles) {
+    return tiles >= 2 && (tiles >= min_group_tiles || tiles * gemm0_per_tile >= min_group_tasks);
 }
 
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
