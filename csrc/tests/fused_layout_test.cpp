@@ -1,5 +1,6 @@
 // Host-only test (no GPU, no CUDA headers) of the fused workspace layout: sections aligned and disjoint, and the
-// row-tile bound holding for random per-expert counts, including capacity-clipped ones.
+// row-tile bound holding for random per-expert counts, including capacity-clipped ones; the GEMM column splits and
+// the pairing rule.
 // Build: g++ -std=c++17 -Icsrc/include csrc/tests/fused_layout_test.cpp -o fused_layout_test
 #include <algorithm>
 #include <cstdio>
@@ -112,7 +113,26 @@ int main() {
                         EXPECT(int64_t(row_tiles) * split.num_tasks >= wanted, "too coarse: %d x %d tasks", row_tiles,
                                split.num_tasks);
                 }
-    std::printf("%s: %d layouts, %d tile-bound trials, %d column splits, %d failure(s)\n",
-                expect_failures ? "FAIL" : "PASS", layouts, bounds, splits, expect_failures);
+    // Which groups run on pairs (group_paired, docs/perf-notes.md item 62): never a lone tile; a group of
+    // kPairGroupTiles or more tiles whatever its tasks; a smaller one once its GEMM0 column tasks reach the task
+    // threshold; with the tile threshold out of reach (2^30), the task count alone, as before item 62.
+    using flashmoe::fused::group_paired;
+    constexpr int kTiles = flashmoe::fused::TileConfig::kPairGroupTiles;
+    int pair_rules = 0;
+    for (int tiles = 0; tiles <= 20; ++tiles)
+        for (int per_tile : {1, 3, 12, 33})
+            for (int min_tasks : {0, 128, 263, 1 << 30}) {
+                ++pair_rules;
+                const bool by_tasks = tiles >= 2 && tiles * per_tile >= min_tasks;
+                EXPECT(group_paired(tiles, per_tile, min_tasks) == (by_tasks || tiles >= std::max(2, kTiles)),
+                       "default rule: %d tiles x %d tasks, threshold %d", tiles, per_tile, min_tasks);
+                EXPECT(group_paired(tiles, per_tile, min_tasks, 1 << 30) == by_tasks,
+                       "task rule alone: %d tiles x %d tasks, threshold %d", tiles, per_tile, min_tasks);
+                EXPECT(group_paired(tiles, per_tile, min_tasks, 2) == (tiles >= 2),
+                       "every group of two: %d tiles", tiles);
+            }
+    EXPECT(kTiles >= 2, "a pair needs two tiles");
+    std::printf("%s: %d layouts, %d tile-bound trials, %d column splits, %d pairing rules, %d failure(s)\n",
+                expect_failures ? "FAIL" : "PASS", layouts, bounds, splits, pair_rules, expect_failures);
     return expect_failures ? 1 : 0;
 }
