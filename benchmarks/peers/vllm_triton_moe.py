@@ -27,6 +27,7 @@ Prints one CSV line per point: preset,T,config,median_ms,p10_ms,p90_ms,rel_err (
 """
 import argparse
 import ast
+import functools
 import importlib.util
 import json
 import os
@@ -78,6 +79,13 @@ def default_config(t, e):
     }
 
 
+@functools.lru_cache(maxsize=None)
+def tuned_table(path):
+    """A tuned config file's table {batch size: config}, read once per file (every point of a preset asks)."""
+    with open(path) as f:
+        return {int(key): value for key, value in json.load(f).items() if key != "triton_version"}
+
+
 def choose_config(moe_dir, device_name, e, i, t):
     """vLLM's choice: the tuned config nearest T for (E, N = I, GPU), else the default; and where it came from."""
     gpu = device_name.replace(" ", "_")
@@ -86,8 +94,7 @@ def choose_config(moe_dir, device_name, e, i, t):
     name = f"E={e},N={i},device_name={gpu}.json"
     path = os.path.join(moe_dir, "configs", name)
     if os.path.exists(path):
-        with open(path) as f:
-            table = {int(key): value for key, value in json.load(f).items() if key != "triton_version"}
+        table = tuned_table(path)
         nearest = min(table, key=lambda m: abs(m - t))
         return dict(table[nearest]), f"tuned:{name}@{nearest}"
     return default_config(t, e), "default"
