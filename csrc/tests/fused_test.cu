@@ -505,8 +505,9 @@ void test_wide_gemm1() {
 // of 8 columns, and the second tile of an expert's last pair is partly valid; E = 64, k = 8 in fp16: ~6 tiles per
 // expert. GEMM1: T = 6000, H = 1000 (wide pieces, the last one partly past H) at ~24 tiles per expert. Every group
 // is paired (task threshold 0), then the default thresholds run too (groups of kPairGroupTiles tiles, or of the
-// processor count's tasks: item 62); the label says how many groups each GEMM runs on pairs (as the scheduler decides), and the
-// threshold-0 run must pair some where the Hopper tiles run. --quick (the sanitizers): the first case, groups of 16.
+// processor count's tasks: item 62); the label says how many groups each GEMM runs on pairs (as the scheduler
+// decides), and the threshold-0 run must pair some where the Hopper tiles run. --quick (the sanitizers): the first
+// case, groups of 16.
 // The first three cases split at 2 GEMM tasks per processor (FLASHMOE_TASKS_PER_PROCESSOR): at the default 4 their
 // row tile counts (~130-440 on a GPU of 263 processors) leave fewer than 2 pieces per pair task (split_pairable), so
 // no group could pair; 2 keeps their shapes and run time. A fourth case (not --quick) runs at the default split with

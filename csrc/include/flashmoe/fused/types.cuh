@@ -105,8 +105,8 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
                                : TileConfig::kBlockN,
                            tasks_per_processor);
 }
-// GEMM0 on paired row tiles (docs/perf-notes.md items 33, 62): two row tiles of one expert group (os/subscriber.cuh) in one
-// 128-row pass (WgmmaTile<.., 2, 2>), so each staged weight box serves 128 rows instead of 64. A pair's tasks are
+// GEMM0 on paired row tiles (docs/perf-notes.md items 33, 62): two row tiles of one expert group (os/subscriber.cuh) in
+// one 128-row pass (WgmmaTile<.., 2, 2>), so each staged weight box serves 128 rows instead of 64. A pair's tasks are
 // twice as many as one row tile's, each with half the pieces (pair_split): the launch's task count, the work per task
 // and the scheduler's arithmetic stay as they are; pair task j counts towards the GEMM0 counter of the pair's tile
 // j % 2, so each tile's counter still ends at split.num_tasks, and the GEMM1 subscriber, which waits for every tile of

@@ -58,8 +58,10 @@ __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Qu
     // task d (the same pieces), so the tasks that read one weight box stay adjacent: `tiles` entries per round, as
     // unpaired.
     const bool paired = gemm0_batch ? shape.paired0 : shape.paired1;
-    const int pairs = paired && group_paired(tiles, shape.gemm0_per_tile, params.tma.pair_group_tasks,
-                                                           params.tma.pair_group_tiles) ? tiles / 2 : 0;
+    const int pairs =
+        paired && group_paired(tiles, shape.gemm0_per_tile, params.tma.pair_group_tasks, params.tma.pair_group_tiles)
+            ? tiles / 2
+            : 0;
     const int d = n / tiles;
     const int r = n - d * tiles;
     if (pairs == 0) {
