@@ -18,8 +18,12 @@ import dev.flashmoe.Routing;
 import dev.flashmoe.reference.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The README's main command: runs one MoE layer (router, then forward) on the GPU when one is usable, else on the CPU
@@ -236,17 +240,20 @@ public final class Main {
         double[] ref = new double[rows.length * h];
         for (int begin = 0; begin < rows.length; ) {
             // The batch: tokens from `begin` while their distinct experts number at most maxExperts.
-            java.util.Map<Integer, Integer> local = new java.util.LinkedHashMap<>();
+            Map<Integer, Integer> local = new LinkedHashMap<>();
             int end = begin;
             while (end < rows.length) {
-                java.util.Map<Integer, Integer> grown = new java.util.LinkedHashMap<>(local);
+                Set<Integer> added = new LinkedHashSet<>(); // the token's experts not yet in the batch, in j order
                 for (int j = 0; j < k; j++) {
-                    grown.putIfAbsent(ids[rows[end] * k + j], grown.size());
+                    int expert = ids[rows[end] * k + j];
+                    if (!local.containsKey(expert)) {
+                        added.add(expert);
+                    }
                 }
-                if (end > begin && grown.size() > maxExperts) {
+                if (end > begin && local.size() + added.size() > maxExperts) {
                     break;
                 }
-                local = grown;
+                added.forEach(expert -> local.put(expert, local.size()));
                 end++;
             }
             for (int e = 0; local.size() < k; e++) {
