@@ -72,6 +72,15 @@ __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Qu
                          : make_int4(batch.type, batch.tile + tiles - 1, d, batch.expert);
 }
 
+// Writes queue entry `ordinal`: column task n of `batch`, or a no-op where it is the withheld task (debug fault
+// injection: params.withhold_task).
+__device__ __forceinline__ void write_queue_entry(const KernelParams& params, const QueueShape& shape, Task* queue,
+                                                  const Task& batch, int n, int ordinal) {
+    int4 task = queue_entry(params, shape, batch, n);
+    if (ordinal == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
+    *reinterpret_cast<int4*>(queue + ordinal) = task;
+}
+
 // Writes the tasks of `count` popped batches (lane b holds batch b) into the queue from ordinal `released`, in batch
 // order, a lane per entry across all of them; returns their task count. Some entries are published (`publish(count)`,
 // lane 0, after the warp barrier) as soon as they are written, before the rest: in the launch's first release
@@ -113,11 +122,7 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
         batch.expert = __shfl_sync(0xffffffffu, popped.expert, b);
         const int batch_start = __shfl_sync(0xffffffffu, start, b);
         const int entry = base + lane_idx;
-        if (entry < total) {
-            int4 task = queue_entry(params, shape, batch, entry - batch_start);
-            if (released + entry == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
-            *reinterpret_cast<int4*>(queue + released + entry) = task;
-        }
+        if (entry < total) write_queue_entry(params, shape, queue, batch, entry - batch_start, released + entry);
         // NOTE: the launch's first release at T = 8 is 352 GEMM0 tasks, written for ~4.6 us before one publish while
         // every processor waited (perf-notes item 45; since item 54 only without direct GEMM0, whose tasks the OS
         // block queues itself). With more tasks than processors, the processors that take the
@@ -156,11 +161,7 @@ __device__ inline int queue_gemm0_direct(const KernelParams& params, uint32_t ep
         const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, (end - tile) * shape.gemm0_per_tile,
                          gemm_tile_expert(params, tile)};
         const int first = tile * shape.gemm0_per_tile;
-        for (int n = 0; n < batch.n_tile; ++n) {
-            int4 task = queue_entry(params, shape, batch, n);
-            if (first + n == params.withhold_task) task.x = static_cast<int32_t>(TaskType::kNone);
-            *reinterpret_cast<int4*>(queue + first + n) = task;
-        }
+        for (int n = 0; n < batch.n_tile; ++n) write_queue_entry(params, shape, queue, batch, n, first + n);
         trace_record(params.trace, TraceKind::kPushGemm0, tile, start_ns, trace_clock());
     }
     const int count = num_row_tiles * shape.gemm0_per_tile;

@@ -225,14 +225,15 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
             // processors wait for the GEMM0 counts, processor.cuh `wait_gemm0_done`), a second only watches, so that a
             // row tile whose GEMM0 never completes is still reported here. One watch_items instantiation for both.
             const bool direct = gemm1_released_direct(params, num_row_tiles);
-            bool release_all = direct;
-            bool pushing = true;
+            bool first_pass = true;
             auto watch = [&]() {
                 return watch_items(
                     params, epoch, num_row_tiles, WaitWhat::kGemm0Done, limit_ns, ring, TraceKind::kPushGemm1,
-                    [&](int tile) { return release_all || tile_group_ready(params, tile, group_size, gemm0_done); },
+                    [&](int tile) {
+                        return (direct && first_pass) || tile_group_ready(params, tile, group_size, gemm0_done);
+                    },
                     [&](int tile, int, Task& batch) {
-                        return pushing &&
+                        return first_pass &&
                                tile_group_batch(params, TaskType::kGemm1, tile, group_size, gemm1_n_tiles, batch);
                     },
                     [&](int leader, int& expert, int& tile_out, uint64_t& observed, uint64_t& expected, int&) {
@@ -259,8 +260,7 @@ __device__ inline void run_subscriber(const KernelParams& params, uint32_t epoch
                 }
             }
             if (all_pushed && direct) {
-                release_all = false;
-                pushing = false;
+                first_pass = false;
                 watch();
             }
             break;
