@@ -50,12 +50,11 @@ for round in $(seq 1 "$rounds"); do
                dev.flashmoe.bench.Main --backend cuda --preset "$preset" --sweep "$sweep" $bench_args
                --out "$work/out-$round-${labels[$i]}-$preset")
       if [ "${DRY_RUN:-0}" = 1 ]; then echo "${command[*]}"; continue; fi
-      echo "== round $round ${labels[$i]} $preset (${envs[$i]:-defaults})" >> "$log"
-      "${command[@]}" >> "$log" 2>&1 || echo "run failed: round $round ${labels[$i]} $preset (exit $?)" | tee -a "$log"
+      "${command[@]}" > "$work/run.txt" 2>&1 || echo "run failed: round $round ${labels[$i]} $preset (exit $?)"
+      { echo "== round $round ${labels[$i]} $preset (${envs[$i]:-defaults})"; cat "$work/run.txt"; } >> "$log"
       # the result table's rows: T, median ms, ... (the benchmark's own format)
-      sed -n '/^ *T  median ms/,/^ *timing:/p' "$log" | tail -n +2 | grep -E '^ *[0-9]+ +[0-9.]+ ' |
+      sed -n '/^ *T  median ms/,/^ *timing:/p' "$work/run.txt" | grep -E '^ *[0-9]+ +[0-9.]+ ' |
         awk -v r="$round" -v l="${labels[$i]}" -v p="$preset" '{print r, l, p, $1, $2}' | tee -a "$lines"
-      sed -i '/^ *T  median ms/,/^ *timing:/s/^/# /' "$log"  # NOTE: marks this run's table as read
     done
   done
 done
