@@ -61,7 +61,8 @@ if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; t
   cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$bundle/native/"
   # Expert parallelism: the EP library's check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer); the tiles'
   # own test with the layer sweep through the C API (gemm_tile_test --time --sweep; A/B runs).
-  for f in ep_layer_test gemm_tile_test; do
+  # launch_floor: an empty kernel's cost in the same timing (docs/perf-notes.md item 64).
+  for f in ep_layer_test gemm_tile_test launch_floor; do
     [ -e "$native_build/$f" ] && cp "$native_build/$f" "$bundle/native/"
   done
   # A/B runs (tools/run-ab.sh): BUNDLE_AB_LIBS=DIR adds every DIR/<name>/libflashmoe.so as native/ab/<name>/.

@@ -7,7 +7,7 @@
 #   VARIANT = label=LIBDIR[,NAME=VALUE...]   (LIBDIR holds libflashmoe.so; "bundle" = the bundle's own library;
 #                                             NAME=VALUE are environment settings for that variant)
 # e.g. bash tools/run-bench-ab.sh "paper 4096,16384" "mixtral-8x7b 1024" -- base=native/ab/base new=bundle \
-#        tiles2=bundle,FLASHMOE_PAIR_GROUP_TILES=2
+#        tiles2=bundle,FLASHMOE_PAIR_GROUP_ROWS=65
 # Env: ROUNDS, BENCH_ARGS (default: the ceilings of session 7's H200, --copy-tbps 4.235 --matmul-tflops 892.5, so that
 # no run spends time measuring them), BENCH_TIMEOUT (s per run, default 150), DRY_RUN=1 (print the commands only).
 # Prints one line per (round, variant, preset, T) and a median table at the end; each run's whole output goes to

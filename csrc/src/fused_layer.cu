@@ -90,11 +90,11 @@ int32_t pair_group_tasks_setting() {
     return int_setting("FLASHMOE_PAIR_GEMM0_GROUP_TASKS", 0, 1 << 30, -1);
 }
 
-// FLASHMOE_PAIR_GROUP_TILES (A/B runs): the fewest row tiles of a group that runs on pairs whatever its task count
-// (TmaMaps::pair_group_tiles), 2 .. 2^30; -1 (unset): TileConfig::kPairGroupTiles. 2^30: by task count only (before
-// item 62).
-int32_t pair_group_tiles_setting() {
-    return int_setting("FLASHMOE_PAIR_GROUP_TILES", 2, 1 << 30, -1);
+// FLASHMOE_PAIR_GROUP_ROWS (A/B runs): the fewest valid rows of a group that runs on pairs whatever its task count
+// (TmaMaps::pair_group_rows), 1 .. 2^30; -1 (unset): TileConfig::kPairGroupRows. 2^30: by task count only (before
+// item 62); 129: groups of three tiles or more (item 62); 65: every group of two tiles or more.
+int32_t pair_group_rows_setting() {
+    return int_setting("FLASHMOE_PAIR_GROUP_ROWS", 1, 1 << 30, -1);
 }
 
 // A setting from the environment that takes one of a few integers (A/B runs): `unset` when absent or empty;
@@ -243,7 +243,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     direct_combine_ = !env_flag("FLASHMOE_DISABLE_DIRECT_COMBINE");
     direct_gemm1_ = choice_setting("FLASHMOE_DIRECT_GEMM1", {0, 1, 2}, 1);  // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
-    const int32_t pair_group_tiles = pair_group_tiles_setting();       // NOTE: may throw, as above
+    const int32_t pair_group_rows = pair_group_rows_setting();         // NOTE: may throw, as above
     weight_promotion_ = l2_promotion_setting("FLASHMOE_WEIGHT_L2_PROMOTION", 0);  // NOTE: may throw, as above
     const int32_t token_promotion = l2_promotion_setting("FLASHMOE_TOKEN_L2_PROMOTION", 256);
     shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
@@ -293,7 +293,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.evict_first = env_flag("FLASHMOE_DISABLE_EVICT_FIRST") ? 0 : 1;  // NOTE: for A/B runs
         tma_.wide_gemm1 = env_flag("FLASHMOE_DISABLE_WIDE_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
-                  pair_group_tasks, pair_group_tiles);
+                  pair_group_tasks, pair_group_rows);
     }
     // One-time initialisation: flags and counters zero (epoch 0 never occurs), the first launch's epoch 1.
     FLASHMOE_CUDA_CHECK(cudaMemset(workspace_, 0, layout_.sync_bytes));

@@ -113,25 +113,37 @@ int main() {
                         EXPECT(int64_t(row_tiles) * split.num_tasks >= wanted, "too coarse: %d x %d tasks", row_tiles,
                                split.num_tasks);
                 }
-    // Which groups run on pairs (group_paired, docs/perf-notes.md item 62): never a lone tile; a group of
-    // kPairGroupTiles or more tiles whatever its tasks; a smaller one once its GEMM0 column tasks reach the task
-    // threshold; with the tile threshold out of reach (2^30), the task count alone, as before item 62.
+    // Which groups run on pairs (group_paired, docs/perf-notes.md items 62-63): never a lone tile; a group of three
+    // tiles or more whatever its tasks; a group of two once its second tile holds half a tile's rows (32 of 64), or
+    // once its GEMM0 column tasks reach the task threshold; with the row threshold out of reach (2^30), the task count
+    // alone, as before item 62. Every group an expert's row count makes (the last one ragged).
     using flashmoe::fused::group_paired;
-    constexpr int kTiles = flashmoe::fused::TileConfig::kPairGroupTiles;
+    constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
     int pair_rules = 0;
-    for (int tiles = 0; tiles <= 20; ++tiles)
-        for (int per_tile : {1, 3, 12, 33})
-            for (int min_tasks : {0, 128, 263, 1 << 30}) {
-                ++pair_rules;
-                const bool by_tasks = tiles >= 2 && tiles * per_tile >= min_tasks;
-                EXPECT(group_paired(tiles, per_tile, min_tasks) == (by_tasks || tiles >= std::max(2, kTiles)),
-                       "default rule: %d tiles x %d tasks, threshold %d", tiles, per_tile, min_tasks);
-                EXPECT(group_paired(tiles, per_tile, min_tasks, 1 << 30) == by_tasks,
-                       "task rule alone: %d tiles x %d tasks, threshold %d", tiles, per_tile, min_tasks);
-                EXPECT(group_paired(tiles, per_tile, min_tasks, 2) == (tiles >= 2),
-                       "every group of two: %d tiles", tiles);
+    for (int expert_rows = 1; expert_rows <= 20 * kBlockM; expert_rows += 7)
+        for (int group : {1, 2, 3, 16})
+            for (int left = expert_rows; left > 0; left -= group * kBlockM) {
+                const int rows = std::min(left, group * kBlockM);
+                const int tiles = (rows + kBlockM - 1) / kBlockM;
+                const int last_rows = rows - (tiles - 1) * kBlockM;
+                for (int per_tile : {1, 3, 12, 33})
+                    for (int min_tasks : {0, 128, 263, 1 << 30}) {
+                        ++pair_rules;
+                        const bool by_tasks = tiles >= 2 && tiles * per_tile >= min_tasks;
+                        const bool by_size = tiles >= 3 || (tiles == 2 && last_rows >= kBlockM / 2);
+                        EXPECT(group_paired(tiles, rows, per_tile, min_tasks) == (by_tasks || by_size),
+                               "default rule: %d tiles (%d rows) x %d tasks, threshold %d", tiles, rows, per_tile,
+                               min_tasks);
+                        EXPECT(group_paired(tiles, rows, per_tile, min_tasks, 1 << 30) == by_tasks,
+                               "task rule alone: %d tiles x %d tasks, threshold %d", tiles, per_tile, min_tasks);
+                        EXPECT(group_paired(tiles, rows, per_tile, min_tasks, kBlockM + 1) == (tiles >= 2),
+                               "every group of two: %d tiles", tiles);
+                        EXPECT(group_paired(tiles, rows, per_tile, 1 << 30, 2 * kBlockM + 1) == (tiles >= 3),
+                               "groups of three (item 62): %d tiles", tiles);
+                    }
             }
-    EXPECT(kTiles >= 2, "a pair needs two tiles");
+    EXPECT(flashmoe::fused::TileConfig::kPairGroupRows > kBlockM && flashmoe::fused::TileConfig::kPairGroupRows <= 2 * kBlockM + 1,
+           "kPairGroupRows pairs no lone tile and every group of three");
     std::printf("%s: %d layouts, %d tile-bound trials, %d column splits, %d pairing rules, %d failure(s)\n",
                 expect_failures ? "FAIL" : "PASS", layouts, bounds, splits, pair_rules, expect_failures);
     return expect_failures ? 1 : 0;

@@ -504,8 +504,8 @@ void test_wide_gemm1() {
 // groups odd, so a lone tile follows the pairs) and of 3 (every group odd or shorter). GEMM0: I = 776 ends in a piece
 // of 8 columns, and the second tile of an expert's last pair is partly valid; E = 64, k = 8 in fp16: ~6 tiles per
 // expert. GEMM1: T = 6000, H = 1000 (wide pieces, the last one partly past H) at ~24 tiles per expert. Every group
-// is paired (task threshold 0), then the default thresholds run too (groups of kPairGroupTiles tiles, or of the
-// processor count's tasks: item 62); the label says how many groups each GEMM runs on pairs (as the scheduler
+// is paired (task threshold 0), then the default thresholds run too (groups of kPairGroupRows rows, or of the
+// processor count's tasks: items 62-63); the label says how many groups each GEMM runs on pairs (as the scheduler
 // decides), and the threshold-0 run must pair some where the Hopper tiles run. --quick (the sanitizers): the first
 // case, groups of 16.
 // The first three cases split at 2 GEMM tasks per processor (FLASHMOE_TASKS_PER_PROCESSOR): at the default 4 their
@@ -542,9 +542,11 @@ void test_pairs(bool quick) {
                 for (int g = 0; g < 2 && f.layer.hopper_tiles(); ++g) {
                     if (!eligible[g]) continue;
                     for (int32_t n : f.r.counts) {
-                        for (int left = (n + kBlockM - 1) / kBlockM; left > 0; left -= group) {
-                            paired[g] += flashmoe::fused::group_paired(std::min(left, group), split0.num_tasks,
-                                                                       threshold, f.layer.pair_group_tiles());
+                        for (int left = n; left > 0; left -= group * kBlockM) {
+                            const int rows = std::min(left, group * kBlockM);
+                            paired[g] += flashmoe::fused::group_paired((rows + kBlockM - 1) / kBlockM, rows,
+                                                                       split0.num_tasks, threshold,
+                                                                       f.layer.pair_group_rows());
                         }
                     }
                 }
@@ -676,7 +678,7 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},
                                       {"FLASHMOE_PAIR_GEMM0_GROUP_TASKS", "-1"},
-                                      {"FLASHMOE_PAIR_GROUP_TILES", "1"},
+                                      {"FLASHMOE_PAIR_GROUP_ROWS", "0"},
                                       {"FLASHMOE_EXPERT_GROUP_TILES", "0"}}) {
         setenv(name, value, 1);
         std::string detail = "accepted";

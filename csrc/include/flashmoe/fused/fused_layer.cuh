@@ -69,15 +69,15 @@ class FusedLayer {
     void set_wide_gemm1(bool allowed) { tma_.wide_gemm1 = allowed ? 1 : 0; }
     // Whether GEMM0 and GEMM1 may run on paired row tiles (TmaMaps::pair_gemm0, pair_gemm1; Hopper tiles, GEMM0 gated
     // only), the fewest GEMM0 column tasks a group needs for them (TmaMaps::pair_group_tasks; -1: the processor
-    // count, the default) and the fewest row tiles that pair a group whatever its tasks (TmaMaps::pair_group_tiles;
-    // -1: TileConfig::kPairGroupTiles); for tests and A/B runs.
-    void set_pairs(bool gemm0, bool gemm1, int32_t group_tasks = -1, int32_t group_tiles = -1) {
+    // count, the default) and the fewest valid rows that pair a group whatever its tasks (TmaMaps::pair_group_rows;
+    // -1: TileConfig::kPairGroupRows); for tests and A/B runs.
+    void set_pairs(bool gemm0, bool gemm1, int32_t group_tasks = -1, int32_t group_rows = -1) {
         tma_.pair_gemm0 = gemm0 ? 1 : 0;
         tma_.pair_gemm1 = gemm1 ? 1 : 0;
         tma_.pair_group_tasks = group_tasks < 0 ? num_blocks_ - 1 : group_tasks;
-        tma_.pair_group_tiles = group_tiles < 0 ? TileConfig::kPairGroupTiles : group_tiles;
+        tma_.pair_group_rows = group_rows < 0 ? TileConfig::kPairGroupRows : group_rows;
     }
-    int32_t pair_group_tiles() const { return tma_.pair_group_tiles; }
+    int32_t pair_group_rows() const { return tma_.pair_group_rows; }
     bool hopper_tiles() const { return tma_.enabled != 0; }
     // Expert parallelism: how tiles travel (comm::Transport; kStore needs every peer mapped) and the debug switch
     // that makes this rank withhold every signal. Throw INVALID_ARGUMENT / UNSUPPORTED.

@@ -19,8 +19,9 @@ struct TileConfig {
     static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
     static constexpr int kGroupTiles = 16;         // row tiles of one expert released as one GEMM batch, their
                                                    // tasks interleaved piece by piece (docs/perf-notes.md item 31)
-    static constexpr int kPairGroupTiles = 3;      // a group of this many row tiles runs on pairs whatever its task
-                                                   // count (group_paired, types.cuh; docs/perf-notes.md item 62)
+    static constexpr int kPairGroupRows = 96;      // a group of this many valid rows (two tiles, the second at least
+                                                   // half full) runs on pairs whatever its task count (group_paired,
+                                                   // types.cuh; docs/perf-notes.md items 62-63)
     static constexpr int kTasksPerProcessor = 4;   // coarsen a GEMM phase only while it keeps >= 4 tasks per processor
                                                    // (docs/perf-notes.md item 47: 2 left a longer tail at T = 8-256)
     static constexpr int kWideGemm1PiecesPerProcessor = 2;  // GEMM1 in wide pieces only while they number >= 2 per

@@ -113,11 +113,12 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_ro
 // a group, releases them once the pair's last task is done.
 // The launch may pair (gemm0_paired) where the split gives every task at least two 64-column pieces, groups hold at
 // least two tiles, and the Hopper tiles run a gated MLP with no narrow pieces (pair_allowed). The scheduler then
-// pairs the tiles of a group of kPairGroupTiles or more tiles, or whose column tasks alone fill the processors
-// (group_paired). Until items 57-58 made the epilogues cheaper, only the second paid (item 33: pairs were up to 10 %
-// slower where a group had fewer tasks); since, pairing every group was 7 % faster at Qwen3 T = 4096, 15-18 % at
-// T = 16384 (Qwen3, paper) and 5 % at Mixtral T = 1024, but 2-3 % slower at Qwen3 T = 1024, whose groups of two are a
-// full tile and a ragged one (item 62).
+// pairs the tiles of a group of kPairGroupRows or more valid rows (two tiles, the second at least half full), or whose
+// column tasks alone fill the processors (group_paired). Until items 57-58 made the epilogues cheaper, only the second
+// paid (item 33: pairs were up to 10 % slower where a group had fewer tasks); since, pairing every group was 7 %
+// faster at Qwen3 T = 4096, 15-18 % at T = 16384 (Qwen3, paper) and 5 % at Mixtral T = 1024, but 2-3 % slower at
+// Qwen3 T = 1024, whose groups of two are a full tile and a nearly empty one (item 62); a pair whose second tile has
+// fewer than 32 valid rows is the loss (item 63: paper T = 4096 -4.5 % against groups of three tiles or more).
 // Whether a split's pieces can go to pairs: the pieces are the paired tile's width (`pair_columns`), groups hold two or
 // more tiles, and every pair task keeps a piece.
 FLASHMOE_HOST_DEVICE inline bool split_pairable(const ColumnSplit& split, int group_tiles, bool pair_allowed,
@@ -218,8 +219,8 @@ struct TmaMaps {
     int32_t pair_gemm1;    // 1: GEMM1 may run on paired row tiles (gemm1_paired); FLASHMOE_DISABLE_PAIR_GEMM1=1 sets 0
     int32_t pair_group_tasks;  // the fewest GEMM0 column tasks of a group that runs on pairs (group_paired): the
                                // processor count; FLASHMOE_PAIR_GEMM0_GROUP_TASKS sets it
-    int32_t pair_group_tiles;  // the fewest row tiles of a group that runs on pairs whatever its tasks (group_paired):
-                               // TileConfig::kPairGroupTiles; FLASHMOE_PAIR_GROUP_TILES sets it
+    int32_t pair_group_rows;   // the fewest valid rows of a group that runs on pairs whatever its tasks (group_paired):
+                               // TileConfig::kPairGroupRows; FLASHMOE_PAIR_GROUP_ROWS sets it
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
@@ -297,12 +298,14 @@ FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const KernelParams& params, const 
 FLASHMOE_HOST_DEVICE inline bool gemm1_paired(const KernelParams& params, const ColumnSplit& split) {
     return gemm1_paired(split, tile_group_size(params), params.tma.enabled != 0 && params.tma.pair_gemm1 != 0);
 }
-// In a launch that may pair: whether a group of `tiles` row tiles, `gemm0_per_tile` GEMM0 column tasks each, runs on
-// pairs (GEMM0's and GEMM1's alike: one measure of the group's size): `min_group_tiles` tiles or more
-// (TmaMaps::pair_group_tiles), or `min_group_tasks` column tasks or more (TmaMaps::pair_group_tasks).
-FLASHMOE_HOST_DEVICE inline bool group_paired(int tiles, int gemm0_per_tile, int min_group_tasks,
-                                              int min_group_tiles = TileConfig::kPairGroupTiles) {
-    return tiles >= 2 && (tiles >= min_group_tiles || tiles * gemm0_per_tile >= min_group_tasks);
+// In a launch that may pair: whether a group of `tiles` row tiles holding `rows` valid rows, `gemm0_per_tile` GEMM0
+// column tasks each, runs on pairs (GEMM0's and GEMM1's alike: one measure of the group's size): two tiles or more,
+// and `min_group_rows` rows or more (TmaMaps::pair_group_rows) or `min_group_tasks` column tasks or more
+// (TmaMaps::pair_group_tasks). Only an expert's last group has a ragged last tile; the default row threshold only
+// matters for groups of two tiles.
+FLASHMOE_HOST_DEVICE inline bool group_paired(int tiles, int rows, int gemm0_per_tile, int min_group_tasks,
+                                              int min_group_rows = TileConfig::kPairGroupRows) {
+    return tiles >= 2 && (rows >= min_group_rows || tiles * gemm0_per_tile >= min_group_tasks);
 }
 
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {
