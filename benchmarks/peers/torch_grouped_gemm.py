@@ -41,6 +41,16 @@ def make_inputs(h, i, e, k, t, device):
     return x, w_gate_up, w_down, ids, w
 
 
+def make_input_set(h, e, k, t, device, j):
+    """Input set j >= 1 of a point (--input-sets): x and routing drawn as make_inputs draws them, from another seed;
+    the weights stay set 0's."""
+    g = torch.Generator(device=device).manual_seed(1234 + t + 7919 * j)
+    x = torch.randn(t, h, device=device, generator=g).to(torch.bfloat16)
+    ids = torch.rand(t, e, device=device, generator=g).argsort(dim=1)[:, :k].to(torch.int32)
+    w = torch.rand(t, k, device=device, generator=g) + 0.1
+    return x, ids, w / w.sum(dim=1, keepdim=True)
+
+
 def reference_rows(x, w_gate_up, w_down, ids, w, rows):
     """y[rows] in fp32 from the bf16 inputs, one token at a time (gated SiLU): the check of a peer's output."""
     i = w_down.shape[1]
@@ -64,36 +74,44 @@ def check_rows(y, inputs, samples=16):
     return float((got - ref).norm() / ref.norm())
 
 
-def make_forward(h, i, e, k, t, device):
+def make_forward(h, i, e, k, t, device, sets=1):
+    """The point's forwards, one per input set (set 0: make_inputs's; sets >= 1: make_input_set's x and routing with
+    set 0's weights), all writing y; the check takes set 0's inputs."""
     x, w_gate_up, w_down, ids, w = make_inputs(h, i, e, k, t, device)
     y = torch.empty(t, h, device=device, dtype=torch.bfloat16)
-    flat = ids.reshape(-1)
-    order = flat.argsort(stable=True)                      # routes grouped by expert (routing alignment: excluded
-    counts = torch.bincount(flat, minlength=e)             # from the timing only where the peer allows it; here it is
-    offsets = counts.cumsum(0).to(torch.int32)             # part of the forward, as in our kernel)
-    ends = offsets.tolist()                                # for the per-expert loop (no host sync inside a graph)
     grouped = hasattr(torch, "_grouped_mm")
 
-    def forward():
-        xs = x.index_select(0, order // k)                 # permute: one row per route, by expert
-        if grouped:
-            gu = torch._grouped_mm(xs, w_gate_up, offs=offsets)
-            gate, up = gu[:, :i], gu[:, i:]
-            hdn = (torch.nn.functional.silu(gate.float()) * up.float()).to(torch.bfloat16)
-            out = torch._grouped_mm(hdn, w_down, offs=offsets)
-        else:
-            out = torch.empty(xs.shape[0], h, device=device, dtype=torch.bfloat16)
-            start = 0
-            for ex, end in enumerate(ends):
-                if end > start:
-                    gu = xs[start:end] @ w_gate_up[ex]
-                    hdn = (torch.nn.functional.silu(gu[:, :i].float()) * gu[:, i:].float()).to(torch.bfloat16)
-                    out[start:end] = hdn @ w_down[ex]
-                start = end
-        routed = torch.empty_like(out)
-        routed[order] = out                                # unpermute to (t, j) order
-        y.copy_((routed.float().view(t, k, h) * w.unsqueeze(-1)).sum(dim=1).to(torch.bfloat16))
+    def bind(x, ids, w):
+        flat = ids.reshape(-1)
+        order = flat.argsort(stable=True)                  # routes grouped by expert (routing alignment: excluded
+        counts = torch.bincount(flat, minlength=e)         # from the timing only where the peer allows it; here it
+        offsets = counts.cumsum(0).to(torch.int32)         # is part of the forward, as in our kernel)
+        ends = offsets.tolist()                            # for the per-expert loop (no host sync inside a graph)
 
+        def forward():
+            xs = x.index_select(0, order // k)             # permute: one row per route, by expert
+            if grouped:
+                gu = torch._grouped_mm(xs, w_gate_up, offs=offsets)
+                gate, up = gu[:, :i], gu[:, i:]
+                hdn = (torch.nn.functional.silu(gate.float()) * up.float()).to(torch.bfloat16)
+                out = torch._grouped_mm(hdn, w_down, offs=offsets)
+            else:
+                out = torch.empty(xs.shape[0], h, device=device, dtype=torch.bfloat16)
+                start = 0
+                for ex, end in enumerate(ends):
+                    if end > start:
+                        gu = xs[start:end] @ w_gate_up[ex]
+                        hdn = (torch.nn.functional.silu(gu[:, :i].float()) * gu[:, i:].float()).to(torch.bfloat16)
+                        out[start:end] = hdn @ w_down[ex]
+                    start = end
+            routed = torch.empty_like(out)
+            routed[order] = out                            # unpermute to (t, j) order
+            y.copy_((routed.float().view(t, k, h) * w.unsqueeze(-1)).sum(dim=1).to(torch.bfloat16))
+
+        return forward
+
+    forwards = [bind(x, ids, w)] + [bind(*make_input_set(h, e, k, t, device, j)) for j in range(1, sets)]
+    forward = forwards[0]
     if grouped:
         try:
             forward()
@@ -101,26 +119,35 @@ def make_forward(h, i, e, k, t, device):
         except (RuntimeError, TypeError) as error:  # e.g. shapes or offsets _grouped_mm does not take
             print(f"# torch._grouped_mm refused this point ({str(error).splitlines()[0]}); per-expert loop instead")
             grouped = False
-    return forward, ("grouped_mm" if grouped else "loop"), y, (x, w_gate_up, w_down, ids, w)
+    return forwards, ("grouped_mm" if grouped else "loop"), y, (x, w_gate_up, w_down, ids, w)
 
 
-def time_ms(fn, warmup, iters):
+def time_ms(fns, warmup, iters):
+    """Median, p10 and p90 (ms) of `iters` replays, each between two CUDA events, after `warmup`: one graph captured
+    per forward of `fns` (a callable or a list, one per input set), the replays taking them in turn (replay r: r mod
+    len(fns)), so that a replay does not find the weights of the one before in the L2 when the sets route to other
+    experts (--input-sets)."""
+    fns = fns if isinstance(fns, list) else [fns]
     s = torch.cuda.Stream()
     s.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(s):
-        for _ in range(3):
-            fn()
+        for fn in fns:
+            for _ in range(3):
+                fn()
     torch.cuda.current_stream().wait_stream(s)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        fn()
-    for _ in range(warmup):
-        graph.replay()
+    graphs = []
+    for fn in fns:
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            fn()
+        graphs.append(graph)
+    for r in range(warmup):
+        graphs[r % len(graphs)].replay()
     times = []
-    for _ in range(iters):
+    for r in range(iters):
         a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         a.record()
-        graph.replay()
+        graphs[(warmup + r) % len(graphs)].replay()
         b.record()
         torch.cuda.synchronize()
         times.append(a.elapsed_time(b))
@@ -134,17 +161,21 @@ def main():
     p.add_argument("--tokens", help="comma-separated T to run instead of each preset's (e.g. for ncu)")
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--input-sets", type=int, default=1,
+                   help="time over N input sets (own x and routing) in turn, as the benchmark jar's --input-sets")
     a = p.parse_args()
-    print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}")
+    print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}, input sets {a.input_sets}")
     print("preset,T,impl,median_ms,p10_ms,p90_ms,rel_err")
     for name in a.presets.split(","):
         (h, i, e, k), ts = PRESETS[name]
         for t in ([int(v) for v in a.tokens.split(",")] if a.tokens else ts):
-            fn, impl, y, inputs = make_forward(h, i, e, k, t, "cuda")
-            med, p10, p90 = time_ms(fn, a.warmup, a.iters)
-            err = check_rows(y, inputs)  # y of the last replay
+            fns, impl, y, inputs = make_forward(h, i, e, k, t, "cuda", a.input_sets)
+            med, p10, p90 = time_ms(fns, a.warmup, a.iters)
+            fns[0]()                     # set 0's y for the check
+            torch.cuda.synchronize()
+            err = check_rows(y, inputs)
             print(f"{name},{t},{impl},{med:.4f},{p10:.4f},{p90:.4f},{err:.2e}", flush=True)
-            del fn, y, inputs
+            del fns, y, inputs
             torch.cuda.empty_cache()
 
 

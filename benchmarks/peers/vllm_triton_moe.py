@@ -37,7 +37,7 @@ import torch
 import triton
 import triton.language as tl
 
-from torch_grouped_gemm import DEFAULT_PRESETS, PRESETS, check_rows, make_inputs, time_ms
+from torch_grouped_gemm import DEFAULT_PRESETS, PRESETS, check_rows, make_input_set, make_inputs, time_ms
 
 KERNELS = ("write_zeros_to_output", "fused_moe_kernel")
 
@@ -132,25 +132,22 @@ def silu_and_mul_kernel(gate_up, out, width, BLOCK: tl.constexpr):
     tl.store(out + row * width + columns, (gate / (1.0 + tl.exp(-gate)) * up).to(out.dtype.element_ty), mask=mask)
 
 
-def make_forward(kernel, moe_dir, h, i, e, k, t, device):
+def make_forward(kernel, moe_dir, h, i, e, k, t, device, sets=1):
+    """The point's forwards, one per input set (set 0: make_inputs's; sets >= 1: make_input_set's x and routing with
+    set 0's weights; each its own routing alignment, computed here, outside the timing), all writing y."""
     x, w_gate_up, w_down, ids, w = make_inputs(h, i, e, k, t, device)
     w1 = w_gate_up.transpose(1, 2).contiguous()            # vLLM's w13: [E, 2I, H], gate rows first
     w2 = w_down.transpose(1, 2).contiguous()               # [E, H, I]
     config, origin = choose_config(moe_dir, torch.cuda.get_device_name(), e, i, t)
     block_m = config["BLOCK_SIZE_M"]
-    weights = w.float().contiguous()
     naive = t * k * 4 <= e                                 # vLLM's _prepare_expert_assignment
-    if naive:
-        sorted_ids, expert_ids = None, ids.reshape(-1).contiguous()
-        total = torch.full((1,), t * k * block_m, dtype=torch.int32, device=device)
-    else:
-        sorted_ids, expert_ids, total = align_routes(ids, e, block_m)
     cache1 = torch.empty(t, k, 2 * i, device=device, dtype=torch.bfloat16)
     cache2 = torch.empty(t * k, i, device=device, dtype=torch.bfloat16)
     cache3 = torch.empty(t, k, h, device=device, dtype=torch.bfloat16)
     y = torch.empty(t, h, device=device, dtype=torch.bfloat16)
 
-    def gemm(a, b, c, top_k, mul_routed_weight):
+    def gemm(a, b, c, top_k, mul_routed_weight, route):
+        sorted_ids, expert_ids, total, weights = route
         numel = a.size(0) * top_k
         if sorted_ids is None:
             em = numel * block_m
@@ -176,13 +173,24 @@ def make_forward(kernel, moe_dir, h, i, e, k, t, device):
 
     activation_block = min(1024, triton.next_power_of_2(i))
 
-    def forward():
-        gemm(x, w1, cache1, k, False)
-        silu_and_mul_kernel[(t * k, triton.cdiv(i, activation_block))](cache1, cache2, i, BLOCK=activation_block)
-        gemm(cache2, w2, cache3, 1, True)
-        torch.sum(cache3, dim=1, out=y)
+    def bind(x, ids, w):
+        if naive:
+            route = (None, ids.reshape(-1).contiguous(),
+                     torch.full((1,), t * k * block_m, dtype=torch.int32, device=device))
+        else:
+            route = align_routes(ids, e, block_m)
+        route = route + (w.float().contiguous(),)
 
-    return forward, origin + (",naive" if naive else ""), y, (x, w_gate_up, w_down, ids, w)
+        def forward():
+            gemm(x, w1, cache1, k, False, route)
+            silu_and_mul_kernel[(t * k, triton.cdiv(i, activation_block))](cache1, cache2, i, BLOCK=activation_block)
+            gemm(cache2, w2, cache3, 1, True, route)
+            torch.sum(cache3, dim=1, out=y)
+
+        return forward
+
+    forwards = [bind(x, ids, w)] + [bind(*make_input_set(h, e, k, t, device, j)) for j in range(1, sets)]
+    return forwards, origin + (",naive" if naive else ""), y, (x, w_gate_up, w_down, ids, w)
 
 
 def main():
@@ -193,19 +201,23 @@ def main():
     p.add_argument("--tokens", help="comma-separated T to run instead of each preset's (e.g. for ncu)")
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--input-sets", type=int, default=1,
+                   help="time over N input sets (own x and routing) in turn, as the benchmark jar's --input-sets")
     a = p.parse_args()
     kernel = load_vllm_kernel(a.vllm_moe_dir)
     print(f"# torch {torch.__version__}, triton {triton.__version__}, {torch.cuda.get_device_name()}, "
-          f"vLLM kernel from {os.path.realpath(a.vllm_moe_dir)}")
+          f"vLLM kernel from {os.path.realpath(a.vllm_moe_dir)}, input sets {a.input_sets}")
     print("preset,T,config,median_ms,p10_ms,p90_ms,rel_err")
     for name in a.presets.split(","):
         (h, i, e, k), ts = PRESETS[name]
         for t in ([int(v) for v in a.tokens.split(",")] if a.tokens else ts):
-            fn, origin, y, inputs = make_forward(kernel, a.vllm_moe_dir, h, i, e, k, t, "cuda")
-            med, p10, p90 = time_ms(fn, a.warmup, a.iters)
+            fns, origin, y, inputs = make_forward(kernel, a.vllm_moe_dir, h, i, e, k, t, "cuda", a.input_sets)
+            med, p10, p90 = time_ms(fns, a.warmup, a.iters)
+            fns[0]()                     # set 0's y for the check
+            torch.cuda.synchronize()
             err = check_rows(y, inputs)
             print(f"{name},{t},{origin.replace(',', ';')},{med:.4f},{p10:.4f},{p90:.4f},{err:.2e}", flush=True)
-            del fn, y, inputs
+            del fns, y, inputs
             torch.cuda.empty_cache()
 
 

@@ -29,8 +29,8 @@ using flashmoe::capi::require_not_null;
 struct Timer {
     cudaStream_t stream = nullptr;
     std::vector<cudaEvent_t> events;
-    cudaGraph_t graph = nullptr;
-    cudaGraphExec_t exec = nullptr;
+    std::vector<cudaGraph_t> graphs;
+    std::vector<cudaGraphExec_t> execs;
 
     explicit Timer(int iters) {
         FLASHMOE_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
@@ -39,36 +39,45 @@ struct Timer {
     }
     ~Timer() {
         if (stream != nullptr) cudaStreamSynchronize(stream);
-        if (exec != nullptr) cudaGraphExecDestroy(exec);
-        if (graph != nullptr) cudaGraphDestroy(graph);
+        for (cudaGraphExec_t exec : execs) cudaGraphExecDestroy(exec);
+        for (cudaGraph_t graph : graphs) cudaGraphDestroy(graph);
         for (cudaEvent_t event : events) {
             if (event != nullptr) cudaEventDestroy(event);
         }
         if (stream != nullptr) cudaStreamDestroy(stream);
     }
 
-    // Runs `launch(stream)` once under capture into a graph (use_graph) and then warmup + iters times, timing each.
+    // Runs `launch(stream, set)` for set = 0 .. num_sets - 1, each captured once into its own graph (use_graph), then
+    // warmup + iters times taking the sets in turn (run i: set i mod num_sets), timing each of the iters.
     template <typename Launch>
-    void run(bool use_graph, int warmup, int iters, float* times_ms, Launch launch) {
+    void run(bool use_graph, int warmup, int iters, float* times_ms, int num_sets, Launch launch) {
         if (use_graph) {
-            FLASHMOE_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-            try {
-                launch(stream);
-            } catch (...) {
-                cudaGraph_t aborted = nullptr;
-                cudaStreamEndCapture(stream, &aborted);
-                if (aborted != nullptr) cudaGraphDestroy(aborted);
-                throw;
+            for (int set = 0; set < num_sets; ++set) {
+                FLASHMOE_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+                try {
+                    launch(stream, set);
+                } catch (...) {
+                    cudaGraph_t aborted = nullptr;
+                    cudaStreamEndCapture(stream, &aborted);
+                    if (aborted != nullptr) cudaGraphDestroy(aborted);
+                    throw;
+                }
+                cudaGraph_t graph = nullptr;
+                FLASHMOE_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+                graphs.push_back(graph);
+                cudaGraphExec_t exec = nullptr;
+                FLASHMOE_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+                execs.push_back(exec);
             }
-            FLASHMOE_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
-            FLASHMOE_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
         }
+        int next = 0;
         auto once = [&] {
             if (use_graph) {
-                FLASHMOE_CUDA_CHECK(cudaGraphLaunch(exec, stream));
+                FLASHMOE_CUDA_CHECK(cudaGraphLaunch(execs[static_cast<size_t>(next)], stream));
             } else {
-                launch(stream);
+                launch(stream, next);
             }
+            next = next + 1 == num_sets ? 0 : next + 1;
         };
         for (int i = 0; i < warmup; ++i) once();
         for (int i = 0; i < iters; ++i) {
@@ -80,6 +89,10 @@ struct Timer {
         for (int i = 0; i < iters; ++i) {
             FLASHMOE_CUDA_CHECK(cudaEventElapsedTime(&times_ms[i], events[2 * i], events[2 * i + 1]));
         }
+    }
+    template <typename Launch>
+    void run(bool use_graph, int warmup, int iters, float* times_ms, Launch launch) {
+        run(use_graph, warmup, iters, times_ms, 1, [&](cudaStream_t stream, int) { launch(stream); });
     }
 };
 
@@ -119,17 +132,25 @@ extern "C" {
 
 flashmoe_status flashmoe_bench_time_layer(flashmoe_layer* layer, const flashmoe_forward_args* args, int32_t warmup,
                                           int32_t iters, int32_t use_graph, float* times_ms) {
+    return flashmoe_bench_time_layer_sets(layer, args, 1, warmup, iters, use_graph, times_ms);
+}
+
+flashmoe_status flashmoe_bench_time_layer_sets(flashmoe_layer* layer, const flashmoe_forward_args* args,
+                                               int32_t num_sets, int32_t warmup, int32_t iters, int32_t use_graph,
+                                               float* times_ms) {
     return guard([&] {
         require_not_null("layer", layer);
         require_not_null("args", args);
+        check_range("num_sets", num_sets, 1, 1024);
         check_counts(warmup, iters, use_graph, times_ms);
         DeviceScope scope(flashmoe::capi::layer_device(layer));
         {
             Timer timer(iters);
-            flashmoe_forward_args timed = *args;
-            timer.run(use_graph != 0, warmup, iters, times_ms, [&](cudaStream_t stream) {
-                timed.stream = stream;
-                check_status(flashmoe_layer_forward(layer, &timed), "flashmoe_layer_forward");
+            std::vector<flashmoe_forward_args> timed(args, args + num_sets);
+            timer.run(use_graph != 0, warmup, iters, times_ms, num_sets, [&](cudaStream_t stream, int set) {
+                flashmoe_forward_args& forward = timed[static_cast<size_t>(set)];
+                forward.stream = stream;
+                check_status(flashmoe_layer_forward(layer, &forward), "flashmoe_layer_forward");
             });
         }
         check_status(flashmoe_layer_check_last_forward(layer), "timed forwards");

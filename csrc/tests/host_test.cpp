@@ -139,6 +139,12 @@ void test_layer_checks() {
            "create validates before touching CUDA");
     expect(flashmoe_layer_destroy(nullptr) == FLASHMOE_SUCCESS, "destroy(NULL) is a no-op");
     expect(flashmoe_layer_forward(nullptr, nullptr) == FLASHMOE_ERROR_INVALID_ARGUMENT, "forward(NULL)");
+    float times[2] = {0.0f, 0.0f};
+    expect(flashmoe_bench_time_layer(nullptr, nullptr, 0, 2, 1, times) == FLASHMOE_ERROR_INVALID_ARGUMENT,
+           "bench_time_layer(NULL)");
+    expect(flashmoe_bench_time_layer_sets(nullptr, nullptr, 2, 0, 2, 1, times) == FLASHMOE_ERROR_INVALID_ARGUMENT &&
+               std::string(flashmoe_last_error_message()).find("layer") != std::string::npos,
+           "bench_time_layer_sets(NULL) names the layer");
 }
 
 void test_router_checks() {

@@ -314,9 +314,16 @@ flashmoe_status flashmoe_layer_read_trace(flashmoe_layer* layer, flashmoe_trace_
  * stream (use_graph = 1; 0 launches the forward directly each time), replays it `warmup` times, then `iters` times,
  * each bracketed by CUDA events; times_ms[i] = the i-th replay's device time. Synchronizes, then reports what the
  * device recorded during the replays (as flashmoe_layer_check_last_forward). Collective on an expert-parallel layer.
- * flashmoe_bench_time_router: the same for one router run. */
+ * flashmoe_bench_time_layer_sets: the same over `num_sets` forwards args[0 .. num_sets - 1] (1 .. 1024; each its
+ * own inputs and routing), one graph captured per set; the warm-up and timed replays take the sets in turn (replay i
+ * runs set i mod num_sets), so that a replay does not find the expert weights of the one before in the L2 (the
+ * device tool's METHOD.md: rotate among input sets that fit in the cache). num_sets = 1 is flashmoe_bench_time_layer.
+ * flashmoe_bench_time_router: the same as flashmoe_bench_time_layer for one router run. */
 flashmoe_status flashmoe_bench_time_layer(flashmoe_layer* layer, const flashmoe_forward_args* args, int32_t warmup,
                                           int32_t iters, int32_t use_graph, float* times_ms);
+flashmoe_status flashmoe_bench_time_layer_sets(flashmoe_layer* layer, const flashmoe_forward_args* args,
+                                               int32_t num_sets, int32_t warmup, int32_t iters, int32_t use_graph,
+                                               float* times_ms);
 flashmoe_status flashmoe_bench_time_router(flashmoe_router* router, const flashmoe_router_args* args, int32_t warmup,
                                            int32_t iters, int32_t use_graph, float* times_ms);
 /* Device copy bandwidth: the median of `iters` device-to-device copies of `bytes`, counting read + write

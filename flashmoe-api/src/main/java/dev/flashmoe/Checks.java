@@ -259,6 +259,44 @@ final class Checks {
         }
     }
 
+    /**
+     * Timing over input sets (MoeLayer#timeForward over arrays): each set as {@link #forward}; a set's y overlaps no
+     * other set's inputs (the sets run one after another, and a later one must still find its own), nor another set's
+     * y unless it is that same tensor; then the backend's rule (device tensors: the CUDA backend), as forwardAsync.
+     */
+    static void forwardSets(InitArgs args, BackendKind backend, DeviceTensor[] x, Routing[] routing,
+            DeviceTensor[] y) {
+        for (int j = 0; j < x.length; j++) {
+            notNull("x[" + j + "]", x[j]);
+            notNull("routing[" + j + "]", routing[j]);
+            try {
+                forward(args, BackendKind.CUDA, x[j], routing[j], y[j]);
+            } catch (InvalidArgumentException e) {
+                // the set's own rules name the set: "y.shape" of set 1 is "y[1].shape"
+                String argument = e.argument();
+                int dot = argument.indexOf('.');
+                String indexed = dot < 0 ? argument + "[" + j + "]"
+                        : argument.substring(0, dot) + "[" + j + "]" + argument.substring(dot);
+                throw new InvalidArgumentException(indexed, e.value(), e.rule());
+            }
+        }
+        for (int j = 0; j < x.length; j++) {
+            for (int k = 0; k < x.length; k++) {
+                if (k == j) {
+                    continue;
+                }
+                String name = "y[" + j + "]";
+                distinct(name, y[j], x[k]);
+                distinct(name, y[j], routing[k].topkIds());
+                distinct(name, y[j], routing[k].topkWeights());
+                if (y[j] != y[k]) {
+                    distinct(name, y[j], y[k]);
+                }
+            }
+        }
+        backendAccepts(backend, "x[0]", x[0]);
+    }
+
     /** {@code out} is written while {@code other} is read (or written): they must not share memory on the device. */
     private static void distinct(String name, Tensor out, Tensor other) {
         if (out == other) {

@@ -216,6 +216,12 @@ public final class ExpertParallel implements AutoCloseable {
         }
 
         @Override
+        public float[] timeForwardSets(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
+                boolean graph) {
+            return inner.timeForwardSets(x, routing, y, warmup, iters, graph);
+        }
+
+        @Override
         public void close() {
             try {
                 inner.close();

@@ -85,6 +85,44 @@ public final class MoeLayer implements AutoCloseable {
         }
     }
 
+    /**
+     * For benchmarks: as {@link #timeForward(DeviceTensor, Routing, DeviceTensor, int, int, boolean)} over several
+     * input sets (x[j], routing[j], y[j]), one graph captured per set, the warm-up and timed runs taking the sets in
+     * turn (run i: set i mod n). Where the expert weights one forward touches fit in the GPU's L2 (decode: a few
+     * experts), a replay of the same set finds them there; rotating among sets that route to other experts measures a
+     * forward whose weights come from device memory, as in a model whose layers each have their own weights (the
+     * device tool's METHOD.md). 1 to 1024 sets; y[j] may be shared, and holds set j's output afterwards when it is not.
+     * CUDA backend only for more than one set (UNSUPPORTED otherwise).
+     */
+    public double[] timeForward(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
+            boolean graph) {
+        if (x == null || routing == null || y == null) {
+            throw new InvalidArgumentException("x/routing/y", null, "must not be null");
+        }
+        // NOTE: checked and used as copies, so that the caller's arrays may change meanwhile
+        DeviceTensor[] xs = x.clone();
+        Routing[] routings = routing.clone();
+        DeviceTensor[] ys = y.clone();
+        if (xs.length < 1 || xs.length > 1024 || routings.length != xs.length || ys.length != xs.length) {
+            throw new InvalidArgumentException("x/routing/y lengths",
+                    xs.length + "/" + routings.length + "/" + ys.length, "must be equal, 1 .. 1024");
+        }
+        Checks.forwardSets(args, backend, xs, routings, ys);
+        for (DeviceTensor out : ys) {
+            Checks.boundWeights(weights, out, null);
+        }
+        if (warmup < 0 || iters < 1) {
+            throw new InvalidArgumentException("warmup/iters", warmup + "/" + iters, "must be >= 0 / >= 1");
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            return widen(run(() -> impl.timeForwardSets(xs, routings, ys, warmup, iters, graph)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Device times as doubles (the native side measures them as CUDA event floats). */
     static double[] widen(float[] ms) {
         double[] out = new double[ms.length];

@@ -187,6 +187,24 @@ final class CudaLayer implements LayerBackend {
         return ms;
     }
 
+    @Override
+    public float[] timeForwardSets(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
+            boolean graph) {
+        float[] ms = new float[iters];
+        // each set: a copy of this layer's struct (its weights), then the set's tensors
+        try (FlashMoeC.ForwardArgs sets = forwardArgs.copies(x.length)) {
+            for (int j = 0; j < x.length; j++) {
+                FlashMoeC.ForwardArgs set = sets.getPointer(j);
+                set.x(x[j].address()).y(y[j].address()).num_tokens(x[j].shape()[0])
+                        .topk_ids(address(routing[j].topkIds())).topk_weights(address(routing[j].topkWeights()))
+                        .expert_counts(0L).dropped_routes(0L).stream(0L);
+            }
+            check(FlashMoeC.flashmoe_bench_time_layer_sets(layer, sets, x.length, warmup, iters, graph ? 1 : 0, ms),
+                    "flashmoe_bench_time_layer_sets");
+        }
+        return ms;
+    }
+
     private int traceEventsPerBlock;
 
     @Override

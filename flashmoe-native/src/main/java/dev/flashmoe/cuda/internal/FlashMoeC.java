@@ -150,7 +150,33 @@ public final class FlashMoeC {
             zero();
         }
 
+        /** An array of {@code size} structs, zero-initialised; {@link #getPointer(long)} addresses one. */
+        public ForwardArgs(long size) {
+            super((Pointer) null);
+            allocateArray(size);
+            zero();
+        }
+
+        /** Views another struct (an element of an array: getPointer). */
+        public ForwardArgs(Pointer p) {
+            super(p);
+        }
+
         private native void allocate();
+
+        private native void allocateArray(long size);
+
+        /**
+         * An array of {@code n} copies of this struct (flashmoe_bench_time_layer_sets takes it at element 0); element
+         * j is {@code getPointer(j)}. Close it after the call.
+         */
+        public ForwardArgs copies(int n) {
+            ForwardArgs array = new ForwardArgs(n);
+            for (int j = 0; j < n; j++) {
+                Pointer.memcpy(array.getPointer(j), this, sizeof());
+            }
+            return array;
+        }
 
         public native @Cast("const void*") long x();
         public native ForwardArgs x(@Cast("const void*") long v);
@@ -338,6 +364,10 @@ public final class FlashMoeC {
     // Benchmark helpers.
     public static native @Cast("flashmoe_status") int flashmoe_bench_time_layer(@Cast("flashmoe_layer*") long layer,
             @Const ForwardArgs args, int warmup, int iters, int useGraph, float[] timesMs);
+    /** {@code args}: an array of {@code numSets} structs (ForwardArgs(long)), passed at element 0. */
+    public static native @Cast("flashmoe_status") int flashmoe_bench_time_layer_sets(
+            @Cast("flashmoe_layer*") long layer, @Const ForwardArgs args, int numSets, int warmup, int iters,
+            int useGraph, float[] timesMs);
     public static native @Cast("flashmoe_status") int flashmoe_bench_time_router(
             @Cast("flashmoe_router*") long router, @Const RouterArgs args, int warmup, int iters, int useGraph,
             float[] timesMs);

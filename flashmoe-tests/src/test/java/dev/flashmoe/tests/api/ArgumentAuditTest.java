@@ -150,6 +150,44 @@ class ArgumentAuditTest {
     }
 
     @Test
+    void timingOverInputSetsChecksEverySet() {
+        long base = 0x300000;
+        DeviceTensor[] x = {DeviceTensor.wrap(base, DataType.FP32, 0, T, H),
+            DeviceTensor.wrap(base + 0x1000, DataType.FP32, 0, T, H)};
+        Routing[] r = {new Routing(DeviceTensor.wrap(base + 0x2000, DataType.INT32, 0, T, K),
+                DeviceTensor.wrap(base + 0x3000, DataType.FP32, 0, T, K)),
+            new Routing(DeviceTensor.wrap(base + 0x4000, DataType.INT32, 0, T, K),
+                DeviceTensor.wrap(base + 0x5000, DataType.FP32, 0, T, K))};
+        DeviceTensor y0 = DeviceTensor.wrap(base + 0x6000, DataType.FP32, 0, T, H);
+        DeviceTensor y1 = DeviceTensor.wrap(base + 0x7000, DataType.FP32, 0, T, H);
+        fails("x/routing/y lengths", () -> layer.timeForward(x, new Routing[] {r[0]}, new DeviceTensor[] {y0, y1},
+                0, 1, true));
+        fails("x/routing/y lengths", () -> layer.timeForward(new DeviceTensor[0], new Routing[0],
+                new DeviceTensor[0], 0, 1, true));
+        fails("x[1]", () -> layer.timeForward(new DeviceTensor[] {x[0], null}, r, new DeviceTensor[] {y0, y1}, 0, 1,
+                true));
+        // a set's own rules name the set
+        fails("y[1].shape", () -> layer.timeForward(x, r, new DeviceTensor[] {y0,
+                DeviceTensor.wrap(base + 0x7000, DataType.FP32, 0, T + 1, H)}, 0, 1, true));
+        // set 1's y is set 0's x; set 0's y overlaps set 1's routing weights: a set would not find its inputs
+        InvalidArgumentException e = fails("y[1]", () -> layer.timeForward(x, r, new DeviceTensor[] {y0, x[0]}, 0, 1,
+                true));
+        assertTrue(e.rule().contains("same tensor"), e.rule());
+        fails("y[0]", () -> layer.timeForward(x, r, new DeviceTensor[] {DeviceTensor.wrap(base + 0x5000,
+                DataType.FP32, 0, T, H), y1}, 0, 1, true));
+        // two outputs that overlap without being one tensor
+        fails("y[0]", () -> layer.timeForward(x, r, new DeviceTensor[] {y0, DeviceTensor.wrap(base + 0x6010,
+                DataType.FP32, 0, T, H)}, 0, 1, true));
+        // every set's rules hold (one y shared is fine): the CPU backend then refuses device tensors
+        InvalidArgumentException cpu = fails("x[0]", () -> layer.timeForward(x, r, new DeviceTensor[] {y0, y0}, 0, 1,
+                true));
+        assertTrue(cpu.rule().contains("CPU backend"), cpu.rule());
+        DeviceTensor[] many = new DeviceTensor[1025];
+        fails("x/routing/y lengths", () -> layer.timeForward(many, new Routing[1025], new DeviceTensor[1025], 0, 1,
+                true));
+    }
+
+    @Test
     void forwardAsyncStatsAndStream() {
         long base = 0x200000;
         DeviceTensor dx = DeviceTensor.wrap(base, DataType.FP32, 0, T, H);
