@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * Expert parallelism from the JVM, one process per GPU under any launcher (mpirun, Slurm, torchrun-style env):
@@ -199,9 +200,11 @@ public final class ExpertParallelMain {
                     .capacityFactor(c.capacityFactor()).allowTf32(false).device(group.device())
                     .expertParallel(rank, size).build();
             long s = 1000L + seed++;
-            ExpertWeights global = weights(c, experts, s);
+            BenchWeights weights = weights(c, experts, s);
+            ExpertWeights global = weights.host();
+            // the contiguous placement's share of this rank: experts [rank x E/P, (rank + 1) x E/P)
             int first = rank * c.expertsPerRank();
-            ExpertWeights mine = slice(global, first, c.expertsPerRank());
+            ExpertWeights mine = weights.host(IntStream.range(first, first + c.expertsPerRank()).toArray());
             SplittableRandom rnd = new SplittableRandom(s * 31 + rank);
             HostTensor x = HostTensor.allocate(c.dtype(), c.tokens(), c.hidden());
             for (long i = 0; i < x.numel(); i++) {
@@ -231,30 +234,8 @@ public final class ExpertParallelMain {
         return all;
     }
 
-    static ExpertWeights weights(Case c, int experts, long seed) {
-        return new BenchWeights(c.dtype(), c.mlp() == MlpType.GATED, experts, c.hidden(), c.inter(), seed).host();
-    }
-
-    /** Experts [first, first + count) of host weights (the contiguous placement's share of one rank). */
-    static ExpertWeights slice(ExpertWeights w, int first, int count) {
-        return new ExpertWeights(rows(w.wGate(), first, count), rows(w.wUp(), first, count),
-                rows(w.wDown(), first, count), rows(w.bGate(), first, count), rows(w.bUp(), first, count),
-                rows(w.bDown(), first, count));
-    }
-
-    static HostTensor rows(dev.flashmoe.Tensor t, int first, int count) {
-        if (t == null) {
-            return null;
-        }
-        HostTensor h = (HostTensor) t;
-        long[] shape = h.shape().clone();
-        long per = h.numel() / shape[0];
-        shape[0] = count;
-        HostTensor out = HostTensor.allocate(h.dtype(), shape);
-        for (long i = 0; i < per * count; i++) {
-            out.setFloat(i, h.getFloat(first * per + i));
-        }
-        return out;
+    static BenchWeights weights(Case c, int experts, long seed) {
+        return new BenchWeights(c.dtype(), c.mlp() == MlpType.GATED, experts, c.hidden(), c.inter(), seed);
     }
 
     static Routing routing(SplittableRandom rnd, int tokens, int experts, int k) {

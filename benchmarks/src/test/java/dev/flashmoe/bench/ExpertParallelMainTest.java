@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flashmoe.DataType;
-import dev.flashmoe.ExpertWeights;
-import dev.flashmoe.HostTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The launcher-facing arithmetic of ExpertParallelMain (no GPU): environment, slicing, summaries, weak scaling. */
+/**
+ * The launcher-facing arithmetic of ExpertParallelMain (no GPU): environment, summaries, weak scaling. (A rank's
+ * experts are BenchWeights#host(ids): BenchWeightsTest.)
+ */
 class ExpertParallelMainTest {
     @Test
     void launchComesFromTheLaunchersEnvironment() {
@@ -26,23 +26,6 @@ class ExpertParallelMainTest {
                 "RANK", "5", "WORLD_SIZE", "6", "LOCAL_RANK", "2")));
         assertEquals(new ExpertParallelMain.Launch(0, 1, 0), ExpertParallelMain.Launch.fromEnvironment(Map.of()),
                 "no launcher: one rank");
-    }
-
-    @Test
-    void sliceTakesTheRanksExpertsInOrder() {
-        float[] v = new float[4 * 2 * 3];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = i; // exact in bf16 (< 256)
-        }
-        HostTensor up = HostTensor.of(DataType.BF16, v, 4, 2, 3);
-        HostTensor down = HostTensor.of(DataType.BF16, v, 4, 3, 2);
-        ExpertWeights part = ExpertParallelMain.slice(ExpertWeights.conventional(up, down), 1, 2);
-        HostTensor u = (HostTensor) part.wUp();
-        assertEquals(List.of(2L, 2L, 3L), List.of(u.shape()[0], u.shape()[1], u.shape()[2]));
-        for (int i = 0; i < 12; i++) {
-            assertEquals(6 + i, u.getFloat(i), "element " + i);
-        }
-        assertEquals(null, part.wGate());
     }
 
     @Test
