@@ -165,7 +165,9 @@ flashmoe_status flashmoe_layer_destroy(flashmoe_layer* layer); /* NULL is a no-o
  * Under stream capture no ordering event is recorded: synchronize the stream before calling this. */
 flashmoe_status flashmoe_layer_check_last_forward(flashmoe_layer* layer);
 /* Debug fault injection (fused path): the scheduler withholds the task with this ordinal (-1 = off), so the launch
- * must end by timeout. For tests of the no-hang guarantee only. */
+ * must end by timeout. For tests of the no-hang guarantee only. NOTE: only GEMM tasks have waiters; an ordinal that
+ * lands on a COMBINE task (queued after the GEMM1 tasks of its tokens) leaves that task's slice of y unwritten and the
+ * forward ends without an error, so tests withhold ordinals among the first GEMM0 tasks (fused_test: 0, 57, 400). */
 flashmoe_status flashmoe_layer_debug_withhold_task(flashmoe_layer* layer, int32_t task_ordinal);
 
 /* Router: one fused launch (gate GEMM + scoring + (grouped) top-k + renormalise/scale). */
