@@ -91,8 +91,10 @@ public final class MoeLayer implements AutoCloseable {
      * turn (run i: set i mod n). Where the expert weights one forward touches fit in the GPU's L2 (decode: a few
      * experts), a replay of the same set finds them there; rotating among sets that route to other experts measures a
      * forward whose weights come from device memory, as in a model whose layers each have their own weights (the
-     * device tool's METHOD.md). 1 to 1024 sets; y[j] may be shared, and holds set j's output afterwards when it is not.
-     * CUDA backend only for more than one set (UNSUPPORTED otherwise).
+     * device tool's METHOD.md). 1 to 1024 sets, each under {@link #forward}'s rules; no set's y may overlap another
+     * set's inputs, and the ys are one shared tensor or distinct ones (set j's y then holds set j's output). Device
+     * tensors and the CUDA backend, as forwardAsync; InvalidArgumentException names the set ("y[1].shape") and nothing
+     * runs.
      */
     public double[] timeForward(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
             boolean graph) {
