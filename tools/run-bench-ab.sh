@@ -5,9 +5,10 @@
 # within a call). Complements tools/run-ab.sh, which runs gemm_tile_test's Qwen3 sweep only.
 #   bash tools/run-bench-ab.sh "PRESET SWEEP" ["PRESET SWEEP"...] -- VARIANT...
 #   VARIANT = label=LIBDIR[,NAME=VALUE...]   (LIBDIR holds libflashmoe.so; "bundle" = the bundle's own library;
-#                                             NAME=VALUE are environment settings for that variant)
+#                                             NAME=VALUE are environment settings for that variant, but for
+#                                             BENCH_ARGS=..., extra benchmark arguments of that variant only)
 # e.g. bash tools/run-bench-ab.sh "paper 4096,16384" "mixtral-8x7b 1024" -- base=native/ab/base new=bundle \
-#        tiles2=bundle,FLASHMOE_PAIR_GROUP_ROWS=65
+#        tiles2=bundle,FLASHMOE_PAIR_GROUP_ROWS=65 "sets8=bundle,BENCH_ARGS=--input-sets 8"
 # Env: ROUNDS, BENCH_ARGS (default: the ceilings of session 7's H200, --copy-tbps 4.235 --matmul-tflops 892.5, so that
 # no run spends time measuring them), BENCH_TIMEOUT (s per run, default 150), DRY_RUN=1 (print the commands only).
 # Prints one line per (round, variant, preset, T) and a median table at the end; each run's whole output goes to
@@ -44,10 +45,19 @@ for round in $(seq 1 "$rounds"); do
   for i in "${!labels[@]}"; do
     for spec in "${specs[@]}"; do
       read -r preset sweep <<< "$spec"
-      settings=(); [ -n "${envs[$i]}" ] && IFS=',' read -r -a settings <<< "${envs[$i]}"
+      settings=(); extra=()
+      if [ -n "${envs[$i]}" ]; then
+        IFS=',' read -r -a all <<< "${envs[$i]}"
+        for setting in "${all[@]}"; do
+          case "$setting" in
+            BENCH_ARGS=*) read -r -a more <<< "${setting#BENCH_ARGS=}"; extra+=("${more[@]}") ;;
+            *) settings+=("$setting") ;;
+          esac
+        done
+      fi
       command=(env "${settings[@]}" timeout "${BENCH_TIMEOUT:-150}" "$bundle/jre/bin/java"
                -Dorg.bytedeco.javacpp.cachedir="$work/javacpp-${labels[$i]}" -cp "$common:${jars[$i]}"
-               dev.flashmoe.bench.Main --backend cuda --preset "$preset" --sweep "$sweep" $bench_args
+               dev.flashmoe.bench.Main --backend cuda --preset "$preset" --sweep "$sweep" $bench_args "${extra[@]}"
                --out "$work/out-$round-${labels[$i]}-$preset")
       if [ "${DRY_RUN:-0}" = 1 ]; then echo "${command[*]}"; continue; fi
       "${command[@]}" > "$work/run.txt" 2>&1 || echo "run failed: round $round ${labels[$i]} $preset (exit $?)"
