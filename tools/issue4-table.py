@@ -59,10 +59,10 @@ def table(results, vllm, torch, limit):
     for (shape, t), (row, origin) in ours.items():
         peers = [p for p in (vllm.get((shape, t)), torch.get((shape, t))) if p is not None]
         best = min(peers) if peers else None
-        ratio = row["ratio_to_floor"]
+        ratio = row.get("ratio_to_floor")  # null where the run had no floor (the CPU reference)
         lines.append("| %s | %d | %.4f | %s | %s | %s | %s | %s | %s |" % (
             shape if shape != last_shape else "", t, row["median_ms"],
-            "%.2f" % ratio if ratio == ratio else "-", "**yes**" if ratio == ratio and ratio <= limit else "no",
+            "%.2f" % ratio if ratio is not None else "-", "**yes**" if ratio is not None and ratio <= limit else "no",
             "%.4f" % vllm[(shape, t)] if (shape, t) in vllm else "-",
             "%.4f" % torch[(shape, t)] if (shape, t) in torch else "-",
             "%.2f" % (row["median_ms"] / best) if best else "-", origin))
