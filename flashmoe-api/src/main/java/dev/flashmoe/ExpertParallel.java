@@ -210,15 +210,9 @@ public final class ExpertParallel implements AutoCloseable {
         }
 
         @Override
-        public float[] timeForward(DeviceTensor x, Routing routing, DeviceTensor y, int warmup, int iters,
+        public float[] timeForward(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
                 boolean graph) {
             return inner.timeForward(x, routing, y, warmup, iters, graph);
-        }
-
-        @Override
-        public float[] timeForwardSets(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
-                boolean graph) {
-            return inner.timeForwardSets(x, routing, y, warmup, iters, graph);
         }
 
         @Override

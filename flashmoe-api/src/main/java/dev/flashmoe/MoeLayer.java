@@ -79,7 +79,8 @@ public final class MoeLayer implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
-            return widen(run(() -> impl.timeForward(x, routing, y, warmup, iters, graph)));
+            return widen(run(() -> impl.timeForward(new DeviceTensor[] {x}, new Routing[] {routing},
+                    new DeviceTensor[] {y}, warmup, iters, graph)));
         } finally {
             lock.unlock();
         }
@@ -119,7 +120,7 @@ public final class MoeLayer implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
-            return widen(run(() -> impl.timeForwardSets(xs, routings, ys, warmup, iters, graph)));
+            return widen(run(() -> impl.timeForward(xs, routings, ys, warmup, iters, graph)));
         } finally {
             lock.unlock();
         }

@@ -20,23 +20,14 @@ public interface LayerBackend extends AutoCloseable {
     /** Waits for the last forward and raises what the device recorded (ROUTING, TIMEOUT); see MoeLayer. */
     void checkLastForward();
 
-    /** Device time of forwards (ms each), see MoeLayer#timeForward; backends without device timing refuse. */
-    default float[] timeForward(DeviceTensor x, Routing routing, DeviceTensor y, int warmup, int iters, boolean graph) {
+    /**
+     * Device time of forwards (ms each) over input sets (x[j], routing[j], y[j]) taken in turn, one set or several,
+     * see MoeLayer#timeForward; backends without device timing refuse.
+     */
+    default float[] timeForward(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
+            boolean graph) {
         throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED,
                 "device timing needs the CUDA backend");
-    }
-
-    /**
-     * Device time of forwards rotating among input sets (ms each), see MoeLayer#timeForward(DeviceTensor[], Routing[],
-     * DeviceTensor[], int, int, boolean); one set is {@link #timeForward}, several need the CUDA backend.
-     */
-    default float[] timeForwardSets(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
-            boolean graph) {
-        if (x.length == 1) {
-            return timeForward(x[0], routing[0], y[0], warmup, iters, graph);
-        }
-        throw new dev.flashmoe.FlashMoeException(dev.flashmoe.ErrorCode.UNSUPPORTED,
-                "device timing over several input sets needs the CUDA backend");
     }
 
     /** Turns the in-kernel trace on (events per block) or off (0); see MoeLayer#enableTrace. */

@@ -177,18 +177,7 @@ final class CudaLayer implements LayerBackend {
     }
 
     @Override
-    public float[] timeForward(DeviceTensor x, Routing routing, DeviceTensor y, int warmup, int iters, boolean graph) {
-        forwardArgs.x(x.address()).y(y.address()).num_tokens(x.shape()[0]).topk_ids(address(routing.topkIds()))
-                .topk_weights(address(routing.topkWeights())).stream(0L);
-        forwardArgs.expert_counts(0L).dropped_routes(0L);
-        float[] ms = new float[iters];
-        check(FlashMoeC.flashmoe_bench_time_layer(layer, forwardArgs, warmup, iters, graph ? 1 : 0, ms),
-                "flashmoe_bench_time_layer");
-        return ms;
-    }
-
-    @Override
-    public float[] timeForwardSets(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
+    public float[] timeForward(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
             boolean graph) {
         float[] ms = new float[iters];
         // each set: a copy of this layer's struct (its weights), then the set's tensors
