@@ -117,8 +117,13 @@ int main() {
     // tiles or more whatever its tasks; a group of two once its second tile holds half a tile's rows (32 of 64), or
     // once its GEMM0 column tasks reach the task threshold; with the row threshold out of reach (2^30), the task count
     // alone, as before item 62. Every group an expert's row count makes (the last one ragged).
-    using flashmoe::fused::group_paired;
     constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
+    // group_paired of a group of `rows` valid rows (its last tile's rows given as group_paired asks for them)
+    auto group_paired = [](int tiles, int rows, int per_tile, int min_tasks,
+                           int min_rows = flashmoe::fused::TileConfig::kPairGroupRows) {
+        return flashmoe::fused::group_paired(tiles, per_tile, min_tasks, min_rows,
+                                             [&] { return rows - (tiles - 1) * kBlockM; });
+    };
     int pair_rules = 0;
     for (int expert_rows = 1; expert_rows <= 20 * kBlockM; expert_rows += 7)
         for (int group : {1, 2, 3, 16})

@@ -544,9 +544,10 @@ void test_pairs(bool quick) {
                     for (int32_t n : f.r.counts) {
                         for (int left = n; left > 0; left -= group * kBlockM) {
                             const int rows = std::min(left, group * kBlockM);
-                            paired[g] += flashmoe::fused::group_paired((rows + kBlockM - 1) / kBlockM, rows,
-                                                                       split0.num_tasks, threshold,
-                                                                       f.layer.pair_group_rows());
+                            const int tiles = (rows + kBlockM - 1) / kBlockM;
+                            paired[g] += flashmoe::fused::group_paired(
+                                tiles, split0.num_tasks, threshold, f.layer.pair_group_rows(),
+                                [&] { return rows - (tiles - 1) * kBlockM; });
                         }
                     }
                 }

@@ -298,14 +298,18 @@ FLASHMOE_HOST_DEVICE inline bool gemm0_paired(const KernelParams& params, const 
 FLASHMOE_HOST_DEVICE inline bool gemm1_paired(const KernelParams& params, const ColumnSplit& split) {
     return gemm1_paired(split, tile_group_size(params), params.tma.enabled != 0 && params.tma.pair_gemm1 != 0);
 }
-// In a launch that may pair: whether a group of `tiles` row tiles holding `rows` valid rows, `gemm0_per_tile` GEMM0
-// column tasks each, runs on pairs (GEMM0's and GEMM1's alike: one measure of the group's size): two tiles or more,
-// and `min_group_rows` rows or more (TmaMaps::pair_group_rows) or `min_group_tasks` column tasks or more
-// (TmaMaps::pair_group_tasks). Only an expert's last group has a ragged last tile; the default row threshold only
-// matters for groups of two tiles.
-FLASHMOE_HOST_DEVICE inline bool group_paired(int tiles, int rows, int gemm0_per_tile, int min_group_tasks,
-                                              int min_group_rows = TileConfig::kPairGroupRows) {
-    return tiles >= 2 && (rows >= min_group_rows || tiles * gemm0_per_tile >= min_group_tasks);
+// In a launch that may pair: whether a group of `tiles` row tiles, `gemm0_per_tile` GEMM0 column tasks each, runs on
+// pairs (GEMM0's and GEMM1's alike: one measure of the group's size): two tiles or more, and `min_group_tasks` column
+// tasks or more (TmaMaps::pair_group_tasks) or `min_group_rows` valid rows or more (TmaMaps::pair_group_rows). Only
+// an expert's last group has a ragged last tile: `last_tile_rows()` gives its valid rows, and is called only where
+// they decide (the scheduler loads them; with the default thresholds, groups of two tiles).
+template <typename LastTileRows>
+FLASHMOE_HOST_DEVICE inline bool group_paired(int tiles, int gemm0_per_tile, int min_group_tasks, int min_group_rows,
+                                              LastTileRows last_tile_rows) {
+    if (tiles < 2) return false;
+    if (tiles * gemm0_per_tile >= min_group_tasks) return true;
+    const int full_rows = (tiles - 1) * TileConfig::kBlockM;
+    return full_rows >= min_group_rows || full_rows + last_tile_rows() >= min_group_rows;
 }
 
 FLASHMOE_HOST_DEVICE inline int num_token_tiles(int num_tokens) {

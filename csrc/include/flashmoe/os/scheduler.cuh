@@ -58,21 +58,11 @@ __device__ __forceinline__ int4 queue_entry(const KernelParams& params, const Qu
     // task d (the same pieces), so the tasks that read one weight box stay adjacent: `tiles` entries per round, as
     // unpaired.
     const bool paired = gemm0_batch ? shape.paired0 : shape.paired1;
-    int pairs = 0;
-    if (paired && tiles >= 2) {
-        // The group's valid rows as far as group_paired needs them: the last tile's count is loaded only where
-        // neither the group's tasks nor the full tiles before the last reach a threshold (a group of two, by
-        // default); a lone tile never pairs.
-        const int full_rows = (tiles - 1) * TileConfig::kBlockM;
-        const bool rows_decide =
-            full_rows < params.tma.pair_group_rows && tiles * shape.gemm0_per_tile < params.tma.pair_group_tasks;
-        const int rows =
-            full_rows + (rows_decide ? gemm_tile_rows(params, batch.tile + tiles - 1) : TileConfig::kBlockM);
-        pairs = group_paired(tiles, rows, shape.gemm0_per_tile, params.tma.pair_group_tasks,
-                             params.tma.pair_group_rows)
-                    ? tiles / 2
-                    : 0;
-    }
+    const int pairs = paired && group_paired(tiles, shape.gemm0_per_tile, params.tma.pair_group_tasks,
+                                             params.tma.pair_group_rows,
+                                             [&] { return gemm_tile_rows(params, batch.tile + tiles - 1); })
+                          ? tiles / 2
+                          : 0;
     const int d = n / tiles;
     const int r = n - d * tiles;
     if (pairs == 0) {
