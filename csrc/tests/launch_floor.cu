@@ -14,16 +14,9 @@
 #include <string>
 #include <vector>
 
-namespace {
+#include "test_support.cuh"
 
-#define CHECK(call)                                                                                       \
-    do {                                                                                                  \
-        const cudaError_t status_ = (call);                                                               \
-        if (status_ != cudaSuccess) {                                                                     \
-            std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(status_)); \
-            std::exit(1);                                                                                 \
-        }                                                                                                 \
-    } while (0)
+namespace {
 
 __global__ void empty_kernel() {}
 
@@ -48,41 +41,41 @@ struct Stats {
 // each between two events.
 Stats time_runs(bool use_graph, int iters, const std::function<void(cudaStream_t)>& launch) {
     cudaStream_t stream;
-    CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     cudaGraph_t graph = nullptr;
     cudaGraphExec_t exec = nullptr;
     if (use_graph) {
-        CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+        CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
         launch(stream);
-        CHECK(cudaStreamEndCapture(stream, &graph));
-        CHECK(cudaGraphInstantiate(&exec, graph, 0));
+        CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+        CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
     }
     auto once = [&] {
         if (use_graph) {
-            CHECK(cudaGraphLaunch(exec, stream));
+            CHECK_CUDA(cudaGraphLaunch(exec, stream));
         } else {
             launch(stream);
         }
     };
     std::vector<cudaEvent_t> events(2 * static_cast<size_t>(iters));
-    for (cudaEvent_t& event : events) CHECK(cudaEventCreate(&event));
+    for (cudaEvent_t& event : events) CHECK_CUDA(cudaEventCreate(&event));
     for (int i = 0; i < 20; ++i) once();
     for (int i = 0; i < iters; ++i) {
-        CHECK(cudaEventRecord(events[2 * i], stream));
+        CHECK_CUDA(cudaEventRecord(events[2 * i], stream));
         once();
-        CHECK(cudaEventRecord(events[2 * i + 1], stream));
+        CHECK_CUDA(cudaEventRecord(events[2 * i + 1], stream));
     }
-    CHECK(cudaStreamSynchronize(stream));
+    CHECK_CUDA(cudaStreamSynchronize(stream));
     std::vector<double> us(static_cast<size_t>(iters));
     for (int i = 0; i < iters; ++i) {
         float ms = 0.0f;
-        CHECK(cudaEventElapsedTime(&ms, events[2 * i], events[2 * i + 1]));
+        CHECK_CUDA(cudaEventElapsedTime(&ms, events[2 * i], events[2 * i + 1]));
         us[i] = 1e3 * ms;
     }
-    for (cudaEvent_t event : events) CHECK(cudaEventDestroy(event));
-    if (exec != nullptr) CHECK(cudaGraphExecDestroy(exec));
-    if (graph != nullptr) CHECK(cudaGraphDestroy(graph));
-    CHECK(cudaStreamDestroy(stream));
+    for (cudaEvent_t event : events) CHECK_CUDA(cudaEventDestroy(event));
+    if (exec != nullptr) CHECK_CUDA(cudaGraphExecDestroy(exec));
+    if (graph != nullptr) CHECK_CUDA(cudaGraphDestroy(graph));
+    CHECK_CUDA(cudaStreamDestroy(stream));
     std::sort(us.begin(), us.end());
     return Stats{us[us.size() / 2], us[us.size() / 10], us[us.size() * 9 / 10]};
 }
@@ -108,17 +101,17 @@ int main(int argc, char** argv) {
         return 0;
     }
     cudaDeviceProp prop{};
-    CHECK(cudaGetDeviceProperties(&prop, 0));
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
     const size_t shared = static_cast<size_t>(shared_kib) * 1024;
-    CHECK(cudaFuncSetAttribute(empty_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared)));
-    CHECK(cudaFuncSetAttribute(grid_barrier_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+    CHECK_CUDA(cudaFuncSetAttribute(empty_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared)));
+    CHECK_CUDA(cudaFuncSetAttribute(grid_barrier_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                static_cast<int>(shared)));
     int per_sm = 0;
-    CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, grid_barrier_kernel, 128, shared));
+    CHECK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, grid_barrier_kernel, 128, shared));
     const int blocks = prop.multiProcessorCount * std::min(per_sm, 2);  // co-resident, as the persistent layer
     unsigned long long* counter = nullptr;
-    CHECK(cudaMalloc(&counter, sizeof(*counter)));
-    CHECK(cudaMemset(counter, 0, sizeof(*counter)));
+    CHECK_CUDA(cudaMalloc(&counter, sizeof(*counter)));
+    CHECK_CUDA(cudaMemset(counter, 0, sizeof(*counter)));
     std::printf("launch_floor: %s, %d SMs; %d replays each, event-timed (us: median, p10, p90); persistent grid %d "
                 "blocks x 128 threads, %d KiB dynamic shared memory each\n",
                 prop.name, prop.multiProcessorCount, iters, blocks, shared_kib);
@@ -143,9 +136,9 @@ int main(int argc, char** argv) {
     };
     for (const Case& c : cases) {
         const Stats stats = time_runs(c.graph, iters, c.launch);
-        CHECK(cudaGetLastError());
+        CHECK_CUDA(cudaGetLastError());
         std::printf("  %-72s %7.2f  %7.2f  %7.2f\n", c.name.c_str(), stats.median_us, stats.p10_us, stats.p90_us);
     }
-    CHECK(cudaFree(counter));
+    CHECK_CUDA(cudaFree(counter));
     return 0;
 }
