@@ -155,28 +155,39 @@ def time_ms(fns, warmup, iters):
     return statistics.median(times), times[int(0.1 * (len(times) - 1))], times[int(round(0.9 * (len(times) - 1)))]
 
 
-def main():
-    p = argparse.ArgumentParser()
+def add_point_arguments(p):
+    """The options both peers take: which points, how many replays, how many input sets."""
     p.add_argument("--presets", default=DEFAULT_PRESETS)
     p.add_argument("--tokens", help="comma-separated T to run instead of each preset's (e.g. for ncu)")
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--input-sets", type=int, default=1,
                    help="time over N input sets (own x and routing) in turn, as the benchmark jar's --input-sets")
-    a = p.parse_args()
-    print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}, input sets {a.input_sets}")
-    print("preset,T,impl,median_ms,p10_ms,p90_ms,rel_err")
+
+
+def run_points(a, make, label_column):
+    """A peer's points, one CSV line each: make(h, i, e, k, t, sets) -> (forwards, label, y, inputs) as make_forward
+    returns them; timed by time_ms, then set 0 run once more so that y is its output for check_rows."""
+    print(f"preset,T,{label_column},median_ms,p10_ms,p90_ms,rel_err")
     for name in a.presets.split(","):
         (h, i, e, k), ts = PRESETS[name]
         for t in ([int(v) for v in a.tokens.split(",")] if a.tokens else ts):
-            fns, impl, y, inputs = make_forward(h, i, e, k, t, "cuda", a.input_sets)
+            fns, label, y, inputs = make(h, i, e, k, t, a.input_sets)
             med, p10, p90 = time_ms(fns, a.warmup, a.iters)
-            fns[0]()                     # set 0's y for the check
+            fns[0]()
             torch.cuda.synchronize()
             err = check_rows(y, inputs)
-            print(f"{name},{t},{impl},{med:.4f},{p10:.4f},{p90:.4f},{err:.2e}", flush=True)
+            print(f"{name},{t},{label.replace(',', ';')},{med:.4f},{p10:.4f},{p90:.4f},{err:.2e}", flush=True)
             del fns, y, inputs
             torch.cuda.empty_cache()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    add_point_arguments(p)
+    a = p.parse_args()
+    print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}, input sets {a.input_sets}")
+    run_points(a, lambda h, i, e, k, t, sets: make_forward(h, i, e, k, t, "cuda", sets), "impl")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import torch
 import triton
 import triton.language as tl
 
-from torch_grouped_gemm import DEFAULT_PRESETS, PRESETS, check_rows, make_input_set, make_inputs, time_ms
+from torch_grouped_gemm import add_point_arguments, make_input_set, make_inputs, run_points
 
 KERNELS = ("write_zeros_to_output", "fused_moe_kernel")
 
@@ -197,28 +197,13 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--vllm-moe-dir", required=True,
                    help="a vLLM wheel's vllm/model_executor/layers/fused_moe (fused_moe.py and configs/)")
-    p.add_argument("--presets", default=DEFAULT_PRESETS)
-    p.add_argument("--tokens", help="comma-separated T to run instead of each preset's (e.g. for ncu)")
-    p.add_argument("--iters", type=int, default=20)
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--input-sets", type=int, default=1,
-                   help="time over N input sets (own x and routing) in turn, as the benchmark jar's --input-sets")
+    add_point_arguments(p)
     a = p.parse_args()
     kernel = load_vllm_kernel(a.vllm_moe_dir)
     print(f"# torch {torch.__version__}, triton {triton.__version__}, {torch.cuda.get_device_name()}, "
           f"vLLM kernel from {os.path.realpath(a.vllm_moe_dir)}, input sets {a.input_sets}")
-    print("preset,T,config,median_ms,p10_ms,p90_ms,rel_err")
-    for name in a.presets.split(","):
-        (h, i, e, k), ts = PRESETS[name]
-        for t in ([int(v) for v in a.tokens.split(",")] if a.tokens else ts):
-            fns, origin, y, inputs = make_forward(kernel, a.vllm_moe_dir, h, i, e, k, t, "cuda", a.input_sets)
-            med, p10, p90 = time_ms(fns, a.warmup, a.iters)
-            fns[0]()                     # set 0's y for the check
-            torch.cuda.synchronize()
-            err = check_rows(y, inputs)
-            print(f"{name},{t},{origin.replace(',', ';')},{med:.4f},{p10:.4f},{p90:.4f},{err:.2e}", flush=True)
-            del fns, y, inputs
-            torch.cuda.empty_cache()
+    run_points(a, lambda h, i, e, k, t, sets: make_forward(kernel, a.vllm_moe_dir, h, i, e, k, t, "cuda", sets),
+               "config")
 
 
 if __name__ == "__main__":
