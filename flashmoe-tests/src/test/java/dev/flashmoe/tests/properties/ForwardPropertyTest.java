@@ -24,16 +24,13 @@ import dev.flashmoe.Tensor;
 import dev.flashmoe.reference.Reference;
 import dev.flashmoe.tests.TestData;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Forward arguments on the CPU backend over random shapes, dtypes, MLP types, activations, biases, capacity and
- * routing (jqwik): a valid call equals the Reference bit for bit with the same counts; a call with one argument made
+ * routing ({@link RandomCases}): a valid call equals the Reference bit for bit with the same counts; a call with one argument made
  * invalid throws before writing (y stays poisoned) and names that argument.
  */
 class ForwardPropertyTest {
@@ -64,8 +61,26 @@ class ForwardPropertyTest {
         }
     }
 
-    @Property(tries = 400)
-    void validCallsMatchTheReferenceBitwise(@ForAll("cases") Case c, @ForAll boolean repeatedIds) {
+    /** A case and whether its routing may name an expert twice per token. */
+    record ValidCall(Case c, boolean repeatedIds) {}
+
+    /** A case and the argument broken in it. */
+    record InvalidCall(Case c, Breakage breakage) {}
+
+    @TestFactory
+    Stream<DynamicTest> validCallsMatchTheReferenceBitwise() {
+        return RandomCases.check("validCallsMatchTheReferenceBitwise", 400,
+                r -> new ValidCall(someCase(r), r.nextBoolean()), v -> validCall(v.c(), v.repeatedIds()));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> invalidCallsThrowBeforeWriting() {
+        return RandomCases.check("invalidCallsThrowBeforeWriting", 400,
+                r -> new InvalidCall(someCase(r), RandomCases.oneOf(r, Breakage.class)),
+                v -> invalidCall(v.c(), v.breakage()));
+    }
+
+    static void validCall(Case c, boolean repeatedIds) {
         InitArgs a = c.args();
         Random r = new Random(c.seed());
         ExpertWeights w = TestData.experts(r, a, c.biases());
@@ -82,8 +97,7 @@ class ForwardPropertyTest {
         }
     }
 
-    @Property(tries = 400)
-    void invalidCallsThrowBeforeWriting(@ForAll("cases") Case c, @ForAll Breakage breakage) {
+    static void invalidCall(Case c, Breakage breakage) {
         InitArgs a = c.args();
         Random r = new Random(c.seed());
         HostTensor x = TestData.tokens(r, a, c.tokens());
@@ -170,20 +184,15 @@ class ForwardPropertyTest {
         return TestData.routing(ids, w, tokens, k);
     }
 
-    @Provide
-    Arbitrary<Case> cases() {
-        Arbitrary<Integer> dims = Arbitraries.integers().between(1, 5).map(v -> v * InitArgs.ALIGNMENT);
-        Arbitrary<int[]> routing = Arbitraries.integers().between(1, 8)
-                .flatMap(e -> Arbitraries.integers().between(1, Math.min(e, 4))
-                        .flatMap(k -> Arbitraries.integers().between(1, 8)
-                                .flatMap(maxT -> Arbitraries.integers().between(1, maxT)
-                                        .map(t -> new int[] {e, k, maxT, t}))));
-        Arbitrary<Float> capacity = Arbitraries.of(0f, 0.25f, 0.5f, 1f, 1.25f, 4f);
-        return Combinators.combine(Arbitraries.of(DataType.FP32, DataType.FP16, DataType.BF16),
-                Arbitraries.of(MlpType.class), Arbitraries.of(Activation.class), Arbitraries.of(true, false), dims,
-                dims, routing, Combinators.combine(capacity, Arbitraries.longs()).as((cf, seed) -> new Object[] {cf,
-                    seed}))
-                .as((dtype, mlp, act, biases, h, i, rt, rest) -> new Case(dtype, mlp, act, biases, h, i, rt[0], rt[1],
-                        rt[2], rt[3], (Float) rest[0], (Long) rest[1]));
+    /** A small layer on the CPU backend: every dtype, MLP type and activation, dims of 1-5 alignment units. */
+    static Case someCase(Random r) {
+        int experts = RandomCases.between(r, 1, 8);
+        int topK = RandomCases.between(r, 1, Math.min(experts, 4));
+        int maxTokens = RandomCases.between(r, 1, 8);
+        int tokens = RandomCases.between(r, 1, maxTokens);
+        return new Case(RandomCases.oneOf(r, DataType.FP32, DataType.FP16, DataType.BF16),
+                RandomCases.oneOf(r, MlpType.class), RandomCases.oneOf(r, Activation.class), r.nextBoolean(),
+                RandomCases.between(r, 1, 5) * InitArgs.ALIGNMENT, RandomCases.between(r, 1, 5) * InitArgs.ALIGNMENT,
+                experts, topK, maxTokens, tokens, RandomCases.oneOf(r, 0f, 0.25f, 0.5f, 1f, 1.25f, 4f), r.nextLong());
     }
 }

@@ -14,16 +14,14 @@ import dev.flashmoe.MlpType;
 import dev.flashmoe.RouterScoring;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.function.BiConsumer;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * InitArgs over random field values (jqwik): every valid combination builds and round-trips through toBuilder(); a
+ * InitArgs over random field values ({@link RandomCases}): every valid combination builds and round-trips through toBuilder(); a
  * valid combination with one field made invalid fails naming exactly that field and its value.
  */
 class InitArgsPropertyTest {
@@ -52,8 +50,23 @@ class InitArgsPropertyTest {
         }
     }
 
-    @Property(tries = 400)
-    void validArgumentsBuildAndRoundTrip(@ForAll("valid") Spec s) {
+    /** A valid spec, which of its mutations to apply (modulo their number) and the raw number they draw from. */
+    record InvalidSpec(Spec s, int which, int raw) {}
+
+    @TestFactory
+    Stream<DynamicTest> validArgumentsBuildAndRoundTrip() {
+        return RandomCases.check("validArgumentsBuildAndRoundTrip", 400, InitArgsPropertyTest::valid,
+                InitArgsPropertyTest::buildAndRoundTrip);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> oneInvalidFieldIsNamed() {
+        return RandomCases.check("oneInvalidFieldIsNamed", 600,
+                r -> new InvalidSpec(valid(r), RandomCases.between(r, 0, 1 << 16), RandomCases.anyInt(r)),
+                v -> oneInvalidField(v.s(), v.which(), v.raw()));
+    }
+
+    static void buildAndRoundTrip(Spec s) {
         InitArgs a = s.builder().build();
         assertEquals(s.dataType(), a.dataType());
         assertEquals(s.mlpType(), a.mlpType());
@@ -83,9 +96,7 @@ class InitArgsPropertyTest {
         assertTrue(capacity >= 1, "capacity " + capacity);
     }
 
-    @Property(tries = 600)
-    void oneInvalidFieldIsNamed(@ForAll("valid") Spec s, @ForAll("mutationSeed") int which,
-            @ForAll("anyInt") int raw) {
+    static void oneInvalidField(Spec s, int which, int raw) {
         List<Mutation> options = mutations(s, raw);
         Mutation m = options.get(Math.floorMod(which, options.size()));
         InitArgs.Builder b = s.builder();
@@ -175,47 +186,32 @@ class InitArgsPropertyTest {
         return 0;
     }
 
-    @Provide
-    Arbitrary<Integer> mutationSeed() {
-        return Arbitraries.integers().between(0, 1 << 16);
+    /**
+     * A valid spec: dims anywhere in [ALIGNMENT, MAX_DIM] by ALIGNMENT; numExperts, then a divisor of it as numGroups,
+     * then topGroups, then a topK the kept groups can hold; capacity 0 (dropless), in (0, 64] or an extreme.
+     */
+    static Spec valid(Random r) {
+        int dimUnits = InitArgs.MAX_DIM / InitArgs.ALIGNMENT;
+        int hidden = RandomCases.between(r, 1, dimUnits) * InitArgs.ALIGNMENT;
+        int inter = RandomCases.between(r, 1, dimUnits) * InitArgs.ALIGNMENT;
+        int experts = RandomCases.between(r, 1, InitArgs.MAX_EXPERTS);
+        int groups = RandomCases.oneOf(r, divisors(experts));
+        int topGroups = RandomCases.between(r, 1, groups);
+        int topK = RandomCases.between(r, 1, Math.min(InitArgs.MAX_TOP_K, topGroups * (experts / groups)));
+        float capacity = switch (r.nextInt(3)) {
+            case 0 -> 0f;
+            case 1 -> RandomCases.between(r, 0f, 64f);
+            default -> RandomCases.oneOf(r, Float.MIN_VALUE, Float.MAX_VALUE);
+        };
+        float scale = r.nextBoolean() ? RandomCases.between(r, 0.01f, 16f)
+                : RandomCases.oneOf(r, Float.MIN_VALUE, 1f, Float.MAX_VALUE);
+        return new Spec(RandomCases.oneOf(r, DataType.FP32, DataType.FP16, DataType.BF16),
+                RandomCases.oneOf(r, MlpType.class), RandomCases.oneOf(r, Activation.class), hidden, inter, experts,
+                topK, RandomCases.between(r, 1, InitArgs.MAX_TOKENS), capacity, r.nextBoolean(),
+                RandomCases.oneOf(r, KernelPath.class), RandomCases.between(r, 1, InitArgs.MAX_TIMEOUT_MILLIS),
+                RandomCases.between(r, 0, Integer.MAX_VALUE), RandomCases.oneOf(r, BackendKind.class),
+                RandomCases.oneOf(r, RouterScoring.class), r.nextBoolean(), groups, topGroups, scale);
     }
-
-    @Provide
-    Arbitrary<Integer> anyInt() {
-        return Arbitraries.integers();
-    }
-
-    @Provide
-    Arbitrary<Spec> valid() {
-        Arbitrary<Integer> dims = Arbitraries.integers().between(1, InitArgs.MAX_DIM / InitArgs.ALIGNMENT)
-                .map(v -> v * InitArgs.ALIGNMENT);
-        // numExperts, then a divisor of it as numGroups, then topGroups, then a topK the kept groups can hold
-        Arbitrary<int[]> routing = Arbitraries.integers().between(1, InitArgs.MAX_EXPERTS)
-                .flatMap(e -> Arbitraries.of(divisors(e))
-                        .flatMap(g -> Arbitraries.integers().between(1, g)
-                                .flatMap(tg -> Arbitraries.integers()
-                                        .between(1, Math.min(InitArgs.MAX_TOP_K, tg * (e / g)))
-                                        .map(k -> new int[] {e, g, tg, k}))));
-        Arbitrary<Float> capacity = Arbitraries.oneOf(Arbitraries.just(0f), Arbitraries.floats().between(0f, 64f),
-                Arbitraries.of(Float.MIN_VALUE, Float.MAX_VALUE));
-        Arbitrary<Float> scale = Arbitraries.oneOf(Arbitraries.floats().between(0.01f, 16f),
-                Arbitraries.of(Float.MIN_VALUE, 1f, Float.MAX_VALUE));
-        return Combinators.combine(Arbitraries.of(DataType.FP32, DataType.FP16, DataType.BF16),
-                        Arbitraries.of(MlpType.class), Arbitraries.of(Activation.class), dims, dims, routing,
-                        Arbitraries.integers().between(1, InitArgs.MAX_TOKENS), capacity).as(Partial::new)
-                .flatMap(p -> Combinators.combine(Arbitraries.of(true, false), Arbitraries.of(KernelPath.class),
-                        Arbitraries.integers().between(1, InitArgs.MAX_TIMEOUT_MILLIS),
-                        Arbitraries.integers().between(0, Integer.MAX_VALUE), Arbitraries.of(BackendKind.class),
-                        Arbitraries.of(RouterScoring.class), Arbitraries.of(true, false), scale)
-                        .as((tf32, path, timeout, device, backend, scoring, renorm, sc) -> new Spec(p.dataType,
-                                p.mlpType, p.activation, p.hidden, p.inter, p.routing[0], p.routing[3], p.tokens,
-                                p.capacity, tf32, path, timeout, device, backend, scoring, renorm, p.routing[1],
-                                p.routing[2], sc)));
-    }
-
-    /** The first half of a Spec (Combinators take at most eight arbitraries at once). */
-    record Partial(DataType dataType, MlpType mlpType, Activation activation, int hidden, int inter, int[] routing,
-            int tokens, float capacity) {}
 
     static List<Integer> divisors(int n) {
         List<Integer> out = new ArrayList<>();
