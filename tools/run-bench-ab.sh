@@ -11,8 +11,8 @@
 #        tiles2=bundle,FLASHMOE_PAIR_GROUP_ROWS=65 "sets8=bundle,BENCH_ARGS=--input-sets 8"
 # Env: ROUNDS, BENCH_ARGS (default: the ceilings of session 7's H200, --copy-tbps 4.235 --matmul-tflops 892.5, so that
 # no run spends time measuring them), BENCH_TIMEOUT (s per run, default 150), DRY_RUN=1 (print the commands only).
-# Prints one line per (round, variant, preset, T) and a median table at the end; each run's whole output goes to
-# $OUT/bench-ab.log when OUT is set.
+# Prints one line per (round, variant, preset, T: forward ms, router ms) and median tables of both at the end; each
+# run's whole output goes to $OUT/bench-ab.log when OUT is set.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bundle="${BUNDLE:-$PWD/.bundle}"
@@ -64,10 +64,12 @@ for round in $(seq 1 "$rounds"); do
       { echo "== round $round ${labels[$i]} $preset (${envs[$i]:-defaults})"; cat "$work/run.txt"; } >> "$log"
       # the result table's rows: T, median ms, ... (the benchmark's own format)
       sed -n '/^ *T  median ms/,/^ *timing:/p' "$work/run.txt" | grep -E '^ *[0-9]+ +[0-9.]+ ' |
-        awk -v r="$round" -v l="${labels[$i]}" -v p="$preset" '{print r, l, p, $1, $2}' | tee -a "$lines"
+        awk -v r="$round" -v l="${labels[$i]}" -v p="$preset" '{print r, l, p, $1, $2, $10}' | tee -a "$lines"
     done
   done
 done
 [ "${DRY_RUN:-0}" = 1 ] && exit 0
-echo "== medians (ms) by preset, T and variant, rounds $rounds"
+echo "== forward medians (ms) by preset, T and variant, rounds $rounds"
 awk '{ v[$3" T="$4" "$2] = v[$3" T="$4" "$2] " " $5 } END { for (k in v) print k ":" v[k] }' "$lines" | sort -k1,1 -k2,2V
+echo "== router medians (ms; the benchmark's router column) by preset, T and variant, rounds $rounds"
+awk '{ v[$3" T="$4" "$2] = v[$3" T="$4" "$2] " " $6 } END { for (k in v) print k ":" v[k] }' "$lines" | sort -k1,1 -k2,2V
