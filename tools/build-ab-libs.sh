@@ -7,9 +7,11 @@
 # The working tree is not touched: each revision's csrc/ (git archive) is synced into OUT/.src/csrc, copying only the
 # files whose content differs (with a fresh mtime, so Ninja sees them), and built there with that revision's own
 # build_native.py in one build directory, OUT/.build: a revision that changes a few headers recompiles only what
-# includes them. sm_90a and sm_80, no test binaries, no NVSHMEM library.
+# includes them. sm_90a only (the A/B machines are Hopper; FLASHMOE_CUDA_ARCHS overrides it): half the size of a
+# release library, so that several fit in the device tool's 64 MiB carry beside the bundle. No test binaries, no
+# NVSHMEM library.
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n '2,10p' "${BASH_SOURCE[0]}"; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 2; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
 shift
@@ -42,7 +44,7 @@ EOF
   rm -rf "$export_dir"
   start=$(date +%s)
   python3 "$out/.src/csrc/tools/build_native.py" --build-dir "$out/.build" --install-dir "$out/.install" --no-tests \
-    > "$out/.build-$label.log" 2>&1 ||
+    --archs "${FLASHMOE_CUDA_ARCHS:-90a}" > "$out/.build-$label.log" 2>&1 ||
     { echo "build-ab-libs: $label ($rev) failed, see $out/.build-$label.log" >&2; exit 1; }
   mkdir -p "$out/$label"
   cp "$out/.install/lib/libflashmoe.so" "$out/$label/libflashmoe.so"
