@@ -19,6 +19,16 @@ record Floor(double bytes, double flops) {
         return new Floor(weights + activations, flops);
     }
 
+    /**
+     * The router's floor (issue 4: the router "should cost no more than reading its inputs once"): x and W_r read
+     * once, the ids and weights written (4 + 4 bytes per route); flops = the gate GEMM's 2 · T · H · E.
+     */
+    static Floor router(int tokens, int hidden, int experts, int topK, int elementBytes) {
+        double bytes = ((double) tokens * hidden + (double) experts * hidden) * elementBytes + 8.0 * tokens * topK;
+        double flops = 2.0 * tokens * hidden * experts;
+        return new Floor(bytes, flops);
+    }
+
     /** The floor in ms for the given ceilings (bytes/s, FLOP/s); a ceiling <= 0 is left out of the max. */
     double ms(double copyBytesPerSecond, double matmulFlopsPerSecond) {
         double memory = copyBytesPerSecond > 0 ? bytes / copyBytesPerSecond : 0;

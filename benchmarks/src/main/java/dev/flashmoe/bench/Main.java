@@ -228,9 +228,11 @@ public final class Main {
         Floor floor = Floor.of(tokens, h, shape.intermediate(), Floor.touchedExperts(ids, shape.experts()),
                 (long) tokens * k - result.droppedRoutes(), o.mlp == MlpType.GATED, o.dtype.bytes());
         double floorMs = cuda ? floor.ms(copy.perSecond(), matmul.perSecond()) : Double.NaN;
+        double routerFloorMs = cuda ? Floor.router(tokens, h, shape.experts(), k, o.dtype.bytes())
+                .ms(copy.perSecond(), matmul.perSecond()) : Double.NaN;
         double error = checkAgainstReference(o, args, benchWeights, x, hostRouting, y);
         return new SweepRow(tokens, forwardMs, routerMs, floor, floorMs, Presets.target(shape.name(), tokens), error,
-                result.droppedRoutes());
+                result.droppedRoutes(), routerFloorMs);
     }
 
     /** The commit this jar measures: -Dflashmoe.commit, else `git rev-parse HEAD` here, else "unknown". */

@@ -17,17 +17,21 @@ final class Results {
             String timestamp) {}
 
     static final String[] COLUMNS = {"T", "median_ms", "p10_ms", "p90_ms", "min_ms", "tflops", "gbps", "floor_ms",
-        "ratio_to_floor", "target_ms", "router_ms", "check_rel_err", "dropped_routes"};
+        "ratio_to_floor", "target_ms", "router_ms", "check_rel_err", "dropped_routes", "router_floor_ms",
+        "router_ratio_to_floor"};
 
     static String table(List<SweepRow> rows) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%7s %10s %19s %9s %8s %9s %9s %7s %9s %9s %9s%n", "T", "median ms",
-                "p10..p90 ms", "min ms", "TFLOP/s", "GB/s", "floor ms", "x floor", "target", "router ms", "check"));
+        // NOTE: "router x" (router ms over its floor) comes after "router ms", so the columns before it keep their
+        // places (tools/run-bench-ab.sh reads router ms as the 10th field).
+        b.append(String.format(Locale.ROOT, "%7s %10s %19s %9s %8s %9s %9s %7s %9s %9s %8s %9s%n", "T", "median ms",
+                "p10..p90 ms", "min ms", "TFLOP/s", "GB/s", "floor ms", "x floor", "target", "router ms", "router x",
+                "check"));
         for (SweepRow r : rows) {
-            b.append(String.format(Locale.ROOT, "%7d %10.4f %9.4f..%-9.4f %9.4f %8.1f %9.1f %9s %7s %9s %9s %9s%n",
+            b.append(String.format(Locale.ROOT, "%7d %10.4f %9.4f..%-9.4f %9.4f %8.1f %9.1f %9s %7s %9s %9s %8s %9s%n",
                     r.tokens(), r.median(), r.p10(), r.p90(), r.min(), r.tflops(), r.gbps(), fmt(r.floorMs(), "%.4f"),
                     fmt(r.ratio(), "%.2f"), fmt(r.targetMs(), "%.3f"), fmt(r.routerMedian(), "%.4f"),
-                    fmt(r.checkError(), "%.2e")));
+                    fmt(r.routerRatio(), "%.1f"), fmt(r.checkError(), "%.2e")));
         }
         return b.toString();
     }
@@ -35,9 +39,10 @@ final class Results {
     static String csv(List<SweepRow> rows) {
         StringBuilder b = new StringBuilder(String.join(",", COLUMNS)).append('\n');
         for (SweepRow r : rows) {
-            b.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%s,%s,%s,%s,%s,%d%n", r.tokens(),
-                    r.median(), r.p10(), r.p90(), r.min(), r.tflops(), r.gbps(), num(r.floorMs()), num(r.ratio()),
-                    num(r.targetMs()), num(r.routerMedian()), num(r.checkError()), r.droppedRoutes()));
+            b.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%s,%s,%s,%s,%s,%d,%s,%s%n",
+                    r.tokens(), r.median(), r.p10(), r.p90(), r.min(), r.tflops(), r.gbps(), num(r.floorMs()),
+                    num(r.ratio()), num(r.targetMs()), num(r.routerMedian()), num(r.checkError()), r.droppedRoutes(),
+                    num(r.routerFloorMs()), num(r.routerRatio())));
         }
         return b.toString();
     }
@@ -61,10 +66,12 @@ final class Results {
             b.append(String.format(Locale.ROOT, "    {\"T\": %d, \"median_ms\": %.6f, \"p10_ms\": %.6f, \"p90_ms\": %.6f, "
                     + "\"min_ms\": %.6f, \"tflops\": %.3f, \"gbps\": %.3f, \"bytes\": %.0f, \"flops\": %.0f, "
                     + "\"floor_ms\": %s, \"ratio_to_floor\": %s, \"target_ms\": %s, \"router_ms\": %s, "
-                    + "\"check_rel_err\": %s, \"dropped_routes\": %d, \"forward_ms\": %s}%s%n", r.tokens(), r.median(),
+                    + "\"check_rel_err\": %s, \"dropped_routes\": %d, \"router_floor_ms\": %s, "
+                    + "\"router_ratio_to_floor\": %s, \"forward_ms\": %s}%s%n", r.tokens(), r.median(),
                     r.p10(), r.p90(), r.min(), r.tflops(), r.gbps(), r.floor().bytes(), r.floor().flops(),
                     num(r.floorMs()), num(r.ratio()), num(r.targetMs()), num(r.routerMedian()), num(r.checkError()),
-                    r.droppedRoutes(), array(r.forwardMs()), i + 1 < rows.size() ? "," : ""));
+                    r.droppedRoutes(), num(r.routerFloorMs()), num(r.routerRatio()), array(r.forwardMs()),
+                    i + 1 < rows.size() ? "," : ""));
         }
         return b.append("  ]\n}\n").toString();
     }

@@ -2,9 +2,12 @@ package dev.flashmoe.bench;
 
 import java.util.Arrays;
 
-/** One point of a sweep: the forward's and the router's times (ms) at T tokens, with the floor and the check. */
+/**
+ * One point of a sweep: the forward's and the router's times (ms) at T tokens, with their floors (NaN without
+ * ceilings) and the check.
+ */
 record SweepRow(int tokens, double[] forwardMs, double[] routerMs, Floor floor, double floorMs, double targetMs,
-        double checkError, long droppedRoutes) {
+        double checkError, long droppedRoutes, double routerFloorMs) {
     double median() {
         return quantile(forwardMs, 0.5);
     }
@@ -36,6 +39,11 @@ record SweepRow(int tokens, double[] forwardMs, double[] routerMs, Floor floor, 
     /** median / floor; NaN when the floor is unknown (no ceilings: the CPU backend). */
     double ratio() {
         return floorMs > 0 ? median() / floorMs : Double.NaN;
+    }
+
+    /** router median / the router's floor (reading its inputs once); NaN when either is unknown. */
+    double routerRatio() {
+        return routerFloorMs > 0 ? routerMedian() / routerFloorMs : Double.NaN;
     }
 
     /** The quantile of unsorted values by the nearest rank (q = 0.5: the median for odd counts). */

@@ -32,10 +32,24 @@ class SweepOutputTest {
         assertEquals(f.bytes() / 2.96e12 * 1e3, f.ms(2.96e12, Double.NaN), 1e-12, "no matmul ceiling: bytes only");
     }
 
+    @Test
+    void routerFloorReadsXAndTheGateOnceAndWritesTheRoutes() {
+        // Qwen3-30B-A3B at T = 16384, bf16, by hand: x 16384 x 2048 x 2 B, W_r 128 x 2048 x 2 B, 8 B per route
+        Floor r = Floor.router(16384, 2048, 128, 8, 2);
+        assertEquals(16384.0 * 2048 * 2 + 128.0 * 2048 * 2 + 8.0 * 16384 * 8, r.bytes());
+        assertEquals(2.0 * 16384 * 2048 * 128, r.flops());
+        // memory-bound at the ceilings: ~0.0231 ms (x alone is 67 MB)
+        assertEquals(r.bytes() / 2.96e12 * 1e3, r.ms(2.96e12, 750e12), 1e-12);
+        assertEquals(0.0231, r.ms(2.96e12, 750e12), 5e-4);
+        // at T = 1 W_r dominates: 0.5 MB
+        Floor one = Floor.router(1, 2048, 128, 8, 2);
+        assertEquals(2048.0 * 2 + 128.0 * 2048 * 2 + 64, one.bytes());
+    }
+
     static SweepRow row(int tokens, double... ms) {
         Floor f = Floor.of(tokens, 64, 32, 4, tokens * 2L, true, 2);
         return new SweepRow(tokens, ms, new double[] {0.01, 0.02, 0.03}, f, 0.5, tokens == 1 ? 0.4 : Double.NaN,
-                1.5e-3, 0);
+                1.5e-3, 0, tokens == 1 ? 0.004 : Double.NaN);
     }
 
     @Test
@@ -47,6 +61,8 @@ class SweepOutputTest {
         assertEquals(5, r.p90());
         assertEquals(0.02, r.routerMedian());
         assertEquals(6.0, r.ratio(), 1e-12);
+        assertTrue(Double.isNaN(r.routerRatio()), "no router floor (no ceilings): no ratio");
+        assertEquals(5.0, row(1, 1).routerRatio(), 1e-12, "router median 0.02 over its floor 0.004");
         assertEquals(r.floor().flops() / 3e-3 / 1e12, r.tflops(), 1e-12);
     }
 
@@ -62,13 +78,23 @@ class SweepOutputTest {
         assertEquals(String.join(",", Results.COLUMNS), csv.get(0));
         assertTrue(csv.get(1).startsWith("1,0.600000,"), csv.get(1));
         assertTrue(csv.get(2).contains(",null,"), "no target at T=1024: " + csv.get(2));
+        String floor = String.format(java.util.Locale.ROOT, "%.6g", 0.004);
+        String ratio = String.format(java.util.Locale.ROOT, "%.6g", 5.0);
+        assertTrue(csv.get(1).endsWith(",0," + floor + "," + ratio), "router floor and ratio last: " + csv.get(1));
+        assertTrue(csv.get(2).endsWith(",0,null,null"), "no router floor at T=1024 here: " + csv.get(2));
         String json = Files.readString(dir.resolve("results.json"));
         assertTrue(json.contains("\"T\": 1024") && json.contains("\"median_ms\": 1.600000"), json);
         assertTrue(json.contains("\"bf16_matmul_flops_per_s\": null"), json);
         assertTrue(json.contains("H100 \\\"test\\\""), "strings are escaped: " + json);
         assertEquals(json.chars().filter(c -> c == '{').count(), json.chars().filter(c -> c == '}').count());
+        assertTrue(json.contains("\"router_floor_ms\": " + floor + ", \"router_ratio_to_floor\": " + ratio), json);
         String table = Results.table(rows);
         assertEquals(3, table.lines().count(), table);
+        // tools/run-bench-ab.sh reads the forward median as field 2 and the router's as field 10
+        String[] fields = table.lines().skip(1).findFirst().orElseThrow().trim().split("\\s+");
+        assertEquals("0.6000", fields[1], table);
+        assertEquals("0.0200", fields[9], table);
+        assertEquals("5.0", fields[10], table);
         // the plot reads the CSV back and draws a PNG
         List<Plot.Point> points = Plot.readCsv(dir.resolve("results.csv"));
         assertEquals(2, points.size());
