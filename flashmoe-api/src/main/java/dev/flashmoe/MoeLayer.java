@@ -73,17 +73,8 @@ public final class MoeLayer implements AutoCloseable {
             boolean graph) {
         Checks.forward(args, backend, x, routing, y);
         Checks.boundWeights(weights, y, null);
-        if (warmup < 0 || iters < 1) {
-            throw new InvalidArgumentException("warmup/iters", warmup + "/" + iters, "must be >= 0 / >= 1");
-        }
-        lock.lock();
-        try {
-            checkOpen();
-            return widen(run(() -> impl.timeForward(new DeviceTensor[] {x}, new Routing[] {routing},
-                    new DeviceTensor[] {y}, warmup, iters, graph)));
-        } finally {
-            lock.unlock();
-        }
+        return timeCheckedSets(new DeviceTensor[] {x}, new Routing[] {routing}, new DeviceTensor[] {y}, warmup, iters,
+                graph);
     }
 
     /**
@@ -114,13 +105,19 @@ public final class MoeLayer implements AutoCloseable {
         for (DeviceTensor out : ys) {
             Checks.boundWeights(weights, out, null);
         }
+        return timeCheckedSets(xs, routings, ys, warmup, iters, graph);
+    }
+
+    /** Both timeForward methods, once their sets are checked: the counts' rule, then the backend's timing. */
+    private double[] timeCheckedSets(DeviceTensor[] x, Routing[] routing, DeviceTensor[] y, int warmup, int iters,
+            boolean graph) {
         if (warmup < 0 || iters < 1) {
             throw new InvalidArgumentException("warmup/iters", warmup + "/" + iters, "must be >= 0 / >= 1");
         }
         lock.lock();
         try {
             checkOpen();
-            return widen(run(() -> impl.timeForward(xs, routings, ys, warmup, iters, graph)));
+            return widen(run(() -> impl.timeForward(x, routing, y, warmup, iters, graph)));
         } finally {
             lock.unlock();
         }

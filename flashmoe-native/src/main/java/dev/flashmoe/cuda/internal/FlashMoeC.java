@@ -362,8 +362,6 @@ public final class FlashMoeC {
     public static final int TRACE_EVENT_BYTES = 32;
 
     // Benchmark helpers.
-    public static native @Cast("flashmoe_status") int flashmoe_bench_time_layer(@Cast("flashmoe_layer*") long layer,
-            @Const ForwardArgs args, int warmup, int iters, int useGraph, float[] timesMs);
     /** {@code args}: an array of {@code numSets} structs (ForwardArgs(long)), passed at element 0. */
     public static native @Cast("flashmoe_status") int flashmoe_bench_time_layer_sets(
             @Cast("flashmoe_layer*") long layer, @Const ForwardArgs args, int numSets, int warmup, int iters,
