@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <type_traits>
 
 #include "flashmoe/common/dtype.cuh"
 #include "flashmoe/common/error.h"
@@ -34,9 +35,10 @@ namespace flashmoe::router {
 
 constexpr int kRouterThreads = 256;  // every engine; phase 2 runs one warp per token
 constexpr int kRouterWarps = kRouterThreads / 32;
-constexpr int kExpertsPerLane = kMaxExperts / 32;
+constexpr int kExpertsPerLane = kMaxExperts / 32;  // phase 2's most register slots per lane
 constexpr int kMinSliceBlocks = 128;  // slices narrow until a launch has this many blocks (about one per SM)
 static_assert(kExpertsPerLane <= 32, "route_token's blocked mask holds one bit per lane-local expert");
+static_assert(kExpertsPerLane == 16, "route_tokens instantiates 2, 4, 8 and 16 slots");
 
 struct RouterParams {
     const void* x;            // [T][H]
@@ -61,23 +63,22 @@ struct RouterParams {
     int vector_rows;          // simt: rows of x and W_r start 16-byte aligned and H is whole vectors
 };
 
-// Selection order: larger value first, ties to the lower index; an empty candidate (index INT_MAX) always loses.
-__device__ __forceinline__ bool precedes(float value, int index, float best_value, int best_index) {
-    return best_index == INT_MAX || value > best_value || (value == best_value && index < best_index);
+// Selection order (the reference's): larger value first, ties to the lower index, NaN after every number; -0 and +0
+// are one value. selection_key maps a value to an unsigned key in that order (NaN to 0, below -inf's 0x007fffff), so a
+// warp picks a round's expert with two integer reductions (redux.sync) instead of a shuffle butterfly.
+__device__ __forceinline__ uint32_t selection_key(float value) {
+    if (isnan(value)) return 0u;
+    const uint32_t bits = value == 0.0f ? 0u : __float_as_uint(value);
+    return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
 }
 
-// Warp-wide argmax under precedes(); every lane returns lane 0's answer so all agree even with NaNs.
-__device__ __forceinline__ int warp_argmax(float value, int index) {
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-        const float other_value = __shfl_xor_sync(0xffffffffu, value, offset);
-        const int other_index = __shfl_xor_sync(0xffffffffu, index, offset);
-        if (other_index != INT_MAX && precedes(other_value, other_index, value, index)) {
-            value = other_value;
-            index = other_index;
-        }
-    }
-    return __shfl_sync(0xffffffffu, index, 0);
+constexpr uint32_t kNoCandidate = 0xffffffffu;  // the index of a lane with nothing left to offer; loses to any index
+
+// The warp's pick among the lanes' candidates (key, index): the largest key, ties to the lowest index. Every lane
+// returns the same index (kNoCandidate when no lane has a candidate).
+__device__ __forceinline__ uint32_t warp_select(uint32_t key, uint32_t index) {
+    const uint32_t top_key = __reduce_max_sync(0xffffffffu, key);
+    return __reduce_min_sync(0xffffffffu, key == top_key ? index : kNoCandidate);
 }
 
 __device__ __forceinline__ float warp_sum(float value) {
@@ -97,99 +98,148 @@ __device__ __forceinline__ float warp_max(float value) {
 }
 
 // Phase 2 for one token, by one warp: scoring, (grouped) top-k, weights; adds its routes to the scratch counts.
-// `score`, `select` and `group_value` are this token's rows of the block's shared arrays.
-__device__ __forceinline__ void route_token(const RouterParams& params, int token_idx, float* score, float* select_row,
-                                            float* group_value) {
+// Lane l holds experts l + 32 i (i < kSlots, kSlots * 32 >= E) in registers: `score` is this token's row of logits in
+// shared memory (read once), `select_row` and `group_value` per-warp shared rows used only with expert groups.
+// Scores are computed in the same order as a shared-memory pass would (lane-local in i order, then the butterfly), so
+// they do not depend on kSlots.
+template <int kSlots>
+__device__ __forceinline__ void route_token(const RouterParams& params, int token_idx, const float* score_row,
+                                            float* select_row, float* group_value) {
     const int lane_idx = threadIdx.x % 32;
     const int num_experts = params.num_experts;
-    float* select = select_row;  // sigmoid: score + bias
+    float score[kSlots];
+    float select[kSlots];
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) {
+        const int e = lane_idx + 32 * i;
+        score[i] = e < num_experts ? score_row[e] : 0.0f;
+    }
     if (params.scoring == FLASHMOE_SCORING_SOFTMAX) {
         float local_max = -INFINITY;
-        for (int e = lane_idx; e < num_experts; e += 32) local_max = fmaxf(local_max, score[e]);
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (lane_idx + 32 * i < num_experts) local_max = fmaxf(local_max, score[i]);
+        }
         const float max_logit = warp_max(local_max);
         float local_sum = 0.0f;
-        for (int e = lane_idx; e < num_experts; e += 32) {
-            const float value = expf(score[e] - max_logit);
-            score[e] = value;
-            local_sum += value;
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (lane_idx + 32 * i < num_experts) {
+                score[i] = expf(score[i] - max_logit);
+                local_sum += score[i];
+            }
         }
         const float inverse_sum = 1.0f / warp_sum(local_sum);
-        for (int e = lane_idx; e < num_experts; e += 32) score[e] *= inverse_sum;
-        select = score;  // softmax selects on the scores themselves
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            score[i] *= inverse_sum;
+            select[i] = score[i];  // softmax selects on the scores themselves
+        }
     } else {
-        for (int e = lane_idx; e < num_experts; e += 32) {
-            score[e] = 1.0f / (1.0f + expf(-score[e]));
-            select[e] = score[e] + (params.expert_bias != nullptr ? params.expert_bias[e] : 0.0f);
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            const int e = lane_idx + 32 * i;
+            score[i] = 1.0f / (1.0f + expf(-score[i]));
+            select[i] = score[i] + (params.expert_bias != nullptr && e < num_experts ? params.expert_bias[e] : 0.0f);
         }
     }
-    __syncwarp();
 
-    // Lane-local mask of experts that may not be chosen (outside kept groups, or already chosen); bit i is expert
-    // lane_idx + 32 * i.
+    // Experts that may not be chosen (past E, outside the kept groups, or already chosen): bit i is slot i.
     uint32_t blocked = 0;
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) {
+        if (lane_idx + 32 * i >= num_experts) blocked |= 1u << i;
+    }
     if (params.num_groups > 1) {
+        // A group's experts lie across lanes: its top-2 is taken from the shared row, one lane per group.
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (lane_idx + 32 * i < num_experts) select_row[lane_idx + 32 * i] = select[i];
+        }
+        __syncwarp();
         const int group_size = num_experts / params.num_groups;
         for (int group_idx = lane_idx; group_idx < params.num_groups; group_idx += 32) {
-            float top1 = -INFINITY, top2 = -INFINITY;
+            // The two best in selection order (NaN last, as the reference), summed.
+            uint32_t key1 = 0, key2 = 0;
+            float top1 = 0.0f, top2 = 0.0f;
+            bool has1 = false, has2 = false;
             for (int e = group_idx * group_size; e < (group_idx + 1) * group_size; ++e) {
-                const float value = select[e];
-                if (value > top1) {
-                    top2 = top1;
-                    top1 = value;
-                } else if (value > top2) {
-                    top2 = value;
+                const float value = select_row[e];
+                const uint32_t key = selection_key(value);
+                if (!has1 || key > key1) {
+                    top2 = top1, key2 = key1, has2 = has1;
+                    top1 = value, key1 = key, has1 = true;
+                } else if (!has2 || key > key2) {
+                    top2 = value, key2 = key, has2 = true;
                 }
             }
-            group_value[group_idx] = group_size >= 2 ? top1 + top2 : top1;
+            group_value[group_idx] = has2 ? top1 + top2 : top1;
         }
         __syncwarp();
         uint32_t kept_groups = 0;  // bit i: group lane_idx + 32 * i kept
         for (int round = 0; round < params.top_groups; ++round) {
-            float best_value = 0.0f;
-            int best_index = INT_MAX;
+            uint32_t best_key = 0;
+            uint32_t best_index = kNoCandidate;
             for (int i = 0, g = lane_idx; g < params.num_groups; ++i, g += 32) {
-                if (!(kept_groups >> i & 1u) && precedes(group_value[g], g, best_value, best_index)) {
-                    best_value = group_value[g];
+                const uint32_t key = selection_key(group_value[g]);
+                if (!(kept_groups >> i & 1u) && (best_index == kNoCandidate || key > best_key)) {
+                    best_key = key;
                     best_index = g;
                 }
             }
-            const int chosen = warp_argmax(best_value, best_index);
-            if (chosen % 32 == lane_idx) kept_groups |= 1u << (chosen / 32);
+            const uint32_t chosen = warp_select(best_key, best_index);
+            if (chosen % 32 == static_cast<uint32_t>(lane_idx)) kept_groups |= 1u << (chosen / 32);
         }
         // The values are no longer needed: reuse them as kept flags (lanes own different groups).
         for (int i = 0, g = lane_idx; g < params.num_groups; ++i, g += 32) {
             group_value[g] = (kept_groups >> i & 1u) ? 1.0f : 0.0f;
         }
         __syncwarp();
-        for (int i = 0, e = lane_idx; e < num_experts; ++i, e += 32) {
-            if (group_value[e / group_size] == 0.0f) blocked |= 1u << i;
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            const int e = lane_idx + 32 * i;
+            if (e < num_experts && group_value[e / group_size] == 0.0f) blocked |= 1u << i;
         }
     }
 
-    // Round r's choice stays with lane r (no per-thread arrays: those would live in local memory), which then writes
-    // it: the k outputs of the token in one coalesced store each, the count atomics in parallel.
+    // Each lane keeps its best unblocked expert (key, index, score); a round takes the warp's best and only the lane
+    // that gave it looks for its next. A lane scans its slots in increasing index, so a tie never displaces the
+    // candidate held. Round r's choice stays with lane r (no per-thread arrays: those would live in local memory),
+    // which then writes it: the k outputs of the token in one coalesced store each, the count atomics in parallel.
+    uint32_t key[kSlots];
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) key[i] = selection_key(select[i]);
+    uint32_t best_key = 0;
+    uint32_t best_index = kNoCandidate;
+    float best_score = 0.0f;
+    const auto find_best = [&]() {
+        best_key = 0;
+        best_index = kNoCandidate;
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (!(blocked >> i & 1u) && (best_index == kNoCandidate || key[i] > best_key)) {
+                best_key = key[i];
+                best_index = static_cast<uint32_t>(lane_idx + 32 * i);
+                best_score = score[i];
+            }
+        }
+    };
+    find_best();
     int own_id = 0;
     float own_weight = 0.0f;
     float chosen_weight_sum = 0.0f;
     for (int round = 0; round < params.top_k; ++round) {
-        // NOTE: a lane scans its experts in increasing index, so a tie never displaces the candidate held: strictly
-        // greater (or the first unblocked) is precedes() here.
-        float best_value = 0.0f;
-        int best_index = INT_MAX;
-        for (int i = 0, e = lane_idx; e < num_experts; ++i, e += 32) {
-            const float value = select[e];
-            if (!(blocked >> i & 1u) && (best_index == INT_MAX || value > best_value)) {
-                best_value = value;
-                best_index = e;
-            }
-        }
-        const int chosen = warp_argmax(best_value, best_index);
-        if (chosen % 32 == lane_idx) blocked |= 1u << (chosen / 32);
-        const float weight = score[chosen];
+        const uint32_t chosen = warp_select(best_key, best_index);
+        const int owner = static_cast<int>(chosen % 32);
+        const float weight = __shfl_sync(0xffffffffu, best_score, owner);
         chosen_weight_sum += weight;  // in j order, as the reference sums
         if (lane_idx == round) {
-            own_id = chosen;
+            own_id = static_cast<int>(chosen);
             own_weight = weight;
+        }
+        if (lane_idx == owner) {
+            blocked |= 1u << (chosen / 32);
+            find_best();
         }
     }
     if (lane_idx < params.top_k) {
@@ -219,9 +269,22 @@ __device__ __forceinline__ void route_tokens(const RouterParams& params, int fir
     const int warp_idx = threadIdx.x / 32;
     float* select = phase2 + warp_idx * params.num_experts;
     float* group_values = phase2 + (kRouterWarps + warp_idx) * params.num_experts;
-    for (int token = warp_idx; token < num_tokens; token += kRouterWarps) {
-        route_token(params, first_token + token, scores + token * score_stride, select, group_values);
-        __syncwarp();  // NOTE: the warp's next token rewrites select and group values that any lane may read
+    // The fewest register slots that hold E (a loop per width, so each token's slots stay in registers).
+    const auto route_all = [&](auto slots) {
+        for (int token = warp_idx; token < num_tokens; token += kRouterWarps) {
+            route_token<decltype(slots)::value>(params, first_token + token, scores + token * score_stride, select,
+                                                group_values);
+            __syncwarp();  // NOTE: the warp's next token rewrites select and group values that any lane may read
+        }
+    };
+    if (params.num_experts <= 64) {
+        route_all(std::integral_constant<int, 2>{});
+    } else if (params.num_experts <= 128) {
+        route_all(std::integral_constant<int, 4>{});
+    } else if (params.num_experts <= 256) {
+        route_all(std::integral_constant<int, 8>{});
+    } else {
+        route_all(std::integral_constant<int, kExpertsPerLane>{});
     }
 }
 
