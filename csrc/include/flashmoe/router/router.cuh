@@ -1,6 +1,7 @@
 // The router in one kernel launch and nothing else on the stream: logits = x · W_r^T (fp32 accumulation), softmax or
 // sigmoid (+ expert bias for selection), grouped top-k, descending order with ties to the lower id, renormalise, scale,
-// expert counts (exact integer sums in a router-owned scratch; the last block to finish publishes and re-zeroes it).
+// expert counts (exact integer sums: per block in shared memory, then over blocks in a router-owned scratch that the
+// last block to finish publishes and re-zeroes; a launch with one routing block writes its own counts out).
 //
 // Three logit engines; launch_router picks one per launch, and all end in the same phase 2 (route_token, a warp per
 // token) of the block that holds a token's full row of logits:
@@ -97,7 +98,22 @@ __device__ __forceinline__ float warp_max(float value) {
     return value;
 }
 
-// Phase 2 for one token, by one warp: scoring, (grouped) top-k, weights; adds its routes to the scratch counts.
+// The block's routes per expert (when the launch counts): zeroed at the block's start (zero_block_counts, before any
+// barrier), added to by phase 2 with shared-memory atomics, published once per block (publish_counts).
+__device__ __forceinline__ int* block_counts() {
+    __shared__ int counts[kMaxExperts];
+    return counts;
+}
+
+__device__ __forceinline__ void zero_block_counts(const RouterParams& params) {
+    if (params.expert_counts == nullptr) return;
+    int* counts = block_counts();
+    for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
+        counts[expert_idx] = 0;
+    }
+}
+
+// Phase 2 for one token, by one warp: scoring, (grouped) top-k, weights; adds its routes to the block's counts.
 // Lane l holds experts l + 32 i (i < kSlots, kSlots * 32 >= E) in registers: `score` is this token's row of logits in
 // shared memory (read once), `select_row` and `group_value` per-warp shared rows used only with expert groups.
 // Scores are computed in the same order as a shared-memory pass would (lane-local in i order, then the butterfly), so
@@ -249,7 +265,7 @@ __device__ __forceinline__ void route_token(const RouterParams& params, int toke
         const int64_t out = static_cast<int64_t>(token_idx) * params.top_k + lane_idx;
         params.topk_ids[out] = own_id;
         params.topk_weights[out] = weight;
-        if (params.expert_counts != nullptr) atomicAdd(&params.scratch->expert_counts[own_id], 1);
+        if (params.expert_counts != nullptr) atomicAdd(&block_counts()[own_id], 1);
     }
 }
 
@@ -311,12 +327,24 @@ __device__ __forceinline__ bool arrive_last(uint32_t* counter, uint32_t expected
 }
 
 // Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token
-// block of the sliced ones) calls this once, at its end, with the launch's number of such blocks; the one that
-// completes the arrivals moves the counts to the caller's buffer and re-zeroes the scratch for the next launch
+// block of the sliced ones) calls this once, at its end, with the launch's number of such blocks. A lone routing block
+// (T <= 16) writes its counts straight out. Otherwise each adds its non-zero counts to the scratch, and the one that
+// completes the arrivals moves the sums to the caller's buffer and re-zeroes the scratch for the next launch
 // (atomicExch reads each counter after all other blocks' adds).
 __device__ __forceinline__ void publish_counts(const RouterParams& params, uint32_t routing_blocks) {
     if (params.expert_counts == nullptr) {
         return;  // the same for every block
+    }
+    const int* counts = block_counts();
+    __syncthreads();  // NOTE: every warp's phase 2 has added its routes
+    if (routing_blocks == 1) {
+        for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
+            params.expert_counts[expert_idx] = counts[expert_idx];
+        }
+        return;
+    }
+    for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
+        if (counts[expert_idx] != 0) atomicAdd(&params.scratch->expert_counts[expert_idx], counts[expert_idx]);
     }
     if (!arrive_last(&params.scratch->blocks_done, routing_blocks)) {
         return;
@@ -392,6 +420,7 @@ __global__ void __launch_bounds__(kRouterThreads) router_simt_kernel(RouterParam
     extern __shared__ __align__(16) unsigned char router_shared[];
     float* shared = reinterpret_cast<float*>(router_shared);
     const SliceSharedLayout layout(params.num_experts, kSimtTokens, 0);
+    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -491,6 +520,7 @@ __global__ void __launch_bounds__(kRouterThreads) router_split_kernel(RouterPara
     extern __shared__ __align__(16) unsigned char router_shared[];
     float* shared = reinterpret_cast<float*>(router_shared);
     const SliceSharedLayout layout(params.num_experts, kSplitTokens, kPartialFloats);
+    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -695,6 +725,7 @@ __global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_t
     const TiledSharedLayout<kBlockM> layout(params.num_experts);
     char* ring = reinterpret_cast<char*>(router_shared);  // (kTiledStages, kStageRows, kStageRowBytes), swizzled
     float* scores = reinterpret_cast<float*>(router_shared + layout.scores);
+    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
