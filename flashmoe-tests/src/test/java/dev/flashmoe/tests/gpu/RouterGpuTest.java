@@ -41,6 +41,32 @@ class RouterGpuTest {
                     + "/" + topGroups + " scale=" + scale + " E=" + experts + " k=" + topK + " T=" + tokens + " H="
                     + hidden;
         }
+
+        /** Fresh random x, W_r and (when the case has one) bias; {@code rnd} goes on to draw anything else. */
+        Inputs inputs(long salt) {
+            SplittableRandom rnd = new SplittableRandom(salt + toString().hashCode());
+            HostTensor x = GpuCase.uniform(rnd, dtype, 1.0, tokens, hidden);
+            HostTensor w = GpuCase.uniform(rnd, dtype, 1.0 / Math.sqrt(hidden), experts, hidden);
+            HostTensor b = bias ? GpuCase.uniform(rnd, DataType.FP32, 0.05, experts) : null;
+            return new Inputs(rnd, x, w, b);
+        }
+    }
+
+    record Inputs(SplittableRandom rnd, HostTensor x, HostTensor w, HostTensor bias) {
+        RouterWeights weights() {
+            return new RouterWeights(w, bias);
+        }
+    }
+
+    /** One host-path route's outputs, in poisoned tensors (an element the router does not write fails the checks). */
+    record HostRoute(HostTensor ids, HostTensor weights, HostTensor counts) {
+        static HostRoute of(Router router, RouterCase c, HostTensor x) {
+            HostRoute r = new HostRoute(GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK()),
+                    GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK()),
+                    GpuCase.poisoned(DataType.INT32, c.experts()));
+            router.route(x, r.ids(), r.weights(), r.counts(), null);
+            return r;
+        }
     }
 
     static Stream<RouterCase> cases() {
@@ -62,18 +88,15 @@ class RouterGpuTest {
     @MethodSource("cases")
     void routerMatchesReference(RouterCase c) {
         InitArgs args = c.args();
-        SplittableRandom rnd = new SplittableRandom(0xab1e + c.toString().hashCode());
-        HostTensor x = GpuCase.uniform(rnd, c.dtype(), 1.0, c.tokens(), c.hidden());
-        HostTensor w = GpuCase.uniform(rnd, c.dtype(), 1.0 / Math.sqrt(c.hidden()), c.experts(), c.hidden());
-        HostTensor bias = c.bias() ? GpuCase.uniform(rnd, DataType.FP32, 0.05, c.experts()) : null;
-        RouterWeights weights = new RouterWeights(w, bias);
-        Reference.RouteOutput ref = Reference.route(args, weights, x);
-        try (Router router = FlashMoe.createRouter(args, weights)) {
-            HostTensor ids = GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK());
-            HostTensor tw = GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK());
-            HostTensor counts = GpuCase.poisoned(DataType.INT32, c.experts());
-            router.route(x, ids, tw, counts, null);
-            compare(c, ref, bias, ids, tw, counts);
+        Inputs in = c.inputs(0xab1e);
+        HostTensor x = in.x();
+        Reference.RouteOutput ref = Reference.route(args, in.weights(), x);
+        try (Router router = FlashMoe.createRouter(args, in.weights())) {
+            HostRoute host = HostRoute.of(router, c, x);
+            HostTensor ids = host.ids();
+            HostTensor tw = host.weights();
+            HostTensor counts = host.counts();
+            compare(c, ref, in.bias(), ids, tw, counts);
 
             List<DeviceTensor> owned = GpuCase.list();
             try {
@@ -122,30 +145,23 @@ class RouterGpuTest {
     @MethodSource("nanCases")
     void nanSelectionValuesRankLast(RouterCase c, NanAt at, int where) {
         InitArgs args = c.args();
-        SplittableRandom rnd = new SplittableRandom(0x4a4e + c.toString().hashCode());
-        HostTensor x = GpuCase.uniform(rnd, c.dtype(), 1.0, c.tokens(), c.hidden());
-        HostTensor w = GpuCase.uniform(rnd, c.dtype(), 1.0 / Math.sqrt(c.hidden()), c.experts(), c.hidden());
-        HostTensor bias = c.bias() ? GpuCase.uniform(rnd, DataType.FP32, 0.05, c.experts()) : null;
+        Inputs in = c.inputs(0x4a4e);
         int nanTokens = 0;
         if (at == NanAt.EXPERT_ROW) {
-            w.setFloat((long) where * c.hidden() + rnd.nextInt(c.hidden()), Float.NaN);
+            in.w().setFloat((long) where * c.hidden() + in.rnd().nextInt(c.hidden()), Float.NaN);
         } else {
             for (int t = 0; t < c.tokens(); t += where) {
-                x.setFloat((long) t * c.hidden() + rnd.nextInt(c.hidden()), Float.NaN);
+                in.x().setFloat((long) t * c.hidden() + in.rnd().nextInt(c.hidden()), Float.NaN);
                 nanTokens++;
             }
         }
-        RouterWeights weights = new RouterWeights(w, bias);
-        Reference.RouteOutput ref = Reference.route(args, weights, x);
-        try (Router router = FlashMoe.createRouter(args, weights)) {
-            HostTensor ids = GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK());
-            HostTensor tw = GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK());
-            HostTensor counts = GpuCase.poisoned(DataType.INT32, c.experts());
-            router.route(x, ids, tw, counts, null);
-            int seenNanTokens = compare(c, ref, bias, ids, tw, counts);
+        Reference.RouteOutput ref = Reference.route(args, in.weights(), in.x());
+        try (Router router = FlashMoe.createRouter(args, in.weights())) {
+            HostRoute host = HostRoute.of(router, c, in.x());
+            int seenNanTokens = compare(c, ref, in.bias(), host.ids(), host.weights(), host.counts());
             assertEquals(nanTokens, seenNanTokens, "tokens whose scores are all NaN");
             if (at == NanAt.EXPERT_ROW) {
-                assertEquals(0, counts.getInt(where), "the NaN expert was chosen: " + c);
+                assertEquals(0, host.counts().getInt(where), "the NaN expert was chosen: " + c);
             }
         }
     }
