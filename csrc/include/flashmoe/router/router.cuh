@@ -18,7 +18,6 @@
 
 #include <cuda_runtime.h>
 
-#include <cute/arch/copy_sm75.hpp>
 #include <cute/arch/copy_sm80.hpp>
 #include <cute/arch/mma_sm80.hpp>
 
@@ -676,42 +675,82 @@ __device__ __forceinline__ int staged_offset(int row, int chunk) {
     return row * kStageRowBytes + ((chunk ^ (row % 8)) << 4);
 }
 
-// Issues the cp.async of K tile `k_tile` (elements [64 k_tile, +64)) into `stage`: x rows [0, kBlockM) and W_r rows
-// [0, staged_experts) of the chunk; bytes past H and rows past num_tokens / chunk_experts are zero-filled (no read).
-// Thread t copies 16-byte chunk t % 8 of staged rows t / 8 + 32 i (i < kCopies): the chunk, its K offset and the
-// swizzle (row % 8 is the same for all i) are per thread, so a copy costs an address and a predicate.
-template <typename T, int kBlockM>
-__device__ __forceinline__ void load_tiled_stage(char* stage, const T* x_block, int num_tokens, const T* w_chunk,
-                                                 int chunk_experts, int staged_experts, int k_tile, int hidden_size) {
-    constexpr int kRowsPerCopy = kRouterThreads / kStageChunks;  // 32
-    constexpr int kCopies = TiledShape<kBlockM>::kStageRows / kRowsPerCopy;
-    static_assert(kBlockM % kRowsPerCopy == 0 && kTiledBlockN % kRowsPerCopy == 0, "a copy is all x or all W_r rows");
-    const int first_row = threadIdx.x / kStageChunks;
-    const int chunk = threadIdx.x % kStageChunks;
-    const int k = k_tile * kStageElements + chunk * 8;  // NOTE: H is whole chunks: a chunk is all in or all out
-    const bool inside_k = k < hidden_size;
-    char* destination = stage + staged_offset(first_row, chunk);
-#pragma unroll
-    for (int i = 0; i < kCopies; ++i) {
-        const bool is_token = i * kRowsPerCopy < kBlockM;  // known at compile time once unrolled
-        const int source_row = first_row + i * kRowsPerCopy - (is_token ? 0 : kBlockM);
-        if (!is_token && source_row >= staged_experts) break;  // rows grow with i: the rest are not staged either
-        const bool inside = inside_k && source_row < (is_token ? num_tokens : chunk_experts);
-        const T* base = is_token ? x_block : w_chunk;
-        const T* source = inside ? base + static_cast<int64_t>(source_row) * hidden_size + k : base;
-        cute::SM80_CP_ASYNC_CACHEGLOBAL_ZFILL<cute::uint128_t>::copy(
-            *reinterpret_cast<const cute::uint128_t*>(source),
-            *reinterpret_cast<cute::uint128_t*>(destination + i * kRowsPerCopy * kStageRowBytes), inside);
-    }
+// cp.async of 16 bytes from global `source` to shared `destination`, zero-filling it and reading nothing when
+// `inside` is false (L2 only: x and W_r are streamed once per block).
+__device__ __forceinline__ void cp_async_16_zfill(uint32_t destination, const void* source, bool inside) {
+    asm volatile("cp.async.cg.shared.global.L2::128B [%0], [%1], 16, %2;\n" ::"r"(destination), "l"(source),
+                 "r"(inside ? 16 : 0));
 }
 
-// ldmatrix.x4 of the 16-row x 32-byte block at staged rows [row0, +16), logical chunks 2 s, 2 s + 1: r0 = rows 0-7
-// chunk 2 s, r1 = rows 8-15 chunk 2 s, r2 = rows 0-7 chunk 2 s + 1, r3 = rows 8-15 chunk 2 s + 1 — an m16 A fragment
+// One thread's share of the stage loads of one expert chunk: x rows [0, kBlockM) and W_r rows [0, staged_experts)
+// of the chunk, K tile by K tile (elements [64 k_tile, +64)); bytes past H and rows past num_tokens / chunk_experts
+// are zero-filled (no read). Thread t copies 16-byte chunk t % 8 of staged rows t / 8 + 32 i: the rows, their
+// swizzled destination (row % 8 is the same for all i) and which copies exist are fixed per chunk, so a copy per
+// tile costs an add and a predicate.
+template <typename T, int kBlockM>
+struct TiledStageLoader {
+    static constexpr int kRowsPerCopy = kRouterThreads / kStageChunks;  // 32
+    static constexpr int kCopies = TiledShape<kBlockM>::kStageRows / kRowsPerCopy;
+    static constexpr int kTokenCopies = kBlockM / kRowsPerCopy;
+    static_assert(kBlockM % kRowsPerCopy == 0 && kTiledBlockN % kRowsPerCopy == 0, "a copy is all x or all W_r rows");
+
+    const T* rows[kCopies];  // this thread's chunk of K tile 0 in each source row (a row past the data: the matrix's
+                             // first row, a valid address that is never read)
+    uint32_t inside_rows;    // bit i: copy i's row exists
+    int copies;              // copies per tile, the same in every thread: x rows, then the staged W_r rows
+    uint32_t destination;    // stage offset of copy 0 (copy i is 32 i rows further)
+
+    // NOTE: staged_experts is a multiple of 32 (whole copies), so `copies` is the same in every thread.
+    __device__ __forceinline__ TiledStageLoader(const T* x_block, int num_tokens, const T* w_chunk, int chunk_experts,
+                                                int staged_experts, int hidden_size) {
+        const int first_row = threadIdx.x / kStageChunks;
+        const int chunk = threadIdx.x % kStageChunks;
+        copies = kTokenCopies + staged_experts / kRowsPerCopy;
+        destination = static_cast<uint32_t>(staged_offset(first_row, chunk));
+        inside_rows = 0;
+#pragma unroll
+        for (int i = 0; i < kCopies; ++i) {
+            const bool is_token = i < kTokenCopies;  // known at compile time once unrolled
+            const int source_row = first_row + i * kRowsPerCopy - (is_token ? 0 : kBlockM);
+            const bool inside = source_row < (is_token ? num_tokens : chunk_experts);
+            const T* base = is_token ? x_block : w_chunk;
+            rows[i] = inside ? base + static_cast<int64_t>(source_row) * hidden_size + chunk * 8 : base;
+            if (inside) inside_rows |= 1u << i;
+        }
+    }
+
+    // Issues K tile `k_tile` into the stage at shared address `stage`.
+    __device__ __forceinline__ void load(uint32_t stage, int k_tile, int hidden_size) const {
+        const int k = k_tile * kStageElements;
+        // NOTE: H is whole 16-byte chunks, so a thread's chunk is all inside K or all past it.
+        const bool inside_k = k + static_cast<int>(threadIdx.x % kStageChunks) * 8 < hidden_size;
+#pragma unroll
+        for (int i = 0; i < kCopies; ++i) {
+            if (i >= copies) break;  // the same in every thread
+            const bool inside = inside_k && (inside_rows >> i & 1u);
+            cp_async_16_zfill(stage + destination + i * kRowsPerCopy * kStageRowBytes, inside ? rows[i] + k : rows[i],
+                              inside);
+        }
+    }
+};
+
+// ldmatrix.x4 at a shared-memory address (the 16-row x 32-byte block one lane's address opens): r0 = rows 0-7 of the
+// block's first 16 bytes, r1 = rows 8-15 of them, r2 / r3 = the same rows' second 16 bytes — an m16 A fragment
 // {a0..a3}, or the B fragments {r0, r2}, {r1, r3} of two n8 atoms.
-__device__ __forceinline__ void load_staged_16x32(const char* stage, int row0, int step, int lane_idx, uint32_t (&r)[4]) {
-    const int row = row0 + lane_idx % 16;
-    const char* address = stage + staged_offset(row, 2 * step + lane_idx / 16);
-    cute::SM75_U32x4_LDSM_N::copy(*reinterpret_cast<const cute::uint128_t*>(address), r[0], r[1], r[2], r[3]);
+__device__ __forceinline__ void ldmatrix_x4(uint32_t address, uint32_t (&r)[4]) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(address));
+}
+
+// Where lane `lane_idx` points ldmatrix for the 16-row block at staged rows [row0, +16) (row0 a multiple of 8) and
+// logical chunks 2 s, 2 s + 1 of a stage: row row0 + lane % 16, chunk 2 s + lane / 16, swizzled by row % 8 = lane % 8
+// (staged_offset). The row part and the chunk part are separate so the k-loop adds two per-thread constants.
+__device__ __forceinline__ uint32_t staged_row_offset(int row0, int lane_idx) {
+    return static_cast<uint32_t>((row0 + lane_idx % 16) * kStageRowBytes);
+}
+__device__ __forceinline__ uint32_t staged_chunk_offset(int step, int lane_idx) {
+    return static_cast<uint32_t>(((2 * step + lane_idx / 16) ^ (lane_idx % 8)) << 4);
 }
 
 // Block b: tokens [kBlockM b, +kBlockM) x all experts, in chunks of 128 experts, each a full pass over K (fixed K
@@ -737,67 +776,75 @@ __global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_t
     const int num_experts = params.num_experts;
     const T* x_block = static_cast<const T*>(params.x) + static_cast<int64_t>(first_token) * hidden_size;
     const int num_k_tiles = (hidden_size + kStageElements - 1) / kStageElements;
+    // The ring's shared-memory address and this lane's ldmatrix row offsets, once (the k-loop adds the stage and the
+    // chunk offsets).
+    const uint32_t ring_address = static_cast<uint32_t>(__cvta_generic_to_shared(ring));
+    uint32_t a_rows[Shape::kAtomsM];
+#pragma unroll
+    for (int m = 0; m < Shape::kAtomsM; ++m) a_rows[m] = staged_row_offset(warp_m * Shape::kWarpM + m * 16, lane_idx);
+    uint32_t b_rows[kTiledAtomsN / 2];
+#pragma unroll
+    for (int pair = 0; pair < kTiledAtomsN / 2; ++pair) {
+        b_rows[pair] = staged_row_offset(kBlockM + warp_n * kTiledWarpN + pair * 16, lane_idx);
+    }
 
     for (int chunk_begin = 0; chunk_begin < num_experts; chunk_begin += kTiledBlockN) {
         const int chunk_experts = min(kTiledBlockN, num_experts - chunk_begin);
-        // Rows that ldmatrix reads: whole pairs of n8 atoms; W_r rows past them are neither staged nor read.
-        const int staged_experts = min(kTiledBlockN, (chunk_experts + 15) / 16 * 16);
+        // Rows that ldmatrix reads: every row of a warp that has one of the chunk's experts (zero past them); a warp
+        // with none skips the chunk's MMAs, and rows past its span are neither staged nor read.
+        const int staged_experts = min(kTiledBlockN, (chunk_experts + kTiledWarpN - 1) / kTiledWarpN * kTiledWarpN);
+        const bool warp_has_work = warp_n * kTiledWarpN < chunk_experts && warp_m * Shape::kWarpM < num_block_tokens;
         const T* w_chunk = static_cast<const T*>(params.w_router) + static_cast<int64_t>(chunk_begin) * hidden_size;
+        const TiledStageLoader<T, kBlockM> loader(x_block, num_block_tokens, w_chunk, chunk_experts, staged_experts,
+                                                  hidden_size);
         float accumulators[Shape::kAtomsM][kTiledAtomsN][4] = {};  // (m atom, n atom, D fragment)
 
         // Prologue: kTiledStages - 1 tiles in flight; one commit group per tile, empty ones included, so the wait
         // count below is the same on every iteration.
 #pragma unroll
         for (int s = 0; s < kTiledStages - 1; ++s) {
-            if (s < num_k_tiles) {
-                load_tiled_stage<T, kBlockM>(ring + s * Shape::kStageBytes, x_block, num_block_tokens, w_chunk,
-                                             chunk_experts, staged_experts, s, hidden_size);
-            }
+            if (s < num_k_tiles) loader.load(ring_address + s * Shape::kStageBytes, s, hidden_size);
             cute::cp_async_fence();
         }
+        // The ring slots of tile k_tile and of tile k_tile + kTiledStages - 1 (the one loaded in its iteration),
+        // advanced without a division.
+        int read_slot = 0;
+        int write_slot = kTiledStages - 1;
         for (int k_tile = 0; k_tile < num_k_tiles; ++k_tile) {
             cute::cp_async_wait<kTiledStages - 2>();
             // NOTE: after this barrier tile k_tile is visible to all, and every warp is done with the slot of
             // k_tile - 1, which the load below reuses.
             __syncthreads();
             const int next = k_tile + kTiledStages - 1;
-            if (next < num_k_tiles) {
-                load_tiled_stage<T, kBlockM>(ring + next % kTiledStages * Shape::kStageBytes, x_block,
-                                             num_block_tokens, w_chunk, chunk_experts, staged_experts, next,
-                                             hidden_size);
-            }
+            if (next < num_k_tiles) loader.load(ring_address + write_slot * Shape::kStageBytes, next, hidden_size);
             cute::cp_async_fence();
+            const uint32_t stage = ring_address + static_cast<uint32_t>(read_slot * Shape::kStageBytes);
+            read_slot = read_slot == kTiledStages - 1 ? 0 : read_slot + 1;
+            write_slot = write_slot == kTiledStages - 1 ? 0 : write_slot + 1;
 
-            // The MMAs of tile k_tile; atoms wholly past the block's tokens or the chunk's experts are skipped
-            // (warp-uniform).
-            const char* stage = ring + k_tile % kTiledStages * Shape::kStageBytes;
+            // The MMAs of tile k_tile over all of the warp's atoms: rows past the block's tokens or the chunk's
+            // experts are zero-filled and their results never stored. A warp with no work skips (warp-uniform).
+            if (!warp_has_work) continue;
 #pragma unroll
             for (int step = 0; step < kStageElements / 16; ++step) {
+                const uint32_t chunk_offset = staged_chunk_offset(step, lane_idx);
                 uint32_t a[Shape::kAtomsM][4];
 #pragma unroll
-                for (int m = 0; m < Shape::kAtomsM; ++m) {
-                    if (warp_m * Shape::kWarpM + m * 16 < num_block_tokens) {
-                        load_staged_16x32(stage, warp_m * Shape::kWarpM + m * 16, step, lane_idx, a[m]);
-                    }
-                }
+                for (int m = 0; m < Shape::kAtomsM; ++m) ldmatrix_x4(stage + a_rows[m] + chunk_offset, a[m]);
                 uint32_t b[kTiledAtomsN][2];
 #pragma unroll
                 for (int pair = 0; pair < kTiledAtomsN / 2; ++pair) {
-                    if (warp_n * kTiledWarpN + pair * 16 < chunk_experts) {
-                        uint32_t r[4];
-                        load_staged_16x32(stage, kBlockM + warp_n * kTiledWarpN + pair * 16, step, lane_idx, r);
-                        b[2 * pair][0] = r[0];
-                        b[2 * pair][1] = r[2];
-                        b[2 * pair + 1][0] = r[1];
-                        b[2 * pair + 1][1] = r[3];
-                    }
+                    uint32_t r[4];
+                    ldmatrix_x4(stage + b_rows[pair] + chunk_offset, r);
+                    b[2 * pair][0] = r[0];
+                    b[2 * pair][1] = r[2];
+                    b[2 * pair + 1][0] = r[1];
+                    b[2 * pair + 1][1] = r[3];
                 }
 #pragma unroll
                 for (int m = 0; m < Shape::kAtomsM; ++m) {
-                    if (warp_m * Shape::kWarpM + m * 16 >= num_block_tokens) continue;
 #pragma unroll
                     for (int n = 0; n < kTiledAtomsN; ++n) {
-                        if (warp_n * kTiledWarpN + n * 8 >= chunk_experts) continue;
                         float(&d)[4] = accumulators[m][n];
                         Atom::fma(d[0], d[1], d[2], d[3], a[m][0], a[m][1], a[m][2], a[m][3], b[n][0], b[n][1],
                                   d[0], d[1], d[2], d[3]);
