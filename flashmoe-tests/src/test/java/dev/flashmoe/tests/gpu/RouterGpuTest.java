@@ -80,6 +80,9 @@ class RouterGpuTest {
                 // T > 4096: the tiled tensor-core engine (one expert chunk; three chunks, the last partial)
                 new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 128, 8, 5000, 512),
                 new RouterCase(DataType.FP16, RouterScoring.SIGMOID, true, true, 8, 4, 1f, 320, 8, 4500, 264),
+                // tiled, E = 72: a warp's 32 experts partly past E (zero-filled rows), a warp with none; 4 tokens in
+                // the last block
+                new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, false, false, 1, 1, 1f, 72, 6, 4100, 192),
                 // T <= 4096 with H = 104: the last 32-element K chunk of the sliced engine is partial
                 new RouterCase(DataType.FP16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 64, 4, 300, 104));
     }
