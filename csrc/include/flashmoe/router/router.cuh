@@ -498,24 +498,26 @@ constexpr int kSplitTokens = 16;      // one m16 atom of tokens per block
 constexpr int kSplitMaxAtoms = 4;     // n8 atoms per slice: at most 32 experts
 constexpr int kSplitMaxSliceExperts = 8 * kSplitMaxAtoms;
 constexpr int kSplitChunk = 32;       // K elements per warp step: one 16-byte load per row and lane quad, two k16 MMAs
-constexpr int kSplitLoadsInFlight = 12;  // 16-byte loads a lane issues before it multiplies: (2 + atoms) per chunk
-// Chunks a warp loads before it multiplies in one-atom slices (decode: T <= 64 at E = 128): 8, so that H = 2048 (64
-// chunks over 8 warps) is one round of loads; such launches have at most a few blocks per SM, so the registers are free.
+// Chunks a warp loads before it multiplies (each (2 + atoms) 16-byte loads per lane). One-atom slices (decode: T <= 64
+// at E = 128): 8, so that H = 2048 (64 chunks over 8 warps) is one round of loads; such launches have a few blocks
+// per SM at most, so the registers (128) are free. Four-atom slices: 3 (18 loads, 124 registers: still 2 blocks per
+// SM; 4 would take 148 and leave one).
 constexpr int kSplitOneAtomChunksInFlight = 8;
+constexpr int kSplitChunksInFlight = 3;
 constexpr int kPartialStride = kSplitMaxSliceExperts + 8;  // floats per partial row; ≡ 8 (mod 32) as score rows
 constexpr int kPartialFloats = kRouterWarps * kSplitTokens * kPartialStride;
 static_assert(kSplitTokens >= kMinSliceTokens && kSplitTokens % kMinSliceTokens == 0, "slices_done covers the blocks");
 
 // Block (token block, slice): tokens [16 * token_block, +16) x experts of the slice (<= kMaxAtoms n8 atoms), K split
 // over the warps (warp w takes the chunks w, w + 8, ...), then the warps' partial tiles summed in warp order.
-// kMaxAtoms = 1 serves one-atom slices (the smallest T, or E <= 8) with 8 chunks in flight (2 with four-atom slices).
+// kMaxAtoms = 1 serves one-atom slices (the smallest T, or E <= 8) with 8 chunks in flight (3 with four-atom slices).
 // NOTE: the fragments need no shared memory because K may be taken in any order as long as A and B agree: lane
 // (g, t) loads 8 consecutive elements k = 32 c + 8 t .. + 7 of its rows (tokens g and g + 8, expert 8 n + g) and
 // feeds elements 0-3 to the chunk's first k16 MMA (a0/a1, b0 = elements 0-1; a2/a3, b1 = elements 2-3) and 4-7 to the
 // second, so every k of the chunk meets its own A and B element exactly once.
 template <typename T, int kMaxAtoms>
 __global__ void __launch_bounds__(kRouterThreads) router_split_kernel(RouterParams params) {
-    constexpr int kChunksInFlight = kMaxAtoms == 1 ? kSplitOneAtomChunksInFlight : kSplitLoadsInFlight / (2 + kMaxAtoms);
+    constexpr int kChunksInFlight = kMaxAtoms == 1 ? kSplitOneAtomChunksInFlight : kSplitChunksInFlight;
     static_assert(sizeof(T) == 2 && kElementsPer16Bytes<T> == 8, "two k16 atoms per 16-byte load");
     static_assert(kMaxAtoms >= 1 && kMaxAtoms <= kSplitMaxAtoms && kChunksInFlight >= 1, "slice width");
     using Atom = typename MmaAtomOf<T>::Atom;
