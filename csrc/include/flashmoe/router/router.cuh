@@ -681,7 +681,9 @@ __device__ __forceinline__ int staged_offset(int row, int chunk) {
 }
 
 // cp.async of 16 bytes from global `source` to shared `destination`, zero-filling it and reading nothing when
-// `inside` is false (L2 only: x and W_r are streamed once per block).
+// `inside` is false (L2 only: x and W_r are streamed once per block). NOTE: CuTe's SM80_CP_ASYNC_CACHEGLOBAL_ZFILL
+// (the same instruction) and SM75_U32x4_LDSM_N (ldmatrix_x4 below) take C++ references and convert a generic address
+// to a shared one on every call; these take the 32-bit shared address the k-loop keeps (item 68's SASS).
 __device__ __forceinline__ void cp_async_16_zfill(uint32_t destination, const void* source, bool inside) {
     asm volatile("cp.async.cg.shared.global.L2::128B [%0], [%1], 16, %2;\n" ::"r"(destination), "l"(source),
                  "r"(inside ? 16 : 0));
