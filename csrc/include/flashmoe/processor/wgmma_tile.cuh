@@ -101,6 +101,14 @@ __device__ __forceinline__ uint64_t swizzled_box_descriptor(const char* box) {
     return descriptor.desc_;
 }
 
+// A descriptor `units` 16-byte units further along its start address (bits 0-13 of the low word). NOTE: a 32-bit add:
+// start addresses stay below 2^14 units (shared memory < 256 KB), so it never carries into the other fields, and the
+// high word (the descriptor's fixed fields) stays one uniform value instead of a 64-bit add per wgmma.
+__device__ __forceinline__ uint64_t advance_descriptor(uint64_t descriptor, int units) {
+    const uint32_t low = static_cast<uint32_t>(descriptor) + static_cast<uint32_t>(units);
+    return (descriptor & 0xffffffff00000000ull) | low;
+}
+
 // Register r of the wgmma D fragment (m64nN: n8 block r / 4, then (row g, col 2q), (g, 2q + 1), (g + 8, 2q),
 // (g + 8, 2q + 1)) as the flat index of accumulators[b][i][j] with b = 64-column block, i = row half, j = column.
 __host__ __device__ constexpr int accumulator_index(int r) {
@@ -329,8 +337,9 @@ struct WgmmaTile {
 #pragma unroll
                 for (int r = 0; r < kRowBlocks; ++r) {
                     const uint64_t desc_a = detail::swizzled_box_descriptor(a_box + r * WgmmaRing::kBoxBytes);
-                    detail::wgmma_issue<Op>(desc_a + 2 * step, desc_b + 2 * step, &accumulators[r][0][0][0], scale,
-                                            std::make_integer_sequence<int, kAccumulators>{});
+                    detail::wgmma_issue<Op>(detail::advance_descriptor(desc_a, 2 * step),
+                                            detail::advance_descriptor(desc_b, 2 * step), &accumulators[r][0][0][0],
+                                            scale, std::make_integer_sequence<int, kAccumulators>{});
                 }
             }
             cute::warpgroup_commit_batch();
