@@ -101,6 +101,14 @@ __device__ __forceinline__ uint64_t swizzled_box_descriptor(const char* box) {
     return descriptor.desc_;
 }
 
+// A descriptor `units` 16-byte units further along its start address (bits 0-13 of the low word). NOTE: a 32-bit add:
+// start addresses stay below 2^14 units (shared memory < 256 KB), so it never carries into the other fields, and the
+// high word (the descriptor's fixed fields) stays one uniform value instead of a 64-bit add per wgmma.
+__device__ __forceinline__ uint64_t advance_descriptor(uint64_t descriptor, int units) {
+    const uint32_t low = static_cast<uint32_t>(descriptor) + static_cast<uint32_t>(units);
+    return (descriptor & 0xffffffff00000000ull) | low;
+}
+
 // Register r of the wgmma D fragment (m64nN: n8 block r / 4, then (row g, col 2q), (g, 2q + 1), (g + 8, 2q),
 // (g + 8, 2q + 1)) as the flat index of accumulators[b][i][j] with b = 64-column block, i = row half, j = column.
 __host__ __device__ constexpr int accumulator_index(int r) {
@@ -220,17 +228,31 @@ struct WgmmaTile {
         for (int r = 0; r < kRowBlocks * kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
     }
 
-    // Thread 0: iteration `it` of the flattened (piece, k tile) sequence into its stage (it % kStages).
+    // Thread 0's next load in the flattened (piece, k tile) sequence, advanced one load at a time (no division on the
+    // refill path: the loads are issued in sequence order, kStages ahead of the MMAs).
+    // (kStages is a compile-time constant, so the stage of a load, `load % kStages`, costs no division either.)
+    struct IssuePosition {
+        int piece;
+        int k_tile;
+        __device__ __forceinline__ void advance(int num_k_tiles) {
+            if (++k_tile == num_k_tiles) {
+                k_tile = 0;
+                ++piece;
+            }
+        }
+    };
+
+    // Thread 0: load number `load` of the sequence, at `at` (its piece and k tile) into stage load % kStages; then
+    // `at` advances.
     template <typename BRows>
     __device__ __forceinline__ static void issue(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
                                                  int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                 uint64_t b_hint, int piece_begin, int num_k_tiles, int it,
+                                                 uint64_t b_hint, int num_k_tiles, int load, IssuePosition& at,
                                                  bool half_boxes) {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
-        const int piece = piece_begin + it / num_k_tiles;
-        const int k_element = (it % num_k_tiles) * WgmmaRing::kBoxElementsK;
-        const int stage = it % kStages;
+        const int k_element = at.k_tile * WgmmaRing::kBoxElementsK;
+        const int stage = load % kStages;
         uint64_t* barrier = &ring.state->full[stage];
         char* destination = ring.stages + stage * kStagePitch;
         // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared
@@ -241,20 +263,22 @@ struct WgmmaTile {
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
             cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint, destination + kABytes + b * b_box_bytes, k_element,
-                                         b_rows(piece, b));
+                                         b_rows(at.piece, b));
         }
+        at.advance(num_k_tiles);
 #endif
     }
 
     // Thread 0, after the block's vote at iteration `it`: every warp's MMAs of stage it - 1 are done (each warp's
-    // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages.
+    // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages, which is `at` (the
+    // loads go in sequence order).
     template <typename BRows>
     __device__ __forceinline__ static void refill(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
                                                   int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                  uint64_t b_hint, int piece_begin, int num_k_tiles, int it, int total,
-                                                  bool half_boxes) {
+                                                  uint64_t b_hint, int num_k_tiles, int it, int total,
+                                                  IssuePosition& at, bool half_boxes) {
         if (threadIdx.x == 0 && it >= 1 && it - 1 + kStages < total) {
-            issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it - 1 + kStages,
+            issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it - 1 + kStages, at,
                   half_boxes);
         }
     }
@@ -280,20 +304,23 @@ struct WgmmaTile {
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
         const uint64_t limit_ns = 2 * params.timeout_ns;
+        IssuePosition next_load{piece_begin, 0};  // thread 0's
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
             // read here through the async proxy: this thread's acquire of them (the task's release; for GEMM0 on one
             // GPU, its row tiles' dispatch flags), then this proxy fence.
             detail::fence_proxy_async_global();
             for (int it = 0; it < total && it < kStages; ++it) {
-                issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
-                      half_boxes);
+                issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, next_load, half_boxes);
             }
         }
         bool ok = true;
+        // Iteration it's k tile (it % num_k_tiles), advanced at the end of each iteration: num_k_tiles is a runtime
+        // value, and a division per k-step sat between the stage's wait and its MMAs. (The piece, it / num_k_tiles, is
+        // needed once per piece.)
+        int k_tile = 0;
         for (int it = 0; it < total; ++it) {
             const int stage = it % kStages;
-            const int k_tile = it % num_k_tiles;
             // NOTE: a thread whose wait failed still issues this stage's MMAs (on whatever the stage holds) so that the
             // warpgroup stays converged; the block leaves together at the vote below.
             const uint32_t parity = ((phases >> stage) ^ static_cast<uint32_t>(it / kStages)) & 1u;
@@ -310,8 +337,9 @@ struct WgmmaTile {
 #pragma unroll
                 for (int r = 0; r < kRowBlocks; ++r) {
                     const uint64_t desc_a = detail::swizzled_box_descriptor(a_box + r * WgmmaRing::kBoxBytes);
-                    detail::wgmma_issue<Op>(desc_a + 2 * step, desc_b + 2 * step, &accumulators[r][0][0][0], scale,
-                                            std::make_integer_sequence<int, kAccumulators>{});
+                    detail::wgmma_issue<Op>(detail::advance_descriptor(desc_a, 2 * step),
+                                            detail::advance_descriptor(desc_b, 2 * step), &accumulators[r][0][0][0],
+                                            scale, std::make_integer_sequence<int, kAccumulators>{});
                 }
             }
             cute::warpgroup_commit_batch();
@@ -325,7 +353,7 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it, total,
+                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, total, next_load,
                        half_boxes);
                 epilogue(piece_begin + it / num_k_tiles);
             } else {
@@ -335,9 +363,10 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it, total,
+                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, total, next_load,
                        half_boxes);
             }
+            if (++k_tile == num_k_tiles) k_tile = 0;
         }
         // NOTE: on failure some issued stages are never waited for; the launch is aborting, and the processor uses the
         // ring no more.
