@@ -499,6 +499,45 @@ void test_wide_gemm1() {
     }
 }
 
+// Swap-AB decode tiles (docs/perf-notes.md item 71; tasks.cuh swap_ab_task): row tiles of at most 16 valid rows run
+// both GEMMs with the weights as the wgmma's A and the tokens as its B. Every case's tiles hold 16 rows or fewer, so
+// every GEMM task swaps where the Hopper tiles run: against the reference, and bitwise against the 64-row tiles
+// (FLASHMOE_DISABLE_SWAP_AB=1), with GEMM0's narrow pieces (the up half passed between warps) and without them
+// (FLASHMOE_DISABLE_NARROW_GEMM0=1). bf16 gated SiLU with biases, H = 1000 (GEMM1's last piece partly past H), I = 200
+// (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU with biases, k = 1 and
+// T = 1 (one token, one route). --quick (the sanitizers): the first case.
+void test_swap_ab(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 24, 8, 2, 256, 776, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 8, 1, 512, 264, 0.0f, true, false}};
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        for (const bool narrow : {true, false}) {
+            if (!narrow) setenv("FLASHMOE_DISABLE_NARROW_GEMM0", "1", 1);
+            std::vector<uint8_t> swapped, unswapped;
+            std::string label = describe(c) + (narrow ? "" : " no narrow pieces");
+            bool ok = false;
+            {
+                Fixture f(c, 7171);
+                if (!f.layer.hopper_tiles()) label += " (SM80 tiles: nothing swaps here)";
+                ok = f.run("swap-ab", label + " swap-AB", swapped);
+            }
+            setenv("FLASHMOE_DISABLE_SWAP_AB", "1", 1);
+            {
+                Fixture f(c, 7171);
+                ok = f.run("swap-ab", label + " 64-row tiles", unswapped) && ok;
+            }
+            unsetenv("FLASHMOE_DISABLE_SWAP_AB");
+            if (!narrow) unsetenv("FLASHMOE_DISABLE_NARROW_GEMM0");
+            if (ok) {
+                report("swap-ab", label + " swap-AB = 64-row tiles", swapped == unswapped,
+                       swapped == unswapped ? "bitwise" : "DIFFERS from the 64-row tiles");
+            }
+        }
+    }
+}
+
 // GEMM0 and GEMM1 on paired row tiles (docs/perf-notes.md items 33, 34): two row tiles of one expert in one 128-row
 // pass. Against the reference and bitwise against unpaired tiles, with groups of 16 (E = 8: ~16 tiles per expert, some
 // groups odd, so a lone tile follows the pairs) and of 3 (every group odd or shorter). GEMM0: I = 776 ends in a piece
@@ -941,6 +980,7 @@ int main(int argc, char** argv) {
         test_graph(quick ? 3 : 100);
         test_groups(quick);
         if (!quick) test_wide_gemm1();
+        test_swap_ab(quick);
         test_pairs(quick);
         test_settings(quick);
         test_trace();

@@ -71,36 +71,62 @@ void launch_tile(const Element* a, const Element* b0, const Element* b1, float* 
 
 // The Hopper tile alone: one block per (row tile, run of `pieces_per_block` 64-column pieces), the ring running
 // across the pieces as in a GEMM task; accumulators written raw. Maps: tma.tokens = A [m][k] (kRowBlocks = 2, GEMM0's
-// paired tile: tma.tokens_pair, 128-row boxes), tma.w_gate = B0, tma.w_up = B1 (both [n][k]). Needs a control block
-// and an error record (params.layout, params.error_record).
-template <typename Element, int kNumB, int kRowBlocks, int kStageLimit = 0>
+// paired tile: tma.tokens_pair, 128-row boxes; short_a or kSwapTokens: tma.tokens_short[0], 16-row boxes, the A of a
+// decode row tile), tma.w_gate = B0, tma.w_up = B1 (both [n][k]). Row tiles of 64 · kRowBlocks rows, or of 16 rows
+// when short_a or swapped. Needs a control block and an error record (params.layout, params.error_record).
+template <typename Element, int kNumB, int kRowBlocks, int kStageLimit = 0, int kSwapTokens = 0>
 __global__ void __launch_bounds__(TileConfig::kThreads)
-    wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int pieces_per_block) {
+    wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int pieces_per_block,
+                      bool short_a) {
+    using Tile = WgmmaTile<Element, kNumB, kRowBlocks, kStageLimit, kSwapTokens>;
     extern __shared__ __align__(16) char shared[];
     flashmoe::fused::wgmma_ring_init(shared);
-    const int row_begin = blockIdx.y * TileConfig::kBlockM * kRowBlocks;
+    short_a = short_a || Tile::kSwapped;
+    const int row_begin = blockIdx.y * (short_a ? 16 : TileConfig::kBlockM * kRowBlocks);
     const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     const int piece_begin = blockIdx.x * pieces_per_block;
     const int piece_end = min(num_pieces, piece_begin + pieces_per_block);
     const TmaDescriptor* const maps[2] = {&params.tma.w_gate, &params.tma.w_up};
-    WgmmaTile<Element, kNumB, kRowBlocks, kStageLimit> tile;
-    tile.run(params, 1, shared, kRowBlocks == 2 ? &params.tma.tokens_pair : &params.tma.tokens, row_begin, maps,
-             [](int piece, int) { return piece * TileConfig::kBlockN; }, piece_begin, piece_end,
-             WgmmaRing::k_boxes(k), [&](int piece) {
-#pragma unroll
-                 for (int r = 0; r < kRowBlocks; ++r)
+    const TmaDescriptor* map_a = short_a ? &params.tma.tokens_short[0]
+                                 : kRowBlocks == 2 ? &params.tma.tokens_pair
+                                                   : &params.tma.tokens;
+    Tile tile;
+    const auto b_rows = [](int piece, int) { return piece * TileConfig::kBlockN; };
+    if constexpr (Tile::kSwapped) {
+        tile.run(params, 1, shared, map_a, row_begin, maps, b_rows, piece_begin, piece_end, WgmmaRing::k_boxes(k),
+                 [&](int piece) {
 #pragma unroll
                      for (int q = 0; q < kNumB; ++q)
 #pragma unroll
-                         for (int i = 0; i < 2; ++i)
+                         for (int r = 0; r < Tile::kSwappedAccumulators; ++r) {
+                             const int column = piece * TileConfig::kBlockN + tile.swapped_column(r);
+                             const int row = row_begin + tile.swapped_row(r);
+                             if (column < n && row < m)
+                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators_swapped[q][r];
+                         }
+                 },
+                 false, 16 * WgmmaRing::kBoxBytesK);
+    } else {
+        tile.run(params, 1, shared, map_a, row_begin, maps, b_rows, piece_begin, piece_end, WgmmaRing::k_boxes(k),
+                 [&](int piece) {
 #pragma unroll
-                             for (int j = 0; j < 16; ++j) {
-                                 const int column = piece * TileConfig::kBlockN + tile.column(j);
-                                 const int row = row_begin + r * TileConfig::kBlockM + tile.row(i);
-                                 if (column < n && row < m)
-                                     c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators[r][q][i][j];
-                             }
-             });
+                     for (int r = 0; r < kRowBlocks; ++r)
+#pragma unroll
+                         for (int q = 0; q < kNumB; ++q)
+#pragma unroll
+                             for (int i = 0; i < 2; ++i)
+#pragma unroll
+                                 for (int j = 0; j < 16; ++j) {
+                                     const int column = piece * TileConfig::kBlockN + tile.column(j);
+                                     const int row = row_begin + r * TileConfig::kBlockM + tile.row(i);
+                                     // NOTE: a short A box's rows past 16 are garbage (what the stage held before).
+                                     if (column < n && row < m && (!short_a || row < row_begin + 16))
+                                         c[(static_cast<int64_t>(q) * m + row) * n + column] =
+                                             tile.accumulators[r][q][i][j];
+                                 }
+                 },
+                 false, short_a ? 16 * WgmmaRing::kBoxBytesK : Tile::kABytes);
+    }
 }
 
 // PROTOTYPE (perf-notes Next steps 1; not the library's tile): one block per SM of two consumer warpgroups and a
@@ -289,6 +315,7 @@ struct WgmmaHarness {
     WgmmaHarness(const Element* a, const Element* b0, const Element* b1, int m, int n, int k) {
         const int32_t dtype = std::is_same_v<Element, __half> ? FLASHMOE_DTYPE_FP16 : FLASHMOE_DTYPE_BF16;
         flashmoe::fused::encode_box_map(params.tma.tokens, dtype, a, m, k, "A");
+        flashmoe::fused::encode_box_map(params.tma.tokens_short[0], dtype, a, m, k, "A", 16);
         flashmoe::fused::encode_box_map(a_rows128, dtype, a, m, k, "A", 128);
         params.tma.tokens_pair = a_rows128;
         flashmoe::fused::encode_box_map(params.tma.w_gate, dtype, b0, n, k, "B0");
@@ -308,16 +335,18 @@ struct WgmmaHarness {
     }
 };
 
-template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0>
+// short_a (kRowBlocks = 1): row tiles of 16 rows through the 16-row A map, as the layer's decode tiles; kSwapTokens =
+// 16: the swap-AB tile (16-row tiles too).
+template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0>
 void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k, int pieces_per_block,
-                       cudaStream_t stream = 0) {
-    auto kernel = wgmma_tile_kernel<Element, kNumB, kRowBlocks, kStageLimit>;
+                       cudaStream_t stream = 0, bool short_a = false) {
+    auto kernel = wgmma_tile_kernel<Element, kNumB, kRowBlocks, kStageLimit, kSwapTokens>;
     constexpr size_t kShared = WgmmaRing::kSharedBytes;
     CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
     const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
-    const int block_rows = TileConfig::kBlockM * kRowBlocks;
+    const int block_rows = short_a || kSwapTokens != 0 ? 16 : TileConfig::kBlockM * kRowBlocks;
     const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + block_rows - 1) / block_rows);
-    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block);
+    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block, short_a);
     CHECK_CUDA(cudaGetLastError());
 }
 
@@ -453,6 +482,19 @@ void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block,
     });
 }
 
+// The decode tiles against fp64: 16-row row tiles through the 16-row A map, as the 64-row tile with a short A box
+// (the layer's decode tile: its MMA rows past 16 are garbage, not stored) or as the swap-AB tile (item 71).
+template <typename Element, int kNumB, bool kSwapped>
+void run_decode_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
+    char name[96];
+    std::snprintf(name, sizeof(name), "%s %s B=%d M=%d N=%d K=%d pieces/block=%d", mode,
+                  kSwapped ? "swap-AB" : "short-A", kNumB, m, n, k, pieces_per_block);
+    check_hopper_case<Element>("decode", name, kNumB, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
+        launch_wgmma_tile<Element, kNumB, 1, 0, kSwapped ? 16 : 0>(harness.params, c, m, n, k, pieces_per_block, 0,
+                                                                   !kSwapped);
+    });
+}
+
 // The prototype against fp64 (rows past m and columns past n are zero-filled by TMA).
 template <int kN, int kWait>
 void run_coop_case(int m, int n, int k, int passes_per_block, std::mt19937_64& rng) {
@@ -472,6 +514,12 @@ void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
         run_wgmma_case<Element, 1>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_wgmma_case<Element, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_wgmma_case<Element, 2, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
+    }
+    for (const Shape s : {Shape{16, 64, 64, 1}, Shape{1, 64, 8, 1}, Shape{17, 136, 200, 3}, Shape{100, 200, 1000, 2},
+                          Shape{5, 512, 2048, 4}, Shape{16, 72, 768, 1}}) {
+        run_decode_case<Element, 2, false>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 1, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 2, true>(mode, s.m, s.n, s.k, s.pieces, rng);
     }
 }
 
@@ -592,6 +640,31 @@ void time_tiles(bool wgmma) {
         }
     }
     if (wgmma) {
+        // Decode (docs/perf-notes.md item 71): a row tile of 1 or 16 valid tokens against gated weights past the L2,
+        // as the layer's 64-row tile with the 16-row A box and as the swap-AB tile (one m64n16k16 per weight box and
+        // k16 step instead of an m64n128k16 of 63 or 48 padding rows). Grids: 128 blocks of one piece (less than a
+        // wave, as paper T = 1's 128 GEMM0 tasks: the time is one task's), and 528 blocks (two per SM, two waves).
+        int sms = 0;
+        CHECK_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+        for (const int tokens : {1, 16}) {
+            for (const int blocks : {128, 528}) {
+                TimingOperands o(tokens, 64 * blocks, 2048, 9);
+                const double weight_bytes = 2.0 * o.n * o.k * 2;
+                const double k_steps = WgmmaRing::k_boxes(o.k);
+                WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
+                const float full = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                const float shorter = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 1, 0, true); }, 10);
+                const float swapped = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 1, 0, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                // A block's k-steps in sequence: its 32, once per wave of two blocks per SM.
+                const double steps = k_steps * ((blocks + 2 * sms - 1) / (2 * sms));
+                std::printf("time     decode bf16 B=2 tokens=%d N=%d K=%d, %d blocks: 64-row A %.4f ms (%.0f GB/s), "
+                            "16-row A %.4f ms (%.0f GB/s), swap-AB %.4f ms (%.0f GB/s); per k-step %.0f / %.0f / "
+                            "%.0f ns\n",
+                            tokens, o.n, o.k, blocks, full, weight_bytes / (full * 1e-3) / 1e9, shorter,
+                            weight_bytes / (shorter * 1e-3) / 1e9, swapped, weight_bytes / (swapped * 1e-3) / 1e9,
+                            full * 1e6 / steps, shorter * 1e6 / steps, swapped * 1e6 / steps);
+            }
+        }
         // Two row tiles per weight box, the weights past the L2 (139 MB): two 64-row blocks per piece reading it
         // together (the layer's unpaired group of 2) against one paired 128-row block (docs/perf-notes.md item 33).
         TimingOperands o(128, 64 * 264, 2048, 7);

@@ -221,6 +221,8 @@ struct TmaMaps {
                                // processor count; FLASHMOE_PAIR_GEMM0_GROUP_TASKS sets it
     int32_t pair_group_rows;   // the fewest valid rows of a group that runs on pairs whatever its tasks (group_paired):
                                // TileConfig::kPairGroupRows; FLASHMOE_PAIR_GROUP_ROWS sets it
+    int32_t swap_ab;           // 1: row tiles of at most 16 valid rows run swap-AB GEMM tasks (tasks.cuh swap_ab_task);
+                               // FLASHMOE_DISABLE_SWAP_AB=1 sets 0
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };

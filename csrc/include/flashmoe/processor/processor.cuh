@@ -246,10 +246,16 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 const int end = split.piece_end(task.n_tile);
                 const bool narrow = split.piece_columns != TileConfig::kBlockN;
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
-                const bool ok =
-                    params.gated
-                        ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup, shared)
-                        : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, shared);
+                bool ok;
+                if (swap_ab_task(params, setup)) {
+                    ok = params.gated
+                             ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow, setup, shared)
+                             : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false, setup, shared);
+                } else {
+                    ok = params.gated
+                             ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup, shared)
+                             : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, shared);
+                }
                 if (!ok) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;
@@ -269,11 +275,13 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
                 const bool wide = split.piece_columns != TileConfig::kBlockN;
-                if (!run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
-                                             split.piece_end(task.n_tile), wide, gemm_task_setup(params, task),
-                                             shared)) {
-                    return;  // aborting: recorded
-                }
+                const GemmTaskSetup setup = gemm_task_setup(params, task);
+                const bool ok = swap_ab_task(params, setup)
+                                    ? run_gemm1_swap_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                                   split.piece_end(task.n_tile), wide, setup, shared)
+                                    : run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                              split.piece_end(task.n_tile), wide, setup, shared);
+                if (!ok) return;  // aborting: recorded
                 finish_gemm1_tile(task.tile, split.num_tasks);
                 break;
             }

@@ -477,6 +477,166 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
     return false;
 }
 
+// Swap-AB decode tiles (docs/perf-notes.md item 71). A row tile of at most 16 valid rows (its A through the 16-row
+// short box, short_a_box 0) runs its GEMM tasks with the operands swapped: each 64-row weight box is the wgmma's A
+// (M = 64 output columns) and the tile's 16 token rows are its B (N = 16), so a k16 step is one m64n16k16 per weight
+// box where the 64-row tile issues an m64n128k16 of 48 or more padding rows (WgmmaTile's kSwapTokens). The pieces,
+// the tasks and what every column's result depends on stay as they are (one fixed-K-order pass per piece).
+// FLASHMOE_DISABLE_SWAP_AB=1 keeps the 64-row tiles (A/B).
+static_assert(short_a_box_rows(0) == 16, "the swapped tile's 16 tokens are short box 0's rows");
+__device__ __forceinline__ bool swap_ab_task(const KernelParams& params, const GemmTaskSetup& setup) {
+    return setup.hopper && setup.short_box == 0 && params.tma.swap_ab != 0;
+}
+
+// GEMM0's epilogue on the swapped fragment: register r of weight box b is (token swapped_row(r), column
+// swapped_column(r) of the box). Gated: gate and up of a column are the same register of boxes 0 and 1; narrow pieces
+// (both 32-row halves in box 0: gate in the box's rows 0..31, held by warps 0-1, up in rows 32..63, warps 2-3) pass
+// the up values through `exchange` to the warps holding the gate. Rows past valid_m and columns past the piece are
+// padding, not stored. One element per store: a thread's columns are 8 apart.
+template <typename Element, bool kGated, int kActivation, typename Tile>
+__device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& out, int tile, int expert,
+                                                       int valid_m, int piece, const Tile& t, bool narrow,
+                                                       float (*exchange)[32]) {
+    constexpr int kRegisters = Tile::kSwappedAccumulators;
+    const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
+    const int intermediate = out.intermediate;
+    const int column_begin = piece * piece_columns;
+    const int valid_n = min(piece_columns, intermediate - column_begin);
+    const int64_t row_begin = static_cast<int64_t>(tile) * TileConfig::kBlockM;
+    Element* const h = out.h;  // NOTE: locals, as in store_gemm0_piece_as
+    const void* const b_gate = out.b_gate;
+    const void* const b_up = out.b_up;
+    const int warp = static_cast<int>(threadIdx.x) / 32;
+    const int lane = static_cast<int>(threadIdx.x) % 32;
+    float up[kRegisters];
+#pragma unroll
+    for (int r = 0; r < kRegisters; ++r) up[r] = t.accumulators_swapped[kGated ? 1 : 0][r];
+    if constexpr (kGated) {
+        if (narrow) {
+            // NOTE: every thread reaches this barrier (narrow is the launch's); the exchange is next written in the
+            // next piece's epilogue, after the k-loop's block-wide vote.
+            if (warp >= 2) {
+#pragma unroll
+                for (int r = 0; r < kRegisters; ++r) exchange[(warp - 2) * kRegisters + r][lane] = t.accumulators_swapped[0][r];
+            }
+            __syncthreads();
+            if (warp >= 2) return;
+#pragma unroll
+            for (int r = 0; r < kRegisters; ++r) up[r] = exchange[warp * kRegisters + r][lane];
+        }
+    }
+    // The thread's two columns (rows g and g + 8 of its warp's 16 in the box): bias loads once per column.
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+        const int column = Tile::swapped_column(2 * half);
+        if (column >= valid_n) continue;
+        const int64_t bias_index = static_cast<int64_t>(expert) * intermediate + column_begin + column;
+        const float bias_up = load_bias<Element>(b_up, bias_index);
+        const float bias_gate = kGated ? load_bias<Element>(b_gate, bias_index) : 0.0f;
+#pragma unroll
+        for (int r = 0; r < kRegisters; ++r) {
+            if ((r % 4) / 2 != half) continue;
+            const int row = Tile::swapped_row(r);
+            if (row >= valid_m) continue;
+            float value;
+            if constexpr (kGated) {
+                value = apply_activation(kActivation, t.accumulators_swapped[0][r] + bias_gate) * (up[r] + bias_up);
+            } else {
+                value = apply_activation(kActivation, up[r] + bias_up);
+            }
+            h[(row_begin + row) * intermediate + column_begin + column] = from_float<Element>(value);
+        }
+    }
+}
+
+// A GEMM0 task of a swap-AB row tile (swap_ab_task): as run_gemm0_task's Hopper path, on the swapped tile.
+template <typename Element, bool kGated>
+__device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                                 int piece_begin, int piece_end, bool narrow,
+                                                 const GemmTaskSetup setup, char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        using Tile = WgmmaTile<Element, kGated ? 2 : 1, 1, 0, 16>;
+        __shared__ float exchange[kGated ? 2 * Tile::kSwappedAccumulators : 1][32];  // narrow pieces' up values
+        const TmaMaps& tma = params.tma;
+        const TmaDescriptor* const maps[2] = {
+            kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
+            narrow ? &tma.w_up_narrow : &tma.w_up};
+        const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
+        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+        const Gemm0Out<Element> out = gemm0_out<Element>(params);
+        Tile tile;
+        const bool ok = tile.run(
+            params, epoch, shared, &tma.tokens_short[0], task.tile * TileConfig::kBlockM, maps,
+            [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
+            piece_end, WgmmaRing::k_boxes(params.hidden),
+            [&](int piece) {
+                with_activation(out.activation, [&](auto activation) {
+                    store_gemm0_swapped_as<Element, kGated, decltype(activation)::value, Tile>(
+                        out, task.tile, task.expert, setup.rows, piece, tile, narrow, exchange);
+                });
+            },
+            narrow, a_box_bytes(0), setup.b_hint);
+        // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
+        detail::fence_proxy_async_global();
+        return ok;
+    }
+    __trap();  // NOTE: unreachable: swap-AB tasks imply the Hopper tiles (swap_ab_task)
+    return false;
+}
+
+// A GEMM1 task of a swap-AB row tile (swap_ab_task): as run_gemm1_task's Hopper path (64-column or wide pieces), on the
+// swapped tile; the epilogue stores register r of box b at (token swapped_row(r), column b · 64 + swapped_column(r) of
+// the piece) in fp32, with b_down.
+template <typename Element>
+__device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                                 int piece_begin, int piece_end, bool wide, const GemmTaskSetup setup,
+                                                 char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
+        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+        const Gemm1Out out = gemm1_out(params, task.tile);
+        const auto run = [&](auto boxes) {
+            constexpr int kBoxes = decltype(boxes)::value;
+            constexpr int kPieceColumns = kBoxes * TileConfig::kBlockN;
+            using Tile = WgmmaTile<Element, kBoxes, 1, 0, 16>;
+            Tile tile;
+            return tile.run(
+                params, epoch, shared, &params.tma.hidden_short[0], task.tile * TileConfig::kBlockM, maps,
+                [&](int piece, int b) {
+                    return static_cast<int>(expert_row + piece * kPieceColumns + b * TileConfig::kBlockN);
+                },
+                piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+                [&](int piece) {
+                    const int hidden = out.hidden;
+                    float* const rows = out.rows;  // NOTE: locals, as in store_gemm1_piece
+                    const void* const b_down = out.b_down;
+#pragma unroll
+                    for (int b = 0; b < kBoxes; ++b) {
+#pragma unroll
+                        for (int half = 0; half < 2; ++half) {
+                            const int column = piece * kPieceColumns + b * TileConfig::kBlockN +
+                                               Tile::swapped_column(2 * half);
+                            if (column >= hidden) continue;
+                            const float bias = load_bias<Element>(b_down, static_cast<int64_t>(task.expert) * hidden +
+                                                                              column);
+#pragma unroll
+                            for (int r = 0; r < Tile::kSwappedAccumulators; ++r) {
+                                if ((r % 4) / 2 != half) continue;
+                                const int row = Tile::swapped_row(r);
+                                if (row >= setup.rows) continue;
+                                rows[static_cast<int64_t>(row) * hidden + column] = tile.accumulators_swapped[b][r] + bias;
+                            }
+                        }
+                    }
+                },
+                false, a_box_bytes(0), setup.b_hint);
+        };
+        return wide ? run(std::integral_constant<int, 2>{}) : run(std::integral_constant<int, 1>{});
+    }
+    __trap();  // NOTE: unreachable: swap-AB tasks imply the Hopper tiles (swap_ab_task)
+    return false;
+}
+
 // After a row tile's last GEMM1 task (one GPU): each of the tile's valid rows counts its route done for the route's
 // token tile (the COMBINE subscriber's readiness). Called by the whole block after acquiring the tile's outputs.
 __device__ inline void count_tile_routes_done(const KernelParams& params, uint32_t epoch, int tile) {

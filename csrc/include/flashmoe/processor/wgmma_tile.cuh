@@ -86,6 +86,10 @@ struct WgmmaOpOf {
                            KMajor<cute::SM90::GMMA::MMA_64x64x16_F32BF16BF16_SS>>,
         std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32F16F16_SS>,
                            KMajor<cute::SM90::GMMA::MMA_64x64x16_F32F16F16_SS>>>;
+    // Swap-AB (WgmmaTile's kSwapTokens = 16): m64n16k16, a 64-row weight box as A and 16 token rows as B.
+    using SwapOp = std::conditional_t<std::is_same_v<Element, __nv_bfloat16>,
+                                      KMajor<cute::SM90::GMMA::MMA_64x16x16_F32BF16BF16_SS>,
+                                      KMajor<cute::SM90::GMMA::MMA_64x16x16_F32F16F16_SS>>;
 };
 
 // Shared-memory matrix descriptor of a K-major box with the 128-byte swizzle (the layout TMA writes with
@@ -120,6 +124,13 @@ template <typename Op, int... kR>
 __device__ __forceinline__ void wgmma_issue(uint64_t desc_a, uint64_t desc_b, float* accumulators,
                                             cute::SM90::GMMA::ScaleOut scale, std::integer_sequence<int, kR...>) {
     Op::fma(desc_a, desc_b, accumulators[accumulator_index(kR)]..., scale);
+}
+
+// As wgmma_issue, register r of the D fragment into accumulators[r] (the swapped tile's flat fragment).
+template <typename Op, int... kR>
+__device__ __forceinline__ void wgmma_issue_flat(uint64_t desc_a, uint64_t desc_b, float* accumulators,
+                                                 cute::SM90::GMMA::ScaleOut scale, std::integer_sequence<int, kR...>) {
+    Op::fma(desc_a, desc_b, accumulators[kR]..., scale);
 }
 
 __device__ __forceinline__ void fence_proxy_async_global() {
@@ -188,7 +199,14 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // kRowBlocks = 2 (docs/perf-notes.md items 33-34): each k16 step issues one m64nN per 64-row block of A against the same
 // B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
 // kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
-template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0>
+// kSwapTokens = 16 (swap-AB, docs/perf-notes.md item 71; tasks.cuh run_gemm0_swap_task, run_gemm1_swap_task): for
+// row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's columns) is the wgmma's A
+// (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16 step is one m64n16k16
+// per B box instead of an m64nN whose 64 rows are mostly padding. The A map should have 16-row boxes
+// (`a_box_bytes` = 16 · 128). accumulators_swapped[b][r] is element (swapped_row(r), swapped_column(r)) of
+// A · B[b]^T. Needs kRowBlocks = 1. half_boxes: box 0 holds both 32-row halves (its rows 0..31 and 32..63), and
+// accumulators_swapped[1] hold garbage the caller ignores (its MMA still issues: one instruction stream).
+template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0>
 struct WgmmaTile {
     static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
     static constexpr int kRowsPerThread = 2;                 // rows g and g + 8 of the warp's 16
@@ -203,6 +221,10 @@ struct WgmmaTile {
                                        ? kStageLimit
                                        : WgmmaRing::kRingBytes / kStagePitch;
     using Op = typename detail::WgmmaOpOf<Element, kN>::Op;
+    static constexpr bool kSwapped = kSwapTokens != 0;
+    static constexpr int kSwappedAccumulators = kSwapTokens / 2;  // per B box: the m64n16 fragment's 8 floats
+    using SwapOp = typename detail::WgmmaOpOf<Element, 64>::SwapOp;
+    static_assert(kSwapTokens == 0 || (kSwapTokens == 16 && kRowBlocks == 1), "swap-AB: 16 tokens, one row block");
 
     static_assert(TileConfig::kThreads == 128, "a processor is one warpgroup");
     static_assert(kRowBlocks == 1 || kRowBlocks == 2, "64 or 128 rows");
@@ -214,18 +236,33 @@ struct WgmmaTile {
     static_assert(kStages >= 2 && kStages <= WgmmaRing::kMaxStages, "a barrier per stage, and loads ahead");
 
     // accumulators[r] is row block r's (rows 64 r .. 64 r + 63 of the tile) in the contract's [b][i][j] shape.
-    float accumulators[kRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread];
+    // The swapped tile keeps its fragment in accumulators_swapped instead (one unused float here).
+    float accumulators[kSwapped ? 1 : kRowBlocks][kSwapped ? 1 : kNumB][kSwapped ? 1 : kRowsPerThread]
+                      [kSwapped ? 1 : kColumnsPerThread];
+    float accumulators_swapped[kSwapped ? kNumB : 1][kSwapped ? kSwappedAccumulators : 1];
 
     __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
     __device__ __forceinline__ static int row(int i) {
         return static_cast<int>(threadIdx.x) / 32 * 16 + i * 8 + lane_idx() / 4;
     }
     __device__ __forceinline__ static int column(int j) { return (j / 2) * 8 + (lane_idx() % 4) * 2 + j % 2; }
+    // The swapped fragment's register r: its token row (the wgmma's N: n8 block r / 4, column pair of the lane) and
+    // its output column inside the B box (the wgmma's M: rows g and g + 8 of the warp's 16).
+    __device__ __forceinline__ static int swapped_row(int r) { return (r / 4) * 8 + (lane_idx() % 4) * 2 + r % 2; }
+    __device__ __forceinline__ static int swapped_column(int r) {
+        return static_cast<int>(threadIdx.x) / 32 * 16 + lane_idx() / 4 + ((r % 4) / 2) * 8;
+    }
 
     __device__ __forceinline__ void fence_accumulators() {
-        float* flat = &accumulators[0][0][0][0];
+        if constexpr (kSwapped) {
+            float* flat = &accumulators_swapped[0][0];
 #pragma unroll
-        for (int r = 0; r < kRowBlocks * kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+            for (int r = 0; r < kNumB * kSwappedAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+        } else {
+            float* flat = &accumulators[0][0][0][0];
+#pragma unroll
+            for (int r = 0; r < kRowBlocks * kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+        }
     }
 
     // Thread 0's next load in the flattened (piece, k tile) sequence, advanced one load at a time (no division on the
@@ -334,12 +371,24 @@ struct WgmmaTile {
                 // NOTE: a k16 step is 32 bytes along K inside the swizzled 128-byte rows: +2 in 16-byte units.
                 const auto scale = (k_tile == 0 && step == 0) ? cute::SM90::GMMA::ScaleOut::Zero
                                                               : cute::SM90::GMMA::ScaleOut::One;
+                if constexpr (kSwapped) {
+                    // The weight box b as A, the tokens as B: desc_b (the first B box) and the A box change roles.
+                    const uint64_t desc_tokens = detail::swizzled_box_descriptor(a_box);
 #pragma unroll
-                for (int r = 0; r < kRowBlocks; ++r) {
-                    const uint64_t desc_a = detail::swizzled_box_descriptor(a_box + r * WgmmaRing::kBoxBytes);
-                    detail::wgmma_issue<Op>(detail::advance_descriptor(desc_a, 2 * step),
-                                            detail::advance_descriptor(desc_b, 2 * step), &accumulators[r][0][0][0],
-                                            scale, std::make_integer_sequence<int, kAccumulators>{});
+                    for (int b = 0; b < kNumB; ++b) {
+                        detail::wgmma_issue_flat<SwapOp>(
+                            detail::advance_descriptor(desc_b, b * (WgmmaRing::kBoxBytes >> 4) + 2 * step),
+                            detail::advance_descriptor(desc_tokens, 2 * step), &accumulators_swapped[b][0], scale,
+                            std::make_integer_sequence<int, kSwappedAccumulators>{});
+                    }
+                } else {
+#pragma unroll
+                    for (int r = 0; r < kRowBlocks; ++r) {
+                        const uint64_t desc_a = detail::swizzled_box_descriptor(a_box + r * WgmmaRing::kBoxBytes);
+                        detail::wgmma_issue<Op>(detail::advance_descriptor(desc_a, 2 * step),
+                                                detail::advance_descriptor(desc_b, 2 * step), &accumulators[r][0][0][0],
+                                                scale, std::make_integer_sequence<int, kAccumulators>{});
+                    }
                 }
             }
             cute::warpgroup_commit_batch();
