@@ -293,6 +293,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.evict_first = env_flag("FLASHMOE_DISABLE_EVICT_FIRST") ? 0 : 1;  // NOTE: for A/B runs
         tma_.wide_gemm1 = env_flag("FLASHMOE_DISABLE_WIDE_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         tma_.swap_ab = env_flag("FLASHMOE_DISABLE_SWAP_AB") ? 0 : 1;          // NOTE: for A/B runs
+        tma_.early_weights = env_flag("FLASHMOE_DISABLE_EARLY_WEIGHTS") ? 0 : 1;  // NOTE: for A/B runs
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }

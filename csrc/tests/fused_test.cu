@@ -664,6 +664,8 @@ void test_settings(bool quick) {
     compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "256");
     if (!quick) compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "4096");
     compare_setting("FLASHMOE_DISABLE_DIRECT_GEMM0", "1");
+    // A GEMM task's acquire of its A rows before the task instead of inside its run after the first weight boxes (item 72).
+    compare_setting("FLASHMOE_DISABLE_EARLY_WEIGHTS", "1");
     // Other column splits of both GEMMs (a column's result never depends on its task).
     compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "1");
     if (!quick) compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "16");
@@ -707,6 +709,8 @@ void test_settings(bool quick) {
                                    ")");
         }
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DIRECT_GEMM1", "0", " (T = 9)");
+        // Direct GEMM1 at T = 9, every row tile swap-AB: the acquires before the tasks (item 72).
+        compare_setting_of(few, 77, sliced_default, "FLASHMOE_DISABLE_EARLY_WEIGHTS", "1", " (T = 9)");
     }
     for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_WEIGHT_L2_PROMOTION", "100"},
                                       {"FLASHMOE_ROUTES_PER_CHUNK", "255"},

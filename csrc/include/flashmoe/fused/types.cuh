@@ -223,6 +223,8 @@ struct TmaMaps {
                                // TileConfig::kPairGroupRows; FLASHMOE_PAIR_GROUP_ROWS sets it
     int32_t swap_ab;           // 1: row tiles of at most 16 valid rows run swap-AB GEMM tasks (tasks.cuh swap_ab_task);
                                // FLASHMOE_DISABLE_SWAP_AB=1 sets 0
+    int32_t early_weights;     // 1: a Hopper GEMM task of one row tile acquires its A rows after issuing its first
+                               // weight boxes (tasks.cuh InputWait); FLASHMOE_DISABLE_EARLY_WEIGHTS=1 sets 0
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };

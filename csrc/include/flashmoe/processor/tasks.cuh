@@ -310,12 +310,72 @@ __device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& par
     return setup;
 }
 
+// The acquires of a GEMM task's A rows on one GPU, by its thread 0 (direct releases: the task was released before its
+// inputs were complete). False when the launch is aborting (recorded).
+// GEMM0 (gemm0_released_direct): row tiles tile .. tile + tiles - 1 dispatched, by their dispatch flags or the count
+// of processors through their dispatch loop, after which `all_dispatched` (thread 0's, across its tasks) is set and no
+// more is checked.
+__device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t epoch, int tile, int tiles,
+                                          bool& all_dispatched) {
+    if (all_dispatched) return true;
+    const uint64_t limit_ns = 2 * params.timeout_ns;
+    const uint32_t* dispatch_flag = params.layout.get_dispatch_flag_ptr();
+    // NOTE: relaxed loads issued together, then one fence as their acquire: one round trip when all is there.
+    const uint64_t processors = load_relaxed(&params.layout.get_control_ptr()->processors_dispatched);
+    const uint32_t first = load_relaxed(dispatch_flag + tile);
+    const uint32_t second = tiles > 1 ? load_relaxed(dispatch_flag + tile + 1) : epoch;
+    all_dispatched = epoch_count(processors, epoch) == static_cast<uint32_t>(params.num_processors);
+    if (!all_dispatched) {
+        // NOTE: such a wait ends: every row tile was claimed by a processor that copies it without waiting.
+        for (int t = 0; t < tiles; ++t) {
+            if ((t == 0 ? first : second) != epoch &&
+                !wait_equals(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
+                             WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
+                return false;
+            }
+        }
+    }
+    fence_acq_rel_gpu();
+    return true;
+}
+// GEMM1 (gemm1_released_direct): the GEMM0 outputs of row tiles tile .. tile + tiles - 1, by their GEMM0 counts
+// (`gemm0_tasks` each).
+__device__ inline bool acquire_gemm0_done(const KernelParams& params, uint32_t epoch, int tile, int tiles,
+                                          uint32_t gemm0_tasks) {
+    for (int t = 0; t < tiles; ++t) {
+        if (!wait_epoch_count(params, epoch, params.layout.get_gemm0_count_ptr() + tile + t, gemm0_tasks,
+                              2 * params.timeout_ns, Role::kProcessor, WaitWhat::kGemm0Done,
+                              gemm_tile_expert(params, tile + t), tile + t)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A GEMM task's acquire of its A rows left to the task (docs/perf-notes.md item 72): the processor's thread 0 passes
+// it to a Hopper GEMM task of one row tile instead of waiting before the task, and the task's thread 0 waits after
+// issuing its first weight boxes (WgmmaTile::run's deferred_a), so the weights load during the wait. kind kNone: the
+// rows were acquired before the task (or need no acquire). The same value reaches every thread of the block;
+// `all_dispatched` points at thread 0's flag, and only thread 0 acquires.
+struct InputWait {
+    enum Kind : int32_t { kNone = 0, kDispatched = 1, kGemm0Done = 2 };
+    int32_t kind;
+    uint32_t gemm0_tasks;  // kGemm0Done: GEMM0 tasks per row tile
+    bool* all_dispatched;  // kDispatched: acquire_dispatched's flag (thread 0's)
+};
+// Thread 0 of a task of row tile `tile`, inside WgmmaTile::run. False when the launch is aborting (recorded).
+__device__ inline bool acquire_inputs(const KernelParams& params, uint32_t epoch, const InputWait& wait, int tile) {
+    if (wait.kind == InputWait::kDispatched) return acquire_dispatched(params, epoch, tile, 1, *wait.all_dispatched);
+    if (wait.kind == InputWait::kGemm0Done) return acquire_gemm0_done(params, epoch, tile, 1, wait.gemm0_tasks);
+    return true;
+}
+
 // A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
 // pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
 __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t epoch, const Task task,
                                             int piece_begin, int piece_end, bool narrow, const GemmTaskSetup setup,
-                                            char* shared) {
+                                            const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
             using Tile = WgmmaTile<Element, kGated ? 2 : 1>;
@@ -338,13 +398,15 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
                                                              tile.accumulators[0], narrow);
                 },
                 narrow,
-                a_box_bytes(setup.short_box), setup.b_hint);
+                a_box_bytes(setup.short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
             return ok;
         }
     }
     if (narrow) __trap();  // NOTE: unreachable: narrow pieces imply the Hopper tiles (params.tma.enabled)
+    if (wait.kind != InputWait::kNone) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
@@ -396,7 +458,7 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task task,
                                             int piece_begin, int piece_end, bool wide, const GemmTaskSetup setup,
-                                            char* shared) {
+                                            const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
             const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
@@ -417,7 +479,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                         store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * kWideColumns,
                                                                    tile.accumulators[0]);
                     },
-                    false, a_box_bytes(short_box), setup.b_hint);
+                    false, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                    [&] { return acquire_inputs(params, epoch, wait, task.tile); });
             }
             WgmmaTile<Element, 1> tile;
             return tile.run(
@@ -428,10 +491,12 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                     store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows,
                                                                piece * TileConfig::kBlockN, tile.accumulators[0]);
                 },
-                false, a_box_bytes(short_box), setup.b_hint);
+                false, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         }
     }
     if (wide) __trap();  // NOTE: unreachable: wide pieces imply the Hopper tiles (params.tma.enabled)
+    if (wait.kind != InputWait::kNone) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
@@ -553,7 +618,7 @@ __device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& 
 template <typename Element, bool kGated>
 __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
                                                  int piece_begin, int piece_end, bool narrow,
-                                                 const GemmTaskSetup setup, char* shared) {
+                                                 const GemmTaskSetup setup, const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         using Tile = WgmmaTile<Element, kGated ? 2 : 1, 1, 0, 16>;
         __shared__ float exchange[kGated ? 2 * Tile::kSwappedAccumulators : 1][32];  // narrow pieces' up values
@@ -575,7 +640,8 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
                         out, task.tile, task.expert, setup.rows, piece, tile, narrow, exchange);
                 });
             },
-            narrow, a_box_bytes(0), setup.b_hint);
+            narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+            [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
         detail::fence_proxy_async_global();
         return ok;
@@ -590,7 +656,7 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
                                                  int piece_begin, int piece_end, bool wide, const GemmTaskSetup setup,
-                                                 char* shared) {
+                                                 const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
         const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
@@ -629,7 +695,8 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                         }
                     }
                 },
-                false, a_box_bytes(0), setup.b_hint);
+                false, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         };
         return wide ? run(std::integral_constant<int, 2>{}) : run(std::integral_constant<int, 1>{});
     }

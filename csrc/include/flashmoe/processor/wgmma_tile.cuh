@@ -133,6 +133,11 @@ __device__ __forceinline__ void wgmma_issue_flat(uint64_t desc_a, uint64_t desc_
     Op::fma(desc_a, desc_b, accumulators[kR]..., scale);
 }
 
+// WgmmaTile::run's acquire_a when the task's A rows were acquired before the run (its default).
+struct NothingToAcquire {
+    __device__ __forceinline__ bool operator()() const { return true; }
+};
+
 __device__ __forceinline__ void fence_proxy_async_global() {
 #if FLASHMOE_WGMMA
     asm volatile("fence.proxy.async.global;" ::: "memory");
@@ -306,6 +311,37 @@ struct WgmmaTile {
 #endif
     }
 
+    // Thread 0, a task's first stages when its A is not yet there (run's `deferred_a`): load `load`'s expected bytes
+    // (A and B) and its B boxes now; issue_a adds the A box once the A rows are acquired. `at` advances.
+    template <typename BRows>
+    __device__ __forceinline__ static void issue_b(const WgmmaRing& ring, int a_box_bytes,
+                                                   const TmaDescriptor* const* map_b, BRows b_rows, uint64_t b_hint,
+                                                   int num_k_tiles, int load, IssuePosition& at, bool half_boxes) {
+#if FLASHMOE_WGMMA
+        const int stage = load % kStages;
+        uint64_t* barrier = &ring.state->full[stage];
+        char* destination = ring.stages + stage * kStagePitch;
+        const int b_box_bytes = half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
+        cute::set_barrier_transaction_bytes(*barrier, a_box_bytes + kNumB * b_box_bytes);
+#pragma unroll
+        for (int b = 0; b < kNumB; ++b) {
+            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint, destination + kABytes + b * b_box_bytes,
+                                         at.k_tile * WgmmaRing::kBoxElementsK, b_rows(at.piece, b));
+        }
+        at.advance(num_k_tiles);
+#endif
+    }
+    __device__ __forceinline__ static void issue_a(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
+                                                   int num_k_tiles, int load, IssuePosition& at) {
+#if FLASHMOE_WGMMA
+        constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
+        const int stage = load % kStages;
+        cute::SM90_TMA_LOAD_2D::copy(map_a, &ring.state->full[stage], kEvictNormal, ring.stages + stage * kStagePitch,
+                                     at.k_tile * WgmmaRing::kBoxElementsK, a_row);
+        at.advance(num_k_tiles);
+#endif
+    }
+
     // Thread 0, after the block's vote at iteration `it`: every warp's MMAs of stage it - 1 are done (each warp's
     // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages, which is `at` (the
     // loads go in sequence order).
@@ -327,28 +363,51 @@ struct WgmmaTile {
     // rows past them keep what the stage held before; the MMA rows they produce are garbage the epilogue does not
     // store (an output row depends on its own A row only).
     // `b_hint`: the L2 cache policy of the B boxes (weights), TMA's CacheHintSm90.
-    template <typename BRows, typename Epilogue>
+    // `deferred_a` (thread 0's; docs/perf-notes.md item 72): the task's A rows are not acquired yet. Thread 0 issues the
+    // first stages' B boxes (weights, which no task writes), then `acquire_a()` (its bounded wait for the A rows;
+    // false when the launch is aborting, recorded), then the proxy fence and the A boxes: the weights load during the
+    // wait. If acquire_a fails the stages never complete, and every thread's stage wait sees the abort. The first
+    // stage's wait is then bounded at 3x the timeout instead of 2x, so that acquire_a, bounded at 2x, reports what it
+    // waited for first.
+    template <typename BRows, typename Epilogue, typename AcquireA = detail::NothingToAcquire>
     __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
                                         const TmaDescriptor* map_a, int a_row,
                                         const TmaDescriptor* const* map_b, BRows b_rows, int piece_begin,
                                         int piece_end, int num_k_tiles, Epilogue&& epilogue,
                                         bool half_boxes = false, int a_box_bytes = kABytes,
                                         uint64_t b_hint = static_cast<uint64_t>(
-                                            cute::TMA::CacheHintSm90::EVICT_NORMAL)) {
+                                            cute::TMA::CacheHintSm90::EVICT_NORMAL),
+                                        bool deferred_a = false, AcquireA acquire_a = AcquireA{}) {
 #if FLASHMOE_WGMMA
         if constexpr (kNumB == 1) half_boxes = false;
         const WgmmaRing ring(shared);
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
         const uint64_t limit_ns = 2 * params.timeout_ns;
+        // NOTE: deferred_a is thread 0's; the first stage's longer bound applies to every thread of such a task
+        // (__syncthreads_or would cost a barrier per task: the callers pass deferred_a to all threads instead).
+        const bool deferred_first = deferred_a;
         IssuePosition next_load{piece_begin, 0};  // thread 0's
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
             // read here through the async proxy: this thread's acquire of them (the task's release; for GEMM0 on one
-            // GPU, its row tiles' dispatch flags), then this proxy fence.
-            detail::fence_proxy_async_global();
-            for (int it = 0; it < total && it < kStages; ++it) {
-                issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, next_load, half_boxes);
+            // GPU, its row tiles' dispatch flags; deferred_a: acquire_a), then this proxy fence.
+            if (deferred_a) {
+                IssuePosition b_load = next_load;
+                for (int it = 0; it < total && it < kStages; ++it) {
+                    issue_b(ring, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, b_load, half_boxes);
+                }
+                const bool acquired = acquire_a();
+                detail::fence_proxy_async_global();
+                for (int it = 0; acquired && it < total && it < kStages; ++it) {
+                    issue_a(ring, map_a, a_row, num_k_tiles, it, next_load);
+                }
+            } else {
+                detail::fence_proxy_async_global();
+                for (int it = 0; it < total && it < kStages; ++it) {
+                    issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, next_load,
+                          half_boxes);
+                }
             }
         }
         bool ok = true;
@@ -361,7 +420,8 @@ struct WgmmaTile {
             // NOTE: a thread whose wait failed still issues this stage's MMAs (on whatever the stage holds) so that the
             // warpgroup stays converged; the block leaves together at the vote below.
             const uint32_t parity = ((phases >> stage) ^ static_cast<uint32_t>(it / kStages)) & 1u;
-            const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage], parity, limit_ns, stage);
+            const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage], parity,
+                                                   it == 0 && deferred_first ? 3 * params.timeout_ns : limit_ns, stage);
             const char* a_box = ring.stages + stage * kStagePitch;
             const uint64_t desc_b = detail::swizzled_box_descriptor(a_box + kABytes);
             fence_accumulators();
