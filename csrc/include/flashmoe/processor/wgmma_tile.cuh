@@ -384,8 +384,8 @@ struct WgmmaTile {
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
         const uint64_t limit_ns = 2 * params.timeout_ns;
-        // NOTE: deferred_a is thread 0's; the first stage's longer bound applies to every thread of such a task
-        // (__syncthreads_or would cost a barrier per task: the callers pass deferred_a to all threads instead).
+        // NOTE: every thread passes the same deferred_a (the processor hands its InputWait to the whole block), so the
+        // first stage's longer bound holds for all; thread 0 alone acquires.
         const bool deferred_first = deferred_a;
         IssuePosition next_load{piece_begin, 0};  // thread 0's
         if (threadIdx.x == 0) {
