@@ -504,8 +504,8 @@ void test_wide_gemm1() {
 // every GEMM task swaps where the Hopper tiles run: against the reference, and bitwise against the 64-row tiles
 // (FLASHMOE_DISABLE_SWAP_AB=1), with GEMM0's narrow pieces (the up half passed between warps) and without them
 // (FLASHMOE_DISABLE_NARROW_GEMM0=1). bf16 gated SiLU with biases, H = 1000 (GEMM1's last piece partly past H), I = 200
-// (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU with biases, k = 1 and
-// T = 1 (one token, one route). --quick (the sanitizers): the first case.
+// (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU
+// with biases, k = 1 and T = 1 (one token, one route). --quick (the sanitizers): the first case.
 void test_swap_ab(bool quick) {
     const Case cases[] = {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false},

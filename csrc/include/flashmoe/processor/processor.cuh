@@ -248,9 +248,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
                 bool ok;
                 if (swap_ab_task(params, setup)) {
-                    ok = params.gated
-                             ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow, setup, shared)
-                             : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false, setup, shared);
+                    ok = params.gated ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow,
+                                                                           setup, shared)
+                                      : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false,
+                                                                            setup, shared);
                 } else {
                     ok = params.gated
                              ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup, shared)
