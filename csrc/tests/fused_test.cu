@@ -504,8 +504,8 @@ void test_wide_gemm1() {
 // every GEMM task swaps where the Hopper tiles run: against the reference, and bitwise against the 64-row tiles
 // (FLASHMOE_DISABLE_SWAP_AB=1), with GEMM0's narrow pieces (the up half passed between warps) and without them
 // (FLASHMOE_DISABLE_NARROW_GEMM0=1). bf16 gated SiLU with biases, H = 1000 (GEMM1's last piece partly past H), I = 200
-// (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU with biases, k = 1 and
-// T = 1 (one token, one route). --quick (the sanitizers): the first case.
+// (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU
+// with biases, k = 1 and T = 1 (one token, one route). --quick (the sanitizers): the first case.
 void test_swap_ab(bool quick) {
     const Case cases[] = {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false},
@@ -664,7 +664,8 @@ void test_settings(bool quick) {
     compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "256");
     if (!quick) compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "4096");
     compare_setting("FLASHMOE_DISABLE_DIRECT_GEMM0", "1");
-    // A GEMM task's acquire of its A rows before the task instead of inside its run after the first weight boxes (item 72).
+    // A GEMM task's acquire of its A rows before the task instead of inside its run after its first weight boxes
+    // (item 72).
     compare_setting("FLASHMOE_DISABLE_EARLY_WEIGHTS", "1");
     // Other column splits of both GEMMs (a column's result never depends on its task).
     compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "1");

@@ -180,7 +180,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     const bool direct_gemm1 = gemm1_released_direct(params, num_row_tiles);
     const uint32_t gemm0_tasks_per_tile = static_cast<uint32_t>(gemm0_split(params, num_row_tiles).num_tasks);
     // A Hopper GEMM task of one row tile takes these acquires into its run, after its first weight boxes
-    // (docs/perf-notes.md item 72; tasks.cuh InputWait); pairs acquire here. FLASHMOE_DISABLE_EARLY_WEIGHTS=1: all here.
+    // (docs/perf-notes.md item 72; tasks.cuh InputWait); pairs acquire here. FLASHMOE_DISABLE_EARLY_WEIGHTS=1: all
+    // here.
     const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
     __shared__ InputWait current_wait;
     while (true) {
@@ -236,10 +237,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                                       : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false,
                                                                             setup, wait, shared);
                 } else {
-                    ok = params.gated
-                             ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup, wait, shared)
-                             : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, wait,
-                                                              shared);
+                    ok = params.gated ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup,
+                                                                      wait, shared)
+                                      : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup,
+                                                                       wait, shared);
                 }
                 if (!ok) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;

@@ -582,7 +582,9 @@ __device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& 
             // next piece's epilogue, after the k-loop's block-wide vote.
             if (warp >= 2) {
 #pragma unroll
-                for (int r = 0; r < kRegisters; ++r) exchange[(warp - 2) * kRegisters + r][lane] = t.accumulators_swapped[0][r];
+                for (int r = 0; r < kRegisters; ++r) {
+                    exchange[(warp - 2) * kRegisters + r][lane] = t.accumulators_swapped[0][r];
+                }
             }
             __syncthreads();
             if (warp >= 2) return;
@@ -690,7 +692,8 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                                 if ((r % 4) / 2 != half) continue;
                                 const int row = Tile::swapped_row(r);
                                 if (row >= setup.rows) continue;
-                                rows[static_cast<int64_t>(row) * hidden + column] = tile.accumulators_swapped[b][r] + bias;
+                                rows[static_cast<int64_t>(row) * hidden + column] =
+                                    tile.accumulators_swapped[b][r] + bias;
                             }
                         }
                     }

@@ -205,10 +205,10 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
 // kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
 // kSwapTokens = 16 (swap-AB, docs/perf-notes.md item 71; tasks.cuh run_gemm0_swap_task, run_gemm1_swap_task): for
-// row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's columns) is the wgmma's A
-// (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16 step is one m64n16k16
-// per B box instead of an m64nN whose 64 rows are mostly padding. The A map should have 16-row boxes
-// (`a_box_bytes` = 16 · 128). accumulators_swapped[b][r] is element (swapped_row(r), swapped_column(r)) of
+// row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's
+// columns) is the wgmma's A (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16
+// step is one m64n16k16 per B box instead of an m64nN whose 64 rows are mostly padding. The A map should have 16-row
+// boxes (`a_box_bytes` = 16 · 128). accumulators_swapped[b][r] is element (swapped_row(r), swapped_column(r)) of
 // A · B[b]^T. Needs kRowBlocks = 1. half_boxes: box 0 holds both 32-row halves (its rows 0..31 and 32..63), and
 // accumulators_swapped[1] hold garbage the caller ignores (its MMA still issues: one instruction stream).
 template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0>
@@ -363,8 +363,8 @@ struct WgmmaTile {
     // rows past them keep what the stage held before; the MMA rows they produce are garbage the epilogue does not
     // store (an output row depends on its own A row only).
     // `b_hint`: the L2 cache policy of the B boxes (weights), TMA's CacheHintSm90.
-    // `deferred_a` (thread 0's; docs/perf-notes.md item 72): the task's A rows are not acquired yet. Thread 0 issues the
-    // first stages' B boxes (weights, which no task writes), then `acquire_a()` (its bounded wait for the A rows;
+    // `deferred_a` (docs/perf-notes.md item 72): the task's A rows are not acquired yet. Thread 0 issues the first
+    // stages' B boxes (weights, which no task writes), then `acquire_a()` (its bounded wait for the A rows;
     // false when the launch is aborting, recorded), then the proxy fence and the A boxes: the weights load during the
     // wait. If acquire_a fails the stages never complete, and every thread's stage wait sees the abort. The first
     // stage's wait is then bounded at 3x the timeout instead of 2x, so that acquire_a, bounded at 2x, reports what it
