@@ -64,8 +64,9 @@ int main() {
                                     for (int slice_columns : {8, 256, 65536}) {
                                         const auto g0 = flashmoe::fused::gemm0_split(
                                             int(intermediate), int(row_tiles), processors, narrow_allowed);
-                                        const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles),
-                                                                                     processors, narrow_allowed);
+                                        const auto g1 = flashmoe::fused::gemm1_split(
+                                            int(hidden), int(row_tiles), processors, narrow_allowed,
+                                            flashmoe::fused::TileConfig::kTasksPerProcessor, narrow_allowed);
                                         const int64_t combines =
                                             int64_t{flashmoe::fused::num_token_tiles(int(tokens))} *
                                             flashmoe::fused::combine_slices(int(tokens), int(hidden), processors,
@@ -113,6 +114,32 @@ int main() {
                         EXPECT(int64_t(row_tiles) * split.num_tasks >= wanted, "too coarse: %d x %d tasks", row_tiles,
                                split.num_tasks);
                 }
+    // GEMM1's piece width (docs/perf-notes.md items 32, 73): narrow (32 columns) exactly when 64-column pieces number at
+    // most half the processors over the launch's row tiles, wide (128) when 128-column ones number at least 2 per
+    // processor, never both; a narrow launch's GEMM1 tasks fit the processors (the task queue's bound counts on it).
+    int gemm1_rules = 0;
+    for (int hidden : {64, 200, 1000, 2048, 4096, 7168})
+        for (int row_tiles : {1, 2, 3, 8, 64, 5000})
+            for (int processors : {1, 131, 263, 1024})
+                for (bool allowed : {false, true}) {
+                    ++gemm1_rules;
+                    const auto split = flashmoe::fused::gemm1_split(hidden, row_tiles, processors, allowed,
+                                                                    flashmoe::fused::TileConfig::kTasksPerProcessor,
+                                                                    allowed);
+                    const int64_t pieces64 = (hidden + 63) / 64;
+                    const int64_t pieces128 = (hidden + 127) / 128;
+                    const bool wide = allowed && int64_t(row_tiles) * pieces128 >=
+                                                     int64_t(flashmoe::fused::TileConfig::kWideGemm1PiecesPerProcessor) *
+                                                         processors;
+                    const bool narrow = allowed && !wide && 2 * int64_t(row_tiles) * pieces64 <= processors;
+                    const int expected = wide ? 128 : narrow ? 32 : 64;
+                    EXPECT(split.piece_columns == expected, "H %d, %d tiles, %d processors: pieces of %d, not %d",
+                           hidden, row_tiles, processors, split.piece_columns, expected);
+                    EXPECT(split.num_pieces == (hidden + expected - 1) / expected, "pieces of H %d", hidden);
+                    if (narrow)
+                        EXPECT(int64_t(row_tiles) * split.num_tasks <= processors, "narrow: %d x %d tasks > %d",
+                               row_tiles, split.num_tasks, processors);
+                }
     // Which groups run on pairs (group_paired, docs/perf-notes.md items 62-63): never a lone tile; a group of three
     // tiles or more whatever its tasks; a group of two once its second tile holds half a tile's rows (32 of 64), or
     // once its GEMM0 column tasks reach the task threshold; with the row threshold out of reach (2^30), the task count
@@ -149,7 +176,8 @@ int main() {
             }
     EXPECT(flashmoe::fused::TileConfig::kPairGroupRows > kBlockM && flashmoe::fused::TileConfig::kPairGroupRows <= 2 * kBlockM + 1,
            "kPairGroupRows pairs no lone tile and every group of three");
-    std::printf("%s: %d layouts, %d tile-bound trials, %d column splits, %d pairing rules, %d failure(s)\n",
-                expect_failures ? "FAIL" : "PASS", layouts, bounds, splits, pair_rules, expect_failures);
+    std::printf("%s: %d layouts, %d tile-bound trials, %d column splits, %d GEMM1 piece rules, %d pairing rules, "
+                "%d failure(s)\n",
+                expect_failures ? "FAIL" : "PASS", layouts, bounds, splits, gemm1_rules, pair_rules, expect_failures);
     return expect_failures ? 1 : 0;
 }

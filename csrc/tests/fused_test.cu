@@ -538,6 +538,51 @@ void test_swap_ab(bool quick) {
     }
 }
 
+// GEMM1's narrow pieces (docs/perf-notes.md item 73; types.cuh gemm1_narrow): 32 columns of H per task where 64-column
+// pieces would leave half the processors idle. Each case takes them on any GPU of >= 128 processors (2 x row tiles x
+// 64-column pieces <= the processors): against the reference and bitwise against 64-column pieces
+// (FLASHMOE_DISABLE_NARROW_GEMM1=1), on the swap-AB tiles and with them off (FLASHMOE_DISABLE_SWAP_AB=1). bf16 gated
+// SiLU, T = 1, E = 8, k = 2, H = 512 (row tiles of one row: swap-AB); fp16 gated GELU-tanh with biases, T = 40, E = 2,
+// k = 1, H = 1000 (~20 rows per tile: the 32-row A box; the last narrow piece is 8 columns); bf16 conventional ReLU,
+// T = 200, E = 2, k = 1, H = 1000 (~100 rows per expert: full 64-row tiles). --quick (the sanitizers): the first case.
+void test_narrow_gemm1(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 8, 2, 512, 200, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 40, 2, 1, 1000, 136, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 200, 2, 1, 1000, 264, 0.0f, false,
+             false}};
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        for (const bool swap : {true, false}) {
+            if (!swap) setenv("FLASHMOE_DISABLE_SWAP_AB", "1", 1);
+            std::vector<uint8_t> narrow_y, wide_y;
+            std::string label = describe(c) + (swap ? "" : " no swap-AB");
+            bool ok = false;
+            {
+                Fixture f(c, 7373);
+                constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
+                int row_tiles = 0;
+                for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
+                const bool taken = f.layer.hopper_tiles() &&
+                                   flashmoe::fused::gemm1_narrow(c.H, row_tiles, f.layer.num_blocks() - 1, true);
+                label += taken ? " narrow GEMM1" : " (narrow GEMM1 not taken here)";
+                ok = f.run("narrow-gemm1", label, narrow_y);
+            }
+            setenv("FLASHMOE_DISABLE_NARROW_GEMM1", "1", 1);
+            {
+                Fixture f(c, 7373);
+                ok = f.run("narrow-gemm1", describe(c) + " 64-column GEMM1 pieces", wide_y) && ok;
+            }
+            unsetenv("FLASHMOE_DISABLE_NARROW_GEMM1");
+            if (!swap) unsetenv("FLASHMOE_DISABLE_SWAP_AB");
+            if (ok) {
+                report("narrow-gemm1", label + " = 64-column pieces", narrow_y == wide_y,
+                       narrow_y == wide_y ? "bitwise" : "DIFFERS from 64-column pieces");
+            }
+        }
+    }
+}
+
 // GEMM0 and GEMM1 on paired row tiles (docs/perf-notes.md items 33, 34): two row tiles of one expert in one 128-row
 // pass. Against the reference and bitwise against unpaired tiles, with groups of 16 (E = 8: ~16 tiles per expert, some
 // groups odd, so a lone tile follows the pairs) and of 3 (every group odd or shorter). GEMM0: I = 776 ends in a piece
@@ -986,6 +1031,7 @@ int main(int argc, char** argv) {
         test_groups(quick);
         if (!quick) test_wide_gemm1();
         test_swap_ab(quick);
+        test_narrow_gemm1(quick);
         test_pairs(quick);
         test_settings(quick);
         test_trace();

@@ -260,14 +260,14 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             }
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
-                const bool wide = split.piece_columns != TileConfig::kBlockN;
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
                 const bool ok = swap_ab_task(params, setup)
                                     ? run_gemm1_swap_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
-                                                                   split.piece_end(task.n_tile), wide, setup, wait,
-                                                                   shared)
+                                                                   split.piece_end(task.n_tile), split.piece_columns,
+                                                                   setup, wait, shared)
                                     : run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
-                                                              split.piece_end(task.n_tile), wide, setup, wait, shared);
+                                                              split.piece_end(task.n_tile), split.piece_columns, setup,
+                                                              wait, shared);
                 if (!ok) return;  // aborting: recorded
                 finish_gemm1_tile(task.tile, split.num_tasks);
                 break;

@@ -180,10 +180,12 @@ __device__ __forceinline__ void store_gemm0_piece(const Gemm0Out<Element>& out, 
 // GEMM1's epilogue of (row tile, one piece of H from column_begin): rows = h·W_down^T + b_down, kept in fp32 for the
 // combine (`tile_out`: gemm1_out of the row tile). The piece is the tile's kBlockN-column blocks side by side: acc[b]
 // (the accumulator contract's [b][i][j]) holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's
-// wide pieces). Columns at or past H are not stored.
+// wide pieces). Columns at or past H are not stored, nor a block's columns from `block_columns` on (a narrow piece's
+// 32: gemm1_narrow).
 template <typename Element, typename Tile, typename Accumulators>
 __device__ __forceinline__ void store_gemm1_piece(const Gemm1Out& tile_out, int expert, int valid_m, int column_begin,
-                                                  const Accumulators& acc) {
+                                                  const Accumulators& acc,
+                                                  int block_columns = TileConfig::kBlockN) {
     constexpr int kBlocks = static_cast<int>(std::extent_v<Accumulators, 0>);
     const int hidden = tile_out.hidden;
     float* const out = tile_out.rows;  // NOTE: locals, as in store_gemm0_piece_as
@@ -192,7 +194,7 @@ __device__ __forceinline__ void store_gemm1_piece(const Gemm1Out& tile_out, int 
 #pragma unroll
     for (int b = 0; b < kBlocks; ++b) {
         const int block_begin = column_begin + b * TileConfig::kBlockN;
-        const int valid_n = min(TileConfig::kBlockN, hidden - block_begin);
+        const int valid_n = min(block_columns, hidden - block_begin);
 #pragma unroll
         for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
             const int column = Tile::column(j);
@@ -453,15 +455,20 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
     return false;
 }
 
-// A GEMM1 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `wide`: the pieces
-// are 2 x kBlockN columns (gemm1_wide: Hopper tiles only), one m64n128 pass over two 64-row boxes of W_down each.
+// A GEMM1 task: pieces [piece_begin, piece_end) of its row tile, of `piece_columns` (the split's) columns of H. False
+// when the launch is aborting. Wide pieces (2 x kBlockN: gemm1_wide, Hopper tiles only) are one m64n128 pass over two
+// 64-row boxes of W_down; narrow ones (kNarrowPieceColumns: gemm1_narrow, Hopper tiles only) an m64n64 pass over one
+// 32-row box whose other 32 columns are not stored.
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task task,
-                                            int piece_begin, int piece_end, bool wide, const GemmTaskSetup setup,
-                                            const InputWait wait, char* shared) {
+                                            int piece_begin, int piece_end, int piece_columns,
+                                            const GemmTaskSetup setup, const InputWait wait, char* shared) {
+    const bool wide = piece_columns == 2 * TileConfig::kBlockN;
+    const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
-            const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
+            const TmaDescriptor* const maps[2] = {narrow ? &params.tma.w_down_narrow : &params.tma.w_down,
+                                                  &params.tma.w_down};
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
             const int short_box = setup.short_box;
             const TmaDescriptor* map_a = short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box];
@@ -485,17 +492,17 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
             WgmmaTile<Element, 1> tile;
             return tile.run(
                 params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, maps,
-                [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
+                [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); },
                 piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
-                    store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows,
-                                                               piece * TileConfig::kBlockN, tile.accumulators[0]);
+                    store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * piece_columns,
+                                                               tile.accumulators[0], piece_columns);
                 },
-                false, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                narrow, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
                 [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         }
     }
-    if (wide) __trap();  // NOTE: unreachable: wide pieces imply the Hopper tiles (params.tma.enabled)
+    if (wide || narrow) __trap();  // NOTE: unreachable: wide and narrow pieces imply the Hopper tiles
     if (wait.kind != InputWait::kNone) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
@@ -652,26 +659,30 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
     return false;
 }
 
-// A GEMM1 task of a swap-AB row tile (swap_ab_task): as run_gemm1_task's Hopper path (64-column or wide pieces), on the
-// swapped tile; the epilogue stores register r of box b at (token swapped_row(r), column b · 64 + swapped_column(r) of
-// the piece) in fp32, with b_down.
+// A GEMM1 task of a swap-AB row tile (swap_ab_task): as run_gemm1_task's Hopper path (64-column, wide or narrow
+// pieces), on the swapped tile; the epilogue stores register r of box b at (token swapped_row(r), column
+// b · 64 + swapped_column(r) of the piece) in fp32, with b_down. A narrow piece's 32-row box fills the wgmma's rows
+// 0..31 (warps 0-1); rows 32..63 are not stored.
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
-                                                 int piece_begin, int piece_end, bool wide, const GemmTaskSetup setup,
-                                                 const InputWait wait, char* shared) {
+                                                 int piece_begin, int piece_end, int piece_columns,
+                                                 const GemmTaskSetup setup, const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
-        const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
+        const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
+        const TmaDescriptor* const maps[2] = {narrow ? &params.tma.w_down_narrow : &params.tma.w_down,
+                                              &params.tma.w_down};
+        // A box's columns stored: 64, or a narrow piece's 32.
+        const int block_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
         const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
         const Gemm1Out out = gemm1_out(params, task.tile);
         const auto run = [&](auto boxes) {
             constexpr int kBoxes = decltype(boxes)::value;
-            constexpr int kPieceColumns = kBoxes * TileConfig::kBlockN;
             using Tile = WgmmaTile<Element, kBoxes, 1, 0, 16>;
             Tile tile;
             return tile.run(
                 params, epoch, shared, &params.tma.hidden_short[0], task.tile * TileConfig::kBlockM, maps,
                 [&](int piece, int b) {
-                    return static_cast<int>(expert_row + piece * kPieceColumns + b * TileConfig::kBlockN);
+                    return static_cast<int>(expert_row + piece * piece_columns + b * TileConfig::kBlockN);
                 },
                 piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
@@ -682,9 +693,9 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                     for (int b = 0; b < kBoxes; ++b) {
 #pragma unroll
                         for (int half = 0; half < 2; ++half) {
-                            const int column = piece * kPieceColumns + b * TileConfig::kBlockN +
-                                               Tile::swapped_column(2 * half);
-                            if (column >= hidden) continue;
+                            const int box_column = Tile::swapped_column(2 * half);
+                            const int column = piece * piece_columns + b * TileConfig::kBlockN + box_column;
+                            if (box_column >= block_columns || column >= hidden) continue;
                             const float bias = load_bias<Element>(b_down, static_cast<int64_t>(task.expert) * hidden +
                                                                               column);
 #pragma unroll
@@ -698,10 +709,11 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                         }
                     }
                 },
-                false, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+                narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
                 [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         };
-        return wide ? run(std::integral_constant<int, 2>{}) : run(std::integral_constant<int, 1>{});
+        return piece_columns == 2 * TileConfig::kBlockN ? run(std::integral_constant<int, 2>{})
+                                                        : run(std::integral_constant<int, 1>{});
     }
     __trap();  // NOTE: unreachable: swap-AB tasks imply the Hopper tiles (swap_ab_task)
     return false;

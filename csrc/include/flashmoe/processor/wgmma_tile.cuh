@@ -201,6 +201,9 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // B0's 64 rows (tile columns 0..31 and 32..63); B1 is not loaded, and accumulators[0][1] hold garbage the caller ignores.
 // The MMAs stay m64n128, so both kinds of piece share one instruction stream (a second tile type in the kernel
 // raised its spills from 216 to 686 bytes).
+// `half_boxes` with kNumB = 1 (GEMM1's narrow pieces, docs/perf-notes.md item 73): map_b[0] has boxes of 32 rows that
+// land in B0's rows 0..31; rows 32..63 keep what the stage held before, and the tile columns they give are garbage the
+// caller does not store.
 // kRowBlocks = 2 (docs/perf-notes.md items 33-34): each k16 step issues one m64nN per 64-row block of A against the same
 // B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
 // kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
@@ -379,7 +382,6 @@ struct WgmmaTile {
                                             cute::TMA::CacheHintSm90::EVICT_NORMAL),
                                         bool deferred_a = false, AcquireA acquire_a = AcquireA{}) {
 #if FLASHMOE_WGMMA
-        if constexpr (kNumB == 1) half_boxes = false;
         const WgmmaRing ring(shared);
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
