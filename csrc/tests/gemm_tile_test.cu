@@ -663,6 +663,17 @@ void time_tiles(bool wgmma) {
                             tokens, o.n, o.k, blocks, full, weight_bytes / (full * 1e-3) / 1e9, shorter,
                             weight_bytes / (shorter * 1e-3) / 1e9, swapped, weight_bytes / (swapped * 1e-3) / 1e9,
                             full * 1e6 / steps, shorter * 1e6 / steps, swapped * 1e6 / steps);
+                // The swapped tile's ring depth (item 74): two weight boxes per stage in 5 stages (as above) against
+                // 4; one box per stage (GEMM1's shape, half the bytes) in 9 stages against 4.
+                const float swapped4 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 1, 4, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                const float one9 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 1, 1, 0, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                const float one4 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 1, 1, 4, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                std::printf("time     decode swap-AB ring, tokens=%d, %d blocks: B=2 %d stages %.1f ns per k-step, 4 stages "
+                            "%.1f; B=1 %d stages %.1f ns (%.0f GB/s), 4 stages %.1f ns (%.0f GB/s)\n",
+                            tokens, blocks, WgmmaTile<__nv_bfloat16, 2, 1, 0, 16>::kStages, swapped * 1e6 / steps,
+                            swapped4 * 1e6 / steps, WgmmaTile<__nv_bfloat16, 1, 1, 0, 16>::kStages, one9 * 1e6 / steps,
+                            weight_bytes / 2 / (one9 * 1e-3) / 1e9, one4 * 1e6 / steps,
+                            weight_bytes / 2 / (one4 * 1e-3) / 1e9);
             }
         }
         // Two row tiles per weight box, the weights past the L2 (139 MB): two 64-row blocks per piece reading it

@@ -561,13 +561,16 @@ __device__ __forceinline__ bool swap_ab_task(const KernelParams& params, const G
 }
 
 // GEMM0's epilogue on the swapped fragment: register r of weight box b is (token swapped_row(r), column
-// swapped_column(r) of the box). Gated: gate and up of a column are the same register of boxes 0 and 1; narrow pieces
-// (both 32-row halves in box 0: gate in the box's rows 0..31, held by warps 0-1, up in rows 32..63, warps 2-3) pass
-// the up values through `exchange` to the warps holding the gate. Rows past valid_m and columns past the piece are
-// padding, not stored. One element per store: a thread's columns are 8 apart.
+// swapped_column(r) of the box). Gated: gate and up of a column are the same register of boxes 0 and 1 (`first`,
+// `second`); narrow pieces (both 32-row halves in box 0, `first`: gate in the box's rows 0..31, held by warps 0-1, up
+// in rows 32..63, warps 2-3) pass the up values through `exchange` to the warps holding the gate. Ungated: `first`.
+// Rows past valid_m and columns past the piece are padding, not stored. One element per store: a thread's columns
+// are 8 apart.
 template <typename Element, bool kGated, int kActivation, typename Tile>
 __device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& out, int tile, int expert,
-                                                       int valid_m, int piece, const Tile& t, bool narrow,
+                                                       int valid_m, int piece,
+                                                       const float (&first)[Tile::kSwappedAccumulators],
+                                                       const float (&second)[Tile::kSwappedAccumulators], bool narrow,
                                                        float (*exchange)[32]) {
     constexpr int kRegisters = Tile::kSwappedAccumulators;
     const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
@@ -582,16 +585,14 @@ __device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& 
     const int lane = static_cast<int>(threadIdx.x) % 32;
     float up[kRegisters];
 #pragma unroll
-    for (int r = 0; r < kRegisters; ++r) up[r] = t.accumulators_swapped[kGated ? 1 : 0][r];
+    for (int r = 0; r < kRegisters; ++r) up[r] = kGated ? second[r] : first[r];
     if constexpr (kGated) {
         if (narrow) {
             // NOTE: every thread reaches this barrier (narrow is the launch's); the exchange is next written in the
             // next piece's epilogue, after the k-loop's block-wide vote.
             if (warp >= 2) {
 #pragma unroll
-                for (int r = 0; r < kRegisters; ++r) {
-                    exchange[(warp - 2) * kRegisters + r][lane] = t.accumulators_swapped[0][r];
-                }
+                for (int r = 0; r < kRegisters; ++r) exchange[(warp - 2) * kRegisters + r][lane] = first[r];
             }
             __syncthreads();
             if (warp >= 2) return;
@@ -614,7 +615,7 @@ __device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& 
             if (row >= valid_m) continue;
             float value;
             if constexpr (kGated) {
-                value = apply_activation(kActivation, t.accumulators_swapped[0][r] + bias_gate) * (up[r] + bias_up);
+                value = apply_activation(kActivation, first[r] + bias_gate) * (up[r] + bias_up);
             } else {
                 value = apply_activation(kActivation, up[r] + bias_up);
             }
@@ -629,8 +630,8 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
                                                  int piece_begin, int piece_end, bool narrow,
                                                  const GemmTaskSetup setup, const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
-        using Tile = WgmmaTile<Element, kGated ? 2 : 1, 1, 0, 16>;
-        __shared__ float exchange[kGated ? 2 * Tile::kSwappedAccumulators : 1][32];  // narrow pieces' up values
+        constexpr int kRegisters = WgmmaTile<Element, 1, 1, 0, 16>::kSwappedAccumulators;
+        __shared__ float exchange[kGated ? 2 * kRegisters : 1][32];  // narrow pieces' up values
         const TmaMaps& tma = params.tma;
         const TmaDescriptor* const maps[2] = {
             kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
@@ -638,19 +639,32 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
         const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
         const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
         const Gemm0Out<Element> out = gemm0_out<Element>(params);
-        Tile tile;
-        const bool ok = tile.run(
-            params, epoch, shared, &tma.tokens_short[0], task.tile * TileConfig::kBlockM, maps,
-            [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
-            piece_end, WgmmaRing::k_boxes(params.hidden),
-            [&](int piece) {
-                with_activation(out.activation, [&](auto activation) {
-                    store_gemm0_swapped_as<Element, kGated, decltype(activation)::value, Tile>(
-                        out, task.tile, task.expert, setup.rows, piece, tile, narrow, exchange);
-                });
-            },
-            narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
-            [&] { return acquire_inputs(params, epoch, wait, task.tile); });
+        // The tile by its B regions (item 74): two for gated 64-column pieces (5 stages), one for narrow pieces and
+        // ungated MLPs (9 stages).
+        const auto run = [&](auto regions) {
+            constexpr int kRegions = decltype(regions)::value;
+            using Tile = WgmmaTile<Element, kGated ? 2 : 1, 1, 0, 16, kRegions>;
+            Tile tile;
+            return tile.run(
+                params, epoch, shared, &tma.tokens_short[0], task.tile * TileConfig::kBlockM, maps,
+                [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
+                piece_end, WgmmaRing::k_boxes(params.hidden),
+                [&](int piece) {
+                    with_activation(out.activation, [&](auto activation) {
+                        store_gemm0_swapped_as<Element, kGated, decltype(activation)::value, Tile>(
+                            out, task.tile, task.expert, setup.rows, piece, tile.accumulators_swapped[0],
+                            tile.accumulators_swapped[kRegions - 1], narrow, exchange);
+                    });
+                },
+                narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
+        };
+        bool ok;
+        if constexpr (kGated) {
+            ok = narrow ? run(std::integral_constant<int, 1>{}) : run(std::integral_constant<int, 2>{});
+        } else {
+            ok = run(std::integral_constant<int, 1>{});
+        }
         // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
         detail::fence_proxy_async_global();
         return ok;

@@ -31,11 +31,12 @@ namespace flashmoe::fused {
 
 // The ring shared by every wgmma tile of a processor, at the start of its dynamic shared memory (1024-byte aligned
 // for the 128-byte swizzle): kRingBytes of stages, then the ring's state. A tile cuts the ring into stages of its own
-// size (WgmmaTile::kStagePitch): 4 stages of (A, B0, B1) boxes of 64 rows x 128 bytes, or for paired row tiles
-// (GEMM0's and GEMM1's) 3 stages of (A of 128 rows, B0, B1).
+// size (WgmmaTile::kStagePitch): 4 stages of (A, B0, B1) boxes of 64 rows x 128 bytes, for paired row tiles
+// (GEMM0's and GEMM1's) 3 stages of (A of 128 rows, B0, B1), for the swap-AB tiles 5 to 9 stages of (16 token rows,
+// one or two B boxes) (docs/perf-notes.md item 74).
 struct WgmmaRing {
     static constexpr int kStages = 4;                         // stages of the 64-row tiles
-    static constexpr int kMaxStages = kStages;                // full barriers: the most stages any tile cuts
+    static constexpr int kMaxStages = 9;                      // full barriers: the most stages any tile cuts
     static constexpr int kBoxRows = 64;                       // rows of every box: kBlockM = kBlockN = 64
     static constexpr int kBoxBytesK = 128;                    // K bytes of a box: the swizzle span (64 bf16/fp16)
     static constexpr int kBoxElementsK = kBoxBytesK / 2;      // 16-bit elements only
@@ -212,9 +213,12 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // columns) is the wgmma's A (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16
 // step is one m64n16k16 per B box instead of an m64nN whose 64 rows are mostly padding. The A map should have 16-row
 // boxes (`a_box_bytes` = 16 · 128). accumulators_swapped[b][r] is element (swapped_row(r), swapped_column(r)) of
-// A · B[b]^T. Needs kRowBlocks = 1. half_boxes: box 0 holds both 32-row halves (its rows 0..31 and 32..63), and
-// accumulators_swapped[1] hold garbage the caller ignores (its MMA still issues: one instruction stream).
-template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0>
+// A · B[b]^T. Needs kRowBlocks = 1. Its stage is the 16 token rows (2 KB) and kBRegions 64-row B regions: with
+// kBRegions = 1 and kNumB = 2 (half_boxes, GEMM0's narrow pieces) both 32-row boxes land in region 0 (its rows 0..31
+// and 32..63) and one MMA covers them. The stages are as many as the ring holds, up to kMaxStages (item 74: 5 of
+// 18 KB with two regions, 9 of 10 KB with one), where the 64-row tile keeps 4 of 24 KB.
+template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0,
+          int kBRegions = kNumB>
 struct WgmmaTile {
     static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
     static constexpr int kRowsPerThread = 2;                 // rows g and g + 8 of the warp's 16
@@ -223,23 +227,29 @@ struct WgmmaTile {
     static constexpr int kAccumulators = kNumB * kRowsPerThread * kColumnsPerThread;  // per row block
     // A stage: kRowBlocks A boxes, then kNumB B boxes. The 64-row tiles keep the ring's 4 stages of 24 KB whatever
     // their B count (item 19: 6 stages of 16 KB for GEMM1 were no faster); the paired tile cuts it into 3 of 32 KB.
-    static constexpr int kABytes = kRowBlocks * WgmmaRing::kBoxBytes;
-    static constexpr int kStagePitch = kRowBlocks == 1 ? WgmmaRing::kStageBytes : kABytes + kNumB * WgmmaRing::kBoxBytes;
-    static constexpr int kStages = kStageLimit > 0 && kStageLimit < WgmmaRing::kRingBytes / kStagePitch
-                                       ? kStageLimit
-                                       : WgmmaRing::kRingBytes / kStagePitch;
-    using Op = typename detail::WgmmaOpOf<Element, kN>::Op;
     static constexpr bool kSwapped = kSwapTokens != 0;
+    static constexpr int kABytes = kSwapped ? kSwapTokens * WgmmaRing::kBoxBytesK : kRowBlocks * WgmmaRing::kBoxBytes;
+    static constexpr int kStagePitch = kSwapped          ? kABytes + kBRegions * WgmmaRing::kBoxBytes
+                                       : kRowBlocks == 1 ? WgmmaRing::kStageBytes
+                                                         : kABytes + kNumB * WgmmaRing::kBoxBytes;
+    static constexpr int kRingStages = WgmmaRing::kRingBytes / kStagePitch < WgmmaRing::kMaxStages
+                                           ? WgmmaRing::kRingBytes / kStagePitch
+                                           : WgmmaRing::kMaxStages;
+    static constexpr int kStages = kStageLimit > 0 && kStageLimit < kRingStages ? kStageLimit : kRingStages;
+    using Op = typename detail::WgmmaOpOf<Element, kN>::Op;
     static constexpr int kSwappedAccumulators = kSwapTokens / 2;  // per B box: the m64n16 fragment's 8 floats
     using SwapOp = typename detail::WgmmaOpOf<Element, 64>::SwapOp;
     static_assert(kSwapTokens == 0 || (kSwapTokens == 16 && kRowBlocks == 1), "swap-AB: 16 tokens, one row block");
+    static_assert(kBRegions == kNumB || (kSwapped && kBRegions == 1 && kNumB == 2),
+                  "one B region for two maps: the swapped tile's half boxes only");
 
     static_assert(TileConfig::kThreads == 128, "a processor is one warpgroup");
     static_assert(kRowBlocks == 1 || kRowBlocks == 2, "64 or 128 rows");
     static_assert(kAccumulators == kN / 2, "the m64nN fragment holds N / 2 floats per thread");
     static_assert(sizeof(Element) == 2, "bf16 / fp16 boxes of 64 elements");
     static_assert(WgmmaRing::kBoxBytes / 2 % WgmmaRing::kAlignment == 0, "a half box starts swizzle-aligned");
-    static_assert(kStagePitch % WgmmaRing::kAlignment == 0 && kABytes + kNumB * WgmmaRing::kBoxBytes <= kStagePitch,
+    static_assert(kStagePitch % WgmmaRing::kAlignment == 0 && kABytes % WgmmaRing::kAlignment == 0 &&
+                      kABytes + kBRegions * WgmmaRing::kBoxBytes <= kStagePitch,
                   "a stage holds its boxes, swizzle-aligned");
     static_assert(kStages >= 2 && kStages <= WgmmaRing::kMaxStages, "a barrier per stage, and loads ahead");
 
@@ -247,7 +257,7 @@ struct WgmmaTile {
     // The swapped tile keeps its fragment in accumulators_swapped instead (one unused float here).
     float accumulators[kSwapped ? 1 : kRowBlocks][kSwapped ? 1 : kNumB][kSwapped ? 1 : kRowsPerThread]
                       [kSwapped ? 1 : kColumnsPerThread];
-    float accumulators_swapped[kSwapped ? kNumB : 1][kSwapped ? kSwappedAccumulators : 1];
+    float accumulators_swapped[kSwapped ? kBRegions : 1][kSwapped ? kSwappedAccumulators : 1];
 
     __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
     __device__ __forceinline__ static int row(int i) {
@@ -382,6 +392,7 @@ struct WgmmaTile {
                                             cute::TMA::CacheHintSm90::EVICT_NORMAL),
                                         bool deferred_a = false, AcquireA acquire_a = AcquireA{}) {
 #if FLASHMOE_WGMMA
+        if constexpr (kBRegions < kNumB) half_boxes = true;  // NOTE: two 32-row boxes in one region, always
         const WgmmaRing ring(shared);
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
@@ -437,7 +448,7 @@ struct WgmmaTile {
                     // The weight box b as A, the tokens as B: desc_b (the first B box) and the A box change roles.
                     const uint64_t desc_tokens = detail::swizzled_box_descriptor(a_box);
 #pragma unroll
-                    for (int b = 0; b < kNumB; ++b) {
+                    for (int b = 0; b < kBRegions; ++b) {
                         detail::wgmma_issue_flat<SwapOp>(
                             detail::advance_descriptor(desc_b, b * (WgmmaRing::kBoxBytes >> 4) + 2 * step),
                             detail::advance_descriptor(desc_tokens, 2 * step), &accumulators_swapped[b][0], scale,
