@@ -506,6 +506,28 @@ void test_wide_gemm1() {
 // (FLASHMOE_DISABLE_NARROW_GEMM0=1). bf16 gated SiLU with biases, H = 1000 (GEMM1's last piece partly past H), I = 200
 // (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU
 // with biases, k = 1 and T = 1 (one token, one route). --quick (the sanitizers): the first case.
+// Case `c` (seed `seed`) as the library runs it and with the A/B switch `name`=1, each against the reference, then
+// bitwise against each other; reported under `test` as `label` plus `note(fixture)` (what the library takes in this
+// case), then `what` and `other` (the two runs).
+template <typename Note>
+void compare_switch(const char* test, const Case& c, uint64_t seed, const char* name, std::string label,
+                    const std::string& what, const std::string& other, Note note) {
+    std::vector<uint8_t> on, off;
+    bool ok = false;
+    {
+        Fixture f(c, seed);
+        label += note(f);
+        ok = f.run(test, label + " " + what, on);
+    }
+    setenv(name, "1", 1);
+    {
+        Fixture f(c, seed);
+        ok = f.run(test, label + " " + other, off) && ok;
+    }
+    unsetenv(name);
+    if (ok) report(test, label + " " + what + " = " + other, on == off, on == off ? "bitwise" : "DIFFERS from " + other);
+}
+
 void test_swap_ab(bool quick) {
     const Case cases[] = {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false},
@@ -515,25 +537,12 @@ void test_swap_ab(bool quick) {
         if (quick && &c != &cases[0]) continue;
         for (const bool narrow : {true, false}) {
             if (!narrow) setenv("FLASHMOE_DISABLE_NARROW_GEMM0", "1", 1);
-            std::vector<uint8_t> swapped, unswapped;
-            std::string label = describe(c) + (narrow ? "" : " no narrow pieces");
-            bool ok = false;
-            {
-                Fixture f(c, 7171);
-                if (!f.layer.hopper_tiles()) label += " (SM80 tiles: nothing swaps here)";
-                ok = f.run("swap-ab", label + " swap-AB", swapped);
-            }
-            setenv("FLASHMOE_DISABLE_SWAP_AB", "1", 1);
-            {
-                Fixture f(c, 7171);
-                ok = f.run("swap-ab", label + " 64-row tiles", unswapped) && ok;
-            }
-            unsetenv("FLASHMOE_DISABLE_SWAP_AB");
+            compare_switch("swap-ab", c, 7171, "FLASHMOE_DISABLE_SWAP_AB",
+                           describe(c) + (narrow ? "" : " no narrow pieces"), "swap-AB", "64-row tiles",
+                           [](Fixture& f) {
+                               return std::string(f.layer.hopper_tiles() ? "" : " (SM80 tiles: nothing swaps here)");
+                           });
             if (!narrow) unsetenv("FLASHMOE_DISABLE_NARROW_GEMM0");
-            if (ok) {
-                report("swap-ab", label + " swap-AB = 64-row tiles", swapped == unswapped,
-                       swapped == unswapped ? "bitwise" : "DIFFERS from the 64-row tiles");
-            }
         }
     }
 }
@@ -555,30 +564,18 @@ void test_narrow_gemm1(bool quick) {
         if (quick && &c != &cases[0]) continue;
         for (const bool swap : {true, false}) {
             if (!swap) setenv("FLASHMOE_DISABLE_SWAP_AB", "1", 1);
-            std::vector<uint8_t> narrow_y, wide_y;
-            std::string label = describe(c) + (swap ? "" : " no swap-AB");
-            bool ok = false;
-            {
-                Fixture f(c, 7373);
-                constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
-                int row_tiles = 0;
-                for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
-                const bool taken = f.layer.hopper_tiles() &&
-                                   flashmoe::fused::gemm1_narrow(c.H, row_tiles, f.layer.num_blocks() - 1, true);
-                label += taken ? " narrow GEMM1" : " (narrow GEMM1 not taken here)";
-                ok = f.run("narrow-gemm1", label, narrow_y);
-            }
-            setenv("FLASHMOE_DISABLE_NARROW_GEMM1", "1", 1);
-            {
-                Fixture f(c, 7373);
-                ok = f.run("narrow-gemm1", describe(c) + " 64-column GEMM1 pieces", wide_y) && ok;
-            }
-            unsetenv("FLASHMOE_DISABLE_NARROW_GEMM1");
+            compare_switch("narrow-gemm1", c, 7373, "FLASHMOE_DISABLE_NARROW_GEMM1",
+                           describe(c) + (swap ? "" : " no swap-AB"), "narrow GEMM1 pieces", "64-column pieces",
+                           [&](Fixture& f) {
+                               constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
+                               int row_tiles = 0;
+                               for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
+                               const bool taken = f.layer.hopper_tiles() &&
+                                                  flashmoe::fused::gemm1_narrow(c.H, row_tiles,
+                                                                                f.layer.num_blocks() - 1, true);
+                               return std::string(taken ? "" : " (narrow GEMM1 not taken here)");
+                           });
             if (!swap) unsetenv("FLASHMOE_DISABLE_SWAP_AB");
-            if (ok) {
-                report("narrow-gemm1", label + " = 64-column pieces", narrow_y == wide_y,
-                       narrow_y == wide_y ? "bitwise" : "DIFFERS from 64-column pieces");
-            }
         }
     }
 }

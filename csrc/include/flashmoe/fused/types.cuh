@@ -147,14 +147,13 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_wide(int hidden, int num_row_tiles, int n
     const int wide_pieces = (hidden + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);
     return wide_allowed && num_row_tiles * wide_pieces >= TileConfig::kWideGemm1PiecesPerProcessor * num_processors;
 }
-// GEMM1 at decode (docs/perf-notes.md item 73): as gemm0_narrow, when one task per 64-column piece leaves half the
-// processors without a GEMM1 task (paper shape T = 1: 2 row tiles x 32 pieces = 64 tasks of 32 k-steps for 263
-// processors; Mixtral-8x7B T = 1: 128 tasks of 224), the pieces are kNarrowPieceColumns of H (one 32-row box of
-// W_down), so twice as many processors stream W_down. Hopper tiles only (narrow_allowed). Never with wide pieces (they
-// need 2 per processor).
+// GEMM1 at decode (docs/perf-notes.md item 73): gemm0_narrow's rule over the columns of H. When one task per 64-column
+// piece leaves half the processors without a GEMM1 task (paper shape T = 1: 2 row tiles x 32 pieces = 64 tasks of 32
+// k-steps for 263 processors; Mixtral-8x7B T = 1: 128 tasks of 224), the pieces are kNarrowPieceColumns of H (one
+// 32-row box of W_down), so twice as many processors stream W_down. Hopper tiles only (narrow_allowed). Never with
+// wide pieces (they need 2 per processor).
 FLASHMOE_HOST_DEVICE inline bool gemm1_narrow(int hidden, int num_row_tiles, int num_processors, bool narrow_allowed) {
-    const int pieces = (hidden + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
-    return narrow_allowed && 2 * num_row_tiles * pieces <= num_processors;
+    return gemm0_narrow(hidden, num_row_tiles, num_processors, narrow_allowed);
 }
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
                                                     bool wide_allowed = false,

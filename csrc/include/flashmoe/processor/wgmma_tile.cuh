@@ -297,62 +297,55 @@ struct WgmmaTile {
         }
     };
 
-    // Thread 0: load number `load` of the sequence, at `at` (its piece and k tile) into stage load % kStages; then
-    // `at` advances.
-    template <typename BRows>
-    __device__ __forceinline__ static void issue(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
-                                                 int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                 uint64_t b_hint, int num_k_tiles, int load, IssuePosition& at,
-                                                 bool half_boxes) {
+    // Thread 0's pieces of load number `load` of the sequence, at `at` (its piece and k tile), into stage
+    // load % kStages: its expected bytes on the stage's full barrier (A and B), its A box, its B boxes.
+    // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared address
+    // (1024-byte aligned at 4 KB), so the two halves read back as one 64-row operand.
+    __device__ __forceinline__ static int b_box_bytes(bool half_boxes) {
+        return half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
+    }
+    __device__ __forceinline__ static void expect_load(const WgmmaRing& ring, int a_box_bytes, int load,
+                                                       bool half_boxes) {
 #if FLASHMOE_WGMMA
-        constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
-        const int k_element = at.k_tile * WgmmaRing::kBoxElementsK;
-        const int stage = load % kStages;
-        uint64_t* barrier = &ring.state->full[stage];
-        char* destination = ring.stages + stage * kStagePitch;
-        // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared
-        // address (1024-byte aligned at 4 KB), so the two halves read back as one 64-row operand.
-        const int b_box_bytes = half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
-        cute::set_barrier_transaction_bytes(*barrier, a_box_bytes + kNumB * b_box_bytes);
-        cute::SM90_TMA_LOAD_2D::copy(map_a, barrier, kEvictNormal, destination, k_element, a_row);
-#pragma unroll
-        for (int b = 0; b < kNumB; ++b) {
-            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint, destination + kABytes + b * b_box_bytes, k_element,
-                                         b_rows(at.piece, b));
-        }
-        at.advance(num_k_tiles);
+        cute::set_barrier_transaction_bytes(ring.state->full[load % kStages],
+                                            a_box_bytes + kNumB * b_box_bytes(half_boxes));
 #endif
     }
-
-    // Thread 0, a task's first stages when its A is not yet there (run's `deferred_a`): load `load`'s expected bytes
-    // (A and B) and its B boxes now; issue_a adds the A box once the A rows are acquired. `at` advances.
-    template <typename BRows>
-    __device__ __forceinline__ static void issue_b(const WgmmaRing& ring, int a_box_bytes,
-                                                   const TmaDescriptor* const* map_b, BRows b_rows, uint64_t b_hint,
-                                                   int num_k_tiles, int load, IssuePosition& at, bool half_boxes) {
-#if FLASHMOE_WGMMA
-        const int stage = load % kStages;
-        uint64_t* barrier = &ring.state->full[stage];
-        char* destination = ring.stages + stage * kStagePitch;
-        const int b_box_bytes = half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
-        cute::set_barrier_transaction_bytes(*barrier, a_box_bytes + kNumB * b_box_bytes);
-#pragma unroll
-        for (int b = 0; b < kNumB; ++b) {
-            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint, destination + kABytes + b * b_box_bytes,
-                                         at.k_tile * WgmmaRing::kBoxElementsK, b_rows(at.piece, b));
-        }
-        at.advance(num_k_tiles);
-#endif
-    }
-    __device__ __forceinline__ static void issue_a(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
-                                                   int num_k_tiles, int load, IssuePosition& at) {
+    __device__ __forceinline__ static void copy_a(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
+                                                  int load, const IssuePosition& at) {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
         const int stage = load % kStages;
         cute::SM90_TMA_LOAD_2D::copy(map_a, &ring.state->full[stage], kEvictNormal, ring.stages + stage * kStagePitch,
                                      at.k_tile * WgmmaRing::kBoxElementsK, a_row);
-        at.advance(num_k_tiles);
 #endif
+    }
+    template <typename BRows>
+    __device__ __forceinline__ static void copy_b(const WgmmaRing& ring, const TmaDescriptor* const* map_b,
+                                                  BRows b_rows, uint64_t b_hint, int load, const IssuePosition& at,
+                                                  bool half_boxes) {
+#if FLASHMOE_WGMMA
+        const int stage = load % kStages;
+        char* destination = ring.stages + stage * kStagePitch + kABytes;
+#pragma unroll
+        for (int b = 0; b < kNumB; ++b) {
+            cute::SM90_TMA_LOAD_2D::copy(map_b[b], &ring.state->full[stage], b_hint,
+                                         destination + b * b_box_bytes(half_boxes),
+                                         at.k_tile * WgmmaRing::kBoxElementsK, b_rows(at.piece, b));
+        }
+#endif
+    }
+
+    // Thread 0: load number `load` whole (expected bytes, A, B); then `at` advances.
+    template <typename BRows>
+    __device__ __forceinline__ static void issue(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
+                                                 int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
+                                                 uint64_t b_hint, int num_k_tiles, int load, IssuePosition& at,
+                                                 bool half_boxes) {
+        expect_load(ring, a_box_bytes, load, half_boxes);
+        copy_a(ring, map_a, a_row, load, at);
+        copy_b(ring, map_b, b_rows, b_hint, load, at, half_boxes);
+        at.advance(num_k_tiles);
     }
 
     // Thread 0, after the block's vote at iteration `it`: every warp's MMAs of stage it - 1 are done (each warp's
@@ -381,7 +374,8 @@ struct WgmmaTile {
     // false when the launch is aborting, recorded), then the proxy fence and the A boxes: the weights load during the
     // wait. If acquire_a fails the stages never complete, and every thread's stage wait sees the abort. The first
     // stage's wait is then bounded at 3x the timeout instead of 2x, so that acquire_a, bounded at 2x, reports what it
-    // waited for first.
+    // waited for first: every thread passes the same deferred_a (the processor hands its InputWait to the whole
+    // block); thread 0 alone acquires.
     template <typename BRows, typename Epilogue, typename AcquireA = detail::NothingToAcquire>
     __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
                                         const TmaDescriptor* map_a, int a_row,
@@ -397,23 +391,24 @@ struct WgmmaTile {
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
         const uint64_t limit_ns = 2 * params.timeout_ns;
-        // NOTE: every thread passes the same deferred_a (the processor hands its InputWait to the whole block), so the
-        // first stage's longer bound holds for all; thread 0 alone acquires.
-        const bool deferred_first = deferred_a;
         IssuePosition next_load{piece_begin, 0};  // thread 0's
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
             // read here through the async proxy: this thread's acquire of them (the task's release; for GEMM0 on one
             // GPU, its row tiles' dispatch flags; deferred_a: acquire_a), then this proxy fence.
             if (deferred_a) {
+                // The first stages' expected bytes and weight boxes, then the acquire, then their A boxes.
                 IssuePosition b_load = next_load;
                 for (int it = 0; it < total && it < kStages; ++it) {
-                    issue_b(ring, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, b_load, half_boxes);
+                    expect_load(ring, a_box_bytes, it, half_boxes);
+                    copy_b(ring, map_b, b_rows, b_hint, it, b_load, half_boxes);
+                    b_load.advance(num_k_tiles);
                 }
                 const bool acquired = acquire_a();
                 detail::fence_proxy_async_global();
                 for (int it = 0; acquired && it < total && it < kStages; ++it) {
-                    issue_a(ring, map_a, a_row, num_k_tiles, it, next_load);
+                    copy_a(ring, map_a, a_row, it, next_load);
+                    next_load.advance(num_k_tiles);
                 }
             } else {
                 detail::fence_proxy_async_global();
@@ -434,7 +429,7 @@ struct WgmmaTile {
             // warpgroup stays converged; the block leaves together at the vote below.
             const uint32_t parity = ((phases >> stage) ^ static_cast<uint32_t>(it / kStages)) & 1u;
             const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage], parity,
-                                                   it == 0 && deferred_first ? 3 * params.timeout_ns : limit_ns, stage);
+                                                   it == 0 && deferred_a ? 3 * params.timeout_ns : limit_ns, stage);
             const char* a_box = ring.stages + stage * kStagePitch;
             const uint64_t desc_b = detail::swizzled_box_descriptor(a_box + kABytes);
             fence_accumulators();
