@@ -102,7 +102,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
                              const int column = piece * TileConfig::kBlockN + tile.swapped_column(r);
                              const int row = row_begin + tile.swapped_row(r);
                              if (column < n && row < m)
-                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators_swapped[q][r];
+                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators[q][r];
                          }
                  },
                  false, 16 * WgmmaRing::kBoxBytesK);

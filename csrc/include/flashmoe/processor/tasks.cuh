@@ -652,8 +652,8 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
                 [&](int piece) {
                     with_activation(out.activation, [&](auto activation) {
                         store_gemm0_swapped_as<Element, kGated, decltype(activation)::value, Tile>(
-                            out, task.tile, task.expert, setup.rows, piece, tile.accumulators_swapped[0],
-                            tile.accumulators_swapped[kRegions - 1], narrow, exchange);
+                            out, task.tile, task.expert, setup.rows, piece, tile.accumulators[0],
+                            tile.accumulators[kRegions - 1], narrow, exchange);
                     });
                 },
                 narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
@@ -718,7 +718,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                                 const int row = Tile::swapped_row(r);
                                 if (row >= setup.rows) continue;
                                 rows[static_cast<int64_t>(row) * hidden + column] =
-                                    tile.accumulators_swapped[b][r] + bias;
+                                    tile.accumulators[b][r] + bias;
                             }
                         }
                     }

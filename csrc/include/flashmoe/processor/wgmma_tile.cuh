@@ -212,7 +212,7 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's
 // columns) is the wgmma's A (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16
 // step is one m64n16k16 per B box instead of an m64nN whose 64 rows are mostly padding. The A map should have 16-row
-// boxes (`a_box_bytes` = 16 · 128). accumulators_swapped[b][r] is element (swapped_row(r), swapped_column(r)) of
+// boxes (`a_box_bytes` = 16 · 128). accumulators[b][r] is element (swapped_row(r), swapped_column(r)) of
 // A · B[b]^T. Needs kRowBlocks = 1. Its stage is the 16 token rows (2 KB) and kBRegions 64-row B regions: with
 // kBRegions = 1 and kNumB = 2 (half_boxes, GEMM0's narrow pieces) both 32-row boxes land in region 0 (its rows 0..31
 // and 32..63) and one MMA covers them. The stages are as many as the ring holds, up to kMaxStages (item 74: 5 of
@@ -253,11 +253,13 @@ struct WgmmaTile {
                   "a stage holds its boxes, swizzle-aligned");
     static_assert(kStages >= 2 && kStages <= WgmmaRing::kMaxStages, "a barrier per stage, and loads ahead");
 
-    // accumulators[r] is row block r's (rows 64 r .. 64 r + 63 of the tile) in the contract's [b][i][j] shape.
-    // The swapped tile keeps its fragment in accumulators_swapped instead (one unused float here).
-    float accumulators[kSwapped ? 1 : kRowBlocks][kSwapped ? 1 : kNumB][kSwapped ? 1 : kRowsPerThread]
-                      [kSwapped ? 1 : kColumnsPerThread];
-    float accumulators_swapped[kSwapped ? kBRegions : 1][kSwapped ? kSwappedAccumulators : 1];
+    // The fragment. The 64-row tiles: accumulators[r] is row block r's (rows 64 r .. 64 r + 63 of the tile) in the
+    // contract's [b][i][j] shape. The swapped tile: accumulators[b][r] is register r of B region b (swapped_row,
+    // swapped_column). NOTE: the sizes of the shape not taken are placeholders (1): both are spelled out either way.
+    using Fragment = std::conditional_t<kSwapped, float[kBRegions][kSwapped ? kSwappedAccumulators : 1],
+                                        float[kRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread]>;
+    static constexpr int kFragmentFloats = static_cast<int>(sizeof(Fragment) / sizeof(float));
+    Fragment accumulators;
 
     __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
     __device__ __forceinline__ static int row(int i) {
@@ -272,15 +274,9 @@ struct WgmmaTile {
     }
 
     __device__ __forceinline__ void fence_accumulators() {
-        if constexpr (kSwapped) {
-            float* flat = &accumulators_swapped[0][0];
+        float* flat = reinterpret_cast<float*>(&accumulators);
 #pragma unroll
-            for (int r = 0; r < kNumB * kSwappedAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
-        } else {
-            float* flat = &accumulators[0][0][0][0];
-#pragma unroll
-            for (int r = 0; r < kRowBlocks * kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
-        }
+        for (int r = 0; r < kFragmentFloats; ++r) cute::warpgroup_fence_operand(flat[r]);
     }
 
     // Thread 0's next load in the flattened (piece, k tile) sequence, advanced one load at a time (no division on the
@@ -446,7 +442,7 @@ struct WgmmaTile {
                     for (int b = 0; b < kBRegions; ++b) {
                         detail::wgmma_issue_flat<SwapOp>(
                             detail::advance_descriptor(desc_b, b * (WgmmaRing::kBoxBytes >> 4) + 2 * step),
-                            detail::advance_descriptor(desc_tokens, 2 * step), &accumulators_swapped[b][0], scale,
+                            detail::advance_descriptor(desc_tokens, 2 * step), &accumulators[b][0], scale,
                             std::make_integer_sequence<int, kSwappedAccumulators>{});
                     }
                 } else {
