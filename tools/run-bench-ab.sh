@@ -69,7 +69,12 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 [ "${DRY_RUN:-0}" = 1 ] && exit 0
+# One line per (preset, T, variant): that column of $lines (5: forward ms, 6: router ms) for every round.
+by_point() {
+  awk -v c="$1" '{ v[$3" T="$4" "$2] = v[$3" T="$4" "$2] " " $c } END { for (k in v) print k ":" v[k] }' "$lines" |
+    sort -k1,1 -k2,2V
+}
 echo "== forward medians (ms) by preset, T and variant, rounds $rounds"
-awk '{ v[$3" T="$4" "$2] = v[$3" T="$4" "$2] " " $5 } END { for (k in v) print k ":" v[k] }' "$lines" | sort -k1,1 -k2,2V
+by_point 5
 echo "== router medians (ms; the benchmark's router column) by preset, T and variant, rounds $rounds"
-awk '{ v[$3" T="$4" "$2] = v[$3" T="$4" "$2] " " $6 } END { for (k in v) print k ":" v[k] }' "$lines" | sort -k1,1 -k2,2V
+by_point 6

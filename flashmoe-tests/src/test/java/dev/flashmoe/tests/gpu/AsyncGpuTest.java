@@ -52,8 +52,7 @@ class AsyncGpuTest {
         List<DeviceTensor> owned = GpuCase.list();
         try (MoeLayer layer = FlashMoe.createLayer(args, in.weights())) {
             DeviceTensor x = GpuCase.up(in.x(), 0, owned);
-            Routing routing = new Routing(GpuCase.up(in.routing().topkIds(), 0, owned),
-                    GpuCase.up(in.routing().topkWeights(), 0, owned));
+            Routing routing = GpuCase.up(in.routing(), 0, owned);
             DeviceTensor y = GpuCase.up(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()), 0, owned);
             DeviceTensor stats = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.experts() + 1L), 0, owned);
             CudaStream stream = CudaStream.defaultStream(0);

@@ -129,6 +129,11 @@ record GpuCase(DataType dtype, MlpType mlp, Activation act, boolean biases, int 
                 up(w.bDown(), device, owned));
     }
 
+    /** Uploads host routing (its ids and weights, recorded in {@code owned}). */
+    static Routing up(Routing r, int device, List<DeviceTensor> owned) {
+        return new Routing(up(r.topkIds(), device, owned), up(r.topkWeights(), device, owned));
+    }
+
     static DeviceTensor up(Tensor t, int device, List<DeviceTensor> owned) {
         if (t == null) {
             return null;

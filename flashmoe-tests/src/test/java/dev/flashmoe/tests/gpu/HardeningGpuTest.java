@@ -67,8 +67,7 @@ class HardeningGpuTest {
             ExpertWeights dw = GpuCase.toDevice(TestData.experts(r, a, false), DEVICE, owned);
             DeviceTensor x = GpuCase.up(TestData.tokens(r, a, t), DEVICE, owned);
             Routing hr = TestData.routing(r, a, t);
-            Routing routing = new Routing(GpuCase.up((HostTensor) hr.topkIds(), DEVICE, owned),
-                    GpuCase.up((HostTensor) hr.topkWeights(), DEVICE, owned));
+            Routing routing = GpuCase.up(hr, DEVICE, owned);
             DeviceTensor y = DeviceTensor.allocate(DataType.BF16, DEVICE, t, 128);
             owned.add(y);
             y.fillBytes(0xff);
@@ -147,8 +146,7 @@ class HardeningGpuTest {
             HostTensor hx = TestData.tokens(r, a, t);
             Routing hr = TestData.routing(r, a, t);
             DeviceTensor x = GpuCase.up(hx, DEVICE, owned);
-            Routing routing = new Routing(GpuCase.up((HostTensor) hr.topkIds(), DEVICE, owned),
-                    GpuCase.up((HostTensor) hr.topkWeights(), DEVICE, owned));
+            Routing routing = GpuCase.up(hr, DEVICE, owned);
             try (MoeLayer layer = FlashMoe.createLayer(a, GpuCase.toDevice(hw, DEVICE, owned))) {
                 HostTensor want = GpuCase.poisoned(DataType.BF16, t, 128);
                 layer.forward(hx, hr, want);

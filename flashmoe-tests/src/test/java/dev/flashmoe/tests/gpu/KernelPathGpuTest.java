@@ -92,8 +92,7 @@ class KernelPathGpuTest {
         try {
             ExpertWeights weights = GpuCase.toDevice(in.weights(), DEVICE, owned);
             DeviceTensor x = GpuCase.up(in.x(), DEVICE, owned);
-            Routing routing = new Routing(GpuCase.up(in.routing().topkIds(), DEVICE, owned),
-                    GpuCase.up(in.routing().topkWeights(), DEVICE, owned));
+            Routing routing = GpuCase.up(in.routing(), DEVICE, owned);
             DeviceTensor yFused = GpuCase.up(GpuCase.poisoned(BF16, c.tokens(), c.hidden()), DEVICE, owned);
             DeviceTensor yUnfused = GpuCase.up(GpuCase.poisoned(BF16, c.tokens(), c.hidden()), DEVICE, owned);
             InitArgs fusedArgs = c.args();

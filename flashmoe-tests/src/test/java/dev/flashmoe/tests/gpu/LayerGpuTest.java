@@ -99,8 +99,7 @@ class LayerGpuTest {
         try {
             ExpertWeights deviceWeights = GpuCase.toDevice(in.weights(), DEVICE, owned);
             DeviceTensor x = GpuCase.up(in.x(), DEVICE, owned);
-            Routing routing = new Routing(GpuCase.up(in.routing().topkIds(), DEVICE, owned),
-                    GpuCase.up(in.routing().topkWeights(), DEVICE, owned));
+            Routing routing = GpuCase.up(in.routing(), DEVICE, owned);
             DeviceTensor y = GpuCase.up(GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden()), DEVICE, owned);
             HostTensor viaHost = GpuCase.poisoned(c.dtype(), c.tokens(), c.hidden());
             try (MoeLayer onDevice = FlashMoe.createLayer(args, deviceWeights);

@@ -27,6 +27,11 @@ import org.junit.jupiter.api.Test;
 class TimedInputSetsGpuTest {
     private static final GpuCase CASE = GpuCase.of(BF16, GATED, SILU, false, 16, 2, 5, 256, 256);
 
+    /** A device y of CASE's shape, every byte 0xFF (NaN), recorded in {@code owned}. */
+    private static DeviceTensor poisonedY(List<DeviceTensor> owned) {
+        return GpuCase.up(GpuCase.poisoned(BF16, CASE.tokens(), CASE.hidden()), 0, owned);
+    }
+
     @Test
     void eachSetRunsWithItsOwnInputsIntoItsOwnOutput() {
         InitArgs args = CASE.args();
@@ -42,12 +47,11 @@ class TimedInputSetsGpuTest {
             DeviceTensor[] y = new DeviceTensor[sets];
             for (int j = 0; j < sets; j++) {
                 x[j] = GpuCase.up(in[j].x(), 0, owned);
-                routing[j] = new Routing(GpuCase.up(in[j].routing().topkIds(), 0, owned),
-                        GpuCase.up(in[j].routing().topkWeights(), 0, owned));
+                routing[j] = GpuCase.up(in[j].routing(), 0, owned);
             }
             for (boolean graph : new boolean[] {true, false}) {
                 for (int j = 0; j < sets; j++) {
-                    y[j] = GpuCase.up(GpuCase.poisoned(BF16, CASE.tokens(), CASE.hidden()), 0, owned);
+                    y[j] = poisonedY(owned);
                 }
                 double[] ms = layer.timeForward(x, routing, y, 1, 7, graph);
                 assertEquals(7, ms.length, "one time per timed run");
@@ -59,14 +63,14 @@ class TimedInputSetsGpuTest {
                     Reference.ForwardOutput ref = Reference.forward(args, in[0].weights(), in[j].x(), in[j].routing());
                     double err = GpuCase.relativeError(y[j].toHost(), ref.y());
                     assertTrue(err <= CASE.tolerance(), "set " + j + " (graph " + graph + "): rel err " + err);
-                    DeviceTensor plain = GpuCase.up(GpuCase.poisoned(BF16, CASE.tokens(), CASE.hidden()), 0, owned);
+                    DeviceTensor plain = poisonedY(owned);
                     layer.forward(x[j], routing[j], plain);
                     assertEquals(plain.toHost().buffer(), y[j].toHost().buffer(),
                             "set " + j + " (graph " + graph + ") differs from a plain forward");
                 }
             }
             // one y shared by every set is allowed (the benchmark's way): it holds some set's output
-            DeviceTensor shared = GpuCase.up(GpuCase.poisoned(BF16, CASE.tokens(), CASE.hidden()), 0, owned);
+            DeviceTensor shared = poisonedY(owned);
             double[] ms = layer.timeForward(x, routing, new DeviceTensor[] {shared, shared, shared}, 0, 2, true);
             assertEquals(2, ms.length);
         } finally {
@@ -83,12 +87,10 @@ class TimedInputSetsGpuTest {
         try (MoeLayer layer = FlashMoe.createLayer(args, a.weights())) {
             DeviceTensor xa = GpuCase.up(a.x(), 0, owned);
             DeviceTensor xb = GpuCase.up(b.x(), 0, owned);
-            Routing ra = new Routing(GpuCase.up(a.routing().topkIds(), 0, owned),
-                    GpuCase.up(a.routing().topkWeights(), 0, owned));
-            Routing rb = new Routing(GpuCase.up(b.routing().topkIds(), 0, owned),
-                    GpuCase.up(b.routing().topkWeights(), 0, owned));
-            DeviceTensor ya = GpuCase.up(GpuCase.poisoned(BF16, CASE.tokens(), CASE.hidden()), 0, owned);
-            DeviceTensor yb = GpuCase.up(GpuCase.poisoned(BF16, CASE.tokens(), CASE.hidden()), 0, owned);
+            Routing ra = GpuCase.up(a.routing(), 0, owned);
+            Routing rb = GpuCase.up(b.routing(), 0, owned);
+            DeviceTensor ya = poisonedY(owned);
+            DeviceTensor yb = poisonedY(owned);
             assertThrows(InvalidArgumentException.class, () -> layer.timeForward(new DeviceTensor[0], new Routing[0],
                     new DeviceTensor[0], 0, 1, true), "no set");
             assertThrows(InvalidArgumentException.class, () -> layer.timeForward(new DeviceTensor[] {xa, xb},

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Forward arguments on the CPU backend over random shapes, dtypes, MLP types, activations, biases, capacity and
- * routing ({@link RandomCases}): a valid call equals the Reference bit for bit with the same counts; a call with one argument made
- * invalid throws before writing (y stays poisoned) and names that argument.
+ * routing ({@link RandomCases}): a valid call equals the Reference bit for bit with the same counts; a call with one
+ * argument made invalid throws before writing (y stays poisoned) and names that argument.
  */
 class ForwardPropertyTest {
 

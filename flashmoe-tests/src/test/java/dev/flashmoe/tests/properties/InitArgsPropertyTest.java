@@ -21,8 +21,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * InitArgs over random field values ({@link RandomCases}): every valid combination builds and round-trips through toBuilder(); a
- * valid combination with one field made invalid fails naming exactly that field and its value.
+ * InitArgs over random field values ({@link RandomCases}): every valid combination builds and round-trips through
+ * toBuilder(); a valid combination with one field made invalid fails naming exactly that field and its value.
  */
 class InitArgsPropertyTest {
 

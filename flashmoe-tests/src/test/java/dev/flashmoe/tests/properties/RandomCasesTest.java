@@ -20,7 +20,8 @@ class RandomCasesTest {
     @Test
     void intsStayInRangeAndReachBothEnds() {
         Random r = new Random();
-        int[][] ranges = {{1, 1}, {-3, 4}, {0, 1 << 16}, {Integer.MIN_VALUE, Integer.MAX_VALUE}, {5, Integer.MAX_VALUE}};
+        int[][] ranges = {{1, 1}, {-3, 4}, {0, 1 << 16}, {Integer.MIN_VALUE, Integer.MAX_VALUE},
+            {5, Integer.MAX_VALUE}};
         for (int[] range : ranges) {
             Set<Integer> seen = new HashSet<>();
             for (int i = 0; i < 2000; i++) {
