@@ -372,6 +372,23 @@ __device__ inline bool acquire_inputs(const KernelParams& params, uint32_t epoch
     return true;
 }
 
+// A Hopper GEMM0 task's weight boxes: B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1; narrow pieces: 32
+// rows of each (landing together in B0's 64 rows, or in the swapped tile's one region); piece p's boxes start at
+// row(p) of the maps.
+template <bool kGated>
+struct Gemm0Weights {
+    const TmaDescriptor* maps[2];
+    int piece_columns;
+    int64_t expert_row;
+
+    __device__ __forceinline__ Gemm0Weights(const TmaMaps& tma, const Task& task, int intermediate, bool narrow)
+        : maps{kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
+               narrow ? &tma.w_up_narrow : &tma.w_up},
+          piece_columns(narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN),
+          expert_row(static_cast<int64_t>(task.expert) * intermediate) {}
+    __device__ __forceinline__ int row(int piece) const { return static_cast<int>(expert_row + piece * piece_columns); }
+};
+
 // A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
 // pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
@@ -381,20 +398,15 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
             using Tile = WgmmaTile<Element, kGated ? 2 : 1>;
-            // B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1; narrow: 32 rows of each, both in B0
             const TmaMaps& tma = params.tma;
-            const TmaDescriptor* const maps[2] = {
-                kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
-                narrow ? &tma.w_up_narrow : &tma.w_up};
-            const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
-            const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+            const Gemm0Weights<kGated> weights(tma, task, params.intermediate, narrow);
             const Gemm0Out<Element> out = gemm0_out<Element>(params);
             Tile tile;
             const bool ok = tile.run(
                 params, epoch, shared, setup.short_box < 0 ? &tma.tokens : &tma.tokens_short[setup.short_box],
                 task.tile * TileConfig::kBlockM,
-                maps, [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
-                piece_end, WgmmaRing::k_boxes(params.hidden),
+                weights.maps, [&](int piece, int) { return weights.row(piece); }, piece_begin, piece_end,
+                WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) {
                     store_gemm0_piece<Element, kGated, Tile>(out, task.tile, task.expert, setup.rows, piece,
                                                              tile.accumulators[0], narrow);
@@ -633,11 +645,7 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
         constexpr int kRegisters = WgmmaTile<Element, 1, 1, 0, 16>::kSwappedAccumulators;
         __shared__ float exchange[kGated ? 2 * kRegisters : 1][32];  // narrow pieces' up values
         const TmaMaps& tma = params.tma;
-        const TmaDescriptor* const maps[2] = {
-            kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
-            narrow ? &tma.w_up_narrow : &tma.w_up};
-        const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
-        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+        const Gemm0Weights<kGated> weights(tma, task, params.intermediate, narrow);
         const Gemm0Out<Element> out = gemm0_out<Element>(params);
         // The tile by its B regions (item 74): two for gated 64-column pieces (5 stages), one for narrow pieces and
         // ungated MLPs (9 stages).
@@ -646,9 +654,9 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
             using Tile = WgmmaTile<Element, kGated ? 2 : 1, 1, 0, 16, kRegions>;
             Tile tile;
             return tile.run(
-                params, epoch, shared, &tma.tokens_short[0], task.tile * TileConfig::kBlockM, maps,
-                [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
-                piece_end, WgmmaRing::k_boxes(params.hidden),
+                params, epoch, shared, &tma.tokens_short[0], task.tile * TileConfig::kBlockM, weights.maps,
+                [&](int piece, int) { return weights.row(piece); }, piece_begin, piece_end,
+                WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) {
                     with_activation(out.activation, [&](auto activation) {
                         store_gemm0_swapped_as<Element, kGated, decltype(activation)::value, Tile>(
