@@ -129,6 +129,58 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
     }
 }
 
+// The narrow pieces on 16-row row tiles (short A box, or swap-AB: kSwapped), as the layer runs them at decode: GEMM0's
+// (gemm0_narrow, kNumB = 2: the 32-row boxes of tma.w_gate_narrow = B0 and tma.w_up_narrow = B1 land together in one
+// 64-row region) and GEMM1's (gemm1_narrow, items 73-74, kNumB = 1: one 32-row box of tma.w_down_narrow = B0; the
+// region's rows 32..63 hold whatever the stage held before). Tile column t of piece p is output column p·32 + t % 32 of
+// B0 (t < 32) or B1 (t >= 32; kNumB = 1: garbage, not stored). Accumulators written raw.
+template <typename Element, int kNumB, bool kSwapped>
+__global__ void __launch_bounds__(TileConfig::kThreads)
+    narrow_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k,
+                       int pieces_per_block) {
+    using Tile = std::conditional_t<kSwapped, WgmmaTile<Element, kNumB, 1, 0, 16, 1>, WgmmaTile<Element, kNumB>>;
+    constexpr int kPiece = TileConfig::kNarrowPieceColumns;
+    extern __shared__ __align__(16) char shared[];
+    flashmoe::fused::wgmma_ring_init(shared);
+    const int row_begin = blockIdx.y * 16;
+    const int num_pieces = (n + kPiece - 1) / kPiece;
+    const int piece_begin = blockIdx.x * pieces_per_block;
+    const int piece_end = min(num_pieces, piece_begin + pieces_per_block);
+    const TmaDescriptor* const maps[2] = {kNumB == 2 ? &params.tma.w_gate_narrow : &params.tma.w_down_narrow,
+                                          &params.tma.w_up_narrow};
+    const auto store = [&](int piece, int tile_column, int tile_row, float value) {
+        const int q = tile_column / kPiece;
+        const int column = piece * kPiece + tile_column % kPiece;
+        const int row = row_begin + tile_row;
+        // NOTE: a short A box's rows past 16 are garbage (what the stage held before).
+        if (q < kNumB && tile_row < 16 && column < n && row < m)
+            c[(static_cast<int64_t>(q) * m + row) * n + column] = value;
+    };
+    Tile tile;
+    const auto b_rows = [](int piece, int) { return piece * kPiece; };
+    if constexpr (kSwapped) {
+        tile.run(params, 1, shared, &params.tma.tokens_short[0], row_begin, maps, b_rows, piece_begin, piece_end,
+                 WgmmaRing::k_boxes(k),
+                 [&](int piece) {
+#pragma unroll
+                     for (int r = 0; r < Tile::kSwappedAccumulators; ++r)
+                         store(piece, tile.swapped_column(r), tile.swapped_row(r), tile.accumulators[0][r]);
+                 },
+                 true, 16 * WgmmaRing::kBoxBytesK);
+    } else {
+        tile.run(params, 1, shared, &params.tma.tokens_short[0], row_begin, maps, b_rows, piece_begin, piece_end,
+                 WgmmaRing::k_boxes(k),
+                 [&](int piece) {
+#pragma unroll
+                     for (int i = 0; i < 2; ++i)
+#pragma unroll
+                         for (int j = 0; j < 16; ++j)
+                             store(piece, tile.column(j), tile.row(i), tile.accumulators[0][0][i][j]);
+                 },
+                 true, 16 * WgmmaRing::kBoxBytesK);
+    }
+}
+
 // PROTOTYPE (perf-notes Next steps 1; not the library's tile): one block per SM of two consumer warpgroups and a
 // producer warpgroup. The consumers take rows 0..63 and 64..127 of a 128-row A box and share each stage's B boxes: a
 // 128 x kN gated tile (kN = 128: gate and up of one 64-column piece, 32 KB per stage for 2 MFLOP, 6 stages; kN = 256:
@@ -305,7 +357,8 @@ bool wgmma_available() {
     return prop.major == 9 && flashmoe::fused::tensor_map_encoder() != nullptr;
 }
 
-// KernelParams for the tile alone: maps of A, B0, B1; a zeroed control block and an error record.
+// KernelParams for the tile alone: maps of A, B0, B1 (and of B0, B1 in 32-row boxes: the narrow pieces'); a zeroed
+// control block and an error record.
 struct WgmmaHarness {
     KernelParams params{};
     TmaDescriptor a_rows128{};  // A with 128-row boxes: coop_tile_kernel (the prototype) only
@@ -320,6 +373,9 @@ struct WgmmaHarness {
         params.tma.tokens_pair = a_rows128;
         flashmoe::fused::encode_box_map(params.tma.w_gate, dtype, b0, n, k, "B0");
         flashmoe::fused::encode_box_map(params.tma.w_up, dtype, b1, n, k, "B1");
+        flashmoe::fused::encode_box_map(params.tma.w_gate_narrow, dtype, b0, n, k, "B0", 32);
+        flashmoe::fused::encode_box_map(params.tma.w_up_narrow, dtype, b1, n, k, "B1", 32);
+        flashmoe::fused::encode_box_map(params.tma.w_down_narrow, dtype, b0, n, k, "B0", 32);
         params.tma.enabled = 1;
         CHECK_CUDA(cudaMalloc(&control, 4096));
         CHECK_CUDA(cudaMemset(control, 0, 4096));
@@ -347,6 +403,17 @@ void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k
     const int block_rows = short_a || kSwapTokens != 0 ? 16 : TileConfig::kBlockM * kRowBlocks;
     const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + block_rows - 1) / block_rows);
     kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block, short_a);
+    CHECK_CUDA(cudaGetLastError());
+}
+
+template <typename Element, int kNumB, bool kSwapped>
+void launch_narrow_tile(const KernelParams& params, float* c, int m, int n, int k, int pieces_per_block) {
+    auto kernel = narrow_tile_kernel<Element, kNumB, kSwapped>;
+    constexpr size_t kShared = WgmmaRing::kSharedBytes;
+    CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
+    const int num_pieces = (n + TileConfig::kNarrowPieceColumns - 1) / TileConfig::kNarrowPieceColumns;
+    const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + 15) / 16);
+    kernel<<<grid, TileConfig::kThreads, kShared>>>(params, c, m, n, k, pieces_per_block);
     CHECK_CUDA(cudaGetLastError());
 }
 
@@ -495,6 +562,18 @@ void run_decode_case(const char* mode, int m, int n, int k, int pieces_per_block
     });
 }
 
+// The narrow pieces against fp64 (narrow_tile_kernel): GEMM0's (B=2: gate and up halves) and GEMM1's (B=1), on the
+// short-A and the swap-AB tiles; N not a multiple of 32 (a partial last piece), several pieces per block.
+template <typename Element, int kNumB, bool kSwapped>
+void run_narrow_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
+    char name[96];
+    std::snprintf(name, sizeof(name), "%s %s narrow B=%d M=%d N=%d K=%d pieces/block=%d", mode,
+                  kSwapped ? "swap-AB" : "short-A", kNumB, m, n, k, pieces_per_block);
+    check_hopper_case<Element>("decode", name, kNumB, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
+        launch_narrow_tile<Element, kNumB, kSwapped>(harness.params, c, m, n, k, pieces_per_block);
+    });
+}
+
 // The prototype against fp64 (rows past m and columns past n are zero-filled by TMA).
 template <int kN, int kWait>
 void run_coop_case(int m, int n, int k, int passes_per_block, std::mt19937_64& rng) {
@@ -520,6 +599,13 @@ void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
         run_decode_case<Element, 2, false>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_decode_case<Element, 1, true>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_decode_case<Element, 2, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+    }
+    for (const Shape s : {Shape{16, 64, 64, 1}, Shape{1, 32, 8, 1}, Shape{17, 136, 200, 3}, Shape{5, 100, 1000, 2},
+                          Shape{16, 40, 768, 4}}) {
+        run_narrow_case<Element, 2, false>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_narrow_case<Element, 2, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_narrow_case<Element, 1, false>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_narrow_case<Element, 1, true>(mode, s.m, s.n, s.k, s.pieces, rng);
     }
 }
 
