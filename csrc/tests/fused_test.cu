@@ -942,8 +942,11 @@ void test_graph(int replays) {
 // A withheld task (released as a no-op: params.withhold_task) ends the launch in FLASHMOE_ERROR_TIMEOUT within the
 // bound, named by the OS block (it knows which tile is missing; processors wait 2x the timeout, a deferred first
 // stage 3x), and the next launch is right with no host reset. `note` labels the case.
-void check_withheld(FusedLayer& layer, const Case& c, DeviceProblem& d, const Reference& r, cudaStream_t stream,
-                    int withhold, const std::string& note) {
+void check_withheld(Fixture& f, int withhold, const std::string& note) {
+    FusedLayer& layer = f.layer;
+    const Case& c = f.c;
+    DeviceProblem& d = f.d;
+    cudaStream_t stream = f.stream;
     const uint64_t timeout_ns = 200000000ull;  // 200 ms
     layer.set_timeout_ns(timeout_ns);
     layer.set_debug_withhold_task(withhold);
@@ -964,31 +967,28 @@ void check_withheld(FusedLayer& layer, const Case& c, DeviceProblem& d, const Re
     // The next normal launch works, with no host reset.
     layer.set_debug_withhold_task(-1);
     layer.set_timeout_ns(g_timeout_ns);
-    run_and_check(layer, c, d, r, stream, "timeout", "normal launch after the timeout" + note);
+    run_and_check(layer, c, d, f.r, stream, "timeout", "normal launch after the timeout" + note);
 }
 
 // Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles) and at T = 9 (row tiles of <= 16
 // rows: swap-AB tasks, GEMM1 released directly; with early weights, item 72, a task's weight boxes are in flight while
 // it waits for its A rows, which never come for the withheld tile); then a bad route.
 void test_faults() {
-    cudaStream_t stream;
-    CHECK_CUDA(cudaStreamCreate(&stream));
     {
-        const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false};
-        FusedLayer layer(config_of(c, c.T));
-        const HostProblem p = make_problem(c, 98);
-        const Reference r = reference(c, p);
-        DeviceProblem d;
-        upload(c, p, d, true);
-        for (int withhold : {0, 3}) check_withheld(layer, c, d, r, stream, withhold, " (T = 9: decode tiles)");
+        Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true,
+                       false},
+                  98);
+        for (int withhold : {0, 3}) check_withheld(f, withhold, " (T = 9: decode tiles)");
     }
-    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false};
-    FusedLayer layer(config_of(c, c.T));
-    const HostProblem p = make_problem(c, 99);
-    const Reference r = reference(c, p);
-    DeviceProblem d;
-    upload(c, p, d, true);
-    for (int withhold : {0, 57, 400}) check_withheld(layer, c, d, r, stream, withhold, "");
+    Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false},
+              99);
+    for (int withhold : {0, 57, 400}) check_withheld(f, withhold, "");
+    FusedLayer& layer = f.layer;
+    const Case& c = f.c;
+    const HostProblem& p = f.p;
+    const Reference& r = f.r;
+    DeviceProblem& d = f.d;
+    cudaStream_t stream = f.stream;
     // A bad route is reported as ROUTING; the launch completes (the route contributes nothing).
     std::vector<int32_t> ids = p.ids;
     ids[5] = c.E + 3;
@@ -1000,7 +1000,6 @@ void test_faults() {
     report("routing", "expert id out of range", status == FLASHMOE_ERROR_ROUTING, error);
     d.ids.upload(p.ids.data(), p.ids.size() * 4);
     run_and_check(layer, c, d, r, stream, "routing", "normal launch after the bad route");
-    CHECK_CUDA(cudaStreamDestroy(stream));
 }
 
 void test_timing() {

@@ -550,27 +550,19 @@ void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block,
 }
 
 // The decode tiles against fp64: 16-row row tiles through the 16-row A map, as the 64-row tile with a short A box
-// (the layer's decode tile: its MMA rows past 16 are garbage, not stored) or as the swap-AB tile (item 71).
-template <typename Element, int kNumB, bool kSwapped>
+// (the layer's decode tile: its MMA rows past 16 are garbage, not stored) or as the swap-AB tile (item 71); kNarrow:
+// the narrow pieces (narrow_tile_kernel: GEMM0's gate and up halves at B=2, GEMM1's at B=1; items 71, 73-74).
+template <typename Element, int kNumB, bool kSwapped, bool kNarrow = false>
 void run_decode_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
     char name[96];
-    std::snprintf(name, sizeof(name), "%s %s B=%d M=%d N=%d K=%d pieces/block=%d", mode,
-                  kSwapped ? "swap-AB" : "short-A", kNumB, m, n, k, pieces_per_block);
+    std::snprintf(name, sizeof(name), "%s %s%s B=%d M=%d N=%d K=%d pieces/block=%d", mode,
+                  kSwapped ? "swap-AB" : "short-A", kNarrow ? " narrow" : "", kNumB, m, n, k, pieces_per_block);
     check_hopper_case<Element>("decode", name, kNumB, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
-        launch_wgmma_tile<Element, kNumB, 1, 0, kSwapped ? 16 : 0>(harness.params, c, m, n, k, pieces_per_block, 0,
-                                                                   !kSwapped);
-    });
-}
-
-// The narrow pieces against fp64 (narrow_tile_kernel): GEMM0's (B=2: gate and up halves) and GEMM1's (B=1), on the
-// short-A and the swap-AB tiles; N not a multiple of 32 (a partial last piece), several pieces per block.
-template <typename Element, int kNumB, bool kSwapped>
-void run_narrow_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
-    char name[96];
-    std::snprintf(name, sizeof(name), "%s %s narrow B=%d M=%d N=%d K=%d pieces/block=%d", mode,
-                  kSwapped ? "swap-AB" : "short-A", kNumB, m, n, k, pieces_per_block);
-    check_hopper_case<Element>("decode", name, kNumB, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
-        launch_narrow_tile<Element, kNumB, kSwapped>(harness.params, c, m, n, k, pieces_per_block);
+        if constexpr (kNarrow)
+            launch_narrow_tile<Element, kNumB, kSwapped>(harness.params, c, m, n, k, pieces_per_block);
+        else
+            launch_wgmma_tile<Element, kNumB, 1, 0, kSwapped ? 16 : 0>(harness.params, c, m, n, k, pieces_per_block,
+                                                                       0, !kSwapped);
     });
 }
 
@@ -602,10 +594,10 @@ void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
     }
     for (const Shape s : {Shape{16, 64, 64, 1}, Shape{1, 32, 8, 1}, Shape{17, 136, 200, 3}, Shape{5, 100, 1000, 2},
                           Shape{16, 40, 768, 4}}) {
-        run_narrow_case<Element, 2, false>(mode, s.m, s.n, s.k, s.pieces, rng);
-        run_narrow_case<Element, 2, true>(mode, s.m, s.n, s.k, s.pieces, rng);
-        run_narrow_case<Element, 1, false>(mode, s.m, s.n, s.k, s.pieces, rng);
-        run_narrow_case<Element, 1, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 2, false, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 2, true, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 1, false, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 1, true, true>(mode, s.m, s.n, s.k, s.pieces, rng);
     }
 }
 
