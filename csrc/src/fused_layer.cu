@@ -292,6 +292,9 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.short_a_rows = short_a_rows;
         tma_.evict_first = env_flag("FLASHMOE_DISABLE_EVICT_FIRST") ? 0 : 1;  // NOTE: for A/B runs
         tma_.wide_gemm1 = env_flag("FLASHMOE_DISABLE_WIDE_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
+        tma_.swap_ab = env_flag("FLASHMOE_DISABLE_SWAP_AB") ? 0 : 1;          // NOTE: for A/B runs
+        tma_.early_weights = env_flag("FLASHMOE_DISABLE_EARLY_WEIGHTS") ? 0 : 1;  // NOTE: for A/B runs
+        tma_.narrow_gemm1 = env_flag("FLASHMOE_DISABLE_NARROW_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -348,6 +351,8 @@ void FusedLayer::map_weights(const flashmoe_expert_weights& weights) {
     }
     encode_weight(tma_.w_up, weights.w_up, experts * intermediate, hidden, "w_up", TileConfig::kBlockM);
     encode_weight(tma_.w_down, weights.w_down, experts * hidden, intermediate, "w_down", TileConfig::kBlockM);
+    encode_weight(tma_.w_down_narrow, weights.w_down, experts * hidden, intermediate, "w_down",
+                  TileConfig::kNarrowPieceColumns);
     mapped_weights_[0] = weights.w_gate;
     mapped_weights_[1] = weights.w_up;
     mapped_weights_[2] = weights.w_down;

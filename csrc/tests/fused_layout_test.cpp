@@ -16,10 +16,38 @@
 using flashmoe::fused::WorkspaceLayout;
 
 
+// The queue holds every task of any launch: the finest split of every row tile, every token tile's COMBINE slices
+// (combine_slices) at any batch size and slice width. Returns the number of (row tiles, processors, ...) checked.
+int check_queue(const WorkspaceLayout& layout, int64_t hidden, int64_t intermediate, int64_t max_tokens) {
+    int checked = 0;
+    for (int64_t row_tiles : {int64_t{1}, int64_t{2}, (layout.max_row_tiles + 1) / 2, layout.max_row_tiles})
+        for (int processors : {1, 131, 132, 263, flashmoe::fused::TileConfig::kMaxProcessors})
+            for (bool narrow_allowed : {false, true})
+                for (int64_t tokens : {int64_t{1}, (max_tokens + 1) / 2, max_tokens})
+                    for (int slice_columns : {8, 256, 65536}) {
+                        if (row_tiles > layout.max_row_tiles) continue;
+                        const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors,
+                                                                     narrow_allowed);
+                        const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors,
+                                                                     narrow_allowed,
+                                                                     flashmoe::fused::TileConfig::kTasksPerProcessor,
+                                                                     narrow_allowed);
+                        const int64_t combines = int64_t{flashmoe::fused::num_token_tiles(int(tokens))} *
+                                                 flashmoe::fused::combine_slices(int(tokens), int(hidden), processors,
+                                                                                 slice_columns);
+                        const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) + combines;
+                        ++checked;
+                        EXPECT(tasks <= layout.max_tasks, "H %lld I %lld T %lld, %lld tiles, %d processors: %lld "
+                               "tasks > queue %lld", (long long)hidden, (long long)intermediate, (long long)max_tokens,
+                               (long long)row_tiles, processors, (long long)tasks, (long long)layout.max_tasks);
+                    }
+    return checked;
+}
+
 int main() {
     std::mt19937_64 rng(7);
     const int64_t block_m = 64;
-    int layouts = 0, bounds = 0;
+    int layouts = 0, bounds = 0, queues = 0;
     for (int64_t max_tokens : {1, 17, 1000, 4096})
         for (int64_t k : {1, 2, 8})
             for (int64_t experts : {8, 64, 128, 1024})
@@ -55,25 +83,7 @@ int main() {
                                (long long)max_tokens, (long long)k, (long long)experts);
                     }
                     EXPECT(layout.sync_bytes == layout.task_queue_offset, "sync sections end where the task queue starts");
-                    // The queue holds every task of any launch: the finest split of every row tile, every token
-                    // tile's COMBINE slices (combine_slices) at any batch size and slice width.
-                    for (int64_t row_tiles : {int64_t{1}, layout.max_row_tiles})
-                        for (int processors : {1, 131, 263, 1024})
-                            for (bool narrow_allowed : {false, true})
-                                for (int64_t tokens : {int64_t{1}, (max_tokens + 1) / 2, max_tokens})
-                                    for (int slice_columns : {8, 256, 65536}) {
-                                        const auto g0 = flashmoe::fused::gemm0_split(
-                                            int(intermediate), int(row_tiles), processors, narrow_allowed);
-                                        const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles),
-                                                                                     processors, narrow_allowed);
-                                        const int64_t combines =
-                                            int64_t{flashmoe::fused::num_token_tiles(int(tokens))} *
-                                            flashmoe::fused::combine_slices(int(tokens), int(hidden), processors,
-                                                                            slice_columns);
-                                        const int64_t tasks = row_tiles * (g0.num_tasks + g1.num_tasks) + combines;
-                                        EXPECT(tasks <= layout.max_tasks, "%lld tasks > queue %lld",
-                                               (long long)tasks, (long long)layout.max_tasks);
-                                    }
+                    queues += check_queue(layout, hidden, intermediate, max_tokens);
                     EXPECT(layout.max_rows == layout.max_row_tiles * block_m, "rows are whole tiles");
                     // The bound: any split of at most R routes over E experts, each padded to block_m, fits.
                     for (int trial = 0; trial < 200; ++trial) {
@@ -91,6 +101,19 @@ int main() {
                         ++bounds;
                     }
                 }
+    // The queue's bound at real model shapes (issue 4: "other real model shapes"; (H, I, E, k) of the benchmark's
+    // presets and of gpt-oss-120b, Llama-4-Scout, Qwen3-Coder-480B, Kimi-K2), batches up to 16384 tokens.
+    struct RealShape { int64_t hidden, intermediate, experts, k; };
+    const RealShape real_shapes[] = {
+        {2048, 768, 128, 8}, {2048, 2048, 64, 2}, {4096, 14336, 8, 2}, {7168, 2048, 256, 8}, {6144, 10752, 16, 4},
+        {6144, 16384, 8, 2}, {2048, 1024, 64, 8}, {2048, 1408, 60, 4}, {4096, 1536, 128, 8}, {2880, 2880, 128, 4},
+        {5120, 8192, 16, 1}, {6144, 2560, 160, 8}, {7168, 2048, 384, 8}};
+    for (const RealShape& s : real_shapes)
+        for (int64_t max_tokens : {1, 8, 1000, 16384}) {
+            const WorkspaceLayout layout(max_tokens, s.k, s.experts, s.hidden, s.intermediate, 2, block_m);
+            ++layouts;
+            queues += check_queue(layout, s.hidden, s.intermediate, max_tokens);
+        }
     // Column splits of GEMM tasks: every piece in exactly one task, in order, no task empty or over the cap, and at
     // least kTasksPerProcessor tasks per processor whenever the pieces allow it.
     int splits = 0;
@@ -112,6 +135,32 @@ int main() {
                     if (row_tiles > 0 && int64_t(row_tiles) * split.num_pieces >= wanted)
                         EXPECT(int64_t(row_tiles) * split.num_tasks >= wanted, "too coarse: %d x %d tasks", row_tiles,
                                split.num_tasks);
+                }
+    // GEMM1's piece width (docs/perf-notes.md items 32, 73): narrow (32 columns) exactly when 64-column pieces number at
+    // most half the processors over the launch's row tiles, wide (128) when 128-column ones number at least 2 per
+    // processor, never both; a narrow launch's GEMM1 tasks fit the processors (the task queue's bound counts on it).
+    int gemm1_rules = 0;
+    for (int hidden : {64, 200, 1000, 2048, 4096, 7168})
+        for (int row_tiles : {1, 2, 3, 8, 64, 5000})
+            for (int processors : {1, 131, 263, 1024})
+                for (bool allowed : {false, true}) {
+                    ++gemm1_rules;
+                    const auto split = flashmoe::fused::gemm1_split(hidden, row_tiles, processors, allowed,
+                                                                    flashmoe::fused::TileConfig::kTasksPerProcessor,
+                                                                    allowed);
+                    const int64_t pieces64 = (hidden + 63) / 64;
+                    const int64_t pieces128 = (hidden + 127) / 128;
+                    const bool wide = allowed && int64_t(row_tiles) * pieces128 >=
+                                                     int64_t(flashmoe::fused::TileConfig::kWideGemm1PiecesPerProcessor) *
+                                                         processors;
+                    const bool narrow = allowed && !wide && 2 * int64_t(row_tiles) * pieces64 <= processors;
+                    const int expected = wide ? 128 : narrow ? 32 : 64;
+                    EXPECT(split.piece_columns == expected, "H %d, %d tiles, %d processors: pieces of %d, not %d",
+                           hidden, row_tiles, processors, split.piece_columns, expected);
+                    EXPECT(split.num_pieces == (hidden + expected - 1) / expected, "pieces of H %d", hidden);
+                    if (narrow)
+                        EXPECT(int64_t(row_tiles) * split.num_tasks <= processors, "narrow: %d x %d tasks > %d",
+                               row_tiles, split.num_tasks, processors);
                 }
     // Which groups run on pairs (group_paired, docs/perf-notes.md items 62-63): never a lone tile; a group of three
     // tiles or more whatever its tasks; a group of two once its second tile holds half a tile's rows (32 of 64), or
@@ -149,7 +198,9 @@ int main() {
             }
     EXPECT(flashmoe::fused::TileConfig::kPairGroupRows > kBlockM && flashmoe::fused::TileConfig::kPairGroupRows <= 2 * kBlockM + 1,
            "kPairGroupRows pairs no lone tile and every group of three");
-    std::printf("%s: %d layouts, %d tile-bound trials, %d column splits, %d pairing rules, %d failure(s)\n",
-                expect_failures ? "FAIL" : "PASS", layouts, bounds, splits, pair_rules, expect_failures);
+    std::printf("%s: %d layouts, %d queue bounds, %d tile-bound trials, %d column splits, %d GEMM1 piece rules, "
+                "%d pairing rules, %d failure(s)\n",
+                expect_failures ? "FAIL" : "PASS", layouts, queues, bounds, splits, gemm1_rules, pair_rules,
+                expect_failures);
     return expect_failures ? 1 : 0;
 }

@@ -499,6 +499,98 @@ void test_wide_gemm1() {
     }
 }
 
+// Swap-AB decode tiles (docs/perf-notes.md item 71; tasks.cuh swap_ab_task): row tiles of at most 16 valid rows run
+// both GEMMs with the weights as the wgmma's A and the tokens as its B. Every case's tiles hold 16 rows or fewer, so
+// every GEMM task swaps where the Hopper tiles run: against the reference, and bitwise against the 64-row tiles
+// (FLASHMOE_DISABLE_SWAP_AB=1), with GEMM0's narrow pieces (the up half passed between warps) and without them
+// (FLASHMOE_DISABLE_NARROW_GEMM0=1). bf16 gated SiLU with biases, H = 1000 (GEMM1's last piece partly past H), I = 200
+// (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU
+// with biases, k = 1 and T = 1 (one token, one route). --quick (the sanitizers): the first case.
+// Case `c` (seed `seed`) as the library runs it and with the A/B switch `name`=1, each against the reference, then
+// bitwise against each other; reported under `test` as `label` plus `note(fixture)` (what the library takes in this
+// case), then `what` and `other` (the two runs).
+template <typename Note>
+void compare_switch(const char* test, const Case& c, uint64_t seed, const char* name, std::string label,
+                    const std::string& what, const std::string& other, Note note) {
+    std::vector<uint8_t> on, off;
+    bool ok = false;
+    {
+        Fixture f(c, seed);
+        label += note(f);
+        ok = f.run(test, label + " " + what, on);
+    }
+    setenv(name, "1", 1);
+    {
+        Fixture f(c, seed);
+        ok = f.run(test, label + " " + other, off) && ok;
+    }
+    unsetenv(name);
+    if (ok) report(test, label + " " + what + " = " + other, on == off, on == off ? "bitwise" : "DIFFERS from " + other);
+}
+
+void test_swap_ab(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 24, 8, 2, 256, 776, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 8, 1, 512, 264, 0.0f, true, false}};
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        for (const bool narrow : {true, false}) {
+            if (!narrow) setenv("FLASHMOE_DISABLE_NARROW_GEMM0", "1", 1);
+            compare_switch("swap-ab", c, 7171, "FLASHMOE_DISABLE_SWAP_AB",
+                           describe(c) + (narrow ? "" : " no narrow pieces"), "swap-AB", "64-row tiles",
+                           [](Fixture& f) {
+                               if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: nothing swaps here)");
+                               // The case's premise: every row tile swaps (<= 16 valid rows; swap_ab_task).
+                               constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
+                               int larger = 0;
+                               for (int32_t n : f.r.counts) larger += n / kBlockM + (n % kBlockM > 16);
+                               if (larger == 0) return std::string();
+                               report("swap-ab", describe(f.c), false,
+                                      std::to_string(larger) + " row tiles of > 16 rows: the case misses its premise");
+                               return " (" + std::to_string(larger) + " row tiles of > 16 rows)";
+                           });
+            if (!narrow) unsetenv("FLASHMOE_DISABLE_NARROW_GEMM0");
+        }
+    }
+}
+
+// GEMM1's narrow pieces (docs/perf-notes.md item 73; types.cuh gemm1_narrow): 32 columns of H per task where 64-column
+// pieces would leave half the processors idle. Each case takes them on any GPU of >= 128 processors (2 x row tiles x
+// 64-column pieces <= the processors): against the reference and bitwise against 64-column pieces
+// (FLASHMOE_DISABLE_NARROW_GEMM1=1), on the swap-AB tiles and with them off (FLASHMOE_DISABLE_SWAP_AB=1). bf16 gated
+// SiLU, T = 1, E = 8, k = 2, H = 512 (row tiles of one row: swap-AB); fp16 gated GELU-tanh with biases, T = 40, E = 2,
+// k = 1, H = 1000 (~20 rows per tile: the 32-row A box; the last narrow piece is 8 columns); bf16 conventional ReLU,
+// T = 200, E = 2, k = 1, H = 1000 (~100 rows per expert: full 64-row tiles); bf16 gated SiLU with biases, T = 3, E = 4,
+// k = 2, H = 40 (one 64-column piece against two narrow ones of 32 and 8 columns). --quick (the sanitizers): the first
+// case.
+void test_narrow_gemm1(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 8, 2, 512, 200, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 40, 2, 1, 1000, 136, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 200, 2, 1, 1000, 264, 0.0f, false,
+             false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 3, 4, 2, 40, 128, 0.0f, true, false}};
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        for (const bool swap : {true, false}) {
+            if (!swap) setenv("FLASHMOE_DISABLE_SWAP_AB", "1", 1);
+            compare_switch("narrow-gemm1", c, 7373, "FLASHMOE_DISABLE_NARROW_GEMM1",
+                           describe(c) + (swap ? "" : " no swap-AB"), "narrow GEMM1 pieces", "64-column pieces",
+                           [&](Fixture& f) {
+                               constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
+                               int row_tiles = 0;
+                               for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
+                               const bool taken = f.layer.hopper_tiles() &&
+                                                  flashmoe::fused::gemm1_narrow(c.H, row_tiles,
+                                                                                f.layer.num_blocks() - 1, true);
+                               return std::string(taken ? "" : " (narrow GEMM1 not taken here)");
+                           });
+            if (!swap) unsetenv("FLASHMOE_DISABLE_SWAP_AB");
+        }
+    }
+}
+
 // GEMM0 and GEMM1 on paired row tiles (docs/perf-notes.md items 33, 34): two row tiles of one expert in one 128-row
 // pass. Against the reference and bitwise against unpaired tiles, with groups of 16 (E = 8: ~16 tiles per expert, some
 // groups odd, so a lone tile follows the pairs) and of 3 (every group odd or shorter). GEMM0: I = 776 ends in a piece
@@ -625,6 +717,9 @@ void test_settings(bool quick) {
     compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "256");
     if (!quick) compare_setting("FLASHMOE_ROUTES_PER_CHUNK", "4096");
     compare_setting("FLASHMOE_DISABLE_DIRECT_GEMM0", "1");
+    // A GEMM task's acquire of its A rows before the task instead of inside its run after its first weight boxes
+    // (item 72).
+    compare_setting("FLASHMOE_DISABLE_EARLY_WEIGHTS", "1");
     // Other column splits of both GEMMs (a column's result never depends on its task).
     compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "1");
     if (!quick) compare_setting("FLASHMOE_TASKS_PER_PROCESSOR", "16");
@@ -668,6 +763,8 @@ void test_settings(bool quick) {
                                    ")");
         }
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DIRECT_GEMM1", "0", " (T = 9)");
+        // Direct GEMM1 at T = 9, every row tile swap-AB: the acquires before the tasks (item 72).
+        compare_setting_of(few, 77, sliced_default, "FLASHMOE_DISABLE_EARLY_WEIGHTS", "1", " (T = 9)");
     }
     for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_WEIGHT_L2_PROMOTION", "100"},
                                       {"FLASHMOE_ROUTES_PER_CHUNK", "255"},
@@ -842,38 +939,56 @@ void test_graph(int replays) {
     CHECK_CUDA(cudaStreamDestroy(stream));
 }
 
-void test_faults() {
-    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false};
-    FusedLayer layer(config_of(c, c.T));
-    const HostProblem p = make_problem(c, 99);
-    const Reference r = reference(c, p);
-    DeviceProblem d;
-    upload(c, p, d, true);
-    cudaStream_t stream;
-    CHECK_CUDA(cudaStreamCreate(&stream));
+// A withheld task (released as a no-op: params.withhold_task) ends the launch in FLASHMOE_ERROR_TIMEOUT within the
+// bound, named by the OS block (it knows which tile is missing; processors wait 2x the timeout, a deferred first
+// stage 3x), and the next launch is right with no host reset. `note` labels the case.
+void check_withheld(Fixture& f, int withhold, const std::string& note) {
+    FusedLayer& layer = f.layer;
+    const Case& c = f.c;
+    DeviceProblem& d = f.d;
+    cudaStream_t stream = f.stream;
     const uint64_t timeout_ns = 200000000ull;  // 200 ms
-    for (int withhold : {0, 57, 400}) {
-        layer.set_timeout_ns(timeout_ns);
-        layer.set_debug_withhold_task(withhold);
-        poison(d, stream);
-        std::string error;
-        const auto start = std::chrono::steady_clock::now();
-        flashmoe_status status = layer.forward(args_of(c, d, stream), error);
-        CHECK_CUDA(cudaStreamSynchronize(stream));
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (status == FLASHMOE_SUCCESS) status = layer.device_error(error);
-        const auto record = layer.error_record();
-        const bool named = (record.role == int(flashmoe::fused::Role::kSubscriber) ||
-                            record.role == int(flashmoe::fused::Role::kScheduler)) && record.tile >= 0;
-        const bool ok = status == FLASHMOE_ERROR_TIMEOUT && named && seconds < 3.0 * timeout_ns * 1e-9 + 1.0;
-        char detail[640];
-        std::snprintf(detail, sizeof(detail), "returned in %.3f s; %s", seconds, error.c_str());
-        report("timeout", "withhold task #" + std::to_string(withhold) + ", bound 200 ms", ok, detail);
-        // The next normal launch works, with no host reset.
-        layer.set_debug_withhold_task(-1);
-        layer.set_timeout_ns(g_timeout_ns);
-        run_and_check(layer, c, d, r, stream, "timeout", "normal launch after the timeout");
+    layer.set_timeout_ns(timeout_ns);
+    layer.set_debug_withhold_task(withhold);
+    poison(d, stream);
+    std::string error;
+    const auto start = std::chrono::steady_clock::now();
+    flashmoe_status status = layer.forward(args_of(c, d, stream), error);
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (status == FLASHMOE_SUCCESS) status = layer.device_error(error);
+    const auto record = layer.error_record();
+    const bool named = (record.role == int(flashmoe::fused::Role::kSubscriber) ||
+                        record.role == int(flashmoe::fused::Role::kScheduler)) && record.tile >= 0;
+    const bool ok = status == FLASHMOE_ERROR_TIMEOUT && named && seconds < 3.0 * timeout_ns * 1e-9 + 1.0;
+    char detail[640];
+    std::snprintf(detail, sizeof(detail), "returned in %.3f s; %s", seconds, error.c_str());
+    report("timeout", "withhold task #" + std::to_string(withhold) + ", bound 200 ms" + note, ok, detail);
+    // The next normal launch works, with no host reset.
+    layer.set_debug_withhold_task(-1);
+    layer.set_timeout_ns(g_timeout_ns);
+    run_and_check(layer, c, d, f.r, stream, "timeout", "normal launch after the timeout" + note);
+}
+
+// Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles) and at T = 9 (row tiles of <= 16
+// rows: swap-AB tasks, GEMM1 released directly; with early weights, item 72, a task's weight boxes are in flight while
+// it waits for its A rows, which never come for the withheld tile); then a bad route.
+void test_faults() {
+    {
+        Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true,
+                       false},
+                  98);
+        for (int withhold : {0, 3}) check_withheld(f, withhold, " (T = 9: decode tiles)");
     }
+    Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false},
+              99);
+    for (int withhold : {0, 57, 400}) check_withheld(f, withhold, "");
+    FusedLayer& layer = f.layer;
+    const Case& c = f.c;
+    const HostProblem& p = f.p;
+    const Reference& r = f.r;
+    DeviceProblem& d = f.d;
+    cudaStream_t stream = f.stream;
     // A bad route is reported as ROUTING; the launch completes (the route contributes nothing).
     std::vector<int32_t> ids = p.ids;
     ids[5] = c.E + 3;
@@ -885,7 +1000,6 @@ void test_faults() {
     report("routing", "expert id out of range", status == FLASHMOE_ERROR_ROUTING, error);
     d.ids.upload(p.ids.data(), p.ids.size() * 4);
     run_and_check(layer, c, d, r, stream, "routing", "normal launch after the bad route");
-    CHECK_CUDA(cudaStreamDestroy(stream));
 }
 
 void test_timing() {
@@ -941,6 +1055,8 @@ int main(int argc, char** argv) {
         test_graph(quick ? 3 : 100);
         test_groups(quick);
         if (!quick) test_wide_gemm1();
+        test_swap_ab(quick);
+        test_narrow_gemm1(quick);
         test_pairs(quick);
         test_settings(quick);
         test_trace();

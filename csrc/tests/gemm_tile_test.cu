@@ -71,36 +71,114 @@ void launch_tile(const Element* a, const Element* b0, const Element* b1, float* 
 
 // The Hopper tile alone: one block per (row tile, run of `pieces_per_block` 64-column pieces), the ring running
 // across the pieces as in a GEMM task; accumulators written raw. Maps: tma.tokens = A [m][k] (kRowBlocks = 2, GEMM0's
-// paired tile: tma.tokens_pair, 128-row boxes), tma.w_gate = B0, tma.w_up = B1 (both [n][k]). Needs a control block
-// and an error record (params.layout, params.error_record).
-template <typename Element, int kNumB, int kRowBlocks, int kStageLimit = 0>
+// paired tile: tma.tokens_pair, 128-row boxes; short_a or kSwapTokens: tma.tokens_short[0], 16-row boxes, the A of a
+// decode row tile), tma.w_gate = B0, tma.w_up = B1 (both [n][k]). Row tiles of 64 · kRowBlocks rows, or of 16 rows
+// when short_a or swapped. Needs a control block and an error record (params.layout, params.error_record).
+template <typename Element, int kNumB, int kRowBlocks, int kStageLimit = 0, int kSwapTokens = 0>
 __global__ void __launch_bounds__(TileConfig::kThreads)
-    wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int pieces_per_block) {
+    wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int pieces_per_block,
+                      bool short_a) {
+    using Tile = WgmmaTile<Element, kNumB, kRowBlocks, kStageLimit, kSwapTokens>;
     extern __shared__ __align__(16) char shared[];
     flashmoe::fused::wgmma_ring_init(shared);
-    const int row_begin = blockIdx.y * TileConfig::kBlockM * kRowBlocks;
+    short_a = short_a || Tile::kSwapped;
+    const int row_begin = blockIdx.y * (short_a ? 16 : TileConfig::kBlockM * kRowBlocks);
     const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     const int piece_begin = blockIdx.x * pieces_per_block;
     const int piece_end = min(num_pieces, piece_begin + pieces_per_block);
     const TmaDescriptor* const maps[2] = {&params.tma.w_gate, &params.tma.w_up};
-    WgmmaTile<Element, kNumB, kRowBlocks, kStageLimit> tile;
-    tile.run(params, 1, shared, kRowBlocks == 2 ? &params.tma.tokens_pair : &params.tma.tokens, row_begin, maps,
-             [](int piece, int) { return piece * TileConfig::kBlockN; }, piece_begin, piece_end,
-             WgmmaRing::k_boxes(k), [&](int piece) {
-#pragma unroll
-                 for (int r = 0; r < kRowBlocks; ++r)
+    const TmaDescriptor* map_a = short_a ? &params.tma.tokens_short[0]
+                                 : kRowBlocks == 2 ? &params.tma.tokens_pair
+                                                   : &params.tma.tokens;
+    Tile tile;
+    const auto b_rows = [](int piece, int) { return piece * TileConfig::kBlockN; };
+    if constexpr (Tile::kSwapped) {
+        tile.run(params, 1, shared, map_a, row_begin, maps, b_rows, piece_begin, piece_end, WgmmaRing::k_boxes(k),
+                 [&](int piece) {
 #pragma unroll
                      for (int q = 0; q < kNumB; ++q)
 #pragma unroll
-                         for (int i = 0; i < 2; ++i)
+                         for (int r = 0; r < Tile::kSwappedAccumulators; ++r) {
+                             const int column = piece * TileConfig::kBlockN + tile.swapped_column(r);
+                             const int row = row_begin + tile.swapped_row(r);
+                             if (column < n && row < m)
+                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators[q][r];
+                         }
+                 },
+                 false, 16 * WgmmaRing::kBoxBytesK);
+    } else {
+        tile.run(params, 1, shared, map_a, row_begin, maps, b_rows, piece_begin, piece_end, WgmmaRing::k_boxes(k),
+                 [&](int piece) {
 #pragma unroll
-                             for (int j = 0; j < 16; ++j) {
-                                 const int column = piece * TileConfig::kBlockN + tile.column(j);
-                                 const int row = row_begin + r * TileConfig::kBlockM + tile.row(i);
-                                 if (column < n && row < m)
-                                     c[(static_cast<int64_t>(q) * m + row) * n + column] = tile.accumulators[r][q][i][j];
-                             }
-             });
+                     for (int r = 0; r < kRowBlocks; ++r)
+#pragma unroll
+                         for (int q = 0; q < kNumB; ++q)
+#pragma unroll
+                             for (int i = 0; i < 2; ++i)
+#pragma unroll
+                                 for (int j = 0; j < 16; ++j) {
+                                     const int column = piece * TileConfig::kBlockN + tile.column(j);
+                                     const int row = row_begin + r * TileConfig::kBlockM + tile.row(i);
+                                     // NOTE: a short A box's rows past 16 are garbage (what the stage held before).
+                                     if (column < n && row < m && (!short_a || row < row_begin + 16))
+                                         c[(static_cast<int64_t>(q) * m + row) * n + column] =
+                                             tile.accumulators[r][q][i][j];
+                                 }
+                 },
+                 false, short_a ? 16 * WgmmaRing::kBoxBytesK : Tile::kABytes);
+    }
+}
+
+// The narrow pieces on 16-row row tiles (short A box, or swap-AB: kSwapped), as the layer runs them at decode: GEMM0's
+// (gemm0_narrow, kNumB = 2: the 32-row boxes of tma.w_gate_narrow = B0 and tma.w_up_narrow = B1 land together in one
+// 64-row region) and GEMM1's (gemm1_narrow, items 73-74, kNumB = 1: one 32-row box of tma.w_down_narrow = B0; the
+// region's rows 32..63 hold whatever the stage held before). Tile column t of piece p is output column p·32 + t % 32 of
+// B0 (t < 32) or B1 (t >= 32; kNumB = 1: garbage, not stored). Accumulators written raw.
+template <typename Element, int kNumB, bool kSwapped>
+__global__ void __launch_bounds__(TileConfig::kThreads)
+    narrow_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k,
+                       int pieces_per_block) {
+    using Tile = std::conditional_t<kSwapped, WgmmaTile<Element, kNumB, 1, 0, 16, 1>, WgmmaTile<Element, kNumB>>;
+    constexpr int kPiece = TileConfig::kNarrowPieceColumns;
+    extern __shared__ __align__(16) char shared[];
+    flashmoe::fused::wgmma_ring_init(shared);
+    const int row_begin = blockIdx.y * 16;
+    const int num_pieces = (n + kPiece - 1) / kPiece;
+    const int piece_begin = blockIdx.x * pieces_per_block;
+    const int piece_end = min(num_pieces, piece_begin + pieces_per_block);
+    const TmaDescriptor* const maps[2] = {kNumB == 2 ? &params.tma.w_gate_narrow : &params.tma.w_down_narrow,
+                                          &params.tma.w_up_narrow};
+    const auto store = [&](int piece, int tile_column, int tile_row, float value) {
+        const int q = tile_column / kPiece;
+        const int column = piece * kPiece + tile_column % kPiece;
+        const int row = row_begin + tile_row;
+        // NOTE: a short A box's rows past 16 are garbage (what the stage held before).
+        if (q < kNumB && tile_row < 16 && column < n && row < m)
+            c[(static_cast<int64_t>(q) * m + row) * n + column] = value;
+    };
+    Tile tile;
+    const auto b_rows = [](int piece, int) { return piece * kPiece; };
+    if constexpr (kSwapped) {
+        tile.run(params, 1, shared, &params.tma.tokens_short[0], row_begin, maps, b_rows, piece_begin, piece_end,
+                 WgmmaRing::k_boxes(k),
+                 [&](int piece) {
+#pragma unroll
+                     for (int r = 0; r < Tile::kSwappedAccumulators; ++r)
+                         store(piece, tile.swapped_column(r), tile.swapped_row(r), tile.accumulators[0][r]);
+                 },
+                 true, 16 * WgmmaRing::kBoxBytesK);
+    } else {
+        tile.run(params, 1, shared, &params.tma.tokens_short[0], row_begin, maps, b_rows, piece_begin, piece_end,
+                 WgmmaRing::k_boxes(k),
+                 [&](int piece) {
+#pragma unroll
+                     for (int i = 0; i < 2; ++i)
+#pragma unroll
+                         for (int j = 0; j < 16; ++j)
+                             store(piece, tile.column(j), tile.row(i), tile.accumulators[0][0][i][j]);
+                 },
+                 true, 16 * WgmmaRing::kBoxBytesK);
+    }
 }
 
 // PROTOTYPE (perf-notes Next steps 1; not the library's tile): one block per SM of two consumer warpgroups and a
@@ -279,7 +357,8 @@ bool wgmma_available() {
     return prop.major == 9 && flashmoe::fused::tensor_map_encoder() != nullptr;
 }
 
-// KernelParams for the tile alone: maps of A, B0, B1; a zeroed control block and an error record.
+// KernelParams for the tile alone: maps of A, B0, B1 (and of B0, B1 in 32-row boxes: the narrow pieces'); a zeroed
+// control block and an error record.
 struct WgmmaHarness {
     KernelParams params{};
     TmaDescriptor a_rows128{};  // A with 128-row boxes: coop_tile_kernel (the prototype) only
@@ -289,10 +368,14 @@ struct WgmmaHarness {
     WgmmaHarness(const Element* a, const Element* b0, const Element* b1, int m, int n, int k) {
         const int32_t dtype = std::is_same_v<Element, __half> ? FLASHMOE_DTYPE_FP16 : FLASHMOE_DTYPE_BF16;
         flashmoe::fused::encode_box_map(params.tma.tokens, dtype, a, m, k, "A");
+        flashmoe::fused::encode_box_map(params.tma.tokens_short[0], dtype, a, m, k, "A", 16);
         flashmoe::fused::encode_box_map(a_rows128, dtype, a, m, k, "A", 128);
         params.tma.tokens_pair = a_rows128;
         flashmoe::fused::encode_box_map(params.tma.w_gate, dtype, b0, n, k, "B0");
         flashmoe::fused::encode_box_map(params.tma.w_up, dtype, b1, n, k, "B1");
+        flashmoe::fused::encode_box_map(params.tma.w_gate_narrow, dtype, b0, n, k, "B0", 32);
+        flashmoe::fused::encode_box_map(params.tma.w_up_narrow, dtype, b1, n, k, "B1", 32);
+        flashmoe::fused::encode_box_map(params.tma.w_down_narrow, dtype, b0, n, k, "B0", 32);
         params.tma.enabled = 1;
         CHECK_CUDA(cudaMalloc(&control, 4096));
         CHECK_CUDA(cudaMemset(control, 0, 4096));
@@ -308,16 +391,29 @@ struct WgmmaHarness {
     }
 };
 
-template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0>
+// short_a (kRowBlocks = 1): row tiles of 16 rows through the 16-row A map, as the layer's decode tiles; kSwapTokens =
+// 16: the swap-AB tile (16-row tiles too).
+template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0>
 void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k, int pieces_per_block,
-                       cudaStream_t stream = 0) {
-    auto kernel = wgmma_tile_kernel<Element, kNumB, kRowBlocks, kStageLimit>;
+                       cudaStream_t stream = 0, bool short_a = false) {
+    auto kernel = wgmma_tile_kernel<Element, kNumB, kRowBlocks, kStageLimit, kSwapTokens>;
     constexpr size_t kShared = WgmmaRing::kSharedBytes;
     CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
     const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
-    const int block_rows = TileConfig::kBlockM * kRowBlocks;
+    const int block_rows = short_a || kSwapTokens != 0 ? 16 : TileConfig::kBlockM * kRowBlocks;
     const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + block_rows - 1) / block_rows);
-    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block);
+    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block, short_a);
+    CHECK_CUDA(cudaGetLastError());
+}
+
+template <typename Element, int kNumB, bool kSwapped>
+void launch_narrow_tile(const KernelParams& params, float* c, int m, int n, int k, int pieces_per_block) {
+    auto kernel = narrow_tile_kernel<Element, kNumB, kSwapped>;
+    constexpr size_t kShared = WgmmaRing::kSharedBytes;
+    CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kShared)));
+    const int num_pieces = (n + TileConfig::kNarrowPieceColumns - 1) / TileConfig::kNarrowPieceColumns;
+    const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + 15) / 16);
+    kernel<<<grid, TileConfig::kThreads, kShared>>>(params, c, m, n, k, pieces_per_block);
     CHECK_CUDA(cudaGetLastError());
 }
 
@@ -453,6 +549,23 @@ void run_wgmma_case(const char* mode, int m, int n, int k, int pieces_per_block,
     });
 }
 
+// The decode tiles against fp64: 16-row row tiles through the 16-row A map, as the 64-row tile with a short A box
+// (the layer's decode tile: its MMA rows past 16 are garbage, not stored) or as the swap-AB tile (item 71); kNarrow:
+// the narrow pieces (narrow_tile_kernel: GEMM0's gate and up halves at B=2, GEMM1's at B=1; items 71, 73-74).
+template <typename Element, int kNumB, bool kSwapped, bool kNarrow = false>
+void run_decode_case(const char* mode, int m, int n, int k, int pieces_per_block, std::mt19937_64& rng) {
+    char name[96];
+    std::snprintf(name, sizeof(name), "%s %s%s B=%d M=%d N=%d K=%d pieces/block=%d", mode,
+                  kSwapped ? "swap-AB" : "short-A", kNarrow ? " narrow" : "", kNumB, m, n, k, pieces_per_block);
+    check_hopper_case<Element>("decode", name, kNumB, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
+        if constexpr (kNarrow)
+            launch_narrow_tile<Element, kNumB, kSwapped>(harness.params, c, m, n, k, pieces_per_block);
+        else
+            launch_wgmma_tile<Element, kNumB, 1, 0, kSwapped ? 16 : 0>(harness.params, c, m, n, k, pieces_per_block,
+                                                                       0, !kSwapped);
+    });
+}
+
 // The prototype against fp64 (rows past m and columns past n are zero-filled by TMA).
 template <int kN, int kWait>
 void run_coop_case(int m, int n, int k, int passes_per_block, std::mt19937_64& rng) {
@@ -472,6 +585,19 @@ void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
         run_wgmma_case<Element, 1>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_wgmma_case<Element, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_wgmma_case<Element, 2, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
+    }
+    for (const Shape s : {Shape{16, 64, 64, 1}, Shape{1, 64, 8, 1}, Shape{17, 136, 200, 3}, Shape{100, 200, 1000, 2},
+                          Shape{5, 512, 2048, 4}, Shape{16, 72, 768, 1}}) {
+        run_decode_case<Element, 2, false>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 1, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 2, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+    }
+    for (const Shape s : {Shape{16, 64, 64, 1}, Shape{1, 32, 8, 1}, Shape{17, 136, 200, 3}, Shape{5, 100, 1000, 2},
+                          Shape{16, 40, 768, 4}}) {
+        run_decode_case<Element, 2, false, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 2, true, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 1, false, true>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_decode_case<Element, 1, true, true>(mode, s.m, s.n, s.k, s.pieces, rng);
     }
 }
 
@@ -592,6 +718,42 @@ void time_tiles(bool wgmma) {
         }
     }
     if (wgmma) {
+        // Decode (docs/perf-notes.md item 71): a row tile of 1 or 16 valid tokens against gated weights past the L2,
+        // as the layer's 64-row tile with the 16-row A box and as the swap-AB tile (one m64n16k16 per weight box and
+        // k16 step instead of an m64n128k16 of 63 or 48 padding rows). Grids: 128 blocks of one piece (less than a
+        // wave, as paper T = 1's 128 GEMM0 tasks: the time is one task's), and 528 blocks (two per SM, two waves).
+        int sms = 0;
+        CHECK_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+        for (const int tokens : {1, 16}) {
+            for (const int blocks : {128, 528}) {
+                TimingOperands o(tokens, 64 * blocks, 2048, 9);
+                const double weight_bytes = 2.0 * o.n * o.k * 2;
+                const double k_steps = WgmmaRing::k_boxes(o.k);
+                WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
+                const float full = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                const float shorter = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 1, 0, true); }, 10);
+                const float swapped = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 1, 0, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                // A block's k-steps in sequence: its 32, once per wave of two blocks per SM.
+                const double steps = k_steps * ((blocks + 2 * sms - 1) / (2 * sms));
+                std::printf("time     decode bf16 B=2 tokens=%d N=%d K=%d, %d blocks: 64-row A %.4f ms (%.0f GB/s), "
+                            "16-row A %.4f ms (%.0f GB/s), swap-AB %.4f ms (%.0f GB/s); per k-step %.0f / %.0f / "
+                            "%.0f ns\n",
+                            tokens, o.n, o.k, blocks, full, weight_bytes / (full * 1e-3) / 1e9, shorter,
+                            weight_bytes / (shorter * 1e-3) / 1e9, swapped, weight_bytes / (swapped * 1e-3) / 1e9,
+                            full * 1e6 / steps, shorter * 1e6 / steps, swapped * 1e6 / steps);
+                // The swapped tile's ring depth (item 74): two weight boxes per stage in 5 stages (as above) against
+                // 4; one box per stage (GEMM1's shape, half the bytes) in 9 stages against 4.
+                const float swapped4 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 2, 1, 4, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                const float one9 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 1, 1, 0, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                const float one4 = median_ms([&] { launch_wgmma_tile<__nv_bfloat16, 1, 1, 4, 16>(harness.params, o.c.pointer, o.m, o.n, o.k, 1); }, 10);
+                std::printf("time     decode swap-AB ring, tokens=%d, %d blocks: B=2 %d stages %.1f ns per k-step, 4 stages "
+                            "%.1f; B=1 %d stages %.1f ns (%.0f GB/s), 4 stages %.1f ns (%.0f GB/s)\n",
+                            tokens, blocks, WgmmaTile<__nv_bfloat16, 2, 1, 0, 16>::kStages, swapped * 1e6 / steps,
+                            swapped4 * 1e6 / steps, WgmmaTile<__nv_bfloat16, 1, 1, 0, 16>::kStages, one9 * 1e6 / steps,
+                            weight_bytes / 2 / (one9 * 1e-3) / 1e9, one4 * 1e6 / steps,
+                            weight_bytes / 2 / (one4 * 1e-3) / 1e9);
+            }
+        }
         // Two row tiles per weight box, the weights past the L2 (139 MB): two 64-row blocks per piece reading it
         // together (the layer's unpaired group of 2) against one paired 128-row block (docs/perf-notes.md item 33).
         TimingOperands o(128, 64 * 264, 2048, 7);

@@ -52,7 +52,7 @@ struct Task {
 };
 
 // How the output columns of one row tile are cut into GEMM tasks: `num_pieces` pieces of `piece_columns` columns
-// (kBlockN, or kNarrowPieceColumns for GEMM0 at decode), dealt into `num_tasks` tasks of near-equal size (they differ by
+// (kBlockN; kNarrowPieceColumns for GEMM0 and GEMM1 at decode; 2 kBlockN for GEMM1's wide pieces), dealt into `num_tasks` tasks of near-equal size (they differ by
 // at most one piece). Coarse tasks cut the number of tasks the single scheduler lane must issue
 // (docs/perf-notes.md); the split stays fine enough for every processor to get `tasks_per_processor` tasks of the phase
 // (KernelParams::tasks_per_processor, TileConfig::kTasksPerProcessor by default) when the row tiles are few (decode).
@@ -147,12 +147,26 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_wide(int hidden, int num_row_tiles, int n
     const int wide_pieces = (hidden + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);
     return wide_allowed && num_row_tiles * wide_pieces >= TileConfig::kWideGemm1PiecesPerProcessor * num_processors;
 }
+// GEMM1 at decode (docs/perf-notes.md item 73): gemm0_narrow's rule over the columns of H. When one task per 64-column
+// piece leaves half the processors without a GEMM1 task (paper shape T = 1: 2 row tiles x 32 pieces = 64 tasks of 32
+// k-steps for 263 processors; Mixtral-8x7B T = 1: 128 tasks of 224), the pieces are kNarrowPieceColumns of H (one
+// 32-row box of W_down), so twice as many processors stream W_down. Hopper tiles only (narrow_allowed). Never with
+// wide pieces (they need 2 per processor).
+FLASHMOE_HOST_DEVICE inline bool gemm1_narrow(int hidden, int num_row_tiles, int num_processors, bool narrow_allowed) {
+    return gemm0_narrow(hidden, num_row_tiles, num_processors, narrow_allowed);
+}
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
                                                     bool wide_allowed = false,
-                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor) {
+                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor,
+                                                    bool narrow_allowed = false) {
     const bool wide = gemm1_wide(hidden, num_row_tiles, num_processors, wide_allowed);
+    const bool narrow = !wide && gemm1_narrow(hidden, num_row_tiles, num_processors, narrow_allowed);
     return ColumnSplit::of(hidden, wide ? TileConfig::kMaxGemm1Pieces / 2 : TileConfig::kMaxGemm1Pieces, num_row_tiles,
-                           num_processors, wide ? 2 * TileConfig::kBlockN : TileConfig::kBlockN, tasks_per_processor);
+                           num_processors,
+                           wide     ? 2 * TileConfig::kBlockN
+                           : narrow ? TileConfig::kNarrowPieceColumns
+                                    : TileConfig::kBlockN,
+                           tasks_per_processor);
 }
 
 // What a bounded wait was waiting for when it expired.
@@ -206,6 +220,7 @@ struct TmaMaps {
     TmaDescriptor w_down;  // [E * H][I]
     TmaDescriptor w_gate_narrow;  // as w_gate and w_up, boxes of kNarrowPieceColumns rows: GEMM0's narrow pieces
     TmaDescriptor w_up_narrow;
+    TmaDescriptor w_down_narrow;  // as w_down, boxes of kNarrowPieceColumns rows: GEMM1's narrow pieces (gemm1_narrow)
     // As tokens and hidden, boxes of short_a_box_rows(i) rows: the A of row tiles with at most that many valid rows.
     TmaDescriptor tokens_short[TileConfig::kShortABoxes];
     TmaDescriptor hidden_short[TileConfig::kShortABoxes];
@@ -221,6 +236,11 @@ struct TmaMaps {
                                // processor count; FLASHMOE_PAIR_GEMM0_GROUP_TASKS sets it
     int32_t pair_group_rows;   // the fewest valid rows of a group that runs on pairs whatever its tasks (group_paired):
                                // TileConfig::kPairGroupRows; FLASHMOE_PAIR_GROUP_ROWS sets it
+    int32_t swap_ab;           // 1: row tiles of at most 16 valid rows run swap-AB GEMM tasks (tasks.cuh swap_ab_task);
+                               // FLASHMOE_DISABLE_SWAP_AB=1 sets 0
+    int32_t early_weights;     // 1: a Hopper GEMM task of one row tile acquires its A rows after issuing its first
+                               // weight boxes (tasks.cuh InputWait); FLASHMOE_DISABLE_EARLY_WEIGHTS=1 sets 0
+    int32_t narrow_gemm1;      // 1: GEMM1 may take narrow pieces (gemm1_narrow); FLASHMOE_DISABLE_NARROW_GEMM1=1 sets 0
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
@@ -277,10 +297,11 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
                        params.tasks_per_processor);
 }
 
-// GEMM1's split of a launch: wide pieces only where the processors run the Hopper tiles.
+// GEMM1's split of a launch: wide and narrow pieces only where the processors run the Hopper tiles.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, int num_row_tiles) {
     return gemm1_split(params.hidden, num_row_tiles, params.num_processors,
-                       params.tma.enabled != 0 && params.tma.wide_gemm1 != 0, params.tasks_per_processor);
+                       params.tma.enabled != 0 && params.tma.wide_gemm1 != 0, params.tasks_per_processor,
+                       params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0);
 }
 
 // The most row tiles of one expert the GEMM subscribers release together (os/subscriber.cuh, recorded by

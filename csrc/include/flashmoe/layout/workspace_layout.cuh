@@ -124,8 +124,10 @@ struct WorkspaceLayout {
         max_token_tiles = ceil_div(max_tokens, TileConfig::kTokensPerCombine);
         // COMBINE: token tiles x combine_slices (types.cuh), which is either the token tiles (one slice) or at most
         // the processors.
-        max_tasks = max_row_tiles * (ceil_div(intermediate, TileConfig::kNarrowPieceColumns) +
-                                     ceil_div(hidden, TileConfig::kBlockN)) +
+        // GEMM1: at most one task per 64-column piece, or with narrow pieces (gemm1_narrow) at most the processors.
+        const int64_t gemm1_tasks = max_row_tiles * ceil_div(hidden, TileConfig::kBlockN);
+        max_tasks = max_row_tiles * ceil_div(intermediate, TileConfig::kNarrowPieceColumns) +
+                    (gemm1_tasks > TileConfig::kMaxProcessors ? gemm1_tasks : TileConfig::kMaxProcessors) +
                     (max_token_tiles > TileConfig::kMaxProcessors ? max_token_tiles : TileConfig::kMaxProcessors);
         const bool ep = ep_pairs > 0;
         size_t offset = 0;

@@ -173,45 +173,22 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // One GPU: GEMM0 tasks are released right after the slot assignment (os/subscriber.cuh), so thread 0 acquires its
     // task's row tiles (`tiles` from `tile`) itself before the task's loads: their dispatch flags, or the count of
     // processors through their dispatch loop, after which it checks no more. False when the launch is aborting.
+    // (tasks.cuh acquire_dispatched)
     bool all_dispatched = !gemm0_released_direct(params);  // thread 0's
-    auto wait_dispatched = [&](int tile, int tiles) {
-        if (all_dispatched) return true;
-        // NOTE: relaxed loads issued together, then one fence as their acquire: one round trip when all is there.
-        const uint64_t processors = load_relaxed(&control->processors_dispatched);
-        const uint32_t first = load_relaxed(dispatch_flag + tile);
-        const uint32_t second = tiles > 1 ? load_relaxed(dispatch_flag + tile + 1) : epoch;
-        all_dispatched = epoch_count(processors, epoch) == static_cast<uint32_t>(params.num_processors);
-        if (!all_dispatched) {
-            // NOTE: such a wait ends: every row tile was claimed by a processor that copies it without waiting.
-            for (int t = 0; t < tiles; ++t) {
-                if ((t == 0 ? first : second) != epoch &&
-                    !wait_equals(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
-                                 WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
-                    return false;
-                }
-            }
-        }
-        fence_acq_rel_gpu();
-        return true;
-    };
-    // Direct GEMM1 (gemm1_released_direct): thread 0 acquires the GEMM0 outputs of its task's row tiles (`tiles` from
-    // `tile`) itself, by their GEMM0 counts. False when the launch is aborting (recorded).
+    // Direct GEMM1 (gemm1_released_direct): thread 0 acquires the GEMM0 outputs of its task's row tiles itself, by
+    // their GEMM0 counts (tasks.cuh acquire_gemm0_done).
     const bool direct_gemm1 = gemm1_released_direct(params, num_row_tiles);
     const uint32_t gemm0_tasks_per_tile = static_cast<uint32_t>(gemm0_split(params, num_row_tiles).num_tasks);
-    auto wait_gemm0_done = [&](int tile, int tiles) {
-        for (int t = 0; t < tiles; ++t) {
-            if (!wait_epoch_count(params, epoch, layout.get_gemm0_count_ptr() + tile + t, gemm0_tasks_per_tile,
-                                  limit_ns, Role::kProcessor, WaitWhat::kGemm0Done, gemm_tile_expert(params, tile + t),
-                                  tile + t)) {
-                return false;
-            }
-        }
-        return true;
-    };
+    // A Hopper GEMM task of one row tile takes these acquires into its run, after its first weight boxes
+    // (docs/perf-notes.md item 72; tasks.cuh InputWait); pairs acquire here. FLASHMOE_DISABLE_EARLY_WEIGHTS=1: all
+    // here.
+    const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
+    __shared__ InputWait current_wait;
     while (true) {
         if (threadIdx.x == 0) {
             const uint32_t ticket = atomicAdd(&control->task_next, 1u);
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
+            InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
             if (ticket < static_cast<uint32_t>(num_tasks)) {
                 const bool ok = ticket < published ||
                                 wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
@@ -219,24 +196,31 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                     const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
                     task = Task{entry.x, entry.y, entry.z, entry.w};
                     const TaskType type = static_cast<TaskType>(task.type);
-                    if ((type == TaskType::kGemm0 || type == TaskType::kGemm0Pair) &&
-                        !wait_dispatched(task.tile, type == TaskType::kGemm0Pair ? 2 : 1)) {
+                    if (defer_acquires && type == TaskType::kGemm0 && !all_dispatched) {
+                        wait.kind = InputWait::kDispatched;
+                    } else if (defer_acquires && direct_gemm1 && type == TaskType::kGemm1) {
+                        wait.kind = InputWait::kGemm0Done;
+                    } else if ((type == TaskType::kGemm0 || type == TaskType::kGemm0Pair) &&
+                               !acquire_dispatched(params, epoch, task.tile, type == TaskType::kGemm0Pair ? 2 : 1,
+                                                   all_dispatched)) {
                         task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: recorded
-                    }
-                    if (direct_gemm1 && (type == TaskType::kGemm1 || type == TaskType::kGemm1Pair) &&
-                        !wait_gemm0_done(task.tile, type == TaskType::kGemm1Pair ? 2 : 1)) {
+                    } else if (direct_gemm1 && (type == TaskType::kGemm1 || type == TaskType::kGemm1Pair) &&
+                               !acquire_gemm0_done(params, epoch, task.tile, type == TaskType::kGemm1Pair ? 2 : 1,
+                                                   gemm0_tasks_per_tile)) {
                         task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: recorded
                     }
                 }
             }
             current_task = task;
+            current_wait = wait;
             const uint64_t now = trace_clock();
             trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
             trace_mark = now;
         }
         __syncthreads();
         const Task task = current_task;
-        __syncthreads();  // current_task is rewritten by the next iteration
+        const InputWait wait = current_wait;
+        __syncthreads();  // current_task and current_wait are rewritten by the next iteration
         FLASHMOE_PROFILE_MARK(2);
         uint64_t* finished_counter = nullptr;
         switch (static_cast<TaskType>(task.type)) {
@@ -246,10 +230,18 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 const int end = split.piece_end(task.n_tile);
                 const bool narrow = split.piece_columns != TileConfig::kBlockN;
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
-                const bool ok =
-                    params.gated
-                        ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup, shared)
-                        : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, shared);
+                bool ok;
+                if (swap_ab_task(params, setup)) {
+                    ok = params.gated ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow,
+                                                                           setup, wait, shared)
+                                      : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false,
+                                                                            setup, wait, shared);
+                } else {
+                    ok = params.gated ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup,
+                                                                      wait, shared)
+                                      : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup,
+                                                                       wait, shared);
+                }
                 if (!ok) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;
@@ -268,12 +260,15 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             }
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
-                const bool wide = split.piece_columns != TileConfig::kBlockN;
-                if (!run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
-                                             split.piece_end(task.n_tile), wide, gemm_task_setup(params, task),
-                                             shared)) {
-                    return;  // aborting: recorded
-                }
+                const GemmTaskSetup setup = gemm_task_setup(params, task);
+                const bool ok = swap_ab_task(params, setup)
+                                    ? run_gemm1_swap_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                                   split.piece_end(task.n_tile), split.piece_columns,
+                                                                   setup, wait, shared)
+                                    : run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                              split.piece_end(task.n_tile), split.piece_columns, setup,
+                                                              wait, shared);
+                if (!ok) return;  // aborting: recorded
                 finish_gemm1_tile(task.tile, split.num_tasks);
                 break;
             }

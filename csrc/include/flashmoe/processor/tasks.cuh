@@ -180,10 +180,12 @@ __device__ __forceinline__ void store_gemm0_piece(const Gemm0Out<Element>& out, 
 // GEMM1's epilogue of (row tile, one piece of H from column_begin): rows = h·W_down^T + b_down, kept in fp32 for the
 // combine (`tile_out`: gemm1_out of the row tile). The piece is the tile's kBlockN-column blocks side by side: acc[b]
 // (the accumulator contract's [b][i][j]) holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's
-// wide pieces). Columns at or past H are not stored.
+// wide pieces). Columns at or past H are not stored, nor a block's columns from `block_columns` on (a narrow piece's
+// 32: gemm1_narrow).
 template <typename Element, typename Tile, typename Accumulators>
 __device__ __forceinline__ void store_gemm1_piece(const Gemm1Out& tile_out, int expert, int valid_m, int column_begin,
-                                                  const Accumulators& acc) {
+                                                  const Accumulators& acc,
+                                                  int block_columns = TileConfig::kBlockN) {
     constexpr int kBlocks = static_cast<int>(std::extent_v<Accumulators, 0>);
     const int hidden = tile_out.hidden;
     float* const out = tile_out.rows;  // NOTE: locals, as in store_gemm0_piece_as
@@ -192,7 +194,7 @@ __device__ __forceinline__ void store_gemm1_piece(const Gemm1Out& tile_out, int 
 #pragma unroll
     for (int b = 0; b < kBlocks; ++b) {
         const int block_begin = column_begin + b * TileConfig::kBlockN;
-        const int valid_n = min(TileConfig::kBlockN, hidden - block_begin);
+        const int valid_n = min(block_columns, hidden - block_begin);
 #pragma unroll
         for (int j = 0; j < Tile::kColumnsPerThread; j += kColumnStep) {
             const int column = Tile::column(j);
@@ -310,41 +312,115 @@ __device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& par
     return setup;
 }
 
+// The acquires of a GEMM task's A rows on one GPU, by its thread 0 (direct releases: the task was released before its
+// inputs were complete). False when the launch is aborting (recorded).
+// GEMM0 (gemm0_released_direct): row tiles tile .. tile + tiles - 1 dispatched, by their dispatch flags or the count
+// of processors through their dispatch loop, after which `all_dispatched` (thread 0's, across its tasks) is set and no
+// more is checked.
+__device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t epoch, int tile, int tiles,
+                                          bool& all_dispatched) {
+    if (all_dispatched) return true;
+    const uint64_t limit_ns = 2 * params.timeout_ns;
+    const uint32_t* dispatch_flag = params.layout.get_dispatch_flag_ptr();
+    // NOTE: relaxed loads issued together, then one fence as their acquire: one round trip when all is there.
+    const uint64_t processors = load_relaxed(&params.layout.get_control_ptr()->processors_dispatched);
+    const uint32_t first = load_relaxed(dispatch_flag + tile);
+    const uint32_t second = tiles > 1 ? load_relaxed(dispatch_flag + tile + 1) : epoch;
+    all_dispatched = epoch_count(processors, epoch) == static_cast<uint32_t>(params.num_processors);
+    if (!all_dispatched) {
+        // NOTE: such a wait ends: every row tile was claimed by a processor that copies it without waiting.
+        for (int t = 0; t < tiles; ++t) {
+            if ((t == 0 ? first : second) != epoch &&
+                !wait_equals(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
+                             WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
+                return false;
+            }
+        }
+    }
+    fence_acq_rel_gpu();
+    return true;
+}
+// GEMM1 (gemm1_released_direct): the GEMM0 outputs of row tiles tile .. tile + tiles - 1, by their GEMM0 counts
+// (`gemm0_tasks` each).
+__device__ inline bool acquire_gemm0_done(const KernelParams& params, uint32_t epoch, int tile, int tiles,
+                                          uint32_t gemm0_tasks) {
+    for (int t = 0; t < tiles; ++t) {
+        if (!wait_epoch_count(params, epoch, params.layout.get_gemm0_count_ptr() + tile + t, gemm0_tasks,
+                              2 * params.timeout_ns, Role::kProcessor, WaitWhat::kGemm0Done,
+                              gemm_tile_expert(params, tile + t), tile + t)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A GEMM task's acquire of its A rows left to the task (docs/perf-notes.md item 72): the processor's thread 0 passes
+// it to a Hopper GEMM task of one row tile instead of waiting before the task, and the task's thread 0 waits after
+// issuing its first weight boxes (WgmmaTile::run's deferred_a), so the weights load during the wait. kind kNone: the
+// rows were acquired before the task (or need no acquire). The same value reaches every thread of the block;
+// `all_dispatched` points at thread 0's flag, and only thread 0 acquires.
+struct InputWait {
+    enum Kind : int32_t { kNone = 0, kDispatched = 1, kGemm0Done = 2 };
+    int32_t kind;
+    uint32_t gemm0_tasks;  // kGemm0Done: GEMM0 tasks per row tile
+    bool* all_dispatched;  // kDispatched: acquire_dispatched's flag (thread 0's)
+};
+// Thread 0 of a task of row tile `tile`, inside WgmmaTile::run. False when the launch is aborting (recorded).
+__device__ inline bool acquire_inputs(const KernelParams& params, uint32_t epoch, const InputWait& wait, int tile) {
+    if (wait.kind == InputWait::kDispatched) return acquire_dispatched(params, epoch, tile, 1, *wait.all_dispatched);
+    if (wait.kind == InputWait::kGemm0Done) return acquire_gemm0_done(params, epoch, tile, 1, wait.gemm0_tasks);
+    return true;
+}
+
+// A Hopper GEMM0 task's weight boxes: B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1; narrow pieces: 32
+// rows of each (landing together in B0's 64 rows, or in the swapped tile's one region); piece p's boxes start at
+// row(p) of the maps.
+template <bool kGated>
+struct Gemm0Weights {
+    const TmaDescriptor* maps[2];
+    int piece_columns;
+    int64_t expert_row;
+
+    __device__ __forceinline__ Gemm0Weights(const TmaMaps& tma, const Task& task, int intermediate, bool narrow)
+        : maps{kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
+               narrow ? &tma.w_up_narrow : &tma.w_up},
+          piece_columns(narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN),
+          expert_row(static_cast<int64_t>(task.expert) * intermediate) {}
+    __device__ __forceinline__ int row(int piece) const { return static_cast<int>(expert_row + piece * piece_columns); }
+};
+
 // A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
 // pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
 __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t epoch, const Task task,
                                             int piece_begin, int piece_end, bool narrow, const GemmTaskSetup setup,
-                                            char* shared) {
+                                            const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
             using Tile = WgmmaTile<Element, kGated ? 2 : 1>;
-            // B0 = W_gate and B1 = W_up side by side (gated), or B0 = W1; narrow: 32 rows of each, both in B0
             const TmaMaps& tma = params.tma;
-            const TmaDescriptor* const maps[2] = {
-                kGated ? (narrow ? &tma.w_gate_narrow : &tma.w_gate) : &tma.w_up,
-                narrow ? &tma.w_up_narrow : &tma.w_up};
-            const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
-            const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+            const Gemm0Weights<kGated> weights(tma, task, params.intermediate, narrow);
             const Gemm0Out<Element> out = gemm0_out<Element>(params);
             Tile tile;
             const bool ok = tile.run(
                 params, epoch, shared, setup.short_box < 0 ? &tma.tokens : &tma.tokens_short[setup.short_box],
                 task.tile * TileConfig::kBlockM,
-                maps, [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); }, piece_begin,
-                piece_end, WgmmaRing::k_boxes(params.hidden),
+                weights.maps, [&](int piece, int) { return weights.row(piece); }, piece_begin, piece_end,
+                WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) {
                     store_gemm0_piece<Element, kGated, Tile>(out, task.tile, task.expert, setup.rows, piece,
                                                              tile.accumulators[0], narrow);
                 },
                 narrow,
-                a_box_bytes(setup.short_box), setup.b_hint);
+                a_box_bytes(setup.short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
             return ok;
         }
     }
     if (narrow) __trap();  // NOTE: unreachable: narrow pieces imply the Hopper tiles (params.tma.enabled)
+    if (wait.kind != InputWait::kNone) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
@@ -391,15 +467,20 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
     return false;
 }
 
-// A GEMM1 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `wide`: the pieces
-// are 2 x kBlockN columns (gemm1_wide: Hopper tiles only), one m64n128 pass over two 64-row boxes of W_down each.
+// A GEMM1 task: pieces [piece_begin, piece_end) of its row tile, of `piece_columns` (the split's) columns of H. False
+// when the launch is aborting. Wide pieces (2 x kBlockN: gemm1_wide, Hopper tiles only) are one m64n128 pass over two
+// 64-row boxes of W_down; narrow ones (kNarrowPieceColumns: gemm1_narrow, Hopper tiles only) an m64n64 pass over one
+// 32-row box whose other 32 columns are not stored.
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task task,
-                                            int piece_begin, int piece_end, bool wide, const GemmTaskSetup setup,
-                                            char* shared) {
+                                            int piece_begin, int piece_end, int piece_columns,
+                                            const GemmTaskSetup setup, const InputWait wait, char* shared) {
+    const bool wide = piece_columns == 2 * TileConfig::kBlockN;
+    const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
-            const TmaDescriptor* const maps[2] = {&params.tma.w_down, &params.tma.w_down};
+            const TmaDescriptor* const maps[2] = {narrow ? &params.tma.w_down_narrow : &params.tma.w_down,
+                                                  &params.tma.w_down};
             const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
             const int short_box = setup.short_box;
             const TmaDescriptor* map_a = short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box];
@@ -417,21 +498,24 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                         store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * kWideColumns,
                                                                    tile.accumulators[0]);
                     },
-                    false, a_box_bytes(short_box), setup.b_hint);
+                    false, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                    [&] { return acquire_inputs(params, epoch, wait, task.tile); });
             }
             WgmmaTile<Element, 1> tile;
             return tile.run(
                 params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, maps,
-                [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); },
+                [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); },
                 piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
-                    store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows,
-                                                               piece * TileConfig::kBlockN, tile.accumulators[0]);
+                    store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * piece_columns,
+                                                               tile.accumulators[0], piece_columns);
                 },
-                false, a_box_bytes(short_box), setup.b_hint);
+                narrow, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         }
     }
-    if (wide) __trap();  // NOTE: unreachable: wide pieces imply the Hopper tiles (params.tma.enabled)
+    if (wide || narrow) __trap();  // NOTE: unreachable: wide and narrow pieces imply the Hopper tiles
+    if (wait.kind != InputWait::kNone) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
@@ -474,6 +558,186 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
             false, Tile::kABytes, setup.b_hint);
     }
     __trap();  // NOTE: unreachable: paired tasks imply the Hopper tiles (params.tma.enabled)
+    return false;
+}
+
+// Swap-AB decode tiles (docs/perf-notes.md item 71). A row tile of at most 16 valid rows (its A through the 16-row
+// short box, short_a_box 0) runs its GEMM tasks with the operands swapped: each 64-row weight box is the wgmma's A
+// (M = 64 output columns) and the tile's 16 token rows are its B (N = 16), so a k16 step is one m64n16k16 per weight
+// box where the 64-row tile issues an m64n128k16 of 48 or more padding rows (WgmmaTile's kSwapTokens). The pieces,
+// the tasks and what every column's result depends on stay as they are (one fixed-K-order pass per piece).
+// FLASHMOE_DISABLE_SWAP_AB=1 keeps the 64-row tiles (A/B).
+static_assert(short_a_box_rows(0) == 16, "the swapped tile's 16 tokens are short box 0's rows");
+__device__ __forceinline__ bool swap_ab_task(const KernelParams& params, const GemmTaskSetup& setup) {
+    return setup.hopper && setup.short_box == 0 && params.tma.swap_ab != 0;
+}
+
+// GEMM0's epilogue on the swapped fragment: register r of weight box b is (token swapped_row(r), column
+// swapped_column(r) of the box). Gated: gate and up of a column are the same register of boxes 0 and 1 (`first`,
+// `second`); narrow pieces (both 32-row halves in box 0, `first`: gate in the box's rows 0..31, held by warps 0-1, up
+// in rows 32..63, warps 2-3) pass the up values through `exchange` to the warps holding the gate. Ungated: `first`.
+// Rows past valid_m and columns past the piece are padding, not stored. One element per store: a thread's columns
+// are 8 apart.
+template <typename Element, bool kGated, int kActivation, typename Tile>
+__device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& out, int tile, int expert,
+                                                       int valid_m, int piece,
+                                                       const float (&first)[Tile::kSwappedAccumulators],
+                                                       const float (&second)[Tile::kSwappedAccumulators], bool narrow,
+                                                       float (*exchange)[32]) {
+    constexpr int kRegisters = Tile::kSwappedAccumulators;
+    const int piece_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
+    const int intermediate = out.intermediate;
+    const int column_begin = piece * piece_columns;
+    const int valid_n = min(piece_columns, intermediate - column_begin);
+    const int64_t row_begin = static_cast<int64_t>(tile) * TileConfig::kBlockM;
+    Element* const h = out.h;  // NOTE: locals, as in store_gemm0_piece_as
+    const void* const b_gate = out.b_gate;
+    const void* const b_up = out.b_up;
+    const int warp = static_cast<int>(threadIdx.x) / 32;
+    const int lane = static_cast<int>(threadIdx.x) % 32;
+    float up[kRegisters];
+#pragma unroll
+    for (int r = 0; r < kRegisters; ++r) up[r] = kGated ? second[r] : first[r];
+    if constexpr (kGated) {
+        if (narrow) {
+            // NOTE: every thread reaches this barrier (narrow is the launch's); the exchange is next written in the
+            // next piece's epilogue, after the k-loop's block-wide vote.
+            if (warp >= 2) {
+#pragma unroll
+                for (int r = 0; r < kRegisters; ++r) exchange[(warp - 2) * kRegisters + r][lane] = first[r];
+            }
+            __syncthreads();
+            if (warp >= 2) return;
+#pragma unroll
+            for (int r = 0; r < kRegisters; ++r) up[r] = exchange[warp * kRegisters + r][lane];
+        }
+    }
+    // The thread's two columns (rows g and g + 8 of its warp's 16 in the box): bias loads once per column.
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+        const int column = Tile::swapped_column(2 * half);
+        if (column >= valid_n) continue;
+        const int64_t bias_index = static_cast<int64_t>(expert) * intermediate + column_begin + column;
+        const float bias_up = load_bias<Element>(b_up, bias_index);
+        const float bias_gate = kGated ? load_bias<Element>(b_gate, bias_index) : 0.0f;
+#pragma unroll
+        for (int r = 0; r < kRegisters; ++r) {
+            if ((r % 4) / 2 != half) continue;
+            const int row = Tile::swapped_row(r);
+            if (row >= valid_m) continue;
+            float value;
+            if constexpr (kGated) {
+                value = apply_activation(kActivation, first[r] + bias_gate) * (up[r] + bias_up);
+            } else {
+                value = apply_activation(kActivation, up[r] + bias_up);
+            }
+            h[(row_begin + row) * intermediate + column_begin + column] = from_float<Element>(value);
+        }
+    }
+}
+
+// A GEMM0 task of a swap-AB row tile (swap_ab_task): as run_gemm0_task's Hopper path, on the swapped tile.
+template <typename Element, bool kGated>
+__device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                                 int piece_begin, int piece_end, bool narrow,
+                                                 const GemmTaskSetup setup, const InputWait wait, char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        constexpr int kRegisters = WgmmaTile<Element, 1, 1, 0, 16>::kSwappedAccumulators;
+        __shared__ float exchange[kGated ? 2 * kRegisters : 1][32];  // narrow pieces' up values
+        const TmaMaps& tma = params.tma;
+        const Gemm0Weights<kGated> weights(tma, task, params.intermediate, narrow);
+        const Gemm0Out<Element> out = gemm0_out<Element>(params);
+        // The tile by its B regions (item 74): two for gated 64-column pieces (5 stages), one for narrow pieces and
+        // ungated MLPs (9 stages).
+        const auto run = [&](auto regions) {
+            constexpr int kRegions = decltype(regions)::value;
+            using Tile = WgmmaTile<Element, kGated ? 2 : 1, 1, 0, 16, kRegions>;
+            Tile tile;
+            return tile.run(
+                params, epoch, shared, &tma.tokens_short[0], task.tile * TileConfig::kBlockM, weights.maps,
+                [&](int piece, int) { return weights.row(piece); }, piece_begin, piece_end,
+                WgmmaRing::k_boxes(params.hidden),
+                [&](int piece) {
+                    with_activation(out.activation, [&](auto activation) {
+                        store_gemm0_swapped_as<Element, kGated, decltype(activation)::value, Tile>(
+                            out, task.tile, task.expert, setup.rows, piece, tile.accumulators[0],
+                            tile.accumulators[kRegions - 1], narrow, exchange);
+                    });
+                },
+                narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
+        };
+        bool ok;
+        if constexpr (kGated) {
+            ok = narrow ? run(std::integral_constant<int, 1>{}) : run(std::integral_constant<int, 2>{});
+        } else {
+            ok = run(std::integral_constant<int, 1>{});
+        }
+        // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
+        detail::fence_proxy_async_global();
+        return ok;
+    }
+    __trap();  // NOTE: unreachable: swap-AB tasks imply the Hopper tiles (swap_ab_task)
+    return false;
+}
+
+// A GEMM1 task of a swap-AB row tile (swap_ab_task): as run_gemm1_task's Hopper path (64-column, wide or narrow
+// pieces), on the swapped tile; the epilogue stores register r of box b at (token swapped_row(r), column
+// b · 64 + swapped_column(r) of the piece) in fp32, with b_down. A narrow piece's 32-row box fills the wgmma's rows
+// 0..31 (warps 0-1); rows 32..63 are not stored.
+template <typename Element>
+__device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
+                                                 int piece_begin, int piece_end, int piece_columns,
+                                                 const GemmTaskSetup setup, const InputWait wait, char* shared) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
+        const TmaDescriptor* const maps[2] = {narrow ? &params.tma.w_down_narrow : &params.tma.w_down,
+                                              &params.tma.w_down};
+        // A box's columns stored: 64, or a narrow piece's 32.
+        const int block_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
+        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+        const Gemm1Out out = gemm1_out(params, task.tile);
+        const auto run = [&](auto boxes) {
+            constexpr int kBoxes = decltype(boxes)::value;
+            using Tile = WgmmaTile<Element, kBoxes, 1, 0, 16>;
+            Tile tile;
+            return tile.run(
+                params, epoch, shared, &params.tma.hidden_short[0], task.tile * TileConfig::kBlockM, maps,
+                [&](int piece, int b) {
+                    return static_cast<int>(expert_row + piece * piece_columns + b * TileConfig::kBlockN);
+                },
+                piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+                [&](int piece) {
+                    const int hidden = out.hidden;
+                    float* const rows = out.rows;  // NOTE: locals, as in store_gemm1_piece
+                    const void* const b_down = out.b_down;
+#pragma unroll
+                    for (int b = 0; b < kBoxes; ++b) {
+#pragma unroll
+                        for (int half = 0; half < 2; ++half) {
+                            const int box_column = Tile::swapped_column(2 * half);
+                            const int column = piece * piece_columns + b * TileConfig::kBlockN + box_column;
+                            if (box_column >= block_columns || column >= hidden) continue;
+                            const float bias = load_bias<Element>(b_down, static_cast<int64_t>(task.expert) * hidden +
+                                                                              column);
+#pragma unroll
+                            for (int r = 0; r < Tile::kSwappedAccumulators; ++r) {
+                                if ((r % 4) / 2 != half) continue;
+                                const int row = Tile::swapped_row(r);
+                                if (row >= setup.rows) continue;
+                                rows[static_cast<int64_t>(row) * hidden + column] =
+                                    tile.accumulators[b][r] + bias;
+                            }
+                        }
+                    }
+                },
+                narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
+        };
+        return piece_columns == 2 * TileConfig::kBlockN ? run(std::integral_constant<int, 2>{})
+                                                        : run(std::integral_constant<int, 1>{});
+    }
+    __trap();  // NOTE: unreachable: swap-AB tasks imply the Hopper tiles (swap_ab_task)
     return false;
 }
 

@@ -31,11 +31,12 @@ namespace flashmoe::fused {
 
 // The ring shared by every wgmma tile of a processor, at the start of its dynamic shared memory (1024-byte aligned
 // for the 128-byte swizzle): kRingBytes of stages, then the ring's state. A tile cuts the ring into stages of its own
-// size (WgmmaTile::kStagePitch): 4 stages of (A, B0, B1) boxes of 64 rows x 128 bytes, or for paired row tiles
-// (GEMM0's and GEMM1's) 3 stages of (A of 128 rows, B0, B1).
+// size (WgmmaTile::kStagePitch): 4 stages of (A, B0, B1) boxes of 64 rows x 128 bytes, for paired row tiles
+// (GEMM0's and GEMM1's) 3 stages of (A of 128 rows, B0, B1), for the swap-AB tiles 5 to 9 stages of (16 token rows,
+// one or two B boxes) (docs/perf-notes.md item 74).
 struct WgmmaRing {
     static constexpr int kStages = 4;                         // stages of the 64-row tiles
-    static constexpr int kMaxStages = kStages;                // full barriers: the most stages any tile cuts
+    static constexpr int kMaxStages = 9;                      // full barriers: the most stages any tile cuts
     static constexpr int kBoxRows = 64;                       // rows of every box: kBlockM = kBlockN = 64
     static constexpr int kBoxBytesK = 128;                    // K bytes of a box: the swizzle span (64 bf16/fp16)
     static constexpr int kBoxElementsK = kBoxBytesK / 2;      // 16-bit elements only
@@ -86,6 +87,10 @@ struct WgmmaOpOf {
                            KMajor<cute::SM90::GMMA::MMA_64x64x16_F32BF16BF16_SS>>,
         std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32F16F16_SS>,
                            KMajor<cute::SM90::GMMA::MMA_64x64x16_F32F16F16_SS>>>;
+    // Swap-AB (WgmmaTile's kSwapTokens = 16): m64n16k16, a 64-row weight box as A and 16 token rows as B.
+    using SwapOp = std::conditional_t<std::is_same_v<Element, __nv_bfloat16>,
+                                      KMajor<cute::SM90::GMMA::MMA_64x16x16_F32BF16BF16_SS>,
+                                      KMajor<cute::SM90::GMMA::MMA_64x16x16_F32F16F16_SS>>;
 };
 
 // Shared-memory matrix descriptor of a K-major box with the 128-byte swizzle (the layout TMA writes with
@@ -101,6 +106,14 @@ __device__ __forceinline__ uint64_t swizzled_box_descriptor(const char* box) {
     return descriptor.desc_;
 }
 
+// A descriptor `units` 16-byte units further along its start address (bits 0-13 of the low word). NOTE: a 32-bit add:
+// start addresses stay below 2^14 units (shared memory < 256 KB), so it never carries into the other fields, and the
+// high word (the descriptor's fixed fields) stays one uniform value instead of a 64-bit add per wgmma.
+__device__ __forceinline__ uint64_t advance_descriptor(uint64_t descriptor, int units) {
+    const uint32_t low = static_cast<uint32_t>(descriptor) + static_cast<uint32_t>(units);
+    return (descriptor & 0xffffffff00000000ull) | low;
+}
+
 // Register r of the wgmma D fragment (m64nN: n8 block r / 4, then (row g, col 2q), (g, 2q + 1), (g + 8, 2q),
 // (g + 8, 2q + 1)) as the flat index of accumulators[b][i][j] with b = 64-column block, i = row half, j = column.
 __host__ __device__ constexpr int accumulator_index(int r) {
@@ -113,6 +126,18 @@ __device__ __forceinline__ void wgmma_issue(uint64_t desc_a, uint64_t desc_b, fl
                                             cute::SM90::GMMA::ScaleOut scale, std::integer_sequence<int, kR...>) {
     Op::fma(desc_a, desc_b, accumulators[accumulator_index(kR)]..., scale);
 }
+
+// As wgmma_issue, register r of the D fragment into accumulators[r] (the swapped tile's flat fragment).
+template <typename Op, int... kR>
+__device__ __forceinline__ void wgmma_issue_flat(uint64_t desc_a, uint64_t desc_b, float* accumulators,
+                                                 cute::SM90::GMMA::ScaleOut scale, std::integer_sequence<int, kR...>) {
+    Op::fma(desc_a, desc_b, accumulators[kR]..., scale);
+}
+
+// WgmmaTile::run's acquire_a when the task's A rows were acquired before the run (its default).
+struct NothingToAcquire {
+    __device__ __forceinline__ bool operator()() const { return true; }
+};
 
 __device__ __forceinline__ void fence_proxy_async_global() {
 #if FLASHMOE_WGMMA
@@ -177,10 +202,23 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // B0's 64 rows (tile columns 0..31 and 32..63); B1 is not loaded, and accumulators[0][1] hold garbage the caller ignores.
 // The MMAs stay m64n128, so both kinds of piece share one instruction stream (a second tile type in the kernel
 // raised its spills from 216 to 686 bytes).
+// `half_boxes` with kNumB = 1 (GEMM1's narrow pieces, docs/perf-notes.md item 73): map_b[0] has boxes of 32 rows that
+// land in B0's rows 0..31; rows 32..63 keep what the stage held before, and the tile columns they give are garbage the
+// caller does not store.
 // kRowBlocks = 2 (docs/perf-notes.md items 33-34): each k16 step issues one m64nN per 64-row block of A against the same
 // B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
 // kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
-template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0>
+// kSwapTokens = 16 (swap-AB, docs/perf-notes.md item 71; tasks.cuh run_gemm0_swap_task, run_gemm1_swap_task): for
+// row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's
+// columns) is the wgmma's A (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16
+// step is one m64n16k16 per B box instead of an m64nN whose 64 rows are mostly padding. The A map should have 16-row
+// boxes (`a_box_bytes` = 16 · 128). accumulators[b][r] is element (swapped_row(r), swapped_column(r)) of
+// A · B[b]^T. Needs kRowBlocks = 1. Its stage is the 16 token rows (2 KB) and kBRegions 64-row B regions: with
+// kBRegions = 1 and kNumB = 2 (half_boxes, GEMM0's narrow pieces) both 32-row boxes land in region 0 (its rows 0..31
+// and 32..63) and one MMA covers them. The stages are as many as the ring holds, up to kMaxStages (item 74: 5 of
+// 18 KB with two regions, 9 of 10 KB with one), where the 64-row tile keeps 4 of 24 KB.
+template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0,
+          int kBRegions = kNumB>
 struct WgmmaTile {
     static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
     static constexpr int kRowsPerThread = 2;                 // rows g and g + 8 of the warp's 16
@@ -189,72 +227,133 @@ struct WgmmaTile {
     static constexpr int kAccumulators = kNumB * kRowsPerThread * kColumnsPerThread;  // per row block
     // A stage: kRowBlocks A boxes, then kNumB B boxes. The 64-row tiles keep the ring's 4 stages of 24 KB whatever
     // their B count (item 19: 6 stages of 16 KB for GEMM1 were no faster); the paired tile cuts it into 3 of 32 KB.
-    static constexpr int kABytes = kRowBlocks * WgmmaRing::kBoxBytes;
-    static constexpr int kStagePitch = kRowBlocks == 1 ? WgmmaRing::kStageBytes : kABytes + kNumB * WgmmaRing::kBoxBytes;
-    static constexpr int kStages = kStageLimit > 0 && kStageLimit < WgmmaRing::kRingBytes / kStagePitch
-                                       ? kStageLimit
-                                       : WgmmaRing::kRingBytes / kStagePitch;
+    static constexpr bool kSwapped = kSwapTokens != 0;
+    static constexpr int kABytes = kSwapped ? kSwapTokens * WgmmaRing::kBoxBytesK : kRowBlocks * WgmmaRing::kBoxBytes;
+    static constexpr int kStagePitch = kSwapped          ? kABytes + kBRegions * WgmmaRing::kBoxBytes
+                                       : kRowBlocks == 1 ? WgmmaRing::kStageBytes
+                                                         : kABytes + kNumB * WgmmaRing::kBoxBytes;
+    static constexpr int kRingStages = WgmmaRing::kRingBytes / kStagePitch < WgmmaRing::kMaxStages
+                                           ? WgmmaRing::kRingBytes / kStagePitch
+                                           : WgmmaRing::kMaxStages;
+    static constexpr int kStages = kStageLimit > 0 && kStageLimit < kRingStages ? kStageLimit : kRingStages;
     using Op = typename detail::WgmmaOpOf<Element, kN>::Op;
+    static constexpr int kSwappedAccumulators = kSwapTokens / 2;  // per B box: the m64n16 fragment's 8 floats
+    using SwapOp = typename detail::WgmmaOpOf<Element, 64>::SwapOp;
+    static_assert(kSwapTokens == 0 || (kSwapTokens == 16 && kRowBlocks == 1), "swap-AB: 16 tokens, one row block");
+    static_assert(kBRegions == kNumB || (kSwapped && kBRegions == 1 && kNumB == 2),
+                  "one B region for two maps: the swapped tile's half boxes only");
 
     static_assert(TileConfig::kThreads == 128, "a processor is one warpgroup");
     static_assert(kRowBlocks == 1 || kRowBlocks == 2, "64 or 128 rows");
     static_assert(kAccumulators == kN / 2, "the m64nN fragment holds N / 2 floats per thread");
     static_assert(sizeof(Element) == 2, "bf16 / fp16 boxes of 64 elements");
     static_assert(WgmmaRing::kBoxBytes / 2 % WgmmaRing::kAlignment == 0, "a half box starts swizzle-aligned");
-    static_assert(kStagePitch % WgmmaRing::kAlignment == 0 && kABytes + kNumB * WgmmaRing::kBoxBytes <= kStagePitch,
+    static_assert(kStagePitch % WgmmaRing::kAlignment == 0 && kABytes % WgmmaRing::kAlignment == 0 &&
+                      kABytes + kBRegions * WgmmaRing::kBoxBytes <= kStagePitch,
                   "a stage holds its boxes, swizzle-aligned");
     static_assert(kStages >= 2 && kStages <= WgmmaRing::kMaxStages, "a barrier per stage, and loads ahead");
 
-    // accumulators[r] is row block r's (rows 64 r .. 64 r + 63 of the tile) in the contract's [b][i][j] shape.
-    float accumulators[kRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread];
+    // The fragment. The 64-row tiles: accumulators[r] is row block r's (rows 64 r .. 64 r + 63 of the tile) in the
+    // contract's [b][i][j] shape. The swapped tile: accumulators[b][r] is register r of B region b (swapped_row,
+    // swapped_column). NOTE: the sizes of the shape not taken are placeholders (1): both are spelled out either way.
+    using Fragment = std::conditional_t<kSwapped, float[kBRegions][kSwapped ? kSwappedAccumulators : 1],
+                                        float[kRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread]>;
+    static constexpr int kFragmentFloats = static_cast<int>(sizeof(Fragment) / sizeof(float));
+    Fragment accumulators;
 
     __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
     __device__ __forceinline__ static int row(int i) {
         return static_cast<int>(threadIdx.x) / 32 * 16 + i * 8 + lane_idx() / 4;
     }
     __device__ __forceinline__ static int column(int j) { return (j / 2) * 8 + (lane_idx() % 4) * 2 + j % 2; }
-
-    __device__ __forceinline__ void fence_accumulators() {
-        float* flat = &accumulators[0][0][0][0];
-#pragma unroll
-        for (int r = 0; r < kRowBlocks * kAccumulators; ++r) cute::warpgroup_fence_operand(flat[r]);
+    // The swapped fragment's register r: its token row (the wgmma's N: n8 block r / 4, column pair of the lane) and
+    // its output column inside the B box (the wgmma's M: rows g and g + 8 of the warp's 16).
+    __device__ __forceinline__ static int swapped_row(int r) { return (r / 4) * 8 + (lane_idx() % 4) * 2 + r % 2; }
+    __device__ __forceinline__ static int swapped_column(int r) {
+        return static_cast<int>(threadIdx.x) / 32 * 16 + lane_idx() / 4 + ((r % 4) / 2) * 8;
     }
 
-    // Thread 0: iteration `it` of the flattened (piece, k tile) sequence into its stage (it % kStages).
-    template <typename BRows>
-    __device__ __forceinline__ static void issue(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
-                                                 int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                 uint64_t b_hint, int piece_begin, int num_k_tiles, int it,
-                                                 bool half_boxes) {
+    __device__ __forceinline__ void fence_accumulators() {
+        float* flat = reinterpret_cast<float*>(&accumulators);
+#pragma unroll
+        for (int r = 0; r < kFragmentFloats; ++r) cute::warpgroup_fence_operand(flat[r]);
+    }
+
+    // Thread 0's next load in the flattened (piece, k tile) sequence, advanced one load at a time (no division on the
+    // refill path: the loads are issued in sequence order, kStages ahead of the MMAs).
+    // (kStages is a compile-time constant, so the stage of a load, `load % kStages`, costs no division either.)
+    struct IssuePosition {
+        int piece;
+        int k_tile;
+        __device__ __forceinline__ void advance(int num_k_tiles) {
+            if (++k_tile == num_k_tiles) {
+                k_tile = 0;
+                ++piece;
+            }
+        }
+    };
+
+    // Thread 0's pieces of load number `load` of the sequence, at `at` (its piece and k tile), into stage
+    // load % kStages: its expected bytes on the stage's full barrier (A and B), its A box, its B boxes.
+    // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared address
+    // (1024-byte aligned at 4 KB), so the two halves read back as one 64-row operand.
+    __device__ __forceinline__ static int b_box_bytes(bool half_boxes) {
+        return half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
+    }
+    __device__ __forceinline__ static void expect_load(const WgmmaRing& ring, int a_box_bytes, int load,
+                                                       bool half_boxes) {
+#if FLASHMOE_WGMMA
+        cute::set_barrier_transaction_bytes(ring.state->full[load % kStages],
+                                            a_box_bytes + kNumB * b_box_bytes(half_boxes));
+#endif
+    }
+    __device__ __forceinline__ static void copy_a(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
+                                                  int load, const IssuePosition& at) {
 #if FLASHMOE_WGMMA
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
-        const int piece = piece_begin + it / num_k_tiles;
-        const int k_element = (it % num_k_tiles) * WgmmaRing::kBoxElementsK;
-        const int stage = it % kStages;
-        uint64_t* barrier = &ring.state->full[stage];
-        char* destination = ring.stages + stage * kStagePitch;
-        // NOTE: a 32-row box lands where rows 32..63 of a 64-row box would: the swizzle depends only on the shared
-        // address (1024-byte aligned at 4 KB), so the two halves read back as one 64-row operand.
-        const int b_box_bytes = half_boxes ? WgmmaRing::kBoxBytes / 2 : WgmmaRing::kBoxBytes;
-        cute::set_barrier_transaction_bytes(*barrier, a_box_bytes + kNumB * b_box_bytes);
-        cute::SM90_TMA_LOAD_2D::copy(map_a, barrier, kEvictNormal, destination, k_element, a_row);
+        const int stage = load % kStages;
+        cute::SM90_TMA_LOAD_2D::copy(map_a, &ring.state->full[stage], kEvictNormal, ring.stages + stage * kStagePitch,
+                                     at.k_tile * WgmmaRing::kBoxElementsK, a_row);
+#endif
+    }
+    template <typename BRows>
+    __device__ __forceinline__ static void copy_b(const WgmmaRing& ring, const TmaDescriptor* const* map_b,
+                                                  BRows b_rows, uint64_t b_hint, int load, const IssuePosition& at,
+                                                  bool half_boxes) {
+#if FLASHMOE_WGMMA
+        const int stage = load % kStages;
+        char* destination = ring.stages + stage * kStagePitch + kABytes;
 #pragma unroll
         for (int b = 0; b < kNumB; ++b) {
-            cute::SM90_TMA_LOAD_2D::copy(map_b[b], barrier, b_hint, destination + kABytes + b * b_box_bytes, k_element,
-                                         b_rows(piece, b));
+            cute::SM90_TMA_LOAD_2D::copy(map_b[b], &ring.state->full[stage], b_hint,
+                                         destination + b * b_box_bytes(half_boxes),
+                                         at.k_tile * WgmmaRing::kBoxElementsK, b_rows(at.piece, b));
         }
 #endif
     }
 
+    // Thread 0: load number `load` whole (expected bytes, A, B); then `at` advances.
+    template <typename BRows>
+    __device__ __forceinline__ static void issue(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
+                                                 int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
+                                                 uint64_t b_hint, int num_k_tiles, int load, IssuePosition& at,
+                                                 bool half_boxes) {
+        expect_load(ring, a_box_bytes, load, half_boxes);
+        copy_a(ring, map_a, a_row, load, at);
+        copy_b(ring, map_b, b_rows, b_hint, load, at, half_boxes);
+        at.advance(num_k_tiles);
+    }
+
     // Thread 0, after the block's vote at iteration `it`: every warp's MMAs of stage it - 1 are done (each warp's
-    // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages.
+    // tensor core reads all of B), so that stage takes the load of iteration it - 1 + kStages, which is `at` (the
+    // loads go in sequence order).
     template <typename BRows>
     __device__ __forceinline__ static void refill(const WgmmaRing& ring, const TmaDescriptor* map_a, int a_row,
                                                   int a_box_bytes, const TmaDescriptor* const* map_b, BRows b_rows,
-                                                  uint64_t b_hint, int piece_begin, int num_k_tiles, int it, int total,
-                                                  bool half_boxes) {
+                                                  uint64_t b_hint, int num_k_tiles, int it, int total,
+                                                  IssuePosition& at, bool half_boxes) {
         if (threadIdx.x == 0 && it >= 1 && it - 1 + kStages < total) {
-            issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it - 1 + kStages,
+            issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it - 1 + kStages, at,
                   half_boxes);
         }
     }
@@ -266,38 +365,67 @@ struct WgmmaTile {
     // rows past them keep what the stage held before; the MMA rows they produce are garbage the epilogue does not
     // store (an output row depends on its own A row only).
     // `b_hint`: the L2 cache policy of the B boxes (weights), TMA's CacheHintSm90.
-    template <typename BRows, typename Epilogue>
+    // `deferred_a` (docs/perf-notes.md item 72): the task's A rows are not acquired yet. Thread 0 issues the first
+    // stages' B boxes (weights, which no task writes), then `acquire_a()` (its bounded wait for the A rows;
+    // false when the launch is aborting, recorded), then the proxy fence and the A boxes: the weights load during the
+    // wait. If acquire_a fails the stages never complete, and every thread's stage wait sees the abort. The first
+    // stage's wait is then bounded at 3x the timeout instead of 2x, so that acquire_a, bounded at 2x, reports what it
+    // waited for first: every thread passes the same deferred_a (the processor hands its InputWait to the whole
+    // block); thread 0 alone acquires.
+    template <typename BRows, typename Epilogue, typename AcquireA = detail::NothingToAcquire>
     __device__ __forceinline__ bool run(const KernelParams& params, uint32_t epoch, char* shared,
                                         const TmaDescriptor* map_a, int a_row,
                                         const TmaDescriptor* const* map_b, BRows b_rows, int piece_begin,
                                         int piece_end, int num_k_tiles, Epilogue&& epilogue,
                                         bool half_boxes = false, int a_box_bytes = kABytes,
                                         uint64_t b_hint = static_cast<uint64_t>(
-                                            cute::TMA::CacheHintSm90::EVICT_NORMAL)) {
+                                            cute::TMA::CacheHintSm90::EVICT_NORMAL),
+                                        bool deferred_a = false, AcquireA acquire_a = AcquireA{}) {
 #if FLASHMOE_WGMMA
-        if constexpr (kNumB == 1) half_boxes = false;
+        if constexpr (kBRegions < kNumB) half_boxes = true;  // NOTE: two 32-row boxes in one region, always
         const WgmmaRing ring(shared);
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
         const uint64_t limit_ns = 2 * params.timeout_ns;
+        IssuePosition next_load{piece_begin, 0};  // thread 0's
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
             // read here through the async proxy: this thread's acquire of them (the task's release; for GEMM0 on one
-            // GPU, its row tiles' dispatch flags), then this proxy fence.
-            detail::fence_proxy_async_global();
-            for (int it = 0; it < total && it < kStages; ++it) {
-                issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it,
-                      half_boxes);
+            // GPU, its row tiles' dispatch flags; deferred_a: acquire_a), then this proxy fence.
+            if (deferred_a) {
+                // The first stages' expected bytes and weight boxes, then the acquire, then their A boxes.
+                IssuePosition b_load = next_load;
+                for (int it = 0; it < total && it < kStages; ++it) {
+                    expect_load(ring, a_box_bytes, it, half_boxes);
+                    copy_b(ring, map_b, b_rows, b_hint, it, b_load, half_boxes);
+                    b_load.advance(num_k_tiles);
+                }
+                const bool acquired = acquire_a();
+                detail::fence_proxy_async_global();
+                for (int it = 0; acquired && it < total && it < kStages; ++it) {
+                    copy_a(ring, map_a, a_row, it, next_load);
+                    next_load.advance(num_k_tiles);
+                }
+            } else {
+                detail::fence_proxy_async_global();
+                for (int it = 0; it < total && it < kStages; ++it) {
+                    issue(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, next_load,
+                          half_boxes);
+                }
             }
         }
         bool ok = true;
+        // Iteration it's k tile (it % num_k_tiles), advanced at the end of each iteration: num_k_tiles is a runtime
+        // value, and a division per k-step sat between the stage's wait and its MMAs. (The piece, it / num_k_tiles, is
+        // needed once per piece.)
+        int k_tile = 0;
         for (int it = 0; it < total; ++it) {
             const int stage = it % kStages;
-            const int k_tile = it % num_k_tiles;
             // NOTE: a thread whose wait failed still issues this stage's MMAs (on whatever the stage holds) so that the
             // warpgroup stays converged; the block leaves together at the vote below.
             const uint32_t parity = ((phases >> stage) ^ static_cast<uint32_t>(it / kStages)) & 1u;
-            const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage], parity, limit_ns, stage);
+            const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage], parity,
+                                                   it == 0 && deferred_a ? 3 * params.timeout_ns : limit_ns, stage);
             const char* a_box = ring.stages + stage * kStagePitch;
             const uint64_t desc_b = detail::swizzled_box_descriptor(a_box + kABytes);
             fence_accumulators();
@@ -307,11 +435,24 @@ struct WgmmaTile {
                 // NOTE: a k16 step is 32 bytes along K inside the swizzled 128-byte rows: +2 in 16-byte units.
                 const auto scale = (k_tile == 0 && step == 0) ? cute::SM90::GMMA::ScaleOut::Zero
                                                               : cute::SM90::GMMA::ScaleOut::One;
+                if constexpr (kSwapped) {
+                    // The weight box b as A, the tokens as B: desc_b (the first B box) and the A box change roles.
+                    const uint64_t desc_tokens = detail::swizzled_box_descriptor(a_box);
 #pragma unroll
-                for (int r = 0; r < kRowBlocks; ++r) {
-                    const uint64_t desc_a = detail::swizzled_box_descriptor(a_box + r * WgmmaRing::kBoxBytes);
-                    detail::wgmma_issue<Op>(desc_a + 2 * step, desc_b + 2 * step, &accumulators[r][0][0][0], scale,
-                                            std::make_integer_sequence<int, kAccumulators>{});
+                    for (int b = 0; b < kBRegions; ++b) {
+                        detail::wgmma_issue_flat<SwapOp>(
+                            detail::advance_descriptor(desc_b, b * (WgmmaRing::kBoxBytes >> 4) + 2 * step),
+                            detail::advance_descriptor(desc_tokens, 2 * step), &accumulators[b][0], scale,
+                            std::make_integer_sequence<int, kSwappedAccumulators>{});
+                    }
+                } else {
+#pragma unroll
+                    for (int r = 0; r < kRowBlocks; ++r) {
+                        const uint64_t desc_a = detail::swizzled_box_descriptor(a_box + r * WgmmaRing::kBoxBytes);
+                        detail::wgmma_issue<Op>(detail::advance_descriptor(desc_a, 2 * step),
+                                                detail::advance_descriptor(desc_b, 2 * step), &accumulators[r][0][0][0],
+                                                scale, std::make_integer_sequence<int, kAccumulators>{});
+                    }
                 }
             }
             cute::warpgroup_commit_batch();
@@ -325,7 +466,7 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it, total,
+                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, total, next_load,
                        half_boxes);
                 epilogue(piece_begin + it / num_k_tiles);
             } else {
@@ -335,9 +476,10 @@ struct WgmmaTile {
                     ok = false;
                     break;
                 }
-                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, piece_begin, num_k_tiles, it, total,
+                refill(ring, map_a, a_row, a_box_bytes, map_b, b_rows, b_hint, num_k_tiles, it, total, next_load,
                        half_boxes);
             }
+            if (++k_tile == num_k_tiles) k_tile = 0;
         }
         // NOTE: on failure some issued stages are never waited for; the launch is aborting, and the processor uses the
         // ring no more.

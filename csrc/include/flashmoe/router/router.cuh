@@ -1,6 +1,7 @@
 // The router in one kernel launch and nothing else on the stream: logits = x · W_r^T (fp32 accumulation), softmax or
 // sigmoid (+ expert bias for selection), grouped top-k, descending order with ties to the lower id, renormalise, scale,
-// expert counts (exact integer sums in a router-owned scratch; the last block to finish publishes and re-zeroes it).
+// expert counts (exact integer sums: per block in shared memory, then over blocks in a router-owned scratch that the
+// last block to finish publishes and re-zeroes; a launch with one routing block writes its own counts out).
 //
 // Three logit engines; launch_router picks one per launch, and all end in the same phase 2 (route_token, a warp per
 // token) of the block that holds a token's full row of logits:
@@ -17,13 +18,13 @@
 
 #include <cuda_runtime.h>
 
-#include <cute/arch/copy_sm75.hpp>
 #include <cute/arch/copy_sm80.hpp>
 #include <cute/arch/mma_sm80.hpp>
 
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <type_traits>
 
 #include "flashmoe/common/dtype.cuh"
 #include "flashmoe/common/error.h"
@@ -34,9 +35,10 @@ namespace flashmoe::router {
 
 constexpr int kRouterThreads = 256;  // every engine; phase 2 runs one warp per token
 constexpr int kRouterWarps = kRouterThreads / 32;
-constexpr int kExpertsPerLane = kMaxExperts / 32;
+constexpr int kExpertsPerLane = kMaxExperts / 32;  // phase 2's most register slots per lane
 constexpr int kMinSliceBlocks = 128;  // slices narrow until a launch has this many blocks (about one per SM)
 static_assert(kExpertsPerLane <= 32, "route_token's blocked mask holds one bit per lane-local expert");
+static_assert(kExpertsPerLane == 16, "route_tokens instantiates 2, 4, 8 and 16 slots");
 
 struct RouterParams {
     const void* x;            // [T][H]
@@ -61,23 +63,22 @@ struct RouterParams {
     int vector_rows;          // simt: rows of x and W_r start 16-byte aligned and H is whole vectors
 };
 
-// Selection order: larger value first, ties to the lower index; an empty candidate (index INT_MAX) always loses.
-__device__ __forceinline__ bool precedes(float value, int index, float best_value, int best_index) {
-    return best_index == INT_MAX || value > best_value || (value == best_value && index < best_index);
+// Selection order (the reference's): larger value first, ties to the lower index, NaN after every number; -0 and +0
+// are one value. selection_key maps a value to an unsigned key in that order (NaN to 0, below -inf's 0x007fffff), so a
+// warp picks a round's expert with two integer reductions (redux.sync) instead of a shuffle butterfly.
+__device__ __forceinline__ uint32_t selection_key(float value) {
+    if (isnan(value)) return 0u;
+    const uint32_t bits = value == 0.0f ? 0u : __float_as_uint(value);
+    return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
 }
 
-// Warp-wide argmax under precedes(); every lane returns lane 0's answer so all agree even with NaNs.
-__device__ __forceinline__ int warp_argmax(float value, int index) {
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-        const float other_value = __shfl_xor_sync(0xffffffffu, value, offset);
-        const int other_index = __shfl_xor_sync(0xffffffffu, index, offset);
-        if (other_index != INT_MAX && precedes(other_value, other_index, value, index)) {
-            value = other_value;
-            index = other_index;
-        }
-    }
-    return __shfl_sync(0xffffffffu, index, 0);
+constexpr uint32_t kNoCandidate = 0xffffffffu;  // the index of a lane with nothing left to offer; loses to any index
+
+// The warp's pick among the lanes' candidates (key, index): the largest key, ties to the lowest index. Every lane
+// returns the same index (kNoCandidate when no lane has a candidate).
+__device__ __forceinline__ uint32_t warp_select(uint32_t key, uint32_t index) {
+    const uint32_t top_key = __reduce_max_sync(0xffffffffu, key);
+    return __reduce_min_sync(0xffffffffu, key == top_key ? index : kNoCandidate);
 }
 
 __device__ __forceinline__ float warp_sum(float value) {
@@ -96,100 +97,164 @@ __device__ __forceinline__ float warp_max(float value) {
     return value;
 }
 
-// Phase 2 for one token, by one warp: scoring, (grouped) top-k, weights; adds its routes to the scratch counts.
-// `score`, `select` and `group_value` are this token's rows of the block's shared arrays.
-__device__ __forceinline__ void route_token(const RouterParams& params, int token_idx, float* score, float* select_row,
-                                            float* group_value) {
+// The block's routes per expert (when the launch counts): zeroed at the block's start (zero_block_counts, before any
+// barrier), added to by phase 2 with shared-memory atomics, published once per block (publish_counts).
+__device__ __forceinline__ int* block_counts() {
+    __shared__ int counts[kMaxExperts];
+    return counts;
+}
+
+__device__ __forceinline__ void zero_block_counts(const RouterParams& params) {
+    if (params.expert_counts == nullptr) return;
+    int* counts = block_counts();
+    for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
+        counts[expert_idx] = 0;
+    }
+}
+
+// Phase 2 for one token, by one warp: scoring, (grouped) top-k, weights; adds its routes to the block's counts.
+// Lane l holds experts l + 32 i (i < kSlots, kSlots * 32 >= E) in registers: `score` is this token's row of logits in
+// shared memory (read once), `select_row` and `group_value` per-warp shared rows used only with expert groups.
+// Scores are computed in the same order as a shared-memory pass would (lane-local in i order, then the butterfly), so
+// they do not depend on kSlots.
+template <int kSlots>
+__device__ __forceinline__ void route_token(const RouterParams& params, int token_idx, const float* score_row,
+                                            float* select_row, float* group_value) {
     const int lane_idx = threadIdx.x % 32;
     const int num_experts = params.num_experts;
-    float* select = select_row;  // sigmoid: score + bias
+    float score[kSlots];
+    float select[kSlots];
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) {
+        const int e = lane_idx + 32 * i;
+        score[i] = e < num_experts ? score_row[e] : 0.0f;
+    }
     if (params.scoring == FLASHMOE_SCORING_SOFTMAX) {
         float local_max = -INFINITY;
-        for (int e = lane_idx; e < num_experts; e += 32) local_max = fmaxf(local_max, score[e]);
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (lane_idx + 32 * i < num_experts) local_max = fmaxf(local_max, score[i]);
+        }
         const float max_logit = warp_max(local_max);
         float local_sum = 0.0f;
-        for (int e = lane_idx; e < num_experts; e += 32) {
-            const float value = expf(score[e] - max_logit);
-            score[e] = value;
-            local_sum += value;
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (lane_idx + 32 * i < num_experts) {
+                score[i] = expf(score[i] - max_logit);
+                local_sum += score[i];
+            }
         }
         const float inverse_sum = 1.0f / warp_sum(local_sum);
-        for (int e = lane_idx; e < num_experts; e += 32) score[e] *= inverse_sum;
-        select = score;  // softmax selects on the scores themselves
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            score[i] *= inverse_sum;
+            select[i] = score[i];  // softmax selects on the scores themselves
+        }
     } else {
-        for (int e = lane_idx; e < num_experts; e += 32) {
-            score[e] = 1.0f / (1.0f + expf(-score[e]));
-            select[e] = score[e] + (params.expert_bias != nullptr ? params.expert_bias[e] : 0.0f);
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            const int e = lane_idx + 32 * i;
+            score[i] = 1.0f / (1.0f + expf(-score[i]));
+            select[i] = score[i] + (params.expert_bias != nullptr && e < num_experts ? params.expert_bias[e] : 0.0f);
         }
     }
-    __syncwarp();
 
-    // Lane-local mask of experts that may not be chosen (outside kept groups, or already chosen); bit i is expert
-    // lane_idx + 32 * i.
+    // Experts that may not be chosen (past E, outside the kept groups, or already chosen): bit i is slot i.
     uint32_t blocked = 0;
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) {
+        if (lane_idx + 32 * i >= num_experts) blocked |= 1u << i;
+    }
     if (params.num_groups > 1) {
+        // A group's experts lie across lanes: its top-2 is taken from the shared row, one lane per group.
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (lane_idx + 32 * i < num_experts) select_row[lane_idx + 32 * i] = select[i];
+        }
+        __syncwarp();
         const int group_size = num_experts / params.num_groups;
         for (int group_idx = lane_idx; group_idx < params.num_groups; group_idx += 32) {
-            float top1 = -INFINITY, top2 = -INFINITY;
+            // The two best in selection order (NaN last, as the reference), summed.
+            uint32_t key1 = 0, key2 = 0;
+            float top1 = 0.0f, top2 = 0.0f;
+            bool has1 = false, has2 = false;
             for (int e = group_idx * group_size; e < (group_idx + 1) * group_size; ++e) {
-                const float value = select[e];
-                if (value > top1) {
-                    top2 = top1;
-                    top1 = value;
-                } else if (value > top2) {
-                    top2 = value;
+                const float value = select_row[e];
+                const uint32_t key = selection_key(value);
+                if (!has1 || key > key1) {
+                    top2 = top1, key2 = key1, has2 = has1;
+                    top1 = value, key1 = key, has1 = true;
+                } else if (!has2 || key > key2) {
+                    top2 = value, key2 = key, has2 = true;
                 }
             }
-            group_value[group_idx] = group_size >= 2 ? top1 + top2 : top1;
+            group_value[group_idx] = has2 ? top1 + top2 : top1;
         }
         __syncwarp();
         uint32_t kept_groups = 0;  // bit i: group lane_idx + 32 * i kept
         for (int round = 0; round < params.top_groups; ++round) {
-            float best_value = 0.0f;
-            int best_index = INT_MAX;
+            uint32_t best_key = 0;
+            uint32_t best_index = kNoCandidate;
             for (int i = 0, g = lane_idx; g < params.num_groups; ++i, g += 32) {
-                if (!(kept_groups >> i & 1u) && precedes(group_value[g], g, best_value, best_index)) {
-                    best_value = group_value[g];
+                const uint32_t key = selection_key(group_value[g]);
+                if (!(kept_groups >> i & 1u) && (best_index == kNoCandidate || key > best_key)) {
+                    best_key = key;
                     best_index = g;
                 }
             }
-            const int chosen = warp_argmax(best_value, best_index);
-            if (chosen % 32 == lane_idx) kept_groups |= 1u << (chosen / 32);
+            const uint32_t chosen = warp_select(best_key, best_index);
+            if (chosen % 32 == static_cast<uint32_t>(lane_idx)) kept_groups |= 1u << (chosen / 32);
         }
         // The values are no longer needed: reuse them as kept flags (lanes own different groups).
         for (int i = 0, g = lane_idx; g < params.num_groups; ++i, g += 32) {
             group_value[g] = (kept_groups >> i & 1u) ? 1.0f : 0.0f;
         }
         __syncwarp();
-        for (int i = 0, e = lane_idx; e < num_experts; ++i, e += 32) {
-            if (group_value[e / group_size] == 0.0f) blocked |= 1u << i;
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            const int e = lane_idx + 32 * i;
+            if (e < num_experts && group_value[e / group_size] == 0.0f) blocked |= 1u << i;
         }
     }
 
-    // Round r's choice stays with lane r (no per-thread arrays: those would live in local memory), which then writes
-    // it: the k outputs of the token in one coalesced store each, the count atomics in parallel.
+    // Each lane keeps its best unblocked expert (key, index, score); a round takes the warp's best and only the lane
+    // that gave it looks for its next. A lane scans its slots in increasing index, so a tie never displaces the
+    // candidate held. Round r's choice stays with lane r (no per-thread arrays: those would live in local memory),
+    // which then writes it: the k outputs of the token in one coalesced store each, the count atomics in parallel.
+    uint32_t key[kSlots];
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) key[i] = selection_key(select[i]);
+    uint32_t best_key = 0;
+    uint32_t best_index = kNoCandidate;
+    float best_score = 0.0f;
+    const auto find_best = [&]() {
+        best_key = 0;
+        best_index = kNoCandidate;
+#pragma unroll
+        for (int i = 0; i < kSlots; ++i) {
+            if (!(blocked >> i & 1u) && (best_index == kNoCandidate || key[i] > best_key)) {
+                best_key = key[i];
+                best_index = static_cast<uint32_t>(lane_idx + 32 * i);
+                best_score = score[i];
+            }
+        }
+    };
+    find_best();
     int own_id = 0;
     float own_weight = 0.0f;
     float chosen_weight_sum = 0.0f;
     for (int round = 0; round < params.top_k; ++round) {
-        // NOTE: a lane scans its experts in increasing index, so a tie never displaces the candidate held: strictly
-        // greater (or the first unblocked) is precedes() here.
-        float best_value = 0.0f;
-        int best_index = INT_MAX;
-        for (int i = 0, e = lane_idx; e < num_experts; ++i, e += 32) {
-            const float value = select[e];
-            if (!(blocked >> i & 1u) && (best_index == INT_MAX || value > best_value)) {
-                best_value = value;
-                best_index = e;
-            }
-        }
-        const int chosen = warp_argmax(best_value, best_index);
-        if (chosen % 32 == lane_idx) blocked |= 1u << (chosen / 32);
-        const float weight = score[chosen];
+        const uint32_t chosen = warp_select(best_key, best_index);
+        const int owner = static_cast<int>(chosen % 32);
+        const float weight = __shfl_sync(0xffffffffu, best_score, owner);
         chosen_weight_sum += weight;  // in j order, as the reference sums
         if (lane_idx == round) {
-            own_id = chosen;
+            own_id = static_cast<int>(chosen);
             own_weight = weight;
+        }
+        if (lane_idx == owner) {
+            blocked |= 1u << (chosen / 32);
+            find_best();
         }
     }
     if (lane_idx < params.top_k) {
@@ -199,7 +264,7 @@ __device__ __forceinline__ void route_token(const RouterParams& params, int toke
         const int64_t out = static_cast<int64_t>(token_idx) * params.top_k + lane_idx;
         params.topk_ids[out] = own_id;
         params.topk_weights[out] = weight;
-        if (params.expert_counts != nullptr) atomicAdd(&params.scratch->expert_counts[own_id], 1);
+        if (params.expert_counts != nullptr) atomicAdd(&block_counts()[own_id], 1);
     }
 }
 
@@ -219,9 +284,22 @@ __device__ __forceinline__ void route_tokens(const RouterParams& params, int fir
     const int warp_idx = threadIdx.x / 32;
     float* select = phase2 + warp_idx * params.num_experts;
     float* group_values = phase2 + (kRouterWarps + warp_idx) * params.num_experts;
-    for (int token = warp_idx; token < num_tokens; token += kRouterWarps) {
-        route_token(params, first_token + token, scores + token * score_stride, select, group_values);
-        __syncwarp();  // NOTE: the warp's next token rewrites select and group values that any lane may read
+    // The fewest register slots that hold E (a loop per width, so each token's slots stay in registers).
+    const auto route_all = [&](auto slots) {
+        for (int token = warp_idx; token < num_tokens; token += kRouterWarps) {
+            route_token<decltype(slots)::value>(params, first_token + token, scores + token * score_stride, select,
+                                                group_values);
+            __syncwarp();  // NOTE: the warp's next token rewrites select and group values that any lane may read
+        }
+    };
+    if (params.num_experts <= 64) {
+        route_all(std::integral_constant<int, 2>{});
+    } else if (params.num_experts <= 128) {
+        route_all(std::integral_constant<int, 4>{});
+    } else if (params.num_experts <= 256) {
+        route_all(std::integral_constant<int, 8>{});
+    } else {
+        route_all(std::integral_constant<int, kExpertsPerLane>{});
     }
 }
 
@@ -248,12 +326,24 @@ __device__ __forceinline__ bool arrive_last(uint32_t* counter, uint32_t expected
 }
 
 // Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token
-// block of the sliced ones) calls this once, at its end, with the launch's number of such blocks; the one that
-// completes the arrivals moves the counts to the caller's buffer and re-zeroes the scratch for the next launch
+// block of the sliced ones) calls this once, at its end, with the launch's number of such blocks. A lone routing block
+// (T <= 16) writes its counts straight out. Otherwise each adds its non-zero counts to the scratch, and the one that
+// completes the arrivals moves the sums to the caller's buffer and re-zeroes the scratch for the next launch
 // (atomicExch reads each counter after all other blocks' adds).
 __device__ __forceinline__ void publish_counts(const RouterParams& params, uint32_t routing_blocks) {
     if (params.expert_counts == nullptr) {
         return;  // the same for every block
+    }
+    const int* counts = block_counts();
+    __syncthreads();  // NOTE: every warp's phase 2 has added its routes
+    if (routing_blocks == 1) {
+        for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
+            params.expert_counts[expert_idx] = counts[expert_idx];
+        }
+        return;
+    }
+    for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
+        if (counts[expert_idx] != 0) atomicAdd(&params.scratch->expert_counts[expert_idx], counts[expert_idx]);
     }
     if (!arrive_last(&params.scratch->blocks_done, routing_blocks)) {
         return;
@@ -329,6 +419,7 @@ __global__ void __launch_bounds__(kRouterThreads) router_simt_kernel(RouterParam
     extern __shared__ __align__(16) unsigned char router_shared[];
     float* shared = reinterpret_cast<float*>(router_shared);
     const SliceSharedLayout layout(params.num_experts, kSimtTokens, 0);
+    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -407,27 +498,33 @@ constexpr int kSplitTokens = 16;      // one m16 atom of tokens per block
 constexpr int kSplitMaxAtoms = 4;     // n8 atoms per slice: at most 32 experts
 constexpr int kSplitMaxSliceExperts = 8 * kSplitMaxAtoms;
 constexpr int kSplitChunk = 32;       // K elements per warp step: one 16-byte load per row and lane quad, two k16 MMAs
-constexpr int kSplitLoadsInFlight = 12;  // 16-byte loads a lane issues before it multiplies: (2 + atoms) per chunk
+// Chunks a warp loads before it multiplies (each (2 + atoms) 16-byte loads per lane). One-atom slices (decode: T <= 64
+// at E = 128): 8, so that H = 2048 (64 chunks over 8 warps) is one round of loads; such launches have a few blocks
+// per SM at most, so the registers (128) are free. Four-atom slices: 3 (18 loads, 124 registers: still 2 blocks per
+// SM; 4 would take 148 and leave one).
+constexpr int kSplitOneAtomChunksInFlight = 8;
+constexpr int kSplitChunksInFlight = 3;
 constexpr int kPartialStride = kSplitMaxSliceExperts + 8;  // floats per partial row; ≡ 8 (mod 32) as score rows
 constexpr int kPartialFloats = kRouterWarps * kSplitTokens * kPartialStride;
 static_assert(kSplitTokens >= kMinSliceTokens && kSplitTokens % kMinSliceTokens == 0, "slices_done covers the blocks");
 
 // Block (token block, slice): tokens [16 * token_block, +16) x experts of the slice (<= kMaxAtoms n8 atoms), K split
 // over the warps (warp w takes the chunks w, w + 8, ...), then the warps' partial tiles summed in warp order.
-// kMaxAtoms = 1 serves one-atom slices (the smallest T, or E <= 8) with twice the chunks in flight.
+// kMaxAtoms = 1 serves one-atom slices (the smallest T, or E <= 8) with 8 chunks in flight (3 with four-atom slices).
 // NOTE: the fragments need no shared memory because K may be taken in any order as long as A and B agree: lane
 // (g, t) loads 8 consecutive elements k = 32 c + 8 t .. + 7 of its rows (tokens g and g + 8, expert 8 n + g) and
 // feeds elements 0-3 to the chunk's first k16 MMA (a0/a1, b0 = elements 0-1; a2/a3, b1 = elements 2-3) and 4-7 to the
 // second, so every k of the chunk meets its own A and B element exactly once.
 template <typename T, int kMaxAtoms>
 __global__ void __launch_bounds__(kRouterThreads) router_split_kernel(RouterParams params) {
-    constexpr int kChunksInFlight = kSplitLoadsInFlight / (2 + kMaxAtoms);
+    constexpr int kChunksInFlight = kMaxAtoms == 1 ? kSplitOneAtomChunksInFlight : kSplitChunksInFlight;
     static_assert(sizeof(T) == 2 && kElementsPer16Bytes<T> == 8, "two k16 atoms per 16-byte load");
     static_assert(kMaxAtoms >= 1 && kMaxAtoms <= kSplitMaxAtoms && kChunksInFlight >= 1, "slice width");
     using Atom = typename MmaAtomOf<T>::Atom;
     extern __shared__ __align__(16) unsigned char router_shared[];
     float* shared = reinterpret_cast<float*>(router_shared);
     const SliceSharedLayout layout(params.num_experts, kSplitTokens, kPartialFloats);
+    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -583,42 +680,84 @@ __device__ __forceinline__ int staged_offset(int row, int chunk) {
     return row * kStageRowBytes + ((chunk ^ (row % 8)) << 4);
 }
 
-// Issues the cp.async of K tile `k_tile` (elements [64 k_tile, +64)) into `stage`: x rows [0, kBlockM) and W_r rows
-// [0, staged_experts) of the chunk; bytes past H and rows past num_tokens / chunk_experts are zero-filled (no read).
-// Thread t copies 16-byte chunk t % 8 of staged rows t / 8 + 32 i (i < kCopies): the chunk, its K offset and the
-// swizzle (row % 8 is the same for all i) are per thread, so a copy costs an address and a predicate.
-template <typename T, int kBlockM>
-__device__ __forceinline__ void load_tiled_stage(char* stage, const T* x_block, int num_tokens, const T* w_chunk,
-                                                 int chunk_experts, int staged_experts, int k_tile, int hidden_size) {
-    constexpr int kRowsPerCopy = kRouterThreads / kStageChunks;  // 32
-    constexpr int kCopies = TiledShape<kBlockM>::kStageRows / kRowsPerCopy;
-    static_assert(kBlockM % kRowsPerCopy == 0 && kTiledBlockN % kRowsPerCopy == 0, "a copy is all x or all W_r rows");
-    const int first_row = threadIdx.x / kStageChunks;
-    const int chunk = threadIdx.x % kStageChunks;
-    const int k = k_tile * kStageElements + chunk * 8;  // NOTE: H is whole chunks: a chunk is all in or all out
-    const bool inside_k = k < hidden_size;
-    char* destination = stage + staged_offset(first_row, chunk);
-#pragma unroll
-    for (int i = 0; i < kCopies; ++i) {
-        const bool is_token = i * kRowsPerCopy < kBlockM;  // known at compile time once unrolled
-        const int source_row = first_row + i * kRowsPerCopy - (is_token ? 0 : kBlockM);
-        if (!is_token && source_row >= staged_experts) break;  // rows grow with i: the rest are not staged either
-        const bool inside = inside_k && source_row < (is_token ? num_tokens : chunk_experts);
-        const T* base = is_token ? x_block : w_chunk;
-        const T* source = inside ? base + static_cast<int64_t>(source_row) * hidden_size + k : base;
-        cute::SM80_CP_ASYNC_CACHEGLOBAL_ZFILL<cute::uint128_t>::copy(
-            *reinterpret_cast<const cute::uint128_t*>(source),
-            *reinterpret_cast<cute::uint128_t*>(destination + i * kRowsPerCopy * kStageRowBytes), inside);
-    }
+// cp.async of 16 bytes from global `source` to shared `destination`, zero-filling it and reading nothing when
+// `inside` is false (L2 only: x and W_r are streamed once per block). NOTE: CuTe's SM80_CP_ASYNC_CACHEGLOBAL_ZFILL
+// (the same instruction) and SM75_U32x4_LDSM_N (ldmatrix_x4 below) take C++ references and convert a generic address
+// to a shared one on every call; these take the 32-bit shared address the k-loop keeps (item 68's SASS).
+__device__ __forceinline__ void cp_async_16_zfill(uint32_t destination, const void* source, bool inside) {
+    asm volatile("cp.async.cg.shared.global.L2::128B [%0], [%1], 16, %2;\n" ::"r"(destination), "l"(source),
+                 "r"(inside ? 16 : 0));
 }
 
-// ldmatrix.x4 of the 16-row x 32-byte block at staged rows [row0, +16), logical chunks 2 s, 2 s + 1: r0 = rows 0-7
-// chunk 2 s, r1 = rows 8-15 chunk 2 s, r2 = rows 0-7 chunk 2 s + 1, r3 = rows 8-15 chunk 2 s + 1 — an m16 A fragment
+// One thread's share of the stage loads of one expert chunk: x rows [0, kBlockM) and W_r rows [0, staged_experts)
+// of the chunk, K tile by K tile (elements [64 k_tile, +64)); bytes past H and rows past num_tokens / chunk_experts
+// are zero-filled (no read). Thread t copies 16-byte chunk t % 8 of staged rows t / 8 + 32 i: the rows, their
+// swizzled destination (row % 8 is the same for all i) and which copies exist are fixed per chunk, so a copy per
+// tile costs an add and a predicate.
+template <typename T, int kBlockM>
+struct TiledStageLoader {
+    static constexpr int kRowsPerCopy = kRouterThreads / kStageChunks;  // 32
+    static constexpr int kCopies = TiledShape<kBlockM>::kStageRows / kRowsPerCopy;
+    static constexpr int kTokenCopies = kBlockM / kRowsPerCopy;
+    static_assert(kBlockM % kRowsPerCopy == 0 && kTiledBlockN % kRowsPerCopy == 0, "a copy is all x or all W_r rows");
+
+    const T* rows[kCopies];  // this thread's chunk of K tile 0 in each source row (a row past the data: the matrix's
+                             // first row, a valid address that is never read)
+    uint32_t inside_rows;    // bit i: copy i's row exists
+    int copies;              // copies per tile, the same in every thread: x rows, then the staged W_r rows
+    uint32_t destination;    // stage offset of copy 0 (copy i is 32 i rows further)
+
+    // NOTE: staged_experts is a multiple of 32 (whole copies), so `copies` is the same in every thread.
+    __device__ __forceinline__ TiledStageLoader(const T* x_block, int num_tokens, const T* w_chunk, int chunk_experts,
+                                                int staged_experts, int hidden_size) {
+        const int first_row = threadIdx.x / kStageChunks;
+        const int chunk = threadIdx.x % kStageChunks;
+        copies = kTokenCopies + staged_experts / kRowsPerCopy;
+        destination = static_cast<uint32_t>(staged_offset(first_row, chunk));
+        inside_rows = 0;
+#pragma unroll
+        for (int i = 0; i < kCopies; ++i) {
+            const bool is_token = i < kTokenCopies;  // known at compile time once unrolled
+            const int source_row = first_row + i * kRowsPerCopy - (is_token ? 0 : kBlockM);
+            const bool inside = source_row < (is_token ? num_tokens : chunk_experts);
+            const T* base = is_token ? x_block : w_chunk;
+            rows[i] = inside ? base + static_cast<int64_t>(source_row) * hidden_size + chunk * 8 : base;
+            if (inside) inside_rows |= 1u << i;
+        }
+    }
+
+    // Issues K tile `k_tile` into the stage at shared address `stage`.
+    __device__ __forceinline__ void load(uint32_t stage, int k_tile, int hidden_size) const {
+        const int k = k_tile * kStageElements;
+        // NOTE: H is whole 16-byte chunks, so a thread's chunk is all inside K or all past it.
+        const bool inside_k = k + static_cast<int>(threadIdx.x % kStageChunks) * 8 < hidden_size;
+#pragma unroll
+        for (int i = 0; i < kCopies; ++i) {
+            if (i >= copies) break;  // the same in every thread
+            const bool inside = inside_k && (inside_rows >> i & 1u);
+            cp_async_16_zfill(stage + destination + i * kRowsPerCopy * kStageRowBytes, inside ? rows[i] + k : rows[i],
+                              inside);
+        }
+    }
+};
+
+// ldmatrix.x4 at a shared-memory address (the 16-row x 32-byte block one lane's address opens): r0 = rows 0-7 of the
+// block's first 16 bytes, r1 = rows 8-15 of them, r2 / r3 = the same rows' second 16 bytes — an m16 A fragment
 // {a0..a3}, or the B fragments {r0, r2}, {r1, r3} of two n8 atoms.
-__device__ __forceinline__ void load_staged_16x32(const char* stage, int row0, int step, int lane_idx, uint32_t (&r)[4]) {
-    const int row = row0 + lane_idx % 16;
-    const char* address = stage + staged_offset(row, 2 * step + lane_idx / 16);
-    cute::SM75_U32x4_LDSM_N::copy(*reinterpret_cast<const cute::uint128_t*>(address), r[0], r[1], r[2], r[3]);
+__device__ __forceinline__ void ldmatrix_x4(uint32_t address, uint32_t (&r)[4]) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(address));
+}
+
+// Where lane `lane_idx` points ldmatrix for the 16-row block at staged rows [row0, +16) (row0 a multiple of 8) and
+// logical chunks 2 s, 2 s + 1 of a stage: row row0 + lane % 16, chunk 2 s + lane / 16, swizzled by row % 8 = lane % 8
+// (staged_offset). The row part and the chunk part are separate so the k-loop adds two per-thread constants.
+__device__ __forceinline__ uint32_t staged_row_offset(int row0, int lane_idx) {
+    return static_cast<uint32_t>((row0 + lane_idx % 16) * kStageRowBytes);
+}
+__device__ __forceinline__ uint32_t staged_chunk_offset(int step, int lane_idx) {
+    return static_cast<uint32_t>(((2 * step + lane_idx / 16) ^ (lane_idx % 8)) << 4);
 }
 
 // Block b: tokens [kBlockM b, +kBlockM) x all experts, in chunks of 128 experts, each a full pass over K (fixed K
@@ -632,6 +771,7 @@ __global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_t
     const TiledSharedLayout<kBlockM> layout(params.num_experts);
     char* ring = reinterpret_cast<char*>(router_shared);  // (kTiledStages, kStageRows, kStageRowBytes), swizzled
     float* scores = reinterpret_cast<float*>(router_shared + layout.scores);
+    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -643,67 +783,75 @@ __global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_t
     const int num_experts = params.num_experts;
     const T* x_block = static_cast<const T*>(params.x) + static_cast<int64_t>(first_token) * hidden_size;
     const int num_k_tiles = (hidden_size + kStageElements - 1) / kStageElements;
+    // The ring's shared-memory address and this lane's ldmatrix row offsets, once (the k-loop adds the stage and the
+    // chunk offsets).
+    const uint32_t ring_address = static_cast<uint32_t>(__cvta_generic_to_shared(ring));
+    uint32_t a_rows[Shape::kAtomsM];
+#pragma unroll
+    for (int m = 0; m < Shape::kAtomsM; ++m) a_rows[m] = staged_row_offset(warp_m * Shape::kWarpM + m * 16, lane_idx);
+    uint32_t b_rows[kTiledAtomsN / 2];
+#pragma unroll
+    for (int pair = 0; pair < kTiledAtomsN / 2; ++pair) {
+        b_rows[pair] = staged_row_offset(kBlockM + warp_n * kTiledWarpN + pair * 16, lane_idx);
+    }
 
     for (int chunk_begin = 0; chunk_begin < num_experts; chunk_begin += kTiledBlockN) {
         const int chunk_experts = min(kTiledBlockN, num_experts - chunk_begin);
-        // Rows that ldmatrix reads: whole pairs of n8 atoms; W_r rows past them are neither staged nor read.
-        const int staged_experts = min(kTiledBlockN, (chunk_experts + 15) / 16 * 16);
+        // Rows that ldmatrix reads: every row of a warp that has one of the chunk's experts (zero past them); a warp
+        // with none skips the chunk's MMAs, and rows past its span are neither staged nor read.
+        const int staged_experts = min(kTiledBlockN, (chunk_experts + kTiledWarpN - 1) / kTiledWarpN * kTiledWarpN);
+        const bool warp_has_work = warp_n * kTiledWarpN < chunk_experts && warp_m * Shape::kWarpM < num_block_tokens;
         const T* w_chunk = static_cast<const T*>(params.w_router) + static_cast<int64_t>(chunk_begin) * hidden_size;
+        const TiledStageLoader<T, kBlockM> loader(x_block, num_block_tokens, w_chunk, chunk_experts, staged_experts,
+                                                  hidden_size);
         float accumulators[Shape::kAtomsM][kTiledAtomsN][4] = {};  // (m atom, n atom, D fragment)
 
         // Prologue: kTiledStages - 1 tiles in flight; one commit group per tile, empty ones included, so the wait
         // count below is the same on every iteration.
 #pragma unroll
         for (int s = 0; s < kTiledStages - 1; ++s) {
-            if (s < num_k_tiles) {
-                load_tiled_stage<T, kBlockM>(ring + s * Shape::kStageBytes, x_block, num_block_tokens, w_chunk,
-                                             chunk_experts, staged_experts, s, hidden_size);
-            }
+            if (s < num_k_tiles) loader.load(ring_address + s * Shape::kStageBytes, s, hidden_size);
             cute::cp_async_fence();
         }
+        // The ring slots of tile k_tile and of tile k_tile + kTiledStages - 1 (the one loaded in its iteration),
+        // advanced without a division.
+        int read_slot = 0;
+        int write_slot = kTiledStages - 1;
         for (int k_tile = 0; k_tile < num_k_tiles; ++k_tile) {
             cute::cp_async_wait<kTiledStages - 2>();
             // NOTE: after this barrier tile k_tile is visible to all, and every warp is done with the slot of
             // k_tile - 1, which the load below reuses.
             __syncthreads();
             const int next = k_tile + kTiledStages - 1;
-            if (next < num_k_tiles) {
-                load_tiled_stage<T, kBlockM>(ring + next % kTiledStages * Shape::kStageBytes, x_block,
-                                             num_block_tokens, w_chunk, chunk_experts, staged_experts, next,
-                                             hidden_size);
-            }
+            if (next < num_k_tiles) loader.load(ring_address + write_slot * Shape::kStageBytes, next, hidden_size);
             cute::cp_async_fence();
+            const uint32_t stage = ring_address + static_cast<uint32_t>(read_slot * Shape::kStageBytes);
+            read_slot = read_slot == kTiledStages - 1 ? 0 : read_slot + 1;
+            write_slot = write_slot == kTiledStages - 1 ? 0 : write_slot + 1;
 
-            // The MMAs of tile k_tile; atoms wholly past the block's tokens or the chunk's experts are skipped
-            // (warp-uniform).
-            const char* stage = ring + k_tile % kTiledStages * Shape::kStageBytes;
+            // The MMAs of tile k_tile over all of the warp's atoms: rows past the block's tokens or the chunk's
+            // experts are zero-filled and their results never stored. A warp with no work skips (warp-uniform).
+            if (!warp_has_work) continue;
 #pragma unroll
             for (int step = 0; step < kStageElements / 16; ++step) {
+                const uint32_t chunk_offset = staged_chunk_offset(step, lane_idx);
                 uint32_t a[Shape::kAtomsM][4];
 #pragma unroll
-                for (int m = 0; m < Shape::kAtomsM; ++m) {
-                    if (warp_m * Shape::kWarpM + m * 16 < num_block_tokens) {
-                        load_staged_16x32(stage, warp_m * Shape::kWarpM + m * 16, step, lane_idx, a[m]);
-                    }
-                }
+                for (int m = 0; m < Shape::kAtomsM; ++m) ldmatrix_x4(stage + a_rows[m] + chunk_offset, a[m]);
                 uint32_t b[kTiledAtomsN][2];
 #pragma unroll
                 for (int pair = 0; pair < kTiledAtomsN / 2; ++pair) {
-                    if (warp_n * kTiledWarpN + pair * 16 < chunk_experts) {
-                        uint32_t r[4];
-                        load_staged_16x32(stage, kBlockM + warp_n * kTiledWarpN + pair * 16, step, lane_idx, r);
-                        b[2 * pair][0] = r[0];
-                        b[2 * pair][1] = r[2];
-                        b[2 * pair + 1][0] = r[1];
-                        b[2 * pair + 1][1] = r[3];
-                    }
+                    uint32_t r[4];
+                    ldmatrix_x4(stage + b_rows[pair] + chunk_offset, r);
+                    b[2 * pair][0] = r[0];
+                    b[2 * pair][1] = r[2];
+                    b[2 * pair + 1][0] = r[1];
+                    b[2 * pair + 1][1] = r[3];
                 }
 #pragma unroll
                 for (int m = 0; m < Shape::kAtomsM; ++m) {
-                    if (warp_m * Shape::kWarpM + m * 16 >= num_block_tokens) continue;
 #pragma unroll
                     for (int n = 0; n < kTiledAtomsN; ++n) {
-                        if (warp_n * kTiledWarpN + n * 8 >= chunk_experts) continue;
                         float(&d)[4] = accumulators[m][n];
                         Atom::fma(d[0], d[1], d[2], d[3], a[m][0], a[m][1], a[m][2], a[m][3], b[n][0], b[n][1],
                                   d[0], d[1], d[2], d[3]);

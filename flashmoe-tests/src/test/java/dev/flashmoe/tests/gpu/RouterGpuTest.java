@@ -41,6 +41,32 @@ class RouterGpuTest {
                     + "/" + topGroups + " scale=" + scale + " E=" + experts + " k=" + topK + " T=" + tokens + " H="
                     + hidden;
         }
+
+        /** Fresh random x, W_r and (when the case has one) bias; {@code rnd} goes on to draw anything else. */
+        Inputs inputs(long salt) {
+            SplittableRandom rnd = new SplittableRandom(salt + toString().hashCode());
+            HostTensor x = GpuCase.uniform(rnd, dtype, 1.0, tokens, hidden);
+            HostTensor w = GpuCase.uniform(rnd, dtype, 1.0 / Math.sqrt(hidden), experts, hidden);
+            HostTensor b = bias ? GpuCase.uniform(rnd, DataType.FP32, 0.05, experts) : null;
+            return new Inputs(rnd, x, w, b);
+        }
+    }
+
+    record Inputs(SplittableRandom rnd, HostTensor x, HostTensor w, HostTensor bias) {
+        RouterWeights weights() {
+            return new RouterWeights(w, bias);
+        }
+    }
+
+    /** One host-path route's outputs, in poisoned tensors (an element the router does not write fails the checks). */
+    record HostRoute(HostTensor ids, HostTensor weights, HostTensor counts) {
+        static HostRoute of(Router router, RouterCase c, HostTensor x) {
+            HostRoute r = new HostRoute(GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK()),
+                    GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK()),
+                    GpuCase.poisoned(DataType.INT32, c.experts()));
+            router.route(x, r.ids(), r.weights(), r.counts(), null);
+            return r;
+        }
     }
 
     static Stream<RouterCase> cases() {
@@ -54,6 +80,9 @@ class RouterGpuTest {
                 // T > 4096: the tiled tensor-core engine (one expert chunk; three chunks, the last partial)
                 new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 128, 8, 5000, 512),
                 new RouterCase(DataType.FP16, RouterScoring.SIGMOID, true, true, 8, 4, 1f, 320, 8, 4500, 264),
+                // tiled, E = 72: a warp's 32 experts partly past E (zero-filled rows), a warp with none; 4 tokens in
+                // the last block
+                new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, false, false, 1, 1, 1f, 72, 6, 4100, 192),
                 // T <= 4096 with H = 104: the last 32-element K chunk of the sliced engine is partial
                 new RouterCase(DataType.FP16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 64, 4, 300, 104));
     }
@@ -62,18 +91,15 @@ class RouterGpuTest {
     @MethodSource("cases")
     void routerMatchesReference(RouterCase c) {
         InitArgs args = c.args();
-        SplittableRandom rnd = new SplittableRandom(0xab1e + c.toString().hashCode());
-        HostTensor x = GpuCase.uniform(rnd, c.dtype(), 1.0, c.tokens(), c.hidden());
-        HostTensor w = GpuCase.uniform(rnd, c.dtype(), 1.0 / Math.sqrt(c.hidden()), c.experts(), c.hidden());
-        HostTensor bias = c.bias() ? GpuCase.uniform(rnd, DataType.FP32, 0.05, c.experts()) : null;
-        RouterWeights weights = new RouterWeights(w, bias);
-        Reference.RouteOutput ref = Reference.route(args, weights, x);
-        try (Router router = FlashMoe.createRouter(args, weights)) {
-            HostTensor ids = GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK());
-            HostTensor tw = GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK());
-            HostTensor counts = GpuCase.poisoned(DataType.INT32, c.experts());
-            router.route(x, ids, tw, counts, null);
-            compare(c, ref, bias, ids, tw, counts);
+        Inputs in = c.inputs(0xab1e);
+        HostTensor x = in.x();
+        Reference.RouteOutput ref = Reference.route(args, in.weights(), x);
+        try (Router router = FlashMoe.createRouter(args, in.weights())) {
+            HostRoute host = HostRoute.of(router, c, x);
+            HostTensor ids = host.ids();
+            HostTensor tw = host.weights();
+            HostTensor counts = host.counts();
+            compare(c, ref, in.bias(), ids, tw, counts);
 
             List<DeviceTensor> owned = GpuCase.list();
             try {
@@ -93,14 +119,77 @@ class RouterGpuTest {
         }
     }
 
-    private static void compare(RouterCase c, Reference.RouteOutput ref, HostTensor bias, HostTensor ids,
+    /** Where NaN enters a router case: one expert's W_r row, or the tokens' rows of x at a stride. */
+    enum NanAt { EXPERT_ROW, TOKEN_ROWS }
+
+    static Stream<Object[]> nanCases() {
+        return Stream.of(
+                // expert 0 is lane 0's first slot: a NaN there must still rank after every number (split engine)
+                new Object[] {new RouterCase(DataType.BF16, RouterScoring.SIGMOID, true, true, 1, 1, 1f, 64, 4, 17,
+                    256), NanAt.EXPERT_ROW, 0},
+                // grouped, tiled engine: the NaN expert's group keeps its two best numbers
+                new Object[] {new RouterCase(DataType.BF16, RouterScoring.SIGMOID, true, true, 8, 4, 1f, 128, 8,
+                    4500, 256), NanAt.EXPERT_ROW, 0},
+                // fp32 (SIMT engine), the NaN in lane 1's second slot
+                new Object[] {new RouterCase(DataType.FP32, RouterScoring.SIGMOID, false, false, 1, 1, 1f, 128, 8, 5,
+                    128), NanAt.EXPERT_ROW, 33},
+                // softmax over a NaN token: every score NaN, so the ids are 0..k-1 (ties to the lower id)
+                new Object[] {new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 128, 8,
+                    5000, 256), NanAt.TOKEN_ROWS, 97},
+                new Object[] {new RouterCase(DataType.FP16, RouterScoring.SOFTMAX, false, false, 1, 1, 1f, 64, 6, 40,
+                    128), NanAt.TOKEN_ROWS, 7});
+    }
+
+    /**
+     * NaN selection values rank after every number, as in the reference: an expert whose W_r row is NaN is never
+     * chosen while numbers are left, and a token whose scores are all NaN takes experts 0..k-1 with NaN weights.
+     */
+    @ParameterizedTest(name = "{0} NaN at {1} {2}")
+    @MethodSource("nanCases")
+    void nanSelectionValuesRankLast(RouterCase c, NanAt at, int where) {
+        InitArgs args = c.args();
+        Inputs in = c.inputs(0x4a4e);
+        int nanTokens = 0;
+        if (at == NanAt.EXPERT_ROW) {
+            in.w().setFloat((long) where * c.hidden() + in.rnd().nextInt(c.hidden()), Float.NaN);
+        } else {
+            for (int t = 0; t < c.tokens(); t += where) {
+                in.x().setFloat((long) t * c.hidden() + in.rnd().nextInt(c.hidden()), Float.NaN);
+                nanTokens++;
+            }
+        }
+        Reference.RouteOutput ref = Reference.route(args, in.weights(), in.x());
+        try (Router router = FlashMoe.createRouter(args, in.weights())) {
+            HostRoute host = HostRoute.of(router, c, in.x());
+            int seenNanTokens = compare(c, ref, in.bias(), host.ids(), host.weights(), host.counts());
+            assertEquals(nanTokens, seenNanTokens, "tokens whose scores are all NaN");
+            if (at == NanAt.EXPERT_ROW) {
+                assertEquals(0, host.counts().getInt(where), "the NaN expert was chosen: " + c);
+            }
+        }
+    }
+
+    /** Checks one route against the reference; returns the number of tokens whose reference weights are NaN. */
+    private static int compare(RouterCase c, Reference.RouteOutput ref, HostTensor bias, HostTensor ids,
             HostTensor tw, HostTensor counts) {
         int k = c.topK();
         int swaps = 0;
         double diff = 0;
         double norm = 0;
         int[] own = new int[c.experts()];
+        int nanTokens = 0;
         for (int t = 0; t < c.tokens(); t++) {
+            if (Double.isNaN(ref.weight(t, 0))) {
+                // every score NaN (a NaN token under softmax): all tie, so the ids are exact and the weights NaN
+                nanTokens++;
+                for (int j = 0; j < k; j++) {
+                    int got = ids.getInt((long) t * k + j);
+                    assertEquals(ref.id(t, j), got, "token " + t + " slot " + j + " (all scores NaN): " + c);
+                    assertTrue(Float.isNaN(tw.getFloat((long) t * k + j)), "token " + t + " slot " + j + " weight");
+                    own[got]++;
+                }
+                continue;
+            }
             for (int j = 0; j < k; j++) {
                 int got = ids.getInt((long) t * k + j);
                 assertTrue(got >= 0 && got < c.experts(), "id out of range at token " + t + ": " + got);
@@ -127,6 +216,7 @@ class RouterGpuTest {
         if (swaps == 0) {
             assertArrayEquals(ref.expertCounts(), counts.toIntArray(), "expertCounts vs reference");
         }
+        return nanTokens;
     }
 
     private static double selection(Reference.RouteOutput ref, HostTensor bias, int token, int expert) {
