@@ -100,9 +100,9 @@ __device__ __forceinline__ float warp_max(float value) {
 // The block's routes per expert (when the launch counts), `counts` [kMaxExperts] in shared memory: zeroed at the
 // block's start (zero_block_counts, before any barrier), added to by phase 2 with shared-memory atomics, published once
 // per block (publish_counts).
-// NOTE: each router kernel declares its counts itself and passes them down. A static __shared__ array in a (non-template)
-// inline function is one symbol of the device link, and the link gave its 2 KB to every kernel of the library, the
-// fused MoE kernel too (its static shared memory 1872 -> 3904 bytes).
+// NOTE: each router kernel declares its counts itself and passes them down. A static __shared__ array in a
+// (non-template) inline function is one symbol of the device link, and the link gave its 2 KB to every kernel of the
+// library, the fused MoE kernel too (its static shared memory 1872 -> 3904 bytes).
 __device__ __forceinline__ void zero_block_counts(const RouterParams& params, int* counts) {
     if (params.expert_counts == nullptr) return;
     for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
