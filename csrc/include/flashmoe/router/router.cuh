@@ -307,27 +307,27 @@ __device__ __forceinline__ void route_tokens(const RouterParams& params, int fir
 // other block's stores. Each counter is touched only by the blocks of one launch (the C API orders launches).
 // A lone arrival (expected == 1) touches no counter: the barrier alone orders the block's earlier writes and atomics
 // before what it does next.
+// NOTE: thread 0's answer reaches the block through __syncthreads_or, not a __shared__ flag: a static in an inline
+// function is one symbol of the device link, which may give it to every kernel of the library (item 67's histogram).
 __device__ __forceinline__ bool arrive_last(uint32_t* counter, uint32_t expected) {
-    __shared__ bool is_last;
     __syncthreads();
     if (expected == 1) return true;  // the same for every thread
+    bool last = false;
     if (threadIdx.x == 0) {
         __threadfence();
-        const bool last = atomicAdd(counter, 1u) == expected - 1;
+        last = atomicAdd(counter, 1u) == expected - 1;
         if (last) atomicExch(counter, 0u);
-        is_last = last;
     }
-    __syncthreads();
-    const bool last = is_last;
+    last = __syncthreads_or(last);
     if (last) __threadfence();
     return last;
 }
 
-// Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token
-// block of the sliced ones) calls this once, at its end, with the launch's number of such blocks. A lone routing block
-// (T <= 16) writes its counts straight out. Otherwise each adds its non-zero counts to the scratch, and the one that
-// completes the arrivals moves the sums to the caller's buffer and re-zeroes the scratch for the next launch
-// (atomicExch reads each counter after all other blocks' adds).
+// Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token block
+// of the sliced ones) calls this once, at its end, with the launch's number of such blocks. A lone routing block (one
+// block of tokens: T <= 16 on the split engine, T <= 8 on the SIMT one) writes its counts straight out. Otherwise each
+// adds its non-zero counts to the scratch, and the one that completes the arrivals moves the sums to the caller's
+// buffer and re-zeroes the scratch for the next launch (atomicExch reads each counter after all other blocks' adds).
 __device__ __forceinline__ void publish_counts(const RouterParams& params, const int* counts, uint32_t routing_blocks) {
     if (params.expert_counts == nullptr) {
         return;  // the same for every block
