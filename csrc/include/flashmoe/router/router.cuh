@@ -97,16 +97,14 @@ __device__ __forceinline__ float warp_max(float value) {
     return value;
 }
 
-// The block's routes per expert (when the launch counts): zeroed at the block's start (zero_block_counts, before any
-// barrier), added to by phase 2 with shared-memory atomics, published once per block (publish_counts).
-__device__ __forceinline__ int* block_counts() {
-    __shared__ int counts[kMaxExperts];
-    return counts;
-}
-
-__device__ __forceinline__ void zero_block_counts(const RouterParams& params) {
+// The block's routes per expert (when the launch counts), `counts` [kMaxExperts] in shared memory: zeroed at the
+// block's start (zero_block_counts, before any barrier), added to by phase 2 with shared-memory atomics, published once
+// per block (publish_counts).
+// NOTE: each router kernel declares its counts itself and passes them down. A static __shared__ array in a
+// (non-template) inline function is one symbol of the device link, and the link gave its 2 KB to every kernel of the
+// library, the fused MoE kernel too (its static shared memory 1872 -> 3904 bytes).
+__device__ __forceinline__ void zero_block_counts(const RouterParams& params, int* counts) {
     if (params.expert_counts == nullptr) return;
-    int* counts = block_counts();
     for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
         counts[expert_idx] = 0;
     }
@@ -119,7 +117,7 @@ __device__ __forceinline__ void zero_block_counts(const RouterParams& params) {
 // they do not depend on kSlots.
 template <int kSlots>
 __device__ __forceinline__ void route_token(const RouterParams& params, int token_idx, const float* score_row,
-                                            float* select_row, float* group_value) {
+                                            float* select_row, float* group_value, int* counts) {
     const int lane_idx = threadIdx.x % 32;
     const int num_experts = params.num_experts;
     float score[kSlots];
@@ -264,7 +262,7 @@ __device__ __forceinline__ void route_token(const RouterParams& params, int toke
         const int64_t out = static_cast<int64_t>(token_idx) * params.top_k + lane_idx;
         params.topk_ids[out] = own_id;
         params.topk_weights[out] = weight;
-        if (params.expert_counts != nullptr) atomicAdd(&block_counts()[own_id], 1);
+        if (params.expert_counts != nullptr) atomicAdd(&counts[own_id], 1);
     }
 }
 
@@ -280,7 +278,7 @@ __host__ __device__ constexpr int phase2_floats_of(int num_experts) { return 2 *
 // Phase 2 for the block's tokens [0, num_tokens) (global ids from first_token), warp w taking tokens w, w + 8, ...
 // `scores` rows (stride score_stride) hold the logits and become the scores; `phase2` is phase2_floats_of(E).
 __device__ __forceinline__ void route_tokens(const RouterParams& params, int first_token, int num_tokens,
-                                             float* scores, int score_stride, float* phase2) {
+                                             float* scores, int score_stride, float* phase2, int* counts) {
     const int warp_idx = threadIdx.x / 32;
     float* select = phase2 + warp_idx * params.num_experts;
     float* group_values = phase2 + (kRouterWarps + warp_idx) * params.num_experts;
@@ -288,7 +286,7 @@ __device__ __forceinline__ void route_tokens(const RouterParams& params, int fir
     const auto route_all = [&](auto slots) {
         for (int token = warp_idx; token < num_tokens; token += kRouterWarps) {
             route_token<decltype(slots)::value>(params, first_token + token, scores + token * score_stride, select,
-                                                group_values);
+                                                group_values, counts);
             __syncwarp();  // NOTE: the warp's next token rewrites select and group values that any lane may read
         }
     };
@@ -309,32 +307,31 @@ __device__ __forceinline__ void route_tokens(const RouterParams& params, int fir
 // other block's stores. Each counter is touched only by the blocks of one launch (the C API orders launches).
 // A lone arrival (expected == 1) touches no counter: the barrier alone orders the block's earlier writes and atomics
 // before what it does next.
+// NOTE: thread 0's answer reaches the block through __syncthreads_or, not a __shared__ flag: a static in an inline
+// function is one symbol of the device link, which may give it to every kernel of the library (item 67's histogram).
 __device__ __forceinline__ bool arrive_last(uint32_t* counter, uint32_t expected) {
-    __shared__ bool is_last;
     __syncthreads();
     if (expected == 1) return true;  // the same for every thread
+    bool last = false;
     if (threadIdx.x == 0) {
         __threadfence();
-        const bool last = atomicAdd(counter, 1u) == expected - 1;
+        last = atomicAdd(counter, 1u) == expected - 1;
         if (last) atomicExch(counter, 0u);
-        is_last = last;
     }
-    __syncthreads();
-    const bool last = is_last;
+    last = __syncthreads_or(last);
     if (last) __threadfence();
     return last;
 }
 
-// Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token
-// block of the sliced ones) calls this once, at its end, with the launch's number of such blocks. A lone routing block
-// (T <= 16) writes its counts straight out. Otherwise each adds its non-zero counts to the scratch, and the one that
-// completes the arrivals moves the sums to the caller's buffer and re-zeroes the scratch for the next launch
-// (atomicExch reads each counter after all other blocks' adds).
-__device__ __forceinline__ void publish_counts(const RouterParams& params, uint32_t routing_blocks) {
+// Counts published: every block that routes tokens (every block of the tiled engine; the last slice of each token block
+// of the sliced ones) calls this once, at its end, with the launch's number of such blocks. A lone routing block (one
+// block of tokens: T <= 16 on the split engine, T <= 8 on the SIMT one) writes its counts straight out. Otherwise each
+// adds its non-zero counts to the scratch, and the one that completes the arrivals moves the sums to the caller's
+// buffer and re-zeroes the scratch for the next launch (atomicExch reads each counter after all other blocks' adds).
+__device__ __forceinline__ void publish_counts(const RouterParams& params, const int* counts, uint32_t routing_blocks) {
     if (params.expert_counts == nullptr) {
         return;  // the same for every block
     }
-    const int* counts = block_counts();
     __syncthreads();  // NOTE: every warp's phase 2 has added its routes
     if (routing_blocks == 1) {
         for (int expert_idx = threadIdx.x; expert_idx < params.num_experts; expert_idx += kRouterThreads) {
@@ -383,7 +380,8 @@ struct LogitSink {
 // The end of a sliced block (all threads): one slice routes its tokens from its scores rows; with several, the last
 // slice of the token block to arrive gathers the full rows from the scratch and routes them, the others are done.
 __device__ __forceinline__ bool route_sliced_tokens(const RouterParams& params, int token_block, int first_token,
-                                                    int num_tokens, float* shared, const SliceSharedLayout& layout) {
+                                                    int num_tokens, float* shared, const SliceSharedLayout& layout,
+                                                    int* counts) {
     if (params.num_slices > 1) {
         if (!arrive_last(&params.scratch->slices_done[token_block], params.num_slices)) {
             return false;
@@ -396,7 +394,7 @@ __device__ __forceinline__ bool route_sliced_tokens(const RouterParams& params, 
         }
     }
     __syncthreads();  // NOTE: scores complete; the region's partial sums (split) are dead before phase 2 reuses it
-    route_tokens(params, first_token, num_tokens, shared, layout.score_stride, shared + layout.region);
+    route_tokens(params, first_token, num_tokens, shared, layout.score_stride, shared + layout.region, counts);
     return true;
 }
 
@@ -419,7 +417,8 @@ __global__ void __launch_bounds__(kRouterThreads) router_simt_kernel(RouterParam
     extern __shared__ __align__(16) unsigned char router_shared[];
     float* shared = reinterpret_cast<float*>(router_shared);
     const SliceSharedLayout layout(params.num_experts, kSimtTokens, 0);
-    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
+    __shared__ int counts[kMaxExperts];  // zero_block_counts
+    zero_block_counts(params, counts);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -487,8 +486,8 @@ __global__ void __launch_bounds__(kRouterThreads) router_simt_kernel(RouterParam
             }
         }
     }
-    if (route_sliced_tokens(params, token_block, first_token, num_block_tokens, shared, layout)) {
-        publish_counts(params, gridDim.x / params.num_slices);
+    if (route_sliced_tokens(params, token_block, first_token, num_block_tokens, shared, layout, counts)) {
+        publish_counts(params, counts, gridDim.x / params.num_slices);
     }
 }
 
@@ -524,7 +523,8 @@ __global__ void __launch_bounds__(kRouterThreads) router_split_kernel(RouterPara
     extern __shared__ __align__(16) unsigned char router_shared[];
     float* shared = reinterpret_cast<float*>(router_shared);
     const SliceSharedLayout layout(params.num_experts, kSplitTokens, kPartialFloats);
-    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
+    __shared__ int counts[kMaxExperts];  // zero_block_counts
+    zero_block_counts(params, counts);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -614,8 +614,8 @@ __global__ void __launch_bounds__(kRouterThreads) router_split_kernel(RouterPara
         for (int warp = 1; warp < kRouterWarps; ++warp) logit += partial[warp * kSplitTokens * kPartialStride];
         sink.at(token, expert_begin + column) = logit;
     }
-    if (route_sliced_tokens(params, token_block, first_token, num_block_tokens, shared, layout)) {
-        publish_counts(params, gridDim.x / params.num_slices);
+    if (route_sliced_tokens(params, token_block, first_token, num_block_tokens, shared, layout, counts)) {
+        publish_counts(params, counts, gridDim.x / params.num_slices);
     }
 }
 
@@ -771,7 +771,8 @@ __global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_t
     const TiledSharedLayout<kBlockM> layout(params.num_experts);
     char* ring = reinterpret_cast<char*>(router_shared);  // (kTiledStages, kStageRows, kStageRowBytes), swizzled
     float* scores = reinterpret_cast<float*>(router_shared + layout.scores);
-    zero_block_counts(params);  // NOTE: visible to phase 2 through the barriers before it
+    __shared__ int counts[kMaxExperts];  // zero_block_counts
+    zero_block_counts(params, counts);  // NOTE: visible to phase 2 through the barriers before it
 
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
@@ -884,8 +885,8 @@ __global__ void __launch_bounds__(kRouterThreads, kTiledMinBlocksPerSm) router_t
     }
     __syncthreads();
     route_tokens(params, first_token, num_block_tokens, scores, layout.score_stride,
-                 reinterpret_cast<float*>(router_shared + layout.phase2));
-    publish_counts(params, gridDim.x);
+                 reinterpret_cast<float*>(router_shared + layout.phase2), counts);
+    publish_counts(params, counts, gridDim.x);
 }
 
 // ---- Host: engine choice and launch ----

@@ -18,6 +18,7 @@ import dev.flashmoe.reference.Reference;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -116,6 +117,40 @@ class RouterGpuTest {
             }
             Routing simple = router.route(x);
             assertEquals(ids.buffer(), ((HostTensor) simple.topkIds()).buffer(), "route(x) differs");
+        }
+    }
+
+    /**
+     * One handle routes batches of 1 (a lone routing block stores its counts straight out, item 67), 17 (several
+     * blocks: the counts go through the handle's scratch), 1, 4100 (the tiled engine), 9 and 1 tokens in turn, on the
+     * host and the device path: every launch's counts exact, so each left the scratch zero for the next. Fresh x per
+     * batch, one W_r.
+     */
+    @Test
+    void countsExactAcrossBatchSizes() {
+        RouterCase big = new RouterCase(DataType.BF16, RouterScoring.SOFTMAX, true, false, 1, 1, 1f, 64, 8, 4100, 256);
+        InitArgs args = big.args();
+        Inputs in = big.inputs(0xc0de);
+        try (Router router = FlashMoe.createRouter(args, in.weights())) {
+            for (int tokens : new int[] {1, 17, 1, 4100, 9, 1}) {
+                RouterCase c = new RouterCase(big.dtype(), big.scoring(), big.renormalize(), big.bias(), big.groups(),
+                        big.topGroups(), big.scale(), big.experts(), big.topK(), tokens, big.hidden());
+                HostTensor x = GpuCase.uniform(in.rnd(), c.dtype(), 1.0, tokens, c.hidden());
+                Reference.RouteOutput ref = Reference.route(args, in.weights(), x);
+                HostRoute host = HostRoute.of(router, c, x);
+                compare(c, ref, null, host.ids(), host.weights(), host.counts());
+                List<DeviceTensor> owned = GpuCase.list();
+                try {
+                    DeviceTensor dCounts = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.experts()), 0, owned);
+                    router.route(GpuCase.up(x, 0, owned),
+                            GpuCase.up(GpuCase.poisoned(DataType.INT32, tokens, c.topK()), 0, owned),
+                            GpuCase.up(GpuCase.poisoned(DataType.FP32, tokens, c.topK()), 0, owned), dCounts, null);
+                    assertArrayEquals(host.counts().toIntArray(), dCounts.toHost().toIntArray(),
+                            "device counts at T = " + tokens);
+                } finally {
+                    GpuCase.closeAll(owned);
+                }
+            }
         }
     }
 
