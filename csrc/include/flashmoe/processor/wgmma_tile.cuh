@@ -185,6 +185,10 @@ __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t 
 __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 #if FLASHMOE_WGMMA
     WgmmaRing ring(shared);
+    // NOTE: the ring's stages reuse shared memory this block may have written with generic stores before (the route
+    // chunk ranking: processor.cuh rank_routing_chunk), and TMA writes them through the async proxy: each thread orders
+    // its generic writes before the block's later async-proxy accesses, then the barrier (PTX memory model, proxies).
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
     if (threadIdx.x == 0) {
         for (int s = 0; s < WgmmaRing::kMaxStages; ++s) cute::initialize_barrier(ring.state->full[s], 1);
         ring.state->phases = 0;
