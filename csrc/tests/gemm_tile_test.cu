@@ -1,7 +1,8 @@
 // GPU test of the processors' GEMM tiles alone (processor/gemm_tile.cuh): each block runs one tile exactly as a
 // GEMM0/GEMM1 task does, against a CPU fp64 reference, for bf16, fp16, TF32, exact fp32, K not a multiple of the
 // stage, partial N tiles, and bitwise determinism. `--time` adds the tile's own throughput (compute- and
-// weight-streaming-bound shapes); `--sweep` times the whole layer through the C API at the Qwen3-30B-A3B shape.
+// weight-streaming-bound shapes); `--sweep` times the whole layer through the C API at the Qwen3-30B-A3B shape;
+// `--gather-probe` runs only the probe of GEMM0's A gathered by one-row TMA copies (docs/perf-notes.md Next steps 6).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -351,6 +352,122 @@ void launch_coop_tile(const KernelParams& params, const TmaDescriptor& a, float*
     CHECK_CUDA(cudaGetLastError());
 }
 
+// PROBE (docs/perf-notes.md Next steps 6, dispatch by gather; not the library's code). Hopper's TMA has no gather
+// mode, so a stage of GEMM0's A gathered straight from x (no dispatch copy) would be 64 copies of one-row boxes (a
+// map of x with 1-row boxes), each landing at its row's 128-byte slot of the stage. The 128-byte swizzle is a function
+// of the shared address, so the rows should read back exactly as the 64-row box of the same rows packed would.
+// gather_probe_kernel loads both for every k box of its 64 rows and counts the differing words; gather_stream_kernel
+// times the two ways of filling a 4-stage ring of 8 KB stages (warp 0 alone: its lanes issue the one-row copies, two
+// each, or lane 0 the one 64-row copy; no MMAs).
+namespace gather {
+constexpr int kRows = 64;
+constexpr int kStageBytes = kRows * 128;  // 64 rows x 64 16-bit elements
+constexpr int kStages = 4;
+constexpr size_t kShared = 1024 + kStages * kStageBytes + kStages * sizeof(uint64_t);
+[[maybe_unused]] constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
+[[maybe_unused]] __device__ __forceinline__ char* stages_of(char* shared) {
+    const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
+    return shared + ((1024 - address % 1024) % 1024);
+}
+[[maybe_unused]] __device__ __forceinline__ void wait(uint64_t* barrier, uint32_t parity) {
+    const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
+    while (!flashmoe::fused::detail::try_wait_parity(address, parity)) {
+    }
+}
+// Warp 0: lane 0 expects the stage's bytes on `barrier`, then lane l copies rows l and l + 32 (x rows rows[r], k
+// elements from k) into their 128-byte slots of `stage`.
+[[maybe_unused]] __device__ __forceinline__ void gather_stage(const TmaDescriptor& rows_map, uint64_t* barrier,
+                                                              char* stage, const int* rows, int k) {
+#if FLASHMOE_WGMMA
+    const int lane = static_cast<int>(threadIdx.x) % 32;
+    if (lane == 0) cute::set_barrier_transaction_bytes(*barrier, kStageBytes);
+    __syncwarp();
+    for (int r = lane; r < kRows; r += 32)
+        cute::SM90_TMA_LOAD_2D::copy(&rows_map, barrier, kEvictNormal, stage + r * 128, k, rows[r]);
+#endif
+}
+// One thread: the 64-row box of rows [row, row + 64) of `packed_map` at k into `stage`.
+[[maybe_unused]] __device__ __forceinline__ void box_stage(const TmaDescriptor& packed_map, uint64_t* barrier,
+                                                           char* stage, int row, int k) {
+#if FLASHMOE_WGMMA
+    cute::set_barrier_transaction_bytes(*barrier, kStageBytes);
+    cute::SM90_TMA_LOAD_2D::copy(&packed_map, barrier, kEvictNormal, stage, k, row);
+#endif
+}
+}  // namespace gather
+
+// Block b: rows idx[64 b .. 64 b + 63] of x gathered (stage 0) and rows 64 b .. of the host-packed copy as one box
+// (stage 1), every k box; differing 32-bit words added to `mismatches`; block 0's packed first box copied to `first`.
+__global__ void __launch_bounds__(TileConfig::kThreads)
+    gather_probe_kernel(const __grid_constant__ TmaDescriptor rows_map,
+                        const __grid_constant__ TmaDescriptor packed_map, const int* idx, int k_boxes,
+                        unsigned long long* mismatches, uint4* first) {
+#if FLASHMOE_WGMMA
+    extern __shared__ __align__(16) char shared[];
+    char* stages = gather::stages_of(shared);
+    uint64_t* barriers = reinterpret_cast<uint64_t*>(stages + gather::kStages * gather::kStageBytes);
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < 2; ++s) cute::initialize_barrier(barriers[s], 1);
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+    __syncthreads();
+    const uint4* gathered = reinterpret_cast<const uint4*>(stages);
+    const uint4* boxed = reinterpret_cast<const uint4*>(stages + gather::kStageBytes);
+    for (int kb = 0; kb < k_boxes; ++kb) {
+        if (threadIdx.x < 32)
+            gather::gather_stage(rows_map, &barriers[0], stages, idx + blockIdx.x * gather::kRows, kb * 64);
+        else if (threadIdx.x == 32)
+            gather::box_stage(packed_map, &barriers[1], stages + gather::kStageBytes, blockIdx.x * gather::kRows,
+                              kb * 64);
+        gather::wait(&barriers[0], kb & 1);
+        gather::wait(&barriers[1], kb & 1);
+        unsigned long long bad = 0;
+        for (int i = threadIdx.x; i < gather::kStageBytes / 16; i += blockDim.x) {
+            const uint4 a = gathered[i], b = boxed[i];
+            bad += (a.x != b.x) + (a.y != b.y) + (a.z != b.z) + (a.w != b.w);
+            if (blockIdx.x == 0 && kb == 0) first[i] = b;
+        }
+        if (bad != 0) atomicAdd(mismatches, bad);
+        __syncthreads();  // every thread's reads before the next k box's copies
+    }
+#endif
+}
+
+// Warp 0 streams tiles [tiles_per_block · block, +tiles_per_block) x k_boxes stages through the 4-stage ring:
+// kGather, each stage's 64 rows gathered from x by one-row copies; else one 64-row box of the packed copy.
+template <bool kGather>
+__global__ void __launch_bounds__(TileConfig::kThreads)
+    gather_stream_kernel(const __grid_constant__ TmaDescriptor rows_map,
+                         const __grid_constant__ TmaDescriptor packed_map, const int* idx, int tiles_per_block,
+                         int k_boxes) {
+#if FLASHMOE_WGMMA
+    extern __shared__ __align__(16) char shared[];
+    char* stages = gather::stages_of(shared);
+    uint64_t* barriers = reinterpret_cast<uint64_t*>(stages + gather::kStages * gather::kStageBytes);
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < gather::kStages; ++s) cute::initialize_barrier(barriers[s], 1);
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+    __syncthreads();
+    if (threadIdx.x >= 32) return;
+    const int total = tiles_per_block * k_boxes;
+    for (int l = 0; l < total + gather::kStages; ++l) {
+        if (l >= gather::kStages) {  // the stage's previous load has landed
+            const int previous = l - gather::kStages;
+            gather::wait(&barriers[previous % gather::kStages], (previous / gather::kStages) & 1);
+        }
+        if (l < total) {
+            const int tile = static_cast<int>(blockIdx.x) * tiles_per_block + l / k_boxes;
+            const int k = (l % k_boxes) * 64;
+            char* stage = stages + (l % gather::kStages) * gather::kStageBytes;
+            uint64_t* barrier = &barriers[l % gather::kStages];
+            if constexpr (kGather) gather::gather_stage(rows_map, barrier, stage, idx + tile * gather::kRows, k);
+            else if (threadIdx.x == 0) gather::box_stage(packed_map, barrier, stage, tile * gather::kRows, k);
+        }
+    }
+#endif
+}
+
 bool wgmma_available() {
     cudaDeviceProp prop;
     CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
@@ -651,6 +768,87 @@ struct TimingOperands {
     const __nv_bfloat16* b1() const { return b.pointer + size_t(n) * k; }
 };
 
+// The gather probe's check (gather_probe_kernel): 6 blocks of 64 rows drawn at random (repeats allowed) from x [3000]
+// [520] (K not a multiple of 64: the last box is zero-filled both ways); the one-row copies must give the packed
+// box's bytes, and the packed box (block 0, first k box) must hold row r's 16-byte chunk c at chunk c ^ (r % 8) of its
+// 128-byte row (the 128-byte swizzle, checked here against x itself so that two equally wrong loads cannot pass).
+void run_gather_probe(std::mt19937_64& rng) {
+    const int x_rows = 3000, k = 520, blocks = 6, k_boxes = (k + 63) / 64;
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<__nv_bfloat16> x(static_cast<size_t>(x_rows) * k), packed(static_cast<size_t>(blocks) * 64 * k);
+    for (auto& v : x) v = from<__nv_bfloat16>(uniform(rng));
+    std::vector<int> idx(static_cast<size_t>(blocks) * 64);
+    for (auto& i : idx) i = std::uniform_int_distribution<int>(0, x_rows - 1)(rng);
+    idx[5] = x_rows - 1;
+    for (size_t r = 0; r < idx.size(); ++r)
+        std::copy_n(x.begin() + static_cast<size_t>(idx[r]) * k, k, packed.begin() + r * k);
+    DeviceArray<__nv_bfloat16> d_x(x), d_packed(packed);
+    DeviceArray<int> d_idx(idx);
+    DeviceArray<unsigned long long> d_bad(1);
+    DeviceArray<uint4> d_first(gather::kStageBytes / 16);
+    CHECK_CUDA(cudaMemset(d_bad.pointer, 0, sizeof(unsigned long long)));
+    TmaDescriptor rows_map{}, packed_map{};
+    flashmoe::fused::encode_box_map(rows_map, FLASHMOE_DTYPE_BF16, d_x.pointer, x_rows, k, "x", 1);
+    flashmoe::fused::encode_box_map(packed_map, FLASHMOE_DTYPE_BF16, d_packed.pointer, blocks * 64, k, "packed");
+    CHECK_CUDA(cudaFuncSetAttribute(gather_probe_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(gather::kShared)));
+    gather_probe_kernel<<<blocks, TileConfig::kThreads, gather::kShared>>>(rows_map, packed_map, d_idx.pointer,
+                                                                          k_boxes, d_bad.pointer, d_first.pointer);
+    CHECK_CUDA(cudaGetLastError());
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const unsigned long long bad = d_bad.download()[0];
+    const std::vector<uint4> first = d_first.download();
+    const auto* bytes = reinterpret_cast<const uint8_t*>(first.data());
+    size_t swizzle_bad = 0;
+    for (int r = 0; r < 64; ++r)
+        for (int c = 0; c < 8; ++c)
+            swizzle_bad += std::memcmp(bytes + r * 128 + ((c ^ (r % 8)) * 16),
+                                       x.data() + static_cast<size_t>(idx[r]) * k + c * 8, 16) != 0;
+    char detail[128];
+    std::snprintf(detail, sizeof(detail), "%llu differing words over %d boxes; packed box vs x: %zu bad chunks of 512",
+                  bad, blocks * k_boxes, swizzle_bad);
+    report("gather", "one-row TMA boxes = the 64-row box (64 gathered rows, K = 520)", bad == 0 && swizzle_bad == 0,
+           detail);
+}
+
+// The gather probe's timing (gather_stream_kernel): Qwen3-30B-A3B's GEMM0 A at T = 16384 (131072 rows of H = 2048
+// from x's 16384, 2048 tiles), every tile's 32 k boxes through one block's ring, 2 blocks per SM; the one-row copies
+// against the 64-row boxes of a packed copy (what the dispatch writes today).
+void time_gather() {
+    const int x_rows = 16384, k = 2048, tiles = 2048, k_boxes = k / 64;
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    const int blocks = 2 * prop.multiProcessorCount;
+    const int tiles_per_block = tiles / blocks;
+    DeviceArray<__nv_bfloat16> d_x(static_cast<size_t>(x_rows) * k), d_packed(static_cast<size_t>(tiles) * 64 * k);
+    fill(d_x.pointer, d_x.count * 2, 11);
+    fill(d_packed.pointer, d_packed.count * 2, 12);
+    std::mt19937_64 rng(5);
+    std::vector<int> idx(static_cast<size_t>(tiles) * 64);
+    for (auto& i : idx) i = std::uniform_int_distribution<int>(0, x_rows - 1)(rng);
+    DeviceArray<int> d_idx(idx);
+    TmaDescriptor rows_map{}, packed_map{};
+    flashmoe::fused::encode_box_map(rows_map, FLASHMOE_DTYPE_BF16, d_x.pointer, x_rows, k, "x", 1);
+    flashmoe::fused::encode_box_map(packed_map, FLASHMOE_DTYPE_BF16, d_packed.pointer, tiles * 64, k, "packed");
+    for (auto kernel : {gather_stream_kernel<true>, gather_stream_kernel<false>})
+        CHECK_CUDA(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(gather::kShared)));
+    const auto run = [&](bool gathered) {
+        return median_ms([&] {
+            (gathered ? gather_stream_kernel<true> : gather_stream_kernel<false>)<<<blocks, TileConfig::kThreads,
+                                                                                  gather::kShared>>>(
+                rows_map, packed_map, d_idx.pointer, tiles_per_block, k_boxes);
+        }, 10);
+    };
+    const float gathered = run(true), boxed = run(false);
+    const double bytes = double(blocks) * tiles_per_block * k_boxes * gather::kStageBytes;
+    const double copies = double(blocks) * tiles_per_block * k_boxes * 64;
+    std::printf("time     gather probe, %d blocks x %d tiles x %d k boxes: one-row copies %.3f ms (%.0f GB/s, %.1f "
+                "copies/us per SM), 64-row boxes %.3f ms (%.0f GB/s)\n",
+                blocks, tiles_per_block, k_boxes, gathered, bytes / (gathered * 1e-3) / 1e9,
+                copies / (gathered * 1e3) / prop.multiProcessorCount, boxed, bytes / (boxed * 1e-3) / 1e9);
+}
+
 // The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
 // decode shape: every block reads its own 2 x 64 x K weight rows once); the Hopper tile too when `wgmma`.
 void time_tiles(bool wgmma) {
@@ -867,13 +1065,14 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool time = false, do_sweep = false, fused_only = false, sweep_only = false;
+    bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
         if (!std::strcmp(argv[i], "--sweep")) do_sweep = true;
         if (!std::strcmp(argv[i], "--fused-only")) fused_only = true;  // the sweep skips the unfused path
         if (!std::strcmp(argv[i], "--sweep-only")) sweep_only = do_sweep = true;  // no tile tests (A/B runs)
+        if (!std::strcmp(argv[i], "--gather-probe")) gather_probe = true;  // the gather probe alone, then its timing
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -898,6 +1097,17 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::mt19937_64 rng(20261123);
+    if (gather_probe) {
+        // NOTE: alone, in its own process: if TMA refuses a swizzled one-row box at a 128-byte slot, the context dies.
+        if (!wgmma_available()) {
+            std::printf("gather   skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
+            return 0;
+        }
+        run_gather_probe(rng);
+        if (g_failures == 0) time_gather();
+        std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
+        return g_failures == 0 ? 0 : 1;
+    }
     // Tolerances: 16-bit inputs are exact products, so only fp32 accumulation order differs from fp64 (~1e-6);
     // TF32 keeps 10 mantissa bits of each input (~3e-4 expected); exact fp32 ~1e-6.
     run_dtype<__nv_bfloat16, true>("bf16", 1e-5, rng);
