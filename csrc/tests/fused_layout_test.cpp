@@ -162,6 +162,16 @@ int main() {
                         EXPECT(int64_t(row_tiles) * split.num_tasks <= processors, "narrow: %d x %d tasks > %d",
                                row_tiles, split.num_tasks, processors);
                 }
+    // Which launches swap (swap_ab_launch, docs/perf-notes.md item 77): at most 16 routes per row tile on average.
+    // Decode points swap (Qwen3 T = 1: 8 routes over 8 tiles; T = 64: 512 over ~120; paper T = 1: 2 over 2), the
+    // mixed launches of T = 1024 do not (Qwen3 / Qwen3-235B: 8192 routes over ~230 tiles), nor a launch of no tiles.
+    EXPECT(flashmoe::fused::swap_ab_launch(8, 8) && flashmoe::fused::swap_ab_launch(512, 120) &&
+               flashmoe::fused::swap_ab_launch(2, 2), "decode launches swap");
+    EXPECT(!flashmoe::fused::swap_ab_launch(8192, 230), "T = 1024 at k = 8, E = 128 does not swap");
+    EXPECT(flashmoe::fused::swap_ab_launch(16 * 100, 100) && !flashmoe::fused::swap_ab_launch(16 * 100 + 1, 100),
+           "the bound is 16 routes per tile, inclusive");
+    EXPECT(!flashmoe::fused::swap_ab_launch(0, 0) && !flashmoe::fused::swap_ab_launch(int64_t{1} << 40, 1 << 30),
+           "no tiles: no swap; no overflow");
     // Which groups run on pairs (group_paired, docs/perf-notes.md items 62-63): never a lone tile; a group of three
     // tiles or more whatever its tasks; a group of two once its second tile holds half a tile's rows (32 of 64), or
     // once its GEMM0 column tasks reach the task threshold; with the row threshold out of reach (2^30), the task count

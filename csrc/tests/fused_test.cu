@@ -541,10 +541,19 @@ void test_swap_ab(bool quick) {
                            describe(c) + (narrow ? "" : " no narrow pieces"), "swap-AB", "64-row tiles",
                            [](Fixture& f) {
                                if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: nothing swaps here)");
-                               // The case's premise: every row tile swaps (<= 16 valid rows; swap_ab_task).
+                               // The case's premise: every row tile swaps (<= 16 valid rows, and a launch of few
+                               // rows per tile: swap_ab_task, swap_ab_launch).
                                constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
-                               int larger = 0;
-                               for (int32_t n : f.r.counts) larger += n / kBlockM + (n % kBlockM > 16);
+                               int larger = 0, tiles = 0;
+                               for (int32_t n : f.r.counts) {
+                                   larger += n / kBlockM + (n % kBlockM > 16);
+                                   tiles += (n + kBlockM - 1) / kBlockM;
+                               }
+                               if (!flashmoe::fused::swap_ab_launch(int64_t{f.c.T} * f.c.k, tiles)) {
+                                   report("swap-ab", describe(f.c), false,
+                                          "a launch of many rows per tile: nothing swaps (swap_ab_launch)");
+                                   return std::string(" (no swap: many rows per tile)");
+                               }
                                if (larger == 0) return std::string();
                                report("swap-ab", describe(f.c), false,
                                       std::to_string(larger) + " row tiles of > 16 rows: the case misses its premise");

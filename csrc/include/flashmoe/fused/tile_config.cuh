@@ -12,6 +12,8 @@ struct TileConfig {
     static constexpr int kBlockM = 64;             // rows (routes) per row tile
     static constexpr int kBlockN = 64;             // output columns of one tile pass (a "piece" of a GEMM task)
     static constexpr int kNarrowPieceColumns = 32; // GEMM0's pieces at decode (gemm0_narrow, types.cuh)
+    static constexpr int kSwapLaunchRowsPerTile = 16;  // swap-AB only at <= this many routes per row tile
+                                                       // (swap_ab_launch, types.cuh)
     static constexpr int kShortABoxes = 2;         // Hopper tiles: A boxes of 16 and 32 rows for row tiles with at
                                                    // most that many valid rows (short_a_box_rows), so that a stage
                                                    // is mostly weights at decode

@@ -95,6 +95,14 @@ FLASHMOE_HOST_DEVICE inline bool gemm0_narrow(int intermediate, int num_row_tile
     return narrow_allowed && 2 * num_row_tiles * wide_pieces <= num_processors;
 }
 
+// Swap-AB tiles (item 71) only in launches of few rows per row tile: the launch's routes (T·k, an upper bound of its
+// rows) at most kSwapLaunchRowsPerTile per row tile on average, as at decode (every point of issue 4's table at
+// T <= 64 is such a launch). A launch that mixes full tiles with few-row ones ran 9 % slower with the few-row ones
+// swapped at Qwen3-235B-A22B T = 1024 (docs/perf-notes.md item 77); Qwen3-30B and DeepSeek-V3 T = 1024 gained 0-1 %.
+FLASHMOE_HOST_DEVICE inline bool swap_ab_launch(int64_t routes, int num_row_tiles) {
+    return num_row_tiles > 0 && routes <= int64_t{TileConfig::kSwapLaunchRowsPerTile} * num_row_tiles;
+}
+
 // The two splits of a launch.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_row_tiles, int num_processors,
                                                     bool narrow_allowed = false,

@@ -231,7 +231,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 const bool narrow = split.piece_columns != TileConfig::kBlockN;
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
                 bool ok;
-                if (swap_ab_task(params, setup)) {
+                if (swap_ab_task(params, setup, num_row_tiles)) {
                     ok = params.gated ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow,
                                                                            setup, wait, shared)
                                       : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false,
@@ -261,7 +261,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
-                const bool ok = swap_ab_task(params, setup)
+                const bool ok = swap_ab_task(params, setup, num_row_tiles)
                                     ? run_gemm1_swap_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
                                                                    split.piece_end(task.n_tile), split.piece_columns,
                                                                    setup, wait, shared)

@@ -565,11 +565,13 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
 // short box, short_a_box 0) runs its GEMM tasks with the operands swapped: each 64-row weight box is the wgmma's A
 // (M = 64 output columns) and the tile's 16 token rows are its B (N = 16), so a k16 step is one m64n16k16 per weight
 // box where the 64-row tile issues an m64n128k16 of 48 or more padding rows (WgmmaTile's kSwapTokens). The pieces,
-// the tasks and what every column's result depends on stay as they are (one fixed-K-order pass per piece).
-// FLASHMOE_DISABLE_SWAP_AB=1 keeps the 64-row tiles (A/B).
+// the tasks and what every column's result depends on stay as they are (one fixed-K-order pass per piece). Only in
+// launches of few rows per tile (swap_ab_launch, item 77). FLASHMOE_DISABLE_SWAP_AB=1 keeps the 64-row tiles (A/B).
 static_assert(short_a_box_rows(0) == 16, "the swapped tile's 16 tokens are short box 0's rows");
-__device__ __forceinline__ bool swap_ab_task(const KernelParams& params, const GemmTaskSetup& setup) {
-    return setup.hopper && setup.short_box == 0 && params.tma.swap_ab != 0;
+__device__ __forceinline__ bool swap_ab_task(const KernelParams& params, const GemmTaskSetup& setup,
+                                             int num_row_tiles) {
+    return setup.hopper && setup.short_box == 0 && params.tma.swap_ab != 0 &&
+           swap_ab_launch(static_cast<int64_t>(params.num_tokens) * params.top_k, num_row_tiles);
 }
 
 // GEMM0's epilogue on the swapped fragment: register r of weight box b is (token swapped_row(r), column
