@@ -83,6 +83,7 @@ cp "$root/tools/run-gpu-check.sh" "$bundle/run-gpu-check.sh"
 cp "$root/tools/run-ep-check.sh" "$bundle/run-ep-check.sh"  # expert parallelism under mpirun (multi-GPU kinds)
 cp "$root/tools/unpack-native.sh" "$bundle/unpack-native.sh"  # the native tests and their libraries, unpacked
 cp "$root/tools/ncu-evidence.sh" "$bundle/ncu-evidence.sh"  # ncu metrics of the fused kernel (perf-notes)
+cp "$root/tools/call-env.sh" "$bundle/call-env.sh"  # the shared start of a call script: source .bundle/call-env.sh
 chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh" "$bundle/ncu-evidence.sh" "$bundle/unpack-native.sh"
 
 {

@@ -78,7 +78,6 @@ def kernel_select(sel, k, G, TG, slots):
                 e = l + 32*i
                 if e < E and not keptg[e // size]: blocked[l][i] = True
     keys = [[key(sel[l+32*i]) if l+32*i < E else key(0.0) for i in range(slots)] for l in range(32)]
-    best = []
     def find(l):
         bk, bi = 0, NO
         for i in range(slots):

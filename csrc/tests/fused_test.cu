@@ -373,6 +373,28 @@ struct Fixture {
     }
 };
 
+// An environment setting for the object's lifetime (a layer reads its settings when it is made); a null name sets
+// nothing.
+struct ScopedEnv {
+    const char* name;
+    ScopedEnv(const char* name_, const char* value) : name(name_) {
+        if (name != nullptr) setenv(name, value, 1);
+    }
+    ~ScopedEnv() {
+        if (name != nullptr) unsetenv(name);
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+};
+
+// The row tiles of a routing: each expert's rows in tiles of kBlockM.
+int row_tiles_of(const Reference& r) {
+    constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
+    int tiles = 0;
+    for (int32_t n : r.counts) tiles += (n + kBlockM - 1) / kBlockM;
+    return tiles;
+}
+
 void test_correctness(bool quick) {
     std::vector<Case> cases;
     const int dtypes[] = {FLASHMOE_DTYPE_BF16, FLASHMOE_DTYPE_FP16, FLASHMOE_DTYPE_FP32};
@@ -481,9 +503,7 @@ void test_wide_gemm1() {
     for (int H : {1000, 960}) {
         const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1000, 64, 8, H, 136, 0.0f, true, false};
         Fixture f(c, 5151);
-        int row_tiles = 0;
-        for (int32_t n : f.r.counts) row_tiles += (n + flashmoe::fused::TileConfig::kBlockM - 1) /
-                                                  flashmoe::fused::TileConfig::kBlockM;
+        const int row_tiles = row_tiles_of(f.r);
         const bool wide = f.layer.hopper_tiles() &&
                           flashmoe::fused::gemm1_wide(H, row_tiles, f.layer.num_blocks() - 1, true);
         std::vector<uint8_t> narrow_y, wide_y;
@@ -519,12 +539,11 @@ void compare_switch(const char* test, const Case& c, uint64_t seed, const char* 
         label += note(f);
         ok = f.run(test, label + " " + what, on);
     }
-    setenv(name, "1", 1);
     {
+        const ScopedEnv off_switch(name, "1");
         Fixture f(c, seed);
         ok = f.run(test, label + " " + other, off) && ok;
     }
-    unsetenv(name);
     if (ok) report(test, label + " " + what + " = " + other, on == off, on == off ? "bitwise" : "DIFFERS from " + other);
 }
 
@@ -536,7 +555,7 @@ void test_swap_ab(bool quick) {
     for (const Case& c : cases) {
         if (quick && &c != &cases[0]) continue;
         for (const bool narrow : {true, false}) {
-            if (!narrow) setenv("FLASHMOE_DISABLE_NARROW_GEMM0", "1", 1);
+            const ScopedEnv no_narrow(narrow ? nullptr : "FLASHMOE_DISABLE_NARROW_GEMM0", "1");
             compare_switch("swap-ab", c, 7171, "FLASHMOE_DISABLE_SWAP_AB",
                            describe(c) + (narrow ? "" : " no narrow pieces"), "swap-AB", "64-row tiles",
                            [](Fixture& f) {
@@ -559,7 +578,6 @@ void test_swap_ab(bool quick) {
                                       std::to_string(larger) + " row tiles of > 16 rows: the case misses its premise");
                                return " (" + std::to_string(larger) + " row tiles of > 16 rows)";
                            });
-            if (!narrow) unsetenv("FLASHMOE_DISABLE_NARROW_GEMM0");
         }
     }
 }
@@ -583,19 +601,15 @@ void test_narrow_gemm1(bool quick) {
     for (const Case& c : cases) {
         if (quick && &c != &cases[0]) continue;
         for (const bool swap : {true, false}) {
-            if (!swap) setenv("FLASHMOE_DISABLE_SWAP_AB", "1", 1);
+            const ScopedEnv no_swap(swap ? nullptr : "FLASHMOE_DISABLE_SWAP_AB", "1");
             compare_switch("narrow-gemm1", c, 7373, "FLASHMOE_DISABLE_NARROW_GEMM1",
                            describe(c) + (swap ? "" : " no swap-AB"), "narrow GEMM1 pieces", "64-column pieces",
                            [&](Fixture& f) {
-                               constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
-                               int row_tiles = 0;
-                               for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
                                const bool taken = f.layer.hopper_tiles() &&
-                                                  flashmoe::fused::gemm1_narrow(c.H, row_tiles,
+                                                  flashmoe::fused::gemm1_narrow(c.H, row_tiles_of(f.r),
                                                                                 f.layer.num_blocks() - 1, true);
                                return std::string(taken ? "" : " (narrow GEMM1 not taken here)");
                            });
-            if (!swap) unsetenv("FLASHMOE_DISABLE_SWAP_AB");
         }
     }
 }
@@ -617,11 +631,11 @@ void test_narrow_gemm1(bool quick) {
 void test_pairs(bool quick) {
     auto run_case = [&](const Case& c, int tasks_per_processor, const std::vector<int>& groups) {
         const bool default_split = tasks_per_processor == flashmoe::fused::TileConfig::kTasksPerProcessor;
-        if (!default_split) setenv("FLASHMOE_TASKS_PER_PROCESSOR", std::to_string(tasks_per_processor).c_str(), 1);
+        const std::string split_value = std::to_string(tasks_per_processor);
+        const ScopedEnv split(default_split ? nullptr : "FLASHMOE_TASKS_PER_PROCESSOR", split_value.c_str());
         Fixture f(c, 6262);
         constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
-        int row_tiles = 0;
-        for (int32_t n : f.r.counts) row_tiles += (n + kBlockM - 1) / kBlockM;
+        const int row_tiles = row_tiles_of(f.r);
         const int processors = f.layer.num_blocks() - 1;
         const flashmoe::fused::ColumnSplit split0 =
             flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, tasks_per_processor);
@@ -667,7 +681,6 @@ void test_pairs(bool quick) {
                 }
             }
         }
-        if (!default_split) unsetenv("FLASHMOE_TASKS_PER_PROCESSOR");
     };
     for (const Case& c : {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4000, 8, 2, 256, 776, 0.0f,
                                true, false},
@@ -701,15 +714,14 @@ void test_settings(bool quick) {
     // case's y without the setting; `note` ends the label.
     auto compare_setting_of = [](const Case& k, uint64_t seed, const std::vector<uint8_t>& defaults, const char* name,
                                  const char* value, const std::string& note) {
-        setenv(name, value, 1);
         std::vector<uint8_t> y;
         const std::string label = std::string(name + 9) + "=" + value + note;
         bool ok = false;
         {
+            const ScopedEnv setting(name, value);
             Fixture f(k, seed);
             ok = f.run("settings", label, y);
         }
-        unsetenv(name);
         if (ok) report("settings", label + " = defaults", y == defaults, y == defaults ? "bitwise" : "DIFFERS");
     };
     auto compare_setting = [&](const char* name, const char* value) {
@@ -787,7 +799,7 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_PAIR_GEMM0_GROUP_TASKS", "-1"},
                                       {"FLASHMOE_PAIR_GROUP_ROWS", "0"},
                                       {"FLASHMOE_EXPERT_GROUP_TILES", "0"}}) {
-        setenv(name, value, 1);
+        const ScopedEnv setting(name, value);
         std::string detail = "accepted";
         bool ok = false;
         try {
@@ -796,7 +808,6 @@ void test_settings(bool quick) {
             ok = e.status() == FLASHMOE_ERROR_INVALID_ARGUMENT && std::strstr(e.what(), name) != nullptr;
             detail = std::string("status ") + std::to_string(e.status()) + ": " + e.what();
         }
-        unsetenv(name);
         report("settings", std::string(name + 9) + "=" + value + " refused", ok, detail);
     }
 }

@@ -52,13 +52,13 @@ struct Task {
 };
 
 // How the output columns of one row tile are cut into GEMM tasks: `num_pieces` pieces of `piece_columns` columns
-// (kBlockN; kNarrowPieceColumns for GEMM0 and GEMM1 at decode; 2 kBlockN for GEMM1's wide pieces), dealt into `num_tasks` tasks of near-equal size (they differ by
-// at most one piece). Coarse tasks cut the number of tasks the single scheduler lane must issue
-// (docs/perf-notes.md); the split stays fine enough for every processor to get `tasks_per_processor` tasks of the phase
-// (KernelParams::tasks_per_processor, TileConfig::kTasksPerProcessor by default) when the row tiles are few (decode).
-// The OS and the processors compute it from the same values (column count, row tiles, processors, tasks per
-// processor, whether narrow pieces run), so a task carries only its index. The result of a column never depends on the
-// split: each piece is one tile pass with the same fixed K order.
+// (kBlockN; kNarrowPieceColumns for GEMM0 and GEMM1 at decode; 2 kBlockN for GEMM1's wide pieces), dealt into
+// `num_tasks` tasks of near-equal size (they differ by at most one piece). Coarse tasks cut the number of tasks the
+// single scheduler lane must issue (docs/perf-notes.md); the split stays fine enough for every processor to get
+// `tasks_per_processor` tasks of the phase (KernelParams::tasks_per_processor, TileConfig::kTasksPerProcessor by
+// default) when the row tiles are few (decode). The OS and the processors compute it from the same values (column
+// count, row tiles, processors, tasks per processor, whether narrow pieces run), so a task carries only its index. The
+// result of a column never depends on the split: each piece is one tile pass with the same fixed K order.
 struct ColumnSplit {
     int num_pieces;
     int num_tasks;

@@ -364,6 +364,7 @@ struct InputWait {
     int32_t kind;
     uint32_t gemm0_tasks;  // kGemm0Done: GEMM0 tasks per row tile
     bool* all_dispatched;  // kDispatched: acquire_dispatched's flag (thread 0's)
+    __device__ __forceinline__ bool deferred() const { return kind != kNone; }  // WgmmaTile::run's deferred_a
 };
 // Thread 0 of a task of row tile `tile`, inside WgmmaTile::run. False when the launch is aborting (recorded).
 __device__ inline bool acquire_inputs(const KernelParams& params, uint32_t epoch, const InputWait& wait, int tile) {
@@ -389,6 +390,22 @@ struct Gemm0Weights {
     __device__ __forceinline__ int row(int piece) const { return static_cast<int>(expert_row + piece * piece_columns); }
 };
 
+// A Hopper GEMM1 task's weight boxes, of W_down: piece p's box b at row(p, b) (wide pieces: two 64-row boxes side by
+// side; narrow pieces: one 32-row box of w_down_narrow).
+struct Gemm1Weights {
+    const TmaDescriptor* maps[2];
+    int piece_columns;
+    int64_t expert_row;
+
+    __device__ __forceinline__ Gemm1Weights(const TmaMaps& tma, const Task& task, int hidden, int piece_columns_)
+        : maps{piece_columns_ == TileConfig::kNarrowPieceColumns ? &tma.w_down_narrow : &tma.w_down, &tma.w_down},
+          piece_columns(piece_columns_),
+          expert_row(static_cast<int64_t>(task.expert) * hidden) {}
+    __device__ __forceinline__ int row(int piece, int b) const {
+        return static_cast<int>(expert_row + piece * piece_columns + b * TileConfig::kBlockN);
+    }
+};
+
 // A GEMM0 task: pieces [piece_begin, piece_end) of its row tile. False when the launch is aborting. `narrow`: the
 // pieces are kNarrowPieceColumns wide (gemm0_narrow: Hopper tiles of a gated MLP only).
 template <typename Element, bool kGated>
@@ -412,7 +429,7 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
                                                              tile.accumulators[0], narrow);
                 },
                 narrow,
-                a_box_bytes(setup.short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                a_box_bytes(setup.short_box), setup.b_hint, wait.deferred(),
                 [&] { return acquire_inputs(params, epoch, wait, task.tile); });
             // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
             detail::fence_proxy_async_global();
@@ -420,7 +437,7 @@ __device__ __noinline__ bool run_gemm0_task(const KernelParams& params, uint32_t
         }
     }
     if (narrow) __trap();  // NOTE: unreachable: narrow pieces imply the Hopper tiles (params.tma.enabled)
-    if (wait.kind != InputWait::kNone) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
+    if (wait.deferred()) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
@@ -444,14 +461,13 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
     if constexpr (wgmma_path_compiled<Element>()) {
         using Tile = WgmmaTile<Element, 2, 2>;
         const TmaMaps& tma = params.tma;
-        const TmaDescriptor* const maps[2] = {&tma.w_gate, &tma.w_up};
-        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.intermediate;
+        const Gemm0Weights<true> weights(tma, task, params.intermediate, false);
         const Gemm0Out<Element> out = gemm0_out<Element>(params);
         Tile tile;
         const bool ok = tile.run(
-            params, epoch, shared, &tma.tokens_pair, task.tile * TileConfig::kBlockM, maps,
-            [&](int piece, int) { return static_cast<int>(expert_row + piece * TileConfig::kBlockN); }, piece_begin,
-            piece_end, WgmmaRing::k_boxes(params.hidden),
+            params, epoch, shared, &tma.tokens_pair, task.tile * TileConfig::kBlockM, weights.maps,
+            [&](int piece, int) { return weights.row(piece); }, piece_begin, piece_end,
+            WgmmaRing::k_boxes(params.hidden),
             [&](int piece) {
                 store_gemm0_piece<Element, true, Tile>(out, task.tile, task.expert, setup.rows, piece,
                                                        tile.accumulators[0]);
@@ -479,9 +495,7 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
     const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
-            const TmaDescriptor* const maps[2] = {narrow ? &params.tma.w_down_narrow : &params.tma.w_down,
-                                                  &params.tma.w_down};
-            const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+            const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
             const int short_box = setup.short_box;
             const TmaDescriptor* map_a = short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box];
             const Gemm1Out out = gemm1_out(params, task.tile);
@@ -489,33 +503,31 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                 constexpr int kWideColumns = 2 * TileConfig::kBlockN;
                 WgmmaTile<Element, 2> tile;
                 return tile.run(
-                    params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, maps,
-                    [&](int piece, int b) {
-                        return static_cast<int>(expert_row + piece * kWideColumns + b * TileConfig::kBlockN);
-                    },
-                    piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+                    params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, weights.maps,
+                    [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end,
+                    WgmmaRing::k_boxes(params.intermediate),
                     [&](int piece) {
                         store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * kWideColumns,
                                                                    tile.accumulators[0]);
                     },
-                    false, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                    false, a_box_bytes(short_box), setup.b_hint, wait.deferred(),
                     [&] { return acquire_inputs(params, epoch, wait, task.tile); });
             }
             WgmmaTile<Element, 1> tile;
             return tile.run(
-                params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, maps,
-                [&](int piece, int) { return static_cast<int>(expert_row + piece * piece_columns); },
-                piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+                params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, weights.maps,
+                [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end,
+                WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
                     store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * piece_columns,
                                                                tile.accumulators[0], piece_columns);
                 },
-                narrow, a_box_bytes(short_box), setup.b_hint, wait.kind != InputWait::kNone,
+                narrow, a_box_bytes(short_box), setup.b_hint, wait.deferred(),
                 [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         }
     }
     if (wide || narrow) __trap();  // NOTE: unreachable: wide and narrow pieces imply the Hopper tiles
-    if (wait.kind != InputWait::kNone) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
+    if (wait.deferred()) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
             if (!tf32_allowed(params)) {
@@ -539,16 +551,13 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
         using Tile = WgmmaTile<Element, 2, 2>;
         constexpr int kWideColumns = 2 * TileConfig::kBlockN;
         const TmaMaps& tma = params.tma;
-        const TmaDescriptor* const maps[2] = {&tma.w_down, &tma.w_down};
-        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
+        const Gemm1Weights weights(tma, task, params.hidden, kWideColumns);
         const Gemm1Out out[2] = {gemm1_out(params, task.tile), gemm1_out(params, task.tile + 1)};
         Tile tile;
         return tile.run(
-            params, epoch, shared, &tma.hidden_pair, task.tile * TileConfig::kBlockM, maps,
-            [&](int piece, int b) {
-                return static_cast<int>(expert_row + piece * kWideColumns + b * TileConfig::kBlockN);
-            },
-            piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+            params, epoch, shared, &tma.hidden_pair, task.tile * TileConfig::kBlockM, weights.maps,
+            [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end,
+            WgmmaRing::k_boxes(params.intermediate),
             [&](int piece) {
                 store_gemm1_piece<Element, Tile>(out[0], task.expert, setup.rows, piece * kWideColumns,
                                                  tile.accumulators[0]);
@@ -666,7 +675,7 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
                             tile.accumulators[kRegions - 1], narrow, exchange);
                     });
                 },
-                narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+                narrow, a_box_bytes(0), setup.b_hint, wait.deferred(),
                 [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         };
         bool ok;
@@ -693,22 +702,18 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                                                  const GemmTaskSetup setup, const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
-        const TmaDescriptor* const maps[2] = {narrow ? &params.tma.w_down_narrow : &params.tma.w_down,
-                                              &params.tma.w_down};
+        const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
         // A box's columns stored: 64, or a narrow piece's 32.
         const int block_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
-        const int64_t expert_row = static_cast<int64_t>(task.expert) * params.hidden;
         const Gemm1Out out = gemm1_out(params, task.tile);
         const auto run = [&](auto boxes) {
             constexpr int kBoxes = decltype(boxes)::value;
             using Tile = WgmmaTile<Element, kBoxes, 1, 0, 16>;
             Tile tile;
             return tile.run(
-                params, epoch, shared, &params.tma.hidden_short[0], task.tile * TileConfig::kBlockM, maps,
-                [&](int piece, int b) {
-                    return static_cast<int>(expert_row + piece * piece_columns + b * TileConfig::kBlockN);
-                },
-                piece_begin, piece_end, WgmmaRing::k_boxes(params.intermediate),
+                params, epoch, shared, &params.tma.hidden_short[0], task.tile * TileConfig::kBlockM, weights.maps,
+                [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end,
+                WgmmaRing::k_boxes(params.intermediate),
                 [&](int piece) {
                     const int hidden = out.hidden;
                     float* const rows = out.rows;  // NOTE: locals, as in store_gemm1_piece
@@ -733,7 +738,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                         }
                     }
                 },
-                narrow, a_box_bytes(0), setup.b_hint, wait.kind != InputWait::kNone,
+                narrow, a_box_bytes(0), setup.b_hint, wait.deferred(),
                 [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         };
         return piece_columns == 2 * TileConfig::kBlockN ? run(std::integral_constant<int, 2>{})

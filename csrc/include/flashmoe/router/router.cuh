@@ -22,7 +22,6 @@
 #include <cute/arch/mma_sm80.hpp>
 
 #include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <type_traits>
 

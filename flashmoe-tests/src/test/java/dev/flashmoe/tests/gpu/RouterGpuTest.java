@@ -43,6 +43,12 @@ class RouterGpuTest {
                     + hidden;
         }
 
+        /** This case with another batch size (the handle's maxTokensPerRank stays the caller's). */
+        RouterCase withTokens(int t) {
+            return new RouterCase(dtype, scoring, renormalize, bias, groups, topGroups, scale, experts, topK, t,
+                    hidden);
+        }
+
         /** Fresh random x, W_r and (when the case has one) bias; {@code rnd} goes on to draw anything else. */
         Inputs inputs(long salt) {
             SplittableRandom rnd = new SplittableRandom(salt + toString().hashCode());
@@ -66,6 +72,18 @@ class RouterGpuTest {
                     GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK()),
                     GpuCase.poisoned(DataType.INT32, c.experts()));
             router.route(x, r.ids(), r.weights(), r.counts(), null);
+            return r;
+        }
+    }
+
+    /** One device-path route's outputs (x uploaded, outputs poisoned), owned by {@code owned}. */
+    record DeviceRoute(DeviceTensor ids, DeviceTensor weights, DeviceTensor counts) {
+        static DeviceRoute of(Router router, RouterCase c, HostTensor x, List<DeviceTensor> owned) {
+            DeviceRoute r = new DeviceRoute(
+                    GpuCase.up(GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK()), 0, owned),
+                    GpuCase.up(GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK()), 0, owned),
+                    GpuCase.up(GpuCase.poisoned(DataType.INT32, c.experts()), 0, owned));
+            router.route(GpuCase.up(x, 0, owned), r.ids(), r.weights(), r.counts(), null);
             return r;
         }
     }
@@ -97,26 +115,21 @@ class RouterGpuTest {
         Reference.RouteOutput ref = Reference.route(args, in.weights(), x);
         try (Router router = FlashMoe.createRouter(args, in.weights())) {
             HostRoute host = HostRoute.of(router, c, x);
-            HostTensor ids = host.ids();
-            HostTensor tw = host.weights();
-            HostTensor counts = host.counts();
-            compare(c, ref, in.bias(), ids, tw, counts);
+            compare(c, ref, in.bias(), host.ids(), host.weights(), host.counts());
 
             List<DeviceTensor> owned = GpuCase.list();
             try {
-                DeviceTensor dx = GpuCase.up(x, 0, owned);
-                DeviceTensor dIds = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.tokens(), c.topK()), 0, owned);
-                DeviceTensor dW = GpuCase.up(GpuCase.poisoned(DataType.FP32, c.tokens(), c.topK()), 0, owned);
-                DeviceTensor dCounts = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.experts()), 0, owned);
-                router.route(dx, dIds, dW, dCounts, null);
-                assertEquals(ids.buffer(), dIds.toHost().buffer(), "device ids differ from host ids");
-                assertEquals(tw.buffer(), dW.toHost().buffer(), "device weights differ from host weights");
-                assertEquals(counts.buffer(), dCounts.toHost().buffer(), "device counts differ from host counts");
+                DeviceRoute device = DeviceRoute.of(router, c, x, owned);
+                assertEquals(host.ids().buffer(), device.ids().toHost().buffer(), "device ids differ from host ids");
+                assertEquals(host.weights().buffer(), device.weights().toHost().buffer(),
+                        "device weights differ from host weights");
+                assertEquals(host.counts().buffer(), device.counts().toHost().buffer(),
+                        "device counts differ from host counts");
             } finally {
                 GpuCase.closeAll(owned);
             }
             Routing simple = router.route(x);
-            assertEquals(ids.buffer(), ((HostTensor) simple.topkIds()).buffer(), "route(x) differs");
+            assertEquals(host.ids().buffer(), ((HostTensor) simple.topkIds()).buffer(), "route(x) differs");
         }
     }
 
@@ -133,19 +146,15 @@ class RouterGpuTest {
         Inputs in = big.inputs(0xc0de);
         try (Router router = FlashMoe.createRouter(args, in.weights())) {
             for (int tokens : new int[] {1, 17, 1, 4100, 9, 1}) {
-                RouterCase c = new RouterCase(big.dtype(), big.scoring(), big.renormalize(), big.bias(), big.groups(),
-                        big.topGroups(), big.scale(), big.experts(), big.topK(), tokens, big.hidden());
+                RouterCase c = big.withTokens(tokens);
                 HostTensor x = GpuCase.uniform(in.rnd(), c.dtype(), 1.0, tokens, c.hidden());
                 Reference.RouteOutput ref = Reference.route(args, in.weights(), x);
                 HostRoute host = HostRoute.of(router, c, x);
                 compare(c, ref, null, host.ids(), host.weights(), host.counts());
                 List<DeviceTensor> owned = GpuCase.list();
                 try {
-                    DeviceTensor dCounts = GpuCase.up(GpuCase.poisoned(DataType.INT32, c.experts()), 0, owned);
-                    router.route(GpuCase.up(x, 0, owned),
-                            GpuCase.up(GpuCase.poisoned(DataType.INT32, tokens, c.topK()), 0, owned),
-                            GpuCase.up(GpuCase.poisoned(DataType.FP32, tokens, c.topK()), 0, owned), dCounts, null);
-                    assertArrayEquals(host.counts().toIntArray(), dCounts.toHost().toIntArray(),
+                    DeviceRoute device = DeviceRoute.of(router, c, x, owned);
+                    assertArrayEquals(host.counts().toIntArray(), device.counts().toHost().toIntArray(),
                             "device counts at T = " + tokens);
                 } finally {
                     GpuCase.closeAll(owned);
