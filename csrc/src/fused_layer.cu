@@ -124,6 +124,13 @@ int32_t short_a_rows_setting() {
     return choice_setting("FLASHMOE_SHORT_A_BOX_ROWS", choices, choices.back());
 }
 
+// FLASHMOE_GEMM1_K_PARTS (A/B runs): the most parts GEMM1's K is split into at decode (gemm1_k_parts, types.cuh;
+// docs/perf-notes.md item 78), 1 (never split), 2 or 4 (TileConfig::kMaxGemm1KParts, the default).
+int32_t gemm1_k_parts_setting() {
+    static_assert(TileConfig::kMaxGemm1KParts == 4, "the choices below end at the default");
+    return choice_setting("FLASHMOE_GEMM1_K_PARTS", {1, 2, 4}, TileConfig::kMaxGemm1KParts);
+}
+
 }  // namespace
 
 const char* role_name(int32_t role) {
@@ -235,6 +242,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const bool wgmma = major == 9 && config.dtype != FLASHMOE_DTYPE_FP32 && ep == nullptr &&
                        tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
+    const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
@@ -295,6 +303,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.swap_ab = env_flag("FLASHMOE_DISABLE_SWAP_AB") ? 0 : 1;          // NOTE: for A/B runs
         tma_.early_weights = env_flag("FLASHMOE_DISABLE_EARLY_WEIGHTS") ? 0 : 1;  // NOTE: for A/B runs
         tma_.narrow_gemm1 = env_flag("FLASHMOE_DISABLE_NARROW_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
+        tma_.gemm1_k_parts = gemm1_k_parts;
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }

@@ -28,10 +28,14 @@ int check_queue(const WorkspaceLayout& layout, int64_t hidden, int64_t intermedi
                         if (row_tiles > layout.max_row_tiles) continue;
                         const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors,
                                                                      narrow_allowed);
+                        // K parts (item 78) where the Hopper tiles run, at the fewest routes (k = 1): the most parts.
+                        const int k_parts = flashmoe::fused::gemm1_k_parts(
+                            tokens, int(hidden), int(intermediate), int(row_tiles), processors,
+                            narrow_allowed ? flashmoe::fused::TileConfig::kMaxGemm1KParts : 1);
                         const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors,
                                                                      narrow_allowed,
                                                                      flashmoe::fused::TileConfig::kTasksPerProcessor,
-                                                                     narrow_allowed);
+                                                                     narrow_allowed, k_parts);
                         const int64_t combines = int64_t{flashmoe::fused::num_token_tiles(int(tokens))} *
                                                  flashmoe::fused::combine_slices(int(tokens), int(hidden), processors,
                                                                                  slice_columns);
@@ -162,6 +166,56 @@ int main() {
                         EXPECT(int64_t(row_tiles) * split.num_tasks <= processors, "narrow: %d x %d tasks > %d",
                                row_tiles, split.num_tasks, processors);
                 }
+    // GEMM1's K parts (gemm1_k_parts, docs/perf-notes.md item 78): the most parts, a power of two up to the setting's,
+    // such that every part's rows fit the row tile's (routes x parts <= 64), the K boxes divide into parts of at least
+    // kMinGemm1PartBoxes, and the launch's tasks (row tiles x 64-column pieces x parts) fit the processors; the split
+    // then runs one (piece, part) per task.
+    int k_part_rules = 0;
+    constexpr int kMaxParts = flashmoe::fused::TileConfig::kMaxGemm1KParts;
+    constexpr int kMinBoxes = flashmoe::fused::TileConfig::kMinGemm1PartBoxes;
+    const auto parts_fit = [&](int64_t routes, int hidden, int intermediate, int row_tiles, int processors, int parts) {
+        const int64_t boxes = (intermediate + 63) / 64;
+        return routes * parts <= flashmoe::fused::TileConfig::kBlockM && boxes % parts == 0 && boxes / parts >= kMinBoxes &&
+               int64_t(row_tiles) * ((hidden + 63) / 64) * parts <= processors;
+    };
+    for (int64_t routes : {1, 2, 8, 16, 17, 32, 33, 64, 65, 4096})
+        for (int hidden : {64, 1000, 2048, 4096})
+            for (int intermediate : {64, 200, 256, 768, 2048, 14336})
+                for (int row_tiles : {1, 2, 8, 64})
+                    for (int processors : {1, 131, 263, 1024})
+                        for (int max_parts : {1, 2, 4}) {
+                            ++k_part_rules;
+                            const int parts = flashmoe::fused::gemm1_k_parts(routes, hidden, intermediate, row_tiles,
+                                                                             processors, max_parts);
+                            EXPECT(parts == 1 || parts == 2 || parts == 4, "parts %d", parts);
+                            EXPECT(parts <= max_parts, "parts %d > the setting's %d", parts, max_parts);
+                            if (parts > 1)
+                                EXPECT(parts_fit(routes, hidden, intermediate, row_tiles, processors, parts),
+                                       "%lld routes, H %d, I %d, %d tiles, %d processors: %d parts do not fit",
+                                       (long long)routes, hidden, intermediate, row_tiles, processors, parts);
+                            for (int more = 2 * parts; more <= max_parts; more *= 2)
+                                EXPECT(!parts_fit(routes, hidden, intermediate, row_tiles, processors, more),
+                                       "%lld routes, H %d, I %d, %d tiles, %d processors: %d parts fit, %d chosen",
+                                       (long long)routes, hidden, intermediate, row_tiles, processors, more, parts);
+                            const auto split = flashmoe::fused::gemm1_split(hidden, row_tiles, processors, true,
+                                                                            flashmoe::fused::TileConfig::kTasksPerProcessor,
+                                                                            true, parts);
+                            EXPECT(split.k_parts == parts, "the split's parts");
+                            if (parts > 1) {
+                                EXPECT(split.piece_columns == 64 && split.num_pieces == (hidden + 63) / 64 * parts &&
+                                           split.num_tasks == split.num_pieces,
+                                       "K parts: one 64-column piece's part per task");
+                                EXPECT(int64_t(row_tiles) * split.num_tasks <= processors, "K parts fit the processors");
+                            }
+                        }
+    EXPECT(kMaxParts == 4, "the setting's choices (fused_layer.cu) end at kMaxGemm1KParts");
+    // The points it is for: paper shape T = 1 (2 routes, 2 tiles of 32 pieces, K 2048) 4 parts; Mixtral-8x7B T = 1 (2
+    // tiles of 64 pieces, K 14336) 2; Qwen3-30B T = 1 (8 tiles of 32 pieces) none; paper T = 8 (up to 16 tiles) none.
+    EXPECT(flashmoe::fused::gemm1_k_parts(2, 2048, 2048, 2, 263, kMaxParts) == 4, "paper T = 1: 4 parts");
+    EXPECT(flashmoe::fused::gemm1_k_parts(2, 4096, 14336, 2, 263, kMaxParts) == 2, "Mixtral T = 1: 2 parts");
+    EXPECT(flashmoe::fused::gemm1_k_parts(8, 2048, 768, 8, 263, kMaxParts) == 1, "Qwen3 T = 1: not split");
+    EXPECT(flashmoe::fused::gemm1_k_parts(16, 2048, 2048, 16, 263, kMaxParts) == 1, "paper T = 8: not split");
+    EXPECT(flashmoe::fused::gemm1_k_parts(2, 2048, 2048, 2, 263, 1) == 1, "FLASHMOE_GEMM1_K_PARTS=1: not split");
     // Which launches swap (swap_ab_launch, docs/perf-notes.md item 77): at most 16 routes per row tile on average.
     // Decode points swap (Qwen3 T = 1: 8 routes over 8 tiles; T = 64: 512 over ~120; paper T = 1: 2 over 2), the
     // mixed launches of T = 1024 do not (Qwen3 / Qwen3-235B: 8192 routes over ~230 tiles), nor a launch of no tiles.
@@ -209,8 +263,8 @@ int main() {
     EXPECT(flashmoe::fused::TileConfig::kPairGroupRows > kBlockM && flashmoe::fused::TileConfig::kPairGroupRows <= 2 * kBlockM + 1,
            "kPairGroupRows pairs no lone tile and every group of three");
     std::printf("%s: %d layouts, %d queue bounds, %d tile-bound trials, %d column splits, %d GEMM1 piece rules, "
-                "%d pairing rules, %d failure(s)\n",
-                expect_failures ? "FAIL" : "PASS", layouts, queues, bounds, splits, gemm1_rules, pair_rules,
-                expect_failures);
+                "%d K-part rules, %d pairing rules, %d failure(s)\n",
+                expect_failures ? "FAIL" : "PASS", layouts, queues, bounds, splits, gemm1_rules, k_part_rules,
+                pair_rules, expect_failures);
     return expect_failures ? 1 : 0;
 }

@@ -614,6 +614,64 @@ void test_narrow_gemm1(bool quick) {
     }
 }
 
+// GEMM1 split along K at decode (docs/perf-notes.md item 78; types.cuh gemm1_k_parts): each 64-column piece's K cut
+// into parts, one task each, the parts' rows added by the COMBINE. Each case takes K parts on any GPU of >= 128
+// processors (the label says how many; a Hopper GPU that takes none fails the case's premise): against the reference
+// with the library's parts, with FLASHMOE_GEMM1_K_PARTS=2 and =1 (no split); the split forward twice, bitwise (the
+// parts' order is fixed); and, bitwise, the swap-AB tiles against the 64-row tiles (FLASHMOE_DISABLE_SWAP_AB=1) with
+// the same parts. bf16 gated SiLU with biases, T = 1, E = 8, k = 2, H = 1000, I = 2048 (4 parts of 8 boxes; the last
+// piece partly past H); fp16 gated GELU-tanh, T = 2, E = 4, k = 2, I = 1000 (4 parts of 4 boxes, the last box partly
+// past I); bf16 conventional ReLU with biases, T = 1, k = 1, I = 512 (2 parts of 4 boxes); bf16 gated SiLU, T = 4,
+// E = 2, k = 4 with duplicate ids (16 routes: a row tile may hold all 16, exactly a part's rows). The split result is
+// not bitwise the unsplit one (fp32 sums in another order): only both against the reference. --quick (the
+// sanitizers): the first case.
+void test_gemm1_k_parts(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 8, 2, 1000, 2048, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 2, 4, 2, 512, 1000, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 8, 1, 256, 512, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4, 2, 4, 256, 1024, 0.0f, false, true}};
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        const uint64_t seed = 7878;
+        std::string label = describe(c);
+        std::vector<uint8_t> split_y;
+        bool split_ok = false;
+        {
+            Fixture f(c, seed);
+            const int parts = flashmoe::fused::gemm1_k_parts(int64_t{c.T} * c.k, c.H, c.I, row_tiles_of(f.r),
+                                                             f.layer.num_blocks() - 1,
+                                                             flashmoe::fused::TileConfig::kMaxGemm1KParts);
+            if (f.layer.hopper_tiles()) {
+                label += " " + std::to_string(parts) + " K parts";
+                if (parts == 1) report("k-parts", label, false, "no K parts: the case misses its premise");
+            } else {
+                label += " (SM80 tiles: no K parts here)";
+            }
+            split_ok = f.run("k-parts", label, split_y);
+            std::vector<uint8_t> again;
+            if (f.run("k-parts", label + " again", again) && split_ok) {
+                report("k-parts", label + " twice", again == split_y, again == split_y ? "bitwise" : "DIFFERS");
+            }
+        }
+        for (const char* most : {"2", "1"}) {
+            const ScopedEnv setting("FLASHMOE_GEMM1_K_PARTS", most);
+            Fixture f(c, seed);
+            std::vector<uint8_t> y;
+            f.run("k-parts", describe(c) + " FLASHMOE_GEMM1_K_PARTS=" + most, y);
+        }
+        {
+            const ScopedEnv no_swap("FLASHMOE_DISABLE_SWAP_AB", "1");
+            Fixture f(c, seed);
+            std::vector<uint8_t> y;
+            if (f.run("k-parts", label + " 64-row tiles", y) && split_ok) {
+                report("k-parts", label + " swap-AB = 64-row tiles", y == split_y,
+                       y == split_y ? "bitwise" : "DIFFERS from the 64-row tiles");
+            }
+        }
+    }
+}
+
 // GEMM0 and GEMM1 on paired row tiles (docs/perf-notes.md items 33, 34): two row tiles of one expert in one 128-row
 // pass. Against the reference and bitwise against unpaired tiles, with groups of 16 (E = 8: ~16 tiles per expert, some
 // groups odd, so a lone tile follows the pairs) and of 3 (every group odd or shorter). GEMM0: I = 776 ends in a piece
@@ -1077,6 +1135,7 @@ int main(int argc, char** argv) {
         if (!quick) test_wide_gemm1();
         test_swap_ab(quick);
         test_narrow_gemm1(quick);
+        test_gemm1_k_parts(quick);
         test_pairs(quick);
         test_settings(quick);
         test_trace();

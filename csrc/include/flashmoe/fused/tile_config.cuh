@@ -19,6 +19,9 @@ struct TileConfig {
                                                    // is mostly weights at decode
     static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
     static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
+    static constexpr int kMaxGemm1KParts = 4;      // GEMM1 split along K at decode into up to 4 parts (gemm1_k_parts,
+                                                   // types.cuh; docs/perf-notes.md item 78)
+    static constexpr int kMinGemm1PartBoxes = 4;   // ... each of at least 4 K boxes of 64
     static constexpr int kGroupTiles = 16;         // row tiles of one expert released as one GEMM batch, their
                                                    // tasks interleaved piece by piece (docs/perf-notes.md item 31)
     static constexpr int kPairGroupRows = 96;      // a group of this many valid rows (two tiles, the second at least

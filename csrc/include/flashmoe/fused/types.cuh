@@ -58,11 +58,15 @@ struct Task {
 // `tasks_per_processor` tasks of the phase (KernelParams::tasks_per_processor, TileConfig::kTasksPerProcessor by
 // default) when the row tiles are few (decode). The OS and the processors compute it from the same values (column
 // count, row tiles, processors, tasks per processor, whether narrow pieces run), so a task carries only its index. The
-// result of a column never depends on the split: each piece is one tile pass with the same fixed K order.
+// result of a column never depends on the split: each piece is one tile pass with the same fixed K order (but for K
+// parts, below).
+// GEMM1 at decode may also cut each piece's K into `k_parts` parts (gemm1_k_parts): the split's pieces are then
+// (column piece, part) pairs, piece p being column piece p / k_parts and part p % k_parts, one per task.
 struct ColumnSplit {
     int num_pieces;
     int num_tasks;
     int piece_columns;
+    int k_parts = 1;
 
     FLASHMOE_HOST_DEVICE static ColumnSplit of(int columns, int max_pieces, int num_row_tiles, int num_processors,
                                                int piece_columns = TileConfig::kBlockN,
@@ -177,6 +181,40 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tile
                            tasks_per_processor);
 }
 
+// GEMM1 split along K at decode (docs/perf-notes.md item 78). A decode GEMM task's time is its k-steps (items 57, 73,
+// 74: a k-step costs about the same whatever its bytes, so narrow pieces, twice the tasks of the same k-steps, did not
+// shorten the phase): where a launch's 64-column GEMM1 pieces leave processors idle (paper shape T = 1: 2 row tiles x
+// 32 pieces = 64 tasks of 32 k-steps for 263 processors; Mixtral-8x7B T = 1: 128 tasks of 224), each piece's K = I is
+// cut into `parts` equal runs of K boxes, one task each, so the phase is `parts` times shorter chains on more
+// processors. Part s of a row tile's rows lands s * (kBlockM / parts) rows into the tile's fp32 output rows, which a
+// row tile of at most kBlockM / parts valid rows leaves free (a row tile holds at most the launch's T * k routes; a
+// token may name an expert twice), and the COMBINE adds a route's parts in part order before weighting it (run_combine): the result
+// is deterministic, but not bitwise the unsplit one (fp32 sums in another order). Returns the most parts (a power of
+// two, at most `max_parts`) such that T * k * parts <= kBlockM, the K boxes divide into parts of at least
+// kMinGemm1PartBoxes, and the launch's row tiles x 64-column pieces x parts fit the processors; 1 when none does.
+FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(int64_t routes, int hidden, int intermediate, int num_row_tiles,
+                                              int num_processors, int max_parts) {
+    const int64_t pieces = (hidden + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
+    const int boxes = (intermediate + 63) / 64;  // WgmmaRing::k_boxes: K boxes of 64 elements
+    for (int parts = max_parts; parts >= 2; parts /= 2) {
+        if (routes * parts <= TileConfig::kBlockM && boxes % parts == 0 &&
+            boxes / parts >= TileConfig::kMinGemm1PartBoxes && num_row_tiles * pieces * parts <= num_processors) {
+            return parts;
+        }
+    }
+    return 1;
+}
+// GEMM1's split with `k_parts` (gemm1_k_parts) > 1: one task per (64-column piece, part); otherwise gemm1_split's.
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
+                                                    bool wide_allowed, int tasks_per_processor,
+                                                    bool narrow_allowed, int k_parts) {
+    if (k_parts <= 1) {
+        return gemm1_split(hidden, num_row_tiles, num_processors, wide_allowed, tasks_per_processor, narrow_allowed);
+    }
+    const int pieces = (hidden + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
+    return ColumnSplit{pieces * k_parts, pieces * k_parts, TileConfig::kBlockN, k_parts};
+}
+
 // What a bounded wait was waiting for when it expired.
 enum class WaitWhat : int32_t {
     kNothing = 0,
@@ -249,6 +287,8 @@ struct TmaMaps {
     int32_t early_weights;     // 1: a Hopper GEMM task of one row tile acquires its A rows after issuing its first
                                // weight boxes (tasks.cuh InputWait); FLASHMOE_DISABLE_EARLY_WEIGHTS=1 sets 0
     int32_t narrow_gemm1;      // 1: GEMM1 may take narrow pieces (gemm1_narrow); FLASHMOE_DISABLE_NARROW_GEMM1=1 sets 0
+    int32_t gemm1_k_parts;     // the most K parts of a GEMM1 piece at decode (gemm1_k_parts): kMaxGemm1KParts;
+                               // FLASHMOE_GEMM1_K_PARTS sets it (1: never split)
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
@@ -305,11 +345,18 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
                        params.tasks_per_processor);
 }
 
-// GEMM1's split of a launch: wide and narrow pieces only where the processors run the Hopper tiles.
+// GEMM1's K parts in a launch (gemm1_k_parts): only where the processors run the Hopper tiles (one GPU).
+FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(const KernelParams& params, int num_row_tiles) {
+    return params.tma.enabled != 0 ? gemm1_k_parts(static_cast<int64_t>(params.num_tokens) * params.top_k, params.hidden, params.intermediate, num_row_tiles,
+                                                   params.num_processors, params.tma.gemm1_k_parts)
+                                   : 1;
+}
+
+// GEMM1's split of a launch: K parts, wide and narrow pieces only where the processors run the Hopper tiles.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, int num_row_tiles) {
     return gemm1_split(params.hidden, num_row_tiles, params.num_processors,
                        params.tma.enabled != 0 && params.tma.wide_gemm1 != 0, params.tasks_per_processor,
-                       params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0);
+                       params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0, gemm1_k_parts(params, num_row_tiles));
 }
 
 // The most row tiles of one expert the GEMM subscribers release together (os/subscriber.cuh, recorded by

@@ -102,6 +102,29 @@ __device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int ti
     return Gemm1Out{gemm1_output_tile(params, tile), params.b_down, params.hidden};
 }
 
+// A GEMM1 task's share of K (gemm1_k_parts, types.cuh; docs/perf-notes.md item 78): part `index` of `parts` covers
+// K boxes first_box .. first_box + boxes - 1 and stores its rows index * (kBlockM / parts) rows into the row tile's
+// output rows, b_down added by part 0 only (the COMBINE adds the parts). One part (index 0): the whole K, as before.
+struct Gemm1KPart {
+    int index;
+    int parts;
+    int first_box;
+    int boxes;
+};
+// The part of piece `piece` of GEMM1's split (its column piece is piece / split.k_parts).
+__device__ __forceinline__ Gemm1KPart gemm1_k_part(const KernelParams& params, const ColumnSplit& split, int piece) {
+    const int boxes = WgmmaRing::k_boxes(params.intermediate) / split.k_parts;
+    const int index = piece % split.k_parts;
+    return Gemm1KPart{index, split.k_parts, index * boxes, boxes};
+}
+// The output rows and bias of a part of a row tile's GEMM1.
+__device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int tile, const Gemm1KPart& part) {
+    Gemm1Out out = gemm1_out(params, tile);
+    out.rows += static_cast<int64_t>(part.index * (TileConfig::kBlockM / part.parts)) * out.hidden;
+    if (part.index != 0) out.b_down = nullptr;
+    return out;
+}
+
 // GEMM0's epilogue of (row tile, one 64-column piece of I): h = act(x·W_gate^T + b_gate) ⊙ (x·W_up^T + b_up), or
 // act(x·W1^T + b1), rounded to the dtype. Any tile type of the accumulator contract; `acc` is the row tile's
 // accumulators[b][i][j] (a wgmma tile's accumulators[r] for its row block r). `narrow` (gated wgmma tiles,
@@ -486,10 +509,11 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
 // A GEMM1 task: pieces [piece_begin, piece_end) of its row tile, of `piece_columns` (the split's) columns of H. False
 // when the launch is aborting. Wide pieces (2 x kBlockN: gemm1_wide, Hopper tiles only) are one m64n128 pass over two
 // 64-row boxes of W_down; narrow ones (kNarrowPieceColumns: gemm1_narrow, Hopper tiles only) an m64n64 pass over one
-// 32-row box whose other 32 columns are not stored.
+// 32-row box whose other 32 columns are not stored. `part`: the task's share of K (gemm1_k_part; K parts, Hopper tiles
+// only).
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task task,
-                                            int piece_begin, int piece_end, int piece_columns,
+                                            int piece_begin, int piece_end, int piece_columns, const Gemm1KPart part,
                                             const GemmTaskSetup setup, const InputWait wait, char* shared) {
     const bool wide = piece_columns == 2 * TileConfig::kBlockN;
     const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
@@ -498,14 +522,14 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
             const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
             const int short_box = setup.short_box;
             const TmaDescriptor* map_a = short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box];
-            const Gemm1Out out = gemm1_out(params, task.tile);
+            const Gemm1Out out = gemm1_out(params, task.tile, part);
             if (wide) {
                 constexpr int kWideColumns = 2 * TileConfig::kBlockN;
                 WgmmaTile<Element, 2> tile;
+                tile.k_first = part.first_box;
                 return tile.run(
                     params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, weights.maps,
-                    [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end,
-                    WgmmaRing::k_boxes(params.intermediate),
+                    [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end, part.boxes,
                     [&](int piece) {
                         store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * kWideColumns,
                                                                    tile.accumulators[0]);
@@ -514,10 +538,10 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                     [&] { return acquire_inputs(params, epoch, wait, task.tile); });
             }
             WgmmaTile<Element, 1> tile;
+            tile.k_first = part.first_box;
             return tile.run(
                 params, epoch, shared, map_a, task.tile * TileConfig::kBlockM, weights.maps,
-                [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end,
-                WgmmaRing::k_boxes(params.intermediate),
+                [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end, part.boxes,
                 [&](int piece) {
                     store_gemm1_piece<Element, decltype(tile)>(out, task.expert, setup.rows, piece * piece_columns,
                                                                tile.accumulators[0], piece_columns);
@@ -526,7 +550,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
                 [&] { return acquire_inputs(params, epoch, wait, task.tile); });
         }
     }
-    if (wide || narrow) __trap();  // NOTE: unreachable: wide and narrow pieces imply the Hopper tiles
+    if (wide || narrow || part.parts > 1) __trap();  // NOTE: unreachable: wide and narrow pieces and K parts imply
+                                                     // the Hopper tiles
     if (wait.deferred()) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
@@ -695,25 +720,26 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
 // A GEMM1 task of a swap-AB row tile (swap_ab_task): as run_gemm1_task's Hopper path (64-column, wide or narrow
 // pieces), on the swapped tile; the epilogue stores register r of box b at (token swapped_row(r), column
 // b · 64 + swapped_column(r) of the piece) in fp32, with b_down. A narrow piece's 32-row box fills the wgmma's rows
-// 0..31 (warps 0-1); rows 32..63 are not stored.
+// 0..31 (warps 0-1); rows 32..63 are not stored. `part`: the task's share of K (gemm1_k_part).
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
                                                  int piece_begin, int piece_end, int piece_columns,
-                                                 const GemmTaskSetup setup, const InputWait wait, char* shared) {
+                                                 const Gemm1KPart part, const GemmTaskSetup setup,
+                                                 const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
         const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
         const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
         // A box's columns stored: 64, or a narrow piece's 32.
         const int block_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
-        const Gemm1Out out = gemm1_out(params, task.tile);
+        const Gemm1Out out = gemm1_out(params, task.tile, part);
         const auto run = [&](auto boxes) {
             constexpr int kBoxes = decltype(boxes)::value;
             using Tile = WgmmaTile<Element, kBoxes, 1, 0, 16>;
             Tile tile;
+            tile.k_first = part.first_box;
             return tile.run(
                 params, epoch, shared, &params.tma.hidden_short[0], task.tile * TileConfig::kBlockM, weights.maps,
-                [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end,
-                WgmmaRing::k_boxes(params.intermediate),
+                [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end, part.boxes,
                 [&](int piece) {
                     const int hidden = out.hidden;
                     float* const rows = out.rows;  // NOTE: locals, as in store_gemm1_piece
@@ -781,9 +807,11 @@ __device__ __forceinline__ void store_quad(Element* destination, const float4& v
 // WAIT event ending at `trace_mark` (thread 0's). False when the launch is aborting (recorded).
 // NOTE: looking the routes up once per column step made every COMBINE task latency-bound (~200 us for 16 tokens at
 // Qwen3's shape), and one warp per token left three of four warps idle at T = 1 (~10 us for one token's 2048 columns).
+// `k_parts` > 1 (GEMM1 split along K, gemm1_k_parts): a route's expert output is the sum of its parts' rows, part s
+// s * (kBlockM / k_parts) rows after its row, added in part order before the route's weight multiplies it.
 template <typename Element>
-__device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, uint64_t limit_ns,
-                                   uint64_t& trace_mark) {
+__device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, int k_parts,
+                                   uint64_t limit_ns, uint64_t& trace_mark) {
     constexpr int kMaxTopK = 16;  // the C API's bound on k
     constexpr int kTokens = TileConfig::kTokensPerCombine;
     static_assert(kTokens <= TileConfig::kWarps, "one warp looks up one token's routes");
@@ -840,6 +868,43 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
     const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
     const int num_items = num_tokens * slice_vectors;
+    if (k_parts > 1) {
+        // Decode only (T * k * k_parts <= kBlockM): a thread's float4 column at a time, a route's parts loaded at once.
+        constexpr int kMaxParts = TileConfig::kMaxGemm1KParts;
+        const int64_t part_stride = static_cast<int64_t>(TileConfig::kBlockM / k_parts) * hidden;
+        for (int item = threadIdx.x; item < num_items; item += TileConfig::kThreads) {
+            const int token = item / slice_vectors;
+            const int column = (vector_begin + item - token * slice_vectors) * 4;
+            float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 2
+            for (int j = 0; j < top_k; ++j) {
+                const float* source = rows[token][j];
+                if (source == nullptr) continue;  // dropped: adds nothing
+                float4 part[kMaxParts];
+#pragma unroll
+                for (int p = 0; p < kMaxParts; ++p) {
+                    part[p] = p < k_parts ? *reinterpret_cast<const float4*>(source + p * part_stride + column)
+                                          : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                }
+                float4 value = part[0];
+#pragma unroll
+                for (int p = 1; p < kMaxParts; ++p) {
+                    if (p >= k_parts) break;
+                    value.x += part[p].x;
+                    value.y += part[p].y;
+                    value.z += part[p].z;
+                    value.w += part[p].w;
+                }
+                const float weight = weights[token][j];
+                sum.x = fmaf(weight, value.x, sum.x);
+                sum.y = fmaf(weight, value.y, sum.y);
+                sum.z = fmaf(weight, value.z, sum.z);
+                sum.w = fmaf(weight, value.w, sum.w);
+            }
+            store_quad(y + static_cast<int64_t>(token_begin + token) * hidden + column, sum);
+        }
+        return true;
+    }
     for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
         int token[kColumnsInFlight];
         int column[kColumnsInFlight];

@@ -264,6 +264,9 @@ struct WgmmaTile {
                                         float[kRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread]>;
     static constexpr int kFragmentFloats = static_cast<int>(sizeof(Fragment) / sizeof(float));
     Fragment accumulators;
+    // The K box every piece's pass starts at: 0, or a split-K GEMM1 task's first box (gemm1_k_parts, types.cuh); the
+    // pass then covers boxes k_first .. k_first + num_k_tiles - 1 of A's and B's K.
+    int k_first = 0;
 
     __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
     __device__ __forceinline__ static int row(int i) {
@@ -288,7 +291,8 @@ struct WgmmaTile {
     // (kStages is a compile-time constant, so the stage of a load, `load % kStages`, costs no division either.)
     struct IssuePosition {
         int piece;
-        int k_tile;
+        int k_tile;   // 0 .. num_k_tiles - 1
+        int k_first;  // the tile's k_first: the K box of k_tile 0
         __device__ __forceinline__ void advance(int num_k_tiles) {
             if (++k_tile == num_k_tiles) {
                 k_tile = 0;
@@ -317,7 +321,7 @@ struct WgmmaTile {
         constexpr uint64_t kEvictNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
         const int stage = load % kStages;
         cute::SM90_TMA_LOAD_2D::copy(map_a, &ring.state->full[stage], kEvictNormal, ring.stages + stage * kStagePitch,
-                                     at.k_tile * WgmmaRing::kBoxElementsK, a_row);
+                                     (at.k_first + at.k_tile) * WgmmaRing::kBoxElementsK, a_row);
 #endif
     }
     template <typename BRows>
@@ -331,7 +335,7 @@ struct WgmmaTile {
         for (int b = 0; b < kNumB; ++b) {
             cute::SM90_TMA_LOAD_2D::copy(map_b[b], &ring.state->full[stage], b_hint,
                                          destination + b * b_box_bytes(half_boxes),
-                                         at.k_tile * WgmmaRing::kBoxElementsK, b_rows(at.piece, b));
+                                         (at.k_first + at.k_tile) * WgmmaRing::kBoxElementsK, b_rows(at.piece, b));
         }
 #endif
     }
@@ -391,7 +395,7 @@ struct WgmmaTile {
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
         const uint64_t limit_ns = 2 * params.timeout_ns;
-        IssuePosition next_load{piece_begin, 0};  // thread 0's
+        IssuePosition next_load{piece_begin, 0, k_first};  // thread 0's
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
             // read here through the async proxy: this thread's acquire of them (the task's release; for GEMM0 on one
