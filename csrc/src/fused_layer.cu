@@ -303,7 +303,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.swap_ab = env_flag("FLASHMOE_DISABLE_SWAP_AB") ? 0 : 1;          // NOTE: for A/B runs
         tma_.early_weights = env_flag("FLASHMOE_DISABLE_EARLY_WEIGHTS") ? 0 : 1;  // NOTE: for A/B runs
         tma_.narrow_gemm1 = env_flag("FLASHMOE_DISABLE_NARROW_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
-        tma_.gemm1_k_parts = gemm1_k_parts;
+        gemm1_k_parts_ = gemm1_k_parts;
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -490,6 +490,10 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.tasks_per_processor = tasks_per_processor_;
     params.direct_combine = direct_combine_ ? 1 : 0;
     params.direct_gemm1 = direct_gemm1_;
+    params.gemm1_k_parts = tma_.enabled != 0 ? gemm1_launch_k_parts(args.num_tokens, params.top_k, params.num_experts,
+                                                                     params.hidden, params.intermediate,
+                                                                     params.num_processors, gemm1_k_parts_)
+                                             : 1;
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

@@ -216,6 +216,25 @@ int main() {
     EXPECT(flashmoe::fused::gemm1_k_parts(8, 2048, 768, 8, 263, kMaxParts) == 1, "Qwen3 T = 1: not split");
     EXPECT(flashmoe::fused::gemm1_k_parts(16, 2048, 2048, 16, 263, kMaxParts) == 1, "paper T = 8: not split");
     EXPECT(flashmoe::fused::gemm1_k_parts(2, 2048, 2048, 2, 263, 1) == 1, "FLASHMOE_GEMM1_K_PARTS=1: not split");
+    // The host's launch value (gemm1_launch_k_parts): the rule over min(E, T·k) row tiles, which bounds a launch's
+    // tiles wherever parts are taken (T·k <= 32 routes: one tile per non-empty expert), so its tasks fit the processors.
+    for (int64_t tokens : {1, 2, 4, 8, 16, 33})
+        for (int k : {1, 2, 8})
+            for (int experts : {1, 8, 64, 256}) {
+                if (k > experts) continue;
+                const int64_t routes = tokens * k;
+                const int64_t tiles = std::min<int64_t>(routes, experts);
+                const int parts = flashmoe::fused::gemm1_launch_k_parts(tokens, k, experts, 2048, 2048, 263, kMaxParts);
+                EXPECT(parts == flashmoe::fused::gemm1_k_parts(routes, 2048, 2048, int(tiles), 263, kMaxParts),
+                       "launch parts at T %lld k %d E %d", (long long)tokens, k, experts);
+                if (parts > 1)
+                    EXPECT(routes <= flashmoe::fused::TileConfig::kBlockM / 2 && tiles * 32 * parts <= 263,
+                           "launch parts at T %lld k %d E %d: %d", (long long)tokens, k, experts, parts);
+            }
+    EXPECT(flashmoe::fused::gemm1_launch_k_parts(1, 2, 64, 2048, 2048, 263, kMaxParts) == 4 &&
+               flashmoe::fused::gemm1_launch_k_parts(1, 2, 8, 4096, 14336, 263, kMaxParts) == 2 &&
+               flashmoe::fused::gemm1_launch_k_parts(1, 8, 128, 2048, 768, 263, kMaxParts) == 1,
+           "launch parts: paper T = 1 4, Mixtral T = 1 2, Qwen3 T = 1 1");
     // Which launches swap (swap_ab_launch, docs/perf-notes.md item 77): at most 16 routes per row tile on average.
     // Decode points swap (Qwen3 T = 1: 8 routes over 8 tiles; T = 64: 512 over ~120; paper T = 1: 2 over 2), the
     // mixed launches of T = 1024 do not (Qwen3 / Qwen3-235B: 8192 routes over ~230 tiles), nor a launch of no tiles.

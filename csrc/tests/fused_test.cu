@@ -622,7 +622,7 @@ void test_narrow_gemm1(bool quick) {
 // the same parts. bf16 gated SiLU with biases, T = 1, E = 8, k = 2, H = 1000, I = 2048 (4 parts of 8 boxes; the last
 // piece partly past H); fp16 gated GELU-tanh, T = 2, E = 4, k = 2, I = 1000 (4 parts of 4 boxes, the last box partly
 // past I); bf16 conventional ReLU with biases, T = 1, k = 1, I = 512 (2 parts of 4 boxes); bf16 gated SiLU, T = 4,
-// E = 2, k = 4 with duplicate ids (16 routes: a row tile may hold all 16, exactly a part's rows). The split result is
+// E = 4, k = 4 with duplicate ids (16 routes: a row tile may hold all 16, exactly a part's rows). The split result is
 // not bitwise the unsplit one (fp32 sums in another order): only both against the reference. --quick (the
 // sanitizers): the first case.
 void test_gemm1_k_parts(bool quick) {
@@ -630,7 +630,7 @@ void test_gemm1_k_parts(bool quick) {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 8, 2, 1000, 2048, 0.0f, true, false},
         Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 2, 4, 2, 512, 1000, 0.0f, false, false},
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 8, 1, 256, 512, 0.0f, true, false},
-        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4, 2, 4, 256, 1024, 0.0f, false, true}};
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4, 4, 4, 256, 1024, 0.0f, false, true}};
     for (const Case& c : cases) {
         if (quick && &c != &cases[0]) continue;
         const uint64_t seed = 7878;
@@ -639,9 +639,8 @@ void test_gemm1_k_parts(bool quick) {
         bool split_ok = false;
         {
             Fixture f(c, seed);
-            const int parts = flashmoe::fused::gemm1_k_parts(int64_t{c.T} * c.k, c.H, c.I, row_tiles_of(f.r),
-                                                             f.layer.num_blocks() - 1,
-                                                             flashmoe::fused::TileConfig::kMaxGemm1KParts);
+            const int parts = flashmoe::fused::gemm1_launch_k_parts(c.T, c.k, c.E, c.H, c.I, f.layer.num_blocks() - 1,
+                                                                    flashmoe::fused::TileConfig::kMaxGemm1KParts);
             if (f.layer.hopper_tiles()) {
                 label += " " + std::to_string(parts) + " K parts";
                 if (parts == 1) report("k-parts", label, false, "no K parts: the case misses its premise");

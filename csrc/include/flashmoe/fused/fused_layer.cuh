@@ -114,6 +114,9 @@ class FusedLayer {
     int32_t tasks_per_processor_ = TileConfig::kTasksPerProcessor;
     bool direct_combine_ = true;  // KernelParams::direct_combine; FLASHMOE_DISABLE_DIRECT_COMBINE=1 clears it
     int32_t direct_gemm1_ = 1;    // KernelParams::direct_gemm1; FLASHMOE_DIRECT_GEMM1 sets it
+    // The most K parts of GEMM1 at decode (KernelParams::gemm1_k_parts per launch: gemm1_launch_k_parts); 1 without
+    // the Hopper tiles; FLASHMOE_GEMM1_K_PARTS sets it
+    int32_t gemm1_k_parts_ = 1;
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
     void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer

@@ -204,6 +204,17 @@ FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(int64_t routes, int hidden, int in
     }
     return 1;
 }
+// The K parts of a launch of T tokens, as the host computes them before the routing is known (a value in the launch's
+// parameters, so that the kernel's actors compute nothing for it: computed on the device, the rule's code cost Qwen3
+// T = 1 ~1.6 us where it takes no parts, item 78): gemm1_k_parts over the launch's bound of row tiles, min(E, T·k)
+// (where parts can be taken, T·k <= 32, each non-empty expert's segment is one row tile). `max_parts` 1
+// (FLASHMOE_GEMM1_K_PARTS=1): 1.
+FLASHMOE_HOST_DEVICE inline int gemm1_launch_k_parts(int64_t num_tokens, int top_k, int num_experts, int hidden,
+                                                     int intermediate, int num_processors, int max_parts) {
+    const int64_t routes = num_tokens * top_k;
+    const int64_t tiles = routes < num_experts ? routes : num_experts;
+    return gemm1_k_parts(routes, hidden, intermediate, static_cast<int>(tiles), num_processors, max_parts);
+}
 // GEMM1's split with `k_parts` (gemm1_k_parts) > 1: one task per (64-column piece, part); otherwise gemm1_split's.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
                                                     bool wide_allowed, int tasks_per_processor,
@@ -287,8 +298,6 @@ struct TmaMaps {
     int32_t early_weights;     // 1: a Hopper GEMM task of one row tile acquires its A rows after issuing its first
                                // weight boxes (tasks.cuh InputWait); FLASHMOE_DISABLE_EARLY_WEIGHTS=1 sets 0
     int32_t narrow_gemm1;      // 1: GEMM1 may take narrow pieces (gemm1_narrow); FLASHMOE_DISABLE_NARROW_GEMM1=1 sets 0
-    int32_t gemm1_k_parts;     // the most K parts of a GEMM1 piece at decode (gemm1_k_parts): kMaxGemm1KParts;
-                               // FLASHMOE_GEMM1_K_PARTS sets it (1: never split)
     TmaDescriptor tokens_pair;  // as tokens, boxes of 2 x kBlockM rows: GEMM0's A of a row tile pair
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
@@ -329,6 +338,7 @@ struct KernelParams {
                                     // wait for the token tile; 0 = by the GEMM1 subscriber (combine_released_direct)
     int32_t direct_gemm1;           // one GPU: when GEMM1 tasks go out at the launch's start, their processors waiting
                                     // for GEMM0: 0 never, 1 when GEMM0 runs in one wave, 2 always (gemm1_released_direct)
+    int32_t gemm1_k_parts;          // GEMM1's K parts in this launch (gemm1_launch_k_parts, set by the host): 1 = none
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
@@ -345,18 +355,16 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
                        params.tasks_per_processor);
 }
 
-// GEMM1's K parts in a launch (gemm1_k_parts): only where the processors run the Hopper tiles (one GPU).
-FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(const KernelParams& params, int num_row_tiles) {
-    return params.tma.enabled != 0 ? gemm1_k_parts(static_cast<int64_t>(params.num_tokens) * params.top_k, params.hidden, params.intermediate, num_row_tiles,
-                                                   params.num_processors, params.tma.gemm1_k_parts)
-                                   : 1;
+// GEMM1's K parts in a launch (KernelParams::gemm1_k_parts, computed by the host: gemm1_launch_k_parts).
+FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(const KernelParams& params) {
+    return params.gemm1_k_parts > 1 ? params.gemm1_k_parts : 1;
 }
 
 // GEMM1's split of a launch: K parts, wide and narrow pieces only where the processors run the Hopper tiles.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, int num_row_tiles) {
     return gemm1_split(params.hidden, num_row_tiles, params.num_processors,
                        params.tma.enabled != 0 && params.tma.wide_gemm1 != 0, params.tasks_per_processor,
-                       params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0, gemm1_k_parts(params, num_row_tiles));
+                       params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0, gemm1_k_parts(params));
 }
 
 // The most row tiles of one expert the GEMM subscribers release together (os/subscriber.cuh, recorded by

@@ -261,19 +261,13 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
-                int begin = split.piece_begin(task.n_tile);
-                int end = split.piece_end(task.n_tile);
-                const Gemm1KPart part = gemm1_k_part(params, split, begin);
-                if (split.k_parts > 1) {
-                    // One (column piece, part) per task (gemm1_split): the column piece's pass over the part's K.
-                    begin /= split.k_parts;
-                    end = begin + 1;
-                }
                 const bool ok = swap_ab_task(params, setup, num_row_tiles)
-                                    ? run_gemm1_swap_task<Element>(params, epoch, task, begin, end,
-                                                                   split.piece_columns, part, setup, wait, shared)
-                                    : run_gemm1_task<Element>(params, epoch, task, begin, end, split.piece_columns,
-                                                              part, setup, wait, shared);
+                                    ? run_gemm1_swap_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                                   split.piece_end(task.n_tile), split.piece_columns,
+                                                                   setup, wait, shared)
+                                    : run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                              split.piece_end(task.n_tile), split.piece_columns, setup,
+                                                              wait, shared);
                 if (!ok) return;  // aborting: recorded
                 finish_gemm1_tile(task.tile, split.num_tasks);
                 break;
@@ -292,10 +286,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 break;
             }
             case TaskType::kCombine:
-                if (!run_combine<Element>(params, epoch, task, gemm1_k_parts(params, num_row_tiles), limit_ns,
-                                          trace_mark)) {
-                    return;  // aborting: recorded
-                }
+                if (!run_combine<Element>(params, epoch, task, limit_ns, trace_mark)) return;  // aborting: recorded
                 break;
             case TaskType::kNone:
                 continue;  // debug fault injection: the withheld task; nothing runs, nothing is published

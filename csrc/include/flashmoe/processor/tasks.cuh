@@ -111,11 +111,18 @@ struct Gemm1KPart {
     int first_box;
     int boxes;
 };
-// The part of piece `piece` of GEMM1's split (its column piece is piece / split.k_parts).
-__device__ __forceinline__ Gemm1KPart gemm1_k_part(const KernelParams& params, const ColumnSplit& split, int piece) {
-    const int boxes = WgmmaRing::k_boxes(params.intermediate) / split.k_parts;
-    const int index = piece % split.k_parts;
-    return Gemm1KPart{index, split.k_parts, index * boxes, boxes};
+// A GEMM1 task's part, from its split's pieces [piece_begin, piece_end) (gemm1_split): with the launch's K parts
+// (gemm1_k_parts: read here from the parameters, not passed, which kept a task's arguments in registers), the task's
+// one piece p is (column piece p / k_parts, part p % k_parts), and piece_begin / piece_end become the column piece's.
+__device__ __forceinline__ Gemm1KPart gemm1_k_part(const KernelParams& params, int& piece_begin, int& piece_end) {
+    const int k_parts = gemm1_k_parts(params);
+    const int all_boxes = WgmmaRing::k_boxes(params.intermediate);
+    if (k_parts <= 1) return Gemm1KPart{0, 1, 0, all_boxes};
+    const int boxes = all_boxes / k_parts;
+    const int index = piece_begin % k_parts;
+    piece_begin /= k_parts;
+    piece_end = piece_begin + 1;
+    return Gemm1KPart{index, k_parts, index * boxes, boxes};
 }
 // The output rows and bias of a part of a row tile's GEMM1.
 __device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int tile, const Gemm1KPart& part) {
@@ -509,14 +516,15 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
 // A GEMM1 task: pieces [piece_begin, piece_end) of its row tile, of `piece_columns` (the split's) columns of H. False
 // when the launch is aborting. Wide pieces (2 x kBlockN: gemm1_wide, Hopper tiles only) are one m64n128 pass over two
 // 64-row boxes of W_down; narrow ones (kNarrowPieceColumns: gemm1_narrow, Hopper tiles only) an m64n64 pass over one
-// 32-row box whose other 32 columns are not stored. `part`: the task's share of K (gemm1_k_part; K parts, Hopper tiles
-// only).
+// 32-row box whose other 32 columns are not stored. With K parts (gemm1_k_part; Hopper tiles only) the task's one
+// piece is a column piece's part.
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task task,
-                                            int piece_begin, int piece_end, int piece_columns, const Gemm1KPart part,
+                                            int piece_begin, int piece_end, int piece_columns,
                                             const GemmTaskSetup setup, const InputWait wait, char* shared) {
     const bool wide = piece_columns == 2 * TileConfig::kBlockN;
     const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
+    const Gemm1KPart part = gemm1_k_part(params, piece_begin, piece_end);
     if constexpr (wgmma_path_compiled<Element>()) {
         if (setup.hopper) {
             const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
@@ -720,13 +728,13 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
 // A GEMM1 task of a swap-AB row tile (swap_ab_task): as run_gemm1_task's Hopper path (64-column, wide or narrow
 // pieces), on the swapped tile; the epilogue stores register r of box b at (token swapped_row(r), column
 // b · 64 + swapped_column(r) of the piece) in fp32, with b_down. A narrow piece's 32-row box fills the wgmma's rows
-// 0..31 (warps 0-1); rows 32..63 are not stored. `part`: the task's share of K (gemm1_k_part).
+// 0..31 (warps 0-1); rows 32..63 are not stored. With K parts, a column piece's part (gemm1_k_part).
 template <typename Element>
 __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
                                                  int piece_begin, int piece_end, int piece_columns,
-                                                 const Gemm1KPart part, const GemmTaskSetup setup,
-                                                 const InputWait wait, char* shared) {
+                                                 const GemmTaskSetup setup, const InputWait wait, char* shared) {
     if constexpr (wgmma_path_compiled<Element>()) {
+        const Gemm1KPart part = gemm1_k_part(params, piece_begin, piece_end);
         const bool narrow = piece_columns == TileConfig::kNarrowPieceColumns;
         const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
         // A box's columns stored: 64, or a narrow piece's 32.
@@ -797,6 +805,54 @@ __device__ __forceinline__ void store_quad(Element* destination, const float4& v
     }
 }
 
+// run_combine's loop where GEMM1 ran in K parts (decode only: T * k * k_parts <= kBlockM): a thread's float4 column
+// of a token at a time, a route's parts loaded at once and added in part order, then weighted in j order. Out of
+// line: inlined, its code sat in the middle of the kernel's COMBINE and cost launches that never run it ~2 us at
+// Qwen3 T = 1 (docs/perf-notes.md item 78).
+constexpr int kCombineMaxTopK = 16;  // the C API's bound on k: a COMBINE token's routes in shared memory
+template <typename Element>
+__device__ __noinline__ void combine_parts(const KernelParams& params, Element* y, int token_begin, int num_tokens,
+                                           const float* const (*rows)[kCombineMaxTopK],
+                                           const float (*weights)[kCombineMaxTopK],
+                                           int vector_begin, int slice_vectors, int k_parts) {
+    constexpr int kMaxParts = TileConfig::kMaxGemm1KParts;
+    const int hidden = params.hidden;
+    const int top_k = params.top_k;
+    const int64_t part_stride = static_cast<int64_t>(TileConfig::kBlockM / k_parts) * hidden;
+    const int num_items = num_tokens * slice_vectors;
+    for (int item = threadIdx.x; item < num_items; item += TileConfig::kThreads) {
+        const int token = item / slice_vectors;
+        const int column = (vector_begin + item - token * slice_vectors) * 4;
+        float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 2
+        for (int j = 0; j < top_k; ++j) {
+            const float* source = rows[token][j];
+            if (source == nullptr) continue;  // dropped: adds nothing
+            float4 part[kMaxParts];
+#pragma unroll
+            for (int p = 0; p < kMaxParts; ++p) {
+                part[p] = p < k_parts ? *reinterpret_cast<const float4*>(source + p * part_stride + column)
+                                      : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            }
+            float4 value = part[0];
+#pragma unroll
+            for (int p = 1; p < kMaxParts; ++p) {
+                if (p >= k_parts) break;
+                value.x += part[p].x;
+                value.y += part[p].y;
+                value.z += part[p].z;
+                value.w += part[p].w;
+            }
+            const float weight = weights[token][j];
+            sum.x = fmaf(weight, value.x, sum.x);
+            sum.y = fmaf(weight, value.y, sum.y);
+            sum.z = fmaf(weight, value.z, sum.z);
+            sum.w = fmaf(weight, value.w, sum.w);
+        }
+        store_quad(y + static_cast<int64_t>(token_begin + token) * hidden + column, sum);
+    }
+}
+
 // COMBINE of column slice task.n_tile of a token tile (combine_slices): y[t] = sum over j = 0..k-1 (in that order) of
 // w[t][j] · out[row(t, j)] on the slice's columns, dropped routes contributing nothing, accumulated in fp32 and rounded
 // once. A token's k row pointers and weights are looked up once (warp w for token w, lane j for route j, into shared
@@ -807,12 +863,12 @@ __device__ __forceinline__ void store_quad(Element* destination, const float4& v
 // WAIT event ending at `trace_mark` (thread 0's). False when the launch is aborting (recorded).
 // NOTE: looking the routes up once per column step made every COMBINE task latency-bound (~200 us for 16 tokens at
 // Qwen3's shape), and one warp per token left three of four warps idle at T = 1 (~10 us for one token's 2048 columns).
-// `k_parts` > 1 (GEMM1 split along K, gemm1_k_parts): a route's expert output is the sum of its parts' rows, part s
+// With GEMM1 in K parts (gemm1_k_parts): a route's expert output is the sum of its parts' rows, part s
 // s * (kBlockM / k_parts) rows after its row, added in part order before the route's weight multiplies it.
 template <typename Element>
-__device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, int k_parts,
-                                   uint64_t limit_ns, uint64_t& trace_mark) {
-    constexpr int kMaxTopK = 16;  // the C API's bound on k
+__device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, uint64_t limit_ns,
+                                   uint64_t& trace_mark) {
+    constexpr int kMaxTopK = kCombineMaxTopK;
     constexpr int kTokens = TileConfig::kTokensPerCombine;
     static_assert(kTokens <= TileConfig::kWarps, "one warp looks up one token's routes");
     __shared__ const float* rows[kTokens][kMaxTopK];
@@ -868,41 +924,8 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
     const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
     const int num_items = num_tokens * slice_vectors;
-    if (k_parts > 1) {
-        // Decode only (T * k * k_parts <= kBlockM): a thread's float4 column at a time, a route's parts loaded at once.
-        constexpr int kMaxParts = TileConfig::kMaxGemm1KParts;
-        const int64_t part_stride = static_cast<int64_t>(TileConfig::kBlockM / k_parts) * hidden;
-        for (int item = threadIdx.x; item < num_items; item += TileConfig::kThreads) {
-            const int token = item / slice_vectors;
-            const int column = (vector_begin + item - token * slice_vectors) * 4;
-            float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-#pragma unroll 2
-            for (int j = 0; j < top_k; ++j) {
-                const float* source = rows[token][j];
-                if (source == nullptr) continue;  // dropped: adds nothing
-                float4 part[kMaxParts];
-#pragma unroll
-                for (int p = 0; p < kMaxParts; ++p) {
-                    part[p] = p < k_parts ? *reinterpret_cast<const float4*>(source + p * part_stride + column)
-                                          : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-                }
-                float4 value = part[0];
-#pragma unroll
-                for (int p = 1; p < kMaxParts; ++p) {
-                    if (p >= k_parts) break;
-                    value.x += part[p].x;
-                    value.y += part[p].y;
-                    value.z += part[p].z;
-                    value.w += part[p].w;
-                }
-                const float weight = weights[token][j];
-                sum.x = fmaf(weight, value.x, sum.x);
-                sum.y = fmaf(weight, value.y, sum.y);
-                sum.z = fmaf(weight, value.z, sum.z);
-                sum.w = fmaf(weight, value.w, sum.w);
-            }
-            store_quad(y + static_cast<int64_t>(token_begin + token) * hidden + column, sum);
-        }
+    if (const int k_parts = gemm1_k_parts(params); k_parts > 1) {
+        combine_parts<Element>(params, y, token_begin, num_tokens, rows, weights, vector_begin, slice_vectors, k_parts);
         return true;
     }
     for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
