@@ -181,23 +181,27 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tile
                            tasks_per_processor);
 }
 
+// The rows between one route's GEMM1 parts in its row tile's output rows (GEMM1's part s stores a row tile's rows
+// s * k_part_rows(parts) rows further on; the COMBINE reads them there).
+FLASHMOE_HOST_DEVICE constexpr int k_part_rows(int k_parts) { return TileConfig::kBlockM / k_parts; }
+
 // GEMM1 split along K at decode (docs/perf-notes.md item 78). A decode GEMM task's time is its k-steps (items 57, 73,
 // 74: a k-step costs about the same whatever its bytes, so narrow pieces, twice the tasks of the same k-steps, did not
 // shorten the phase): where a launch's 64-column GEMM1 pieces leave processors idle (paper shape T = 1: 2 row tiles x
 // 32 pieces = 64 tasks of 32 k-steps for 263 processors; Mixtral-8x7B T = 1: 128 tasks of 224), each piece's K = I is
 // cut into `parts` equal runs of K boxes, one task each, so the phase is `parts` times shorter chains on more
-// processors. Part s of a row tile's rows lands s * (kBlockM / parts) rows into the tile's fp32 output rows, which a
-// row tile of at most kBlockM / parts valid rows leaves free (a row tile holds at most the launch's T * k routes; a
-// token may name an expert twice), and the COMBINE adds a route's parts in part order before weighting it (run_combine): the result
-// is deterministic, but not bitwise the unsplit one (fp32 sums in another order). Returns the most parts (a power of
-// two, at most `max_parts`) such that T * k * parts <= kBlockM, the K boxes divide into parts of at least
+// processors. Part s of a row tile's rows lands s * k_part_rows(parts) rows into the tile's fp32 output rows, which a
+// row tile of at most that many valid rows leaves free (a row tile holds at most the launch's T * k routes; a token
+// may name an expert twice), and the COMBINE adds a route's parts in part order before weighting it (combine_parts):
+// the result is deterministic, but not bitwise the unsplit one (fp32 sums in another order). Returns the most parts
+// (a power of two, at most `max_parts`) such that T * k * parts <= kBlockM, the K boxes divide into parts of at least
 // kMinGemm1PartBoxes, and the launch's row tiles x 64-column pieces x parts fit the processors; 1 when none does.
 FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(int64_t routes, int hidden, int intermediate, int num_row_tiles,
                                               int num_processors, int max_parts) {
     const int64_t pieces = (hidden + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     const int boxes = (intermediate + 63) / 64;  // WgmmaRing::k_boxes: K boxes of 64 elements
     for (int parts = max_parts; parts >= 2; parts /= 2) {
-        if (routes * parts <= TileConfig::kBlockM && boxes % parts == 0 &&
+        if (routes <= k_part_rows(parts) && boxes % parts == 0 &&
             boxes / parts >= TileConfig::kMinGemm1PartBoxes && num_row_tiles * pieces * parts <= num_processors) {
             return parts;
         }

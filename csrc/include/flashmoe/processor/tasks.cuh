@@ -103,7 +103,7 @@ __device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int ti
 }
 
 // A GEMM1 task's share of K (gemm1_k_parts, types.cuh; docs/perf-notes.md item 78): part `index` of `parts` covers
-// K boxes first_box .. first_box + boxes - 1 and stores its rows index * (kBlockM / parts) rows into the row tile's
+// K boxes first_box .. first_box + boxes - 1 and stores its rows index * k_part_rows(parts) rows into the row tile's
 // output rows, b_down added by part 0 only (the COMBINE adds the parts). One part (index 0): the whole K, as before.
 struct Gemm1KPart {
     int index;
@@ -127,7 +127,7 @@ __device__ __forceinline__ Gemm1KPart gemm1_k_part(const KernelParams& params, i
 // The output rows and bias of a part of a row tile's GEMM1.
 __device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int tile, const Gemm1KPart& part) {
     Gemm1Out out = gemm1_out(params, tile);
-    out.rows += static_cast<int64_t>(part.index * (TileConfig::kBlockM / part.parts)) * out.hidden;
+    out.rows += static_cast<int64_t>(part.index * k_part_rows(part.parts)) * out.hidden;
     if (part.index != 0) out.b_down = nullptr;
     return out;
 }
@@ -805,20 +805,22 @@ __device__ __forceinline__ void store_quad(Element* destination, const float4& v
     }
 }
 
-// run_combine's loop where GEMM1 ran in K parts (decode only: T * k * k_parts <= kBlockM): a thread's float4 column
-// of a token at a time, a route's parts loaded at once and added in part order, then weighted in j order. Out of
-// line: inlined, its code sat in the middle of the kernel's COMBINE and cost launches that never run it ~2 us at
-// Qwen3 T = 1 (docs/perf-notes.md item 78).
 constexpr int kCombineMaxTopK = 16;  // the C API's bound on k: a COMBINE token's routes in shared memory
+
+// run_combine's loop where GEMM1 ran in K parts (gemm1_k_parts(params) > 1; decode only: T * k * k_parts <= kBlockM):
+// a thread's float4 column of a token at a time, a route's parts (k_part_rows apart) loaded at once and added in part
+// order, then weighted in j order. Out of line: inlined, its code sat in the middle of the kernel's COMBINE and cost
+// launches that never run it ~2 us at Qwen3 T = 1 (docs/perf-notes.md item 78).
 template <typename Element>
 __device__ __noinline__ void combine_parts(const KernelParams& params, Element* y, int token_begin, int num_tokens,
                                            const float* const (*rows)[kCombineMaxTopK],
-                                           const float (*weights)[kCombineMaxTopK],
-                                           int vector_begin, int slice_vectors, int k_parts) {
+                                           const float (*weights)[kCombineMaxTopK], int vector_begin,
+                                           int slice_vectors) {
     constexpr int kMaxParts = TileConfig::kMaxGemm1KParts;
+    const int k_parts = gemm1_k_parts(params);
     const int hidden = params.hidden;
     const int top_k = params.top_k;
-    const int64_t part_stride = static_cast<int64_t>(TileConfig::kBlockM / k_parts) * hidden;
+    const int64_t part_stride = static_cast<int64_t>(k_part_rows(k_parts)) * hidden;
     const int num_items = num_tokens * slice_vectors;
     for (int item = threadIdx.x; item < num_items; item += TileConfig::kThreads) {
         const int token = item / slice_vectors;
@@ -864,7 +866,8 @@ __device__ __noinline__ void combine_parts(const KernelParams& params, Element* 
 // NOTE: looking the routes up once per column step made every COMBINE task latency-bound (~200 us for 16 tokens at
 // Qwen3's shape), and one warp per token left three of four warps idle at T = 1 (~10 us for one token's 2048 columns).
 // With GEMM1 in K parts (gemm1_k_parts): a route's expert output is the sum of its parts' rows, part s
-// s * (kBlockM / k_parts) rows after its row, added in part order before the route's weight multiplies it.
+// s * k_part_rows(k_parts) rows after its row, added in part order before the route's weight multiplies it
+// (combine_parts).
 template <typename Element>
 __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, uint64_t limit_ns,
                                    uint64_t& trace_mark) {
@@ -924,8 +927,8 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
     const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
     const int num_items = num_tokens * slice_vectors;
-    if (const int k_parts = gemm1_k_parts(params); k_parts > 1) {
-        combine_parts<Element>(params, y, token_begin, num_tokens, rows, weights, vector_begin, slice_vectors, k_parts);
+    if (gemm1_k_parts(params) > 1) {
+        combine_parts<Element>(params, y, token_begin, num_tokens, rows, weights, vector_begin, slice_vectors);
         return true;
     }
     for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
