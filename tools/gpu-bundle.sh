@@ -2,10 +2,14 @@
 # Builds .bundle/: everything the GPU machine needs to run the GPU tests, compute-sanitizer and the quick benchmark,
 # with no Java installed there (a jlink'd JRE travels along). Run after `mvn -DskipTests install` (or package).
 # Then, with the device tool: run(carry=[".bundle"], command="bash .bundle/run-gpu-check.sh"); see CONTRIBUTING.md.
+# BUNDLE_BENCH_ONLY=1: a bundle for benchmark calls only (tools/run-bench-ab.sh, gemm_tile_test): no JUnit, no test
+# classes and of the native tests only gemm_tile_test and launch_floor, so that more A/B libraries (BUNDLE_AB_LIBS)
+# fit the device tool's carry (~3 MiB each, packed). Its smoke test runs the benchmark's --help with the bundled JRE.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bundle="$root/.bundle"
+bench_only="${BUNDLE_BENCH_ONLY:-0}"
 junit_version="${JUNIT_CONSOLE_VERSION:-1.11.4}"
 javacpp_version="$(sed -n 's:.*<javacpp.version>\(.*\)</javacpp.version>.*:\1:p' pom.xml)"
 project_version="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)"
@@ -18,14 +22,14 @@ api_jar="flashmoe-api/target/flashmoe-api-$project_version.jar"
 test_classes="flashmoe-tests/target/test-classes"
 [ -f "$api_jar" ] || die "$api_jar missing: run 'mvn -DskipTests install' first"
 [ -f "$native_jar" ] || die "$native_jar missing: run 'mvn -DskipTests install' first"
-[ -d "$test_classes/dev/flashmoe/tests/gpu" ] || die "$test_classes has no GPU tests: run 'mvn -DskipTests install' (it compiles the tests)"
+[ "$bench_only" = 1 ] || [ -d "$test_classes/dev/flashmoe/tests/gpu" ] || die "$test_classes has no GPU tests: run 'mvn -DskipTests install' (it compiles the tests)"
 natives="$(unzip -Z1 "$native_jar" | grep -E 'linux-x86_64/lib(flashmoe|jniFlashMoeC)\.so$' | wc -l)"
 [ "$natives" = 2 ] || die "$native_jar lacks libflashmoe.so and/or libjniFlashMoeC.so (built with -Dflashmoe.native.skip=true?)"
 
 javacpp_jar="$m2/org/bytedeco/javacpp/$javacpp_version/javacpp-$javacpp_version.jar"
 console_jar="$m2/org/junit/platform/junit-platform-console-standalone/$junit_version/junit-platform-console-standalone-$junit_version.jar"
 [ -f "$javacpp_jar" ] || die "$javacpp_jar missing (it is a dependency of flashmoe-native: build first)"
-if [ ! -f "$console_jar" ]; then
+if [ "$bench_only" != 1 ] && [ ! -f "$console_jar" ]; then
   echo "fetching junit-platform-console-standalone $junit_version from Maven Central"
   mvn -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version" >&2
 fi
@@ -44,8 +48,10 @@ jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --
 cp "$api_jar" "$bundle/lib/flashmoe-api.jar"
 cp "$native_jar" "$bundle/lib/flashmoe-native.jar"
 cp "$javacpp_jar" "$bundle/lib/javacpp.jar"
-cp "$console_jar" "$bundle/lib/junit-platform-console-standalone.jar"
-jar --create --file "$bundle/lib/flashmoe-tests.jar" -C "$test_classes" .
+if [ "$bench_only" != 1 ]; then
+  cp "$console_jar" "$bundle/lib/junit-platform-console-standalone.jar"
+  jar --create --file "$bundle/lib/flashmoe-tests.jar" -C "$test_classes" .
+fi
 # The benchmark's thin jar (its dependencies are already in lib/); the shaded one would carry libflashmoe twice.
 bench_jar="benchmarks/target/benchmarks-$project_version.jar"
 if [ -f "$bench_jar" ] && unzip -Z1 "$bench_jar" | grep '^dev/flashmoe/bench/Main.class$' > /dev/null; then  # NOTE: not grep -q: under pipefail its early exit fails unzip with SIGPIPE
@@ -60,11 +66,11 @@ if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; t
   mkdir -p "$bundle/native"
   # NOTE: libflashmoe.so and libflashmoe_ep.so travel once, inside flashmoe-native.jar; run-gpu-check.sh takes
   # them out of the jar beside these binaries.
-  cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$bundle/native/"
+  [ "$bench_only" = 1 ] || cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$bundle/native/"
   # Expert parallelism: the EP library's check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer); the tiles'
   # own test with the layer sweep through the C API (gemm_tile_test --time --sweep; A/B runs).
   # launch_floor: an empty kernel's cost in the same timing (docs/perf-notes.md item 64).
-  for f in ep_layer_test gemm_tile_test launch_floor; do
+  for f in $([ "$bench_only" = 1 ] || echo ep_layer_test) gemm_tile_test launch_floor; do
     [ -e "$native_build/$f" ] && cp "$native_build/$f" "$bundle/native/"
   done
   # A/B runs (tools/run-ab.sh): BUNDLE_AB_LIBS=DIR adds every DIR/<name>/libflashmoe.so as native/ab/<name>/.
@@ -90,14 +96,21 @@ chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh" "$bundle/ncu-evide
   echo "bundle built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
   echo "git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty tree)')"
   echo "jre modules: $modules"
+  [ "$bench_only" = 1 ] && echo "bench only (BUNDLE_BENCH_ONLY=1): no JUnit, no test classes, native: gemm_tile_test, launch_floor, ab/"
   (cd "$bundle" && find lib -type f -printf '%s\t%p\n' | sort -k2)
 } > "$bundle/MANIFEST.txt"
 
 # Smoke test here: the bundled JRE loads the jars and the native library, and the GPU tests skip (no GPU here).
-echo "smoke test with the bundled JRE (expects: CUDA unusable here, GPU tests skipped)"
-smoke_out="$(mktemp -d)"
-OUT="$smoke_out" bash "$bundle/run-gpu-check.sh" --smoke || die "smoke test failed (log: $smoke_out)"
-rm -rf "$smoke_out"
+if [ "$bench_only" = 1 ]; then
+  echo "smoke test with the bundled JRE (benchmark only: its --help)"
+  "$bundle/jre/bin/java" -cp "$bundle/lib/flashmoe-bench.jar:$bundle/lib/flashmoe-api.jar:$bundle/lib/flashmoe-native.jar:$bundle/lib/javacpp.jar" \
+    dev.flashmoe.bench.Main --help > /dev/null || die "smoke test failed: the benchmark's --help"
+else
+  echo "smoke test with the bundled JRE (expects: CUDA unusable here, GPU tests skipped)"
+  smoke_out="$(mktemp -d)"
+  OUT="$smoke_out" bash "$bundle/run-gpu-check.sh" --smoke || die "smoke test failed (log: $smoke_out)"
+  rm -rf "$smoke_out"
+fi
 
 du -sh "$bundle/jre"; ls -l "$bundle/lib" | tail -n +2
 # The JRE travels packed too (xz: 39 -> 20 MiB); each runner unpacks it beside itself on first use.
