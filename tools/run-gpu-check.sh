@@ -83,20 +83,27 @@ fi
 
 if want native; then
   if [ -x "$native_dir/flashmoe_smoke" ]; then
-    note "== native: flashmoe_smoke (C API, both layer paths) and fused_test (graph, fault injection, determinism)"
+    note "== native: flashmoe_smoke (C API, both layer paths), fused_test (graph, fault injection, determinism), gemm_tile_test"
     start=$(date +%s)
     { LD_LIBRARY_PATH="$native_dir" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/flashmoe_smoke"
       echo "flashmoe_smoke exit $?"
       timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/fused_test"
       echo "fused_test exit $?"
+      if [ -x "$native_dir/gemm_tile_test" ]; then
+        # the processors' tiles alone against fp64 (every tile kind; the gathered ones and their ring sequence)
+        LD_LIBRARY_PATH="$native_dir" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/gemm_tile_test"
+        echo "gemm_tile_test exit $?"
+      fi
       if [ -x "$native_dir/ep_layer_test" ]; then
         # P = 1 through the full NVSHMEM path against the single-GPU layer, bitwise (skips without NVSHMEM)
         LD_LIBRARY_PATH="$native_dir" timeout --kill-after=10 "${NATIVE_TIMEOUT:-150}" "$native_dir/ep_layer_test" --quick
         echo "ep_layer_test exit $?"
       fi; } 2>&1 | tee "$out/native.log"
     for t in flashmoe_smoke fused_test; do grep -q "^$t exit 0$" "$out/native.log" || status=1; done
-    if grep -q "^ep_layer_test exit" "$out/native.log"; then grep -q "^ep_layer_test exit 0$" "$out/native.log" || status=1; fi
-    note "native: $(grep -E '^(flashmoe_smoke|fused_test|ep_layer_test) exit' "$out/native.log" | tr '\n' ' ')in $(( $(date +%s) - start )) s"
+    for t in gemm_tile_test ep_layer_test; do
+      if grep -q "^$t exit" "$out/native.log"; then grep -q "^$t exit 0$" "$out/native.log" || status=1; fi
+    done
+    note "native: $(grep -E '^(flashmoe_smoke|fused_test|gemm_tile_test|ep_layer_test) exit' "$out/native.log" | tr '\n' ' ')in $(( $(date +%s) - start )) s"
   else
     note "== native: no native test binaries in the bundle; skipped"
   fi
