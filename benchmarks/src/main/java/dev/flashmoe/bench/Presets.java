@@ -27,6 +27,14 @@ final class Presets {
         add(new Shape("olmoe-1b-7b", 2048, 1024, 64, 8));
         add(new Shape("qwen1.5-moe-a2.7b", 2048, 1408, 60, 4));
         add(new Shape("qwen3-235b-a22b", 4096, 1536, 128, 8));
+        // More of them, H or I not a multiple of 128 (gpt-oss: 2880), top-1 routing (Llama 4 Scout), k = 6: the routed
+        // experts only (shared experts, where a model has them, are a dense MLP outside this layer).
+        add(new Shape("gpt-oss-20b", 2880, 2880, 32, 4));
+        add(new Shape("gpt-oss-120b", 2880, 2880, 128, 4));
+        add(new Shape("deepseek-v2-lite", 2048, 1408, 64, 6));
+        add(new Shape("qwen2-57b-a14b", 3584, 2560, 64, 8));
+        add(new Shape("phi-3.5-moe", 4096, 6400, 16, 2));
+        add(new Shape("llama4-scout", 5120, 8192, 16, 1));
         add(new Shape("tiny", 256, 128, 16, 2));
     }
 

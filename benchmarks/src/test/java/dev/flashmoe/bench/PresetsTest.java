@@ -28,6 +28,8 @@ class PresetsTest {
         assertEquals(new Presets.Shape("mixtral-8x7b", 4096, 14336, 8, 2), Presets.get("Mixtral-8x7B"));
         assertEquals(new Presets.Shape("dbrx", 6144, 10752, 16, 4), Presets.get("dbrx"));
         assertEquals(new Presets.Shape("qwen3-235b-a22b", 4096, 1536, 128, 8), Presets.get("qwen3-235b-a22b"));
+        assertEquals(new Presets.Shape("gpt-oss-120b", 2880, 2880, 128, 4), Presets.get("gpt-oss-120b"));
+        assertEquals(new Presets.Shape("llama4-scout", 5120, 8192, 16, 1), Presets.get("llama4-scout"));
         assertArrayEquals(new int[] {1, 64, 1024, 4096}, Presets.sweep("dbrx"));
         assertThrows(IllegalArgumentException.class, () -> Presets.get("no-such-model"));
     }
