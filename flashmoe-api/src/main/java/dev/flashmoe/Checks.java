@@ -18,11 +18,20 @@ final class Checks {
         long i = args.intermediateSize();
         DataType dt = args.dataType();
         boolean gated = args.mlpType() == MlpType.GATED;
+        // the MLP type decides whether a gate projection exists: say so, rather than only "wGate = null"
         if (gated) {
+            if (w.wGate() == null) {
+                throw new InvalidArgumentException("weights.wGate", null, "the layer is GATED (InitArgs.mlpType) and"
+                        + " needs wGate: pass ExpertWeights.gated(wGate, wUp, wDown), or build the args with"
+                        + " mlpType(MlpType.CONVENTIONAL) for W1/W2 weights");
+            }
             tensor("weights.wGate", w.wGate(), dt, e, i, h);
         } else if (w.wGate() != null || w.bGate() != null) {
-            throw new InvalidArgumentException("weights.wGate", w.wGate() != null ? w.wGate() : w.bGate(),
-                    "a CONVENTIONAL layer has no gate projection: pass W1 as wUp and W2 as wDown");
+            boolean weight = w.wGate() != null;
+            throw new InvalidArgumentException(weight ? "weights.wGate" : "weights.bGate", weight ? w.wGate()
+                    : w.bGate(), "the layer is CONVENTIONAL (InitArgs.mlpType) and has no gate projection: pass"
+                            + " ExpertWeights.conventional(w1, w2) (W1 as wUp, W2 as wDown), or build the args with"
+                            + " mlpType(MlpType.GATED) for gated weights");
         }
         tensor("weights.wUp", w.wUp(), dt, e, i, h);
         tensor("weights.wDown", w.wDown(), dt, e, h, i);

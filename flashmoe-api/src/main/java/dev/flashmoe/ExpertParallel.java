@@ -277,17 +277,33 @@ public final class ExpertParallel implements AutoCloseable {
         }
     }
 
-    private static ExpertParallelBackend backend() {
+    /** The CUDA backend, usable or not. No flashmoe-native on the classpath is NO_DEVICE, as in {@link FlashMoe}. */
+    private static Backend cuda() {
         Backend cuda = FlashMoe.installed(BackendKind.CUDA);
         if (cuda == null) {
-            throw new FlashMoeException(ErrorCode.UNSUPPORTED,
+            throw new FlashMoeException(ErrorCode.NO_DEVICE,
                     "expert parallelism needs the CUDA backend: flashmoe-native is not on the classpath");
         }
-        return cuda.expertParallel();
+        return cuda;
     }
 
+    private static ExpertParallelBackend backend() {
+        return cuda().expertParallel();
+    }
+
+    /**
+     * The backend, once it can start a group. The code follows the cause: no usable CUDA backend (no device, no
+     * driver, libflashmoe not loadable) is NO_DEVICE, as {@link FlashMoe#createLayer} reports the same condition; a
+     * usable CUDA backend without expert parallelism (built without NVSHMEM, libflashmoe_ep.so not loadable) is
+     * UNSUPPORTED (docs/expert-parallel.md).
+     */
     private static ExpertParallelBackend available() {
-        ExpertParallelBackend backend = backend();
+        Backend cuda = cuda();
+        cuda.unavailableReason().ifPresent(reason -> {
+            throw new FlashMoeException(ErrorCode.NO_DEVICE,
+                    "expert parallelism needs the CUDA backend, which is not usable: " + reason);
+        });
+        ExpertParallelBackend backend = cuda.expertParallel();
         backend.unavailableReason().ifPresent(reason -> {
             throw new FlashMoeException(ErrorCode.UNSUPPORTED, reason);
         });

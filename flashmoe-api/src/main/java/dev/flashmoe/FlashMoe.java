@@ -42,6 +42,7 @@ public final class FlashMoe {
 
     /** The backend kind a request resolves to here: AUTO → the property, then CUDA if usable, else CPU. */
     public static BackendKind resolve(BackendKind requested) {
+        Checks.notNull("requested", requested);
         return backend(requested, 0).kind();
     }
 
@@ -59,6 +60,7 @@ public final class FlashMoe {
 
     /** One line describing the backend that {@code requested} resolves to. */
     public static String describe(BackendKind requested) {
+        Checks.notNull("requested", requested);
         return backend(requested, 0).description();
     }
 

@@ -17,11 +17,13 @@ public final class HostTensor implements Tensor {
     private final DataType dtype;
     private final long[] shape;
     private final ByteBuffer data;
+    private final long numel;
 
     private HostTensor(DataType dtype, long[] shape, ByteBuffer data) {
         this.dtype = dtype;
         this.shape = shape;
         this.data = data;
+        this.numel = product(shape);
     }
 
     /** A zero-filled tensor. */
@@ -91,13 +93,23 @@ public final class HostTensor implements Tensor {
         return shape.clone();
     }
 
+    @Override
+    public long numel() {
+        return numel;
+    }
+
     /** A view of the storage (shares content, independent position). */
     public ByteBuffer buffer() {
         return data.duplicate().order(ByteOrder.nativeOrder());
     }
 
+    /**
+     * Element {@code index} (row-major, in [0, numel)) decoded to float.
+     *
+     * @throws IndexOutOfBoundsException naming the index and the tensor's size
+     */
     public float getFloat(long index) {
-        int i = Math.toIntExact(index);
+        int i = checkIndex(index);
         switch (dtype) {
             case FP32:
                 return data.getFloat(i * 4);
@@ -110,8 +122,9 @@ public final class HostTensor implements Tensor {
         }
     }
 
+    /** Encodes {@code value} into element {@code index} (rounding to nearest even); bounds as {@link #getFloat}. */
     public void setFloat(long index, float value) {
-        int i = Math.toIntExact(index);
+        int i = checkIndex(index);
         switch (dtype) {
             case FP32:
                 data.putFloat(i * 4, value);
@@ -127,14 +140,16 @@ public final class HostTensor implements Tensor {
         }
     }
 
+    /** Element {@code index} of an INT32 tensor; bounds as {@link #getFloat}. */
     public int getInt(long index) {
         requireInt();
-        return data.getInt(Math.toIntExact(index) * 4);
+        return data.getInt(checkIndex(index) * 4);
     }
 
+    /** Sets element {@code index} of an INT32 tensor; bounds as {@link #getFloat}. */
     public void setInt(long index, int value) {
         requireInt();
-        data.putInt(Math.toIntExact(index) * 4, value);
+        data.putInt(checkIndex(index) * 4, value);
     }
 
     /** All elements decoded to float (ints converted). */
@@ -163,6 +178,15 @@ public final class HostTensor implements Tensor {
     /** True when the wrapped buffer is read-only: fine as an input, rejected as an output. */
     boolean isReadOnly() {
         return data.isReadOnly();
+    }
+
+    /** {@code index} as an int, or an IndexOutOfBoundsException that says which index and how many elements. */
+    private int checkIndex(long index) {
+        if (index < 0 || index >= numel) {
+            throw new IndexOutOfBoundsException("index " + index + " out of bounds for " + this + ": "
+                    + (numel == 0 ? "it has no elements" : numel + " elements, valid indices 0 .. " + (numel - 1)));
+        }
+        return (int) index;
     }
 
     private void requireInt() {

@@ -5,7 +5,7 @@ import java.lang.ref.Cleaner;
 /**
  * Reports native-owning handles (MoeLayer, Router, owned DeviceTensor) that became unreachable without close(). It
  * only reports: freeing device memory from the Cleaner's thread could race a launch still using it, so a leaked
- * handle's memory stays allocated until the process exits (design.md §2, "a Cleaner only reports leaks").
+ * handle's memory stays allocated until the process exits (docs/reliability.md, "Lifetimes and leaks").
  */
 final class Leaks {
     /** {@code -Dflashmoe.trackResources=true}: record the creation stack of every handle, printed with its report. */

@@ -22,6 +22,7 @@ public final class MoeLayer implements AutoCloseable {
     private final ExpertWeights weights;
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Leaks.Tracker tracker;
+    /** Null while open; once closed, what follows "MoeLayer is closed" in the use-after-close message. */
     private volatile String closedBecause;
 
     MoeLayer(InitArgs args, BackendKind backend, LayerBackend impl, ExpertWeights weights) {
@@ -214,7 +215,7 @@ public final class MoeLayer implements AutoCloseable {
         lock.lock();
         try {
             if (closedBecause == null) {
-                closedBecause = "closed";
+                closedBecause = "";
                 try {
                     impl.close();
                 } finally {
@@ -231,7 +232,7 @@ public final class MoeLayer implements AutoCloseable {
             return call.get();
         } catch (FlashMoeException e) {
             if (e.isFatal()) {
-                closedBecause = "a fatal error: " + e.getMessage();
+                closedBecause = " after a fatal error: " + e.getMessage();
                 try {
                     impl.close();
                 } finally {
@@ -244,7 +245,7 @@ public final class MoeLayer implements AutoCloseable {
 
     private void checkOpen() {
         if (closedBecause != null) {
-            throw new IllegalStateException("MoeLayer is closed (" + closedBecause + ")");
+            throw new IllegalStateException("MoeLayer is closed" + closedBecause);
         }
     }
 }

@@ -3,7 +3,7 @@ package dev.flashmoe;
 import java.util.List;
 
 /**
- * The in-kernel trace of one forward (design.md §3): per block of the persistent kernel, the start and end (GPU
+ * The in-kernel trace of one forward (docs/architecture.md): per block of the persistent kernel, the start and end (GPU
  * global timer, ns) of each phase and task. Block 0 is the OS block (slot assignment), the others are processors.
  * See {@link MoeLayer#enableTrace(int)}.
  *

@@ -1,6 +1,8 @@
 package dev.flashmoe.tests.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +17,7 @@ import dev.flashmoe.InitArgs;
 import dev.flashmoe.InvalidArgumentException;
 import dev.flashmoe.MoeLayer;
 import dev.flashmoe.Router;
+import dev.flashmoe.RouterWeights;
 import dev.flashmoe.Routing;
 import dev.flashmoe.tests.TestData;
 import java.nio.ByteBuffer;
@@ -92,6 +95,41 @@ class ArgumentAuditTest {
         fails("host", () -> view.copyFrom(null));
         fails("host", () -> view.copyTo(null));
         fails("host", () -> DeviceTensor.copyOf(null, 0));
+        fails("requested", () -> FlashMoe.resolve(null));
+        fails("requested", () -> FlashMoe.describe(null));
+    }
+
+    /** "must not be null" naming the argument: the contract of docs/reliability.md, not a bare NullPointerException. */
+    static void failsNull(String argument, Executable call) {
+        InvalidArgumentException e = fails(argument, call);
+        assertEquals("null", e.value(), e.getMessage());
+        assertEquals("must not be null", e.rule(), e.getMessage());
+    }
+
+    @Test
+    void expertWeightsFactoriesRejectNullWeights() {
+        HostTensor t = HostTensor.allocate(DataType.FP32, 4, 8, H);
+        failsNull("wGate", () -> ExpertWeights.gated(null, t, t));
+        failsNull("wUp", () -> ExpertWeights.gated(t, null, t));
+        failsNull("wDown", () -> ExpertWeights.gated(t, t, null));
+        failsNull("w1", () -> ExpertWeights.conventional(null, t));
+        failsNull("w2", () -> ExpertWeights.conventional(t, null));
+        assertSame(t, ExpertWeights.conventional(t, t).wUp());
+    }
+
+    @Test
+    void routerWeightsRejectNullWeight() {
+        failsNull("weight", () -> RouterWeights.of(null));
+        failsNull("weight", () -> new RouterWeights(null, HostTensor.allocate(DataType.FP32, 4)));
+        HostTensor w = HostTensor.allocate(DataType.FP32, 4, H);
+        assertNull(new RouterWeights(w, null).expertBias(), "the bias is optional");
+    }
+
+    @Test
+    void routingRejectsNullTensors() {
+        HostTensor weights = HostTensor.allocate(DataType.FP32, T, K);
+        failsNull("topkIds", () -> new Routing(null, weights));
+        failsNull("topkWeights", () -> new Routing(HostTensor.allocate(DataType.INT32, T, K), null));
     }
 
     @Test

@@ -226,7 +226,20 @@ class ArgumentRulesTest {
         InvalidArgumentException gate = assertThrows(InvalidArgumentException.class,
                 () -> FlashMoe.createLayer(conv, ExpertWeights.gated(g, u, d)));
         assertEquals("weights.wGate", gate.argument());
-        assertTrue(gate.rule().contains("CONVENTIONAL"), gate.rule());
+        assertTrue(gate.rule().startsWith("the layer is CONVENTIONAL"), gate.rule());
+        assertTrue(gate.rule().contains("ExpertWeights.conventional"), gate.rule());
+        InvalidArgumentException gateBias = assertThrows(InvalidArgumentException.class,
+                () -> FlashMoe.createLayer(conv, ExpertWeights.conventional(u, d).withBiases(
+                        HostTensor.allocate(bf, 4, 8), null, null)));
+        assertEquals("weights.bGate", gateBias.argument(), gateBias.getMessage());
+        assertTrue(gateBias.rule().startsWith("the layer is CONVENTIONAL"), gateBias.rule());
+        // the converse: W1/W2 weights for a GATED layer name the MLP type, not only "wGate = null"
+        InvalidArgumentException noGate = assertThrows(InvalidArgumentException.class,
+                () -> FlashMoe.createLayer(args, ExpertWeights.conventional(u, d)));
+        assertEquals("weights.wGate", noGate.argument(), noGate.getMessage());
+        assertEquals("null", noGate.value(), noGate.getMessage());
+        assertTrue(noGate.rule().startsWith("the layer is GATED (InitArgs.mlpType) and needs wGate"), noGate.rule());
+        assertTrue(noGate.rule().contains("MlpType.CONVENTIONAL"), noGate.rule());
         assertEquals("weights tensors", assertThrows(InvalidArgumentException.class,
                 () -> FlashMoe.createLayer(args, ExpertWeights.gated(g, u,
                         DeviceTensor.wrap(0x10000, bf, 0, 4, H, 8)))).argument());

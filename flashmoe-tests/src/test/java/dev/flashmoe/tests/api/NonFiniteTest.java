@@ -1,23 +1,28 @@
 package dev.flashmoe.tests.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashmoe.Activation;
 import dev.flashmoe.BackendKind;
 import dev.flashmoe.DataType;
+import dev.flashmoe.ErrorCode;
 import dev.flashmoe.ExpertWeights;
 import dev.flashmoe.FlashMoe;
+import dev.flashmoe.FlashMoeException;
 import dev.flashmoe.HalfFloats;
 import dev.flashmoe.HostTensor;
 import dev.flashmoe.InitArgs;
 import dev.flashmoe.MlpType;
 import dev.flashmoe.MoeLayer;
+import dev.flashmoe.Router;
 import dev.flashmoe.Routing;
 import dev.flashmoe.tests.NaiveMoe;
 import dev.flashmoe.tests.TestData;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,7 +31,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * NaN and infinity in tokens, expert weights and biases propagate as IEEE arithmetic says (issue 7, item 3) on the CPU
  * backend: every output element is classified (NaN, +inf, -inf, finite) exactly as NaiveMoe's plain fp64 evaluation
  * rounded to the layer dtype classifies it, finite ones agree with it, and rows the bad value cannot reach are bitwise
- * those of a clean run. A route dropped by the capacity rule contributes nothing, not 0 · NaN. Nothing hangs.
+ * those of a clean run. A route dropped by the capacity rule contributes nothing, not 0 · NaN. Nothing hangs. Through
+ * the router, a NaN token gets NaN routing weights, which forward rejects (ROUTING) unless the caller replaces them
+ * (docs/api-semantics.md, "Non-finite tokens through the router").
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NonFiniteTest {
@@ -174,6 +181,49 @@ class NonFiniteTest {
         }
         for (int i = H; i < T * H; i++) {
             assertTrue(Float.isFinite(y.getFloat(i)), "a dropped route must not bring 0 * NaN into y[" + i / H + "]");
+        }
+    }
+
+    /**
+     * The documented Router → MoeLayer pipeline with a NaN token: the router gives that token NaN weights (softmax of
+     * a NaN logit), so forward rejects the whole batch with ROUTING and writes nothing; replacing the non-finite
+     * weights (here by 0) lets the batch through, the NaN token's row NaN and every other row bitwise as without it.
+     */
+    @Test
+    void nanTokenThroughTheRouterNeedsItsWeightsReplaced() {
+        Random r = TestData.random("non-finite-pipeline");
+        InitArgs a = args(DataType.FP32, MlpType.GATED, Activation.SILU, 0f);
+        HostTensor x = TestData.tokens(r, a, T);
+        HostTensor bad = copy(x);
+        bad.setFloat(2 * H + 5, Float.NaN);
+        try (Router router = FlashMoe.createRouter(a, TestData.router(r, a, false));
+                MoeLayer layer = FlashMoe.createLayer(a, TestData.experts(r, a, true))) {
+            Routing routing = router.route(bad);
+            HostTensor weights = (HostTensor) routing.topkWeights();
+            for (int i = 0; i < T * K; i++) {
+                assertEquals(i / K == 2, Float.isNaN(weights.getFloat(i)), "routing weight " + i);
+            }
+            HostTensor y = HostTensor.allocate(DataType.FP32, T, H);
+            TestData.poison(y);
+            FlashMoeException e = assertThrows(FlashMoeException.class, () -> layer.forward(bad, routing, y));
+            assertEquals(ErrorCode.ROUTING, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("routing.topkWeights[2][0] = NaN"), e.getMessage());
+            for (int i = 0; i < T * H; i++) {
+                assertEquals(-1, Float.floatToRawIntBits(y.getFloat(i)), "y was written at " + i);
+            }
+
+            for (int i = 0; i < T * K; i++) {
+                if (!Float.isFinite(weights.getFloat(i))) {
+                    weights.setFloat(i, 0f);
+                }
+            }
+            layer.forward(bad, routing, y);
+            HostTensor clean = HostTensor.allocate(DataType.FP32, T, H);
+            layer.forward(x, router.route(x), clean);
+            for (int c = 0; c < H; c++) {
+                assertTrue(Float.isNaN(y.getFloat(2 * H + c)), "the NaN token's row is NaN (0 · NaN)");
+            }
+            sameRows(y, clean, new boolean[] {true, true, false, true, true, true});
         }
     }
 }

@@ -22,6 +22,7 @@ import dev.flashmoe.KernelPath;
 import dev.flashmoe.MlpType;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** The expert-parallel rules of InitArgs and ExpertParallel that need no GPU: ranks, placement, workspace bytes. */
 class ExpertParallelArgsTest {
@@ -140,6 +141,27 @@ class ExpertParallelArgsTest {
         assertTrue(id.getMessage().contains("128"), id.getMessage());
         assertThrows(InvalidArgumentException.class, () -> ExpertParallel.init(0, 1, null));
         assertThrows(InvalidArgumentException.class, () -> ExpertParallel.initFromMpi(-1));
+    }
+
+    /**
+     * Without a usable CUDA device a group cannot start, and says so with the code FlashMoe gives the same condition
+     * (NO_DEVICE), not UNSUPPORTED (which stays for a usable CUDA backend built without NVSHMEM). Skips on a GPU.
+     */
+    @Test
+    void withoutAUsableGpuAGroupIsNoDeviceAsInFlashMoe() {
+        String cuda = FlashMoe.backendStatus().get(BackendKind.CUDA);
+        assumeTrue(cuda != null && !cuda.isEmpty(), "a CUDA device is usable here");
+        ErrorCode layer = assertThrows(FlashMoeException.class, () -> FlashMoe.resolve(BackendKind.CUDA)).code();
+        assertEquals(ErrorCode.NO_DEVICE, layer);
+        for (Executable init : new Executable[] {
+            () -> ExpertParallel.init(0, 1, new byte[ExpertParallel.UNIQUE_ID_BYTES]),
+            () -> ExpertParallel.initFromMpi(0),
+            ExpertParallel::uniqueId}) {
+            FlashMoeException e = assertThrows(FlashMoeException.class, init);
+            assertEquals(layer, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("expert parallelism needs the CUDA backend"), e.getMessage());
+        }
+        assertTrue(ExpertParallel.unavailableReason().isPresent());
     }
 
     /** Needs libflashmoe loadable (no GPU): the arithmetic of csrc/include/flashmoe/comm/symmetric_layout.cuh. */
