@@ -331,17 +331,16 @@ public final class ExpertParallelMain {
         } finally {
             owned.forEach(DeviceTensor::close);
         }
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
-        double median = quantile(sorted, 0.5);
+        double median = SweepRow.quantile(ms, 0.5);
+        double p10 = SweepRow.quantile(ms, 0.1);
+        double p90 = SweepRow.quantile(ms, 0.9);
         String json = String.format(Locale.ROOT, "{\"rank\": %d, \"ranks\": %d, \"preset\": \"%s\", \"dtype\": \"%s\", "
                 + "\"tokens_per_rank\": %d, \"iters\": %d, \"median_ms\": %.4f, \"p10_ms\": %.4f, \"p90_ms\": %.4f, "
                 + "\"rank_tokens_per_s\": %.1f, \"device\": %d}%n", rank, size, shape.name(), dtype, tokens, iters,
-                median, quantile(sorted, 0.1), quantile(sorted, 0.9), tokens / (median / 1e3), device);
+                median, p10, p90, tokens / (median / 1e3), device);
         Files.writeString(out.resolve("rank-" + rank + ".json"), json);
         System.out.printf(Locale.ROOT, "rank %d/%d %s %s T=%d/rank: median %.3f ms (p10 %.3f, p90 %.3f), %.0f tokens/s%n",
-                rank, size, shape.name(), dtype, tokens, median, quantile(sorted, 0.1), quantile(sorted, 0.9),
-                tokens / (median / 1e3));
+                rank, size, shape.name(), dtype, tokens, median, p10, p90, tokens / (median / 1e3));
         if (rank == 0) {
             double slowest = 0;
             StringBuilder ranks = new StringBuilder();
@@ -364,10 +363,6 @@ public final class ExpertParallelMain {
                     + "aggregate %.0f tokens/s (T*P/latency)%n", size, shape.name(), dtype, tokens, slowest, aggregate);
         }
         return true;
-    }
-
-    static double quantile(double[] sorted, double q) {
-        return sorted[(int) Math.round(q * (sorted.length - 1))];
     }
 
     static double number(String json, String key) {

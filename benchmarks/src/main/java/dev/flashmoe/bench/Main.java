@@ -100,9 +100,10 @@ public final class Main {
 
         System.out.print(Results.table(rows));
         System.out.printf(Locale.ROOT, "  timing: %s; floor = max(bytes / copy, flops / matmul) with each touched expert's "
-                + "weights once + x + y; check: ||y - ref|| / ||ref|| over %d sampled tokens vs fp64 (limit %.0e) %s%n",
+                + "weights once + x + y; check: ||y - ref|| / ||ref|| over %s vs fp64 (limit %.0e) %s%n",
                 cuda ? (o.graph ? "CUDA-graph replays, event-timed, median" : "direct launches, event-timed, median")
-                        + inputSetsNote(o) : "wall clock around the call", o.checkTokens, limit, ok ? "OK" : "FAILED");
+                        + inputSetsNote(o) : "wall clock around the call", sampledNote(o.checkTokens, o.sweep), limit,
+                ok ? "OK" : "FAILED");
         if (o.out != null) {
             try {
                 Results.Header header = new Results.Header(shape.name(), h, i, e, shape.topK(), o.dtype.name(),
@@ -129,6 +130,13 @@ public final class Main {
             }
         }
         return ok;
+    }
+
+    /** How many tokens the check re-computed: min(--check-tokens, T) at each point (checkAgainstReference). */
+    static String sampledNote(int checkTokens, int[] sweep) {
+        int[] counts = Arrays.stream(sweep).map(t -> Math.min(checkTokens, t)).distinct().toArray();
+        return counts.length == 1 ? counts[0] + (counts[0] == 1 ? " sampled token" : " sampled tokens")
+                : "min(" + checkTokens + ", T) sampled tokens per point";
     }
 
     /** What the timing line says of --input-sets. */
@@ -362,20 +370,6 @@ public final class Main {
             ms[r] = (System.nanoTime() - start) / 1e6;
         }
         return ms;
-    }
-
-    private static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double[] subtract(double[] values, double amount) {
-        double[] out = new double[values.length];
-        for (int r = 0; r < values.length; r++) {
-            out[r] = Math.max(0, values[r] - amount);
-        }
-        return out;
     }
 
     /** Command-line options; every one has a default so the bare command runs. */
