@@ -11,7 +11,6 @@ relative L2 error of y on a few tokens against an fp32 reference from the same b
 the layer).
 """
 import argparse
-import statistics
 
 import torch
 
@@ -151,8 +150,16 @@ def time_ms(fns, warmup, iters):
         b.record()
         torch.cuda.synchronize()
         times.append(a.elapsed_time(b))
-    times.sort()
-    return statistics.median(times), times[int(0.1 * (len(times) - 1))], times[int(round(0.9 * (len(times) - 1)))]
+    return quantile(times, 0.5), quantile(times, 0.1), quantile(times, 0.9)
+
+
+def quantile(values, q):
+    """Linear interpolation between the order statistics around q (n - 1): numpy's default, the Java benchmark's."""
+    s = sorted(values)
+    at = q * (len(s) - 1)
+    below = int(at)
+    above = min(below + 1, len(s) - 1)
+    return s[below] + (at - below) * (s[above] - s[below])
 
 
 def add_point_arguments(p):

@@ -58,39 +58,52 @@ public final class ExpertParallelMain {
             "  --out DIR            where rank-<r>.json and summary.json go (default ./ep-results)",
             "  --weak-scaling D,D   summaries of runs at several P: print T(2)/T(P) and exit");
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
+        System.exit(execute(argv));
+    }
+
+    /** main without the exit: the exit status; bad arguments and the library's failures end in one `error:` line. */
+    static int execute(String[] argv) {
         Map<String, String> o;
         try {
             o = parse(argv);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println(USAGE);
-            System.exit(2);
-            return;
+            return Cli.BAD_ARGUMENTS;
         }
         if (o.containsKey("--help")) {
             System.out.println(USAGE);
-            return;
+            return 0;
         }
-        if (o.containsKey("--weak-scaling")) {
-            System.out.print(weakScaling(Arrays.stream(o.get("--weak-scaling").split(",")).map(Path::of).toList()));
-            return;
-        }
-        Launch launch = Launch.fromEnvironment(System.getenv());
-        // The symmetric heap holds the largest layer this run creates (the benchmark's; the check's are small).
-        long heap = 4L << 30;
-        if (!o.containsKey("--check")) {
-            heap = Math.max(heap, ExpertParallel.workspaceBytes(benchArgs(o, launch.rank(), launch.size(), 0))
-                    + (1L << 30));
-        }
-        ExpertParallel group = join(o.getOrDefault("--bootstrap", "file:/tmp/flashmoe-ep-uid"), launch, heap);
-        boolean ok;
         try {
-            ok = o.containsKey("--check") ? check(group) : bench(group, o);
-        } finally {
-            group.close();
+            if (o.containsKey("--weak-scaling")) {
+                System.out.print(weakScaling(Arrays.stream(o.get("--weak-scaling").split(",")).map(String::trim)
+                        .filter(d -> !d.isEmpty()).map(Path::of).toList()));
+                return 0;
+            }
+            Launch launch = Launch.fromEnvironment(System.getenv());
+            // The symmetric heap holds the largest layer this run creates (the benchmark's; the check's are small).
+            long heap = 4L << 30;
+            if (!o.containsKey("--check")) {
+                heap = Math.max(heap, ExpertParallel.workspaceBytes(benchArgs(o, launch.rank(), launch.size(), 0))
+                        + (1L << 30));
+            }
+            ExpertParallel group = join(o.getOrDefault("--bootstrap", "file:/tmp/flashmoe-ep-uid"), launch, heap);
+            boolean ok;
+            try {
+                ok = o.containsKey("--check") ? check(group) : bench(group, o);
+            } finally {
+                group.close();
+            }
+            return ok ? 0 : 1;
+        } catch (IOException | RuntimeException e) {
+            return Cli.report(e, System.err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("error: interrupted");
+            return 1;
         }
-        System.exit(ok ? 0 : 1);
     }
 
     static Map<String, String> parse(String[] argv) {
@@ -105,12 +118,31 @@ public final class ExpertParallelMain {
                     if (rest.isEmpty()) {
                         throw new IllegalArgumentException("missing value after " + flag);
                     }
-                    o.put(flag, rest.remove(0));
+                    o.put(flag, check(flag, rest.remove(0)));
                 }
-                default -> throw new IllegalArgumentException("unknown option " + flag);
+                default -> throw new IllegalArgumentException(flag.startsWith("-") ? "unknown option " + flag
+                        : "unexpected argument '" + flag + "' (every value follows its option, e.g. --tokens 64)");
             }
         }
         return o;
+    }
+
+    /** {@code v} when it is a value {@code flag} takes (the run reads them later); else IllegalArgumentException. */
+    private static String check(String flag, String v) {
+        switch (flag) {
+            case "--preset" -> Presets.get(v);
+            case "--tokens" -> Cli.integer(flag, v, 1, InitArgs.MAX_TOKENS);
+            case "--dtype" -> Cli.choice(flag, v, DataType.BF16, DataType.FP16, DataType.FP32);
+            case "--iters" -> Cli.integer(flag, v, 1, Integer.MAX_VALUE);
+            case "--warmup" -> Cli.integer(flag, v, 0, Integer.MAX_VALUE);
+            case "--bootstrap" -> {
+                if (!v.equals("mpi") && !(v.startsWith("file:") && v.length() > 5)) {
+                    throw new IllegalArgumentException("--bootstrap takes mpi or file:PATH, got '" + v + "'");
+                }
+            }
+            default -> { } // --out, --weak-scaling: paths
+        }
+        return v;
     }
 
     /** This process's place in the launch, from the launcher's environment. */
@@ -331,17 +363,16 @@ public final class ExpertParallelMain {
         } finally {
             owned.forEach(DeviceTensor::close);
         }
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
-        double median = quantile(sorted, 0.5);
+        double median = SweepRow.quantile(ms, 0.5);
+        double p10 = SweepRow.quantile(ms, 0.1);
+        double p90 = SweepRow.quantile(ms, 0.9);
         String json = String.format(Locale.ROOT, "{\"rank\": %d, \"ranks\": %d, \"preset\": \"%s\", \"dtype\": \"%s\", "
                 + "\"tokens_per_rank\": %d, \"iters\": %d, \"median_ms\": %.4f, \"p10_ms\": %.4f, \"p90_ms\": %.4f, "
                 + "\"rank_tokens_per_s\": %.1f, \"device\": %d}%n", rank, size, shape.name(), dtype, tokens, iters,
-                median, quantile(sorted, 0.1), quantile(sorted, 0.9), tokens / (median / 1e3), device);
+                median, p10, p90, tokens / (median / 1e3), device);
         Files.writeString(out.resolve("rank-" + rank + ".json"), json);
         System.out.printf(Locale.ROOT, "rank %d/%d %s %s T=%d/rank: median %.3f ms (p10 %.3f, p90 %.3f), %.0f tokens/s%n",
-                rank, size, shape.name(), dtype, tokens, median, quantile(sorted, 0.1), quantile(sorted, 0.9),
-                tokens / (median / 1e3));
+                rank, size, shape.name(), dtype, tokens, median, p10, p90, tokens / (median / 1e3));
         if (rank == 0) {
             double slowest = 0;
             StringBuilder ranks = new StringBuilder();
@@ -366,10 +397,6 @@ public final class ExpertParallelMain {
         return true;
     }
 
-    static double quantile(double[] sorted, double q) {
-        return sorted[(int) Math.round(q * (sorted.length - 1))];
-    }
-
     static double number(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\": *([0-9.eE+-]+)").matcher(json);
         if (!m.find()) {
@@ -380,10 +407,25 @@ public final class ExpertParallelMain {
 
     /** T(2) / T(P) (and T(1) / T(P)) from summary.json files of runs at several P with the same tokens per rank. */
     static String weakScaling(List<Path> dirs) throws IOException {
+        if (dirs.isEmpty()) {
+            throw new IllegalArgumentException("--weak-scaling takes the --out directories (or summary.json files) of "
+                    + "runs at several P, separated by commas");
+        }
         java.util.TreeMap<Integer, Double> latency = new java.util.TreeMap<>();
         for (Path d : dirs) {
-            String s = Files.readString(Files.isDirectory(d) ? d.resolve("summary.json") : d);
-            latency.put((int) number(s, "ranks"), number(s, "latency_ms"));
+            Path file = Files.isDirectory(d) ? d.resolve("summary.json") : d;
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--weak-scaling: " + (Files.exists(d) ? "no " + file : d
+                        + " does not exist") + " (each entry is a run's --out directory, where rank 0 wrote "
+                        + "summary.json, or that file)");
+            }
+            String s = Files.readString(file);
+            try {
+                latency.put((int) number(s, "ranks"), number(s, "latency_ms"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--weak-scaling: " + file + " is not a summary.json of this "
+                        + "benchmark (it needs \"ranks\" and \"latency_ms\")");
+            }
         }
         StringBuilder out = new StringBuilder("P  latency_ms  T(2)/T(P)  T(1)/T(P)\n");
         Double two = latency.get(2);

@@ -6,9 +6,11 @@ import dev.flashmoe.DataType;
 import dev.flashmoe.DeviceTensor;
 import dev.flashmoe.ExpertWeights;
 import dev.flashmoe.FlashMoe;
+import dev.flashmoe.FlashMoeException;
 import dev.flashmoe.ForwardResult;
 import dev.flashmoe.HostTensor;
 import dev.flashmoe.InitArgs;
+import dev.flashmoe.InvalidArgumentException;
 import dev.flashmoe.KernelPath;
 import dev.flashmoe.MlpType;
 import dev.flashmoe.MoeLayer;
@@ -32,21 +34,89 @@ import java.util.Set;
 public final class Main {
     private Main() {}
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
+        System.exit(execute(argv));
+    }
+
+    /**
+     * main without the exit: the exit status. Bad arguments (the parser's, the layer's rules, a shape the host memory
+     * cannot hold) are found before any weights are made; they and the library's failures end in one `error:` line
+     * (Cli.report).
+     */
+    static int execute(String[] argv) {
         Options o;
         try {
             o = Options.parse(argv);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
+            return Cli.BAD_ARGUMENTS;
+        } catch (RuntimeException e) { // e.g. NO_DEVICE: --backend cuda without a usable GPU
+            return Cli.report(e, System.err);
         }
         if (o.help) {
             System.out.println(Options.USAGE);
-            return;
+            return 0;
         }
-        System.exit(run(o) ? 0 : 1);
+        try {
+            preflight(o, HostFootprint.maxDirectMemory(), Runtime.getRuntime().maxMemory(),
+                    HostFootprint.physicalMemory());
+        } catch (IllegalArgumentException | FlashMoeException e) {
+            return Cli.report(e, System.err);
+        }
+        try {
+            return run(o) ? 0 : 1;
+        } catch (FlashMoeException | OutOfMemoryError e) { // not IllegalArgumentException: here that is a bug, traced
+            return Cli.report(e, System.err);
+        }
+    }
+
+    /** The layer of a sweep point. */
+    static InitArgs layerArgs(Options o, Presets.Shape shape, int tokens) {
+        return InitArgs.builder().dataType(o.dtype).mlpType(o.mlp).activation(o.activation).hiddenSize(shape.hidden())
+                .intermediateSize(shape.intermediate()).numExperts(shape.experts()).topK(shape.topK())
+                .maxTokensPerRank(tokens).backend(o.backend).kernelPath(o.kernelPath).build();
+    }
+
+    /**
+     * What would otherwise fail after the weights were made, checked first: every sweep point's layer against
+     * InitArgs' rules (the message names the option that set the value) and the run's host memory against the JVM's
+     * limits (HostFootprint). Throws IllegalArgumentException.
+     */
+    static void preflight(Options o, long directLimit, long heapLimit, long physical) {
+        Presets.Shape shape = o.shape();
+        for (int tokens : o.sweep) {
+            try {
+                layerArgs(o, shape, tokens);
+            } catch (InvalidArgumentException e) {
+                throw new IllegalArgumentException("invalid layer (" + describe(o, shape) + "): " + e.argument()
+                        + " = " + e.value() + ": " + e.rule() + " (" + source(o, e.argument()) + ")");
+            }
+        }
+        boolean cpu = FlashMoe.resolve(o.backend) != BackendKind.CUDA;
+        int maxTokens = Arrays.stream(o.sweep).max().orElse(1);
+        HostFootprint.check(shape.name() + (cpu ? " on the CPU backend" : ""), HostFootprint.of(shape, o.dtype,
+                o.mlp == MlpType.GATED, maxTokens, cpu), cpu, maxTokens, directLimit, heapLimit, physical);
+    }
+
+    private static String describe(Options o, Presets.Shape s) {
+        return String.format(Locale.ROOT, "preset %s%s: H=%d, I=%d, E=%d, k=%d", o.preset,
+                s.name().equals("custom") ? " with custom numbers" : "", s.hidden(), s.intermediate(), s.experts(),
+                s.topK());
+    }
+
+    /** The option that set an InitArgs field (a custom number, else the preset's). */
+    private static String source(Options o, String field) {
+        String flag = switch (field) {
+            case "hiddenSize" -> o.customHidden > 0 ? "--hidden" : null;
+            case "intermediateSize" -> o.customIntermediate > 0 ? "--intermediate" : null;
+            case "numExperts" -> o.customExperts > 0 ? "--experts" : null;
+            case "topK" -> o.customTopK > 0 ? "--topk" : null;
+            case "maxTokensPerRank" -> o.sweepSpec != null ? "--sweep" : "--tokens";
+            case "dataType" -> "--dtype";
+            default -> null;
+        };
+        return flag != null ? "set by " + flag : "the preset " + o.preset + "'s value";
     }
 
     static boolean run(Options o) {
@@ -61,6 +131,9 @@ public final class Main {
                 System.out.println("  (" + kind + " not used: " + reason + ")");
             }
         });
+        if (o.trace && !cuda) {
+            System.out.println("  (--trace ignored: it traces the CUDA kernel; the CPU reference has no trace)");
+        }
 
         Ceiling copy = Ceiling.NONE;
         Ceiling matmul = Ceiling.NONE;
@@ -100,9 +173,10 @@ public final class Main {
 
         System.out.print(Results.table(rows));
         System.out.printf(Locale.ROOT, "  timing: %s; floor = max(bytes / copy, flops / matmul) with each touched expert's "
-                + "weights once + x + y; check: ||y - ref|| / ||ref|| over %d sampled tokens vs fp64 (limit %.0e) %s%n",
+                + "weights once + x + y; check: ||y - ref|| / ||ref|| over %s vs fp64 (limit %.0e) %s%n",
                 cuda ? (o.graph ? "CUDA-graph replays, event-timed, median" : "direct launches, event-timed, median")
-                        + inputSetsNote(o) : "wall clock around the call", o.checkTokens, limit, ok ? "OK" : "FAILED");
+                        + inputSetsNote(o) : "wall clock around the call", sampledNote(o.checkTokens, o.sweep), limit,
+                ok ? "OK" : "FAILED");
         if (o.out != null) {
             try {
                 Results.Header header = new Results.Header(shape.name(), h, i, e, shape.topK(), o.dtype.name(),
@@ -129,6 +203,13 @@ public final class Main {
             }
         }
         return ok;
+    }
+
+    /** How many tokens the check re-computed: min(--check-tokens, T) at each point (checkAgainstReference). */
+    static String sampledNote(int checkTokens, int[] sweep) {
+        int[] counts = Arrays.stream(sweep).map(t -> Math.min(checkTokens, t)).distinct().toArray();
+        return counts.length == 1 ? counts[0] + (counts[0] == 1 ? " sampled token" : " sampled tokens")
+                : "min(" + checkTokens + ", T) sampled tokens per point";
     }
 
     /** What the timing line says of --input-sets. */
@@ -182,9 +263,7 @@ public final class Main {
             BenchWeights benchWeights, HostTensor wRouter, Ceiling copy, Ceiling matmul) {
         int h = shape.hidden();
         int k = shape.topK();
-        InitArgs args = InitArgs.builder().dataType(o.dtype).mlpType(o.mlp).activation(o.activation).hiddenSize(h)
-                .intermediateSize(shape.intermediate()).numExperts(shape.experts()).topK(k).maxTokensPerRank(tokens)
-                .backend(o.backend).kernelPath(o.kernelPath).build();
+        InitArgs args = layerArgs(o, shape, tokens);
         HostTensor x = RandomTensors.uniform(o.dtype, o.seed + 5 + tokens, 1f, tokens, h);
         HostTensor y = HostTensor.allocate(o.dtype, tokens, h);
         Routing hostRouting;
@@ -364,20 +443,6 @@ public final class Main {
         return ms;
     }
 
-    private static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double[] subtract(double[] values, double amount) {
-        double[] out = new double[values.length];
-        for (int r = 0; r < values.length; r++) {
-            out[r] = Math.max(0, values[r] - amount);
-        }
-        return out;
-    }
-
     /** Command-line options; every one has a default so the bare command runs. */
     static final class Options {
         static final String USAGE = String.join("\n",
@@ -403,7 +468,12 @@ public final class Main {
                 + "                       that a replay does not find the last one's expert weights in the L2\n"
                 + "                       (decode; default 1: one set replayed, as the issue's numbers were taken)",
                 "  --trace              per T, one traced forward: trace-T<T>.json (Chrome), timeline-T<T>.png, summary,\n"
-                + "                       phases and processor occupancy over time");
+                + "                       phases and processor occupancy over time (CUDA backend only: the CPU\n"
+                + "                       reference has no trace)",
+                "environment:",
+                "  FLASHMOE_JAVA_OPTS   JVM options for bin/flashmoe-bench, e.g. -XX:MaxDirectMemorySize=16g -Xmx8g: the\n"
+                + "                       CPU backend holds every expert weight twice in direct memory (by default\n"
+                + "                       limited to the heap's maximum); the run says what it needs before starting");
 
         String preset = "qwen3-30b-a3b";
         int tokens = -1;
@@ -440,6 +510,11 @@ public final class Main {
                     customExperts > 0 ? customExperts : p.experts(), customTopK > 0 ? customTopK : p.topK());
         }
 
+        /** The options that take a value (the others: --help, -h, --no-graph, --trace). */
+        private static final Set<String> VALUED = Set.of("--preset", "--tokens", "--dtype", "--mlp", "--activation",
+                "--backend", "--kernel-path", "--iters", "--warmup", "--check-tokens", "--seed", "--sweep", "--hidden",
+                "--intermediate", "--experts", "--topk", "--out", "--copy-tbps", "--matmul-tflops", "--input-sets");
+
         static Options parse(String[] argv) {
             Options o = new Options();
             o.commandLine = "flashmoe-bench " + String.join(" ", argv);
@@ -458,33 +533,38 @@ public final class Main {
                     o.trace = true;
                     continue;
                 }
+                if (!VALUED.contains(flag)) {
+                    throw new IllegalArgumentException(flag.startsWith("-") ? "unknown option " + flag
+                            : "unexpected argument '" + flag + "' (every value follows its option, e.g. --tokens 64)");
+                }
                 if (rest.isEmpty()) {
                     throw new IllegalArgumentException("missing value after " + flag);
                 }
                 String v = rest.remove(0);
-                String u = v.toUpperCase(Locale.ROOT);
+                int unbounded = Integer.MAX_VALUE;
                 switch (flag) {
                     case "--preset": o.preset = v; Presets.get(v); break;
-                    case "--tokens": o.tokens = positive(flag, v); break;
-                    case "--dtype": o.dtype = DataType.valueOf(u); break;
-                    case "--mlp": o.mlp = MlpType.valueOf(u); break;
-                    case "--activation": o.activation = Activation.valueOf(u); break;
-                    case "--backend": o.backend = BackendKind.valueOf(u); break;
-                    case "--kernel-path": o.kernelPath = KernelPath.valueOf(u); break;
-                    case "--iters": o.iters = positive(flag, v); break;
-                    case "--warmup": o.warmup = Integer.parseInt(v); break;
-                    case "--check-tokens": o.checkTokens = positive(flag, v); break;
-                    case "--seed": o.seed = Long.parseLong(v); break;
+                    case "--tokens": o.tokens = tokens(flag, v); break;
+                    case "--dtype": o.dtype = Cli.choice(flag, v, DataType.BF16, DataType.FP16, DataType.FP32); break;
+                    case "--mlp": o.mlp = Cli.choice(flag, v, MlpType.values()); break;
+                    case "--activation": o.activation = Cli.choice(flag, v, Activation.values()); break;
+                    case "--backend": o.backend = Cli.choice(flag, v, BackendKind.values()); break;
+                    case "--kernel-path": o.kernelPath = Cli.choice(flag, v, KernelPath.values()); break;
+                    case "--iters": o.iters = Cli.integer(flag, v, 1, unbounded); break;
+                    case "--warmup": o.warmup = Cli.integer(flag, v, 0, unbounded); break;
+                    case "--check-tokens": o.checkTokens = Cli.integer(flag, v, 1, unbounded); break;
+                    case "--seed": o.seed = Cli.longInteger(flag, v); break;
                     case "--sweep": o.sweepSpec = v; break;
-                    case "--hidden": o.customHidden = positive(flag, v); break;
-                    case "--intermediate": o.customIntermediate = positive(flag, v); break;
-                    case "--experts": o.customExperts = positive(flag, v); break;
-                    case "--topk": o.customTopK = positive(flag, v); break;
+                    // NOTE: InitArgs' rules (multiples of 8, k <= E, ...) are checked with the whole shape (preflight)
+                    case "--hidden": o.customHidden = Cli.integer(flag, v, 1, unbounded); break;
+                    case "--intermediate": o.customIntermediate = Cli.integer(flag, v, 1, unbounded); break;
+                    case "--experts": o.customExperts = Cli.integer(flag, v, 1, unbounded); break;
+                    case "--topk": o.customTopK = Cli.integer(flag, v, 1, unbounded); break;
                     case "--out": o.out = java.nio.file.Path.of(v); break;
-                    case "--copy-tbps": o.copyTbps = positiveDouble(flag, v); break;
-                    case "--matmul-tflops": o.matmulTflops = positiveDouble(flag, v); break;
-                    case "--input-sets": o.inputSets = positive(flag, v); break;
-                    default: throw new IllegalArgumentException("unknown option " + flag);
+                    case "--copy-tbps": o.copyTbps = Cli.positiveNumber(flag, v); break;
+                    case "--matmul-tflops": o.matmulTflops = Cli.positiveNumber(flag, v); break;
+                    case "--input-sets": o.inputSets = Cli.integer(flag, v, 1, 1024); break;
+                    default: throw new IllegalStateException(flag + " is in VALUED but not parsed");
                 }
             }
             boolean gpu = FlashMoe.resolve(o.backend) == BackendKind.CUDA;
@@ -493,9 +573,6 @@ public final class Main {
             }
             if (o.iters < 0) {
                 o.iters = gpu ? 20 : 2;
-            }
-            if (o.inputSets > 1024) {
-                throw new IllegalArgumentException("--input-sets must be <= 1024, got " + o.inputSets);
             }
             if (o.inputSets > 1 && !gpu) {
                 throw new IllegalArgumentException("--input-sets needs the CUDA backend (the CPU reference is timed by "
@@ -506,25 +583,19 @@ public final class Main {
             } else if (o.sweepSpec.equals("preset")) {
                 o.sweep = Presets.sweep(o.shape().name());
             } else {
-                o.sweep = Arrays.stream(o.sweepSpec.split(",")).mapToInt(t -> positive("--sweep", t.trim())).toArray();
+                try {
+                    o.sweep = Arrays.stream(o.sweepSpec.split(",", -1)).mapToInt(t -> tokens("--sweep", t)).toArray();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--sweep takes 'preset' or token counts separated by commas, each "
+                            + "an integer in [1, " + InitArgs.MAX_TOKENS + "], got '" + o.sweepSpec + "'");
+                }
             }
             return o;
         }
 
-        private static double positiveDouble(String flag, String v) {
-            double d = Double.parseDouble(v);
-            if (!(d > 0)) {
-                throw new IllegalArgumentException(flag + " must be > 0, got " + v);
-            }
-            return d;
-        }
-
-        private static int positive(String flag, String v) {
-            int n = Integer.parseInt(v);
-            if (n < 1) {
-                throw new IllegalArgumentException(flag + " must be >= 1, got " + v);
-            }
-            return n;
+        /** A token count: what one layer takes (InitArgs.MAX_TOKENS). */
+        private static int tokens(String flag, String v) {
+            return Cli.integer(flag, v, 1, InitArgs.MAX_TOKENS);
         }
     }
 }

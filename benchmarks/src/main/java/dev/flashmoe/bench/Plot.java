@@ -172,12 +172,31 @@ public final class Plot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         int lx = left + 15;
         int ly = top + 20;
-        legend(g, lx, ly, new Color(30, 100, 200), "median latency (band: p10..p90)");
-        legend(g, lx, ly + 20, new Color(200, 60, 40), "floor = max(bytes / copy BW, flops / bf16 matmul)");
-        legend(g, lx, ly + 40, new Color(20, 140, 60), "target (issue 4)");
+        List<String> entries = legendEntries(points);
+        for (int n = 0; n < entries.size(); n++) {
+            legend(g, lx, ly + 20 * n, LEGEND.get(entries.get(n)), entries.get(n));
+        }
         g.dispose();
         Files.createDirectories(png.toAbsolutePath().getParent());
         ImageIO.write(image, "png", png.toFile());
+    }
+
+    private static final String MEDIAN = "median latency (band: p10..p90)";
+    private static final String FLOOR = "floor = max(bytes / copy BW, flops / bf16 matmul)";
+    private static final String TARGET = "target (issue 4)";
+    private static final java.util.Map<String, Color> LEGEND = java.util.Map.of(MEDIAN, new Color(30, 100, 200),
+            FLOOR, new Color(200, 60, 40), TARGET, new Color(20, 140, 60));
+
+    /** The legend's entries: the series drawn, so not the floor without ceilings (CPU) nor targets the issue lacks. */
+    static List<String> legendEntries(List<Point> points) {
+        List<String> entries = new ArrayList<>(List.of(MEDIAN));
+        if (points.stream().anyMatch(p -> Double.isFinite(p.floor()) && p.floor() > 0)) {
+            entries.add(FLOOR);
+        }
+        if (points.stream().anyMatch(p -> Double.isFinite(p.target()) && p.target() > 0)) {
+            entries.add(TARGET);
+        }
+        return entries;
     }
 
     private static void series(Graphics2D g, List<Point> points, java.util.function.ToDoubleFunction<Point> value,

@@ -24,12 +24,14 @@ final class Results {
         StringBuilder b = new StringBuilder();
         // NOTE: "router x" (router ms over its floor) comes after "router ms", so the columns before it keep their
         // places (tools/run-bench-ab.sh reads router ms as the 10th field).
+        // NOTE: TFLOP/s and GB/s to 3 significant digits: the CPU reference's few GFLOP/s are not 0.0
         b.append(String.format(Locale.ROOT, "%7s %10s %19s %9s %8s %9s %9s %7s %9s %9s %8s %9s%n", "T", "median ms",
                 "p10..p90 ms", "min ms", "TFLOP/s", "GB/s", "floor ms", "x floor", "target", "router ms", "router x",
                 "check"));
         for (SweepRow r : rows) {
-            b.append(String.format(Locale.ROOT, "%7d %10.4f %9.4f..%-9.4f %9.4f %8.1f %9.1f %9s %7s %9s %9s %8s %9s%n",
-                    r.tokens(), r.median(), r.p10(), r.p90(), r.min(), r.tflops(), r.gbps(), fmt(r.floorMs(), "%.4f"),
+            b.append(String.format(Locale.ROOT, "%7d %10.4f %9.4f..%-9.4f %9.4f %8s %9s %9s %7s %9s %9s %8s %9s%n",
+                    r.tokens(), r.median(), r.p10(), r.p90(), r.min(), significant(r.tflops()),
+                    significant(r.gbps()), fmt(r.floorMs(), "%.4f"),
                     fmt(r.ratio(), "%.2f"), fmt(r.targetMs(), "%.3f"), fmt(r.routerMedian(), "%.4f"),
                     fmt(r.routerRatio(), "%.1f"), fmt(r.checkError(), "%.2e")));
         }
@@ -39,8 +41,8 @@ final class Results {
     static String csv(List<SweepRow> rows) {
         StringBuilder b = new StringBuilder(String.join(",", COLUMNS)).append('\n');
         for (SweepRow r : rows) {
-            b.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%s,%s,%s,%s,%s,%d,%s,%s%n",
-                    r.tokens(), r.median(), r.p10(), r.p90(), r.min(), r.tflops(), r.gbps(), num(r.floorMs()),
+            b.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s%n",
+                    r.tokens(), r.median(), r.p10(), r.p90(), r.min(), num(r.tflops()), num(r.gbps()), num(r.floorMs()),
                     num(r.ratio()), num(r.targetMs()), num(r.routerMedian()), num(r.checkError()), r.droppedRoutes(),
                     num(r.routerFloorMs()), num(r.routerRatio())));
         }
@@ -64,11 +66,11 @@ final class Results {
         for (int i = 0; i < rows.size(); i++) {
             SweepRow r = rows.get(i);
             b.append(String.format(Locale.ROOT, "    {\"T\": %d, \"median_ms\": %.6f, \"p10_ms\": %.6f, \"p90_ms\": %.6f, "
-                    + "\"min_ms\": %.6f, \"tflops\": %.3f, \"gbps\": %.3f, \"bytes\": %.0f, \"flops\": %.0f, "
+                    + "\"min_ms\": %.6f, \"tflops\": %s, \"gbps\": %s, \"bytes\": %.0f, \"flops\": %.0f, "
                     + "\"floor_ms\": %s, \"ratio_to_floor\": %s, \"target_ms\": %s, \"router_ms\": %s, "
                     + "\"check_rel_err\": %s, \"dropped_routes\": %d, \"router_floor_ms\": %s, "
                     + "\"router_ratio_to_floor\": %s, \"forward_ms\": %s}%s%n", r.tokens(), r.median(),
-                    r.p10(), r.p90(), r.min(), r.tflops(), r.gbps(), r.floor().bytes(), r.floor().flops(),
+                    r.p10(), r.p90(), r.min(), num(r.tflops()), num(r.gbps()), r.floor().bytes(), r.floor().flops(),
                     num(r.floorMs()), num(r.ratio()), num(r.targetMs()), num(r.routerMedian()), num(r.checkError()),
                     r.droppedRoutes(), num(r.routerFloorMs()), num(r.routerRatio()), array(r.forwardMs()),
                     i + 1 < rows.size() ? "," : ""));
@@ -80,6 +82,17 @@ final class Results {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("results.json"), json(h, rows));
         Files.writeString(dir.resolve("results.csv"), csv(rows));
+    }
+
+    /** {@code v} to 3 significant digits, in plain notation down to 1e-4 ("-" when not finite). */
+    static String significant(double v) {
+        if (!Double.isFinite(v)) {
+            return "-";
+        }
+        if (v != 0 && Math.abs(v) < 1e-4) {
+            return String.format(Locale.ROOT, "%.2e", v);
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).toPlainString();
     }
 
     private static String fmt(double v, String format) {

@@ -46,13 +46,20 @@ record SweepRow(int tokens, double[] forwardMs, double[] routerMs, Floor floor, 
         return routerFloorMs > 0 ? routerMedian() / routerFloorMs : Double.NaN;
     }
 
-    /** The quantile of unsorted values by the nearest rank (q = 0.5: the median for odd counts). */
+    /**
+     * The q-quantile of unsorted values, interpolated linearly between the order statistics around q (n - 1) (numpy's
+     * default, R's type 7): the median of an even count is the mean of the middle two, p10 and p90 of two runs are not
+     * simply the faster and the slower one.
+     */
     static double quantile(double[] values, double q) {
         if (values.length == 0) {
             return Double.NaN;
         }
         double[] s = values.clone();
         Arrays.sort(s);
-        return s[(int) Math.round(q * (s.length - 1))];
+        double at = q * (s.length - 1);
+        int below = (int) Math.floor(at);
+        int above = Math.min(below + 1, s.length - 1);
+        return s[below] + (at - below) * (s[above] - s[below]);
     }
 }

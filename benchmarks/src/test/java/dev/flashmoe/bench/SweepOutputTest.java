@@ -57,13 +57,85 @@ class SweepOutputTest {
         SweepRow r = row(8, 5, 1, 3, 2, 4);
         assertEquals(3, r.median());
         assertEquals(1, r.min());
-        assertEquals(1, r.p10());
-        assertEquals(5, r.p90());
+        assertEquals(1.4, r.p10(), 1e-12, "between the 1st and 2nd of 5, at 0.1 x 4");
+        assertEquals(4.6, r.p90(), 1e-12);
         assertEquals(0.02, r.routerMedian());
         assertEquals(6.0, r.ratio(), 1e-12);
         assertTrue(Double.isNaN(r.routerRatio()), "no router floor (no ceilings): no ratio");
         assertEquals(5.0, row(1, 1).routerRatio(), 1e-12, "router median 0.02 over its floor 0.004");
         assertEquals(r.floor().flops() / 3e-3 / 1e12, r.tflops(), 1e-12);
+    }
+
+    @Test
+    void quantilesInterpolateBetweenOrderStatistics() {
+        // numpy.quantile's default (R type 7), by hand
+        SweepRow two = row(8, 3.0, 1.0); // the CPU's default of two timed runs
+        assertEquals(2.0, two.median(), 1e-12, "the mean of the two, not the slower");
+        assertEquals(1.2, two.p10(), 1e-12);
+        assertEquals(2.8, two.p90(), 1e-12);
+        assertEquals(2.5, SweepRow.quantile(new double[] {4, 1, 2, 3}, 0.5), 1e-12);
+        assertEquals(3.7, SweepRow.quantile(new double[] {4, 1, 2, 3}, 0.9), 1e-12);
+        assertEquals(7, SweepRow.quantile(new double[] {7}, 0.1));
+        assertEquals(4, SweepRow.quantile(new double[] {4, 1, 2, 3}, 1.0));
+        assertEquals(1, SweepRow.quantile(new double[] {4, 1, 2, 3}, 0.0));
+        assertTrue(Double.isNaN(SweepRow.quantile(new double[0], 0.5)));
+    }
+
+    @Test
+    void rateColumnsKeepThreeSignificantDigits() {
+        assertEquals("0.000412", Results.significant(0.00041234));
+        assertEquals("1.23", Results.significant(1.2345));
+        assertEquals("1230", Results.significant(1234.5));
+        assertEquals("4.12e-06", Results.significant(4.1234e-6));
+        assertEquals("0", Results.significant(0));
+        assertEquals("-", Results.significant(Double.NaN));
+        // a CPU-sized row: 40 ms for a small layer, a few MFLOP/s (the table once printed 0.0)
+        SweepRow slow = row(8, 40.0);
+        String table = Results.table(java.util.List.of(slow));
+        String[] fields = table.lines().skip(1).findFirst().orElseThrow().trim().split("\\s+");
+        assertEquals(Results.significant(slow.tflops()), fields[4], table);
+        assertTrue(Double.parseDouble(fields[4]) > 0, table);
+        // the CSV and JSON keep the full value
+        String csv = Results.csv(java.util.List.of(slow)).lines().skip(1).findFirst().orElseThrow();
+        assertEquals(slow.tflops(), Double.parseDouble(csv.split(",")[5]), slow.tflops() * 1e-5, csv);
+    }
+
+    @Test
+    void footerCountsTheTokensActuallySampled() {
+        assertEquals("4 sampled tokens", Main.sampledNote(16, new int[] {4}));
+        assertEquals("16 sampled tokens", Main.sampledNote(16, new int[] {256}));
+        assertEquals("1 sampled token", Main.sampledNote(16, new int[] {1}));
+        assertEquals("16 sampled tokens", Main.sampledNote(16, new int[] {64, 1024}));
+        assertEquals("min(16, T) sampled tokens per point", Main.sampledNote(16, new int[] {1, 64}));
+    }
+
+    @Test
+    void legendListsOnlyWhatIsDrawn(@TempDir Path dir) throws Exception {
+        List<Plot.Point> cpu = List.of(new Plot.Point(4, 2.0, 1.9, 2.1, Double.NaN, Double.NaN),
+                new Plot.Point(16, 3.0, 2.9, 3.1, Double.NaN, Double.NaN));
+        assertEquals(1, Plot.legendEntries(cpu).size(), "no floor, no target: the median only");
+        List<Plot.Point> gpu = List.of(new Plot.Point(1, 0.05, 0.04, 0.06, 0.026, 0.032),
+                new Plot.Point(64, 0.4, 0.39, 0.41, 0.1, Double.NaN));
+        assertEquals(3, Plot.legendEntries(gpu).size());
+        List<Plot.Point> floorOnly = List.of(new Plot.Point(3, 0.05, 0.04, 0.06, 0.026, Double.NaN));
+        assertTrue(Plot.legendEntries(floorOnly).get(1).startsWith("floor"));
+        assertEquals(2, Plot.legendEntries(floorOnly).size());
+        // and in the image: the floor's red appears only where a floor is drawn
+        Path png = dir.resolve("cpu.png");
+        Plot.write(png, cpu, "cpu");
+        assertEquals(0, pixels(ImageIO.read(png.toFile()), 0xC83C28), "no floor legend without a floor");
+        Plot.write(png, floorOnly, "gpu");
+        assertTrue(pixels(ImageIO.read(png.toFile()), 0xC83C28) > 0);
+    }
+
+    private static int pixels(BufferedImage image, int rgb) {
+        int n = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                n += (image.getRGB(x, y) & 0xFFFFFF) == rgb ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     @Test
