@@ -161,7 +161,13 @@ public final class ExpertParallelMain {
             for (String name : names) {
                 String v = env.get(name);
                 if (v != null && !v.isBlank()) {
-                    return Integer.parseInt(v.trim());
+                    try {
+                        return Integer.parseInt(v.trim());
+                    } catch (NumberFormatException e) {
+                        // NOTE: named here; a bare NumberFormatException said only `For input string: "abc"`
+                        throw new IllegalArgumentException("the launcher's environment variable " + name + " = '" + v
+                                + "' is not an integer");
+                    }
                 }
             }
             return -1;

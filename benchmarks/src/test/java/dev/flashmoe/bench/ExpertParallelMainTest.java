@@ -29,6 +29,13 @@ class ExpertParallelMainTest {
     }
 
     @Test
+    void aGarbledLaunchVariableIsNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ExpertParallelMain.Launch.fromEnvironment(Map.of("RANK", "abc", "WORLD_SIZE", "2")));
+        assertTrue(e.getMessage().contains("RANK = 'abc'"), e.getMessage());
+    }
+
+    @Test
     void weakScalingDividesTheTwoRankLatencyByEachP(@TempDir Path dir) throws Exception {
         for (int p : new int[] {1, 2, 4, 8}) {
             Path d = Files.createDirectories(dir.resolve("p" + p));
