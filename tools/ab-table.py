@@ -48,7 +48,7 @@ def mean(values):
 
 def render(rows, variants, base, unit):
     out = ["| preset | T | " + " | ".join(variants) + " |", "|---|---|" + "---|" * len(variants)]
-    for (preset, tokens) in sorted(rows, key=lambda key: (key[0], key[1])):
+    for (preset, tokens) in sorted(rows):
         cells = rows[(preset, tokens)]
         base_values = cells.get(base)
         shown = []

@@ -1,6 +1,8 @@
 package dev.flashmoe.bench;
 
+import dev.flashmoe.DataType;
 import dev.flashmoe.FlashMoeException;
+import dev.flashmoe.InitArgs;
 import dev.flashmoe.InvalidArgumentException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,6 +37,22 @@ final class Cli {
             throw new IllegalArgumentException(takes);
         }
         return n;
+    }
+
+    /** A token count: what one layer takes (InitArgs.MAX_TOKENS). */
+    static int tokens(String flag, String v) {
+        return integer(flag, v, 1, InitArgs.MAX_TOKENS);
+    }
+
+    /** A layer's dtype, as both command lines take it. */
+    static DataType dtype(String flag, String v) {
+        return choice(flag, v, DataType.BF16, DataType.FP16, DataType.FP32);
+    }
+
+    /** What a word that is no option of the command line is called: an unknown option, or a stray value. */
+    static IllegalArgumentException unknown(String word) {
+        return new IllegalArgumentException(word.startsWith("-") ? "unknown option " + word
+                : "unexpected argument '" + word + "' (every value follows its option, e.g. --tokens 64)");
     }
 
     static long longInteger(String flag, String v) {

@@ -120,8 +120,7 @@ public final class ExpertParallelMain {
                     }
                     o.put(flag, check(flag, rest.remove(0)));
                 }
-                default -> throw new IllegalArgumentException(flag.startsWith("-") ? "unknown option " + flag
-                        : "unexpected argument '" + flag + "' (every value follows its option, e.g. --tokens 64)");
+                default -> throw Cli.unknown(flag);
             }
         }
         return o;
@@ -131,8 +130,8 @@ public final class ExpertParallelMain {
     private static String check(String flag, String v) {
         switch (flag) {
             case "--preset" -> Presets.get(v);
-            case "--tokens" -> Cli.integer(flag, v, 1, InitArgs.MAX_TOKENS);
-            case "--dtype" -> Cli.choice(flag, v, DataType.BF16, DataType.FP16, DataType.FP32);
+            case "--tokens" -> Cli.tokens(flag, v);
+            case "--dtype" -> Cli.dtype(flag, v);
             case "--iters" -> Cli.integer(flag, v, 1, Integer.MAX_VALUE);
             case "--warmup" -> Cli.integer(flag, v, 0, Integer.MAX_VALUE);
             case "--bootstrap" -> {

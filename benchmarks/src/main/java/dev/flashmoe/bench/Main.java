@@ -93,7 +93,7 @@ public final class Main {
                         + " = " + e.value() + ": " + e.rule() + " (" + source(o, e.argument()) + ")");
             }
         }
-        boolean cpu = FlashMoe.resolve(o.backend) != BackendKind.CUDA;
+        boolean cpu = o.resolved() != BackendKind.CUDA;
         int maxTokens = Arrays.stream(o.sweep).max().orElse(1);
         HostFootprint.check(shape.name() + (cpu ? " on the CPU backend" : ""), HostFootprint.of(shape, o.dtype,
                 o.mlp == MlpType.GATED, maxTokens, cpu), cpu, maxTokens, directLimit, heapLimit, physical);
@@ -121,7 +121,7 @@ public final class Main {
 
     static boolean run(Options o) {
         Presets.Shape shape = o.shape();
-        BackendKind backend = FlashMoe.resolve(o.backend);
+        BackendKind backend = o.resolved();
         boolean cuda = backend == BackendKind.CUDA;
         System.out.printf(Locale.ROOT, "FlashMoE: %s, %s, T=%s, %s path on %s%n", shape, o.dtype,
                 o.sweep.length == 1 ? String.valueOf(o.sweep[0]) : Arrays.toString(o.sweep),
@@ -500,6 +500,15 @@ public final class Main {
         int inputSets = 1;
         boolean trace;
         String commandLine = "";
+        private BackendKind resolved;  // what `backend` resolves to (FlashMoe.resolve), asked once
+
+        /** The backend that runs: `backend` resolved (AUTO: the GPU if usable). */
+        BackendKind resolved() {
+            if (resolved == null) {
+                resolved = FlashMoe.resolve(backend);
+            }
+            return resolved;
+        }
 
         /** The preset, with any custom numbers applied. */
         Presets.Shape shape() {
@@ -509,11 +518,6 @@ public final class Main {
                     customIntermediate > 0 ? customIntermediate : p.intermediate(),
                     customExperts > 0 ? customExperts : p.experts(), customTopK > 0 ? customTopK : p.topK());
         }
-
-        /** The options that take a value (the others: --help, -h, --no-graph, --trace). */
-        private static final Set<String> VALUED = Set.of("--preset", "--tokens", "--dtype", "--mlp", "--activation",
-                "--backend", "--kernel-path", "--iters", "--warmup", "--check-tokens", "--seed", "--sweep", "--hidden",
-                "--intermediate", "--experts", "--topk", "--out", "--copy-tbps", "--matmul-tflops", "--input-sets");
 
         static Options parse(String[] argv) {
             Options o = new Options();
@@ -533,41 +537,43 @@ public final class Main {
                     o.trace = true;
                     continue;
                 }
-                if (!VALUED.contains(flag)) {
-                    throw new IllegalArgumentException(flag.startsWith("-") ? "unknown option " + flag
-                            : "unexpected argument '" + flag + "' (every value follows its option, e.g. --tokens 64)");
-                }
-                if (rest.isEmpty()) {
-                    throw new IllegalArgumentException("missing value after " + flag);
-                }
-                String v = rest.remove(0);
+                // NOTE: a value is taken only by an option that has one, so an unknown last word is reported as such,
+                // not as a missing value
+                java.util.function.Supplier<String> value = () -> {
+                    if (rest.isEmpty()) {
+                        throw new IllegalArgumentException("missing value after " + flag);
+                    }
+                    return rest.remove(0);
+                };
                 int unbounded = Integer.MAX_VALUE;
                 switch (flag) {
-                    case "--preset": o.preset = v; Presets.get(v); break;
-                    case "--tokens": o.tokens = tokens(flag, v); break;
-                    case "--dtype": o.dtype = Cli.choice(flag, v, DataType.BF16, DataType.FP16, DataType.FP32); break;
-                    case "--mlp": o.mlp = Cli.choice(flag, v, MlpType.values()); break;
-                    case "--activation": o.activation = Cli.choice(flag, v, Activation.values()); break;
-                    case "--backend": o.backend = Cli.choice(flag, v, BackendKind.values()); break;
-                    case "--kernel-path": o.kernelPath = Cli.choice(flag, v, KernelPath.values()); break;
-                    case "--iters": o.iters = Cli.integer(flag, v, 1, unbounded); break;
-                    case "--warmup": o.warmup = Cli.integer(flag, v, 0, unbounded); break;
-                    case "--check-tokens": o.checkTokens = Cli.integer(flag, v, 1, unbounded); break;
-                    case "--seed": o.seed = Cli.longInteger(flag, v); break;
-                    case "--sweep": o.sweepSpec = v; break;
+                    case "--preset": o.preset = value.get(); Presets.get(o.preset); break;
+                    case "--tokens": o.tokens = Cli.tokens(flag, value.get()); break;
+                    case "--dtype": o.dtype = Cli.dtype(flag, value.get()); break;
+                    case "--mlp": o.mlp = Cli.choice(flag, value.get(), MlpType.values()); break;
+                    case "--activation": o.activation = Cli.choice(flag, value.get(), Activation.values()); break;
+                    case "--backend": o.backend = Cli.choice(flag, value.get(), BackendKind.values()); break;
+                    case "--kernel-path": o.kernelPath = Cli.choice(flag, value.get(), KernelPath.values()); break;
+                    case "--iters": o.iters = Cli.integer(flag, value.get(), 1, unbounded); break;
+                    case "--warmup": o.warmup = Cli.integer(flag, value.get(), 0, unbounded); break;
+                    case "--check-tokens": o.checkTokens = Cli.integer(flag, value.get(), 1, unbounded); break;
+                    case "--seed": o.seed = Cli.longInteger(flag, value.get()); break;
+                    case "--sweep": o.sweepSpec = value.get(); break;
                     // NOTE: InitArgs' rules (multiples of 8, k <= E, ...) are checked with the whole shape (preflight)
-                    case "--hidden": o.customHidden = Cli.integer(flag, v, 1, unbounded); break;
-                    case "--intermediate": o.customIntermediate = Cli.integer(flag, v, 1, unbounded); break;
-                    case "--experts": o.customExperts = Cli.integer(flag, v, 1, unbounded); break;
-                    case "--topk": o.customTopK = Cli.integer(flag, v, 1, unbounded); break;
-                    case "--out": o.out = java.nio.file.Path.of(v); break;
-                    case "--copy-tbps": o.copyTbps = Cli.positiveNumber(flag, v); break;
-                    case "--matmul-tflops": o.matmulTflops = Cli.positiveNumber(flag, v); break;
-                    case "--input-sets": o.inputSets = Cli.integer(flag, v, 1, 1024); break;
-                    default: throw new IllegalStateException(flag + " is in VALUED but not parsed");
+                    case "--hidden": o.customHidden = Cli.integer(flag, value.get(), 1, unbounded); break;
+                    case "--intermediate":
+                        o.customIntermediate = Cli.integer(flag, value.get(), 1, unbounded);
+                        break;
+                    case "--experts": o.customExperts = Cli.integer(flag, value.get(), 1, unbounded); break;
+                    case "--topk": o.customTopK = Cli.integer(flag, value.get(), 1, unbounded); break;
+                    case "--out": o.out = java.nio.file.Path.of(value.get()); break;
+                    case "--copy-tbps": o.copyTbps = Cli.positiveNumber(flag, value.get()); break;
+                    case "--matmul-tflops": o.matmulTflops = Cli.positiveNumber(flag, value.get()); break;
+                    case "--input-sets": o.inputSets = Cli.integer(flag, value.get(), 1, 1024); break;
+                    default: throw Cli.unknown(flag);
                 }
             }
-            boolean gpu = FlashMoe.resolve(o.backend) == BackendKind.CUDA;
+            boolean gpu = o.resolved() == BackendKind.CUDA;
             if (o.tokens < 0) {
                 o.tokens = gpu ? 256 : 16;
             }
@@ -584,18 +590,13 @@ public final class Main {
                 o.sweep = Presets.sweep(o.shape().name());
             } else {
                 try {
-                    o.sweep = Arrays.stream(o.sweepSpec.split(",", -1)).mapToInt(t -> tokens("--sweep", t)).toArray();
+                    o.sweep = Arrays.stream(o.sweepSpec.split(",", -1)).mapToInt(t -> Cli.tokens("--sweep", t)).toArray();
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--sweep takes 'preset' or token counts separated by commas, each "
                             + "an integer in [1, " + InitArgs.MAX_TOKENS + "], got '" + o.sweepSpec + "'");
                 }
             }
             return o;
-        }
-
-        /** A token count: what one layer takes (InitArgs.MAX_TOKENS). */
-        private static int tokens(String flag, String v) {
-            return Cli.integer(flag, v, 1, InitArgs.MAX_TOKENS);
         }
     }
 }
