@@ -2,7 +2,10 @@
 # The shared start of a device call script (benchmarks/results/*/callN/callN.sh), sourced from the repository root on
 # the GPU machine: `source .bundle/call-env.sh`. Sets b (the bundle), w (a scratch folder), n (the native tests and
 # libraries, unpacked), r ($w/r, for outputs before they are copied to $OUT), the JRE unpacked, NVLink multicast off
-# for NVSHMEM, and left(): the seconds left of the call's 585 (the device tool's 600 less a margin).
+# for NVSHMEM, left(): the seconds left of the call's 585 (the device tool's 600 less a margin), and nat(): runs a
+# native test binary with the bundle's libflashmoe.so found (`nat $n/gemm_tile_test --gather-probe`; a bare
+# `$n/gemm_tile_test` does not start: session 16's call1 lost its probe so). LD_LIBRARY_PATH is set for that command
+# only: exported, it could hand the Java runs the bundle's library in place of an A/B variant's.
 b=.bundle
 [ -x $b/jre/bin/java ] || tar -xJf $b/jre.tar.xz -C $b
 w=$(mktemp -d)
@@ -10,5 +13,6 @@ n="$(bash $b/unpack-native.sh $b $w)"
 export NVSHMEM_DISABLE_NVLS=1
 call_start=$(date +%s)
 left() { echo $(( 585 - ($(date +%s) - call_start) )); }
+nat() { LD_LIBRARY_PATH="$n${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; }
 r=$w/r
 mkdir -p $r
