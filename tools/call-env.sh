@@ -2,7 +2,8 @@
 # The shared start of a device call script (benchmarks/results/*/callN/callN.sh), sourced from the repository root on
 # the GPU machine: `source .bundle/call-env.sh`. Sets b (the bundle), w (a scratch folder), n (the native tests and
 # libraries, unpacked), r ($w/r, for outputs before they are copied to $OUT), the JRE unpacked, NVLink multicast off
-# for NVSHMEM, left(): the seconds left of the call's 585 (the device tool's 600 less a margin), and nat(): runs a
+# for NVSHMEM, left(): the seconds left of the call's CALL_SECONDS (585 unless set: the device tool's 600 less a margin;
+# set it lower when the session's device time is short), and nat(): runs a
 # native test binary with the bundle's libflashmoe.so found (`nat $n/gemm_tile_test --gather-probe`; a bare
 # `$n/gemm_tile_test` does not start: session 16's call1 lost its probe so). LD_LIBRARY_PATH is set for that command
 # only: exported, it could hand the Java runs the bundle's library in place of an A/B variant's.
@@ -12,7 +13,7 @@ w=$(mktemp -d)
 n="$(bash $b/unpack-native.sh $b $w)"
 export NVSHMEM_DISABLE_NVLS=1
 call_start=$(date +%s)
-left() { echo $(( 585 - ($(date +%s) - call_start) )); }
+left() { echo $(( ${CALL_SECONDS:-585} - ($(date +%s) - call_start) )); }
 nat() { LD_LIBRARY_PATH="$n${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; }
 r=$w/r
 mkdir -p $r
