@@ -23,6 +23,7 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do specs+=("$1"); shift; done
 rounds="${ROUNDS:-2}"
 bench_args="${BENCH_ARGS:---copy-tbps 4.235 --matmul-tflops 892.5}"
 work="$(mktemp -d /tmp/flashmoe-bench-ab.XXXXXX)"
+[ -n "${OUT:-}" ] && mkdir -p "$OUT"  # NOTE: the call scripts name a fresh folder
 log="${OUT:+$OUT/bench-ab.log}"; log="${log:-$work/bench-ab.log}"
 lines="$work/lines"; : > "$lines"
 [ -x "$bundle/jre/bin/java" ] || [ "${DRY_RUN:-0}" = 1 ] || tar -xJf "$bundle/jre.tar.xz" -C "$bundle"
