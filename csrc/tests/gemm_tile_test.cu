@@ -850,6 +850,129 @@ void time_gather() {
                 copies / (gathered * 1e3) / prop.multiProcessorCount, boxed, bytes / (boxed * 1e-3) / 1e9);
 }
 
+// PROBE (docs/perf-notes.md item 86; not the library's code): what bounds a decode GEMM task's weight stream. At
+// Qwen3-30B-A3B T = 1 the layer's 192 GEMM0 tasks each stream 256 KB of gate and up rows (two 32-row boxes of 64 K
+// elements per k-step, 32 k-steps, a 9-stage ring) at ~10 GB/s, ~2 TB/s over the GPU (the H100 trace, session 17).
+// weight_stream_kernel replays that stream alone: block b streams rows [b · kCopies · kBoxRows, +kCopies · kBoxRows) of
+// a weight matrix over `k_boxes` K boxes from `k_first`, kCopies boxes of kBoxRows rows per stage (kKBoxes adjacent K
+// boxes each), through a ring of kStages stages with the layer's handshake (thread 0 issues; every thread waits for the
+// stage, then the block's barrier, then thread 0 refills it) and no MMAs. Variants change one thing at a time: ring
+// depth, rows per copy, K boxes per stage, tasks (K split over more blocks), and the L2 hint.
+namespace stream {
+template <int kBoxRows, int kCopies, int kKBoxes>
+constexpr int kStageBytes = kBoxRows * 128 * kCopies * kKBoxes;
+}  // namespace stream
+template <int kBoxRows, int kCopies, int kKBoxes, int kStages>
+__global__ void __launch_bounds__(TileConfig::kThreads)
+    weight_stream_kernel(const __grid_constant__ TmaDescriptor map, int row_base, int k_boxes, int k_parts,
+                         uint64_t hint, unsigned long long* sink) {
+#if FLASHMOE_WGMMA
+    constexpr int kStageBytes = stream::kStageBytes<kBoxRows, kCopies, kKBoxes>;
+    constexpr int kBoxBytes = kBoxRows * 128;
+    extern __shared__ __align__(16) char shared[];
+    char* stages = gather::stages_of(shared);
+    uint64_t* barriers = reinterpret_cast<uint64_t*>(stages + kStages * kStageBytes);
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < kStages; ++s) cute::initialize_barrier(barriers[s], 1);
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+    __syncthreads();
+    // Block b: task b / k_parts over rows of that task, part b % k_parts of the K boxes.
+    const int task = static_cast<int>(blockIdx.x) / k_parts;
+    const int part_boxes = k_boxes / k_parts;
+    const int k_begin = (static_cast<int>(blockIdx.x) % k_parts) * part_boxes;
+    const int row = row_base + task * kCopies * kBoxRows;
+    const int steps = part_boxes / kKBoxes;
+    const auto issue = [&](int step) {
+        const int stage = step % kStages;
+        cute::set_barrier_transaction_bytes(barriers[stage], kStageBytes);
+        char* destination = stages + stage * kStageBytes;
+#pragma unroll
+        for (int c = 0; c < kCopies; ++c) {
+#pragma unroll
+            for (int kb = 0; kb < kKBoxes; ++kb) {
+                cute::SM90_TMA_LOAD_2D::copy(&map, &barriers[stage], hint,
+                                             destination + (c * kKBoxes + kb) * kBoxBytes,
+                                             (k_begin + step * kKBoxes + kb) * 64, row + c * kBoxRows);
+            }
+        }
+    };
+    if (threadIdx.x == 0) {
+        for (int step = 0; step < steps && step < kStages; ++step) issue(step);
+    }
+    unsigned long long checksum = 0;
+    for (int step = 0; step < steps; ++step) {
+        const int stage = step % kStages;
+        gather::wait(&barriers[stage], (step / kStages) & 1);
+        checksum += reinterpret_cast<const unsigned int*>(stages + stage * kStageBytes)[threadIdx.x];
+        __syncthreads();  // every thread is done with the stage (the layer's block vote)
+        if (threadIdx.x == 0 && step + kStages < steps) issue(step + kStages);
+    }
+    if (checksum == 0x9e3779b97f4a7c15ull) atomicAdd(sink, checksum);  // NOTE: keeps the reads; never true in practice
+#endif
+}
+
+// Times weight_stream_kernel's variants on Qwen3-30B-A3B's decode GEMM0 (8 experts x (768 gate + 768 up) rows x
+// H = 2048: 50 MB per forward); each run reads another of 4 copies (200 MB), so that no run finds the last one's
+// weights in the 50 MB L2, as the layer's replays do not (75 MB of weights per forward).
+void time_weight_stream() {
+    constexpr int kRows = 8 * 2 * 768, kK = 2048, kCopiesOfW = 4;
+    const int k_boxes = kK / 64;
+    DeviceArray<__nv_bfloat16> d_w(static_cast<size_t>(kCopiesOfW) * kRows * kK);
+    fill(d_w.pointer, d_w.count * 2, 13);
+    TmaDescriptor map32{}, map64{}, map16{};
+    flashmoe::fused::encode_box_map(map32, FLASHMOE_DTYPE_BF16, d_w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w", 32, 0);
+    flashmoe::fused::encode_box_map(map64, FLASHMOE_DTYPE_BF16, d_w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w", 64, 0);
+    flashmoe::fused::encode_box_map(map16, FLASHMOE_DTYPE_BF16, d_w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w", 16, 0);
+    DeviceArray<unsigned long long> d_sink(1);
+    const uint64_t first = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_FIRST);
+    const uint64_t normal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    // The copy ceiling of this run: cudaMemcpyAsync of one 50 MB copy of W to another.
+    const size_t w_bytes = size_t{kRows} * kK * 2;
+    const float copy_ms = median_ms([&] {
+        CHECK_CUDA(cudaMemcpyAsync(d_w.pointer + 2 * size_t{kRows} * kK, d_w.pointer, w_bytes, cudaMemcpyDeviceToDevice));
+    }, 10);
+    std::printf("time     weight stream probe: %s, %d SMs; W %.1f MB per run (4 copies rotated); cudaMemcpy of W "
+                "%.3f ms (%.0f GB/s read + write)\n", prop.name, prop.multiProcessorCount, w_bytes / 1e6, copy_ms,
+                2.0 * w_bytes / (copy_ms * 1e-3) / 1e9);
+    int rotation = 0;
+    const auto run = [&](const char* what, auto kernel, int stage_bytes, int stages, int rows_per_task,
+                         const TmaDescriptor& map, int k_parts, uint64_t hint) {
+        const int tasks = kRows / rows_per_task;
+        const int blocks = tasks * k_parts;
+        const size_t shared = 1024 + size_t(stages) * stage_bytes + stages * sizeof(uint64_t);
+        allow_shared(reinterpret_cast<const void*>(kernel), shared);
+        int per_sm = 0;
+        CHECK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, TileConfig::kThreads, shared));
+        const float ms = median_ms([&] {
+            const int base = (rotation++ % kCopiesOfW) * kRows;
+            kernel<<<blocks, TileConfig::kThreads, shared>>>(map, base, k_boxes, k_parts, hint, d_sink.pointer);
+        }, 20);
+        CHECK_CUDA(cudaGetLastError());
+        std::printf("time     stream %-46s %4d blocks (%d per SM fit), %2d stages of %5d B: %.4f ms, %5.0f GB/s "
+                    "(%.1f GB/s per block)\n", what, blocks, per_sm, stages, stage_bytes, ms,
+                    w_bytes / (ms * 1e-3) / 1e9, w_bytes / blocks / (ms * 1e-3) / 1e9);
+    };
+    // The layer's GEMM0 task at T = 1 (narrow: 32 gate + 32 up rows), its ring, its hint.
+    run("layer: 2 x 32 rows, 9 stages, EVICT_FIRST", weight_stream_kernel<32, 2, 1, 9>,
+        stream::kStageBytes<32, 2, 1>, 9, 64, map32, 1, first);
+    run("ring 4 stages", weight_stream_kernel<32, 2, 1, 4>, stream::kStageBytes<32, 2, 1>, 4, 64, map32, 1, first);
+    run("EVICT_NORMAL", weight_stream_kernel<32, 2, 1, 9>, stream::kStageBytes<32, 2, 1>, 9, 64, map32, 1, normal);
+    run("one 64-row copy per stage", weight_stream_kernel<64, 1, 1, 9>, stream::kStageBytes<64, 1, 1>, 9, 64, map64, 1,
+        first);
+    run("2 K boxes per stage (4 copies, 16 KB)", weight_stream_kernel<32, 2, 2, 5>, stream::kStageBytes<32, 2, 2>, 5,
+        64, map32, 1, first);
+    run("K in 2 parts (twice the blocks)", weight_stream_kernel<32, 2, 1, 9>, stream::kStageBytes<32, 2, 1>, 9, 64,
+        map32, 2, first);
+    run("K in 4 parts", weight_stream_kernel<32, 2, 1, 9>, stream::kStageBytes<32, 2, 1>, 9, 64, map32, 4, first);
+    run("16-row boxes (twice the tasks)", weight_stream_kernel<16, 2, 1, 9>, stream::kStageBytes<16, 2, 1>, 9, 32,
+        map16, 1, first);
+    run("64-row boxes x 2 (half the tasks)", weight_stream_kernel<64, 2, 1, 5>, stream::kStageBytes<64, 2, 1>, 5, 128,
+        map64, 1, first);
+}
+
 // The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
 // decode shape: every block reads its own 2 x 64 x K weight rows once); the Hopper tile too when `wgmma`.
 void time_tiles(bool wgmma) {
@@ -1066,7 +1189,8 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false;
+    bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false,
+         stream_probe = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
@@ -1074,6 +1198,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--fused-only")) fused_only = true;  // the sweep skips the unfused path
         if (!std::strcmp(argv[i], "--sweep-only")) sweep_only = do_sweep = true;  // no tile tests (A/B runs)
         if (!std::strcmp(argv[i], "--gather-probe")) gather_probe = true;  // the gather probe alone, then its timing
+        if (!std::strcmp(argv[i], "--stream-probe")) stream_probe = true;  // the weight stream probe alone (item 86)
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -1098,6 +1223,14 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::mt19937_64 rng(20261123);
+    if (stream_probe) {
+        if (!wgmma_available()) {
+            std::printf("stream   skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
+            return 0;
+        }
+        time_weight_stream();
+        return 0;
+    }
     if (gather_probe) {
         // NOTE: alone, in its own process: if TMA refuses a swizzled one-row box at a 128-byte slot, the context dies.
         if (!wgmma_available()) {
