@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flashmoe/capi/flashmoe_c.h"
@@ -372,6 +373,16 @@ constexpr size_t kShared = 1024 + kStages * kStageBytes + kStages * sizeof(uint6
     const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
     return shared + ((1024 - address % 1024) % 1024);
 }
+// Thread 0: `count` transaction barriers of one arrival each, initialised and fenced; the caller's barrier publishes
+// them to the block.
+[[maybe_unused]] __device__ __forceinline__ void init_barriers(uint64_t* barriers, int count) {
+#if FLASHMOE_WGMMA
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < count; ++s) cute::initialize_barrier(barriers[s], 1);
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+#endif
+}
 [[maybe_unused]] __device__ __forceinline__ void wait(uint64_t* barrier, uint32_t parity) {
     const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
     while (!flashmoe::fused::detail::try_wait_parity(address, parity)) {
@@ -409,10 +420,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
     extern __shared__ __align__(16) char shared[];
     char* stages = gather::stages_of(shared);
     uint64_t* barriers = reinterpret_cast<uint64_t*>(stages + gather::kStages * gather::kStageBytes);
-    if (threadIdx.x == 0) {
-        for (int s = 0; s < 2; ++s) cute::initialize_barrier(barriers[s], 1);
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    }
+    gather::init_barriers(barriers, 2);
     __syncthreads();
     const uint4* gathered = reinterpret_cast<const uint4*>(stages);
     const uint4* boxed = reinterpret_cast<const uint4*>(stages + gather::kStageBytes);
@@ -447,10 +455,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
     extern __shared__ __align__(16) char shared[];
     char* stages = gather::stages_of(shared);
     uint64_t* barriers = reinterpret_cast<uint64_t*>(stages + gather::kStages * gather::kStageBytes);
-    if (threadIdx.x == 0) {
-        for (int s = 0; s < gather::kStages; ++s) cute::initialize_barrier(barriers[s], 1);
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    }
+    gather::init_barriers(barriers, gather::kStages);
     __syncthreads();
     if (threadIdx.x >= 32) return;
     const int total = tiles_per_block * k_boxes;
@@ -853,35 +858,39 @@ void time_gather() {
 // PROBE (docs/perf-notes.md item 86; not the library's code): what bounds a decode GEMM task's weight stream. At
 // Qwen3-30B-A3B T = 1 the layer's 192 GEMM0 tasks each stream 256 KB of gate and up rows (two 32-row boxes of 64 K
 // elements per k-step, 32 k-steps, a 9-stage ring) at ~10 GB/s, ~2 TB/s over the GPU (the H100 trace, session 17).
-// weight_stream_kernel replays that stream alone: block b streams rows [b · kCopies · kBoxRows, +kCopies · kBoxRows) of
-// a weight matrix over `k_boxes` K boxes from `k_first`, kCopies boxes of kBoxRows rows per stage (kKBoxes adjacent K
-// boxes each), through a ring of kStages stages with the layer's handshake (thread 0 issues; every thread waits for the
-// stage, then the block's barrier, then thread 0 refills it) and no MMAs. Variants change one thing at a time: ring
-// depth, rows per copy, K boxes per stage, tasks (K split over more blocks), and the L2 hint.
+// weight_stream_kernel replays that stream alone: task t streams rows [t · kCopies · kBoxRows, +kCopies · kBoxRows)
+// of a weight matrix over its `k_boxes` K boxes (split over `k_parts` blocks), kCopies boxes of kBoxRows rows per
+// stage (kKBoxes adjacent K boxes each), through a ring of kStages stages with the layer's handshake (thread 0 issues;
+// every thread waits for the stage, then the block's barrier, then thread 0 refills it) and no MMAs. Variants change
+// one thing at a time: ring depth, rows per copy, K boxes per stage, tasks (K split over more blocks), and the L2 hint.
 namespace stream {
-template <int kBoxRows, int kCopies, int kKBoxes>
-constexpr int kStageBytes = kBoxRows * 128 * kCopies * kKBoxes;
+// A variant's sizes, from its template arguments.
+template <int kBoxRows, int kCopies, int kKBoxes, int kStages>
+struct Shape {
+    static constexpr int kBoxBytes = kBoxRows * 128;  // 64 16-bit elements of K per row
+    static constexpr int kStageBytes = kBoxBytes * kCopies * kKBoxes;
+    static constexpr int kRowsPerTask = kBoxRows * kCopies;
+    static constexpr size_t kShared = 1024 + size_t{kStages} * kStageBytes + kStages * sizeof(uint64_t);
+};
 }  // namespace stream
 template <int kBoxRows, int kCopies, int kKBoxes, int kStages>
 __global__ void __launch_bounds__(TileConfig::kThreads)
     weight_stream_kernel(const __grid_constant__ TmaDescriptor map, int row_base, int k_boxes, int k_parts,
                          uint64_t hint, unsigned long long* sink) {
 #if FLASHMOE_WGMMA
-    constexpr int kStageBytes = stream::kStageBytes<kBoxRows, kCopies, kKBoxes>;
-    constexpr int kBoxBytes = kBoxRows * 128;
+    using Shape = stream::Shape<kBoxRows, kCopies, kKBoxes, kStages>;
+    constexpr int kStageBytes = Shape::kStageBytes;
+    constexpr int kBoxBytes = Shape::kBoxBytes;
     extern __shared__ __align__(16) char shared[];
     char* stages = gather::stages_of(shared);
     uint64_t* barriers = reinterpret_cast<uint64_t*>(stages + kStages * kStageBytes);
-    if (threadIdx.x == 0) {
-        for (int s = 0; s < kStages; ++s) cute::initialize_barrier(barriers[s], 1);
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    }
+    gather::init_barriers(barriers, kStages);
     __syncthreads();
     // Block b: task b / k_parts over rows of that task, part b % k_parts of the K boxes.
     const int task = static_cast<int>(blockIdx.x) / k_parts;
     const int part_boxes = k_boxes / k_parts;
     const int k_begin = (static_cast<int>(blockIdx.x) % k_parts) * part_boxes;
-    const int row = row_base + task * kCopies * kBoxRows;
+    const int row = row_base + task * Shape::kRowsPerTask;
     const int steps = part_boxes / kKBoxes;
     const auto issue = [&](int step) {
         const int stage = step % kStages;
@@ -912,65 +921,80 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
 #endif
 }
 
-// Times weight_stream_kernel's variants on Qwen3-30B-A3B's decode GEMM0 (8 experts x (768 gate + 768 up) rows x
-// H = 2048: 50 MB per forward); each run reads another of 4 copies (200 MB), so that no run finds the last one's
-// weights in the 50 MB L2, as the layer's replays do not (75 MB of weights per forward).
+namespace stream {
+// What every variant of the probe shares: Qwen3-30B-A3B's decode GEMM0 weights (8 experts x (768 gate + 768 up) rows x
+// H = 2048: 50 MB per forward) in kCopiesOfW copies (200 MB) read in turn, so that no run finds the last one's weights
+// in the 50 MB L2, as the layer's replays do not (75 MB of weights per forward); a map per box height.
+struct Probe {
+    static constexpr int kRows = 8 * 2 * 768, kK = 2048, kCopiesOfW = 4;
+    static constexpr int kKBoxesPerRow = kK / 64;
+    static constexpr size_t kWBytes = size_t{kRows} * kK * 2;
+    DeviceArray<__nv_bfloat16> w{static_cast<size_t>(kCopiesOfW) * kRows * kK};
+    DeviceArray<unsigned long long> sink{1};
+    TmaDescriptor map16{}, map32{}, map64{};
+    int rotation = 0;
+    Probe() {
+        fill(w.pointer, w.count * 2, 13);
+        for (auto [map, box_rows] : {std::pair{&map16, 16u}, std::pair{&map32, 32u}, std::pair{&map64, 64u}}) {
+            flashmoe::fused::encode_box_map(*map, FLASHMOE_DTYPE_BF16, w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w",
+                                            box_rows, 0);
+        }
+    }
+    const TmaDescriptor& map_of(int box_rows) const {
+        return box_rows == 16 ? map16 : box_rows == 32 ? map32 : map64;
+    }
+};
+
+// One variant, timed over 20 runs (each on the next copy of W): ms, GB/s over the GPU and per block.
+template <int kBoxRows, int kCopies, int kKBoxes, int kStages>
+void time_variant(Probe& probe, const char* what, int k_parts, uint64_t hint) {
+    static_assert(kBoxRows == 16 || kBoxRows == 32 || kBoxRows == 64, "a map of that box height");
+    using Shape = stream::Shape<kBoxRows, kCopies, kKBoxes, kStages>;
+    const auto kernel = weight_stream_kernel<kBoxRows, kCopies, kKBoxes, kStages>;
+    const int blocks = Probe::kRows / Shape::kRowsPerTask * k_parts;
+    allow_shared(reinterpret_cast<const void*>(kernel), Shape::kShared);
+    int per_sm = 0;
+    CHECK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, TileConfig::kThreads, Shape::kShared));
+    const TmaDescriptor& map = probe.map_of(kBoxRows);
+    const float ms = median_ms([&] {
+        const int base = (probe.rotation++ % Probe::kCopiesOfW) * Probe::kRows;
+        kernel<<<blocks, TileConfig::kThreads, Shape::kShared>>>(map, base, Probe::kKBoxesPerRow, k_parts, hint,
+                                                                 probe.sink.pointer);
+    }, 20);
+    CHECK_CUDA(cudaGetLastError());
+    const double bytes_per_s = Probe::kWBytes / (ms * 1e-3);
+    std::printf("time     stream %-46s %4d blocks (%d per SM fit), %2d stages of %5d B: %.4f ms, %5.0f GB/s "
+                "(%.1f GB/s per block)\n", what, blocks, per_sm, kStages, Shape::kStageBytes, ms, bytes_per_s / 1e9,
+                bytes_per_s / blocks / 1e9);
+}
+}  // namespace stream
+
+// Times weight_stream_kernel's variants (stream::Probe), with a cudaMemcpy of W beside them.
 void time_weight_stream() {
-    constexpr int kRows = 8 * 2 * 768, kK = 2048, kCopiesOfW = 4;
-    const int k_boxes = kK / 64;
-    DeviceArray<__nv_bfloat16> d_w(static_cast<size_t>(kCopiesOfW) * kRows * kK);
-    fill(d_w.pointer, d_w.count * 2, 13);
-    TmaDescriptor map32{}, map64{}, map16{};
-    flashmoe::fused::encode_box_map(map32, FLASHMOE_DTYPE_BF16, d_w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w", 32, 0);
-    flashmoe::fused::encode_box_map(map64, FLASHMOE_DTYPE_BF16, d_w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w", 64, 0);
-    flashmoe::fused::encode_box_map(map16, FLASHMOE_DTYPE_BF16, d_w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w", 16, 0);
-    DeviceArray<unsigned long long> d_sink(1);
+    stream::Probe probe;
     const uint64_t first = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_FIRST);
     const uint64_t normal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
     cudaDeviceProp prop;
     CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
     // The copy ceiling of this run: cudaMemcpyAsync of one 50 MB copy of W to another.
-    const size_t w_bytes = size_t{kRows} * kK * 2;
+    constexpr size_t kWElements = size_t{stream::Probe::kRows} * stream::Probe::kK;
     const float copy_ms = median_ms([&] {
-        CHECK_CUDA(cudaMemcpyAsync(d_w.pointer + 2 * size_t{kRows} * kK, d_w.pointer, w_bytes, cudaMemcpyDeviceToDevice));
+        CHECK_CUDA(cudaMemcpyAsync(probe.w.pointer + 2 * kWElements, probe.w.pointer, stream::Probe::kWBytes,
+                                   cudaMemcpyDeviceToDevice));
     }, 10);
     std::printf("time     weight stream probe: %s, %d SMs; W %.1f MB per run (4 copies rotated); cudaMemcpy of W "
-                "%.3f ms (%.0f GB/s read + write)\n", prop.name, prop.multiProcessorCount, w_bytes / 1e6, copy_ms,
-                2.0 * w_bytes / (copy_ms * 1e-3) / 1e9);
-    int rotation = 0;
-    const auto run = [&](const char* what, auto kernel, int stage_bytes, int stages, int rows_per_task,
-                         const TmaDescriptor& map, int k_parts, uint64_t hint) {
-        const int tasks = kRows / rows_per_task;
-        const int blocks = tasks * k_parts;
-        const size_t shared = 1024 + size_t(stages) * stage_bytes + stages * sizeof(uint64_t);
-        allow_shared(reinterpret_cast<const void*>(kernel), shared);
-        int per_sm = 0;
-        CHECK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, TileConfig::kThreads, shared));
-        const float ms = median_ms([&] {
-            const int base = (rotation++ % kCopiesOfW) * kRows;
-            kernel<<<blocks, TileConfig::kThreads, shared>>>(map, base, k_boxes, k_parts, hint, d_sink.pointer);
-        }, 20);
-        CHECK_CUDA(cudaGetLastError());
-        std::printf("time     stream %-46s %4d blocks (%d per SM fit), %2d stages of %5d B: %.4f ms, %5.0f GB/s "
-                    "(%.1f GB/s per block)\n", what, blocks, per_sm, stages, stage_bytes, ms,
-                    w_bytes / (ms * 1e-3) / 1e9, w_bytes / blocks / (ms * 1e-3) / 1e9);
-    };
-    // The layer's GEMM0 task at T = 1 (narrow: 32 gate + 32 up rows), its ring, its hint.
-    run("layer: 2 x 32 rows, 9 stages, EVICT_FIRST", weight_stream_kernel<32, 2, 1, 9>,
-        stream::kStageBytes<32, 2, 1>, 9, 64, map32, 1, first);
-    run("ring 4 stages", weight_stream_kernel<32, 2, 1, 4>, stream::kStageBytes<32, 2, 1>, 4, 64, map32, 1, first);
-    run("EVICT_NORMAL", weight_stream_kernel<32, 2, 1, 9>, stream::kStageBytes<32, 2, 1>, 9, 64, map32, 1, normal);
-    run("one 64-row copy per stage", weight_stream_kernel<64, 1, 1, 9>, stream::kStageBytes<64, 1, 1>, 9, 64, map64, 1,
-        first);
-    run("2 K boxes per stage (4 copies, 16 KB)", weight_stream_kernel<32, 2, 2, 5>, stream::kStageBytes<32, 2, 2>, 5,
-        64, map32, 1, first);
-    run("K in 2 parts (twice the blocks)", weight_stream_kernel<32, 2, 1, 9>, stream::kStageBytes<32, 2, 1>, 9, 64,
-        map32, 2, first);
-    run("K in 4 parts", weight_stream_kernel<32, 2, 1, 9>, stream::kStageBytes<32, 2, 1>, 9, 64, map32, 4, first);
-    run("16-row boxes (twice the tasks)", weight_stream_kernel<16, 2, 1, 9>, stream::kStageBytes<16, 2, 1>, 9, 32,
-        map16, 1, first);
-    run("64-row boxes x 2 (half the tasks)", weight_stream_kernel<64, 2, 1, 5>, stream::kStageBytes<64, 2, 1>, 5, 128,
-        map64, 1, first);
+                "%.3f ms (%.0f GB/s read + write)\n", prop.name, prop.multiProcessorCount, stream::Probe::kWBytes / 1e6,
+                copy_ms, 2.0 * stream::Probe::kWBytes / (copy_ms * 1e-3) / 1e9);
+    // The layer's GEMM0 task at T = 1 (narrow: 32 gate + 32 up rows), its ring, its hint; then one change each.
+    stream::time_variant<32, 2, 1, 9>(probe, "layer: 2 x 32 rows, 9 stages, EVICT_FIRST", 1, first);
+    stream::time_variant<32, 2, 1, 4>(probe, "ring 4 stages", 1, first);
+    stream::time_variant<32, 2, 1, 9>(probe, "EVICT_NORMAL", 1, normal);
+    stream::time_variant<64, 1, 1, 9>(probe, "one 64-row copy per stage", 1, first);
+    stream::time_variant<32, 2, 2, 5>(probe, "2 K boxes per stage (4 copies, 16 KB)", 1, first);
+    stream::time_variant<32, 2, 1, 9>(probe, "K in 2 parts (twice the blocks)", 2, first);
+    stream::time_variant<32, 2, 1, 9>(probe, "K in 4 parts", 4, first);
+    stream::time_variant<16, 2, 1, 9>(probe, "16-row boxes (twice the tasks)", 1, first);
+    stream::time_variant<64, 2, 1, 5>(probe, "64-row boxes x 2 (half the tasks)", 1, first);
 }
 
 // The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
