@@ -15,6 +15,7 @@
 
 #include "flashmoe/capi/flashmoe_c.h"
 #include "flashmoe/common/capacity.h"
+#include "flashmoe/common/env_setting.h"
 #include "flashmoe/common/error.h"
 #include "flashmoe/router/router_launch.h"
 #include "flashmoe/unfused/api.h"
@@ -253,7 +254,19 @@ struct flashmoe_router {
     flashmoe::router::RouterScratch* scratch = nullptr;
     // Orders runs on different streams: they share the scratch (waited on, then recorded, by each run that uses it).
     cudaEvent_t scratch_free = nullptr;
+    flashmoe::router::RouterTuning tuning;  // router_tuning_from_env, at creation
 };
+
+namespace {
+// The router's launch choices for A/B runs (router_launch.h RouterTuning); a malformed value fails the creation.
+flashmoe::router::RouterTuning router_tuning_from_env() {
+    using namespace flashmoe::router;
+    RouterTuning tuning;
+    tuning.split_max_tokens = flashmoe::int_setting("FLASHMOE_ROUTER_SPLIT_MAX_TOKENS", 0, kSplitMaxTokens,
+                                                    static_cast<int32_t>(kSplitMaxTokens));
+    return tuning;
+}
+}  // namespace
 
 namespace flashmoe::capi {
 int32_t layer_device(const flashmoe_layer* layer) { return layer->config.device; }
@@ -628,6 +641,7 @@ flashmoe_status flashmoe_router_create(const flashmoe_router_config* config, fla
         *router = nullptr;
         DeviceGuard device(config->device);
         std::unique_ptr<flashmoe_router> created(new flashmoe_router{*config});
+        created->tuning = router_tuning_from_env();
         try {
             FLASHMOE_CUDA_CHECK(cudaMalloc(&created->scratch,
                                            flashmoe::router::router_scratch_bytes(config->max_tokens, config->num_experts)));
@@ -666,13 +680,13 @@ flashmoe_status flashmoe_router_run(flashmoe_router* router, const flashmoe_rout
         // Under capture nothing but the kernel is enqueued (one kernel node); the caller orders a captured run against
         // runs outside the graph.
         const bool ordered =
-            flashmoe::router::router_run_uses_scratch(args->num_tokens, args->expert_counts != nullptr) &&
+            flashmoe::router::router_run_uses_scratch(args->num_tokens, args->expert_counts != nullptr, router->tuning) &&
             !stream_is_capturing(stream);
         if (ordered) {
             FLASHMOE_CUDA_CHECK(cudaStreamWaitEvent(stream, router->scratch_free, 0));
         }
         with_router_element(config.dtype, [&](auto element) {
-            flashmoe::launch_router<decltype(element)>(config, *args, router->scratch, stream);
+            flashmoe::launch_router<decltype(element)>(config, *args, router->scratch, router->tuning, stream);
         });
         if (ordered) {
             FLASHMOE_CUDA_CHECK(cudaEventRecord(router->scratch_free, stream));

@@ -15,6 +15,7 @@
 
 #include "flashmoe/common/capacity.h"
 #include "flashmoe/common/device_scope.h"
+#include "flashmoe/common/env_setting.h"
 #include "flashmoe/common/error.h"
 #include "flashmoe/fused/fused_layer.cuh"
 #include "flashmoe/fused/tensor_map.h"
@@ -41,24 +42,9 @@ auto by_dtype(int32_t dtype, Function function) {
     }
 }
 
-bool env_flag(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr && value[0] != '\0' && std::strcmp(value, "0") != 0;
-}
-
-// An integer setting from the environment (A/B runs): `unset` when absent or empty; INVALID_ARGUMENT naming the
-// variable unless it is an integer in [lo, hi].
-int32_t int_setting(const char* name, long lo, long hi, int32_t unset) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || value[0] == '\0') return unset;
-    char* end = nullptr;
-    const long number = std::strtol(value, &end, 10);
-    if (*end != '\0' || number < lo || number > hi)
-        throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT, std::string(name) + " must be an integer in " +
-                                                         std::to_string(lo) + " .. " + std::to_string(hi) + ", not '" +
-                                                         value + "'");
-    return static_cast<int32_t>(number);
-}
+// FLASHMOE_GEMM1_L2_PREFETCH (A/B runs): 1 = decode launches prefetch GEMM1's weights into the L2 where they fit
+// (gemm1_l2_prefetch_launch), 0 = never.
+constexpr int32_t kGemm1L2PrefetchDefault = 1;
 
 // FLASHMOE_EXPERT_GROUP_TILES (A/B runs): the most row tiles of one expert released together, 1 .. 1024
 // (TileConfig::kGroupTiles by default; 1 = one at a time).
@@ -95,19 +81,6 @@ int32_t pair_group_tasks_setting() {
 // item 62); 129: groups of three tiles or more (item 62); 65: every group of two tiles or more.
 int32_t pair_group_rows_setting() {
     return int_setting("FLASHMOE_PAIR_GROUP_ROWS", 1, 1 << 30, -1);
-}
-
-// A setting from the environment that takes one of a few integers (A/B runs): `unset` when absent or empty;
-// INVALID_ARGUMENT naming the variable and its choices unless the value is one of `choices` written in decimal.
-int32_t choice_setting(const char* name, const std::vector<int32_t>& choices, int32_t unset) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || value[0] == '\0') return unset;
-    std::string listed;
-    for (size_t i = 0; i < choices.size(); ++i) {
-        if (std::to_string(choices[i]) == value) return choices[i];
-        listed += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + std::to_string(choices[i]);
-    }
-    throw Error(FLASHMOE_ERROR_INVALID_ARGUMENT, std::string(name) + " must be " + listed + ", not '" + value + "'");
 }
 
 // FLASHMOE_WEIGHT_L2_PROMOTION / FLASHMOE_TOKEN_L2_PROMOTION (A/B runs): the L2 promotion in bytes of the weight
@@ -243,6 +216,11 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                        tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
+    // NOTE: may throw, as above
+    const bool gemm1_l2_prefetch = choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, kGemm1L2PrefetchDefault) != 0;
+    int l2_bytes = 0;
+    FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, config.device));
+    l2_bytes_ = l2_bytes;
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
@@ -304,6 +282,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.early_weights = env_flag("FLASHMOE_DISABLE_EARLY_WEIGHTS") ? 0 : 1;  // NOTE: for A/B runs
         tma_.narrow_gemm1 = env_flag("FLASHMOE_DISABLE_NARROW_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         gemm1_k_parts_ = gemm1_k_parts;
+        gemm1_l2_prefetch_ = gemm1_l2_prefetch;
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -494,6 +473,10 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
                                                                      params.hidden, params.intermediate,
                                                                      params.num_processors, gemm1_k_parts_)
                                              : 1;
+    params.gemm1_l2_prefetch =
+        tma_.enabled != 0 && gemm1_l2_prefetch_ &&
+        gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
+                                 element_bytes_of(config_.dtype), l2_bytes_);
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

@@ -373,20 +373,6 @@ struct Fixture {
     }
 };
 
-// An environment setting for the object's lifetime (a layer reads its settings when it is made); a null name sets
-// nothing.
-struct ScopedEnv {
-    const char* name;
-    ScopedEnv(const char* name_, const char* value) : name(name_) {
-        if (name != nullptr) setenv(name, value, 1);
-    }
-    ~ScopedEnv() {
-        if (name != nullptr) unsetenv(name);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-};
-
 // The row tiles of a routing: each expert's rows in tiles of kBlockM.
 int row_tiles_of(const Reference& r) {
     constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
@@ -579,6 +565,36 @@ void test_swap_ab(bool quick) {
                                return " (" + std::to_string(larger) + " row tiles of > 16 rows)";
                            });
         }
+    }
+}
+
+// GEMM1's weights prefetched into the L2 during GEMM0 (docs/perf-notes.md item 88; FLASHMOE_GEMM1_L2_PREFETCH,
+// types.cuh gemm1_l2_prefetch_launch): a hint that must not change y. Each case with the prefetch off and on, against
+// the reference and bitwise against each other, on launches that take it (swap-AB row tiles, W_down of the reachable
+// experts within half the L2): bf16 gated SiLU T = 1, E = 8, k = 8, H = 1000 (uneven shares: H · I not a multiple of
+// the pieces); fp16 gated GELU-tanh with biases, T = 3, E = 16, k = 2, H = 256, I = 776 (a narrow last piece); bf16
+// conventional ReLU, T = 1, E = 4, k = 2, H = 512 (ungated GEMM0 pieces). --quick: the first case.
+void test_gemm1_l2_prefetch(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 8, 8, 1000, 200, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 3, 16, 2, 256, 776, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 4, 2, 512, 264, 0.0f, true, false}};
+    int l2_bytes = 0;
+    CHECK_CUDA(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, 0));
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        const ScopedEnv off("FLASHMOE_GEMM1_L2_PREFETCH", "0");
+        compare_switch("l2-prefetch", c, 8888, "FLASHMOE_GEMM1_L2_PREFETCH", describe(c), "no prefetch",
+                       "GEMM1 weights prefetched", [&](Fixture& f) {
+                           if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: no prefetch here)");
+                           const bool taken = flashmoe::fused::gemm1_l2_prefetch_launch(
+                               c.T, c.k, c.E, c.H, c.I, static_cast<int>(element_bytes(c.dtype)), l2_bytes);
+                           if (!taken) {
+                               report("l2-prefetch", describe(c), false, "the launch takes no prefetch: premise missed");
+                               return std::string(" (no prefetch)");
+                           }
+                           return std::string();
+                       });
     }
 }
 
@@ -1135,6 +1151,7 @@ int main(int argc, char** argv) {
         test_swap_ab(quick);
         test_narrow_gemm1(quick);
         test_gemm1_k_parts(quick);
+        test_gemm1_l2_prefetch(quick);
         test_pairs(quick);
         test_settings(quick);
         test_trace();

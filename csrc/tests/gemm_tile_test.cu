@@ -873,7 +873,10 @@ struct Shape {
     static constexpr size_t kShared = 1024 + size_t{kStages} * kStageBytes + kStages * sizeof(uint64_t);
 };
 }  // namespace stream
-template <int kBoxRows, int kCopies, int kKBoxes, int kStages>
+// kPacked: W stored box by box (each box's kBoxRows rows of 128 bytes contiguous, a task's boxes in (K box, copy)
+// order), the layout a weight-packing step at initialisation would produce: a stage then reads kStageBytes of
+// consecutive bytes instead of 128-byte pieces of rows 4 KB apart (is DRAM's page locality the decode bound?).
+template <int kBoxRows, int kCopies, int kKBoxes, int kStages, bool kPacked = false>
 __global__ void __launch_bounds__(TileConfig::kThreads)
     weight_stream_kernel(const __grid_constant__ TmaDescriptor map, int row_base, int k_boxes, int k_parts,
                          uint64_t hint, unsigned long long* sink) {
@@ -900,9 +903,16 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
         for (int c = 0; c < kCopies; ++c) {
 #pragma unroll
             for (int kb = 0; kb < kKBoxes; ++kb) {
-                cute::SM90_TMA_LOAD_2D::copy(&map, &barriers[stage], hint,
-                                             destination + (c * kKBoxes + kb) * kBoxBytes,
-                                             (k_begin + step * kKBoxes + kb) * 64, row + c * kBoxRows);
+                const int k_box = k_begin + step * kKBoxes + kb;
+                if constexpr (kPacked) {  // row_base and the rows count packed 64-element rows
+                    cute::SM90_TMA_LOAD_2D::copy(&map, &barriers[stage], hint,
+                                                 destination + (c * kKBoxes + kb) * kBoxBytes, 0,
+                                                 row_base + ((task * k_boxes + k_box) * kCopies + c) * kBoxRows);
+                } else {
+                    cute::SM90_TMA_LOAD_2D::copy(&map, &barriers[stage], hint,
+                                                 destination + (c * kKBoxes + kb) * kBoxBytes, k_box * 64,
+                                                 row + c * kBoxRows);
+                }
             }
         }
     };
@@ -932,6 +942,7 @@ struct Probe {
     DeviceArray<__nv_bfloat16> w{static_cast<size_t>(kCopiesOfW) * kRows * kK};
     DeviceArray<unsigned long long> sink{1};
     TmaDescriptor map16{}, map32{}, map64{};
+    TmaDescriptor packed32{}, packed64{};  // W as rows of 64 elements (kPacked variants)
     int rotation = 0;
     Probe() {
         fill(w.pointer, w.count * 2, 13);
@@ -939,25 +950,31 @@ struct Probe {
             flashmoe::fused::encode_box_map(*map, FLASHMOE_DTYPE_BF16, w.pointer, int64_t{kCopiesOfW} * kRows, kK, "w",
                                             box_rows, 0);
         }
+        for (auto [map, box_rows] : {std::pair{&packed32, 32u}, std::pair{&packed64, 64u}}) {
+            flashmoe::fused::encode_box_map(*map, FLASHMOE_DTYPE_BF16, w.pointer,
+                                            int64_t{kCopiesOfW} * kRows * kKBoxesPerRow, 64, "w packed", box_rows, 0);
+        }
     }
-    const TmaDescriptor& map_of(int box_rows) const {
+    const TmaDescriptor& map_of(int box_rows, bool packed) const {
+        if (packed) return box_rows == 32 ? packed32 : packed64;
         return box_rows == 16 ? map16 : box_rows == 32 ? map32 : map64;
     }
 };
 
 // One variant, timed over 20 runs (each on the next copy of W): ms, GB/s over the GPU and per block.
-template <int kBoxRows, int kCopies, int kKBoxes, int kStages>
+template <int kBoxRows, int kCopies, int kKBoxes, int kStages, bool kPacked = false>
 void time_variant(Probe& probe, const char* what, int k_parts, uint64_t hint) {
     static_assert(kBoxRows == 16 || kBoxRows == 32 || kBoxRows == 64, "a map of that box height");
+    static_assert(!kPacked || kBoxRows != 16, "a packed map of that box height");
     using Shape = stream::Shape<kBoxRows, kCopies, kKBoxes, kStages>;
-    const auto kernel = weight_stream_kernel<kBoxRows, kCopies, kKBoxes, kStages>;
+    const auto kernel = weight_stream_kernel<kBoxRows, kCopies, kKBoxes, kStages, kPacked>;
     const int blocks = Probe::kRows / Shape::kRowsPerTask * k_parts;
     allow_shared(reinterpret_cast<const void*>(kernel), Shape::kShared);
     int per_sm = 0;
     CHECK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, TileConfig::kThreads, Shape::kShared));
-    const TmaDescriptor& map = probe.map_of(kBoxRows);
+    const TmaDescriptor& map = probe.map_of(kBoxRows, kPacked);
     const float ms = median_ms([&] {
-        const int base = (probe.rotation++ % Probe::kCopiesOfW) * Probe::kRows;
+        const int base = (probe.rotation++ % Probe::kCopiesOfW) * Probe::kRows * (kPacked ? Probe::kKBoxesPerRow : 1);
         kernel<<<blocks, TileConfig::kThreads, Shape::kShared>>>(map, base, Probe::kKBoxesPerRow, k_parts, hint,
                                                                  probe.sink.pointer);
     }, 20);
@@ -995,6 +1012,11 @@ void time_weight_stream() {
     stream::time_variant<32, 2, 1, 9>(probe, "K in 4 parts", 4, first);
     stream::time_variant<16, 2, 1, 9>(probe, "16-row boxes (twice the tasks)", 1, first);
     stream::time_variant<64, 2, 1, 5>(probe, "64-row boxes x 2 (half the tasks)", 1, first);
+    // W packed box by box: a stage's bytes consecutive in memory (the layer's ring, then two other stage shapes).
+    stream::time_variant<32, 2, 1, 9, true>(probe, "packed: layer's ring, 8 KB consecutive", 1, first);
+    stream::time_variant<64, 1, 1, 9, true>(probe, "packed: one 64-row copy per stage", 1, first);
+    stream::time_variant<32, 2, 2, 5, true>(probe, "packed: 2 K boxes per stage (16 KB)", 1, first);
+    stream::time_variant<32, 2, 1, 9, true>(probe, "packed: K in 2 parts", 2, first);
 }
 
 // The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the

@@ -456,6 +456,22 @@ void run_router_case(const RouterCase& c, std::mt19937_64& rng) {
     CHECK_OK(flashmoe_router_destroy(router));
 }
 
+// A router setting the C API must refuse: creation fails with INVALID_ARGUMENT and a message naming the variable.
+void expect_router_setting_refused(const char* name, const char* value) {
+    const ScopedEnv setting(name, value);
+    const flashmoe_router_config config =
+        router_config_of({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 64, 128, 512, 1, 1, 1.0f, false}, 64);
+    flashmoe_router* router = nullptr;
+    const flashmoe_status status = flashmoe_router_create(&config, &router);
+    const std::string message = flashmoe_last_error_message();
+    const bool ok = status == FLASHMOE_ERROR_INVALID_ARGUMENT && router == nullptr &&
+                    message.find(name) != std::string::npos;
+    if (!ok) ++g_failures;
+    if (router != nullptr) flashmoe_router_destroy(router);
+    std::printf("router %s=%s refused: status %d, \"%s\": %s\n", name, value, static_cast<int>(status), message.c_str(),
+                ok ? "ok" : "FAIL");
+}
+
 #define CHECK_CUDA_SOFT(call)                                                                                \
     do {                                                                                                     \
         const cudaError_t error_ = (call);                                                                   \
@@ -650,6 +666,19 @@ int main() {
     run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SOFTMAX, 0, 6, 6000, 60, 72, 1, 1, 1.0f, false}, rng);
     run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 4, 50, 64, 136, 1, 1, 1.0f, false, true}, rng);
     run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 5000, 128, 256, 1, 1, 1.0f, false, true}, rng);
+    // The launch choices of router_launch.h's RouterTuning (read when a handle is made): the tiled engine below its
+    // default threshold (one token, partial token blocks, E = 60 and H = 72: partial n8 pairs and K stages, E = 256:
+    // two expert chunks), and a malformed value refused.
+    {
+        const ScopedEnv threshold("FLASHMOE_ROUTER_SPLIT_MAX_TOKENS", "0");
+        std::printf("router tiled engine at every T (FLASHMOE_ROUTER_SPLIT_MAX_TOKENS=0):\n");
+        run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SOFTMAX, 1, 8, 1000, 128, 2048, 1, 1, 1.0f, false}, rng);
+        run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SOFTMAX, 0, 2, 1, 8, 64, 1, 1, 1.0f, false}, rng);
+        run_router_case({FLASHMOE_DTYPE_FP16, FLASHMOE_SCORING_SOFTMAX, 1, 6, 130, 60, 72, 1, 1, 1.0f, false}, rng);
+        run_router_case({FLASHMOE_DTYPE_BF16, FLASHMOE_SCORING_SIGMOID, 1, 8, 300, 256, 512, 8, 4, 2.5f, true}, rng);
+    }
+    expect_router_setting_refused("FLASHMOE_ROUTER_SPLIT_MAX_TOKENS", "-1");
+    expect_router_setting_refused("FLASHMOE_ROUTER_SPLIT_MAX_TOKENS", "4097");
     run_router_graph(100, rng);
 
     std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASSED" : "FAILED", g_failures);

@@ -1,5 +1,5 @@
-// What the GPU-side C++ tests (smoke_test, fused_test, gemm_tile_test) share: a fatal CUDA check and the names and
-// sizes of the C API's enums, so every test prints and sizes things the same way.
+// What the GPU-side C++ tests (smoke_test, fused_test, gemm_tile_test) share: a fatal CUDA check, the names and
+// sizes of the C API's enums, so every test prints and sizes things the same way, and scoped environment settings.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "flashmoe/capi/flashmoe_c.h"
 
@@ -30,3 +31,30 @@ inline const char* act_name(int activation) {
 }
 
 inline size_t element_bytes(int dtype) { return dtype == FLASHMOE_DTYPE_FP32 ? 4 : 2; }
+
+// An environment setting for the object's lifetime (layers and routers read their settings when they are made); a
+// null name sets nothing. The variable's previous value (or its absence) comes back afterwards, so a test never
+// changes what the caller set.
+struct ScopedEnv {
+    const char* name;
+    bool had_value = false;
+    std::string previous;
+    ScopedEnv(const char* name_, const char* value) : name(name_) {
+        if (name == nullptr) return;
+        if (const char* old = std::getenv(name); old != nullptr) {
+            had_value = true;
+            previous = old;
+        }
+        setenv(name, value, 1);
+    }
+    ~ScopedEnv() {
+        if (name == nullptr) return;
+        if (had_value) {
+            setenv(name, previous.c_str(), 1);
+        } else {
+            unsetenv(name);
+        }
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+};

@@ -7,6 +7,6 @@ namespace flashmoe {
 template void launch_unfused_experts<__nv_bfloat16>(const UnfusedWorkspace&, const flashmoe_layer_config&,
                                           const flashmoe_forward_args&, cudaStream_t);
 template void launch_router<__nv_bfloat16>(const flashmoe_router_config&, const flashmoe_router_args&, router::RouterScratch*,
-                                  cudaStream_t);
+                                  const router::RouterTuning&, cudaStream_t);
 template void allow_router_shared_memory<__nv_bfloat16>();
 }  // namespace flashmoe

@@ -7,6 +7,6 @@ namespace flashmoe {
 template void launch_unfused_experts<float>(const UnfusedWorkspace&, const flashmoe_layer_config&,
                                           const flashmoe_forward_args&, cudaStream_t);
 template void launch_router<float>(const flashmoe_router_config&, const flashmoe_router_args&, router::RouterScratch*,
-                                  cudaStream_t);
+                                  const router::RouterTuning&, cudaStream_t);
 template void allow_router_shared_memory<float>();
 }  // namespace flashmoe

@@ -117,6 +117,10 @@ class FusedLayer {
     // The most K parts of GEMM1 at decode (KernelParams::gemm1_k_parts per launch: gemm1_launch_k_parts); 1 without
     // the Hopper tiles; FLASHMOE_GEMM1_K_PARTS sets it
     int32_t gemm1_k_parts_ = 1;
+    // Whether decode launches may prefetch GEMM1's weights into the L2 (KernelParams::gemm1_l2_prefetch per launch:
+    // gemm1_l2_prefetch_launch over l2_bytes_); FLASHMOE_GEMM1_L2_PREFETCH=0 / 1 sets it
+    bool gemm1_l2_prefetch_ = false;
+    int64_t l2_bytes_ = 0;  // the device's L2 size
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU
     void* ep_arrays_ = nullptr;             // device: expert_rank [E], expert_local [E], peer bases [2][P]
     void* const* ep_peer_auto_ = nullptr;   // nvshmem_ptr per peer

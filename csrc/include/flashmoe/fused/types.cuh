@@ -343,6 +343,8 @@ struct KernelParams {
     int32_t direct_gemm1;           // one GPU: when GEMM1 tasks go out at the launch's start, their processors waiting
                                     // for GEMM0: 0 never, 1 when GEMM0 runs in one wave, 2 always (gemm1_released_direct)
     int32_t gemm1_k_parts;          // GEMM1's K parts in this launch (gemm1_launch_k_parts, set by the host): 1 = none
+    int32_t gemm1_l2_prefetch;      // 1: swap-AB GEMM0 tasks prefetch their share of their expert's W_down into the L2
+                                    // (gemm1_l2_prefetch_launch, set by the host; tasks.cuh prefetch_gemm1_share)
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
@@ -357,6 +359,18 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
     return gemm0_split(params.intermediate, num_row_tiles, params.num_processors,
                        params.tma.enabled != 0 && params.tma.narrow != 0 && params.gated != 0,
                        params.tasks_per_processor);
+}
+
+// Whether a launch of T tokens prefetches GEMM1's weights into the L2 during GEMM0 (docs/perf-notes.md item 88): at
+// decode the GEMM0 phase streams its weights while GEMM1's wait for it, and GEMM1's tail after the last GEMM0 task
+// streams at a fraction of the bandwidth. Only where the W_down of every expert the launch can reach, min(E, T·k)
+// of them, fits half the L2 (`l2_bytes`), so that the prefetched lines stay there beside the GEMM0 stream (EVICT_FIRST)
+// and what the launch reads again.
+FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, int top_k, int num_experts, int hidden,
+                                                          int intermediate, int element_bytes, int64_t l2_bytes) {
+    const int64_t routes = num_tokens * top_k;
+    const int64_t experts = routes < num_experts ? routes : num_experts;
+    return experts * hidden * intermediate * element_bytes <= l2_bytes / 2;
 }
 
 // GEMM1's K parts in a launch (KernelParams::gemm1_k_parts, computed by the host: gemm1_launch_k_parts).

@@ -680,6 +680,37 @@ __device__ __forceinline__ void store_gemm0_swapped_as(const Gemm0Out<Element>& 
     }
 }
 
+// Bytes [begin, end) after `base` prefetched into the L2 by the calling thread, in bulk prefetches of at most 32 KB
+// (the bounds whole 16-byte units, `base` 16-byte aligned: the weights are, where the Hopper tiles run).
+__device__ __forceinline__ void prefetch_l2(const char* base, int64_t begin, int64_t end) {
+#if FLASHMOE_WGMMA
+    constexpr uint32_t kChunk = 32 * 1024;
+    for (int64_t offset = begin; offset < end; offset += kChunk) {
+        const uint32_t bytes = static_cast<uint32_t>(end - offset < kChunk ? end - offset : kChunk);
+        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(base + offset), "r"(bytes) : "memory");
+    }
+#else
+    __trap();  // NOTE: unreachable: the prefetches run in swap-AB tasks only, which imply the Hopper tiles
+#endif
+}
+
+// GEMM1's weights prefetched into the L2 during GEMM0 at decode (KernelParams::gemm1_l2_prefetch, docs/perf-notes.md
+// item 88): a swap-AB GEMM0 task of GEMM0 pieces [piece_begin, piece_end) of `expert` prefetches the same fraction of
+// the expert's W_down ([H][I], contiguous), so that the expert's GEMM0 tasks together cover all of it once per row
+// tile and GEMM1 reads it from the L2. One lane of warp 1 issues it while thread 0 issues the task's weight boxes.
+// The bounds are whole 16-byte units: H · I · 2 is a multiple of 16 (H is whole 16-byte chunks).
+// NOTE: not the GEMM0 task's own rows the same way: prefetched ahead of its ring they cost decode +15 to +25 % (item
+// 89), as per-box prefetches did (item 59).
+template <typename Element>
+__device__ __noinline__ void prefetch_gemm1_share(const KernelParams& params, int expert, int piece_begin,
+                                                  int piece_end, int piece_columns) {
+    const int64_t intermediate = params.intermediate;
+    const int64_t expert_bytes = static_cast<int64_t>(params.hidden) * intermediate * sizeof(Element);
+    const int64_t pieces = (intermediate + piece_columns - 1) / piece_columns;
+    prefetch_l2(static_cast<const char*>(params.w_down) + expert * expert_bytes,
+                expert_bytes / 16 * piece_begin / pieces * 16, expert_bytes / 16 * piece_end / pieces * 16);
+}
+
 // A GEMM0 task of a swap-AB row tile (swap_ab_task): as run_gemm0_task's Hopper path, on the swapped tile.
 template <typename Element, bool kGated>
 __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uint32_t epoch, const Task task,

@@ -935,7 +935,7 @@ void allow_router_shared_memory() {
 
 template <typename T>
 void launch_router(const flashmoe_router_config& config, const flashmoe_router_args& args, router::RouterScratch* scratch,
-                   cudaStream_t stream) {
+                   const router::RouterTuning& tuning, cudaStream_t stream) {
     using namespace router;
     RouterParams params{};
     params.x = args.x;
@@ -961,7 +961,7 @@ void launch_router(const flashmoe_router_config& config, const flashmoe_router_a
                          is_16_byte_aligned(args.w_router);
     const int64_t num_tokens = args.num_tokens;
     const int num_experts = params.num_experts;
-    const bool sliced = num_tokens <= kSplitMaxTokens;  // the scratch holds logits for these
+    const bool sliced = router_launch_sliced(num_tokens, tuning);  // the scratch holds logits for these
 
     if constexpr (sizeof(T) == 2) {
         if (params.vector_rows && !sliced) {

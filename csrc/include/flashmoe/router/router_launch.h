@@ -39,8 +39,23 @@ inline size_t router_scratch_bytes(int64_t max_tokens, int64_t num_experts) {
     return sizeof(RouterScratch) + sizeof(float) * static_cast<size_t>(logit_rows * num_experts);
 }
 
+// A router handle's launch choices, read from the environment when the handle is created (A/B runs; docs/perf-notes.md
+// items 84 and 87); the defaults are the rules of launch_router.
+//   FLASHMOE_ROUTER_SPLIT_MAX_TOKENS (0 .. kSplitMaxTokens): the most tokens a launch runs on the sliced engines
+//   (0: the tiled engine at every T, where the rows allow it).
+struct RouterTuning {
+    int64_t split_max_tokens = kSplitMaxTokens;
+};
+
+// Whether a launch of num_tokens slices the experts (its logits in the scratch).
+inline bool router_launch_sliced(int64_t num_tokens, const RouterTuning& tuning) {
+    return num_tokens <= tuning.split_max_tokens;
+}
+
 // Whether a run may touch the scratch (counts, or slices' logits and arrivals): such runs must not overlap.
-inline bool router_run_uses_scratch(int64_t num_tokens, bool counts) { return counts || num_tokens <= kSplitMaxTokens; }
+inline bool router_run_uses_scratch(int64_t num_tokens, bool counts, const RouterTuning& tuning) {
+    return counts || router_launch_sliced(num_tokens, tuning);
+}
 
 }  // namespace flashmoe::router
 
@@ -50,7 +65,7 @@ namespace flashmoe {
 // handle's RouterScratch; launches that share one scratch must not overlap (the C API orders them).
 template <typename T>
 void launch_router(const flashmoe_router_config& config, const flashmoe_router_args& args, router::RouterScratch* scratch,
-                   cudaStream_t stream);
+                   const router::RouterTuning& tuning, cudaStream_t stream);
 
 // Raises the router kernels' dynamic shared-memory limits on the current device (flashmoe_router_create, once per
 // handle), so that launch_router sets no attribute per launch.
