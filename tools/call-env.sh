@@ -7,6 +7,9 @@
 # native test binary with the bundle's libflashmoe.so found (`nat $n/gemm_tile_test --gather-probe`; a bare
 # `$n/gemm_tile_test` does not start: session 16's call1 lost its probe so). LD_LIBRARY_PATH is set for that command
 # only: exported, it could hand the Java runs the bundle's library in place of an A/B variant's.
+# check STEP...: the GPU check (run-gpu-check.sh) written straight into $OUT/check, its steps' timeouts capped by the
+# seconds left (30 / 45 / 25 % of them for tests / native / sanitizer, at most 120 / 170 / 90), so that a call cut at
+# its limit still returns the steps that finished (session 18's call4 ran it into a scratch folder and lost it all).
 b=.bundle
 [ -x $b/jre/bin/java ] || tar -xJf $b/jre.tar.xz -C $b
 w=$(mktemp -d)
@@ -17,3 +20,11 @@ left() { echo $(( ${CALL_SECONDS:-585} - ($(date +%s) - call_start) )); }
 nat() { LD_LIBRARY_PATH="$n${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; }
 r=$w/r
 mkdir -p $r
+check() {
+  local l; l=$(left)
+  local t=$(( l * 30 / 100 < 120 ? l * 30 / 100 : 120 ))
+  local nt=$(( l * 45 / 100 < 170 ? l * 45 / 100 : 170 ))
+  local st=$(( l * 25 / 100 < 90 ? l * 25 / 100 : 90 ))
+  mkdir -p "$OUT/check"
+  OUT="$OUT/check" GPU_TESTS_TIMEOUT=$t NATIVE_TIMEOUT=$nt SANITIZER_TIMEOUT=$st bash $b/run-gpu-check.sh "$@"
+}
