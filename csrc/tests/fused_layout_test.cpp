@@ -235,6 +235,24 @@ int main() {
                flashmoe::fused::gemm1_launch_k_parts(1, 2, 8, 4096, 14336, 263, kMaxParts) == 2 &&
                flashmoe::fused::gemm1_launch_k_parts(1, 8, 128, 2048, 768, 263, kMaxParts) == 1,
            "launch parts: paper T = 1 4, Mixtral T = 1 2, Qwen3 T = 1 1");
+    // Which launches prefetch GEMM1's weights into the L2 (gemm1_l2_prefetch_launch, docs/perf-notes.md item 88): the
+    // W_down of min(E, T·k) experts within half the L2 (the H100's and H200's 50 MiB). Qwen3-30B T = 1 (8 x 3 MiB =
+    // 24 MiB) and paper T = 1 (2 x 8 MiB) take it; Qwen3-30B T = 8 (64 experts), Mixtral and Qwen3-235B T = 1 do
+    // not; the bound is inclusive; T·k past E counts E experts; no overflow at the largest shapes.
+    constexpr int64_t kL2 = 50 << 20;
+    EXPECT(flashmoe::fused::gemm1_l2_prefetch_launch(1, 8, 128, 2048, 768, 2, kL2) &&
+               flashmoe::fused::gemm1_l2_prefetch_launch(1, 2, 64, 2048, 2048, 2, kL2),
+           "Qwen3-30B and paper T = 1 prefetch");
+    EXPECT(!flashmoe::fused::gemm1_l2_prefetch_launch(8, 8, 128, 2048, 768, 2, kL2) &&
+               !flashmoe::fused::gemm1_l2_prefetch_launch(1, 2, 8, 4096, 14336, 2, kL2) &&
+               !flashmoe::fused::gemm1_l2_prefetch_launch(1, 8, 128, 4096, 1536, 2, kL2),
+           "Qwen3-30B T = 8, Mixtral and Qwen3-235B T = 1 do not");
+    EXPECT(flashmoe::fused::gemm1_l2_prefetch_launch(1, 1, 8, 1024, 1024, 2, 4 << 20) &&
+               !flashmoe::fused::gemm1_l2_prefetch_launch(1, 1, 8, 1024, 1025, 2, 4 << 20),
+           "the bound is half the L2, inclusive");
+    EXPECT(flashmoe::fused::gemm1_l2_prefetch_launch(1000, 8, 2, 1024, 1024, 2, 8 << 20) &&
+               !flashmoe::fused::gemm1_l2_prefetch_launch(1 << 20, 8, 512, 7168, 18432, 2, kL2),
+           "T·k past E counts E experts; no overflow");
     // Which launches swap (swap_ab_launch, docs/perf-notes.md item 77): at most 16 routes per row tile on average.
     // Decode points swap (Qwen3 T = 1: 8 routes over 8 tiles; T = 64: 512 over ~120; paper T = 1: 2 over 2), the
     // mixed launches of T = 1024 do not (Qwen3 / Qwen3-235B: 8192 routes over ~230 tiles), nor a launch of no tiles.
