@@ -42,10 +42,6 @@ auto by_dtype(int32_t dtype, Function function) {
     }
 }
 
-// FLASHMOE_GEMM1_L2_PREFETCH (A/B runs): 1 = decode launches prefetch GEMM1's weights into the L2 where they fit
-// (gemm1_l2_prefetch_launch), 0 = never.
-constexpr int32_t kGemm1L2PrefetchDefault = 1;
-
 // FLASHMOE_EXPERT_GROUP_TILES (A/B runs): the most row tiles of one expert released together, 1 .. 1024
 // (TileConfig::kGroupTiles by default; 1 = one at a time).
 int32_t group_tiles_setting() {
@@ -103,6 +99,10 @@ int32_t gemm1_k_parts_setting() {
     static_assert(TileConfig::kMaxGemm1KParts == 4, "the choices below end at the default");
     return choice_setting("FLASHMOE_GEMM1_K_PARTS", {1, 2, 4}, TileConfig::kMaxGemm1KParts);
 }
+
+// FLASHMOE_GEMM1_L2_PREFETCH (A/B runs): 1 (the default) = decode launches prefetch GEMM1's weights into the L2 where
+// they fit (gemm1_l2_prefetch_launch, docs/perf-notes.md item 88), 0 = never.
+bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 1) != 0; }
 
 }  // namespace
 
@@ -216,11 +216,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                        tensor_map_encoder() != nullptr && !env_flag("FLASHMOE_DISABLE_WGMMA");
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
-    // NOTE: may throw, as above
-    const bool gemm1_l2_prefetch = choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, kGemm1L2PrefetchDefault) != 0;
-    int l2_bytes = 0;
-    FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, config.device));
-    l2_bytes_ = l2_bytes;
+    const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
@@ -283,6 +279,9 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.narrow_gemm1 = env_flag("FLASHMOE_DISABLE_NARROW_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         gemm1_k_parts_ = gemm1_k_parts;
         gemm1_l2_prefetch_ = gemm1_l2_prefetch;
+        int l2_bytes = 0;
+        FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, config.device));
+        l2_bytes_ = l2_bytes;
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -474,7 +473,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
                                                                      params.num_processors, gemm1_k_parts_)
                                              : 1;
     params.gemm1_l2_prefetch =
-        tma_.enabled != 0 && gemm1_l2_prefetch_ &&
+        gemm1_l2_prefetch_ &&  // NOTE: set only where the Hopper tiles run
         gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
                                  element_bytes_of(config_.dtype), l2_bytes_);
     params.timeout_ns = timeout_ns_;

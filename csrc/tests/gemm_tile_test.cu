@@ -904,15 +904,12 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
 #pragma unroll
             for (int kb = 0; kb < kKBoxes; ++kb) {
                 const int k_box = k_begin + step * kKBoxes + kb;
-                if constexpr (kPacked) {  // row_base and the rows count packed 64-element rows
-                    cute::SM90_TMA_LOAD_2D::copy(&map, &barriers[stage], hint,
-                                                 destination + (c * kKBoxes + kb) * kBoxBytes, 0,
-                                                 row_base + ((task * k_boxes + k_box) * kCopies + c) * kBoxRows);
-                } else {
-                    cute::SM90_TMA_LOAD_2D::copy(&map, &barriers[stage], hint,
-                                                 destination + (c * kKBoxes + kb) * kBoxBytes, k_box * 64,
-                                                 row + c * kBoxRows);
-                }
+                // Packed: row_base and the rows count packed 64-element rows, and every box starts at column 0.
+                const int column = kPacked ? 0 : k_box * 64;
+                const int box_row = kPacked ? row_base + ((task * k_boxes + k_box) * kCopies + c) * kBoxRows
+                                            : row + c * kBoxRows;
+                cute::SM90_TMA_LOAD_2D::copy(&map, &barriers[stage], hint,
+                                             destination + (c * kKBoxes + kb) * kBoxBytes, column, box_row);
             }
         }
     };

@@ -208,6 +208,11 @@ FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(int64_t routes, int hidden, int in
     }
     return 1;
 }
+// The most experts a launch of T tokens can route to, before the routing is known: min(E, T·k).
+FLASHMOE_HOST_DEVICE inline int64_t reachable_experts(int64_t num_tokens, int top_k, int num_experts) {
+    const int64_t routes = num_tokens * top_k;
+    return routes < num_experts ? routes : num_experts;
+}
 // The K parts of a launch of T tokens, as the host computes them before the routing is known (a value in the launch's
 // parameters, so that the kernel's actors compute nothing for it: computed on the device, the rule's code cost Qwen3
 // T = 1 ~1.6 us where it takes no parts, item 78): gemm1_k_parts over the launch's bound of row tiles, min(E, T·k)
@@ -215,9 +220,8 @@ FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(int64_t routes, int hidden, int in
 // (FLASHMOE_GEMM1_K_PARTS=1): 1.
 FLASHMOE_HOST_DEVICE inline int gemm1_launch_k_parts(int64_t num_tokens, int top_k, int num_experts, int hidden,
                                                      int intermediate, int num_processors, int max_parts) {
-    const int64_t routes = num_tokens * top_k;
-    const int64_t tiles = routes < num_experts ? routes : num_experts;
-    return gemm1_k_parts(routes, hidden, intermediate, static_cast<int>(tiles), num_processors, max_parts);
+    return gemm1_k_parts(num_tokens * top_k, hidden, intermediate,
+                         static_cast<int>(reachable_experts(num_tokens, top_k, num_experts)), num_processors, max_parts);
 }
 // GEMM1's split with `k_parts` (gemm1_k_parts) > 1: one task per (64-column piece, part); otherwise gemm1_split's.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
@@ -368,9 +372,7 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
 // and what the launch reads again.
 FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, int top_k, int num_experts, int hidden,
                                                           int intermediate, int element_bytes, int64_t l2_bytes) {
-    const int64_t routes = num_tokens * top_k;
-    const int64_t experts = routes < num_experts ? routes : num_experts;
-    return experts * hidden * intermediate * element_bytes <= l2_bytes / 2;
+    return reachable_experts(num_tokens, top_k, num_experts) * hidden * intermediate * element_bytes <= l2_bytes / 2;
 }
 
 // GEMM1's K parts in a launch (KernelParams::gemm1_k_parts, computed by the host: gemm1_launch_k_parts).

@@ -233,7 +233,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 bool ok;
                 if (swap_ab_task(params, setup, num_row_tiles)) {
                     if (params.gemm1_l2_prefetch != 0 && threadIdx.x == 32) {
-                        prefetch_gemm1_share<Element>(params, task.expert, begin, end, split.piece_columns);
+                        prefetch_gemm1_share<Element>(params, task.expert, begin, end, split.num_pieces);
                     }
                     ok = params.gated ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow,
                                                                            setup, wait, shared)

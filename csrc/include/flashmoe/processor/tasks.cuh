@@ -695,20 +695,18 @@ __device__ __forceinline__ void prefetch_l2(const char* base, int64_t begin, int
 }
 
 // GEMM1's weights prefetched into the L2 during GEMM0 at decode (KernelParams::gemm1_l2_prefetch, docs/perf-notes.md
-// item 88): a swap-AB GEMM0 task of GEMM0 pieces [piece_begin, piece_end) of `expert` prefetches the same fraction of
-// the expert's W_down ([H][I], contiguous), so that the expert's GEMM0 tasks together cover all of it once per row
-// tile and GEMM1 reads it from the L2. One lane of warp 1 issues it while thread 0 issues the task's weight boxes.
+// item 88): a swap-AB GEMM0 task of GEMM0 pieces [piece_begin, piece_end) of `num_pieces` (its ColumnSplit's) of
+// `expert` prefetches the same fraction of the expert's W_down ([H][I], contiguous), so that the expert's GEMM0 tasks
+// together cover all of it once per row tile and GEMM1 reads it from the L2. One lane of warp 1 issues it while thread 0 issues the task's weight boxes.
 // The bounds are whole 16-byte units: H · I · 2 is a multiple of 16 (H is whole 16-byte chunks).
 // NOTE: not the GEMM0 task's own rows the same way: prefetched ahead of its ring they cost decode +15 to +25 % (item
 // 89), as per-box prefetches did (item 59).
 template <typename Element>
 __device__ __noinline__ void prefetch_gemm1_share(const KernelParams& params, int expert, int piece_begin,
-                                                  int piece_end, int piece_columns) {
-    const int64_t intermediate = params.intermediate;
-    const int64_t expert_bytes = static_cast<int64_t>(params.hidden) * intermediate * sizeof(Element);
-    const int64_t pieces = (intermediate + piece_columns - 1) / piece_columns;
-    prefetch_l2(static_cast<const char*>(params.w_down) + expert * expert_bytes,
-                expert_bytes / 16 * piece_begin / pieces * 16, expert_bytes / 16 * piece_end / pieces * 16);
+                                                  int piece_end, int num_pieces) {
+    const int64_t expert_units = static_cast<int64_t>(params.hidden) * params.intermediate * sizeof(Element) / 16;
+    prefetch_l2(static_cast<const char*>(params.w_down) + expert * expert_units * 16,
+                expert_units * piece_begin / num_pieces * 16, expert_units * piece_end / num_pieces * 16);
 }
 
 // A GEMM0 task of a swap-AB row tile (swap_ab_task): as run_gemm0_task's Hopper path, on the swapped tile.
