@@ -104,6 +104,13 @@ int32_t gemm1_k_parts_setting() {
 // they fit (gemm1_l2_prefetch_launch, docs/perf-notes.md item 88), 0 = never.
 bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 1) != 0; }
 
+// FLASHMOE_COMPACT_ROWS_MIN_ROUTES (A/B runs): launches of at least this many routes (T·k) store their expert rows in
+// the layer's dtype (compact_rows_launch, docs/perf-notes.md item 90): 0 = every launch where they apply, 2^31 - 1 =
+// none (fp32 rows); TileConfig::kCompactRowsMinRoutes by default.
+int32_t compact_rows_min_routes_setting() {
+    return int_setting("FLASHMOE_COMPACT_ROWS_MIN_ROUTES", 0, INT32_MAX, TileConfig::kCompactRowsMinRoutes);
+}
+
 }  // namespace
 
 const char* role_name(int32_t role) {
@@ -217,6 +224,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
     const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
+    compact_rows_min_routes_ = compact_rows_min_routes_setting();     // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
@@ -476,6 +484,10 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         gemm1_l2_prefetch_ &&  // NOTE: set only where the Hopper tiles run
         gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
                                  element_bytes_of(config_.dtype), l2_bytes_);
+    params.compact_rows = compact_rows_launch(args.num_tokens, params.top_k, compact_rows_min_routes_,
+                                              tma_.enabled != 0, params.gemm1_k_parts)
+                              ? 1
+                              : 0;
     params.timeout_ns = timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;

@@ -3,6 +3,7 @@
 // the pairing rule.
 // Build: g++ -std=c++17 -Icsrc/include csrc/tests/fused_layout_test.cpp -o fused_layout_test
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <utility>
@@ -253,6 +254,25 @@ int main() {
     EXPECT(flashmoe::fused::gemm1_l2_prefetch_launch(1000, 8, 2, 1024, 1024, 2, 8 << 20) &&
                !flashmoe::fused::gemm1_l2_prefetch_launch(1 << 20, 8, 512, 7168, 18432, 2, kL2),
            "T·k past E counts E experts; no overflow");
+    // Which launches store their expert rows in the dtype (compact_rows_launch, docs/perf-notes.md item 90): from
+    // kCompactRowsMinRoutes routes (T·k) on, inclusive (Qwen3-30B, k = 8: T = 512 on, T = 511 not; paper and Mixtral,
+    // k = 2: T = 2048 on); never off the Hopper tiles, never with GEMM1 K parts (whatever the threshold); threshold 0:
+    // every launch without K parts; no overflow at the largest T·k.
+    constexpr int kMinRoutes = flashmoe::fused::TileConfig::kCompactRowsMinRoutes;
+    EXPECT(kMinRoutes == 4096, "the threshold the notes measured (update this test with the notes)");
+    EXPECT(flashmoe::fused::compact_rows_launch(512, 8, kMinRoutes, true, 1) &&
+               !flashmoe::fused::compact_rows_launch(511, 8, kMinRoutes, true, 1) &&
+               flashmoe::fused::compact_rows_launch(2048, 2, kMinRoutes, true, 1) &&
+               !flashmoe::fused::compact_rows_launch(2047, 2, kMinRoutes, true, 1),
+           "compact rows from kCompactRowsMinRoutes routes, inclusive");
+    EXPECT(!flashmoe::fused::compact_rows_launch(16384, 8, kMinRoutes, false, 1) &&
+               !flashmoe::fused::compact_rows_launch(16384, 8, 0, true, 2) &&
+               !flashmoe::fused::compact_rows_launch(1, 2, 0, true, 4),
+           "never off the Hopper tiles or with K parts");
+    EXPECT(flashmoe::fused::compact_rows_launch(1, 1, 0, true, 1) &&
+               !flashmoe::fused::compact_rows_launch(int64_t{1} << 20, 16, INT32_MAX, true, 1) &&
+               flashmoe::fused::compact_rows_launch(int64_t{1} << 40, 16, INT32_MAX, true, 1),
+           "threshold 0: every launch; the largest threshold; no overflow");
     // Which launches swap (swap_ab_launch, docs/perf-notes.md item 77): at most 16 routes per row tile on average.
     // Decode points swap (Qwen3 T = 1: 8 routes over 8 tiles; T = 64: 512 over ~120; paper T = 1: 2 over 2), the
     // mixed launches of T = 1024 do not (Qwen3 / Qwen3-235B: 8192 routes over ~230 tiles), nor a launch of no tiles.

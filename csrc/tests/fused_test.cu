@@ -598,6 +598,92 @@ void test_gemm1_l2_prefetch(bool quick) {
     }
 }
 
+// Expert rows in the layer's dtype (docs/perf-notes.md item 90; types.cuh compact_rows_launch,
+// FLASHMOE_COMPACT_ROWS_MIN_ROUTES): GEMM1 rounds each route's row to the dtype and the COMBINE widens it. Each case
+// as the library runs it with `setting` (the threshold in routes; nullptr: the default) and with fp32 rows (threshold
+// 2^31 - 1), both against the fp64 reference; then, where compact rows apply (compact_rows_launch, as the host
+// decides it), y must differ from the fp32 rows' (the extra rounding shows in some element: the case's premise),
+// and where they must not, y must be bitwise the fp32 rows'. bf16 gated SiLU with biases, T = 600, E = 16, k = 8, H =
+// 1000 (4800 routes: compact by default; 64-row tiles, wide GEMM1 pieces, COMBINE slices of uneven 8-column vectors);
+// fp16 conventional ReLU with biases, T = 64, E = 8, k = 2, H = 512, threshold 0 (16 rows per tile: swap-AB GEMM1
+// tasks, narrow pieces); bf16 gated, T = 1, E = 8, k = 2 at threshold 0 (GEMM1 in K parts: fp32 rows whatever the
+// threshold); fp32 at threshold 0 (never); bf16 on the SM80 tiles (FLASHMOE_DISABLE_WGMMA=1, never); and, not
+// --quick, bf16 gated T = 6000, E = 8, k = 2, H = 1000 at 2 tasks per processor (paired GEMM1 tasks, item 34).
+// --quick (the sanitizers): the first two cases.
+void test_compact_rows(bool quick) {
+    struct RowsCase {
+        Case c;
+        const char* setting;  // FLASHMOE_COMPACT_ROWS_MIN_ROUTES, or nullptr
+        const char* other;    // another setting for both runs ("NAME=VALUE"), or nullptr
+    };
+    const RowsCase cases[] = {
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 600, 16, 8, 1000, 200, 0.0f, true, false},
+         nullptr, nullptr},
+        {Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 64, 8, 2, 512, 264, 0.0f, true, false},
+         "0", nullptr},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 8, 2, 1000, 2048, 0.0f, true, false}, "0",
+         nullptr},
+        {Case{FLASHMOE_DTYPE_FP32, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 600, 16, 8, 256, 136, 0.0f, false, false}, "0",
+         nullptr},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 600, 16, 8, 256, 136, 0.0f, false, false}, "0",
+         "FLASHMOE_DISABLE_WGMMA=1"},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 6000, 8, 2, 1000, 200, 0.0f, false, false},
+         nullptr, "FLASHMOE_TASKS_PER_PROCESSOR=2"}};
+    constexpr const char* kName = "FLASHMOE_COMPACT_ROWS_MIN_ROUTES";
+    for (const RowsCase& rc : cases) {
+        const int index = static_cast<int>(&rc - cases);
+        if (quick && index >= 2) continue;
+        const Case& c = rc.c;
+        std::string other_name, other_value;
+        if (rc.other != nullptr) {
+            other_name = std::string(rc.other, std::strchr(rc.other, '='));
+            other_value = std::strchr(rc.other, '=') + 1;
+        }
+        const ScopedEnv other(rc.other != nullptr ? other_name.c_str() : nullptr, other_value.c_str());
+        std::string label = describe(c) + (rc.other != nullptr ? std::string(" ") + rc.other : "");
+        std::vector<uint8_t> compact_y, fp32_y;
+        bool applies = false;
+        bool ok = false;
+        {
+            const ScopedEnv setting(rc.setting != nullptr ? kName : nullptr, rc.setting != nullptr ? rc.setting : "");
+            Fixture f(c, 9090 + index);
+            const int threshold = rc.setting != nullptr ? std::atoi(rc.setting)
+                                                        : flashmoe::fused::TileConfig::kCompactRowsMinRoutes;
+            const int k_parts =
+                f.layer.hopper_tiles()
+                    ? flashmoe::fused::gemm1_launch_k_parts(c.T, c.k, c.E, c.H, c.I, f.layer.num_blocks() - 1,
+                                                            flashmoe::fused::TileConfig::kMaxGemm1KParts)
+                    : 1;
+            applies = flashmoe::fused::compact_rows_launch(c.T, c.k, threshold, f.layer.hopper_tiles(), k_parts);
+            label += std::string(" threshold ") + (rc.setting != nullptr ? rc.setting : "default") +
+                     (applies ? " (compact rows)" : " (fp32 rows)") +
+                     (k_parts > 1 ? " " + std::to_string(k_parts) + " K parts" : "");
+            ok = f.run("compact-rows", label, compact_y);
+        }
+        {
+            const ScopedEnv setting(kName, "2147483647");
+            Fixture f(c, 9090 + index);
+            ok = f.run("compact-rows", label + " fp32 rows", fp32_y) && ok;
+        }
+        if (!ok) continue;
+        // Which cases must take compact rows on a Hopper GPU (the others must not, anywhere).
+        const bool expected = (index == 0 || index == 1 || index == 5);
+        cudaDeviceProp prop;
+        CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+        if (expected && prop.major == 9 && !applies) {
+            report("compact-rows", label, false, "compact rows not taken on a Hopper GPU: the case misses its premise");
+        } else if (!expected && applies) {
+            report("compact-rows", label, false, "compact rows taken where they must not be");
+        } else if (applies) {
+            report("compact-rows", label + " != fp32 rows", compact_y != fp32_y,
+                   compact_y != fp32_y ? "differs (rounded rows)" : "BITWISE EQUAL: the rows were not rounded");
+        } else {
+            report("compact-rows", label + " = fp32 rows", compact_y == fp32_y,
+                   compact_y == fp32_y ? "bitwise" : "DIFFERS where compact rows must not apply");
+        }
+    }
+}
+
 // GEMM1's narrow pieces (docs/perf-notes.md item 73; types.cuh gemm1_narrow): 32 columns of H per task where 64-column
 // pieces would leave half the processors idle. Each case takes them on any GPU of >= 128 processors (2 x row tiles x
 // 64-column pieces <= the processors): against the reference and bitwise against 64-column pieces
@@ -871,7 +957,9 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},
                                       {"FLASHMOE_PAIR_GEMM0_GROUP_TASKS", "-1"},
                                       {"FLASHMOE_PAIR_GROUP_ROWS", "0"},
-                                      {"FLASHMOE_EXPERT_GROUP_TILES", "0"}}) {
+                                      {"FLASHMOE_EXPERT_GROUP_TILES", "0"},
+                                      {"FLASHMOE_COMPACT_ROWS_MIN_ROUTES", "-1"},
+                                      {"FLASHMOE_COMPACT_ROWS_MIN_ROUTES", "4k"}}) {
         const ScopedEnv setting(name, value);
         std::string detail = "accepted";
         bool ok = false;
@@ -1152,6 +1240,7 @@ int main(int argc, char** argv) {
         test_narrow_gemm1(quick);
         test_gemm1_k_parts(quick);
         test_gemm1_l2_prefetch(quick);
+        test_compact_rows(quick);
         test_pairs(quick);
         test_settings(quick);
         test_trace();

@@ -349,6 +349,9 @@ struct KernelParams {
     int32_t gemm1_k_parts;          // GEMM1's K parts in this launch (gemm1_launch_k_parts, set by the host): 1 = none
     int32_t gemm1_l2_prefetch;      // 1: swap-AB GEMM0 tasks prefetch their share of their expert's W_down into the L2
                                     // (gemm1_l2_prefetch_launch, set by the host; tasks.cuh prefetch_gemm1_share)
+    int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and
+                                    // the COMBINE reads them so (compact_rows_launch, set by the host; tasks.cuh
+                                    // combine_compact); 0: fp32 rows
     uint64_t timeout_ns;       // base bound of every in-kernel wait
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
@@ -373,6 +376,17 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
 FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, int top_k, int num_experts, int hidden,
                                                           int intermediate, int element_bytes, int64_t l2_bytes) {
     return reachable_experts(num_tokens, top_k, num_experts) * hidden * intermediate * element_bytes <= l2_bytes / 2;
+}
+
+// Whether a launch stores its expert rows in the layer's dtype (KernelParams::compact_rows; docs/perf-notes.md items 83,
+// 90): GEMM1 rounds each route's row h·W_down^T + b_down to the dtype once, and the COMBINE reads half the bytes of fp32
+// rows, widens them and accumulates y in fp32 as before. Where the COMBINE's bytes matter: launches of at least
+// `min_routes` routes (T·k; KernelParams' host setting, FLASHMOE_COMPACT_ROWS_MIN_ROUTES), on the Hopper tiles (16-bit
+// dtypes, one GPU: `hopper`), and never with GEMM1 K parts, whose partial rows the COMBINE adds in fp32
+// (combine_parts). The rounding is one more than fp32 rows take (fused_test measures both against fp64).
+FLASHMOE_HOST_DEVICE inline bool compact_rows_launch(int64_t num_tokens, int top_k, int64_t min_routes, bool hopper,
+                                                     int k_parts) {
+    return hopper && k_parts <= 1 && num_tokens * top_k >= min_routes;
 }
 
 // GEMM1's K parts in a launch (KernelParams::gemm1_k_parts, computed by the host: gemm1_launch_k_parts).
@@ -433,10 +447,12 @@ FLASHMOE_HOST_DEVICE inline int combine_slices(int num_tokens, int hidden, int n
 FLASHMOE_HOST_DEVICE inline int combine_slices(const KernelParams& params) {
     return combine_slices(params.num_tokens, params.hidden, params.num_processors, params.combine_slice_columns);
 }
-// The first float4 column of slice `slice` of a row of `hidden` columns cut into `slices` (slice `slices`: the row's
-// end). NOTE: 32-bit, as ColumnSplit: hidden <= 2^20 (fused_layer.cu) and slices <= the processors <= 1024.
-FLASHMOE_HOST_DEVICE inline int combine_slice_begin(int hidden, int slices, int slice) {
-    return static_cast<int>(static_cast<uint32_t>(slice) * static_cast<uint32_t>(hidden / 4) /
+// The first `columns`-column vector (float4 columns by default; compact rows' COMBINE takes 8: 16 bytes of a 16-bit
+// dtype) of slice `slice` of a row of `hidden` columns cut into `slices` (slice `slices`: the row's end). Every slice
+// holds at least one 8-column vector: slices <= hidden / combine_slice_columns, which is at least 8 (fused_layer.cu).
+// NOTE: 32-bit, as ColumnSplit: hidden <= 2^20 (fused_layer.cu) and slices <= the processors <= 1024.
+FLASHMOE_HOST_DEVICE inline int combine_slice_begin(int hidden, int slices, int slice, int columns = 4) {
+    return static_cast<int>(static_cast<uint32_t>(slice) * static_cast<uint32_t>(hidden / columns) /
                             static_cast<uint32_t>(slices));
 }
 

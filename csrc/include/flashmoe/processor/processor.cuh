@@ -264,13 +264,16 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
                 const GemmTaskSetup setup = gemm_task_setup(params, task);
-                const bool ok = swap_ab_task(params, setup, num_row_tiles)
-                                    ? run_gemm1_swap_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                const bool ok = with_row_type<Element>(params, [&](auto row) {
+                    using Row = decltype(row);
+                    return swap_ab_task(params, setup, num_row_tiles)
+                               ? run_gemm1_swap_task<Element, Row>(params, epoch, task, split.piece_begin(task.n_tile),
                                                                    split.piece_end(task.n_tile), split.piece_columns,
                                                                    setup, wait, shared)
-                                    : run_gemm1_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                               : run_gemm1_task<Element, Row>(params, epoch, task, split.piece_begin(task.n_tile),
                                                               split.piece_end(task.n_tile), split.piece_columns, setup,
                                                               wait, shared);
+                });
                 if (!ok) return;  // aborting: recorded
                 finish_gemm1_tile(task.tile, split.num_tasks);
                 break;
@@ -279,9 +282,11 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 // Column task n_tile of the pair (task.tile, task.tile + 1): it wrote rows of both tiles, so it counts
                 // for both, and each tile's count ends at the pair's task count (gemm1_paired).
                 const ColumnSplit split = pair_split(gemm1_split(params, num_row_tiles));
-                if (!run_gemm1_pair_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
-                                                  split.piece_end(task.n_tile), gemm_task_setup(params, task),
-                                                  gemm_tile_rows(params, task.tile + 1), shared)) {
+                if (!with_row_type<Element>(params, [&](auto row) {
+                        return run_gemm1_pair_task<Element, decltype(row)>(
+                            params, epoch, task, split.piece_begin(task.n_tile), split.piece_end(task.n_tile),
+                            gemm_task_setup(params, task), gemm_tile_rows(params, task.tile + 1), shared);
+                    })) {
                     return;  // aborting: recorded
                 }
                 finish_gemm1_tile(task.tile, split.num_tasks);

@@ -93,13 +93,23 @@ __device__ __forceinline__ Gemm0Out<Element> gemm0_out(const KernelParams& param
     return Gemm0Out<Element>{params.layout.get_hidden_ptr<Element>(), params.b_gate, params.b_up, params.intermediate,
                              params.activation};
 }
+// Row: float (fp32 rows), or the layer's dtype where the launch stores compact rows (KernelParams::compact_rows: one
+// GPU, so never the EP buffers).
+template <typename Row>
 struct Gemm1Out {
-    float* rows;         // the row tile's fp32 output rows, row stride H (on EP: bound for their source)
+    Row* rows;           // the row tile's output rows, row stride H (on EP: bound for their source)
     const void* b_down;  // [E][H] or null
     int hidden;
 };
-__device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int tile) {
-    return Gemm1Out{gemm1_output_tile(params, tile), params.b_down, params.hidden};
+template <typename Row>
+__device__ __forceinline__ Gemm1Out<Row> gemm1_out(const KernelParams& params, int tile) {
+    if constexpr (std::is_same_v<Row, float>) {
+        return Gemm1Out<Row>{gemm1_output_tile(params, tile), params.b_down, params.hidden};
+    } else {
+        return Gemm1Out<Row>{reinterpret_cast<Row*>(params.layout.get_expert_out_ptr()) +
+                                 static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden,
+                             params.b_down, params.hidden};
+    }
 }
 
 // A GEMM1 task's share of K (gemm1_k_parts, types.cuh; docs/perf-notes.md item 78): part `index` of `parts` covers
@@ -125,8 +135,9 @@ __device__ __forceinline__ Gemm1KPart gemm1_k_part(const KernelParams& params, i
     return Gemm1KPart{index, k_parts, index * boxes, boxes};
 }
 // The output rows and bias of a part of a row tile's GEMM1.
-__device__ __forceinline__ Gemm1Out gemm1_out(const KernelParams& params, int tile, const Gemm1KPart& part) {
-    Gemm1Out out = gemm1_out(params, tile);
+template <typename Row>
+__device__ __forceinline__ Gemm1Out<Row> gemm1_out(const KernelParams& params, int tile, const Gemm1KPart& part) {
+    Gemm1Out<Row> out = gemm1_out<Row>(params, tile);
     out.rows += static_cast<int64_t>(part.index * k_part_rows(part.parts)) * out.hidden;
     if (part.index != 0) out.b_down = nullptr;
     return out;
@@ -208,17 +219,17 @@ __device__ __forceinline__ void store_gemm0_piece(const Gemm0Out<Element>& out, 
 }
 
 // GEMM1's epilogue of (row tile, one piece of H from column_begin): rows = h·W_down^T + b_down, kept in fp32 for the
-// combine (`tile_out`: gemm1_out of the row tile). The piece is the tile's kBlockN-column blocks side by side: acc[b]
+// combine, or rounded to the dtype where the launch stores compact rows (Row; `tile_out`: gemm1_out of the row tile). The piece is the tile's kBlockN-column blocks side by side: acc[b]
 // (the accumulator contract's [b][i][j]) holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's
 // wide pieces). Columns at or past H are not stored, nor a block's columns from `block_columns` on (a narrow piece's
 // 32: gemm1_narrow).
-template <typename Element, typename Tile, typename Accumulators>
-__device__ __forceinline__ void store_gemm1_piece(const Gemm1Out& tile_out, int expert, int valid_m, int column_begin,
-                                                  const Accumulators& acc,
+template <typename Element, typename Tile, typename Row, typename Accumulators>
+__device__ __forceinline__ void store_gemm1_piece(const Gemm1Out<Row>& tile_out, int expert, int valid_m,
+                                                  int column_begin, const Accumulators& acc,
                                                   int block_columns = TileConfig::kBlockN) {
     constexpr int kBlocks = static_cast<int>(std::extent_v<Accumulators, 0>);
     const int hidden = tile_out.hidden;
-    float* const out = tile_out.rows;  // NOTE: locals, as in store_gemm0_piece_as
+    Row* const out = tile_out.rows;  // NOTE: locals, as in store_gemm0_piece_as
     const void* const b_down = tile_out.b_down;
     constexpr int kColumnStep = Tile::kPairedColumns ? 2 : 1;
 #pragma unroll
@@ -237,11 +248,11 @@ __device__ __forceinline__ void store_gemm1_piece(const Gemm1Out& tile_out, int 
 #pragma unroll
             for (int i = 0; i < Tile::kRowsPerThread; ++i) {
                 if (Tile::row(i) >= valid_m) continue;
-                float* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + block_begin + column;
+                Row* destination = out + static_cast<int64_t>(Tile::row(i)) * hidden + block_begin + column;
                 if constexpr (kColumnStep == 2) {
                     store_pair(destination, acc[b][i][j] + bias[0], acc[b][i][j + 1] + bias[1]);
                 } else {
-                    *destination = acc[b][i][j] + bias[0];
+                    *destination = from_float<Row>(acc[b][i][j] + bias[0]);
                 }
             }
         }
@@ -287,7 +298,7 @@ __device__ inline void run_gemm1_with(const KernelParams& params, const Task& ta
                                  (static_cast<int64_t>(task.expert) * hidden + column_begin) * intermediate};
     Tile tile;
     tile.run(a, intermediate, b, intermediate, valid_n, intermediate, shared, valid_m);
-    store_gemm1_piece<Element, Tile>(gemm1_out(params, task.tile), task.expert, valid_m, column_begin,
+    store_gemm1_piece<Element, Tile>(gemm1_out<float>(params, task.tile), task.expert, valid_m, column_begin,
                                      tile.accumulators);
 }
 
@@ -513,12 +524,24 @@ __device__ __noinline__ bool run_gemm0_pair_task(const KernelParams& params, uin
     return false;
 }
 
+// Calls f with a value of the launch's GEMM1 row type (Gemm1Out): the dtype where the launch stores compact rows
+// (KernelParams::compact_rows, set only where the Hopper tiles run), float otherwise. Each GEMM1 task function is
+// instantiated for both, so a launch of fp32 rows runs the code it ran before compact rows existed (docs/perf-notes.md
+// item 90: the row format chosen per load or per piece inside one function cost decode).
+template <typename Element, typename F>
+__device__ __forceinline__ bool with_row_type(const KernelParams& params, F&& f) {
+    if constexpr (wgmma_path_compiled<Element>()) {
+        if (params.compact_rows != 0) return f(Element{});
+    }
+    return f(float{});
+}
+
 // A GEMM1 task: pieces [piece_begin, piece_end) of its row tile, of `piece_columns` (the split's) columns of H. False
 // when the launch is aborting. Wide pieces (2 x kBlockN: gemm1_wide, Hopper tiles only) are one m64n128 pass over two
 // 64-row boxes of W_down; narrow ones (kNarrowPieceColumns: gemm1_narrow, Hopper tiles only) an m64n64 pass over one
 // 32-row box whose other 32 columns are not stored. With K parts (gemm1_k_part; Hopper tiles only) the task's one
-// piece is a column piece's part.
-template <typename Element>
+// piece is a column piece's part. Row: the output rows' type (float, or Element for compact rows: Hopper tiles only).
+template <typename Element, typename Row>
 __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t epoch, const Task task,
                                             int piece_begin, int piece_end, int piece_columns,
                                             const GemmTaskSetup setup, const InputWait wait, char* shared) {
@@ -530,7 +553,7 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
             const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
             const int short_box = setup.short_box;
             const TmaDescriptor* map_a = short_box < 0 ? &params.tma.hidden : &params.tma.hidden_short[short_box];
-            const Gemm1Out out = gemm1_out(params, task.tile, part);
+            const Gemm1Out<Row> out = gemm1_out<Row>(params, task.tile, part);
             if (wide) {
                 constexpr int kWideColumns = 2 * TileConfig::kBlockN;
                 WgmmaTile<Element, 2> tile;
@@ -560,6 +583,10 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
     }
     if (wide || narrow || part.parts > 1) __trap();  // NOTE: unreachable: wide and narrow pieces and K parts imply
                                                      // the Hopper tiles
+    if constexpr (!std::is_same_v<Row, float>) {
+        __trap();  // NOTE: unreachable: compact rows imply the Hopper tiles (compact_rows_launch)
+        return false;
+    }
     if (wait.deferred()) __trap();  // NOTE: unreachable: a deferred acquire implies the Hopper tiles
     for (int piece = piece_begin; piece < piece_end; ++piece) {
         if constexpr (std::is_same_v<Element, float>) {
@@ -576,7 +603,8 @@ __device__ __noinline__ bool run_gemm1_task(const KernelParams& params, uint32_t
 // A paired GEMM1 task (gemm1_paired, docs/perf-notes.md item 34): wide pieces [piece_begin, piece_end) (2 x kBlockN
 // columns of H each) of row tiles task.tile and task.tile + 1 of one expert, in one 128-row pass over each pair of
 // W_down boxes. `second_rows`: the second tile's valid rows (the first is full). False when the launch is aborting.
-template <typename Element>
+// Row: as run_gemm1_task's.
+template <typename Element, typename Row>
 __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uint32_t epoch, const Task task,
                                                  int piece_begin, int piece_end, const GemmTaskSetup setup,
                                                  int second_rows, char* shared) {
@@ -585,7 +613,7 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
         constexpr int kWideColumns = 2 * TileConfig::kBlockN;
         const TmaMaps& tma = params.tma;
         const Gemm1Weights weights(tma, task, params.hidden, kWideColumns);
-        const Gemm1Out out[2] = {gemm1_out(params, task.tile), gemm1_out(params, task.tile + 1)};
+        const Gemm1Out<Row> out[2] = {gemm1_out<Row>(params, task.tile), gemm1_out<Row>(params, task.tile + 1)};
         Tile tile;
         return tile.run(
             params, epoch, shared, &tma.hidden_pair, task.tile * TileConfig::kBlockM, weights.maps,
@@ -756,9 +784,10 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
 
 // A GEMM1 task of a swap-AB row tile (swap_ab_task): as run_gemm1_task's Hopper path (64-column, wide or narrow
 // pieces), on the swapped tile; the epilogue stores register r of box b at (token swapped_row(r), column
-// b · 64 + swapped_column(r) of the piece) in fp32, with b_down. A narrow piece's 32-row box fills the wgmma's rows
-// 0..31 (warps 0-1); rows 32..63 are not stored. With K parts, a column piece's part (gemm1_k_part).
-template <typename Element>
+// b · 64 + swapped_column(r) of the piece) as a Row (fp32, or the dtype for compact rows), with b_down. A narrow
+// piece's 32-row box fills the wgmma's rows 0..31 (warps 0-1); rows 32..63 are not stored. With K parts, a column
+// piece's part (gemm1_k_part).
+template <typename Element, typename Row>
 __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
                                                  int piece_begin, int piece_end, int piece_columns,
                                                  const GemmTaskSetup setup, const InputWait wait, char* shared) {
@@ -768,7 +797,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
         const Gemm1Weights weights(params.tma, task, params.hidden, piece_columns);
         // A box's columns stored: 64, or a narrow piece's 32.
         const int block_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
-        const Gemm1Out out = gemm1_out(params, task.tile, part);
+        const Gemm1Out<Row> out = gemm1_out<Row>(params, task.tile, part);
         const auto run = [&](auto boxes) {
             constexpr int kBoxes = decltype(boxes)::value;
             using Tile = WgmmaTile<Element, kBoxes, 1, 0, 16>;
@@ -779,7 +808,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                 [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end, part.boxes,
                 [&](int piece) {
                     const int hidden = out.hidden;
-                    float* const rows = out.rows;  // NOTE: locals, as in store_gemm1_piece
+                    Row* const rows = out.rows;  // NOTE: locals, as in store_gemm1_piece
                     const void* const b_down = out.b_down;
 #pragma unroll
                     for (int b = 0; b < kBoxes; ++b) {
@@ -796,7 +825,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                                 const int row = Tile::swapped_row(r);
                                 if (row >= setup.rows) continue;
                                 rows[static_cast<int64_t>(row) * hidden + column] =
-                                    tile.accumulators[b][r] + bias;
+                                    from_float<Row>(tile.accumulators[b][r] + bias);
                             }
                         }
                     }
@@ -884,6 +913,103 @@ __device__ __noinline__ void combine_parts(const KernelParams& params, Element* 
     }
 }
 
+// Two adjacent 16-bit values (the low half first) widened to fp32.
+template <typename Element>
+__device__ __forceinline__ float2 widen_pair(uint32_t bits) {
+    if constexpr (std::is_same_v<Element, __half>) {
+        __half2 pair;
+        memcpy(&pair, &bits, sizeof(pair));
+        return __half22float2(pair);
+    } else {
+        static_assert(std::is_same_v<Element, __nv_bfloat16>, "compact rows are 16-bit");
+        return make_float2(__uint_as_float(bits << 16), __uint_as_float(bits & 0xffff0000u));
+    }
+}
+
+// run_combine's loop over compact rows (KernelParams::compact_rows: the expert rows in the dtype, row stride H; one
+// GPU, Hopper tiles, no K parts; docs/perf-notes.md item 90): as the fp32 loop, on 8-column vectors (16 bytes of a
+// row) where that one takes float4 columns, so a thread's 32 loads in flight move the same 512 bytes over twice the
+// columns. The slice is cut in 8-column vectors (combine_slice_begin's `columns`). The loads are the same instructions
+// for every route and are all issued before the first sum (item 83: a conversion placed beside each load, inside its
+// own branch, made them wait one by one); a route's row is widened to fp32 and weighted in j order, as the fp32 loop
+// does. NOTE: inlined into run_combine, behind an unlikely branch. Out of line (as combine_parts), ptxas placed each
+// load next to its sums in every variant tried (predicated or not, 4 or 2 vectors in flight, generic or global loads):
+// the loads waited one by one (SASS, docs/perf-notes.md item 90); inlined, they issue back to back.
+template <typename Element>
+__device__ __forceinline__ void combine_compact(const KernelParams& params, Element* y, int token_begin, int num_tokens,
+                                             const float* const (*rows)[kCombineMaxTopK],
+                                             const float (*weights)[kCombineMaxTopK], int slice) {
+    constexpr int kColumnsInFlight = 4;
+    constexpr int kRoutesInFlight = 8;
+    constexpr int kVector = 8;  // columns of a 16-byte load
+    static_assert(kVector * sizeof(Element) == sizeof(uint4), "a vector is one 16-byte load");
+    static_assert(kColumnsInFlight * kRoutesInFlight <= 32, "one bit per load in flight");
+    const int hidden = params.hidden;
+    const int top_k = params.top_k;
+    const int slices = combine_slices(params);
+    const int vector_begin = combine_slice_begin(hidden, slices, slice, kVector);
+    const int slice_vectors = combine_slice_begin(hidden, slices, slice + 1, kVector) - vector_begin;
+    const int num_items = num_tokens * slice_vectors;
+    // Any 16 readable bytes: the rows region's first (workspace memory, 16-byte aligned).
+    const uint4* const fallback = reinterpret_cast<const uint4*>(params.layout.get_expert_out_ptr());
+    for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
+        int token[kColumnsInFlight];
+        int column[kColumnsInFlight];
+        float sum[kColumnsInFlight][kVector];
+#pragma unroll
+        for (int u = 0; u < kColumnsInFlight; ++u) {
+            const int item = first + u * TileConfig::kThreads;
+            token[u] = item < num_items ? item / slice_vectors : -1;
+            column[u] = item < num_items ? (vector_begin + item - token[u] * slice_vectors) * kVector : 0;
+#pragma unroll
+            for (int c = 0; c < kVector; ++c) sum[u][c] = 0.0f;
+        }
+        for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
+            // NOTE: every load is issued, a dropped or absent route's from `fallback` (never summed), so that no load
+            // shares a predicate with its sums.
+            uint4 value[kColumnsInFlight][kRoutesInFlight];
+            uint32_t loaded = 0;  // bit u * kRoutesInFlight + r: route j_begin + r of column u exists (not dropped)
+#pragma unroll
+            for (int u = 0; u < kColumnsInFlight; ++u) {
+#pragma unroll
+                for (int r = 0; r < kRoutesInFlight; ++r) {
+                    const int j = j_begin + r;
+                    const Element* row = token[u] >= 0 && j < top_k
+                                             ? reinterpret_cast<const Element*>(rows[token[u]][j])
+                                             : nullptr;
+                    value[u][r] = __ldcg(row != nullptr ? reinterpret_cast<const uint4*>(row + column[u]) : fallback);
+                    if (row != nullptr) loaded |= 1u << (u * kRoutesInFlight + r);
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < kColumnsInFlight; ++u) {
+#pragma unroll
+                for (int r = 0; r < kRoutesInFlight; ++r) {
+                    const int j = j_begin + r;
+                    if (!(loaded >> (u * kRoutesInFlight + r) & 1u)) continue;  // dropped or absent: adds nothing
+                    const float weight = weights[token[u]][j];
+                    const uint32_t words[4] = {value[u][r].x, value[u][r].y, value[u][r].z, value[u][r].w};
+#pragma unroll
+                    for (int q = 0; q < 4; ++q) {
+                        const float2 pair = widen_pair<Element>(words[q]);
+                        sum[u][2 * q] = fmaf(weight, pair.x, sum[u][2 * q]);
+                        sum[u][2 * q + 1] = fmaf(weight, pair.y, sum[u][2 * q + 1]);
+                    }
+                }
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < kColumnsInFlight; ++u) {
+            if (token[u] < 0) continue;
+            alignas(16) Element packed[kVector];
+#pragma unroll
+            for (int c = 0; c < kVector; ++c) packed[c] = from_float<Element>(sum[u][c]);
+            *reinterpret_cast<uint4*>(y + static_cast<int64_t>(token_begin + token[u]) * hidden + column[u]) =
+                *reinterpret_cast<const uint4*>(packed);
+        }
+    }
+}
+
 // COMBINE of column slice task.n_tile of a token tile (combine_slices): y[t] = sum over j = 0..k-1 (in that order) of
 // w[t][j] · out[row(t, j)] on the slice's columns, dropped routes contributing nothing, accumulated in fp32 and rounded
 // once. A token's k row pointers and weights are looked up once (warp w for token w, lane j for route j, into shared
@@ -909,7 +1035,10 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int hidden = params.hidden;
     const int top_k = params.top_k;
     const int32_t* route_row = params.layout.get_route_row_ptr();
-    const float* out = params.layout.get_expert_out_ptr();
+    const char* out = reinterpret_cast<const char*>(params.layout.get_expert_out_ptr());
+    // NOTE: compact rows (combine_compact) are H elements of the dtype apart, fp32 rows H floats.
+    const int64_t row_bytes = static_cast<int64_t>(hidden) *
+                              (params.compact_rows != 0 ? static_cast<int>(sizeof(Element)) : static_cast<int>(sizeof(float)));
     Element* y = static_cast<Element*>(params.y);
     const int token_begin = task.tile * kTokens;
     const int num_tokens = min(params.num_tokens, token_begin + kTokens) - token_begin;
@@ -923,7 +1052,7 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
             if constexpr (ep_enabled(KernelParams{})) {
                 source = ep_returned_row(params, row);
             } else {
-                source = out + static_cast<int64_t>(row) * hidden;
+                source = reinterpret_cast<const float*>(out + row * row_bytes);
             }
         }
         rows[warp_idx][lane_idx] = source;
@@ -956,6 +1085,12 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
     const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
     const int num_items = num_tokens * slice_vectors;
+    if constexpr (wgmma_path_compiled<Element>()) {
+        if (__builtin_expect(params.compact_rows != 0, 0)) {  // NOTE: never with K parts (compact_rows_launch)
+            combine_compact<Element>(params, y, token_begin, num_tokens, rows, weights, task.n_tile);
+            return true;
+        }
+    }
     if (gemm1_k_parts(params) > 1) {
         combine_parts<Element>(params, y, token_begin, num_tokens, rows, weights, vector_begin, slice_vectors);
         return true;
