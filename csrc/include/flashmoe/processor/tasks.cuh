@@ -913,6 +913,15 @@ __device__ __noinline__ void combine_parts(const KernelParams& params, Element* 
     }
 }
 
+// A COMBINE thread's item `item` of a slice of `slice_vectors` vectors of `columns` columns from vector
+// `vector_begin`, over the task's tokens (`num_items` = tokens x slice_vectors): its token in the tile and first
+// column; token -1 past the items.
+__device__ __forceinline__ void combine_item(int item, int num_items, int slice_vectors, int vector_begin, int columns,
+                                             int& token, int& column) {
+    token = item < num_items ? item / slice_vectors : -1;
+    column = item < num_items ? (vector_begin + item - token * slice_vectors) * columns : 0;
+}
+
 // Two adjacent 16-bit values (the low half first) widened to fp32.
 template <typename Element>
 __device__ __forceinline__ float2 widen_pair(uint32_t bits) {
@@ -958,9 +967,8 @@ __device__ __forceinline__ void combine_compact(const KernelParams& params, Elem
         float sum[kColumnsInFlight][kVector];
 #pragma unroll
         for (int u = 0; u < kColumnsInFlight; ++u) {
-            const int item = first + u * TileConfig::kThreads;
-            token[u] = item < num_items ? item / slice_vectors : -1;
-            column[u] = item < num_items ? (vector_begin + item - token[u] * slice_vectors) * kVector : 0;
+            combine_item(first + u * TileConfig::kThreads, num_items, slice_vectors, vector_begin, kVector, token[u],
+                         column[u]);
 #pragma unroll
             for (int c = 0; c < kVector; ++c) sum[u][c] = 0.0f;
         }
@@ -1101,9 +1109,8 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
         float4 sum[kColumnsInFlight];
 #pragma unroll
         for (int u = 0; u < kColumnsInFlight; ++u) {
-            const int item = first + u * TileConfig::kThreads;
-            token[u] = item < num_items ? item / slice_vectors : -1;
-            column[u] = item < num_items ? (vector_begin + item - token[u] * slice_vectors) * 4 : 0;
+            combine_item(first + u * TileConfig::kThreads, num_items, slice_vectors, vector_begin, 4, token[u],
+                         column[u]);
             sum[u] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
         }
         for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
