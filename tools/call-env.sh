@@ -10,6 +10,9 @@
 # check STEP...: the GPU check (run-gpu-check.sh) written straight into $OUT/check, its steps' timeouts capped by the
 # seconds left (30 / 45 / 25 % of them for tests / native / sanitizer, at most 120 / 170 / 90), so that a call cut at
 # its limit still returns the steps that finished (session 18's call4 ran it into a scratch folder and lost it all).
+# ab_lib NAME: unpacks the A/B library .bundle/ab/NAME.so.xz into $w/NAME (a LIBDIR for run-bench-ab.sh), prints it.
+# ab LABEL ROUNDS MARGIN SPEC... -- VARIANT...: tools/run-bench-ab.sh with the issue's ceilings and one checked token,
+# cut MARGIN seconds before the call's end; its log goes to $r/bench-LABEL.txt and $OUT, its medians to stdout.
 b=.bundle
 [ -x $b/jre/bin/java ] || tar -xJf $b/jre.tar.xz -C $b
 w=$(mktemp -d)
@@ -27,4 +30,15 @@ check() {
   local st=$(( l * 25 / 100 < 90 ? l * 25 / 100 : 90 ))
   mkdir -p "$OUT/check"
   OUT="$OUT/check" GPU_TESTS_TIMEOUT=$t NATIVE_TIMEOUT=$nt SANITIZER_TIMEOUT=$st bash $b/run-gpu-check.sh "$@"
+}
+ab_lib() {
+  mkdir -p "$w/$1" && xz -dc "$b/ab/$1.so.xz" > "$w/$1/libflashmoe.so" && echo "$w/$1"
+}
+ab() {
+  local label=$1 rounds=$2 margin=$3; shift 3
+  echo "== A/B $label, $rounds rounds ($(left) s left)"
+  OUT=$r/$label ROUNDS=$rounds BENCH_TIMEOUT=60 BENCH_ARGS="--copy-tbps 3 --matmul-tflops 750 --check-tokens 1" \
+    timeout $(( $(left) - margin )) bash tools/run-bench-ab.sh "$@" > $r/bench-$label.txt 2>&1
+  echo "exit $?"; sed -n '/== forward medians/,/== router/p' $r/bench-$label.txt
+  cp $r/bench-$label.txt $OUT/
 }

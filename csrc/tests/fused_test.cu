@@ -613,34 +613,34 @@ void test_gemm1_l2_prefetch(bool quick) {
 void test_compact_rows(bool quick) {
     struct RowsCase {
         Case c;
-        const char* setting;  // FLASHMOE_COMPACT_ROWS_MIN_ROUTES, or nullptr
-        const char* other;    // another setting for both runs ("NAME=VALUE"), or nullptr
+        const char* setting;      // FLASHMOE_COMPACT_ROWS_MIN_ROUTES, or nullptr
+        const char* other_name;   // another setting for both runs, or nullptr
+        const char* other_value;
+        bool compact_on_hopper;   // the case's premise on a Hopper GPU: compact rows taken (or never, anywhere)
     };
     const RowsCase cases[] = {
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 600, 16, 8, 1000, 200, 0.0f, true, false},
-         nullptr, nullptr},
+         nullptr, nullptr, "", true},
         {Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 64, 8, 2, 512, 264, 0.0f, true, false},
-         "0", nullptr},
+         "0", nullptr, "", true},
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 8, 2, 1000, 2048, 0.0f, true, false}, "0",
-         nullptr},
+         nullptr, "", false},
         {Case{FLASHMOE_DTYPE_FP32, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 600, 16, 8, 256, 136, 0.0f, false, false}, "0",
-         nullptr},
+         nullptr, "", false},
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 600, 16, 8, 256, 136, 0.0f, false, false}, "0",
-         "FLASHMOE_DISABLE_WGMMA=1"},
+         "FLASHMOE_DISABLE_WGMMA", "1", false},
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 6000, 8, 2, 1000, 200, 0.0f, false, false},
-         nullptr, "FLASHMOE_TASKS_PER_PROCESSOR=2"}};
+         nullptr, "FLASHMOE_TASKS_PER_PROCESSOR", "2", true}};
     constexpr const char* kName = "FLASHMOE_COMPACT_ROWS_MIN_ROUTES";
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
     for (const RowsCase& rc : cases) {
         const int index = static_cast<int>(&rc - cases);
         if (quick && index >= 2) continue;
         const Case& c = rc.c;
-        std::string other_name, other_value;
-        if (rc.other != nullptr) {
-            other_name = std::string(rc.other, std::strchr(rc.other, '='));
-            other_value = std::strchr(rc.other, '=') + 1;
-        }
-        const ScopedEnv other(rc.other != nullptr ? other_name.c_str() : nullptr, other_value.c_str());
-        std::string label = describe(c) + (rc.other != nullptr ? std::string(" ") + rc.other : "");
+        const ScopedEnv other(rc.other_name, rc.other_value);
+        std::string label = describe(c);
+        if (rc.other_name != nullptr) label += std::string(" ") + rc.other_name + "=" + rc.other_value;
         std::vector<uint8_t> compact_y, fp32_y;
         bool applies = false;
         bool ok = false;
@@ -666,13 +666,9 @@ void test_compact_rows(bool quick) {
             ok = f.run("compact-rows", label + " fp32 rows", fp32_y) && ok;
         }
         if (!ok) continue;
-        // Which cases must take compact rows on a Hopper GPU (the others must not, anywhere).
-        const bool expected = (index == 0 || index == 1 || index == 5);
-        cudaDeviceProp prop;
-        CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
-        if (expected && prop.major == 9 && !applies) {
+        if (rc.compact_on_hopper && prop.major == 9 && !applies) {
             report("compact-rows", label, false, "compact rows not taken on a Hopper GPU: the case misses its premise");
-        } else if (!expected && applies) {
+        } else if (!rc.compact_on_hopper && applies) {
             report("compact-rows", label, false, "compact rows taken where they must not be");
         } else if (applies) {
             report("compact-rows", label + " != fp32 rows", compact_y != fp32_y,

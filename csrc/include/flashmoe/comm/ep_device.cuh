@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "flashmoe/comm/ep_params.cuh"
 #include "flashmoe/common/dtype.cuh"
@@ -353,15 +354,20 @@ __device__ __forceinline__ const Element* gemm0_input_tile(const KernelParams& p
     return params.layout.get_tokens_ptr<Element>() + static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden;
 }
 
-// GEMM1's output rows (fp32, row stride H): the source's landing buffer (mapped) or the staging buffer on EP.
-__device__ __forceinline__ float* gemm1_output_tile(const KernelParams& params, int tile) {
-    if (ep_enabled(params)) {
-        const WorkspaceLayout& layout = params.layout;
-        return static_cast<float*>(ep_tile_destination(params, layout.get_owner_tile_ptr(0)[tile], Round::kCombine,
-                                                       layout.get_owner_tile_ptr(1)[tile],
-                                                       layout.get_owner_tile_ptr(2)[tile]));
+// GEMM1's output rows of a row tile, row stride H: fp32 (Row = float), or the dtype where the launch stores compact
+// rows (one GPU only); on EP the source's landing buffer (mapped) or the staging buffer.
+template <typename Row = float>
+__device__ __forceinline__ Row* gemm1_output_tile(const KernelParams& params, int tile) {
+    if constexpr (std::is_same_v<Row, float>) {
+        if (ep_enabled(params)) {
+            const WorkspaceLayout& layout = params.layout;
+            return static_cast<float*>(ep_tile_destination(params, layout.get_owner_tile_ptr(0)[tile], Round::kCombine,
+                                                           layout.get_owner_tile_ptr(1)[tile],
+                                                           layout.get_owner_tile_ptr(2)[tile]));
+        }
     }
-    return params.layout.get_expert_out_ptr() + static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden;
+    return reinterpret_cast<Row*>(params.layout.get_expert_out_ptr()) +
+           static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden;
 }
 
 // After the last GEMM1 task of an owner tile: its rows go back to their source with the combine flag. Whole block.

@@ -103,13 +103,7 @@ struct Gemm1Out {
 };
 template <typename Row>
 __device__ __forceinline__ Gemm1Out<Row> gemm1_out(const KernelParams& params, int tile) {
-    if constexpr (std::is_same_v<Row, float>) {
-        return Gemm1Out<Row>{gemm1_output_tile(params, tile), params.b_down, params.hidden};
-    } else {
-        return Gemm1Out<Row>{reinterpret_cast<Row*>(params.layout.get_expert_out_ptr()) +
-                                 static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden,
-                             params.b_down, params.hidden};
-    }
+    return Gemm1Out<Row>{gemm1_output_tile<Row>(params, tile), params.b_down, params.hidden};
 }
 
 // A GEMM1 task's share of K (gemm1_k_parts, types.cuh; docs/perf-notes.md item 78): part `index` of `parts` covers
@@ -219,10 +213,10 @@ __device__ __forceinline__ void store_gemm0_piece(const Gemm0Out<Element>& out, 
 }
 
 // GEMM1's epilogue of (row tile, one piece of H from column_begin): rows = h·W_down^T + b_down, kept in fp32 for the
-// combine, or rounded to the dtype where the launch stores compact rows (Row; `tile_out`: gemm1_out of the row tile). The piece is the tile's kBlockN-column blocks side by side: acc[b]
-// (the accumulator contract's [b][i][j]) holds columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's
-// wide pieces). Columns at or past H are not stored, nor a block's columns from `block_columns` on (a narrow piece's
-// 32: gemm1_narrow).
+// combine, or rounded to the dtype where the launch stores compact rows (Row; `tile_out`: gemm1_out of the row tile).
+// The piece is the tile's kBlockN-column blocks side by side: acc[b] (the accumulator contract's [b][i][j]) holds
+// columns column_begin + b·kBlockN onwards (one block, or two for GEMM1's wide pieces). Columns at or past H are not
+// stored, nor a block's columns from `block_columns` on (a narrow piece's 32: gemm1_narrow).
 template <typename Element, typename Tile, typename Row, typename Accumulators>
 __device__ __forceinline__ void store_gemm1_piece(const Gemm1Out<Row>& tile_out, int expert, int valid_m,
                                                   int column_begin, const Accumulators& acc,
@@ -725,8 +719,9 @@ __device__ __forceinline__ void prefetch_l2(const char* base, int64_t begin, int
 // GEMM1's weights prefetched into the L2 during GEMM0 at decode (KernelParams::gemm1_l2_prefetch, docs/perf-notes.md
 // item 88): a swap-AB GEMM0 task of GEMM0 pieces [piece_begin, piece_end) of `num_pieces` (its ColumnSplit's) of
 // `expert` prefetches the same fraction of the expert's W_down ([H][I], contiguous), so that the expert's GEMM0 tasks
-// together cover all of it once per row tile and GEMM1 reads it from the L2. One lane of warp 1 issues it while thread 0 issues the task's weight boxes.
-// The bounds are whole 16-byte units: H · I · 2 is a multiple of 16 (H is whole 16-byte chunks).
+// together cover all of it once per row tile and GEMM1 reads it from the L2. One lane of warp 1 issues it while
+// thread 0 issues the task's weight boxes. The bounds are whole 16-byte units: H · I · 2 is a multiple of 16 (H is
+// whole 16-byte chunks).
 // NOTE: not the GEMM0 task's own rows the same way: prefetched ahead of its ring they cost decode +15 to +25 % (item
 // 89), as per-box prefetches did (item 59).
 template <typename Element>
@@ -1048,8 +1043,8 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int32_t* route_row = params.layout.get_route_row_ptr();
     const char* out = reinterpret_cast<const char*>(params.layout.get_expert_out_ptr());
     // NOTE: compact rows (combine_compact) are H elements of the dtype apart, fp32 rows H floats.
-    const int64_t row_bytes = static_cast<int64_t>(hidden) *
-                              (params.compact_rows != 0 ? static_cast<int>(sizeof(Element)) : static_cast<int>(sizeof(float)));
+    const int row_element_bytes = params.compact_rows != 0 ? sizeof(Element) : sizeof(float);
+    const int64_t row_bytes = static_cast<int64_t>(hidden) * row_element_bytes;
     Element* y = static_cast<Element*>(params.y);
     const int token_begin = task.tile * kTokens;
     const int num_tokens = min(params.num_tokens, token_begin + kTokens) - token_begin;
