@@ -101,7 +101,12 @@ void check_layer_config(const flashmoe_layer_config* config, bool expert_paralle
     check_range("config.timeout_ms", config->timeout_ms, 0, 600000);
     check_range("config.num_ranks", config->num_ranks, 0, FLASHMOE_EP_MAX_RANKS);
     check_range("config.rank", config->rank, 0, std::max<int64_t>(config->num_ranks, 1) - 1);
-    check_reserved("config", config->reserved, 4);
+    if (config->expert_output_precision != FLASHMOE_EXPERT_OUTPUT_AUTO &&
+        config->expert_output_precision != FLASHMOE_EXPERT_OUTPUT_FP32) {
+        invalid("config.expert_output_precision", config->expert_output_precision,
+                "must be FLASHMOE_EXPERT_OUTPUT_AUTO (0) or FLASHMOE_EXPERT_OUTPUT_FP32 (1)");
+    }
+    check_reserved("config", config->reserved, 3);
     if (config->num_ranks > 1 && !expert_parallel) {
         // NOTE: the EP library is loaded (and its absence reported) first, so a caller learns a build problem before
         // the pointer to the right call; P <= 1 never gets here and never loads NVSHMEM.

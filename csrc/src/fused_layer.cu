@@ -105,10 +105,12 @@ int32_t gemm1_k_parts_setting() {
 bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 1) != 0; }
 
 // FLASHMOE_COMPACT_ROWS_MIN_ROUTES (A/B runs): launches of at least this many routes (T·k) store their expert rows in
-// the layer's dtype (compact_rows_launch, docs/perf-notes.md item 90): 0 = every launch where they apply, 2^31 - 1 =
-// none (fp32 rows); TileConfig::kCompactRowsMinRoutes by default.
-int32_t compact_rows_min_routes_setting() {
-    return int_setting("FLASHMOE_COMPACT_ROWS_MIN_ROUTES", 0, INT32_MAX, TileConfig::kCompactRowsMinRoutes);
+// the layer's dtype (compact_rows_launch, docs/perf-notes.md items 90-91): 0 = every launch where they apply, 2^31 - 1
+// = none (fp32 rows). Unset: TileConfig::kCompactRowsMinRoutes for bf16, none for fp16 (an fp16 row overflows past
+// 65504 where its weighted sum in fp32 may not; bf16 has fp32's range); set, it applies to both.
+int32_t compact_rows_min_routes_setting(int32_t dtype) {
+    return int_setting("FLASHMOE_COMPACT_ROWS_MIN_ROUTES", 0, INT32_MAX,
+                       dtype == FLASHMOE_DTYPE_BF16 ? TileConfig::kCompactRowsMinRoutes : INT32_MAX);
 }
 
 }  // namespace
@@ -168,6 +170,9 @@ flashmoe_status FusedLayer::check(const flashmoe_layer_config& config, std::stri
     if (layout.max_rows * std::max(config.hidden_size, config.intermediate_size) >= (int64_t{1} << 31) ||
         layout.max_routes >= (int64_t{1} << 31))
         return fail("max_tokens * top_k rows of hidden_size do not fit int32 indexing");
+    if (config.expert_output_precision != FLASHMOE_EXPERT_OUTPUT_AUTO &&
+        config.expert_output_precision != FLASHMOE_EXPERT_OUTPUT_FP32)
+        return fail("expert_output_precision " + std::to_string(config.expert_output_precision) + " is unknown");
     for (int32_t value : config.reserved)
         if (value != 0) return fail("reserved fields must be zero");
     why.clear();
@@ -224,7 +229,10 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
     const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
-    compact_rows_min_routes_ = compact_rows_min_routes_setting();     // NOTE: may throw, as above
+    compact_rows_min_routes_ = compact_rows_min_routes_setting(config.dtype);  // NOTE: may throw, as above
+    if (config.expert_output_precision == FLASHMOE_EXPERT_OUTPUT_FP32) {
+        compact_rows_min_routes_ = INT32_MAX;  // NOTE: the layer's contract wins over the A/B setting
+    }
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");

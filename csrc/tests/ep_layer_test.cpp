@@ -163,6 +163,9 @@ flashmoe_layer_config config_of(const Case& c, int32_t path) {
     config.allow_tf32 = 1;
     config.kernel_path = path;
     config.timeout_ms = 2000;
+    // The single-GPU reference sums fp32 expert outputs at every T, as the expert-parallel layer does (its rows travel
+    // in fp32); AUTO would round them to the dtype from TileConfig::kCompactRowsMinRoutes routes on (api-semantics.md).
+    config.expert_output_precision = FLASHMOE_EXPERT_OUTPUT_FP32;
     return config;
 }
 

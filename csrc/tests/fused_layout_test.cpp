@@ -255,15 +255,15 @@ int main() {
                !flashmoe::fused::gemm1_l2_prefetch_launch(1 << 20, 8, 512, 7168, 18432, 2, kL2),
            "T·k past E counts E experts; no overflow");
     // Which launches store their expert rows in the dtype (compact_rows_launch, docs/perf-notes.md item 90): from
-    // kCompactRowsMinRoutes routes (T·k) on, inclusive (Qwen3-30B, k = 8: T = 512 on, T = 511 not; paper and Mixtral,
-    // k = 2: T = 2048 on); never off the Hopper tiles, never with GEMM1 K parts (whatever the threshold); threshold 0:
-    // every launch without K parts; no overflow at the largest T·k.
+    // kCompactRowsMinRoutes routes (T·k) on, inclusive (Qwen3-30B, k = 8: T = 64 on, T = 63 not; paper and Mixtral,
+    // k = 2: T = 256 on, T = 255 not); never off the Hopper tiles, never with GEMM1 K parts (whatever the threshold);
+    // threshold 0: every launch without K parts; no overflow at the largest T·k.
     constexpr int kMinRoutes = flashmoe::fused::TileConfig::kCompactRowsMinRoutes;
-    EXPECT(kMinRoutes == 4096, "the threshold the notes measured (update this test with the notes)");
-    EXPECT(flashmoe::fused::compact_rows_launch(512, 8, kMinRoutes, true, 1) &&
-               !flashmoe::fused::compact_rows_launch(511, 8, kMinRoutes, true, 1) &&
-               flashmoe::fused::compact_rows_launch(2048, 2, kMinRoutes, true, 1) &&
-               !flashmoe::fused::compact_rows_launch(2047, 2, kMinRoutes, true, 1),
+    EXPECT(kMinRoutes == 512, "the threshold the notes measured (update this test with the notes)");
+    EXPECT(flashmoe::fused::compact_rows_launch(64, 8, kMinRoutes, true, 1) &&
+               !flashmoe::fused::compact_rows_launch(63, 8, kMinRoutes, true, 1) &&
+               flashmoe::fused::compact_rows_launch(256, 2, kMinRoutes, true, 1) &&
+               !flashmoe::fused::compact_rows_launch(255, 2, kMinRoutes, true, 1),
            "compact rows from kCompactRowsMinRoutes routes, inclusive");
     EXPECT(!flashmoe::fused::compact_rows_launch(16384, 8, kMinRoutes, false, 1) &&
                !flashmoe::fused::compact_rows_launch(16384, 8, 0, true, 2) &&

@@ -214,8 +214,10 @@ Reference reference(const Case& c, const HostProblem& p) {
     return r;
 }
 
-flashmoe_layer_config config_of(const Case& c, int max_tokens) {
+flashmoe_layer_config config_of(const Case& c, int max_tokens,
+                                int32_t expert_output_precision = FLASHMOE_EXPERT_OUTPUT_AUTO) {
     flashmoe_layer_config config{};
+    config.expert_output_precision = expert_output_precision;
     config.dtype = c.dtype;
     config.mlp_type = c.mlp;
     config.activation = c.act;
@@ -354,8 +356,8 @@ struct Fixture {
     DeviceProblem d;
     cudaStream_t stream = nullptr;
 
-    Fixture(const Case& c_, uint64_t seed)
-        : c(c_), layer(config_of(c_, c_.T)), p(make_problem(c_, seed)), r(reference(c_, p)) {
+    Fixture(const Case& c_, uint64_t seed, int32_t expert_output_precision = FLASHMOE_EXPERT_OUTPUT_AUTO)
+        : c(c_), layer(config_of(c_, c_.T, expert_output_precision)), p(make_problem(c_, seed)), r(reference(c_, p)) {
         layer.set_timeout_ns(g_timeout_ns);
         upload(c, p, d, true);
         CHECK_CUDA(cudaStreamCreate(&stream));
@@ -609,7 +611,9 @@ void test_gemm1_l2_prefetch(bool quick) {
 // tasks, narrow pieces); bf16 gated, T = 1, E = 8, k = 2 at threshold 0 (GEMM1 in K parts: fp32 rows whatever the
 // threshold); fp32 at threshold 0 (never); bf16 on the SM80 tiles (FLASHMOE_DISABLE_WGMMA=1, never); and, not
 // --quick, bf16 gated T = 6000, E = 8, k = 2, H = 1000 at 2 tasks per processor (paired GEMM1 tasks, item 34).
-// --quick (the sanitizers): the first two cases.
+// --quick (the sanitizers): the first two cases. Last, the layer option: the first case's layer with
+// expert_output_precision = FP32 under threshold 0 must give y bitwise the fp32 rows' (the option wins over the
+// setting).
 void test_compact_rows(bool quick) {
     struct RowsCase {
         Case c;
@@ -676,6 +680,26 @@ void test_compact_rows(bool quick) {
         } else {
             report("compact-rows", label + " = fp32 rows", compact_y == fp32_y,
                    compact_y == fp32_y ? "bitwise" : "DIFFERS where compact rows must not apply");
+        }
+    }
+    {
+        const Case& c = cases[0].c;
+        const std::string label = describe(c) + " threshold 0, expert_output_precision FP32";
+        std::vector<uint8_t> option_y, fp32_y;
+        bool ok = false;
+        {
+            const ScopedEnv setting(kName, "0");
+            Fixture f(c, 9090, FLASHMOE_EXPERT_OUTPUT_FP32);
+            ok = f.run("compact-rows", label, option_y);
+        }
+        {
+            const ScopedEnv setting(kName, "2147483647");
+            Fixture f(c, 9090);
+            ok = f.run("compact-rows", label + " fp32 rows", fp32_y) && ok;
+        }
+        if (ok) {
+            report("compact-rows", label + " = fp32 rows", option_y == fp32_y,
+                   option_y == fp32_y ? "bitwise" : "DIFFERS: the option did not keep fp32 rows");
         }
     }
 }

@@ -129,8 +129,14 @@ void test_layer_checks() {
     c.activation = 5;
     expect_invalid(check, c, "config.activation", "unknown activation");
     c = good;
-    c.reserved[3] = 1;
-    expect_invalid(check, c, "config.reserved[3]", "reserved non-zero");
+    c.expert_output_precision = 2;
+    expect_invalid(check, c, "config.expert_output_precision", "unknown expert output precision");
+    c = good;
+    c.expert_output_precision = FLASHMOE_EXPERT_OUTPUT_FP32;
+    expect(flashmoe_layer_check(&c) == FLASHMOE_SUCCESS, "expert outputs in fp32 pass");
+    c = good;
+    c.reserved[2] = 1;
+    expect_invalid(check, c, "config.reserved[2]", "reserved non-zero");
     expect(flashmoe_layer_check(nullptr) == FLASHMOE_ERROR_INVALID_ARGUMENT, "NULL config");
     flashmoe_layer* layer = nullptr;
     c = good;

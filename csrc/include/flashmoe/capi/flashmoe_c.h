@@ -63,6 +63,14 @@ typedef enum flashmoe_kernel_path {
     FLASHMOE_PATH_UNFUSED = 1 /* several kernels: the GPU-side reference for the fused path */
 } flashmoe_kernel_path;
 
+typedef enum flashmoe_expert_output_precision {
+    FLASHMOE_EXPERT_OUTPUT_AUTO = 0, /* default: fp32, except bf16 fused forwards of at least 512 routes (T·k)
+                                        on a Hopper GPU on one rank, which round each expert output row to the dtype
+                                        before the weighted sum (docs/api-semantics.md, Numerics) */
+    FLASHMOE_EXPERT_OUTPUT_FP32 = 1  /* always fp32: y never depends on T·k's side of that threshold, and a one-rank
+                                        layer's y is bitwise an expert-parallel layer's of the same inputs */
+} flashmoe_expert_output_precision;
+
 typedef enum flashmoe_router_scoring {
     FLASHMOE_SCORING_SOFTMAX = 0, /* p = softmax(logits); selection by p */
     FLASHMOE_SCORING_SIGMOID = 1  /* s = sigmoid(logits); selection by s + expert_bias (DeepSeek-V3) */
@@ -84,7 +92,8 @@ typedef struct flashmoe_layer_config {
     int32_t timeout_ms;       /* bound of every in-kernel wait of the fused path; 0 = default (4000) */
     int32_t num_ranks;        /* P, expert-parallel ranks; 0 or 1 = one GPU (no NVSHMEM). P > 1 needs libflashmoe_ep */
     int32_t rank;             /* this rank in [0, P); 0 when P <= 1 */
-    int32_t reserved[4];      /* must be zero */
+    int32_t expert_output_precision; /* flashmoe_expert_output_precision; 0 = AUTO */
+    int32_t reserved[3];      /* must be zero */
 } flashmoe_layer_config;
 
 typedef struct flashmoe_expert_weights {

@@ -36,11 +36,11 @@ struct TileConfig {
     static constexpr int kCombineSliceColumns = 256;  // the narrowest column slice of a token tile's COMBINE
                                                    // (combine_slices, types.cuh); half a pass of a block's loads
                                                    // over 4 tokens (512 was no faster: perf-notes item 49)
-    static constexpr int kCompactRowsMinRoutes = 4096;  // expert rows in the dtype from this many routes (T·k) of a
-                                                   // launch on (compact_rows_launch, types.cuh; perf-notes item 90:
-                                                   // Qwen3 T = 1024 -4 %, 16384 -7 %). NOTE: 64 measured better
-                                                   // (T = 8 -1 %), but below 4096 the expert-parallel tests' bitwise
-                                                   // comparison with the single-GPU layer (fp32 rows) would break
+    static constexpr int kCompactRowsMinRoutes = 512;  // bf16 expert rows in the dtype from this many routes (T·k)
+                                                   // of a launch on (compact_rows_launch, types.cuh; perf-notes
+                                                   // items 90-91: Qwen3 T = 1024 -4 %, 16384 -7 %, T = 64 -0.7 %;
+                                                   // below 512 routes they lose, up to +5 %); never in a layer of
+                                                   // expert_output_precision FP32
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
     static constexpr int kMaxProcessors = 1024;    // the most processor blocks a grid gets

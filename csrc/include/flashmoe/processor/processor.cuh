@@ -294,7 +294,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 break;
             }
             case TaskType::kCombine:
-                if (!run_combine<Element>(params, epoch, task, limit_ns, trace_mark)) return;  // aborting: recorded
+                if (!run_combine<Element>(params, epoch, task, limit_ns, trace_mark, shared)) {
+                    return;  // aborting: recorded
+                }
                 break;
             case TaskType::kNone:
                 continue;  // debug fault injection: the withheld task; nothing runs, nothing is published

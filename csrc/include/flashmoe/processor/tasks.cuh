@@ -933,32 +933,41 @@ __device__ __forceinline__ float2 widen_pair(uint32_t bits) {
 // run_combine's loop over compact rows (KernelParams::compact_rows: the expert rows in the dtype, row stride H; one
 // GPU, Hopper tiles, no K parts; docs/perf-notes.md item 90): as the fp32 loop, on 8-column vectors (16 bytes of a
 // row) where that one takes float4 columns, so a thread's 32 loads in flight move the same 512 bytes over twice the
-// columns. The slice is cut in 8-column vectors (combine_slice_begin's `columns`). The loads are the same instructions
-// for every route and are all issued before the first sum (item 83: a conversion placed beside each load, inside its
-// own branch, made them wait one by one); a route's row is widened to fp32 and weighted in j order, as the fp32 loop
-// does. NOTE: inlined into run_combine, behind an unlikely branch. Out of line (as combine_parts), ptxas placed each
-// load next to its sums in every variant tried (predicated or not, 4 or 2 vectors in flight, generic or global loads):
-// the loads waited one by one (SASS, docs/perf-notes.md item 90); inlined, they issue back to back, but the loop's
-// code in the kernel costs launches of fp32 rows ~1 % at T = 1. The out-of-line form whose loads are cp.async copies
-// into the idle wgmma ring (benchmarks/results/2026-12-05-s19-compact-rows/call5/combine-copies.patch) is built and
-// SASS-checked, not GPU-run yet.
+// columns. The slice is cut in 8-column vectors (combine_slice_begin's `columns`). A round's 32 loads are cp.async
+// copies into the processor's idle wgmma ring (`shared`; 64 of its 96 KB, slot i of thread t at i · kThreads + t, so
+// a warp's copies and reads are consecutive 16-byte words), all issued before the thread waits for them; then each
+// route's row is read back, widened to fp32 and weighted in j order, as the fp32 loop does. A dropped or absent route
+// copies nothing (a zero-fill of 0 bytes) and adds nothing.
+// NOTE: out of line, so launches of fp32 rows keep the COMBINE code they had (inlined, this loop cost Qwen3 T = 1
+// +1.6 %). Loads into registers, out of line, were placed each next to its sums by ptxas in every variant tried
+// (predicated or not, 4 or 2 vectors in flight, generic or global loads) and waited one by one (Qwen3 T = 4096 -0.5 %
+// where inlined loads took -6.6 %; item 90's SASS and call3): copies into shared memory cannot be sunk so.
+// NOTE: the ring's stages are written by TMA (the async proxy) in the block's GEMM tasks before and after a COMBINE:
+// each thread fences between its generic accesses here and the async proxy's, before and after; the processor's
+// barrier after every task orders them across threads. `slices`: combine_slices(params), as run_combine has it.
 template <typename Element>
-__device__ __forceinline__ void combine_compact(const KernelParams& params, Element* y, int token_begin,
-                                                int num_tokens, const float* const (*rows)[kCombineMaxTopK],
-                                                const float (*weights)[kCombineMaxTopK], int slice) {
+__device__ __noinline__ void combine_compact(const KernelParams& params, Element* y, int token_begin, int num_tokens,
+                                             const float* const (*rows)[kCombineMaxTopK],
+                                             const float (*weights)[kCombineMaxTopK], int slices, int slice,
+                                             char* shared) {
     constexpr int kColumnsInFlight = 4;
     constexpr int kRoutesInFlight = 8;
-    constexpr int kVector = 8;  // columns of a 16-byte load
-    static_assert(kVector * sizeof(Element) == sizeof(uint4), "a vector is one 16-byte load");
-    static_assert(kColumnsInFlight * kRoutesInFlight <= 32, "one bit per load in flight");
+    constexpr int kVector = 8;  // columns of a 16-byte copy
+    constexpr int kSlots = kColumnsInFlight * kRoutesInFlight;
+    static_assert(kVector * sizeof(Element) == sizeof(uint4), "a vector is one 16-byte copy");
+    static_assert(kSlots <= 32, "one bit per copy in flight");
+    static_assert(kSlots * TileConfig::kThreads * sizeof(uint4) <= WgmmaRing::kRingBytes, "a round fits the ring");
     const int hidden = params.hidden;
     const int top_k = params.top_k;
-    const int slices = combine_slices(params);
     const int vector_begin = combine_slice_begin(hidden, slices, slice, kVector);
     const int slice_vectors = combine_slice_begin(hidden, slices, slice + 1, kVector) - vector_begin;
     const int num_items = num_tokens * slice_vectors;
-    // Any 16 readable bytes: the rows region's first (workspace memory, 16-byte aligned).
-    const uint4* const fallback = reinterpret_cast<const uint4*>(params.layout.get_expert_out_ptr());
+    const WgmmaRing ring(shared);
+    // This thread's slot 0; slot i is i · kThreads 16-byte words further.
+    const uint32_t stage_address =
+        static_cast<uint32_t>(__cvta_generic_to_shared(reinterpret_cast<uint4*>(ring.stages) + threadIdx.x));
+    const Element* const nothing = static_cast<const Element*>(params.y);  // an absent route's source: 0 bytes read
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");  // the ring's TMA writes before, these copies after
     for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
         int token[kColumnsInFlight];
         int column[kColumnsInFlight];
@@ -971,9 +980,6 @@ __device__ __forceinline__ void combine_compact(const KernelParams& params, Elem
             for (int c = 0; c < kVector; ++c) sum[u][c] = 0.0f;
         }
         for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
-            // NOTE: every load is issued, a dropped or absent route's from `fallback` (never summed), so that no load
-            // shares a predicate with its sums.
-            uint4 value[kColumnsInFlight][kRoutesInFlight];
             uint32_t loaded = 0;  // bit u * kRoutesInFlight + r: route j_begin + r of column u exists (not dropped)
 #pragma unroll
             for (int u = 0; u < kColumnsInFlight; ++u) {
@@ -983,18 +989,30 @@ __device__ __forceinline__ void combine_compact(const KernelParams& params, Elem
                     const Element* row = token[u] >= 0 && j < top_k
                                              ? reinterpret_cast<const Element*>(rows[token[u]][j])
                                              : nullptr;
-                    value[u][r] = __ldcg(row != nullptr ? reinterpret_cast<const uint4*>(row + column[u]) : fallback);
-                    if (row != nullptr) loaded |= 1u << (u * kRoutesInFlight + r);
+                    const int slot = u * kRoutesInFlight + r;
+                    const uint32_t destination =
+                        stage_address + static_cast<uint32_t>(slot * TileConfig::kThreads * sizeof(uint4));
+                    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(destination),
+                                 "l"(row != nullptr ? row + column[u] : nothing), "r"(row != nullptr ? 16 : 0)
+                                 : "memory");
+                    if (row != nullptr) loaded |= 1u << slot;
                 }
             }
+            asm volatile("cp.async.wait_all;\n" ::: "memory");  // this thread's copies (it reads only its own slots)
 #pragma unroll
             for (int u = 0; u < kColumnsInFlight; ++u) {
 #pragma unroll
                 for (int r = 0; r < kRoutesInFlight; ++r) {
                     const int j = j_begin + r;
-                    if (!(loaded >> (u * kRoutesInFlight + r) & 1u)) continue;  // dropped or absent: adds nothing
+                    const int slot = u * kRoutesInFlight + r;
+                    if (!(loaded >> slot & 1u)) continue;  // dropped or absent: adds nothing
                     const float weight = weights[token[u]][j];
-                    const uint32_t words[4] = {value[u][r].x, value[u][r].y, value[u][r].z, value[u][r].w};
+                    uint32_t words[4];
+                    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
+                                 : "=r"(words[0]), "=r"(words[1]), "=r"(words[2]), "=r"(words[3])
+                                 : "r"(stage_address +
+                                       static_cast<uint32_t>(slot * TileConfig::kThreads * sizeof(uint4)))
+                                 : "memory");
 #pragma unroll
                     for (int q = 0; q < 4; ++q) {
                         const float2 pair = widen_pair<Element>(words[q]);
@@ -1014,6 +1032,7 @@ __device__ __forceinline__ void combine_compact(const KernelParams& params, Elem
                 *reinterpret_cast<const uint4*>(packed);
         }
     }
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");  // these accesses before the ring's next TMA writes
 }
 
 // COMBINE of column slice task.n_tile of a token tile (combine_slices): y[t] = sum over j = 0..k-1 (in that order) of
@@ -1031,7 +1050,7 @@ __device__ __forceinline__ void combine_compact(const KernelParams& params, Elem
 // (combine_parts).
 template <typename Element>
 __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, uint64_t limit_ns,
-                                   uint64_t& trace_mark) {
+                                   uint64_t& trace_mark, char* shared) {
     constexpr int kMaxTopK = kCombineMaxTopK;
     constexpr int kTokens = TileConfig::kTokensPerCombine;
     static_assert(kTokens <= TileConfig::kWarps, "one warp looks up one token's routes");
@@ -1093,7 +1112,7 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int num_items = num_tokens * slice_vectors;
     if constexpr (wgmma_path_compiled<Element>()) {
         if (__builtin_expect(params.compact_rows != 0, 0)) {  // NOTE: never with K parts (compact_rows_launch)
-            combine_compact<Element>(params, y, token_begin, num_tokens, rows, weights, task.n_tile);
+            combine_compact<Element>(params, y, token_begin, num_tokens, rows, weights, slices, task.n_tile, shared);
             return true;
         }
     }

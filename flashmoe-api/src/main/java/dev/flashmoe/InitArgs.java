@@ -40,6 +40,7 @@ public final class InitArgs {
     private final float capacityFactor;
     private final boolean allowTf32;
     private final KernelPath kernelPath;
+    private final ExpertOutputPrecision expertOutputPrecision;
     private final int timeoutMillis;
     private final int device;
     private final BackendKind backend;
@@ -64,6 +65,7 @@ public final class InitArgs {
         capacityFactor = b.capacityFactor;
         allowTf32 = b.allowTf32;
         kernelPath = b.kernelPath;
+        expertOutputPrecision = b.expertOutputPrecision;
         timeoutMillis = b.timeoutMillis;
         device = b.device;
         backend = b.backend;
@@ -86,7 +88,7 @@ public final class InitArgs {
         return new Builder().dataType(dataType).mlpType(mlpType).activation(activation).hiddenSize(hiddenSize)
                 .intermediateSize(intermediateSize).numExperts(numExperts).topK(topK)
                 .maxTokensPerRank(maxTokensPerRank).capacityFactor(capacityFactor).allowTf32(allowTf32)
-                .kernelPath(kernelPath).timeoutMillis(timeoutMillis)
+                .kernelPath(kernelPath).expertOutputPrecision(expertOutputPrecision).timeoutMillis(timeoutMillis)
                 .device(device).backend(backend).routerScoring(routerScoring).renormalize(renormalize)
                 .groupedTopK(numGroups, topGroups).routedScalingFactor(routedScalingFactor)
                 .expertParallel(rank, numRanks).expertToRank(expertToRank);
@@ -107,6 +109,8 @@ public final class InitArgs {
     public boolean allowTf32() { return allowTf32; }
     /** CUDA only: the fused single-kernel forward (default) or the unfused reference path. */
     public KernelPath kernelPath() { return kernelPath; }
+    /** CUDA: the expert outputs the combine sums, fp32 or (AUTO, the default) in the dtype where that is faster. */
+    public ExpertOutputPrecision expertOutputPrecision() { return expertOutputPrecision; }
     /** CUDA fused path: bound of every in-kernel wait; a launch that exceeds it ends with a TIMEOUT exception. */
     public int timeoutMillis() { return timeoutMillis; }
     public int device() { return device; }
@@ -174,6 +178,7 @@ public final class InitArgs {
         return "InitArgs{" + dataType + ", " + mlpType + ", " + activation + ", H=" + hiddenSize + ", I="
                 + intermediateSize + ", E=" + numExperts + ", k=" + topK + ", maxTokensPerRank=" + maxTokensPerRank
                 + ", capacityFactor=" + capacityFactor + ", allowTf32=" + allowTf32 + ", kernelPath=" + kernelPath
+                + (expertOutputPrecision != ExpertOutputPrecision.AUTO ? ", expertOutputs=" + expertOutputPrecision : "")
                 + ", timeoutMillis=" + timeoutMillis + ", device=" + device
                 + ", backend=" + backend + ", router=" + routerScoring + (renormalize ? "+renorm" : "") + ", groups="
                 + numGroups + "/" + topGroups + ", scale=" + routedScalingFactor
@@ -196,6 +201,7 @@ public final class InitArgs {
         private float capacityFactor = 0f;
         private boolean allowTf32 = true;
         private KernelPath kernelPath = KernelPath.FUSED;
+        private ExpertOutputPrecision expertOutputPrecision = ExpertOutputPrecision.AUTO;
         private int timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
         private int device = 0;
         private BackendKind backend = BackendKind.AUTO;
@@ -221,6 +227,7 @@ public final class InitArgs {
         public Builder capacityFactor(float v) { capacityFactor = v; return this; }
         public Builder allowTf32(boolean v) { allowTf32 = v; return this; }
         public Builder kernelPath(KernelPath v) { kernelPath = v; return this; }
+        public Builder expertOutputPrecision(ExpertOutputPrecision v) { expertOutputPrecision = v; return this; }
         public Builder timeoutMillis(int v) { timeoutMillis = v; return this; }
         public Builder device(int v) { device = v; return this; }
         public Builder backend(BackendKind v) { backend = v; return this; }
@@ -255,6 +262,7 @@ public final class InitArgs {
             requireNonNull("backend", backend);
             requireNonNull("routerScoring", routerScoring);
             requireNonNull("kernelPath", kernelPath);
+            requireNonNull("expertOutputPrecision", expertOutputPrecision);
             if (!dataType.isFloating()) {
                 throw new InvalidArgumentException("dataType", dataType, "must be FP32, FP16 or BF16");
             }
@@ -340,7 +348,8 @@ public final class InitArgs {
                 && hiddenSize == a.hiddenSize && intermediateSize == a.intermediateSize && numExperts == a.numExperts
                 && topK == a.topK && maxTokensPerRank == a.maxTokensPerRank
                 && Float.compare(capacityFactor, a.capacityFactor) == 0 && allowTf32 == a.allowTf32
-                && kernelPath == a.kernelPath && timeoutMillis == a.timeoutMillis
+                && kernelPath == a.kernelPath && expertOutputPrecision == a.expertOutputPrecision
+                && timeoutMillis == a.timeoutMillis
                 && device == a.device && backend == a.backend && routerScoring == a.routerScoring
                 && renormalize == a.renormalize && numGroups == a.numGroups && topGroups == a.topGroups
                 && Float.compare(routedScalingFactor, a.routedScalingFactor) == 0 && numRanks == a.numRanks
@@ -350,7 +359,7 @@ public final class InitArgs {
     @Override
     public int hashCode() {
         return Objects.hash(dataType, mlpType, activation, hiddenSize, intermediateSize, numExperts, topK,
-                maxTokensPerRank, capacityFactor, allowTf32, kernelPath, timeoutMillis, device, backend, routerScoring, renormalize, numGroups,
-                topGroups, routedScalingFactor, numRanks, rank) * 31 + java.util.Arrays.hashCode(expertToRank);
+                maxTokensPerRank, capacityFactor, allowTf32, kernelPath, expertOutputPrecision, timeoutMillis, device,
+                backend, routerScoring, renormalize, numGroups, topGroups, routedScalingFactor, numRanks, rank) * 31 + java.util.Arrays.hashCode(expertToRank);
     }
 }

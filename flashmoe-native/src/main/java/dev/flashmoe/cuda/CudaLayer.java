@@ -125,7 +125,8 @@ final class CudaLayer implements LayerBackend {
                 .kernel_path(args.kernelPath().nativeCode())
                 .timeout_ms(args.timeoutMillis())
                 .num_ranks(args.numRanks())
-                .rank(args.rank());
+                .rank(args.rank())
+                .expert_output_precision(args.expertOutputPrecision().nativeCode());
         return c;
     }
 

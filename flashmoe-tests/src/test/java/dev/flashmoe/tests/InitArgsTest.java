@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashmoe.Activation;
 import dev.flashmoe.BackendKind;
 import dev.flashmoe.DataType;
+import dev.flashmoe.ExpertOutputPrecision;
 import dev.flashmoe.InitArgs;
 import dev.flashmoe.KernelPath;
 import dev.flashmoe.InvalidArgumentException;
@@ -175,12 +176,27 @@ class InitArgsTest {
     }
 
     @Test
+    void expertOutputPrecision() {
+        InitArgs defaults = valid().build();
+        assertEquals(ExpertOutputPrecision.AUTO, defaults.expertOutputPrecision());
+        assertFalse(defaults.toString().contains("expertOutputs"), defaults.toString());
+        rejects("expertOutputPrecision", "null", b -> b.expertOutputPrecision(null));
+        InitArgs fp32 = valid().expertOutputPrecision(ExpertOutputPrecision.FP32).build();
+        assertEquals(ExpertOutputPrecision.FP32, fp32.expertOutputPrecision());
+        assertNotEquals(defaults, fp32);
+        assertTrue(fp32.toString().contains("expertOutputs=FP32"), fp32.toString());
+        assertEquals(0, ExpertOutputPrecision.AUTO.nativeCode()); // flashmoe_c.h FLASHMOE_EXPERT_OUTPUT_AUTO
+        assertEquals(1, ExpertOutputPrecision.FP32.nativeCode()); // FLASHMOE_EXPERT_OUTPUT_FP32
+    }
+
+    @Test
     void toBuilderRoundTripsEveryField() {
         InitArgs a = InitArgs.builder().dataType(DataType.FP16).mlpType(MlpType.CONVENTIONAL)
                 .activation(Activation.GELU_TANH).hiddenSize(4096).intermediateSize(1408).numExperts(64).topK(6)
                 .maxTokensPerRank(4096).capacityFactor(1.5f).allowTf32(false).device(3).backend(BackendKind.CPU)
                 .routerScoring(RouterScoring.SIGMOID).renormalize(false).groupedTopK(8, 3).routedScalingFactor(2.5f)
-                .kernelPath(KernelPath.UNFUSED).timeoutMillis(1234).build();
+                .kernelPath(KernelPath.UNFUSED).timeoutMillis(1234)
+                .expertOutputPrecision(ExpertOutputPrecision.FP32).build();
         InitArgs b = a.toBuilder().build();
         assertEquals(a, b);
         assertEquals(a.hashCode(), b.hashCode());
@@ -200,6 +216,7 @@ class InitArgsTest {
         assertEquals(2.5f, b.routedScalingFactor());
         assertEquals(KernelPath.UNFUSED, b.kernelPath());
         assertEquals(1234, b.timeoutMillis());
+        assertEquals(ExpertOutputPrecision.FP32, b.expertOutputPrecision());
         // Changing one field through toBuilder leaves the original alone and makes them differ.
         InitArgs c = a.toBuilder().topK(5).build();
         assertNotEquals(a, c);

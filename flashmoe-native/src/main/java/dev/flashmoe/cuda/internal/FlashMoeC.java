@@ -77,6 +77,8 @@ public final class FlashMoeC {
         public native LayerConfig num_ranks(int v);
         public native int rank();
         public native LayerConfig rank(int v);
+        public native int expert_output_precision();
+        public native LayerConfig expert_output_precision(int v);
     }
 
     /** flashmoe_ep_config, zero-initialised. */

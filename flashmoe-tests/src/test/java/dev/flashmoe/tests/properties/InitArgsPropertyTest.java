@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashmoe.Activation;
 import dev.flashmoe.BackendKind;
 import dev.flashmoe.DataType;
+import dev.flashmoe.ExpertOutputPrecision;
 import dev.flashmoe.InitArgs;
 import dev.flashmoe.InvalidArgumentException;
 import dev.flashmoe.KernelPath;
@@ -30,7 +31,8 @@ class InitArgsPropertyTest {
     record Spec(DataType dataType, MlpType mlpType, Activation activation, int hiddenSize, int intermediateSize,
             int numExperts, int topK, int maxTokensPerRank, float capacityFactor, boolean allowTf32,
             KernelPath kernelPath, int timeoutMillis, int device, BackendKind backend, RouterScoring routerScoring,
-            boolean renormalize, int numGroups, int topGroups, float routedScalingFactor) {
+            boolean renormalize, int numGroups, int topGroups, float routedScalingFactor,
+            ExpertOutputPrecision expertOutputPrecision) {
 
         InitArgs.Builder builder() {
             return InitArgs.builder().dataType(dataType).mlpType(mlpType).activation(activation).hiddenSize(hiddenSize)
@@ -38,7 +40,7 @@ class InitArgsPropertyTest {
                     .maxTokensPerRank(maxTokensPerRank).capacityFactor(capacityFactor).allowTf32(allowTf32)
                     .kernelPath(kernelPath).timeoutMillis(timeoutMillis).device(device).backend(backend)
                     .routerScoring(routerScoring).renormalize(renormalize).groupedTopK(numGroups, topGroups)
-                    .routedScalingFactor(routedScalingFactor);
+                    .routedScalingFactor(routedScalingFactor).expertOutputPrecision(expertOutputPrecision);
         }
     }
 
@@ -88,6 +90,7 @@ class InitArgsPropertyTest {
         assertEquals(s.numGroups(), a.numGroups());
         assertEquals(s.topGroups(), a.topGroups());
         assertEquals(s.routedScalingFactor(), a.routedScalingFactor());
+        assertEquals(s.expertOutputPrecision(), a.expertOutputPrecision());
         InitArgs again = a.toBuilder().build();
         assertEquals(a, again);
         assertEquals(a.hashCode(), again.hashCode());
@@ -118,6 +121,7 @@ class InitArgsPropertyTest {
         out.add(new Mutation("backend", null, (v, b) -> b.backend(null)));
         out.add(new Mutation("routerScoring", null, (v, b) -> b.routerScoring(null)));
         out.add(new Mutation("kernelPath", null, (v, b) -> b.kernelPath(null)));
+        out.add(new Mutation("expertOutputPrecision", null, (v, b) -> b.expertOutputPrecision(null)));
         int dim = badDimension(raw);
         out.add(new Mutation("hiddenSize", dim, (v, b) -> b.hiddenSize(dim)));
         out.add(new Mutation("intermediateSize", dim, (v, b) -> b.intermediateSize(dim)));
@@ -210,7 +214,8 @@ class InitArgsPropertyTest {
                 topK, RandomCases.between(r, 1, InitArgs.MAX_TOKENS), capacity, r.nextBoolean(),
                 RandomCases.oneOf(r, KernelPath.class), RandomCases.between(r, 1, InitArgs.MAX_TIMEOUT_MILLIS),
                 RandomCases.between(r, 0, Integer.MAX_VALUE), RandomCases.oneOf(r, BackendKind.class),
-                RandomCases.oneOf(r, RouterScoring.class), r.nextBoolean(), groups, topGroups, scale);
+                RandomCases.oneOf(r, RouterScoring.class), r.nextBoolean(), groups, topGroups, scale,
+                RandomCases.oneOf(r, ExpertOutputPrecision.class));
     }
 
     static List<Integer> divisors(int n) {
