@@ -13,6 +13,9 @@
 # ab_lib NAME: unpacks the A/B library .bundle/ab/NAME.so.xz into $w/NAME (a LIBDIR for run-bench-ab.sh), prints it.
 # ab LABEL ROUNDS MARGIN SPEC... -- VARIANT...: tools/run-bench-ab.sh with the issue's ceilings and one checked token,
 # cut MARGIN seconds before the call's end; its log goes to $r/bench-LABEL.txt and $OUT, its medians to stdout.
+# sweep PRESET TOKENS: the benchmark jar's sweep of PRESET over TOKENS (comma-separated) with both ceilings measured,
+# at most 150 s and cut 10 s before the call's end; its output is appended to $r/sweeps.txt, results.json / .csv in
+# $r/s-PRESET (tools/issue4-table.py reads them from all.tar.gz). Skipped when under 70 s are left.
 b=.bundle
 [ -x $b/jre/bin/java ] || tar -xJf $b/jre.tar.xz -C $b
 w=$(mktemp -d)
@@ -41,4 +44,13 @@ ab() {
     timeout $(( $(left) - margin )) bash tools/run-bench-ab.sh "$@" > $r/bench-$label.txt 2>&1
   echo "exit $?"; sed -n '/== forward medians/,/== router/p' $r/bench-$label.txt
   cp $r/bench-$label.txt $OUT/
+}
+sweep() {
+  [ $(left) -gt 70 ] || { echo "== sweep $1 skipped ($(left) s left)" >> $r/sweeps.txt; return 1; }
+  echo "== sweep $1 ($(left) s left)" >> $r/sweeps.txt
+  local l=$(( $(left) - 10 ))
+  timeout $(( l < 150 ? l : 150 )) $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc \
+    -cp "$b/lib/flashmoe-api.jar:$b/lib/javacpp.jar:$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-native.jar" \
+    dev.flashmoe.bench.Main --backend cuda --preset $1 --sweep $2 --out $r/s-$1 >> $r/sweeps.txt 2>&1
+  echo "exit $?" >> $r/sweeps.txt
 }
