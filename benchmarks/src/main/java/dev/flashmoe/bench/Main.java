@@ -4,6 +4,7 @@ import dev.flashmoe.Activation;
 import dev.flashmoe.BackendKind;
 import dev.flashmoe.DataType;
 import dev.flashmoe.DeviceTensor;
+import dev.flashmoe.ExpertOutputPrecision;
 import dev.flashmoe.ExpertWeights;
 import dev.flashmoe.FlashMoe;
 import dev.flashmoe.FlashMoeException;
@@ -75,7 +76,8 @@ public final class Main {
     static InitArgs layerArgs(Options o, Presets.Shape shape, int tokens) {
         return InitArgs.builder().dataType(o.dtype).mlpType(o.mlp).activation(o.activation).hiddenSize(shape.hidden())
                 .intermediateSize(shape.intermediate()).numExperts(shape.experts()).topK(shape.topK())
-                .maxTokensPerRank(tokens).backend(o.backend).kernelPath(o.kernelPath).build();
+                .maxTokensPerRank(tokens).backend(o.backend).kernelPath(o.kernelPath)
+                .expertOutputPrecision(o.expertOutputs).build();
     }
 
     /**
@@ -125,7 +127,7 @@ public final class Main {
         boolean cuda = backend == BackendKind.CUDA;
         System.out.printf(Locale.ROOT, "FlashMoE: %s, %s, T=%s, %s path on %s%n", shape, o.dtype,
                 o.sweep.length == 1 ? String.valueOf(o.sweep[0]) : Arrays.toString(o.sweep),
-                cuda ? o.kernelPath : "CPU reference", FlashMoe.describe(o.backend));
+                cuda ? o.pathName() : "CPU reference", FlashMoe.describe(o.backend));
         FlashMoe.backendStatus().forEach((kind, reason) -> {
             if (!reason.isEmpty()) {
                 System.out.println("  (" + kind + " not used: " + reason + ")");
@@ -180,7 +182,7 @@ public final class Main {
         if (o.out != null) {
             try {
                 Results.Header header = new Results.Header(shape.name(), h, i, e, shape.topK(), o.dtype.name(),
-                        o.mlp.name(), o.activation.name(), backend.name(), cuda ? o.kernelPath.name() : "CPU",
+                        o.mlp.name(), o.activation.name(), backend.name(), cuda ? o.pathName() : "CPU",
                         cuda ? (o.graph ? "cuda-graph-events" : "events")
                                 + (o.inputSets > 1 ? "-" + o.inputSets + "-input-sets" : "") : "wall-clock",
                         FlashMoe.describe(o.backend),
@@ -190,7 +192,7 @@ public final class Main {
                 System.out.println("  wrote " + o.out.resolve("results.json") + ", " + o.out.resolve("results.csv"));
                 try {
                     Plot.write(o.out.resolve("latency.png"), Plot.fromRows(rows), shape + " " + o.dtype + " "
-                            + (cuda ? o.kernelPath : "CPU"));
+                            + (cuda ? o.pathName() : "CPU"));
                     System.out.println("  wrote " + o.out.resolve("latency.png"));
                 } catch (LinkageError | RuntimeException noAwt) { // NOTE: no java.awt type here: Main must load without java.desktop
                     System.out.println("  latency.png not drawn here (no java.desktop in this JRE: " + noAwt
@@ -454,6 +456,8 @@ public final class Main {
                 "  --activation A       silu | gelu_erf | gelu_tanh | relu | identity (default silu)",
                 "  --backend B          auto | cuda | cpu (default auto: the GPU if usable)",
                 "  --kernel-path P      fused | unfused (CUDA only; default fused: the whole layer in one kernel)",
+                "  --expert-outputs E   auto | fp32: the expert outputs the combine sums (CUDA; default auto: bf16\n"
+                + "                       launches of >= 512 routes on a Hopper GPU round them to bf16; fp32 never)",
                 "  --iters N            timed runs (default 20 on a GPU, 2 on the CPU)",
                 "  --warmup N           untimed runs first (default 3)",
                 "  --check-tokens N     tokens re-computed by the fp64 reference (default 16)",
@@ -482,6 +486,7 @@ public final class Main {
         Activation activation = Activation.SILU;
         BackendKind backend = BackendKind.AUTO;
         KernelPath kernelPath = KernelPath.FUSED;
+        ExpertOutputPrecision expertOutputs = ExpertOutputPrecision.AUTO;
         int iters = -1;
         int warmup = 3;
         int checkTokens = 16;
@@ -508,6 +513,12 @@ public final class Main {
                 resolved = FlashMoe.resolve(backend);
             }
             return resolved;
+        }
+
+        /** The CUDA layer path as the output names it: the kernel path, and FP32 expert outputs where asked. */
+        String pathName() {
+            return kernelPath.name()
+                    + (expertOutputs == ExpertOutputPrecision.FP32 ? " (fp32 expert outputs)" : "");
         }
 
         /** The preset, with any custom numbers applied. */
@@ -554,6 +565,9 @@ public final class Main {
                     case "--activation": o.activation = Cli.choice(flag, value.get(), Activation.values()); break;
                     case "--backend": o.backend = Cli.choice(flag, value.get(), BackendKind.values()); break;
                     case "--kernel-path": o.kernelPath = Cli.choice(flag, value.get(), KernelPath.values()); break;
+                    case "--expert-outputs":
+                        o.expertOutputs = Cli.choice(flag, value.get(), ExpertOutputPrecision.values());
+                        break;
                     case "--iters": o.iters = Cli.integer(flag, value.get(), 1, unbounded); break;
                     case "--warmup": o.warmup = Cli.integer(flag, value.get(), 0, unbounded); break;
                     case "--check-tokens": o.checkTokens = Cli.integer(flag, value.get(), 1, unbounded); break;

@@ -90,6 +90,13 @@ class CliErrorsTest {
         assertEquals("--activation takes silu | gelu_erf | gelu_tanh | relu | identity, got 'tanh'",
                 parseError("--activation", "tanh"));
         assertEquals("--kernel-path takes fused | unfused, got 'both'", parseError("--kernel-path", "both"));
+        assertEquals("--expert-outputs takes auto | fp32, got 'bf16'", parseError("--expert-outputs", "bf16"));
+        Main.Options fp32 = Main.Options.parse(new String[] {"--backend", "cpu", "--expert-outputs", "fp32"});
+        assertEquals(dev.flashmoe.ExpertOutputPrecision.FP32, fp32.expertOutputs);
+        assertEquals(dev.flashmoe.ExpertOutputPrecision.FP32,
+                Main.layerArgs(fp32, fp32.shape(), 4).expertOutputPrecision(), "reaches the layer's InitArgs");
+        assertEquals(dev.flashmoe.ExpertOutputPrecision.AUTO,
+                Main.Options.parse(new String[] {"--backend", "cpu"}).expertOutputs, "the default");
         assertEquals("--backend takes auto | cuda | cpu, got 'gpu'", parseError("--backend", "gpu"));
         assertEquals(DataType.FP16, Main.Options.parse(new String[] {"--backend", "cpu", "--dtype", "FP16"}).dtype);
     }
