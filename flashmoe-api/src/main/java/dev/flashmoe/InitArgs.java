@@ -178,7 +178,8 @@ public final class InitArgs {
         return "InitArgs{" + dataType + ", " + mlpType + ", " + activation + ", H=" + hiddenSize + ", I="
                 + intermediateSize + ", E=" + numExperts + ", k=" + topK + ", maxTokensPerRank=" + maxTokensPerRank
                 + ", capacityFactor=" + capacityFactor + ", allowTf32=" + allowTf32 + ", kernelPath=" + kernelPath
-                + (expertOutputPrecision != ExpertOutputPrecision.AUTO ? ", expertOutputs=" + expertOutputPrecision : "")
+                + (expertOutputPrecision != ExpertOutputPrecision.AUTO
+                        ? ", expertOutputs=" + expertOutputPrecision : "")
                 + ", timeoutMillis=" + timeoutMillis + ", device=" + device
                 + ", backend=" + backend + ", router=" + routerScoring + (renormalize ? "+renorm" : "") + ", groups="
                 + numGroups + "/" + topGroups + ", scale=" + routedScalingFactor
@@ -360,6 +361,7 @@ public final class InitArgs {
     public int hashCode() {
         return Objects.hash(dataType, mlpType, activation, hiddenSize, intermediateSize, numExperts, topK,
                 maxTokensPerRank, capacityFactor, allowTf32, kernelPath, expertOutputPrecision, timeoutMillis, device,
-                backend, routerScoring, renormalize, numGroups, topGroups, routedScalingFactor, numRanks, rank) * 31 + java.util.Arrays.hashCode(expertToRank);
+                backend, routerScoring, renormalize, numGroups, topGroups, routedScalingFactor, numRanks, rank) * 31
+                + java.util.Arrays.hashCode(expertToRank);
     }
 }
