@@ -104,13 +104,16 @@ int32_t gemm1_k_parts_setting() {
 // they fit (gemm1_l2_prefetch_launch, docs/perf-notes.md item 88), 0 = never.
 bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 1) != 0; }
 
-// FLASHMOE_COMPACT_ROWS_MIN_ROUTES (A/B runs): launches of at least this many routes (T·k) store their expert rows in
-// the layer's dtype (compact_rows_launch, docs/perf-notes.md items 90-91): 0 = every launch where they apply, 2^31 - 1
-// = none (fp32 rows). Unset: TileConfig::kCompactRowsMinRoutes for bf16, none for fp16 (an fp16 row overflows past
-// 65504 where its weighted sum in fp32 may not; bf16 has fp32's range); set, it applies to both.
-int32_t compact_rows_min_routes_setting(int32_t dtype) {
-    return int_setting("FLASHMOE_COMPACT_ROWS_MIN_ROUTES", 0, INT32_MAX,
-                       dtype == FLASHMOE_DTYPE_BF16 ? TileConfig::kCompactRowsMinRoutes : INT32_MAX);
+// The fewest routes (T·k) of a launch that stores its expert rows in the layer's dtype (compact_rows_launch,
+// docs/perf-notes.md items 90-91). A layer of expert_output_precision FP32: never (2^31 - 1). Otherwise
+// FLASHMOE_COMPACT_ROWS_MIN_ROUTES (A/B runs: 0 = every launch where they apply, 2^31 - 1 = none), read either way so
+// that a malformed value is refused; unset, TileConfig::kCompactRowsMinRoutes for bf16 and never for fp16 (an fp16 row
+// overflows past 65504 where its weighted sum in fp32 may not; bf16 has fp32's range).
+int32_t compact_rows_min_routes(const flashmoe_layer_config& config) {
+    const int32_t setting = int_setting("FLASHMOE_COMPACT_ROWS_MIN_ROUTES", 0, INT32_MAX,
+                                        config.dtype == FLASHMOE_DTYPE_BF16 ? TileConfig::kCompactRowsMinRoutes
+                                                                            : INT32_MAX);
+    return config.expert_output_precision == FLASHMOE_EXPERT_OUTPUT_FP32 ? INT32_MAX : setting;
 }
 
 }  // namespace
@@ -229,10 +232,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
     const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
-    compact_rows_min_routes_ = compact_rows_min_routes_setting(config.dtype);  // NOTE: may throw, as above
-    if (config.expert_output_precision == FLASHMOE_EXPERT_OUTPUT_FP32) {
-        compact_rows_min_routes_ = INT32_MAX;  // NOTE: the layer's contract wins over the A/B setting
-    }
+    compact_rows_min_routes_ = compact_rows_min_routes(config);        // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");

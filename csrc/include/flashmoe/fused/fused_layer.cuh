@@ -121,7 +121,8 @@ class FusedLayer {
     // gemm1_l2_prefetch_launch over l2_bytes_); FLASHMOE_GEMM1_L2_PREFETCH=0 / 1 sets it
     bool gemm1_l2_prefetch_ = false;
     // Launches of at least this many routes store their expert rows in the dtype (KernelParams::compact_rows per launch:
-    // compact_rows_launch), where the Hopper tiles run; FLASHMOE_COMPACT_ROWS_MIN_ROUTES sets it
+    // compact_rows_launch), where the Hopper tiles run; fused_layer.cu compact_rows_min_routes (the dtype, the layer's
+    // expert_output_precision, FLASHMOE_COMPACT_ROWS_MIN_ROUTES) sets it
     int32_t compact_rows_min_routes_ = TileConfig::kCompactRowsMinRoutes;
     int64_t l2_bytes_ = 0;  // the device's L2 size
     comm::EpParams ep_{};                   // num_ranks == 0 on one GPU

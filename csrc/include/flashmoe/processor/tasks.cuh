@@ -859,6 +859,13 @@ __device__ __forceinline__ void store_quad(Element* destination, const float4& v
 }
 
 constexpr int kCombineMaxTopK = 16;  // the C API's bound on k: a COMBINE token's routes in shared memory
+// A COMBINE thread's loads in flight (run_combine's fp32 loop and combine_compact): kCombineColumnsInFlight columns x
+// kCombineRoutesInFlight routes, all issued before the first sum. One column at a time (4 loads in flight per thread)
+// made a 4-token task take ~35 us for its 256 KB at Qwen3's shape: ~7 GB/s per block, latency-bound; 2 columns x 8
+// routes (32 KB per block) ~30 us at T >= 1024; 4 x 8 took 2-3 % off T = 4096 (docs/perf-notes.md item 48).
+constexpr int kCombineColumnsInFlight = 4;
+constexpr int kCombineRoutesInFlight = 8;
+static_assert(kCombineColumnsInFlight * kCombineRoutesInFlight <= 32, "one bit per load in flight");
 
 // run_combine's loop where GEMM1 ran in K parts (gemm1_k_parts(params) > 1; decode only: T * k * k_parts <= kBlockM):
 // a thread's float4 column of a token at a time, a route's parts (k_part_rows apart) loaded at once and added in part
@@ -950,12 +957,11 @@ __device__ __noinline__ void combine_compact(const KernelParams& params, Element
                                              const float* const (*rows)[kCombineMaxTopK],
                                              const float (*weights)[kCombineMaxTopK], int slices, int slice,
                                              char* shared) {
-    constexpr int kColumnsInFlight = 4;
-    constexpr int kRoutesInFlight = 8;
+    constexpr int kColumnsInFlight = kCombineColumnsInFlight;
+    constexpr int kRoutesInFlight = kCombineRoutesInFlight;
     constexpr int kVector = 8;  // columns of a 16-byte copy
     constexpr int kSlots = kColumnsInFlight * kRoutesInFlight;
     static_assert(kVector * sizeof(Element) == sizeof(uint4), "a vector is one 16-byte copy");
-    static_assert(kSlots <= 32, "one bit per copy in flight");
     static_assert(kSlots * TileConfig::kThreads * sizeof(uint4) <= WgmmaRing::kRingBytes, "a round fits the ring");
     const int hidden = params.hidden;
     const int top_k = params.top_k;
@@ -1099,13 +1105,10 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     }
     __syncthreads();  // the lookups, and thread 0's acquire of the token tile's rows
     if (!tile_ready) return false;  // NOTE: tile_ready is rewritten only after the barriers that end this task
-    // NOTE: a thread keeps the loads of kColumnsInFlight columns x kRoutesInFlight routes in flight at once (all
-    // independent) and only then sums them, in j order. One column at a time (4 loads in flight per thread) made a
-    // 4-token task take ~35 us for its 256 KB at Qwen3's shape: ~7 GB/s per block, latency-bound; 2 columns x 8 routes
-    // (32 KB per block) ~30 us at T >= 1024; 4 x 8 took 2-3 % off T = 4096 (docs/perf-notes.md item 48).
-    constexpr int kColumnsInFlight = 4;
-    constexpr int kRoutesInFlight = 8;
-    static_assert(kColumnsInFlight * kRoutesInFlight <= 32, "one bit per load in flight");
+    // NOTE: a thread keeps the loads of kCombineColumnsInFlight columns x kCombineRoutesInFlight routes in flight at
+    // once (all independent) and only then sums them, in j order.
+    constexpr int kColumnsInFlight = kCombineColumnsInFlight;
+    constexpr int kRoutesInFlight = kCombineRoutesInFlight;
     const int slices = combine_slices(params);
     const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
     const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
