@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Session 21, call2 (call1 never ran: no device). Bundle: this tree (5152c6c + item 94: clustered launches whose
 # adjacent pair tasks share runs by TMA multicast, FLASHMOE_CLUSTER_PAIRS=1, off by default; run_combine's compact
-# branch before the fp32 slice bounds). (1) gemm_tile_test --mcast-probe: item 93's probe and the library's shared
-# runs, checked against fp64, then timed against the paired tile. (2) A/B clusters off / on, two rounds.
+# branch before the fp32 slice bounds). (1) gemm_tile_test --mcast-probe (item 93): the library's shared runs,
+# checked against fp64, then timed against the paired tile. (2) A/B clusters off / on, two rounds.
 # (3) The GPU check (JUnit GPU tests, native tests with fused_test's clustered pair cases, sanitizers).
 set -uo pipefail
 source .bundle/call-env.sh
