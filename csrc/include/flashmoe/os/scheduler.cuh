@@ -146,24 +146,31 @@ __device__ __forceinline__ int queue_batches(const KernelParams& params, const Q
 
 // One GPU with direct GEMM0 (gemm0_released_direct): the launch's GEMM0 tasks are the first entries of the queue, group
 // by group in tile order (a group of tiles [g, e) holds entries [g, e) x gemm0_per_tile), a function of the slot
-// assignment alone. The whole OS block writes them right after it (a thread per group leader, each group's entries as
-// the scheduler would: queue_entry), during the processors' dispatch, and thread 0 publishes them; returns their count.
-// NOTE: the dispatch subscriber's push and the scheduler's one-warp release of them took ~4 us between the slot
-// assignment and the first GEMM0 at T = 1 (192 entries: 2.6 us of writes by one warp), ~12 us at T = 8 (perf-notes
-// item 54).
+// assignment alone. The whole OS block writes them right after it, during the processors' dispatch (each entry as the
+// scheduler would: queue_entry), and thread 0 publishes them; returns their count. A team of threads per row tile
+// (as many as the block has for each tile, at least one): the team of a group's first tile looks the group up once
+// and its threads write the group's entries in turn, so a launch of few tiles spreads each group over many threads.
+// NOTE: with a single thread per tile, each entry took ~100-145 ns in turn, so a launch of few large groups waited for
+// one thread's loop (paper T = 1: 2 groups of 64 entries, 7.4 us; Qwen3 T = 1: 8 of 24, 3.5 us). Contiguous runs of
+// entries per thread instead needed a group lookup (dependent global loads) per run, which cost Qwen3 T = 8 (52 groups
+// of 24 entries) +2 us (perf-notes item 96). Before item 54, the dispatch subscriber's push and the scheduler's
+// one-warp release took ~4 us at T = 1 and ~12 us at T = 8.
 __device__ inline int queue_gemm0_direct(const KernelParams& params, uint32_t epoch, int num_row_tiles) {
     const uint64_t start_ns = trace_clock();
     const QueueShape shape = queue_shape(params, num_row_tiles);
     const int group_size = tile_group_size(params);
     Task* queue = params.layout.get_task_queue_ptr<Task>();
-    for (int tile = threadIdx.x; tile < num_row_tiles; tile += blockDim.x) {
+    const int threads = static_cast<int>(blockDim.x);
+    const int team = num_row_tiles > 0 && num_row_tiles < threads ? threads / num_row_tiles : 1;
+    const int member = static_cast<int>(threadIdx.x) % team;
+    for (int tile = static_cast<int>(threadIdx.x) / team; tile < num_row_tiles; tile += threads / team) {
         const int end = group_size == 1 ? tile + 1 : params.layout.get_tile_group_end_ptr()[tile];
         if (end == 0) continue;  // not a group's first tile
         const Task batch{static_cast<int32_t>(TaskType::kGemm0), tile, (end - tile) * shape.gemm0_per_tile,
                          gemm_tile_expert(params, tile)};
         const int first = tile * shape.gemm0_per_tile;
-        for (int n = 0; n < batch.n_tile; ++n) write_queue_entry(params, shape, queue, batch, n, first + n);
-        trace_record(params.trace, TraceKind::kPushGemm0, tile, start_ns, trace_clock());
+        for (int n = member; n < batch.n_tile; n += team) write_queue_entry(params, shape, queue, batch, n, first + n);
+        if (member == 0) trace_record(params.trace, TraceKind::kPushGemm0, tile, start_ns, trace_clock());
     }
     const int count = num_row_tiles * shape.gemm0_per_tile;
     // NOTE: the barrier gathers every thread's entries under thread 0, whose release (cumulative) publishes them.
