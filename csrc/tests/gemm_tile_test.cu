@@ -1018,6 +1018,19 @@ void time_weight_stream() {
 
 // The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
 // decode shape: every block reads its own 2 x 64 x K weight rows once); the Hopper tile too when `wgmma`.
+// `--tile-ncu` (docs/perf-notes.md item 95, Next steps 1): one launch each, for ncu, at the tiles' timing shape (bf16
+// gated 8192 x 4096 x 2048): the library's paired tile (4 pieces per block), then item 30's prototypes 128 x 256 with
+// one and two MMA groups in flight (4 passes per block). No checks: the tile tests check each against fp64.
+void run_tile_ncu() {
+    TimingOperands o(8192, 4096, 2048, 1);
+    WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
+    launch_wgmma_tile<__nv_bfloat16, 2, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 4);
+    launch_coop_tile<256, 1>(harness.params, harness.a_rows128, o.c.pointer, o.m, o.n, o.k, 4);
+    launch_coop_tile<256, 2>(harness.params, harness.a_rows128, o.c.pointer, o.m, o.n, o.k, 4);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    std::printf("ncu launches done: paired tile, coop 128x256 wait1, coop 128x256 wait2\n");
+}
+
 void time_tiles(bool wgmma) {
     {
         TimingOperands o(8192, 4096, 2048, 1);
@@ -1233,7 +1246,7 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 
 int main(int argc, char** argv) {
     bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false,
-         stream_probe = false;
+         stream_probe = false, tile_ncu = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
@@ -1242,6 +1255,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--sweep-only")) sweep_only = do_sweep = true;  // no tile tests (A/B runs)
         if (!std::strcmp(argv[i], "--gather-probe")) gather_probe = true;  // the gather probe alone, then its timing
         if (!std::strcmp(argv[i], "--stream-probe")) stream_probe = true;  // the weight stream probe alone (item 86)
+        if (!std::strcmp(argv[i], "--tile-ncu")) tile_ncu = true;  // one launch of each large tile, for ncu (item 95)
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -1266,6 +1280,14 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::mt19937_64 rng(20261123);
+    if (tile_ncu) {
+        if (!wgmma_available()) {
+            std::printf("tiles    skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
+            return 0;
+        }
+        run_tile_ncu();
+        return 0;
+    }
     if (stream_probe) {
         if (!wgmma_available()) {
             std::printf("stream   skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
