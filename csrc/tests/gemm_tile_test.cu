@@ -1280,28 +1280,23 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::mt19937_64 rng(20261123);
+    // The probes run alone, each in its own process, on a Hopper GPU only.
+    const auto hopper = [](const char* label) {
+        if (wgmma_available()) return true;
+        std::printf("%-8s skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n", label);
+        return false;
+    };
     if (tile_ncu) {
-        if (!wgmma_available()) {
-            std::printf("tiles    skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
-            return 0;
-        }
-        run_tile_ncu();
+        if (hopper("tiles")) run_tile_ncu();
         return 0;
     }
     if (stream_probe) {
-        if (!wgmma_available()) {
-            std::printf("stream   skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
-            return 0;
-        }
-        time_weight_stream();
+        if (hopper("stream")) time_weight_stream();
         return 0;
     }
     if (gather_probe) {
         // NOTE: alone, in its own process: if TMA refuses a swizzled one-row box at a 128-byte slot, the context dies.
-        if (!wgmma_available()) {
-            std::printf("gather   skipped: not a Hopper device (or no cuTensorMapEncodeTiled)\n");
-            return 0;
-        }
+        if (!hopper("gather")) return 0;
         run_gather_probe(rng);
         if (g_failures == 0) time_gather();
         std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
