@@ -1016,8 +1016,6 @@ void time_weight_stream() {
     stream::time_variant<32, 2, 1, 9, true>(probe, "packed: K in 2 parts", 2, first);
 }
 
-// The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
-// decode shape: every block reads its own 2 x 64 x K weight rows once); the Hopper tile too when `wgmma`.
 // `--tile-ncu` (docs/perf-notes.md item 95, Next steps 1): one launch each, for ncu, at the tiles' timing shape (bf16
 // gated 8192 x 4096 x 2048): the library's paired tile (4 pieces per block), then item 30's prototypes 128 x 256 with
 // one and two MMA groups in flight (4 passes per block). No checks: the tile tests check each against fp64.
@@ -1031,6 +1029,8 @@ void run_tile_ncu() {
     std::printf("ncu launches done: paired tile, coop 128x256 wait1, coop 128x256 wait2\n");
 }
 
+// The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
+// decode shape: every block reads its own 2 x 64 x K weight rows once); the Hopper tile too when `wgmma`.
 void time_tiles(bool wgmma) {
     {
         TimingOperands o(8192, 4096, 2048, 1);

@@ -12,13 +12,6 @@ echo "== diag probe"; timeout 60 env LD_LIBRARY_PATH=$w/diag $w/diag/gemm_tile_t
 grep -E "placement|time|FAIL" $OUT/probe3.txt | head -30
 echo "== tile timings"; timeout 150 env LD_LIBRARY_PATH=$w/diag $w/diag/gemm_tile_test --time > $OUT/tiles.txt 2>&1; echo "exit $?"
 grep -E "^time|FAIL|PASS" $OUT/tiles.txt | head -40
-cp="$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-api.jar:$b/lib/flashmoe-native.jar:$b/lib/javacpp.jar"
-for spec in "qwen3-30b-a3b 1" "paper 1" "qwen3-30b-a3b 1024" "qwen3-30b-a3b 4096"; do
-  set -- $spec
-  [ $(left) -gt 40 ] || break
-  timeout $(( $(left) - 15 < 90 ? $(left) - 15 : 90 )) $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc \
-    -cp "$cp" dev.flashmoe.bench.Main --backend cuda --copy-tbps 3 --matmul-tflops 750 \
-    --preset $1 --tokens $2 --trace --iters 20 --out $w/t-$1-$2 > $r/trace-$1-$2.txt 2>&1
-  echo "== $1 T=$2: exit $?"; grep -vE "^\[#" $r/trace-$1-$2.txt | grep -iE "phases|span|median|busy|gemm|combine|wait" | head -20
-done
-(cd $w && tar czf $OUT/all.tar.gz r t-*/trace-*.json t-*/*.png 2>/dev/null); echo "== done ($(left) s left)"; ls -la $OUT
+# (2) Session 20's call4, as it stands (its traces and all.tar.gz into this call's $OUT; it ran inline in this
+# script then, the same commands).
+CALL_SECONDS=$(left) bash benchmarks/results/2026-12-06-s20-combine-copies/call4/call4.sh
