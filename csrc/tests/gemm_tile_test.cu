@@ -85,10 +85,22 @@ void launch_tile(const Element* a, const Element* b0, const Element* b1, float* 
 // paired tile: tma.tokens_pair, 128-row boxes; short_a or kSwapTokens: tma.tokens_short[0], 16-row boxes, the A of a
 // decode row tile), tma.w_gate = B0, tma.w_up = B1 (both [n][k]). Row tiles of 64 · kRowBlocks rows, or of 16 rows
 // when short_a or swapped. Needs a control block and an error record (params.layout, params.error_record).
+// What a timing run's epilogue stores (`--tile-mainloop`, docs/perf-notes.md item 97): the raw fp32 accumulators (what
+// the tile tests check), nothing (the k-loop and its loads alone), or the layer's GEMM0 form: bf16 of gate x up (B0 x
+// B1 element by element), 2 bytes per output element where the raw form writes 8 (h [m][n], in c's memory; gated tiles
+// of full 64-row row tiles only).
+enum TileStore : int { kStoreRaw = 0, kStoreNone = 1, kStoreProduct = 2 };
+
+__device__ __forceinline__ void store_product(float* c, int64_t index, float gate0, float up0, float gate1,
+                                              float up1) {
+    *reinterpret_cast<__nv_bfloat162*>(reinterpret_cast<__nv_bfloat16*>(c) + index) =
+        __floats2bfloat162_rn(gate0 * up0, gate1 * up1);
+}
+
 template <typename Element, int kNumB, int kRowBlocks, int kStageLimit = 0, int kSwapTokens = 0>
 __global__ void __launch_bounds__(TileConfig::kThreads)
     wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k, int pieces_per_block,
-                      bool short_a) {
+                      bool short_a, int store) {
     using Tile = WgmmaTile<Element, kNumB, kRowBlocks, kStageLimit, kSwapTokens>;
     extern __shared__ __align__(16) char shared[];
     flashmoe::fused::wgmma_ring_init(shared);
@@ -120,6 +132,25 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
     } else {
         tile.run(params, 1, shared, map_a, row_begin, maps, b_rows, piece_begin, piece_end, WgmmaRing::k_boxes(k),
                  [&](int piece) {
+                     if constexpr (kNumB == 2) {
+                         if (store == kStoreProduct) {
+#pragma unroll
+                             for (int r = 0; r < kRowBlocks; ++r)
+#pragma unroll
+                                 for (int i = 0; i < 2; ++i)
+#pragma unroll
+                                     for (int j = 0; j < 16; j += 2) {
+                                         const int column = piece * TileConfig::kBlockN + tile.column(j);
+                                         const int row = row_begin + r * TileConfig::kBlockM + tile.row(i);
+                                         const auto& acc = tile.accumulators[r];
+                                         if (column < n && row < m)
+                                             store_product(c, static_cast<int64_t>(row) * n + column, acc[0][i][j],
+                                                           acc[1][i][j], acc[0][i][j + 1], acc[1][i][j + 1]);
+                                     }
+                             return;
+                         }
+                     }
+                     if (store != kStoreRaw) return;
 #pragma unroll
                      for (int r = 0; r < kRowBlocks; ++r)
 #pragma unroll
@@ -329,7 +360,7 @@ __global__ void __launch_bounds__(384, 1)
                             const int column =
                                 (pass * kPieces + b % kPieces) * 64 + (j / 2) * 8 + (lane % 4) * 2 + j % 2;
                             const int row = row_begin + group * 64 + warp_in_group * 16 + i * 8 + lane / 4;
-                            if (column < n && row < m)
+                            if (c != nullptr && column < n && row < m)
                                 c[(static_cast<int64_t>(q) * m + row) * n + column] = flat[b * 32 + i * 16 + j];
                         }
             } else {
@@ -520,14 +551,83 @@ struct WgmmaHarness {
 // 16: the swap-AB tile (16-row tiles too).
 template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0>
 void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k, int pieces_per_block,
-                       cudaStream_t stream = 0, bool short_a = false) {
+                       cudaStream_t stream = 0, bool short_a = false, int store = kStoreRaw) {
     auto kernel = wgmma_tile_kernel<Element, kNumB, kRowBlocks, kStageLimit, kSwapTokens>;
     constexpr size_t kShared = WgmmaRing::kSharedBytes;
     allow_shared(reinterpret_cast<const void*>(kernel), kShared);
     const int num_pieces = (n + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     const int block_rows = short_a || kSwapTokens != 0 ? 16 : TileConfig::kBlockM * kRowBlocks;
     const dim3 grid((num_pieces + pieces_per_block - 1) / pieces_per_block, (m + block_rows - 1) / block_rows);
-    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block, short_a);
+    kernel<<<grid, TileConfig::kThreads, kShared, stream>>>(params, c, m, n, k, pieces_per_block, short_a, store);
+    CHECK_CUDA(cudaGetLastError());
+}
+
+// The library's two-warpgroup tile (WgmmaTile kWarpgroups = 2, docs/perf-notes.md item 98): one block of 256 threads
+// per (128-row tile, run of `passes_per_block` passes); pass p is B0 and B1's 64-column pieces 2p and 2p + 1 (four B
+// boxes: gate 2p, gate 2p + 1, up 2p, up 2p + 1), a 128 x 256 tile. Maps: tma.tokens_pair (128-row boxes of A),
+// tma.w_gate = B0, tma.w_up = B1. `store` as wgmma_tile_kernel's.
+template <typename Element>
+using CoopTileOf = WgmmaTile<Element, 4, 2, 0, 0, 4, 2>;
+
+template <typename Element>
+__global__ void __launch_bounds__(CoopTileOf<Element>::kThreads, 1)
+    coop_wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k,
+                           int passes_per_block, int store) {
+    using Tile = CoopTileOf<Element>;
+    extern __shared__ __align__(16) char shared[];
+    flashmoe::fused::wgmma_ring_init(shared);
+    __syncthreads();  // NOTE: the init's barrier is warpgroup 0's (block_sync.cuh)
+    const int row_begin = blockIdx.y * 2 * TileConfig::kBlockM;
+    const int num_passes = (n + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);
+    const int pass_begin = blockIdx.x * passes_per_block;
+    const int pass_end = min(num_passes, pass_begin + passes_per_block);
+    const TmaDescriptor* const maps[4] = {&params.tma.w_gate, &params.tma.w_gate, &params.tma.w_up, &params.tma.w_up};
+    const int block_row = row_begin + Tile::row_block() * TileConfig::kBlockM;  // the thread's row block
+    Tile tile;
+    tile.run(params, 1, shared, &params.tma.tokens_pair, row_begin, maps,
+             [](int pass, int b) { return (2 * pass + b % 2) * TileConfig::kBlockN; }, pass_begin, pass_end,
+             WgmmaRing::k_boxes(k),
+             [&](int pass) {
+                 const auto& acc = tile.accumulators[0];
+                 if (store == kStoreProduct) {
+#pragma unroll
+                     for (int half = 0; half < 2; ++half)
+#pragma unroll
+                         for (int i = 0; i < 2; ++i)
+#pragma unroll
+                             for (int j = 0; j < 16; j += 2) {
+                                 const int column = (2 * pass + half) * TileConfig::kBlockN + tile.column(j);
+                                 const int row = block_row + tile.row(i);
+                                 if (column < n && row < m)
+                                     store_product(c, static_cast<int64_t>(row) * n + column, acc[half][i][j],
+                                                   acc[half + 2][i][j], acc[half][i][j + 1], acc[half + 2][i][j + 1]);
+                             }
+                 } else if (store == kStoreRaw) {
+#pragma unroll
+                     for (int b = 0; b < 4; ++b)
+#pragma unroll
+                         for (int i = 0; i < 2; ++i)
+#pragma unroll
+                             for (int j = 0; j < 16; ++j) {
+                                 const int column = (2 * pass + b % 2) * TileConfig::kBlockN + tile.column(j);
+                                 const int row = block_row + tile.row(i);
+                                 if (column < n && row < m)
+                                     c[(static_cast<int64_t>(b / 2) * m + row) * n + column] = acc[b][i][j];
+                             }
+                 }
+             },
+             false, Tile::kABytes);
+}
+
+template <typename Element>
+void launch_coop_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k, int passes_per_block,
+                            int store = kStoreRaw) {
+    using Tile = CoopTileOf<Element>;
+    auto kernel = coop_wgmma_tile_kernel<Element>;
+    allow_shared(reinterpret_cast<const void*>(kernel), Tile::kSharedBytes);
+    const int num_passes = (n + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);
+    const dim3 grid((num_passes + passes_per_block - 1) / passes_per_block, (m + 127) / 128);
+    kernel<<<grid, Tile::kThreads, Tile::kSharedBytes>>>(params, c, m, n, k, passes_per_block, store);
     CHECK_CUDA(cudaGetLastError());
 }
 
@@ -702,6 +802,18 @@ void run_coop_case(int m, int n, int k, int passes_per_block, std::mt19937_64& r
     });
 }
 
+// The library's two-warpgroup tile against fp64 (item 98): partial passes and row tiles, K past the box, several
+// passes per block (the ring across them).
+template <typename Element>
+void run_coop_wgmma_case(const char* mode, int m, int n, int k, int passes_per_block, std::mt19937_64& rng) {
+    char name[96];
+    std::snprintf(name, sizeof(name), "%s 2 warpgroups 128x256 M=%d N=%d K=%d passes/block=%d", mode, m, n, k,
+                  passes_per_block);
+    check_hopper_case<Element>("coop", name, 2, m, n, k, rng, [&](const WgmmaHarness& harness, float* c) {
+        launch_coop_wgmma_tile<Element>(harness.params, c, m, n, k, passes_per_block);
+    });
+}
+
 template <typename Element>
 void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
     struct Shape { int m, n, k, pieces; };
@@ -710,6 +822,7 @@ void run_wgmma_dtype(const char* mode, std::mt19937_64& rng) {
         run_wgmma_case<Element, 1>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_wgmma_case<Element, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
         run_wgmma_case<Element, 2, 2>(mode, s.m, s.n, s.k, s.pieces, rng);
+        run_coop_wgmma_case<Element>(mode, s.m, s.n, s.k, s.pieces, rng);
     }
     for (const Shape s : {Shape{16, 64, 64, 1}, Shape{1, 64, 8, 1}, Shape{17, 136, 200, 3}, Shape{100, 200, 1000, 2},
                           Shape{5, 512, 2048, 4}, Shape{16, 72, 768, 1}}) {
@@ -1016,17 +1129,65 @@ void time_weight_stream() {
     stream::time_variant<32, 2, 1, 9, true>(probe, "packed: K in 2 parts", 2, first);
 }
 
-// `--tile-ncu` (docs/perf-notes.md item 95, Next steps 1): one launch each, for ncu, at the tiles' timing shape (bf16
-// gated 8192 x 4096 x 2048): the library's paired tile (4 pieces per block), then item 30's prototypes 128 x 256 with
-// one and two MMA groups in flight (4 passes per block). No checks: the tile tests check each against fp64.
+// `--tile-ncu` (docs/perf-notes.md items 95, 97; Next steps 1): one launch each, for ncu, at the tiles' timing shape
+// (bf16 gated 8192 x 4096 x 2048): the library's paired tile (4 pieces per block), then item 30's prototypes 128 x 256
+// with one and two MMA groups in flight (4 passes per block); then the same three without their epilogue's stores
+// (the k-loop alone, item 97); then the paired and the two-warpgroup tiles (item 98) with the bf16 epilogue. No
+// checks: the tile tests check each against fp64.
 void run_tile_ncu() {
     TimingOperands o(8192, 4096, 2048, 1);
     WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
-    launch_wgmma_tile<__nv_bfloat16, 2, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 4);
-    launch_coop_tile<256, 1>(harness.params, harness.a_rows128, o.c.pointer, o.m, o.n, o.k, 4);
-    launch_coop_tile<256, 2>(harness.params, harness.a_rows128, o.c.pointer, o.m, o.n, o.k, 4);
+    for (float* c : {o.c.pointer, static_cast<float*>(nullptr)}) {
+        const int store = c != nullptr ? kStoreRaw : kStoreNone;
+        launch_wgmma_tile<__nv_bfloat16, 2, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 4, 0, false, store);
+        launch_coop_tile<256, 1>(harness.params, harness.a_rows128, c, o.m, o.n, o.k, 4);
+        launch_coop_tile<256, 2>(harness.params, harness.a_rows128, c, o.m, o.n, o.k, 4);
+    }
+    // Then the bf16 epilogue (the layer's bytes): the paired tile and the two-warpgroup tile (item 98).
+    launch_wgmma_tile<__nv_bfloat16, 2, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, 4, 0, false, kStoreProduct);
+    launch_coop_wgmma_tile<__nv_bfloat16>(harness.params, o.c.pointer, o.m, o.n, o.k, 4, kStoreProduct);
     CHECK_CUDA(cudaDeviceSynchronize());
-    std::printf("ncu launches done: paired tile, coop 128x256 wait1, coop 128x256 wait2\n");
+    std::printf("ncu launches done: paired tile, coop 128x256 wait1, coop 128x256 wait2; the same without stores; "
+                "paired and two-warpgroup tiles with bf16 stores\n");
+}
+
+// `--tile-mainloop` (docs/perf-notes.md items 97-98): the large tiles' throughput at the timing shape of `--time`,
+// in one process so the rows compare, under each epilogue (TileStore: raw fp32 accumulators, 268 MB at this shape;
+// none, the k-loop and its loads alone; bf16 of gate x up, the layer's GEMM0 bytes): the library's paired tile (two
+// 128-thread blocks per SM), the library's two-warpgroup tile (one 256-thread block per SM, item 98), and item 30's
+// prototype 128 x 256 (a producer warpgroup and empty barriers; raw and none only).
+void time_tile_mainloop() {
+    TimingOperands o(8192, 4096, 2048, 1);
+    WgmmaHarness harness(o.a.pointer, o.b.pointer, o.b1(), o.m, o.n, o.k);
+    const double flop = 2.0 * 2 * o.m * o.n * o.k;
+    for (const int store : {kStoreRaw, kStoreNone, kStoreProduct}) {
+        const char* epilogue = store == kStoreRaw ? "raw fp32" : store == kStoreNone ? "no stores" : "bf16 g*u";
+        const auto report = [&](const char* tile, float ms) {
+            std::printf("time     %-40s %-9s M=%d N=%d K=%d: %.3f ms, %.1f TFLOP/s\n", tile, epilogue, o.m, o.n, o.k,
+                        ms, flop / (ms * 1e-3) / 1e12);
+        };
+        for (const int pieces : {4, 8}) {
+            char name[64];
+            std::snprintf(name, sizeof(name), "paired tile 128x128, %d pieces/block", pieces);
+            report(name, median_ms([&] {
+                       launch_wgmma_tile<__nv_bfloat16, 2, 2>(harness.params, o.c.pointer, o.m, o.n, o.k, pieces, 0,
+                                                              false, store);
+                   }, 20));
+        }
+        for (const int passes : {2, 4}) {
+            char name[64];
+            std::snprintf(name, sizeof(name), "2 warpgroups 128x256, %d passes/block", passes);
+            report(name, median_ms([&] {
+                       launch_coop_wgmma_tile<__nv_bfloat16>(harness.params, o.c.pointer, o.m, o.n, o.k, passes,
+                                                             store);
+                   }, 20));
+        }
+        if (store == kStoreProduct) continue;
+        float* c = store == kStoreRaw ? o.c.pointer : nullptr;  // the prototype stores nothing for nullptr
+        report("prototype 128x256 wait1, 4 passes/block", median_ms([&] {
+                   launch_coop_tile<256, 1>(harness.params, harness.a_rows128, c, o.m, o.n, o.k, 4);
+               }, 20));
+    }
 }
 
 // The tiles' own throughput, outside the fused kernel, on a compute-bound grid and a weight-streaming one (M = 64, the
@@ -1246,7 +1407,7 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 
 int main(int argc, char** argv) {
     bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false,
-         stream_probe = false, tile_ncu = false;
+         stream_probe = false, tile_ncu = false, tile_mainloop = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
@@ -1256,6 +1417,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--gather-probe")) gather_probe = true;  // the gather probe alone, then its timing
         if (!std::strcmp(argv[i], "--stream-probe")) stream_probe = true;  // the weight stream probe alone (item 86)
         if (!std::strcmp(argv[i], "--tile-ncu")) tile_ncu = true;  // one launch of each large tile, for ncu (item 95)
+        if (!std::strcmp(argv[i], "--tile-mainloop")) tile_mainloop = true;  // the large tiles with and without stores
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -1288,6 +1450,10 @@ int main(int argc, char** argv) {
     };
     if (tile_ncu) {
         if (hopper("tiles")) run_tile_ncu();
+        return 0;
+    }
+    if (tile_mainloop) {
+        if (hopper("tiles")) time_tile_mainloop();
         return 0;
     }
     if (stream_probe) {

@@ -119,7 +119,7 @@ __device__ __forceinline__ void ep_send_tile(const KernelParams& params, int pee
                                              int64_t tile, int rows, uint64_t value) {
     const comm::EpParams& ep = params.ep;
     __threadfence_system();  // NOTE: every writer orders its own rows before the barrier and the flag
-    __syncthreads();
+    processor_sync();
     if (ep.peer_base[peer] != nullptr) {
         if (threadIdx.x == 0) {
             ep_signal(params, peer, round, expert, tile, value);
@@ -171,7 +171,7 @@ __device__ __forceinline__ int ep_global_expert(const KernelParams& params, int 
 // with 0 rows, so no owner waits for tokens that never come. Called by every thread of the OS block.
 __device__ inline void ep_signal_empty_pairs(const KernelParams& params, uint32_t epoch) {
     const int32_t* kept = params.layout.get_expert_kept_ptr();
-    for (int expert = threadIdx.x; expert < params.num_experts; expert += blockDim.x) {
+    for (int expert = threadIdx.x; expert < params.num_experts; expert += TileConfig::kThreads) {
         if (kept[expert] == 0) {
             ep_signal(params, params.ep.expert_rank[expert], Round::kDispatch, params.ep.expert_local[expert], 0,
                       SymmetricLayout::flag_value(epoch, 0));
@@ -239,7 +239,7 @@ __device__ __forceinline__ const float* ep_returned_row(const KernelParams& para
 // Waits (bounded) until tile 0 of every (source, local expert) pair has arrived, then lays the arrived rows out as
 // owner tiles: pairs in (source, expert) order, ceil(rows / kBlockM) tiles each. Publishes num_owner_tiles with
 // owner_epoch and returns it; -1 when the launch aborted (a peer never signalled: recorded here, naming it).
-// Called by every thread of the OS block; `shared` holds blockDim.x + 1 int32.
+// Called by every thread of the OS block; `shared` holds TileConfig::kThreads + 1 int32.
 __device__ inline int ep_collect_arrivals(const KernelParams& params, uint32_t epoch, int32_t* shared) {
     constexpr int kBlockM = TileConfig::kBlockM;
     const comm::EpParams& ep = params.ep;
@@ -250,7 +250,7 @@ __device__ inline int ep_collect_arrivals(const KernelParams& params, uint32_t e
     int32_t* pair_first_tile = layout.get_pair_first_tile_ptr();
 
     bool failed = false;
-    for (int pair = threadIdx.x; pair < num_pairs && !failed; pair += blockDim.x) {
+    for (int pair = threadIdx.x; pair < num_pairs && !failed; pair += TileConfig::kThreads) {
         const int source = pair / local_experts;
         const int expert = pair % local_experts;
         const uint64_t* flag = ep_local_flag(params, source, Round::kDispatch, expert, 0);
@@ -275,28 +275,28 @@ __device__ inline int ep_collect_arrivals(const KernelParams& params, uint32_t e
             pair_rows[pair] = static_cast<int32_t>(SymmetricLayout::flag_rows(value));
         }
     }
-    if (__syncthreads_or(failed)) {
+    if (processor_sync_or(failed)) {
         return -1;
     }
 
     // Block-wide exclusive scan of tiles per pair: each thread a contiguous chunk of pairs.
-    const int chunk = (num_pairs + blockDim.x - 1) / blockDim.x;
+    const int chunk = (num_pairs + TileConfig::kThreads - 1) / TileConfig::kThreads;
     const int begin = min(num_pairs, static_cast<int>(threadIdx.x) * chunk);
     const int end = min(num_pairs, begin + chunk);
     int tiles = 0;
     for (int pair = begin; pair < end; ++pair) tiles += (pair_rows[pair] + kBlockM - 1) / kBlockM;
     shared[threadIdx.x] = tiles;
-    __syncthreads();
+    processor_sync();
     if (threadIdx.x == 0) {
         int running = 0;
-        for (int t = 0; t < static_cast<int>(blockDim.x); ++t) {
+        for (int t = 0; t < TileConfig::kThreads; ++t) {
             const int count = shared[t];
             shared[t] = running;
             running += count;
         }
-        shared[blockDim.x] = running;
+        shared[TileConfig::kThreads] = running;
     }
-    __syncthreads();
+    processor_sync();
     int first = shared[threadIdx.x];
     int32_t* tile_source = layout.get_owner_tile_ptr(0);
     int32_t* tile_expert = layout.get_owner_tile_ptr(1);
@@ -313,9 +313,9 @@ __device__ inline int ep_collect_arrivals(const KernelParams& params, uint32_t e
         }
         first += (rows + kBlockM - 1) / kBlockM;
     }
-    const int num_owner_tiles = shared[blockDim.x];
+    const int num_owner_tiles = shared[TileConfig::kThreads];
     __threadfence();
-    __syncthreads();
+    processor_sync();
     if (threadIdx.x == 0) {
         ControlBlock* control = layout.get_control_ptr();
         control->num_owner_tiles = num_owner_tiles;

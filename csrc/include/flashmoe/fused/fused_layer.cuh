@@ -16,14 +16,16 @@
 namespace flashmoe::fused {
 
 // Per-dtype entry points (defined in fused_launch.cuh, instantiated once per dtype).
-// wgmma: the launch runs the Hopper tiles (KernelParams.tma.enabled), whose ring is larger.
+// wgmma: the launch runs the Hopper tiles (KernelParams.tma.enabled), whose ring is larger. warpgroups: 1, or 2 for
+// the two-warpgroup kernel (moe_kernel.cuh; 16-bit dtypes and the Hopper tiles only).
 template <typename Element>
-size_t moe_forward_shared_bytes(int64_t num_experts, bool wgmma);
+size_t moe_forward_shared_bytes(int64_t num_experts, bool wgmma, int warpgroups);
 // Raises the kernel's dynamic shared-memory limit and returns how many blocks fit on one SM.
 template <typename Element>
-cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm);
+cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm, int warpgroups);
 template <typename Element>
-cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_t shared_bytes, cudaStream_t stream);
+cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_t shared_bytes, cudaStream_t stream,
+                               int warpgroups);
 
 // What an expert-parallel layer adds (built by libflashmoe_ep.so, which owns the symmetric region).
 struct EpSetup {
@@ -75,6 +77,7 @@ class FusedLayer {
         tma_.pair_gemm0 = gemm0 ? 1 : 0;
         tma_.pair_gemm1 = gemm1 ? 1 : 0;
         tma_.pair_group_tasks = group_tasks < 0 ? num_blocks_ - 1 : group_tasks;
+        pair_group_tasks_default_ = group_tasks < 0;  // NOTE: then each launch's processor count (forward)
         tma_.pair_group_rows = group_rows < 0 ? TileConfig::kPairGroupRows : group_rows;
     }
     int32_t pair_group_rows() const { return tma_.pair_group_rows; }
@@ -89,6 +92,16 @@ class FusedLayer {
     void enable_trace(int32_t events_per_block);
     void read_trace(std::vector<TraceEvent>& events, int64_t& dropped) const;
     int num_blocks() const { return num_blocks_; }
+    // The two-warpgroup kernel (docs/perf-notes.md item 98): launches of at least this many routes (T·k) run it, where
+    // it fits (coop_blocks() >= 2); INT32_MAX = never. FLASHMOE_COOP_MIN_ROUTES sets it; for tests and A/B runs.
+    void set_coop_min_routes(int32_t routes) { coop_min_routes_ = routes < 0 ? 0 : routes; }
+    int coop_blocks() const { return coop_blocks_; }
+    // Whether a launch of num_tokens runs the two-warpgroup kernel, and its processors (KernelParams::num_processors).
+    bool coop_launch(int64_t num_tokens) const {
+        return tma_.enabled != 0 && coop_blocks_ >= 2 &&
+               num_tokens * config_.top_k >= static_cast<int64_t>(coop_min_routes_);
+    }
+    int launch_processors(int64_t num_tokens) const { return (coop_launch(num_tokens) ? coop_blocks_ : num_blocks_) - 1; }
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
     ErrorRecord error_record() const { return *error_record_host_; }
     const WorkspaceLayout& layout() const { return layout_; }
@@ -102,6 +115,10 @@ class FusedLayer {
     uint32_t last_reported_epoch_ = 0;
     size_t shared_bytes_ = 0;
     int num_blocks_ = 0;
+    size_t coop_shared_bytes_ = 0;  // the two-warpgroup kernel's (0 where it does not run)
+    int coop_blocks_ = 0;           // its grid: one block per SM (0 where it does not run)
+    int32_t coop_min_routes_ = TileConfig::kCoopMinRoutes;
+    bool pair_group_tasks_default_ = true;  // TmaMaps::pair_group_tasks follows the launch's processor count
     uint64_t timeout_ns_ = kDefaultTimeoutNs;
     int32_t withhold_task_ = -1;
     int32_t group_tiles_ = TileConfig::kGroupTiles;  // KernelParams::group_tiles; FLASHMOE_EXPERT_GROUP_TILES sets it

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "flashmoe/capi/flashmoe_c.h"
+#include "flashmoe/fused/block_sync.cuh"
 #include "flashmoe/fused/types.cuh"
 
 namespace flashmoe::fused {

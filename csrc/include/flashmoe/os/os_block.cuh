@@ -32,7 +32,7 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
     if (num_row_tiles < 0) {
         return;  // aborted (recorded): every waiting actor sees the abort flag
     }
-    __syncthreads();  // the routing scratch is reused below
+    processor_sync();  // the routing scratch is reused below
     if (threadIdx.x == 0) trace_record(params.trace, TraceKind::kRouting, -1, routing_start, trace_clock());
     if (ep_enabled(params)) {
         // Expert parallelism: the routing's tiles go out (processors); the GEMM row tiles are what arrives here.
@@ -51,7 +51,7 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
     }
     // One GPU: every GEMM0 task goes into the queue now, while the processors dispatch (scheduler.cuh).
     const int queued = gemm0_released_direct(params) ? queue_gemm0_direct(params, epoch, num_row_tiles) : 0;
-    __syncthreads();
+    processor_sync();
 
     const int warp_idx = threadIdx.x / 32;
     if (warp_idx == 0) {

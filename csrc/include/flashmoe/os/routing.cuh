@@ -118,10 +118,10 @@ __device__ inline void count_routes(const KernelParams& params, uint32_t epoch, 
     const int num_experts = params.num_experts;
     const int warp_idx = threadIdx.x / 32;
     const int lane_idx = threadIdx.x % 32;
-    for (int i = threadIdx.x; i < TileConfig::kWarps * num_experts; i += blockDim.x) {
+    for (int i = threadIdx.x; i < TileConfig::kWarps * num_experts; i += TileConfig::kThreads) {
         warp_counts[i] = 0;
     }
-    __syncthreads();
+    processor_sync();
     int range_begin, range_end;
     warp_route_range(begin, end, range_begin, range_end);
     for (int base = range_begin; base < range_end; base += 32 * kBatch) {
@@ -137,7 +137,7 @@ __device__ inline void count_routes(const KernelParams& params, uint32_t epoch, 
             __syncwarp();
         }
     }
-    __syncthreads();
+    processor_sync();
 }
 
 // Pass 2 by one block over the same routes: route (t, j)'s rank in its expert is warp_ranks[w][e] (the warp's first
@@ -187,7 +187,7 @@ __device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, i
         }
     }
     __threadfence();  // every writer fences before the release that follows the barrier
-    __syncthreads();
+    processor_sync();
 }
 
 }  // namespace detail
@@ -208,19 +208,19 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
     routing_chunk_range(params.num_tokens * params.top_k, chunks, chunk, begin, end);
     detail::count_routes<detail::kRouteBatch>(params, epoch, begin, end, warp_counts);
     int32_t* chunk_counts = layout.get_routing_counts_ptr() + static_cast<int64_t>(chunk) * num_experts;
-    for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+    for (int expert = threadIdx.x; expert < num_experts; expert += TileConfig::kThreads) {
         // The warps' first ranks within the chunk; pass 2 adds the chunk's first rank (the OS block's scan) below.
         chunk_counts[expert] = detail::warp_first_ranks(warp_counts, warp_ranks, num_experts, expert, 0);
     }
     __threadfence();
-    __syncthreads();
+    processor_sync();
     __shared__ int bases_ready;
     if (threadIdx.x == 0) {
         epoch_counter_publish(&control->routing_counted, epoch);
         bases_ready = wait_equals(params, epoch, &control->routing_bases_epoch, epoch, limit_ns, Role::kProcessor,
                                   WaitWhat::kRouting, -1, chunk);
     }
-    __syncthreads();
+    processor_sync();
     if (!bases_ready) {
         return false;
     }
@@ -229,12 +229,12 @@ __device__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t e
     // waited behind the previous route's row stores (a round trip per route; perf-notes item 43).
     const int32_t* chunk_base = layout.get_routing_bases_ptr() + static_cast<int64_t>(chunk) * num_experts;
     const int32_t* expert_offsets = layout.get_routing_offsets_ptr();
-    for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+    for (int expert = threadIdx.x; expert < num_experts; expert += TileConfig::kThreads) {
         const int first = chunk_base[expert];
         expert_offset[expert] = expert_offsets[expert];
         for (int w = 0; w < TileConfig::kWarps; ++w) warp_ranks[w * num_experts + expert] += first;
     }
-    __syncthreads();
+    processor_sync();
     detail::rank_routes<detail::kRouteBatch>(params, epoch, begin, end, warp_ranks,
                                              [&](int expert) { return expert_offset[expert]; });
     if (threadIdx.x == 0) {
@@ -269,7 +269,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
             detail::count_routes<detail::kRouteBatch>(params, epoch, 0, num_routes, warp_counts);
         }
         // Per expert: the warps' first ranks, the total before drops.
-        for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+        for (int expert = threadIdx.x; expert < num_experts; expert += TileConfig::kThreads) {
             // NOTE: row 0 of warp_counts now holds the per-expert totals
             warp_counts[expert] = detail::warp_first_ranks(warp_counts, warp_ranks, num_experts, expert, 0);
         }
@@ -279,7 +279,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
             waited = wait_equals(params, epoch, &control->routing_counted, epoch_tag(epoch, chunks), params.timeout_ns,
                                  Role::kOs, WaitWhat::kRouting, -1, -1);
         }
-        __syncthreads();
+        processor_sync();
         if (!waited) {
             return -1;
         }
@@ -290,7 +290,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         // not 32: this code runs once per forward from cold instruction caches, and the smaller unrolled block took
         // ~4-6 us off T = 256-1024 (docs/perf-notes.md item 50).
         constexpr int kLoadBatch = 8;
-        for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+        for (int expert = threadIdx.x; expert < num_experts; expert += TileConfig::kThreads) {
             int total = 0;
             for (int first = 0; first < chunks; first += kLoadBatch) {
                 int counts[kLoadBatch];
@@ -309,19 +309,19 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
             warp_counts[expert] = total;
         }
     }
-    for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+    for (int expert = threadIdx.x; expert < num_experts; expert += TileConfig::kThreads) {
         if (params.expert_counts != nullptr) {
             params.expert_counts[expert] = warp_counts[expert];
         }
     }
-    __syncthreads();
+    processor_sync();
 
     // Segment offsets: each expert's kept routes padded to the row tile. A block-wide exclusive scan: each thread a
     // contiguous chunk of experts, then a scan of the per-thread sums across the block.
     {
         __shared__ int32_t chunk_rows[kWarps];
         __shared__ int32_t chunk_dropped[kWarps];
-        const int chunk = (num_experts + blockDim.x - 1) / blockDim.x;
+        const int chunk = (num_experts + TileConfig::kThreads - 1) / TileConfig::kThreads;
         const int first = min(num_experts, static_cast<int>(threadIdx.x) * chunk);
         const int last = min(num_experts, first + chunk);
         int rows = 0;
@@ -345,7 +345,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         }
         if (lane_idx == 31) chunk_rows[warp_idx] = inclusive;  // the warps' row sums
         if (lane_idx == 0) chunk_dropped[warp_idx] = dropped_sum;
-        __syncthreads();
+        processor_sync();
         int offset = inclusive - rows;
         int running = 0;
         int dropped_total = 0;
@@ -363,7 +363,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
             offset += (min(warp_counts[expert], params.capacity) + kBlockM - 1) / kBlockM * kBlockM;
         }
     }
-    __syncthreads();
+    processor_sync();
 
     // Tile metadata, one expert per thread.
     int32_t* tile_expert = layout.get_tile_expert_ptr();
@@ -376,7 +376,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     // first tile, runs of group_tiles.
     int32_t* tile_group_end = layout.get_tile_group_end_ptr();
     const int group_tiles = tile_group_size(params);
-    for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+    for (int expert = threadIdx.x; expert < num_experts; expert += TileConfig::kThreads) {
         const int kept = min(warp_counts[expert], params.capacity);
         const int first_tile = expert_offset[expert] / kBlockM;
         const int end_tile = first_tile + (kept + kBlockM - 1) / kBlockM;
@@ -399,17 +399,17 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     } else {
         // The offsets go to the processors, which rank their chunks; they report back before the release below.
         int32_t* expert_offsets = layout.get_routing_offsets_ptr();
-        for (int expert = threadIdx.x; expert < num_experts; expert += blockDim.x) {
+        for (int expert = threadIdx.x; expert < num_experts; expert += TileConfig::kThreads) {
             expert_offsets[expert] = expert_offset[expert];
         }
         __threadfence();
-        __syncthreads();
+        processor_sync();
         if (threadIdx.x == 0) {
             store_release(&control->routing_bases_epoch, epoch);
             waited = wait_equals(params, epoch, &control->routing_ranked, epoch_tag(epoch, chunks), params.timeout_ns,
                                  Role::kOs, WaitWhat::kRouting, -1, -1);
         }
-        __syncthreads();
+        processor_sync();
         if (!waited) {
             return -1;
         }

@@ -160,7 +160,7 @@ __device__ inline int queue_gemm0_direct(const KernelParams& params, uint32_t ep
     const QueueShape shape = queue_shape(params, num_row_tiles);
     const int group_size = tile_group_size(params);
     Task* queue = params.layout.get_task_queue_ptr<Task>();
-    const int threads = static_cast<int>(blockDim.x);
+    const int threads = TileConfig::kThreads;
     const int team = num_row_tiles > 0 && num_row_tiles < threads ? threads / num_row_tiles : 1;
     const int member = static_cast<int>(threadIdx.x) % team;
     for (int tile = static_cast<int>(threadIdx.x) / team; tile < num_row_tiles; tile += threads / team) {
@@ -174,7 +174,7 @@ __device__ inline int queue_gemm0_direct(const KernelParams& params, uint32_t ep
     }
     const int count = num_row_tiles * shape.gemm0_per_tile;
     // NOTE: the barrier gathers every thread's entries under thread 0, whose release (cumulative) publishes them.
-    __syncthreads();
+    processor_sync();
     if (threadIdx.x == 0) {
         store_release(&params.layout.get_control_ptr()->tasks_published, epoch_tag(epoch, static_cast<uint32_t>(count)));
         trace_record(params.trace, TraceKind::kRelease, count, start_ns, trace_clock());

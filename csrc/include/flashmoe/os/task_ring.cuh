@@ -32,7 +32,7 @@ struct TaskRing {
     uint32_t tail;  // next to push (written by the subscriber only)
     uint32_t padding[2];
 
-    // Before the roles start, followed by a __syncthreads() (plain stores are fine there).
+    // Before the roles start, followed by a processor_sync() (plain stores are fine there).
     __device__ __forceinline__ void reset() {
         head = 0;
         tail = 0;

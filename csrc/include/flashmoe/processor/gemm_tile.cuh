@@ -17,6 +17,7 @@
 
 #include "flashmoe/common/dtype.cuh"
 #include "flashmoe/common/mma_atom.cuh"
+#include "flashmoe/fused/block_sync.cuh"
 #include "flashmoe/fused/types.cuh"
 
 namespace flashmoe::fused {
@@ -99,7 +100,7 @@ struct SimtGemmTile {
             for (int n = 0; n < kNumB; ++n) {
                 stage<kBlockN, true>(b[n], ldb, valid_n, k_begin, k_total, staged_b + n * kBlockK * (kBlockN + kPad));
             }
-            __syncthreads();
+            processor_sync();
 #pragma unroll 4
             for (int kk = 0; kk < kBlockK; ++kk) {
                 float a_values[kRowsPerThread];
@@ -118,7 +119,7 @@ struct SimtGemmTile {
                     }
                 }
             }
-            __syncthreads();
+            processor_sync();
         }
     }
 };
@@ -300,7 +301,7 @@ struct MmaGemmTile {
             cute::cp_async_wait<kStages - 2>();
             // NOTE: after this barrier tile k_tile is visible to all, and every warp is done with the slot of
             // k_tile - 1, which the load below reuses.
-            __syncthreads();
+            processor_sync();
             const int next = k_tile + kStages - 1;
             if (next < num_k_tiles) {
                 load_stage(ring + (next % kStages) * kStageBytes, a, lda, valid_m, b, ldb, valid_n, next, k_total_bytes);
@@ -309,7 +310,7 @@ struct MmaGemmTile {
             compute_stage(ring + (k_tile % kStages) * kStageBytes, valid_m);
         }
         cute::cp_async_wait<0>();
-        __syncthreads();
+        processor_sync();
     }
 };
 

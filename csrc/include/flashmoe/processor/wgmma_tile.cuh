@@ -61,32 +61,42 @@ struct WgmmaRing {
     // Boxes along a K of `k` elements (TMA zero-fills the last one past K).
     __host__ __device__ static constexpr int k_boxes(int k) { return (k + kBoxElementsK - 1) / kBoxElementsK; }
 
-    char* stages;  // kRingBytes, kAlignment-aligned
+    // Bytes a block of `warpgroups` warpgroups reserves for a ring of warpgroups x kRingBytes (WgmmaTile's
+    // kWarpgroups = 2: one block per SM, docs/perf-notes.md item 98).
+    __host__ __device__ static constexpr size_t shared_bytes(int warpgroups) {
+        return kAlignment + static_cast<size_t>(warpgroups) * kRingBytes + sizeof(State);
+    }
+
+    char* stages;  // kRingBytes per warpgroup of the block, kAlignment-aligned
     State* state;
 
+    // NOTE: the state sits past the block's whole ring (kRingBytes per warpgroup of the block), wherever a tile's
+    // stages end: a two-warpgroup block's one-warpgroup tiles use its first kRingBytes and the same state.
     __device__ __forceinline__ explicit WgmmaRing(char* shared) {
         const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
         stages = shared + ((kAlignment - address % kAlignment) % kAlignment);
-        state = reinterpret_cast<State*>(stages + kRingBytes);
+        state = reinterpret_cast<State*>(stages + static_cast<int>(blockDim.x / 128) * kRingBytes);
     }
 };
 
 namespace detail {
 
-// wgmma m64nNk16 (N = 64 or 128), fp32 accumulators, A and B K-major in shared memory.
+// wgmma m64nNk16 (N = 64, 128 or 256), fp32 accumulators, A and B K-major in shared memory.
 template <typename Element, int kN>
 struct WgmmaOpOf {
-    static_assert(kN == 64 || kN == 128, "one or two 64-column B boxes");
+    static_assert(kN == 64 || kN == 128 || kN == 256, "one, two or four 64-column B boxes");
     template <template <cute::SM90::GMMA::Major, cute::SM90::GMMA::Major, cute::SM90::GMMA::ScaleIn,
                         cute::SM90::GMMA::ScaleIn> class Op>
     using KMajor = Op<cute::SM90::GMMA::Major::K, cute::SM90::GMMA::Major::K, cute::SM90::GMMA::ScaleIn::One,
                       cute::SM90::GMMA::ScaleIn::One>;
     using Op = std::conditional_t<
         std::is_same_v<Element, __nv_bfloat16>,
-        std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32BF16BF16_SS>,
-                           KMajor<cute::SM90::GMMA::MMA_64x64x16_F32BF16BF16_SS>>,
-        std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32F16F16_SS>,
-                           KMajor<cute::SM90::GMMA::MMA_64x64x16_F32F16F16_SS>>>;
+        std::conditional_t<kN == 256, KMajor<cute::SM90::GMMA::MMA_64x256x16_F32BF16BF16_SS>,
+                           std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32BF16BF16_SS>,
+                                              KMajor<cute::SM90::GMMA::MMA_64x64x16_F32BF16BF16_SS>>>,
+        std::conditional_t<kN == 256, KMajor<cute::SM90::GMMA::MMA_64x256x16_F32F16F16_SS>,
+                           std::conditional_t<kN == 128, KMajor<cute::SM90::GMMA::MMA_64x128x16_F32F16F16_SS>,
+                                              KMajor<cute::SM90::GMMA::MMA_64x64x16_F32F16F16_SS>>>>;
     // Swap-AB (WgmmaTile's kSwapTokens = 16): m64n16k16, a 64-row weight box as A and 16 token rows as B.
     using SwapOp = std::conditional_t<std::is_same_v<Element, __nv_bfloat16>,
                                       KMajor<cute::SM90::GMMA::MMA_64x16x16_F32BF16BF16_SS>,
@@ -181,7 +191,7 @@ __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t 
 
 }  // namespace detail
 
-// Once per launch, before the first tile, by the whole processor block.
+// Once per launch, before the first tile, by the processor (warpgroup 0 of its block: block_sync.cuh).
 __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 #if FLASHMOE_WGMMA
     WgmmaRing ring(shared);
@@ -194,7 +204,7 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
         ring.state->phases = 0;
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
-    __syncthreads();
+    processor_sync();  // NOTE: warpgroup 0's; a two-warpgroup block's warpgroup 1 meets it later on barrier 2
 #endif
 }
 
@@ -212,6 +222,12 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // kRowBlocks = 2 (docs/perf-notes.md items 33-34): each k16 step issues one m64nN per 64-row block of A against the same
 // B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
 // kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
+// kWarpgroups = 2 (docs/perf-notes.md items 97-98; in the layer only in the experimental two-warpgroup kernel,
+// processor.cuh): a block of two warpgroups, one per SM, runs the tile cooperatively: kRowBlocks = 2, warpgroup g
+// issues row block g's m64nN (N = kNumB · 64, up to 256) against the stage's kNumB B boxes, so a stage of 128 A rows
+// and four B boxes (48 KB) serves 4 MFLOP where the paired tile's 32 KB serves 2. The ring is the block's two kRingBytes (192 KB: 4 such stages); thread 0 issues the
+// loads and the vote at each k-step covers both warpgroups (barrier 2). accumulators[0] is the thread's own row block
+// (row_block()). Both warpgroups call run with the same arguments.
 // kSwapTokens = 16 (swap-AB, docs/perf-notes.md item 71; tasks.cuh run_gemm0_swap_task, run_gemm1_swap_task): for
 // row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's
 // columns) is the wgmma's A (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16
@@ -222,8 +238,13 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // and 32..63) and one MMA covers them. The stages are as many as the ring holds, up to kMaxStages (item 74: 5 of
 // 18 KB with two regions, 9 of 10 KB with one), where the 64-row tile keeps 4 of 24 KB.
 template <typename Element, int kNumB, int kRowBlocks = 1, int kStageLimit = 0, int kSwapTokens = 0,
-          int kBRegions = kNumB>
+          int kBRegions = kNumB, int kWarpgroups = 1>
 struct WgmmaTile {
+    static constexpr bool kCoop = kWarpgroups == 2;
+    static constexpr int kThreads = 128 * kWarpgroups;  // the block
+    static constexpr int kRingBytes = kWarpgroups * WgmmaRing::kRingBytes;
+    static constexpr size_t kSharedBytes = WgmmaRing::shared_bytes(kWarpgroups);
+    static constexpr int kFragmentRowBlocks = kCoop ? 1 : kRowBlocks;  // row blocks a thread accumulates
     static constexpr int kN = kNumB * TileConfig::kBlockN;  // wgmma N: gate and up side by side when gated
     static constexpr int kRowsPerThread = 2;                 // rows g and g + 8 of the warp's 16
     static constexpr int kColumnsPerThread = 16;             // 8 n8 blocks x column pair, per 64 columns
@@ -236,9 +257,8 @@ struct WgmmaTile {
     static constexpr int kStagePitch = kSwapped          ? kABytes + kBRegions * WgmmaRing::kBoxBytes
                                        : kRowBlocks == 1 ? WgmmaRing::kStageBytes
                                                          : kABytes + kNumB * WgmmaRing::kBoxBytes;
-    static constexpr int kRingStages = WgmmaRing::kRingBytes / kStagePitch < WgmmaRing::kMaxStages
-                                           ? WgmmaRing::kRingBytes / kStagePitch
-                                           : WgmmaRing::kMaxStages;
+    static constexpr int kRingStages = kRingBytes / kStagePitch < WgmmaRing::kMaxStages ? kRingBytes / kStagePitch
+                                                                                         : WgmmaRing::kMaxStages;
     static constexpr int kStages = kStageLimit > 0 && kStageLimit < kRingStages ? kStageLimit : kRingStages;
     using Op = typename detail::WgmmaOpOf<Element, kN>::Op;
     static constexpr int kSwappedAccumulators = kSwapTokens / 2;  // per B box: the m64n16 fragment's 8 floats
@@ -249,6 +269,9 @@ struct WgmmaTile {
 
     static_assert(TileConfig::kThreads == 128, "a processor is one warpgroup");
     static_assert(kRowBlocks == 1 || kRowBlocks == 2, "64 or 128 rows");
+    static_assert(kWarpgroups == 1 || (kWarpgroups == 2 && kRowBlocks == 2 && kSwapTokens == 0),
+                  "two warpgroups: one row block each");
+    static_assert(kN <= 128 || kCoop, "m64n256: 128 accumulators a thread, one row block only");
     static_assert(kAccumulators == kN / 2, "the m64nN fragment holds N / 2 floats per thread");
     static_assert(sizeof(Element) == 2, "bf16 / fp16 boxes of 64 elements");
     static_assert(WgmmaRing::kBoxBytes / 2 % WgmmaRing::kAlignment == 0, "a half box starts swizzle-aligned");
@@ -261,7 +284,7 @@ struct WgmmaTile {
     // contract's [b][i][j] shape. The swapped tile: accumulators[b][r] is register r of B region b (swapped_row,
     // swapped_column). NOTE: the sizes of the shape not taken are placeholders (1): both are spelled out either way.
     using Fragment = std::conditional_t<kSwapped, float[kBRegions][kSwapped ? kSwappedAccumulators : 1],
-                                        float[kRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread]>;
+                                        float[kFragmentRowBlocks][kNumB][kRowsPerThread][kColumnsPerThread]>;
     static constexpr int kFragmentFloats = static_cast<int>(sizeof(Fragment) / sizeof(float));
     Fragment accumulators;
     // The K box every piece's pass starts at: 0, or a split-K GEMM1 task's first box (gemm1_k_parts, types.cuh); the
@@ -269,15 +292,34 @@ struct WgmmaTile {
     int k_first = 0;
 
     __device__ __forceinline__ static int lane_idx() { return static_cast<int>(threadIdx.x) % 32; }
+    // The thread's row i inside its row block (the warp's 16 rows of the warpgroup's 64).
     __device__ __forceinline__ static int row(int i) {
-        return static_cast<int>(threadIdx.x) / 32 * 16 + i * 8 + lane_idx() / 4;
+        return static_cast<int>(threadIdx.x) % 128 / 32 * 16 + i * 8 + lane_idx() / 4;
     }
+    // kCoop: the row block of the thread's accumulators[0] (its warpgroup).
+    __device__ __forceinline__ static int row_block() { return kCoop ? static_cast<int>(threadIdx.x) / 128 : 0; }
     __device__ __forceinline__ static int column(int j) { return (j / 2) * 8 + (lane_idx() % 4) * 2 + j % 2; }
     // The swapped fragment's register r: its token row (the wgmma's N: n8 block r / 4, column pair of the lane) and
     // its output column inside the B box (the wgmma's M: rows g and g + 8 of the warp's 16).
     __device__ __forceinline__ static int swapped_row(int r) { return (r / 4) * 8 + (lane_idx() % 4) * 2 + r % 2; }
     __device__ __forceinline__ static int swapped_column(int r) {
         return static_cast<int>(threadIdx.x) / 32 * 16 + lane_idx() / 4 + ((r % 4) / 2) * 8;
+    }
+
+    // The tile's barriers: the processor's 128 threads, or both warpgroups of a kCoop block (block_sync.cuh).
+    __device__ __forceinline__ static void sync() {
+        if constexpr (kCoop) {
+            coop_sync();
+        } else {
+            processor_sync();
+        }
+    }
+    __device__ __forceinline__ static bool sync_and(bool predicate) {
+        if constexpr (kCoop) {
+            return coop_sync_and(predicate);
+        } else {
+            return processor_sync_and(predicate);
+        }
     }
 
     __device__ __forceinline__ void fence_accumulators() {
@@ -453,6 +495,12 @@ struct WgmmaTile {
                             detail::advance_descriptor(desc_tokens, 2 * step), &accumulators[b][0], scale,
                             std::make_integer_sequence<int, kSwappedAccumulators>{});
                     }
+                } else if constexpr (kCoop) {
+                    const uint64_t desc_a =
+                        detail::swizzled_box_descriptor(a_box + row_block() * WgmmaRing::kBoxBytes);
+                    detail::wgmma_issue<Op>(detail::advance_descriptor(desc_a, 2 * step),
+                                            detail::advance_descriptor(desc_b, 2 * step), &accumulators[0][0][0][0],
+                                            scale, std::make_integer_sequence<int, kAccumulators>{});
                 } else {
 #pragma unroll
                     for (int r = 0; r < kRowBlocks; ++r) {
@@ -470,7 +518,7 @@ struct WgmmaTile {
             if (k_tile == num_k_tiles - 1) {
                 cute::warpgroup_wait<0>();
                 fence_accumulators();
-                if (!__syncthreads_and(loaded)) {
+                if (!sync_and(loaded)) {
                     ok = false;
                     break;
                 }
@@ -480,7 +528,7 @@ struct WgmmaTile {
             } else {
                 cute::warpgroup_wait<1>();  // the previous stage's MMAs are done; this one may still run
                 fence_accumulators();
-                if (!__syncthreads_and(loaded)) {
+                if (!sync_and(loaded)) {
                     ok = false;
                     break;
                 }
@@ -492,7 +540,7 @@ struct WgmmaTile {
         // NOTE: on failure some issued stages are never waited for; the launch is aborting, and the processor uses the
         // ring no more.
         cute::warpgroup_wait<0>();
-        __syncthreads();
+        sync();
         if (threadIdx.x == 0) {
             // Barrier s completed once per iteration it < total with it % kStages == s.
             uint32_t flipped = 0;
@@ -503,7 +551,7 @@ struct WgmmaTile {
             }
             ring.state->phases = phases ^ flipped;
         }
-        __syncthreads();
+        sync();
         return ok;
 #else
         __trap();
