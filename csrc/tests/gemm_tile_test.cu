@@ -1129,6 +1129,112 @@ void time_weight_stream() {
     stream::time_variant<32, 2, 1, 9, true>(probe, "packed: K in 2 parts", 2, first);
 }
 
+// `--handoff-probe` (docs/perf-notes.md item 98): the two-warpgroup kernel's hand-off alone, for compute-sanitizer's
+// synccheck, which reports "Divergent thread(s) in block" at the fused kernel's hand-off barrier (processor.cuh
+// exchange_coop_job). One 256-thread block per SM: warpgroup 0 does the processor's kind of work between jobs (thread
+// 0 claims a ticket and spins a while, diverged from its warp, then named barrier 1 over its 128 threads), posts each job
+// through HandoffExchange<kMode>, and both warpgroups run it: a loop of k-step votes on barrier 2 (bar.red, as
+// WgmmaTile's kCoop run) that each add the job's value to a per-block sum. kMode 0: the fused kernel's form (an
+// out-of-line exchange on the aligned bar.sync 2, 256); 1: the same without the votes (bar.sync only); 2: the exchange
+// on __syncthreads (barrier 0, all 256 threads). The sums are checked, so the probe also fails if a barrier opens
+// early.
+namespace handoff {
+constexpr int kJobs = 48;
+constexpr int kSteps = 5;
+struct Job {
+    int32_t value;  // < 0: exit
+    int32_t steps;
+};
+template <int kMode>
+__device__ __noinline__ Job exchange(const Job job) {
+    __shared__ Job slot;
+    if (threadIdx.x == 0) slot = job;
+    if constexpr (kMode == 2) {
+        __syncthreads();
+    } else {
+        flashmoe::fused::coop_sync();
+    }
+    return slot;
+}
+template <int kMode>
+__device__ __noinline__ int run_job(const Job job, int* scratch) {
+    int sum = 0;
+    for (int step = 0; step < job.steps; ++step) {
+        if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = job.value + step;
+        bool vote = true;
+        if constexpr (kMode == 1) {
+            flashmoe::fused::coop_sync();
+        } else {
+            vote = flashmoe::fused::coop_sync_and(true);
+        }
+        sum += vote ? scratch[(threadIdx.x / 32 + 1) % 8] : 0;
+        flashmoe::fused::coop_sync();  // NOTE: every warp has read scratch before the next step writes it
+    }
+    return sum;
+}
+}  // namespace handoff
+
+template <int kMode>
+__global__ void __launch_bounds__(256, 1) handoff_probe_kernel(unsigned* ticks, long long* sums) {
+    __shared__ int scratch[8];
+    long long total = 0;
+    if (threadIdx.x >= 128) {
+        while (true) {
+            const handoff::Job job = handoff::exchange<kMode>(handoff::Job{0, 0});
+            if (job.value < 0) break;
+            total += handoff::run_job<kMode>(job, scratch);
+        }
+    } else {
+        for (int j = 0; j <= handoff::kJobs; ++j) {
+            // The processor's kind of work: lane 0 of warp 0 claims a ticket and waits a while (diverged from its warp),
+            // the rest go ahead to barrier 1.
+            if (threadIdx.x == 0) {
+                atomicAdd(ticks + blockIdx.x, 1u);
+                const long long start = clock64();
+                while (clock64() - start < 2000) {
+                }
+            }
+            flashmoe::fused::processor_sync();
+            const handoff::Job job = handoff::exchange<kMode>(
+                j == handoff::kJobs ? handoff::Job{-1, 0} : handoff::Job{j, 1 + j % handoff::kSteps});
+            if (job.value < 0) break;
+            total += handoff::run_job<kMode>(job, scratch);
+        }
+    }
+    atomicAdd(reinterpret_cast<unsigned long long*>(sums + blockIdx.x), static_cast<unsigned long long>(total));
+}
+
+// Runs the probe's three forms (each its own launch) and checks every block's sum.
+void run_handoff_probe() {
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    const int blocks = prop.multiProcessorCount;
+    DeviceArray<unsigned> ticks(blocks);
+    DeviceArray<long long> sums(blocks);
+    // Expected per block: each of the 256 threads adds, for every job j and step s, j + s.
+    long long expected = 0;
+    for (int j = 0; j < handoff::kJobs; ++j)
+        for (int step = 0; step < 1 + j % handoff::kSteps; ++step) expected += 256LL * (j + step);
+    const auto check = [&](int mode, auto kernel) {
+        CHECK_CUDA(cudaMemset(ticks.pointer, 0, blocks * sizeof(unsigned)));
+        CHECK_CUDA(cudaMemset(sums.pointer, 0, blocks * sizeof(long long)));
+        kernel<<<blocks, 256>>>(ticks.pointer, sums.pointer);
+        CHECK_CUDA(cudaGetLastError());
+        CHECK_CUDA(cudaDeviceSynchronize());
+        std::vector<long long> host(blocks);
+        CHECK_CUDA(cudaMemcpy(host.data(), sums.pointer, blocks * sizeof(long long), cudaMemcpyDeviceToHost));
+        int bad = 0;
+        for (long long v : host) bad += v != expected;
+        std::printf("handoff  mode %d (%s): %s, %d of %d blocks off their sum %lld\n", mode,
+                    mode == 0 ? "fused kernel's form" : mode == 1 ? "no votes" : "exchange on __syncthreads",
+                    bad == 0 ? "ok" : "FAIL", bad, blocks, expected);
+        if (bad != 0) ++g_failures;
+    };
+    check(0, handoff_probe_kernel<0>);
+    check(1, handoff_probe_kernel<1>);
+    check(2, handoff_probe_kernel<2>);
+}
+
 // `--tile-ncu` (docs/perf-notes.md items 95, 97; Next steps 1): one launch each, for ncu, at the tiles' timing shape
 // (bf16 gated 8192 x 4096 x 2048): the library's paired tile (4 pieces per block), then item 30's prototypes 128 x 256
 // with one and two MMA groups in flight (4 passes per block); then the same three without their epilogue's stores
@@ -1407,7 +1513,7 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 
 int main(int argc, char** argv) {
     bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false,
-         stream_probe = false, tile_ncu = false, tile_mainloop = false;
+         stream_probe = false, tile_ncu = false, tile_mainloop = false, handoff_probe = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
@@ -1418,6 +1524,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--stream-probe")) stream_probe = true;  // the weight stream probe alone (item 86)
         if (!std::strcmp(argv[i], "--tile-ncu")) tile_ncu = true;  // one launch of each large tile, for ncu (item 95)
         if (!std::strcmp(argv[i], "--tile-mainloop")) tile_mainloop = true;  // the large tiles with and without stores
+        if (!std::strcmp(argv[i], "--handoff-probe")) handoff_probe = true;  // item 98's hand-off, for synccheck
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -1451,6 +1558,11 @@ int main(int argc, char** argv) {
     if (tile_ncu) {
         if (hopper("tiles")) run_tile_ncu();
         return 0;
+    }
+    if (handoff_probe) {
+        run_handoff_probe();  // NOTE: any sm_70+ device (named barriers, no wgmma)
+        std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
+        return g_failures == 0 ? 0 : 1;
     }
     if (tile_mainloop) {
         if (hopper("tiles")) time_tile_mainloop();
