@@ -267,8 +267,9 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     num_blocks_ = multiprocessors * std::min(blocks_per_sm, kMaxBlocksPerSm);
     num_blocks_ = std::min(num_blocks_, TileConfig::kMaxProcessors + 1);
     if (num_blocks_ < 2) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: fewer than 2 co-resident blocks");
-    // The two-warpgroup kernel: one block per SM where its ring fits (else the layer never runs it).
-    if (wgmma) {
+    // The two-warpgroup kernel: one block per SM where its ring fits (else the layer never runs it). Asked only where
+    // a launch may choose it: a layer that never does pays no attribute call or occupancy query for it.
+    if (wgmma && coop_min_routes_ != INT32_MAX) {
         const size_t coop_shared = by_dtype(config.dtype, [&](auto element) {
             return moe_forward_shared_bytes<decltype(element)>(config.num_experts, true, 2);
         });
@@ -537,7 +538,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         if (tma_.enabled) {
             map_weights(args.weights);
             params.tma = tma_;
-            if (pair_group_tasks_default_) params.tma.pair_group_tasks = params.num_processors;
+            if (params.tma.pair_group_tasks < 0) params.tma.pair_group_tasks = params.num_processors;
         }
         const cudaStream_t stream = static_cast<cudaStream_t>(args.stream);
         if (trace_.events != nullptr) {

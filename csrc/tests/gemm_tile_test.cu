@@ -22,6 +22,7 @@
 #include "flashmoe/processor/tasks.cuh"
 #include "test_support.cuh"
 
+using flashmoe::fused::CoopTile;
 using flashmoe::fused::GemmTileOf;
 using flashmoe::fused::KernelParams;
 using flashmoe::fused::TileConfig;
@@ -91,10 +92,22 @@ void launch_tile(const Element* a, const Element* b0, const Element* b1, float* 
 // of full 64-row row tiles only).
 enum TileStore : int { kStoreRaw = 0, kStoreNone = 1, kStoreProduct = 2 };
 
-__device__ __forceinline__ void store_product(float* c, int64_t index, float gate0, float up0, float gate1,
-                                              float up1) {
-    *reinterpret_cast<__nv_bfloat162*>(reinterpret_cast<__nv_bfloat16*>(c) + index) =
-        __floats2bfloat162_rn(gate0 * up0, gate1 * up1);
+// kStoreProduct of one 64 x 64 block of a tile's accumulators (the contract's [i][j] of gate and of up): rows
+// row_base + Tile::row(i), columns column_base + Tile::column(j) of h [m][n].
+template <typename Tile, typename Block>
+__device__ __forceinline__ void store_product_block(float* c, int m, int n, int row_base, int column_base,
+                                                    const Block& gate, const Block& up) {
+#pragma unroll
+    for (int i = 0; i < 2; ++i)
+#pragma unroll
+        for (int j = 0; j < 16; j += 2) {
+            const int column = column_base + Tile::column(j);
+            const int row = row_base + Tile::row(i);
+            if (column < n && row < m)
+                *reinterpret_cast<__nv_bfloat162*>(reinterpret_cast<__nv_bfloat16*>(c) + static_cast<int64_t>(row) * n +
+                                                   column) = __floats2bfloat162_rn(gate[i][j] * up[i][j],
+                                                                                   gate[i][j + 1] * up[i][j + 1]);
+        }
 }
 
 template <typename Element, int kNumB, int kRowBlocks, int kStageLimit = 0, int kSwapTokens = 0>
@@ -136,17 +149,9 @@ __global__ void __launch_bounds__(TileConfig::kThreads)
                          if (store == kStoreProduct) {
 #pragma unroll
                              for (int r = 0; r < kRowBlocks; ++r)
-#pragma unroll
-                                 for (int i = 0; i < 2; ++i)
-#pragma unroll
-                                     for (int j = 0; j < 16; j += 2) {
-                                         const int column = piece * TileConfig::kBlockN + tile.column(j);
-                                         const int row = row_begin + r * TileConfig::kBlockM + tile.row(i);
-                                         const auto& acc = tile.accumulators[r];
-                                         if (column < n && row < m)
-                                             store_product(c, static_cast<int64_t>(row) * n + column, acc[0][i][j],
-                                                           acc[1][i][j], acc[0][i][j + 1], acc[1][i][j + 1]);
-                                     }
+                                 store_product_block<Tile>(c, m, n, row_begin + r * TileConfig::kBlockM,
+                                                           piece * TileConfig::kBlockN, tile.accumulators[r][0],
+                                                           tile.accumulators[r][1]);
                              return;
                          }
                      }
@@ -565,15 +570,13 @@ void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k
 // The library's two-warpgroup tile (WgmmaTile kWarpgroups = 2, docs/perf-notes.md item 98): one block of 256 threads
 // per (128-row tile, run of `passes_per_block` passes); pass p is B0 and B1's 64-column pieces 2p and 2p + 1 (four B
 // boxes: gate 2p, gate 2p + 1, up 2p, up 2p + 1), a 128 x 256 tile. Maps: tma.tokens_pair (128-row boxes of A),
-// tma.w_gate = B0, tma.w_up = B1. `store` as wgmma_tile_kernel's.
-template <typename Element>
-using CoopTileOf = WgmmaTile<Element, 4, 2, 0, 0, 4, 2>;
+// tma.w_gate = B0, tma.w_up = B1. `store` as wgmma_tile_kernel's. The tile is the layer's (tasks.cuh CoopTile).
 
 template <typename Element>
-__global__ void __launch_bounds__(CoopTileOf<Element>::kThreads, 1)
+__global__ void __launch_bounds__(CoopTile<Element>::kThreads, 1)
     coop_wgmma_tile_kernel(const __grid_constant__ KernelParams params, float* c, int m, int n, int k,
                            int passes_per_block, int store) {
-    using Tile = CoopTileOf<Element>;
+    using Tile = CoopTile<Element>;
     extern __shared__ __align__(16) char shared[];
     flashmoe::fused::wgmma_ring_init(shared);
     __syncthreads();  // NOTE: the init's barrier is warpgroup 0's (block_sync.cuh)
@@ -592,16 +595,8 @@ __global__ void __launch_bounds__(CoopTileOf<Element>::kThreads, 1)
                  if (store == kStoreProduct) {
 #pragma unroll
                      for (int half = 0; half < 2; ++half)
-#pragma unroll
-                         for (int i = 0; i < 2; ++i)
-#pragma unroll
-                             for (int j = 0; j < 16; j += 2) {
-                                 const int column = (2 * pass + half) * TileConfig::kBlockN + tile.column(j);
-                                 const int row = block_row + tile.row(i);
-                                 if (column < n && row < m)
-                                     store_product(c, static_cast<int64_t>(row) * n + column, acc[half][i][j],
-                                                   acc[half + 2][i][j], acc[half][i][j + 1], acc[half + 2][i][j + 1]);
-                             }
+                         store_product_block<Tile>(c, m, n, block_row, (2 * pass + half) * TileConfig::kBlockN,
+                                                   acc[half], acc[half + 2]);
                  } else if (store == kStoreRaw) {
 #pragma unroll
                      for (int b = 0; b < 4; ++b)
@@ -622,7 +617,7 @@ __global__ void __launch_bounds__(CoopTileOf<Element>::kThreads, 1)
 template <typename Element>
 void launch_coop_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k, int passes_per_block,
                             int store = kStoreRaw) {
-    using Tile = CoopTileOf<Element>;
+    using Tile = CoopTile<Element>;
     auto kernel = coop_wgmma_tile_kernel<Element>;
     allow_shared(reinterpret_cast<const void*>(kernel), Tile::kSharedBytes);
     const int num_passes = (n + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);

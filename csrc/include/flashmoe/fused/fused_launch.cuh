@@ -11,11 +11,14 @@ namespace flashmoe::fused {
 // `warpgroups` = 2: the two-warpgroup kernel (moe_kernel.cuh), 16-bit dtypes only (fp32 never runs the Hopper tiles),
 // and not in libflashmoe_ep (expert parallelism keeps the SM80 tiles): elsewhere the calls answer cudaErrorNotSupported
 // and the kernel is not built.
+template <typename Element>
+constexpr bool coop_kernel_built() {
 #if defined(FLASHMOE_EP) && FLASHMOE_EP
-constexpr bool kCoopKernelBuilt = false;
+    return false;
 #else
-constexpr bool kCoopKernelBuilt = true;
+    return sizeof(Element) == 2;
 #endif
+}
 template <typename Element>
 size_t moe_forward_shared_bytes(int64_t num_experts, bool wgmma, int warpgroups) {
     return kernel_shared_bytes<Element>(num_experts, wgmma, warpgroups);
@@ -34,7 +37,7 @@ cudaError_t moe_forward_occupancy_of(size_t shared_bytes, int* blocks_per_sm) {
 template <typename Element>
 cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm, int warpgroups) {
     if (warpgroups == 1) return moe_forward_occupancy_of<Element, 1>(shared_bytes, blocks_per_sm);
-    if constexpr (sizeof(Element) == 2 && kCoopKernelBuilt) return moe_forward_occupancy_of<Element, 2>(shared_bytes, blocks_per_sm);
+    if constexpr (coop_kernel_built<Element>()) return moe_forward_occupancy_of<Element, 2>(shared_bytes, blocks_per_sm);
     return cudaErrorNotSupported;
 }
 
@@ -45,7 +48,7 @@ cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_
         moe_forward_kernel<Element, 1><<<num_blocks, TileConfig::kThreads, shared_bytes, stream>>>(params);
         return cudaGetLastError();
     }
-    if constexpr (sizeof(Element) == 2 && kCoopKernelBuilt) {
+    if constexpr (coop_kernel_built<Element>()) {
         moe_forward_kernel<Element, 2><<<num_blocks, 2 * TileConfig::kThreads, shared_bytes, stream>>>(params);
         return cudaGetLastError();
     }

@@ -76,8 +76,7 @@ class FusedLayer {
     void set_pairs(bool gemm0, bool gemm1, int32_t group_tasks = -1, int32_t group_rows = -1) {
         tma_.pair_gemm0 = gemm0 ? 1 : 0;
         tma_.pair_gemm1 = gemm1 ? 1 : 0;
-        tma_.pair_group_tasks = group_tasks < 0 ? num_blocks_ - 1 : group_tasks;
-        pair_group_tasks_default_ = group_tasks < 0;  // NOTE: then each launch's processor count (forward)
+        tma_.pair_group_tasks = group_tasks;  // NOTE: < 0: each launch's processor count, set by forward
         tma_.pair_group_rows = group_rows < 0 ? TileConfig::kPairGroupRows : group_rows;
     }
     int32_t pair_group_rows() const { return tma_.pair_group_rows; }
@@ -92,14 +91,10 @@ class FusedLayer {
     void enable_trace(int32_t events_per_block);
     void read_trace(std::vector<TraceEvent>& events, int64_t& dropped) const;
     int num_blocks() const { return num_blocks_; }
-    // The two-warpgroup kernel (docs/perf-notes.md item 98): launches of at least this many routes (T·k) run it, where
-    // it fits (coop_blocks() >= 2); INT32_MAX = never. FLASHMOE_COOP_MIN_ROUTES sets it; for tests and A/B runs.
-    void set_coop_min_routes(int32_t routes) { coop_min_routes_ = routes < 0 ? 0 : routes; }
-    int coop_blocks() const { return coop_blocks_; }
-    // Whether a launch of num_tokens runs the two-warpgroup kernel, and its processors (KernelParams::num_processors).
+    // Whether a launch of num_tokens runs the two-warpgroup kernel (docs/perf-notes.md item 98: launches of at least
+    // coop_min_routes_ routes, T·k, where the kernel fits), and its processors (KernelParams::num_processors).
     bool coop_launch(int64_t num_tokens) const {
-        return tma_.enabled != 0 && coop_blocks_ >= 2 &&
-               num_tokens * config_.top_k >= static_cast<int64_t>(coop_min_routes_);
+        return coop_blocks_ >= 2 && num_tokens * config_.top_k >= static_cast<int64_t>(coop_min_routes_);
     }
     int launch_processors(int64_t num_tokens) const { return (coop_launch(num_tokens) ? coop_blocks_ : num_blocks_) - 1; }
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
@@ -116,9 +111,9 @@ class FusedLayer {
     size_t shared_bytes_ = 0;
     int num_blocks_ = 0;
     size_t coop_shared_bytes_ = 0;  // the two-warpgroup kernel's (0 where it does not run)
-    int coop_blocks_ = 0;           // its grid: one block per SM (0 where it does not run)
+    int coop_blocks_ = 0;           // its grid: one block per SM (0 where it never runs)
+    // Launches of at least this many routes run it; FLASHMOE_COOP_MIN_ROUTES (A/B runs) sets it
     int32_t coop_min_routes_ = TileConfig::kCoopMinRoutes;
-    bool pair_group_tasks_default_ = true;  // TmaMaps::pair_group_tasks follows the launch's processor count
     uint64_t timeout_ns_ = kDefaultTimeoutNs;
     int32_t withhold_task_ = -1;
     int32_t group_tiles_ = TileConfig::kGroupTiles;  // KernelParams::group_tiles; FLASHMOE_EXPERT_GROUP_TILES sets it

@@ -11,11 +11,10 @@
 
 namespace flashmoe::fused {
 
-// Dynamic shared memory of a launch: the larger of the OS block's and a processor's needs (the two-warpgroup kernel's
-// processor: its ring of two kRingBytes, WgmmaRing::shared_bytes(2)).
+// Dynamic shared memory of a launch: the larger of the OS block's and a processor block's needs.
 template <typename Element>
 __host__ __device__ constexpr size_t kernel_shared_bytes(int64_t num_experts, bool wgmma, int warpgroups = 1) {
-    const size_t processor = warpgroups == 2 ? WgmmaRing::shared_bytes(2) : processor_shared_bytes<Element>(wgmma);
+    const size_t processor = processor_shared_bytes<Element>(wgmma, warpgroups);
     return os_shared_bytes(num_experts) > processor ? os_shared_bytes(num_experts) : processor;
 }
 

@@ -50,6 +50,13 @@ struct CoopJob {
     int32_t kind;           // CoopJobKind
 };
 
+// The paired task `task`, column task of `split` (pair_split), as a job of `kind`.
+__device__ __forceinline__ CoopJob coop_pair_job(const KernelParams& params, const Task& task, const ColumnSplit& split,
+                                                 CoopJobKind kind) {
+    return CoopJob{task, gemm_task_setup(params, task), split.piece_begin(task.n_tile), split.piece_end(task.n_tile),
+                   split.piece_columns, gemm_tile_rows(params, task.tile + 1), kind};
+}
+
 // Both warpgroups: the job's task. False when the launch is aborting (recorded).
 template <typename Element>
 __device__ inline bool run_coop_job(const KernelParams& params, uint32_t epoch, const CoopJob& job, char* shared) {
@@ -315,12 +322,7 @@ __device__ inline void run_processor_loop(const KernelParams& params, uint32_t e
                 const ColumnSplit split = pair_split(gemm0_split(params, num_row_tiles));
                 bool ok;
                 if constexpr (kWarpgroups == 2) {
-                    ok = post_coop_job<Element>(
-                        params, epoch,
-                        CoopJob{task, gemm_task_setup(params, task), split.piece_begin(task.n_tile),
-                                split.piece_end(task.n_tile), split.piece_columns,
-                                gemm_tile_rows(params, task.tile + 1), kCoopGemm0},
-                        shared);
+                    ok = post_coop_job<Element>(params, epoch, coop_pair_job(params, task, split, kCoopGemm0), shared);
                 } else {
                     ok = run_gemm0_pair_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
                                                       split.piece_end(task.n_tile), gemm_task_setup(params, task),
@@ -353,12 +355,7 @@ __device__ inline void run_processor_loop(const KernelParams& params, uint32_t e
                 const ColumnSplit split = pair_split(gemm1_split(params, num_row_tiles));
                 bool ok;
                 if constexpr (kWarpgroups == 2) {
-                    ok = post_coop_job<Element>(
-                        params, epoch,
-                        CoopJob{task, gemm_task_setup(params, task), split.piece_begin(task.n_tile),
-                                split.piece_end(task.n_tile), split.piece_columns,
-                                gemm_tile_rows(params, task.tile + 1), kCoopGemm1},
-                        shared);
+                    ok = post_coop_job<Element>(params, epoch, coop_pair_job(params, task, split, kCoopGemm1), shared);
                 } else {
                     ok = with_row_type<Element>(params, [&](auto row) {
                         return run_gemm1_pair_task<Element, decltype(row)>(

@@ -27,13 +27,15 @@ __device__ __forceinline__ bool tf32_allowed(const Params& params) {
     return params.allow_tf32 != 0;
 }
 
-// Dynamic shared memory of a processor: the SM80 tiles' ring, or on Hopper for 16-bit data the wgmma ring.
+// Dynamic shared memory of a processor block: the SM80 tiles' ring, or on Hopper for 16-bit data the wgmma ring of
+// its `warpgroups` (2: the two-warpgroup kernel, which runs only with the Hopper tiles).
 template <typename Element>
-__host__ __device__ constexpr size_t processor_shared_bytes(bool wgmma) {
+__host__ __device__ constexpr size_t processor_shared_bytes(bool wgmma, int warpgroups = 1) {
     constexpr size_t tensor_core = GemmTileOf<Element, 2, true>::kSharedBytes;
     constexpr size_t exact = GemmTileOf<Element, 2, false>::kSharedBytes;
     constexpr size_t sm80 = tensor_core > exact ? tensor_core : exact;
-    return wgmma && sizeof(Element) == 2 && WgmmaRing::kSharedBytes > sm80 ? WgmmaRing::kSharedBytes : sm80;
+    const size_t ring = WgmmaRing::shared_bytes(warpgroups);
+    return wgmma && sizeof(Element) == 2 && ring > sm80 ? ring : sm80;
 }
 
 // Copies the token rows of one row tile into its slots. Padding rows are left as they are: the GEMM tile never reads

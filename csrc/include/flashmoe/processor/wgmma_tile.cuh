@@ -61,10 +61,10 @@ struct WgmmaRing {
     // Boxes along a K of `k` elements (TMA zero-fills the last one past K).
     __host__ __device__ static constexpr int k_boxes(int k) { return (k + kBoxElementsK - 1) / kBoxElementsK; }
 
-    // Bytes a block of `warpgroups` warpgroups reserves for a ring of warpgroups x kRingBytes (WgmmaTile's
-    // kWarpgroups = 2: one block per SM, docs/perf-notes.md item 98).
+    // Bytes a block of `warpgroups` warpgroups reserves: kSharedBytes with a ring of warpgroups x kRingBytes
+    // (WgmmaTile's kWarpgroups = 2: one block per SM, docs/perf-notes.md item 98).
     __host__ __device__ static constexpr size_t shared_bytes(int warpgroups) {
-        return kAlignment + static_cast<size_t>(warpgroups) * kRingBytes + sizeof(State);
+        return kSharedBytes + static_cast<size_t>(warpgroups - 1) * kRingBytes;
     }
 
     char* stages;  // kRingBytes per warpgroup of the block, kAlignment-aligned
@@ -225,9 +225,10 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // kWarpgroups = 2 (docs/perf-notes.md items 97-98; in the layer only in the experimental two-warpgroup kernel,
 // processor.cuh): a block of two warpgroups, one per SM, runs the tile cooperatively: kRowBlocks = 2, warpgroup g
 // issues row block g's m64nN (N = kNumB · 64, up to 256) against the stage's kNumB B boxes, so a stage of 128 A rows
-// and four B boxes (48 KB) serves 4 MFLOP where the paired tile's 32 KB serves 2. The ring is the block's two kRingBytes (192 KB: 4 such stages); thread 0 issues the
-// loads and the vote at each k-step covers both warpgroups (barrier 2). accumulators[0] is the thread's own row block
-// (row_block()). Both warpgroups call run with the same arguments.
+// and four B boxes (48 KB) serves 4 MFLOP where the paired tile's 32 KB serves 2. The ring is the block's two
+// kRingBytes (192 KB: 4 such stages); thread 0 issues the loads and the vote at each k-step covers both warpgroups
+// (barrier 2). accumulators[0] is the thread's own row block (row_block()). Both warpgroups call run with the same
+// arguments.
 // kSwapTokens = 16 (swap-AB, docs/perf-notes.md item 71; tasks.cuh run_gemm0_swap_task, run_gemm1_swap_task): for
 // row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's
 // columns) is the wgmma's A (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16
