@@ -509,6 +509,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.direct_gemm0 = direct_gemm0_ ? 1 : 0;
     params.combine_slice_columns = combine_slice_columns_;
     params.tasks_per_processor = tasks_per_processor_;
+    params.gemm1_max_pieces = gemm1_max_pieces(params.intermediate);
     params.direct_combine = direct_combine_ ? 1 : 0;
     params.direct_gemm1 = direct_gemm1_;
     params.gemm1_k_parts = tma_.enabled != 0 ? gemm1_launch_k_parts(args.num_tokens, params.top_k, params.num_experts,

@@ -1131,7 +1131,8 @@ void time_weight_stream() {
 // through HandoffExchange<kMode>, and both warpgroups run it: a loop of k-step votes on barrier 2 (bar.red, as
 // WgmmaTile's kCoop run) that each add the job's value to a per-block sum. kMode 0: the fused kernel's form (an
 // out-of-line exchange on the aligned bar.sync 2, 256); 1: the same without the votes (bar.sync only); 2: the exchange
-// on __syncthreads (barrier 0, all 256 threads). The sums are checked, so the probe also fails if a barrier opens
+// on __syncthreads (barrier 0, all 256 threads); 3: mode 0 with the job's votes and barriers on barrier 3, so that
+// barrier 2 serves the exchange alone (session 24: synccheck reported mode 0 only). The sums are checked, so the probe also fails if a barrier opens
 // early.
 namespace handoff {
 constexpr int kJobs = 48;
@@ -1159,11 +1160,17 @@ __device__ __noinline__ int run_job(const Job job, int* scratch) {
         bool vote = true;
         if constexpr (kMode == 1) {
             flashmoe::fused::coop_sync();
+        } else if constexpr (kMode == 3) {
+            vote = flashmoe::fused::named_barrier_vote<3, 256, true>(true);
         } else {
             vote = flashmoe::fused::coop_sync_and(true);
         }
         sum += vote ? scratch[(threadIdx.x / 32 + 1) % 8] : 0;
-        flashmoe::fused::coop_sync();  // NOTE: every warp has read scratch before the next step writes it
+        if constexpr (kMode == 3) {
+            flashmoe::fused::named_barrier_sync<3, 256>();
+        } else {
+            flashmoe::fused::coop_sync();  // NOTE: every warp has read scratch before the next step writes it
+        }
     }
     return sum;
 }
@@ -1221,13 +1228,17 @@ void run_handoff_probe() {
         int bad = 0;
         for (long long v : host) bad += v != expected;
         std::printf("handoff  mode %d (%s): %s, %d of %d blocks off their sum %lld\n", mode,
-                    mode == 0 ? "fused kernel's form" : mode == 1 ? "no votes" : "exchange on __syncthreads",
+                    mode == 0   ? "fused kernel's form"
+                    : mode == 1 ? "no votes"
+                    : mode == 2 ? "exchange on __syncthreads"
+                                : "votes on barrier 3",
                     bad == 0 ? "ok" : "FAIL", bad, blocks, expected);
         if (bad != 0) ++g_failures;
     };
     check(0, handoff_probe_kernel<0>);
     check(1, handoff_probe_kernel<1>);
     check(2, handoff_probe_kernel<2>);
+    check(3, handoff_probe_kernel<3>);
 }
 
 // `--tile-ncu` (docs/perf-notes.md items 95, 97; Next steps 1): one launch each, for ncu, at the tiles' timing shape

@@ -18,7 +18,10 @@ struct TileConfig {
                                                    // most that many valid rows (short_a_box_rows), so that a stage
                                                    // is mostly weights at decode
     static constexpr int kMaxGemm0Pieces = 4;      // a GEMM0 task covers up to 4 x 64 columns of I
-    static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H
+    static constexpr int kMaxGemm1Pieces = 8;      // a GEMM1 task covers up to 8 x 64 columns of H ...
+    static constexpr int kGemm1TaskKBoxes = 192;   // ... or, where K = I is short, up to 16 pieces while pieces x
+                                                   // K boxes of 64 stay <= 192 (gemm1_max_pieces, types.cuh;
+                                                   // docs/perf-notes.md item 101)
     static constexpr int kMaxGemm1KParts = 4;      // GEMM1 split along K at decode into up to 4 parts (gemm1_k_parts,
                                                    // types.cuh; docs/perf-notes.md item 78)
     static constexpr int kMinGemm1PartBoxes = 4;   // ... each of at least 4 K boxes of 64

@@ -167,13 +167,30 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_wide(int hidden, int num_row_tiles, int n
 FLASHMOE_HOST_DEVICE inline bool gemm1_narrow(int hidden, int num_row_tiles, int num_processors, bool narrow_allowed) {
     return gemm0_narrow(hidden, num_row_tiles, num_processors, narrow_allowed);
 }
+// The most 64-column pieces of H in one GEMM1 task, for K = `intermediate` (docs/perf-notes.md item 101): 8, or up to
+// 16 where K is short, so that a task's pieces x K boxes reach kGemm1TaskKBoxes. Where the row tiles are many (large
+// T) the cap sets the task length, and a task of few k-steps is mostly its fixed costs (claim, acquires, the ring's
+// fill, the tile's count): Qwen3-30B-A3B (I = 768, 12 K boxes) takes 16 (T = 16384 -3.8 %), the paper's shape
+// (I = 2048) keeps 8 (16 cost it +3.5 %: its tasks were long already, the phase's tail grew).
+FLASHMOE_HOST_DEVICE constexpr int gemm1_max_pieces(int intermediate) {
+    const int boxes = (intermediate + 63) / 64;  // WgmmaRing::k_boxes
+    const int pieces = boxes > 0 ? TileConfig::kGemm1TaskKBoxes / boxes : TileConfig::kMaxGemm1Pieces;
+    return pieces < TileConfig::kMaxGemm1Pieces       ? TileConfig::kMaxGemm1Pieces
+           : pieces > 2 * TileConfig::kMaxGemm1Pieces ? 2 * TileConfig::kMaxGemm1Pieces
+                                                      : pieces;
+}
+static_assert(gemm1_max_pieces(768) == 16 && gemm1_max_pieces(2048) == 8 && gemm1_max_pieces(1024) == 12,
+              "item 101's rule");
+
+// `max_pieces`: gemm1_max_pieces of the layer's I (KernelParams::gemm1_max_pieces).
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
                                                     bool wide_allowed = false,
                                                     int tasks_per_processor = TileConfig::kTasksPerProcessor,
-                                                    bool narrow_allowed = false) {
+                                                    bool narrow_allowed = false,
+                                                    int max_pieces = TileConfig::kMaxGemm1Pieces) {
     const bool wide = gemm1_wide(hidden, num_row_tiles, num_processors, wide_allowed);
     const bool narrow = !wide && gemm1_narrow(hidden, num_row_tiles, num_processors, narrow_allowed);
-    return ColumnSplit::of(hidden, wide ? TileConfig::kMaxGemm1Pieces / 2 : TileConfig::kMaxGemm1Pieces, num_row_tiles,
+    return ColumnSplit::of(hidden, wide ? max_pieces / 2 : max_pieces, num_row_tiles,
                            num_processors,
                            wide     ? 2 * TileConfig::kBlockN
                            : narrow ? TileConfig::kNarrowPieceColumns
@@ -226,9 +243,10 @@ FLASHMOE_HOST_DEVICE inline int gemm1_launch_k_parts(int64_t num_tokens, int top
 // GEMM1's split with `k_parts` (gemm1_k_parts) > 1: one task per (64-column piece, part); otherwise gemm1_split's.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
                                                     bool wide_allowed, int tasks_per_processor,
-                                                    bool narrow_allowed, int k_parts) {
+                                                    bool narrow_allowed, int max_pieces, int k_parts) {
     if (k_parts <= 1) {
-        return gemm1_split(hidden, num_row_tiles, num_processors, wide_allowed, tasks_per_processor, narrow_allowed);
+        return gemm1_split(hidden, num_row_tiles, num_processors, wide_allowed, tasks_per_processor, narrow_allowed,
+                           max_pieces);
     }
     const int pieces = (hidden + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     return ColumnSplit{pieces * k_parts, pieces * k_parts, TileConfig::kBlockN, k_parts};
@@ -347,6 +365,7 @@ struct KernelParams {
     int32_t direct_gemm1;           // one GPU: when GEMM1 tasks go out at the launch's start, their processors waiting
                                     // for GEMM0: 0 never, 1 when GEMM0 runs in one wave, 2 always (gemm1_released_direct)
     int32_t gemm1_k_parts;          // GEMM1's K parts in this launch (gemm1_launch_k_parts, set by the host): 1 = none
+    int32_t gemm1_max_pieces;       // gemm1_max_pieces(intermediate), set by the host; 0 = TileConfig::kMaxGemm1Pieces
     int32_t gemm1_l2_prefetch;      // 1: swap-AB GEMM0 tasks prefetch their share of their expert's W_down into the L2
                                     // (gemm1_l2_prefetch_launch, set by the host; tasks.cuh prefetch_gemm1_share)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and
@@ -398,7 +417,9 @@ FLASHMOE_HOST_DEVICE inline int gemm1_k_parts(const KernelParams& params) {
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, int num_row_tiles) {
     return gemm1_split(params.hidden, num_row_tiles, params.num_processors,
                        params.tma.enabled != 0 && params.tma.wide_gemm1 != 0, params.tasks_per_processor,
-                       params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0, gemm1_k_parts(params));
+                       params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0,
+                       params.gemm1_max_pieces > 0 ? params.gemm1_max_pieces : TileConfig::kMaxGemm1Pieces,
+                       gemm1_k_parts(params));
 }
 
 // The most row tiles of one expert the GEMM subscribers release together (os/subscriber.cuh, recorded by
