@@ -36,7 +36,9 @@ int check_queue(const WorkspaceLayout& layout, int64_t hidden, int64_t intermedi
                         const auto g1 = flashmoe::fused::gemm1_split(int(hidden), int(row_tiles), processors,
                                                                      narrow_allowed,
                                                                      flashmoe::fused::TileConfig::kTasksPerProcessor,
-                                                                     narrow_allowed, k_parts);
+                                                                     narrow_allowed,
+                                                                     flashmoe::fused::TileConfig::kMaxGemm1Pieces,
+                                                                     k_parts);
                         const int64_t combines = int64_t{flashmoe::fused::num_token_tiles(int(tokens))} *
                                                  flashmoe::fused::combine_slices(int(tokens), int(hidden), processors,
                                                                                  slice_columns);
@@ -198,9 +200,9 @@ int main() {
                                 EXPECT(!parts_fit(routes, hidden, intermediate, row_tiles, processors, more),
                                        "%lld routes, H %d, I %d, %d tiles, %d processors: %d parts fit, %d chosen",
                                        (long long)routes, hidden, intermediate, row_tiles, processors, more, parts);
-                            const auto split = flashmoe::fused::gemm1_split(hidden, row_tiles, processors, true,
-                                                                            flashmoe::fused::TileConfig::kTasksPerProcessor,
-                                                                            true, parts);
+                            const auto split = flashmoe::fused::gemm1_split(
+                                hidden, row_tiles, processors, true, flashmoe::fused::TileConfig::kTasksPerProcessor,
+                                true, flashmoe::fused::TileConfig::kMaxGemm1Pieces, parts);
                             EXPECT(split.k_parts == parts, "the split's parts");
                             if (parts > 1) {
                                 EXPECT(split.piece_columns == 64 && split.num_pieces == (hidden + 63) / 64 * parts &&
@@ -216,6 +218,27 @@ int main() {
     EXPECT(flashmoe::fused::gemm1_k_parts(2, 4096, 14336, 2, 263, kMaxParts) == 2, "Mixtral T = 1: 2 parts");
     EXPECT(flashmoe::fused::gemm1_k_parts(8, 2048, 768, 8, 263, kMaxParts) == 1, "Qwen3 T = 1: not split");
     EXPECT(flashmoe::fused::gemm1_k_parts(16, 2048, 2048, 16, 263, kMaxParts) == 1, "paper T = 8: not split");
+    // Item 101: where the row tiles are many, a GEMM1 task takes up to gemm1_max_pieces(I) 64-column pieces: 16 at
+    // Qwen3's I = 768 (Qwen3 T = 16384: ~2200 tiles, 2 tasks of 8 wide pieces a tile), 8 at the paper's I = 2048 (4 of
+    // 4); the 6-argument split keeps 8; every cap leaves decode's splits alone (there the tasks per processor bind).
+    {
+        namespace f = flashmoe::fused;
+        constexpr int kTpp = f::TileConfig::kTasksPerProcessor;
+        EXPECT(f::gemm1_max_pieces(768) == 16 && f::gemm1_max_pieces(1024) == 12 && f::gemm1_max_pieces(2048) == 8 &&
+                   f::gemm1_max_pieces(14336) == 8 && f::gemm1_max_pieces(64) == 16,
+               "gemm1_max_pieces");
+        const f::ColumnSplit qwen3 = f::gemm1_capped_split(2048, 2200, 263, true, kTpp, true, f::gemm1_max_pieces(768));
+        EXPECT(qwen3.piece_columns == 128 && qwen3.num_pieces == 16 && qwen3.num_tasks == 2, "Qwen3 T = 16384: %d tasks",
+               qwen3.num_tasks);
+        const f::ColumnSplit paper = f::gemm1_capped_split(2048, 2200, 263, true, kTpp, true, f::gemm1_max_pieces(2048));
+        EXPECT(paper.num_tasks == 4, "paper-like I: %d tasks", paper.num_tasks);
+        EXPECT(f::gemm1_split(2048, 2200, 263, true, kTpp, true).num_tasks == 4, "the 6-argument split's cap is 8");
+        EXPECT(f::gemm1_split(2048, 2200, 263, true, kTpp, true, 16, 1).num_tasks == 2, "K-parts form, 1 part, cap 16");
+        for (int row_tiles : {1, 8, 64})
+            EXPECT(f::gemm1_capped_split(2048, row_tiles, 263, true, kTpp, true, 16).num_tasks ==
+                       f::gemm1_split(2048, row_tiles, 263, true, kTpp, true).num_tasks,
+                   "decode (%d tiles): the cap does not bind", row_tiles);
+    }
     EXPECT(flashmoe::fused::gemm1_k_parts(2, 2048, 2048, 2, 263, 1) == 1, "FLASHMOE_GEMM1_K_PARTS=1: not split");
     // The host's launch value (gemm1_launch_k_parts): the rule over min(E, T·k) row tiles, which bounds a launch's
     // tiles wherever parts are taken (T·k <= 32 routes: one tile per non-empty expert), so its tasks fit the processors.

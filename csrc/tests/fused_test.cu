@@ -818,8 +818,8 @@ void test_pairs(bool quick) {
         const flashmoe::fused::ColumnSplit split0 =
             flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, tasks_per_processor);
         const flashmoe::fused::ColumnSplit split1 =
-            flashmoe::fused::gemm1_split(c.H, row_tiles, processors, true, tasks_per_processor, false,
-                                         flashmoe::fused::gemm1_max_pieces(c.I));
+            flashmoe::fused::gemm1_capped_split(c.H, row_tiles, processors, true, tasks_per_processor, false,
+                                                flashmoe::fused::gemm1_max_pieces(c.I));
         for (int group : groups) {
             f.layer.set_group_tiles(group);
             std::vector<uint8_t> single_y, pair_y;

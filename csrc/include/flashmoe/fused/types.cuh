@@ -182,12 +182,11 @@ FLASHMOE_HOST_DEVICE constexpr int gemm1_max_pieces(int intermediate) {
 static_assert(gemm1_max_pieces(768) == 16 && gemm1_max_pieces(2048) == 8 && gemm1_max_pieces(1024) == 12,
               "item 101's rule");
 
-// `max_pieces`: gemm1_max_pieces of the layer's I (KernelParams::gemm1_max_pieces).
-FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
-                                                    bool wide_allowed = false,
-                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor,
-                                                    bool narrow_allowed = false,
-                                                    int max_pieces = TileConfig::kMaxGemm1Pieces) {
+// GEMM1's split at most `max_pieces` 64-column pieces a task (gemm1_max_pieces of the layer's I:
+// KernelParams::gemm1_max_pieces).
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_capped_split(int hidden, int num_row_tiles, int num_processors,
+                                                           bool wide_allowed, int tasks_per_processor,
+                                                           bool narrow_allowed, int max_pieces) {
     const bool wide = gemm1_wide(hidden, num_row_tiles, num_processors, wide_allowed);
     const bool narrow = !wide && gemm1_narrow(hidden, num_row_tiles, num_processors, narrow_allowed);
     return ColumnSplit::of(hidden, wide ? max_pieces / 2 : max_pieces, num_row_tiles,
@@ -196,6 +195,14 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tile
                            : narrow ? TileConfig::kNarrowPieceColumns
                                     : TileConfig::kBlockN,
                            tasks_per_processor);
+}
+// ... at kMaxGemm1Pieces.
+FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
+                                                    bool wide_allowed = false,
+                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor,
+                                                    bool narrow_allowed = false) {
+    return gemm1_capped_split(hidden, num_row_tiles, num_processors, wide_allowed, tasks_per_processor, narrow_allowed,
+                              TileConfig::kMaxGemm1Pieces);
 }
 
 // The rows between one route's GEMM1 parts in its row tile's output rows (GEMM1's part s stores a row tile's rows
@@ -240,13 +247,14 @@ FLASHMOE_HOST_DEVICE inline int gemm1_launch_k_parts(int64_t num_tokens, int top
     return gemm1_k_parts(num_tokens * top_k, hidden, intermediate,
                          static_cast<int>(reachable_experts(num_tokens, top_k, num_experts)), num_processors, max_parts);
 }
-// GEMM1's split with `k_parts` (gemm1_k_parts) > 1: one task per (64-column piece, part); otherwise gemm1_split's.
+// GEMM1's split with `k_parts` (gemm1_k_parts) > 1: one task per (64-column piece, part); otherwise
+// gemm1_capped_split's at `max_pieces`. NOTE: no defaults, so that no call of fewer arguments binds another overload.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
-                                                    bool wide_allowed, int tasks_per_processor,
-                                                    bool narrow_allowed, int max_pieces, int k_parts) {
+                                                    bool wide_allowed, int tasks_per_processor, bool narrow_allowed,
+                                                    int max_pieces, int k_parts) {
     if (k_parts <= 1) {
-        return gemm1_split(hidden, num_row_tiles, num_processors, wide_allowed, tasks_per_processor, narrow_allowed,
-                           max_pieces);
+        return gemm1_capped_split(hidden, num_row_tiles, num_processors, wide_allowed, tasks_per_processor,
+                                  narrow_allowed, max_pieces);
     }
     const int pieces = (hidden + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     return ColumnSplit{pieces * k_parts, pieces * k_parts, TileConfig::kBlockN, k_parts};
