@@ -17,7 +17,7 @@
 # at most 150 s and cut 10 s before the call's end; its output is appended to $r/sweeps.txt, results.json / .csv in
 # $r/s-PRESET (tools/issue4-table.py reads them from all.tar.gz). Skipped when under 70 s are left.
 b=.bundle
-[ -x $b/jre/bin/java ] || tar -xJf $b/jre.tar.xz -C $b
+[ -x $b/jre/bin/java ] && [ -f $b/lib/flashmoe-native.jar ] || tar -xJf $b/jre.tar.xz -C $b
 w=$(mktemp -d)
 n="$(bash $b/unpack-native.sh $b $w)"
 export NVSHMEM_DISABLE_NVLS=1

@@ -7,7 +7,7 @@
 # the SMs (is a large T bound by the L2?). Writes ncu-T<T>.csv under $OUT.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-[ -x "$here/jre/bin/java" ] || tar -xJf "$here/jre.tar.xz" -C "$here"  # the JRE travels packed (gpu-bundle.sh)
+[ -x "$here/jre/bin/java" ] && [ -f "$here/lib/flashmoe-native.jar" ] || tar -xJf "$here/jre.tar.xz" -C "$here"  # the JRE and the native jar travel packed (gpu-bundle.sh)
 out="${OUT:-$PWD/ncu-out}"
 mkdir -p "$out"
 ncu="$(command -v ncu || ls /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"

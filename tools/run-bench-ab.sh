@@ -26,7 +26,8 @@ work="$(mktemp -d /tmp/flashmoe-bench-ab.XXXXXX)"
 [ -n "${OUT:-}" ] && mkdir -p "$OUT"  # NOTE: the call scripts name a fresh folder
 log="${OUT:+$OUT/bench-ab.log}"; log="${log:-$work/bench-ab.log}"
 lines="$work/lines"; : > "$lines"
-[ -x "$bundle/jre/bin/java" ] || [ "${DRY_RUN:-0}" = 1 ] || tar -xJf "$bundle/jre.tar.xz" -C "$bundle"
+{ [ -x "$bundle/jre/bin/java" ] && [ -f "$bundle/lib/flashmoe-native.jar" ]; } || [ "${DRY_RUN:-0}" = 1 ] ||
+  tar -xJf "$bundle/jre.tar.xz" -C "$bundle"
 common="$bundle/lib/flashmoe-tests.jar:$bundle/lib/flashmoe-api.jar:$bundle/lib/javacpp.jar:$bundle/lib/flashmoe-bench.jar"
 labels=(); jars=(); envs=()
 for variant in "$@"; do

@@ -9,7 +9,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 final="${OUT:-$PWD/ep-check-out}"
 mkdir -p "$final"
-[ -x "$here/jre/bin/java" ] || tar -xJf "$here/jre.tar.xz" -C "$here"  # the JRE travels packed (gpu-bundle.sh)
+[ -x "$here/jre/bin/java" ] && [ -f "$here/lib/flashmoe-native.jar" ] || tar -xJf "$here/jre.tar.xz" -C "$here"  # the JRE and the native jar travel packed (gpu-bundle.sh)
 java="$here/jre/bin/java"
 lib="$here/lib"
 cp="$lib/flashmoe-bench.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"

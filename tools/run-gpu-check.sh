@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check, run on the GPU machine from the repository root: bash .bundle/run-gpu-check.sh [STEP...]
 # STEP: tests | native | sanitizer | bench | all (default). Needs no Java there: .bundle/jre is a jlink'd JRE (it
-# travels as jre.tar.xz, unpacked on first use).
+# travels as jre.tar.xz with lib/flashmoe-native.jar, unpacked on first use).
 # Writes under $OUT (the device tool's folder; ./gpu-check-out elsewhere), at most 8 files, no subfolders:
 #   nvidia-smi.txt, gpu-tests.log, native.log, sanitizer.log, native-sanitizer.log (memcheck, racecheck, synccheck),
 #   bench.log,
@@ -14,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${OUT:-$PWD/gpu-check-out}"
 mkdir -p "$out"
 work="$(mktemp -d /tmp/flashmoe-gpu-check.XXXXXX)"
-[ -x "$here/jre/bin/java" ] || tar -xJf "$here/jre.tar.xz" -C "$here"  # the JRE travels packed (gpu-bundle.sh)
+[ -x "$here/jre/bin/java" ] && [ -f "$here/lib/flashmoe-native.jar" ] || tar -xJf "$here/jre.tar.xz" -C "$here"  # the JRE and the native jar travel packed (gpu-bundle.sh)
 java="$here/jre/bin/java"
 lib="$here/lib"
 # The C-level test binaries travel packed (they are most of the bundle's bytes); unpacked here into the work folder.

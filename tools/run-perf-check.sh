@@ -18,8 +18,8 @@ steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(all)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = all ] || [ "$s" = "$1" ] && return 0; done; return 1; }
 
+[ -x "$bundle/jre/bin/java" ] && [ -f "$bundle/lib/flashmoe-native.jar" ] || tar -xJf "$bundle/jre.tar.xz" -C "$bundle"  # the JRE and the native jar travel packed (gpu-bundle.sh)
 native="$(bash "$bundle/unpack-native.sh" "$bundle" "$work")" || { echo "no native tests in $bundle" >&2; exit 1; }
-[ -x "$bundle/jre/bin/java" ] || tar -xJf "$bundle/jre.tar.xz" -C "$bundle"  # the JRE travels packed (gpu-bundle.sh)
 lib="$bundle/lib"
 bench=("$bundle/jre/bin/java" -Dorg.bytedeco.javacpp.cachedir="$work/javacpp-cache"
        -cp "$lib/flashmoe-bench.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/javacpp.jar"

@@ -4,6 +4,8 @@
 # tools/run-perf-check.sh on the GPU machine:   bash unpack-native.sh BUNDLE DEST    (prints DEST/native)
 set -euo pipefail
 bundle="$1"; dest="$2"
+# The jar travels inside jre.tar.xz (gpu-bundle.sh); a runner that comes here first unpacks it.
+[ -f "$bundle/lib/flashmoe-native.jar" ] || tar -xJf "$bundle/jre.tar.xz" -C "$bundle"
 tar -xJf "$bundle/native.tar.xz" -C "$dest" 2>/dev/null ||
   python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle/native.tar.xz" "$dest"
 python3 - "$bundle/lib/flashmoe-native.jar" "$dest/native" <<'PY'
