@@ -1124,15 +1124,19 @@ void time_weight_stream() {
     stream::time_variant<32, 2, 1, 9, true>(probe, "packed: K in 2 parts", 2, first);
 }
 
-// `--handoff-probe` (docs/perf-notes.md item 98): the two-warpgroup kernel's hand-off alone, for compute-sanitizer's
-// synccheck, which reports "Divergent thread(s) in block" at the fused kernel's hand-off barrier (processor.cuh
+// `--handoff-probe` (docs/perf-notes.md item 98; `--handoff-mode N`: form N alone): the two-warpgroup kernel's
+// hand-off alone, for compute-sanitizer's synccheck, which reports "Divergent thread(s) in block" at the fused
+// kernel's hand-off barrier (processor.cuh
 // exchange_coop_job). One 256-thread block per SM: warpgroup 0 does the processor's kind of work between jobs (thread
 // 0 claims a ticket and spins a while, diverged from its warp, then named barrier 1 over its 128 threads), posts each job
 // through HandoffExchange<kMode>, and both warpgroups run it: a loop of k-step votes on barrier 2 (bar.red, as
 // WgmmaTile's kCoop run) that each add the job's value to a per-block sum. kMode 0: the fused kernel's form (an
 // out-of-line exchange on the aligned bar.sync 2, 256); 1: the same without the votes (bar.sync only); 2: the exchange
 // on __syncthreads (barrier 0, all 256 threads); 3: mode 0 with the job's votes and barriers on barrier 3, so that
-// barrier 2 serves the exchange alone (session 24: synccheck reported mode 0 only). The sums are checked, so the probe also fails if a barrier opens
+// barrier 2 serves the exchange alone; 4: mode 0 with the exchange on the non-aligned barrier.sync; 5: every barrier
+// the warpgroups share non-aligned (barrier.sync, barrier.red). Session 24: synccheck reports forms 0-3 alike,
+// __syncthreads included, at the exchange the two warpgroups reach from different branches, and form 4 at the
+// aligned votes instead. The sums are checked, so the probe also fails if a barrier opens
 // early.
 namespace handoff {
 constexpr int kJobs = 48;
@@ -1147,6 +1151,9 @@ __device__ __noinline__ Job exchange(const Job job) {
     if (threadIdx.x == 0) slot = job;
     if constexpr (kMode == 2) {
         __syncthreads();
+    } else if constexpr (kMode >= 4) {
+        // the non-aligned barrier: PTX lets threads reach it from different code paths
+        asm volatile("barrier.sync 2, 256;" ::: "memory");
     } else {
         flashmoe::fused::coop_sync();
     }
@@ -1162,12 +1169,22 @@ __device__ __noinline__ int run_job(const Job job, int* scratch) {
             flashmoe::fused::coop_sync();
         } else if constexpr (kMode == 3) {
             vote = flashmoe::fused::named_barrier_vote<3, 256, true>(true);
+        } else if constexpr (kMode == 5) {
+            uint32_t all;
+            asm volatile("{\n.reg .pred p, q;\nsetp.ne.u32 p, %1, 0;\nbarrier.red.and.pred q, 2, 256, p;\n"
+                         "selp.u32 %0, 1, 0, q;\n}\n"
+                         : "=r"(all)
+                         : "r"(1u)
+                         : "memory");
+            vote = all != 0;
         } else {
             vote = flashmoe::fused::coop_sync_and(true);
         }
         sum += vote ? scratch[(threadIdx.x / 32 + 1) % 8] : 0;
         if constexpr (kMode == 3) {
             flashmoe::fused::named_barrier_sync<3, 256>();
+        } else if constexpr (kMode == 5) {
+            asm volatile("barrier.sync 2, 256;" ::: "memory");
         } else {
             flashmoe::fused::coop_sync();  // NOTE: every warp has read scratch before the next step writes it
         }
@@ -1207,7 +1224,9 @@ __global__ void __launch_bounds__(256, 1) handoff_probe_kernel(unsigned* ticks, 
 }
 
 // Runs the probe's three forms (each its own launch) and checks every block's sum.
-void run_handoff_probe() {
+// `only` >= 0: that form alone (`--handoff-mode N`), so that synccheck's report, which stops printing at its limit,
+// names one form's errors.
+void run_handoff_probe(int only) {
     cudaDeviceProp prop;
     CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
     const int blocks = prop.multiProcessorCount;
@@ -1231,14 +1250,18 @@ void run_handoff_probe() {
                     mode == 0   ? "fused kernel's form"
                     : mode == 1 ? "no votes"
                     : mode == 2 ? "exchange on __syncthreads"
-                                : "votes on barrier 3",
+                    : mode == 3 ? "votes on barrier 3"
+                    : mode == 4 ? "exchange on the non-aligned barrier.sync"
+                                : "every shared barrier non-aligned",
                     bad == 0 ? "ok" : "FAIL", bad, blocks, expected);
         if (bad != 0) ++g_failures;
     };
-    check(0, handoff_probe_kernel<0>);
-    check(1, handoff_probe_kernel<1>);
-    check(2, handoff_probe_kernel<2>);
-    check(3, handoff_probe_kernel<3>);
+    if (only < 0 || only == 0) check(0, handoff_probe_kernel<0>);
+    if (only < 0 || only == 1) check(1, handoff_probe_kernel<1>);
+    if (only < 0 || only == 2) check(2, handoff_probe_kernel<2>);
+    if (only < 0 || only == 3) check(3, handoff_probe_kernel<3>);
+    if (only < 0 || only == 4) check(4, handoff_probe_kernel<4>);
+    if (only < 0 || only == 5) check(5, handoff_probe_kernel<5>);
 }
 
 // `--tile-ncu` (docs/perf-notes.md items 95, 97; Next steps 1): one launch each, for ncu, at the tiles' timing shape
@@ -1520,6 +1543,7 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 int main(int argc, char** argv) {
     bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false,
          stream_probe = false, tile_ncu = false, tile_mainloop = false, handoff_probe = false;
+    int handoff_mode = -1;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
@@ -1531,6 +1555,10 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--tile-ncu")) tile_ncu = true;  // one launch of each large tile, for ncu (item 95)
         if (!std::strcmp(argv[i], "--tile-mainloop")) tile_mainloop = true;  // the large tiles with and without stores
         if (!std::strcmp(argv[i], "--handoff-probe")) handoff_probe = true;  // item 98's hand-off, for synccheck
+        if (!std::strcmp(argv[i], "--handoff-mode") && i + 1 < argc) {  // one form of it
+            handoff_probe = true;
+            handoff_mode = std::atoi(argv[++i]);
+        }
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -1566,7 +1594,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (handoff_probe) {
-        run_handoff_probe();  // NOTE: any sm_70+ device (named barriers, no wgmma)
+        run_handoff_probe(handoff_mode);  // NOTE: any sm_70+ device (named barriers, no wgmma)
         std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
         return g_failures == 0 ? 0 : 1;
     }
