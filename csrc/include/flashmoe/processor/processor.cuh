@@ -74,8 +74,9 @@ __device__ inline bool run_coop_job(const KernelParams& params, uint32_t epoch, 
 // the posted job. NOTE: out of line, so that both warpgroups meet barrier 2 at the same instruction, as the aligned
 // barrier requires (two call sites of an inlined barrier are two instructions). The slot is written again only after
 // the job's tile has passed its barriers, which every thread reaches after reading it here: one slot suffices. (A
-// template: one definition per dtype's translation unit.) Open (item 98): synccheck still reports "Divergent
-// thread(s) in block" at this barrier, for warps 2-3 of warpgroup 0.
+// template: one definition per dtype's translation unit.) synccheck reports "Divergent thread(s) in block" here, as it
+// does at every aligned barrier and barrier reduction two warpgroups reach from different branches, __syncthreads
+// included (docs/perf-notes.md item 102: gemm_tile_test --handoff-mode, whose sums are right in every form).
 template <typename Element>
 __device__ __noinline__ CoopJob exchange_coop_job(const CoopJob job) {
     __shared__ CoopJob slot;
