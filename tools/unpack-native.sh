@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Unpacks the GPU bundle's C-level test binaries (native.tar.xz) into DEST/native and puts beside them the libraries
-# they link, taken out of flashmoe-native.jar (they travel once, inside the jar). Used by run-gpu-check.sh and
-# tools/run-perf-check.sh on the GPU machine:   bash unpack-native.sh BUNDLE DEST    (prints DEST/native)
+# they link, taken out of flashmoe-native.jar (they travel once, inside the jar; the jar inside jre.tar.xz, which the
+# caller has unpacked). Used by run-gpu-check.sh, call-env.sh and tools/run-perf-check.sh on the GPU machine:
+#   bash unpack-native.sh BUNDLE DEST    (prints DEST/native)
 set -euo pipefail
 bundle="$1"; dest="$2"
-# The jar travels inside jre.tar.xz (gpu-bundle.sh); a runner that comes here first unpacks it.
-[ -f "$bundle/lib/flashmoe-native.jar" ] || tar -xJf "$bundle/jre.tar.xz" -C "$bundle"
 tar -xJf "$bundle/native.tar.xz" -C "$dest" 2>/dev/null ||
   python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle/native.tar.xz" "$dest"
 python3 - "$bundle/lib/flashmoe-native.jar" "$dest/native" <<'PY'
