@@ -72,12 +72,6 @@ int32_t pair_group_tasks_setting() {
     return int_setting("FLASHMOE_PAIR_GEMM0_GROUP_TASKS", 0, 1 << 30, -1);
 }
 
-// FLASHMOE_COOP_MIN_ROUTES (A/B runs): the fewest routes (T·k) of a launch that runs the two-warpgroup kernel
-// (docs/perf-notes.md item 98), 0 .. 2^31 - 1 (TileConfig::kCoopMinRoutes by default; 2^31 - 1: never).
-int32_t coop_min_routes_setting() {
-    return int_setting("FLASHMOE_COOP_MIN_ROUTES", 0, INT32_MAX, TileConfig::kCoopMinRoutes);
-}
-
 // FLASHMOE_PAIR_GROUP_ROWS (A/B runs): the fewest valid rows of a group that runs on pairs whatever its task count
 // (TmaMaps::pair_group_rows), 1 .. 2^30; -1 (unset): TileConfig::kPairGroupRows. 2^30: by task count only (before
 // item 62); 129: groups of three tiles or more (item 62); 65: every group of two tiles or more.
@@ -248,11 +242,10 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     direct_gemm1_ = choice_setting("FLASHMOE_DIRECT_GEMM1", {0, 1, 2}, 1);  // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
     const int32_t pair_group_rows = pair_group_rows_setting();         // NOTE: may throw, as above
-    coop_min_routes_ = coop_min_routes_setting();                      // NOTE: may throw, as above
     weight_promotion_ = l2_promotion_setting("FLASHMOE_WEIGHT_L2_PROMOTION", 0);  // NOTE: may throw, as above
     const int32_t token_promotion = l2_promotion_setting("FLASHMOE_TOKEN_L2_PROMOTION", 256);
     shared_bytes_ = by_dtype(config.dtype, [&](auto element) {
-        return moe_forward_shared_bytes<decltype(element)>(config.num_experts, wgmma, 1);
+        return moe_forward_shared_bytes<decltype(element)>(config.num_experts, wgmma);
     });
     if (shared_bytes_ > static_cast<size_t>(shared_limit))
         throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: needs " + std::to_string(shared_bytes_) +
@@ -260,30 +253,13 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
                                                     std::to_string(shared_limit));
     int blocks_per_sm = 0;
     FLASHMOE_CUDA_CHECK(by_dtype(config.dtype, [&](auto element) {
-        return moe_forward_occupancy<decltype(element)>(shared_bytes_, &blocks_per_sm, 1);
+        return moe_forward_occupancy<decltype(element)>(shared_bytes_, &blocks_per_sm);
     }));
     if (blocks_per_sm < 1) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: the kernel does not fit on an SM");
     // Persistent grid: only as many blocks as are co-resident, so every wait can be met.
     num_blocks_ = multiprocessors * std::min(blocks_per_sm, kMaxBlocksPerSm);
     num_blocks_ = std::min(num_blocks_, TileConfig::kMaxProcessors + 1);
     if (num_blocks_ < 2) throw Error(FLASHMOE_ERROR_UNSUPPORTED, "fused layer: fewer than 2 co-resident blocks");
-    // The two-warpgroup kernel: one block per SM where its ring fits (else the layer never runs it). Asked only where
-    // a launch may choose it: a layer that never does pays no attribute call or occupancy query for it.
-    if (wgmma && coop_min_routes_ != INT32_MAX) {
-        const size_t coop_shared = by_dtype(config.dtype, [&](auto element) {
-            return moe_forward_shared_bytes<decltype(element)>(config.num_experts, true, 2);
-        });
-        int coop_per_sm = 0;
-        if (coop_shared <= static_cast<size_t>(shared_limit)) {
-            FLASHMOE_CUDA_CHECK(by_dtype(config.dtype, [&](auto element) {
-                return moe_forward_occupancy<decltype(element)>(coop_shared, &coop_per_sm, 2);
-            }));
-        }
-        if (coop_per_sm >= 1) {
-            coop_shared_bytes_ = coop_shared;
-            coop_blocks_ = std::min(multiprocessors, TileConfig::kMaxProcessors + 1);
-        }
-    }
 
     FLASHMOE_CUDA_CHECK(cudaMalloc(&workspace_, layout_.total_bytes));
     layout_.base = static_cast<char*>(workspace_);
@@ -499,10 +475,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.activation = config_.activation;
     params.gated = gated ? 1 : 0;
     params.allow_tf32 = config_.allow_tf32;
-    // The two-warpgroup kernel (item 98) or the one-warpgroup kernel: their grids differ, and so the processors.
-    const bool coop = coop_launch(args.num_tokens);
-    const int num_blocks = coop ? coop_blocks_ : num_blocks_;
-    params.num_processors = num_blocks - 1;
+    params.num_processors = num_blocks_ - 1;
     params.withhold_task = withhold_task_;
     params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
     params.routes_per_chunk = routes_per_chunk_;
@@ -547,8 +520,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
             params.trace = trace_;
         }
         const cudaError_t launched = by_dtype(config_.dtype, [&](auto element) {
-            return launch_moe_forward<decltype(element)>(params, num_blocks, coop ? coop_shared_bytes_ : shared_bytes_,
-                                                         stream, coop ? 2 : 1);
+            return launch_moe_forward<decltype(element)>(params, num_blocks_, shared_bytes_, stream);
         });
         if (launched != cudaSuccess) throw_cuda_error(launched, "launch of moe_forward_kernel", __FILE__, __LINE__);
     } catch (const Error& failure) {

@@ -22,7 +22,6 @@
 #include "flashmoe/processor/tasks.cuh"
 #include "test_support.cuh"
 
-using flashmoe::fused::CoopTile;
 using flashmoe::fused::GemmTileOf;
 using flashmoe::fused::KernelParams;
 using flashmoe::fused::TileConfig;
@@ -570,7 +569,10 @@ void launch_wgmma_tile(const KernelParams& params, float* c, int m, int n, int k
 // The library's two-warpgroup tile (WgmmaTile kWarpgroups = 2, docs/perf-notes.md item 98): one block of 256 threads
 // per (128-row tile, run of `passes_per_block` passes); pass p is B0 and B1's 64-column pieces 2p and 2p + 1 (four B
 // boxes: gate 2p, gate 2p + 1, up 2p, up 2p + 1), a 128 x 256 tile. Maps: tma.tokens_pair (128-row boxes of A),
-// tma.w_gate = B0, tma.w_up = B1. `store` as wgmma_tile_kernel's. The tile is the layer's (tasks.cuh CoopTile).
+// tma.w_gate = B0, tma.w_up = B1. `store` as wgmma_tile_kernel's. (The layer ran it in item 98's two-warpgroup
+// kernel, removed in item 103; the tile stays in wgmma_tile.cuh, tested here against fp64.)
+template <typename Element>
+using CoopTile = flashmoe::fused::WgmmaTile<Element, 4, 2, 0, 0, 4, 2>;
 
 template <typename Element>
 __global__ void __launch_bounds__(CoopTile<Element>::kThreads, 1)
@@ -578,8 +580,7 @@ __global__ void __launch_bounds__(CoopTile<Element>::kThreads, 1)
                            int passes_per_block, int store) {
     using Tile = CoopTile<Element>;
     extern __shared__ __align__(16) char shared[];
-    flashmoe::fused::wgmma_ring_init(shared);
-    __syncthreads();  // NOTE: the init's barrier is warpgroup 0's (block_sync.cuh)
+    flashmoe::fused::wgmma_ring_init(shared);  // NOTE: its barrier is the block's, both warpgroups
     const int row_begin = blockIdx.y * 2 * TileConfig::kBlockM;
     const int num_passes = (n + 2 * TileConfig::kBlockN - 1) / (2 * TileConfig::kBlockN);
     const int pass_begin = blockIdx.x * passes_per_block;
@@ -1124,146 +1125,6 @@ void time_weight_stream() {
     stream::time_variant<32, 2, 1, 9, true>(probe, "packed: K in 2 parts", 2, first);
 }
 
-// `--handoff-probe` (docs/perf-notes.md item 98; `--handoff-mode N`: form N alone): the two-warpgroup kernel's
-// hand-off alone, for compute-sanitizer's synccheck, which reports "Divergent thread(s) in block" at the fused
-// kernel's hand-off barrier (processor.cuh
-// exchange_coop_job). One 256-thread block per SM: warpgroup 0 does the processor's kind of work between jobs (thread
-// 0 claims a ticket and spins a while, diverged from its warp, then named barrier 1 over its 128 threads), posts each job
-// through HandoffExchange<kMode>, and both warpgroups run it: a loop of k-step votes on barrier 2 (bar.red, as
-// WgmmaTile's kCoop run) that each add the job's value to a per-block sum. kMode 0: the fused kernel's form (an
-// out-of-line exchange on the aligned bar.sync 2, 256); 1: the same without the votes (bar.sync only); 2: the exchange
-// on __syncthreads (barrier 0, all 256 threads); 3: mode 0 with the job's votes and barriers on barrier 3, so that
-// barrier 2 serves the exchange alone; 4: mode 0 with the exchange on the non-aligned barrier.sync; 5: every barrier
-// the warpgroups share non-aligned (barrier.sync, barrier.red). Session 24: synccheck reports forms 0-3 alike,
-// __syncthreads included, at the exchange the two warpgroups reach from different branches, and form 4 at the
-// aligned votes instead. The sums are checked, so the probe also fails if a barrier opens
-// early.
-namespace handoff {
-constexpr int kJobs = 48;
-constexpr int kSteps = 5;
-struct Job {
-    int32_t value;  // < 0: exit
-    int32_t steps;
-};
-template <int kMode>
-__device__ __noinline__ Job exchange(const Job job) {
-    __shared__ Job slot;
-    if (threadIdx.x == 0) slot = job;
-    if constexpr (kMode == 2) {
-        __syncthreads();
-    } else if constexpr (kMode >= 4) {
-        // the non-aligned barrier: PTX lets threads reach it from different code paths
-        asm volatile("barrier.sync 2, 256;" ::: "memory");
-    } else {
-        flashmoe::fused::coop_sync();
-    }
-    return slot;
-}
-template <int kMode>
-__device__ __noinline__ int run_job(const Job job, int* scratch) {
-    int sum = 0;
-    for (int step = 0; step < job.steps; ++step) {
-        if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = job.value + step;
-        bool vote = true;
-        if constexpr (kMode == 1) {
-            flashmoe::fused::coop_sync();
-        } else if constexpr (kMode == 3) {
-            vote = flashmoe::fused::named_barrier_vote<3, 256, true>(true);
-        } else if constexpr (kMode == 5) {
-            uint32_t all;
-            asm volatile("{\n.reg .pred p, q;\nsetp.ne.u32 p, %1, 0;\nbarrier.red.and.pred q, 2, 256, p;\n"
-                         "selp.u32 %0, 1, 0, q;\n}\n"
-                         : "=r"(all)
-                         : "r"(1u)
-                         : "memory");
-            vote = all != 0;
-        } else {
-            vote = flashmoe::fused::coop_sync_and(true);
-        }
-        sum += vote ? scratch[(threadIdx.x / 32 + 1) % 8] : 0;
-        if constexpr (kMode == 3) {
-            flashmoe::fused::named_barrier_sync<3, 256>();
-        } else if constexpr (kMode == 5) {
-            asm volatile("barrier.sync 2, 256;" ::: "memory");
-        } else {
-            flashmoe::fused::coop_sync();  // NOTE: every warp has read scratch before the next step writes it
-        }
-    }
-    return sum;
-}
-}  // namespace handoff
-
-template <int kMode>
-__global__ void __launch_bounds__(256, 1) handoff_probe_kernel(unsigned* ticks, long long* sums) {
-    __shared__ int scratch[8];
-    long long total = 0;
-    if (threadIdx.x >= 128) {
-        while (true) {
-            const handoff::Job job = handoff::exchange<kMode>(handoff::Job{0, 0});
-            if (job.value < 0) break;
-            total += handoff::run_job<kMode>(job, scratch);
-        }
-    } else {
-        for (int j = 0; j <= handoff::kJobs; ++j) {
-            // The processor's kind of work: lane 0 of warp 0 claims a ticket and waits a while (diverged from its warp),
-            // the rest go ahead to barrier 1.
-            if (threadIdx.x == 0) {
-                atomicAdd(ticks + blockIdx.x, 1u);
-                const long long start = clock64();
-                while (clock64() - start < 2000) {
-                }
-            }
-            flashmoe::fused::processor_sync();
-            const handoff::Job job = handoff::exchange<kMode>(
-                j == handoff::kJobs ? handoff::Job{-1, 0} : handoff::Job{j, 1 + j % handoff::kSteps});
-            if (job.value < 0) break;
-            total += handoff::run_job<kMode>(job, scratch);
-        }
-    }
-    atomicAdd(reinterpret_cast<unsigned long long*>(sums + blockIdx.x), static_cast<unsigned long long>(total));
-}
-
-// Runs the probe's three forms (each its own launch) and checks every block's sum.
-// `only` >= 0: that form alone (`--handoff-mode N`), so that synccheck's report, which stops printing at its limit,
-// names one form's errors.
-void run_handoff_probe(int only) {
-    cudaDeviceProp prop;
-    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
-    const int blocks = prop.multiProcessorCount;
-    DeviceArray<unsigned> ticks(blocks);
-    DeviceArray<long long> sums(blocks);
-    // Expected per block: each of the 256 threads adds, for every job j and step s, j + s.
-    long long expected = 0;
-    for (int j = 0; j < handoff::kJobs; ++j)
-        for (int step = 0; step < 1 + j % handoff::kSteps; ++step) expected += 256LL * (j + step);
-    const auto check = [&](int mode, auto kernel) {
-        CHECK_CUDA(cudaMemset(ticks.pointer, 0, blocks * sizeof(unsigned)));
-        CHECK_CUDA(cudaMemset(sums.pointer, 0, blocks * sizeof(long long)));
-        kernel<<<blocks, 256>>>(ticks.pointer, sums.pointer);
-        CHECK_CUDA(cudaGetLastError());
-        CHECK_CUDA(cudaDeviceSynchronize());
-        std::vector<long long> host(blocks);
-        CHECK_CUDA(cudaMemcpy(host.data(), sums.pointer, blocks * sizeof(long long), cudaMemcpyDeviceToHost));
-        int bad = 0;
-        for (long long v : host) bad += v != expected;
-        std::printf("handoff  mode %d (%s): %s, %d of %d blocks off their sum %lld\n", mode,
-                    mode == 0   ? "fused kernel's form"
-                    : mode == 1 ? "no votes"
-                    : mode == 2 ? "exchange on __syncthreads"
-                    : mode == 3 ? "votes on barrier 3"
-                    : mode == 4 ? "exchange on the non-aligned barrier.sync"
-                                : "every shared barrier non-aligned",
-                    bad == 0 ? "ok" : "FAIL", bad, blocks, expected);
-        if (bad != 0) ++g_failures;
-    };
-    if (only < 0 || only == 0) check(0, handoff_probe_kernel<0>);
-    if (only < 0 || only == 1) check(1, handoff_probe_kernel<1>);
-    if (only < 0 || only == 2) check(2, handoff_probe_kernel<2>);
-    if (only < 0 || only == 3) check(3, handoff_probe_kernel<3>);
-    if (only < 0 || only == 4) check(4, handoff_probe_kernel<4>);
-    if (only < 0 || only == 5) check(5, handoff_probe_kernel<5>);
-}
-
 // `--tile-ncu` (docs/perf-notes.md items 95, 97; Next steps 1): one launch each, for ncu, at the tiles' timing shape
 // (bf16 gated 8192 x 4096 x 2048): the library's paired tile (4 pieces per block), then item 30's prototypes 128 x 256
 // with one and two MMA groups in flight (4 passes per block); then the same three without their epilogue's stores
@@ -1542,8 +1403,7 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 
 int main(int argc, char** argv) {
     bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false,
-         stream_probe = false, tile_ncu = false, tile_mainloop = false, handoff_probe = false;
-    int handoff_mode = -1;
+         stream_probe = false, tile_ncu = false, tile_mainloop = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
@@ -1554,11 +1414,6 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--stream-probe")) stream_probe = true;  // the weight stream probe alone (item 86)
         if (!std::strcmp(argv[i], "--tile-ncu")) tile_ncu = true;  // one launch of each large tile, for ncu (item 95)
         if (!std::strcmp(argv[i], "--tile-mainloop")) tile_mainloop = true;  // the large tiles with and without stores
-        if (!std::strcmp(argv[i], "--handoff-probe")) handoff_probe = true;  // item 98's hand-off, for synccheck
-        if (!std::strcmp(argv[i], "--handoff-mode") && i + 1 < argc) {  // one form of it
-            handoff_probe = true;
-            handoff_mode = std::atoi(argv[++i]);
-        }
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -1592,11 +1447,6 @@ int main(int argc, char** argv) {
     if (tile_ncu) {
         if (hopper("tiles")) run_tile_ncu();
         return 0;
-    }
-    if (handoff_probe) {
-        run_handoff_probe(handoff_mode);  // NOTE: any sm_70+ device (named barriers, no wgmma)
-        std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
-        return g_failures == 0 ? 0 : 1;
     }
     if (tile_mainloop) {
         if (hopper("tiles")) time_tile_mainloop();

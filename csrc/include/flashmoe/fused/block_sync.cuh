@@ -1,22 +1,28 @@
-// The barriers of the fused kernel's blocks. A processor (and the OS block) is warpgroup 0 of its block: 128 threads
-// that synchronise on named barrier 1, never on __syncthreads. In the one-warpgroup kernel that is the whole block; in
-// the two-warpgroup kernel (docs/perf-notes.md item 98) warpgroup 1 of a processor waits for cooperative tiles on
-// barrier 2 (both warpgroups, 256 threads), and the kernel's entry and exit alone use barrier 0 (__syncthreads).
+// The barriers of the fused kernel's blocks. A processor (and the OS block) is one warpgroup: a block of 128 threads
+// (TileConfig::kThreads) that synchronises on __syncthreads and its votes. The named-barrier forms below serve
+// WgmmaTile's two-warpgroup tile (kWarpgroups = 2, gemm_tile_test only), whose block is both warpgroups.
+//
+// NOTE: docs/perf-notes.md items 98-100 and 103. Session 23's experimental two-warpgroup kernel made every barrier of
+// the shared mechanism a named barrier over warpgroup 0 (an inline bar.sync with a __syncwarp first); that cost the
+// one-warpgroup kernel 2.6-3.9 % at decode (item 100). The kernel was removed in item 103 and these are
+// __syncthreads again: the compiler knows it as a convergence point and schedules around it; an inline barrier it
+// does not.
 #pragma once
 
 #include <cstdint>
 
 namespace flashmoe::fused {
 
-constexpr int kProcessorBarrier = 1;  // warpgroup 0: the processor's own 128 threads
-constexpr int kCoopBarrier = 2;       // both warpgroups of a two-warpgroup block: hand-offs and cooperative tiles
+// All of the block (one warpgroup in the fused kernel).
+__device__ __forceinline__ void processor_sync() { __syncthreads(); }
+__device__ __forceinline__ bool processor_sync_and(bool predicate) { return __syncthreads_and(predicate) != 0; }
+__device__ __forceinline__ bool processor_sync_or(bool predicate) { return __syncthreads_or(predicate) != 0; }
 
 // NOTE: bar.sync is the aligned barrier: every participating thread must reach the same instruction, a warp together,
 // and a warp counts as 32 arrivals. Where a warp diverged before it (a lane still spinning in a wait loop, a
 // lane-0-only branch) the barrier can open early. __syncthreads() is reconverged by the compiler; these inline
-// barriers are not, so each reconverges its warp first (__syncwarp). (Without it, session 23's first two-warpgroup
-// check failed: synccheck "Divergent thread(s) in block", then races on the shared job and task slots, timeouts.)
-// bar.sync orders the participants' memory accesses as __syncthreads does.
+// barriers are not, so each reconverges its warp first (__syncwarp). bar.sync orders the participants' memory
+// accesses as __syncthreads does.
 template <int kBarrier, int kCount>
 __device__ __forceinline__ void named_barrier_sync() {
     __syncwarp();
@@ -44,17 +50,9 @@ __device__ __forceinline__ bool named_barrier_vote(bool predicate) {
     return result != 0;
 }
 
-// All of warpgroup 0.
-__device__ __forceinline__ void processor_sync() { named_barrier_sync<kProcessorBarrier, 128>(); }
-__device__ __forceinline__ bool processor_sync_and(bool predicate) {
-    return named_barrier_vote<kProcessorBarrier, 128, true>(predicate);
-}
-__device__ __forceinline__ bool processor_sync_or(bool predicate) {
-    return named_barrier_vote<kProcessorBarrier, 128, false>(predicate);
-}
+constexpr int kCoopBarrier = 2;  // both warpgroups of a two-warpgroup tile's block
 
-// Both warpgroups of a two-warpgroup block, from the same instruction (the aligned barrier; processor.cuh's hand-off
-// is one out-of-line function for that reason).
+// Both warpgroups of a two-warpgroup tile's block, from the same instruction (the aligned barrier).
 __device__ __forceinline__ void coop_sync() { named_barrier_sync<kCoopBarrier, 256>(); }
 __device__ __forceinline__ bool coop_sync_and(bool predicate) {
     return named_barrier_vote<kCoopBarrier, 256, true>(predicate);

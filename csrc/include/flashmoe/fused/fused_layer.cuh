@@ -16,16 +16,14 @@
 namespace flashmoe::fused {
 
 // Per-dtype entry points (defined in fused_launch.cuh, instantiated once per dtype).
-// wgmma: the launch runs the Hopper tiles (KernelParams.tma.enabled), whose ring is larger. warpgroups: 1, or 2 for
-// the two-warpgroup kernel (moe_kernel.cuh; 16-bit dtypes and the Hopper tiles only).
+// wgmma: the launch runs the Hopper tiles (KernelParams.tma.enabled), whose ring is larger.
 template <typename Element>
-size_t moe_forward_shared_bytes(int64_t num_experts, bool wgmma, int warpgroups);
+size_t moe_forward_shared_bytes(int64_t num_experts, bool wgmma);
 // Raises the kernel's dynamic shared-memory limit and returns how many blocks fit on one SM.
 template <typename Element>
-cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm, int warpgroups);
+cudaError_t moe_forward_occupancy(size_t shared_bytes, int* blocks_per_sm);
 template <typename Element>
-cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_t shared_bytes, cudaStream_t stream,
-                               int warpgroups);
+cudaError_t launch_moe_forward(const KernelParams& params, int num_blocks, size_t shared_bytes, cudaStream_t stream);
 
 // What an expert-parallel layer adds (built by libflashmoe_ep.so, which owns the symmetric region).
 struct EpSetup {
@@ -91,12 +89,6 @@ class FusedLayer {
     void enable_trace(int32_t events_per_block);
     void read_trace(std::vector<TraceEvent>& events, int64_t& dropped) const;
     int num_blocks() const { return num_blocks_; }
-    // Whether a launch of num_tokens runs the two-warpgroup kernel (docs/perf-notes.md item 98: launches of at least
-    // coop_min_routes_ routes, T·k, where the kernel fits), and its processors (KernelParams::num_processors).
-    bool coop_launch(int64_t num_tokens) const {
-        return coop_blocks_ >= 2 && num_tokens * config_.top_k >= static_cast<int64_t>(coop_min_routes_);
-    }
-    int launch_processors(int64_t num_tokens) const { return (coop_launch(num_tokens) ? coop_blocks_ : num_blocks_) - 1; }
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
     ErrorRecord error_record() const { return *error_record_host_; }
     const WorkspaceLayout& layout() const { return layout_; }
@@ -110,10 +102,6 @@ class FusedLayer {
     uint32_t last_reported_epoch_ = 0;
     size_t shared_bytes_ = 0;
     int num_blocks_ = 0;
-    size_t coop_shared_bytes_ = 0;  // the two-warpgroup kernel's (0 where it does not run)
-    int coop_blocks_ = 0;           // its grid: one block per SM (0 where it never runs)
-    // Launches of at least this many routes run it; FLASHMOE_COOP_MIN_ROUTES (A/B runs) sets it
-    int32_t coop_min_routes_ = TileConfig::kCoopMinRoutes;
     uint64_t timeout_ns_ = kDefaultTimeoutNs;
     int32_t withhold_task_ = -1;
     int32_t group_tiles_ = TileConfig::kGroupTiles;  // KernelParams::group_tiles; FLASHMOE_EXPERT_GROUP_TILES sets it

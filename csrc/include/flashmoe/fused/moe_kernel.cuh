@@ -11,21 +11,17 @@
 
 namespace flashmoe::fused {
 
-// Dynamic shared memory of a launch: the larger of the OS block's and a processor block's needs.
+// Dynamic shared memory of a launch: the larger of the OS block's and a processor's needs.
 template <typename Element>
-__host__ __device__ constexpr size_t kernel_shared_bytes(int64_t num_experts, bool wgmma, int warpgroups = 1) {
-    const size_t processor = processor_shared_bytes<Element>(wgmma, warpgroups);
-    return os_shared_bytes(num_experts) > processor ? os_shared_bytes(num_experts) : processor;
+__host__ __device__ constexpr size_t kernel_shared_bytes(int64_t num_experts, bool wgmma) {
+    return os_shared_bytes(num_experts) > processor_shared_bytes<Element>(wgmma) ? os_shared_bytes(num_experts)
+                                                                                : processor_shared_bytes<Element>(wgmma);
 }
 
 __device__ __forceinline__ Role role_of_block() { return blockIdx.x == 0 ? Role::kOs : Role::kProcessor; }
 
-// kWarpgroups = 2: the two-warpgroup kernel (docs/perf-notes.md item 98; one block per SM, 16-bit Hopper launches
-// only): the OS block and the processors are warpgroup 0 of their blocks (block_sync.cuh); a processor's warpgroup 1
-// joins its paired GEMM tasks (processor.cuh), the OS block's leaves at once.
-template <typename Element, int kWarpgroups = 1>
-__global__ void __launch_bounds__(TileConfig::kThreads * kWarpgroups)
-    moe_forward_kernel(const __grid_constant__ KernelParams params) {
+template <typename Element>
+__global__ void __launch_bounds__(TileConfig::kThreads) moe_forward_kernel(const __grid_constant__ KernelParams params) {
     // Preconditions: one OS block (scheduler + subscribers) of the same width as a processor.
     static_assert(TileConfig::kThreads == 128 && TileConfig::kWarps == 4, "one scheduler warp + three subscribers");
     static_assert(sizeof(Task) == 16, "task descriptors are 16 bytes");
@@ -41,10 +37,10 @@ __global__ void __launch_bounds__(TileConfig::kThreads * kWarpgroups)
 
     switch (role_of_block()) {
         case Role::kOs:
-            if (threadIdx.x < TileConfig::kThreads) run_os_block(params, epoch, shared);
+            run_os_block(params, epoch, shared);
             break;
         case Role::kProcessor:
-            run_processor<Element, kWarpgroups>(params, epoch, shared);
+            run_processor<Element>(params, epoch, shared);
             break;
         default:
             __trap();

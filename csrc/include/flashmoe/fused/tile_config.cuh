@@ -39,8 +39,6 @@ struct TileConfig {
     static constexpr int kCombineSliceColumns = 256;  // the narrowest column slice of a token tile's COMBINE
                                                    // (combine_slices, types.cuh); half a pass of a block's loads
                                                    // over 4 tokens (512 was no faster: perf-notes item 49)
-    static constexpr int kCoopMinRoutes = 0x7fffffff;  // launches of this many routes (T·k) run the two-warpgroup
-                                                   // kernel (fused_layer.cu; docs/perf-notes.md item 98): never yet
     static constexpr int kCompactRowsMinRoutes = 512;  // bf16 expert rows in the dtype from this many routes (T·k)
                                                    // of a launch on (compact_rows_launch, types.cuh; perf-notes
                                                    // items 90-91: Qwen3 T = 1024 -4 %, 16384 -7 %, T = 64 -0.7 %;

@@ -35,76 +35,8 @@ __device__ __forceinline__ uint64_t profile_clock() {
     } while (0)
 #endif
 
-// The two-warpgroup kernel (docs/perf-notes.md item 98): a processor is warpgroup 0 of a 256-thread block, one block
-// per SM, and runs everything as the one-warpgroup kernel's processor does, except its paired GEMM tasks: it hands
-// each to warpgroup 1 (a CoopJob in shared memory, then barrier 2) and both run it on the 128 x 256 tile
-// (tasks.cuh run_gemm0_coop_task, run_gemm1_coop_task). Warpgroup 1 does nothing else (run_coop_helper).
-enum CoopJobKind : int32_t { kCoopExit = 0, kCoopGemm0 = 1, kCoopGemm1 = 2 };
-struct CoopJob {
-    Task task;
-    GemmTaskSetup setup;
-    int32_t piece_begin;
-    int32_t piece_end;
-    int32_t piece_columns;  // GEMM1's (64, or 128 for wide pieces)
-    int32_t second_rows;    // valid rows of row tile task.tile + 1
-    int32_t kind;           // CoopJobKind
-};
-
-// The paired task `task`, column task of `split` (pair_split), as a job of `kind`.
-__device__ __forceinline__ CoopJob coop_pair_job(const KernelParams& params, const Task& task, const ColumnSplit& split,
-                                                 CoopJobKind kind) {
-    return CoopJob{task, gemm_task_setup(params, task), split.piece_begin(task.n_tile), split.piece_end(task.n_tile),
-                   split.piece_columns, gemm_tile_rows(params, task.tile + 1), kind};
-}
-
-// Both warpgroups: the job's task. False when the launch is aborting (recorded).
 template <typename Element>
-__device__ inline bool run_coop_job(const KernelParams& params, uint32_t epoch, const CoopJob& job, char* shared) {
-    if (job.kind == kCoopGemm0) {
-        return run_gemm0_coop_task<Element>(params, epoch, job.task, job.piece_begin, job.piece_end, job.setup,
-                                            job.second_rows, shared);
-    }
-    return with_row_type<Element>(params, [&](auto row) {
-        return run_gemm1_coop_task<Element, decltype(row)>(params, epoch, job.task, job.piece_begin, job.piece_end,
-                                                           job.piece_columns, job.setup, job.second_rows, shared);
-    });
-}
-
-// Both warpgroups: warpgroup 0's thread 0 posts `job` (warpgroup 1's argument is ignored) and every thread returns
-// the posted job. NOTE: out of line, so that both warpgroups meet barrier 2 at the same instruction, as the aligned
-// barrier requires (two call sites of an inlined barrier are two instructions). The slot is written again only after
-// the job's tile has passed its barriers, which every thread reaches after reading it here: one slot suffices. (A
-// template: one definition per dtype's translation unit.) synccheck reports "Divergent thread(s) in block" here, as it
-// does at every aligned barrier and barrier reduction two warpgroups reach from different branches, __syncthreads
-// included (docs/perf-notes.md item 102: gemm_tile_test --handoff-mode, whose sums are right in every form).
-template <typename Element>
-__device__ __noinline__ CoopJob exchange_coop_job(const CoopJob job) {
-    __shared__ CoopJob slot;
-    if (threadIdx.x == 0) slot = job;
-    coop_sync();
-    return slot;
-}
-
-// Warpgroup 0: hands `job` to warpgroup 1 (kCoopExit: lets it leave), then runs it beside it.
-template <typename Element>
-__device__ inline bool post_coop_job(const KernelParams& params, uint32_t epoch, const CoopJob& job, char* shared) {
-    const CoopJob posted = exchange_coop_job<Element>(job);
-    return posted.kind == kCoopExit || run_coop_job<Element>(params, epoch, posted, shared);
-}
-
-// Warpgroup 1 of a two-warpgroup processor: runs the jobs warpgroup 0 posts until the exit. A failed job is the
-// launch's abort: warpgroup 0 saw the same vote, leaves its task loop, and posts the exit.
-template <typename Element>
-__device__ inline void run_coop_helper(const KernelParams& params, uint32_t epoch, char* shared) {
-    while (true) {
-        const CoopJob job = exchange_coop_job<Element>(CoopJob{});
-        if (job.kind == kCoopExit) return;
-        run_coop_job<Element>(params, epoch, job, shared);
-    }
-}
-
-template <typename Element, int kWarpgroups>
-__device__ inline void run_processor_loop(const KernelParams& params, uint32_t epoch, char* shared) {
+__device__ inline void run_processor(const KernelParams& params, uint32_t epoch, char* shared) {
     __shared__ Task current_task;
     __shared__ int shared_value;
     const int processor_idx = static_cast<int>(blockIdx.x) - 1;
@@ -321,15 +253,11 @@ __device__ inline void run_processor_loop(const KernelParams& params, uint32_t e
                 // Column task n_tile of the pair (task.tile, task.tile + 1): half a row tile's pieces, counted for
                 // tile task.tile + n_tile % 2 (gemm0_paired).
                 const ColumnSplit split = pair_split(gemm0_split(params, num_row_tiles));
-                bool ok;
-                if constexpr (kWarpgroups == 2) {
-                    ok = post_coop_job<Element>(params, epoch, coop_pair_job(params, task, split, kCoopGemm0), shared);
-                } else {
-                    ok = run_gemm0_pair_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
-                                                      split.piece_end(task.n_tile), gemm_task_setup(params, task),
-                                                      gemm_tile_rows(params, task.tile + 1), shared);
+                if (!run_gemm0_pair_task<Element>(params, epoch, task, split.piece_begin(task.n_tile),
+                                                  split.piece_end(task.n_tile), gemm_task_setup(params, task),
+                                                  gemm_tile_rows(params, task.tile + 1), shared)) {
+                    return;  // aborting: recorded
                 }
-                if (!ok) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile + task.n_tile % 2;
                 break;
             }
@@ -354,17 +282,13 @@ __device__ inline void run_processor_loop(const KernelParams& params, uint32_t e
                 // Column task n_tile of the pair (task.tile, task.tile + 1): it wrote rows of both tiles, so it counts
                 // for both, and each tile's count ends at the pair's task count (gemm1_paired).
                 const ColumnSplit split = pair_split(gemm1_split(params, num_row_tiles));
-                bool ok;
-                if constexpr (kWarpgroups == 2) {
-                    ok = post_coop_job<Element>(params, epoch, coop_pair_job(params, task, split, kCoopGemm1), shared);
-                } else {
-                    ok = with_row_type<Element>(params, [&](auto row) {
+                if (!with_row_type<Element>(params, [&](auto row) {
                         return run_gemm1_pair_task<Element, decltype(row)>(
                             params, epoch, task, split.piece_begin(task.n_tile), split.piece_end(task.n_tile),
                             gemm_task_setup(params, task), gemm_tile_rows(params, task.tile + 1), shared);
-                    });
+                    })) {
+                    return;  // aborting: recorded
                 }
-                if (!ok) return;  // aborting: recorded
                 finish_gemm1_tile(task.tile, split.num_tasks);
                 finish_gemm1_tile(task.tile + 1, split.num_tasks);
                 break;
@@ -416,22 +340,6 @@ __device__ inline void run_processor_loop(const KernelParams& params, uint32_t e
             trace_mark = now;
         }
         FLASHMOE_PROFILE_MARK(6);
-    }
-}
-
-// A processor block. The two-warpgroup kernel: warpgroup 0 runs the loop and, however it leaves (the exit task or an
-// abort), lets warpgroup 1 go.
-template <typename Element, int kWarpgroups = 1>
-__device__ inline void run_processor(const KernelParams& params, uint32_t epoch, char* shared) {
-    if constexpr (kWarpgroups == 2) {
-        if (threadIdx.x >= 128) {
-            run_coop_helper<Element>(params, epoch, shared);
-            return;
-        }
-        run_processor_loop<Element, 2>(params, epoch, shared);
-        post_coop_job<Element>(params, epoch, CoopJob{Task{}, GemmTaskSetup{}, 0, 0, 0, 0, kCoopExit}, shared);
-    } else {
-        run_processor_loop<Element, 1>(params, epoch, shared);
     }
 }
 

@@ -27,15 +27,13 @@ __device__ __forceinline__ bool tf32_allowed(const Params& params) {
     return params.allow_tf32 != 0;
 }
 
-// Dynamic shared memory of a processor block: the SM80 tiles' ring, or on Hopper for 16-bit data the wgmma ring of
-// its `warpgroups` (2: the two-warpgroup kernel, which runs only with the Hopper tiles).
+// Dynamic shared memory of a processor: the SM80 tiles' ring, or on Hopper for 16-bit data the wgmma ring.
 template <typename Element>
-__host__ __device__ constexpr size_t processor_shared_bytes(bool wgmma, int warpgroups = 1) {
+__host__ __device__ constexpr size_t processor_shared_bytes(bool wgmma) {
     constexpr size_t tensor_core = GemmTileOf<Element, 2, true>::kSharedBytes;
     constexpr size_t exact = GemmTileOf<Element, 2, false>::kSharedBytes;
     constexpr size_t sm80 = tensor_core > exact ? tensor_core : exact;
-    const size_t ring = WgmmaRing::shared_bytes(warpgroups);
-    return wgmma && sizeof(Element) == 2 && ring > sm80 ? ring : sm80;
+    return wgmma && sizeof(Element) == 2 && WgmmaRing::kSharedBytes > sm80 ? WgmmaRing::kSharedBytes : sm80;
 }
 
 // Copies the token rows of one row tile into its slots. Padding rows are left as they are: the GEMM tile never reads
@@ -620,103 +618,6 @@ __device__ __noinline__ bool run_gemm1_pair_task(const KernelParams& params, uin
                                                  tile.accumulators[0]);
                 store_gemm1_piece<Element, Tile>(out[1], task.expert, second_rows, piece * kWideColumns,
                                                  tile.accumulators[1]);
-            },
-            false, Tile::kABytes, setup.b_hint);
-    }
-    __trap();  // NOTE: unreachable: paired tasks imply the Hopper tiles (params.tma.enabled)
-    return false;
-}
-
-// The two-warpgroup kernel's paired tasks (docs/perf-notes.md item 98; processor.cuh run_coop_job): both warpgroups
-// of the block run the task with the same arguments, on WgmmaTile's kWarpgroups = 2 tile. Warpgroup g holds row block
-// g (row tile task.tile + g; its valid rows: setup.rows, or second_rows for g = 1), and a pass is four 64-row weight
-// boxes: 128 x 256 where the paired tile's piece is 128 x 128. The pieces, what each output column depends on (one
-// fixed-K-order pass) and the epilogues are the paired tasks': each piece's result is bitwise the paired tile's.
-template <typename Element>
-using CoopTile = WgmmaTile<Element, 4, 2, 0, 0, 4, 2>;
-
-// Gate and up accumulators of one 64-column piece, as the contract's acc[0] (gate) and acc[1] (up).
-struct GateUpView {
-    const float (&gate)[2][16];
-    const float (&up)[2][16];
-    __device__ __forceinline__ const float (&operator[](int b) const)[2][16] { return b == 0 ? gate : up; }
-};
-
-// GEMM0: pieces [piece_begin, piece_end) of the pair's two row tiles, two pieces a pass (B boxes: gate p, gate p + 1,
-// up p, up p + 1). An odd last pass loads piece_end - 1 twice and stores it once.
-template <typename Element>
-__device__ __noinline__ bool run_gemm0_coop_task(const KernelParams& params, uint32_t epoch, const Task task,
-                                                 int piece_begin, int piece_end, const GemmTaskSetup setup,
-                                                 int second_rows, char* shared) {
-    if constexpr (wgmma_path_compiled<Element>()) {
-        using Tile = CoopTile<Element>;
-        const TmaMaps& tma = params.tma;
-        const Gemm0Weights<true> weights(tma, task, params.intermediate, false);
-        const TmaDescriptor* const maps[4] = {weights.maps[0], weights.maps[0], weights.maps[1], weights.maps[1]};
-        const Gemm0Out<Element> out = gemm0_out<Element>(params);
-        const int row_block = Tile::row_block();
-        const int tile_index = task.tile + row_block;
-        const int rows = row_block == 0 ? setup.rows : second_rows;
-        const int passes = (piece_end - piece_begin + 1) / 2;
-        Tile tile;
-        const bool ok = tile.run(
-            params, epoch, shared, &tma.tokens_pair, task.tile * TileConfig::kBlockM, maps,
-            [&](int pass, int b) { return weights.row(min(piece_begin + 2 * pass + b % 2, piece_end - 1)); }, 0,
-            passes, WgmmaRing::k_boxes(params.hidden),
-            [&](int pass) {
-#pragma unroll
-                for (int half = 0; half < 2; ++half) {
-                    const int piece = piece_begin + 2 * pass + half;
-                    if (piece < piece_end) {
-                        store_gemm0_piece<Element, true, Tile>(
-                            out, tile_index, task.expert, rows, piece,
-                            GateUpView{tile.accumulators[0][half], tile.accumulators[0][half + 2]});
-                    }
-                }
-                // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks. Each thread's fence comes before
-                // the tile's last barrier, so warpgroup 1's stores are fenced before warpgroup 0 publishes the task.
-                detail::fence_proxy_async_global();
-            },
-            false, Tile::kABytes, setup.b_hint);
-        return ok;
-    }
-    __trap();  // NOTE: unreachable: paired tasks imply the Hopper tiles (params.tma.enabled)
-    return false;
-}
-
-// GEMM1: the paired task's pieces [piece_begin, piece_end) of piece_columns (64, or 128 for wide pieces) as 64-column
-// boxes of W_down, four a pass; a last pass's boxes past the task's are loaded as its last box and not stored.
-template <typename Element, typename Row>
-__device__ __noinline__ bool run_gemm1_coop_task(const KernelParams& params, uint32_t epoch, const Task task,
-                                                 int piece_begin, int piece_end, int piece_columns,
-                                                 const GemmTaskSetup setup, int second_rows, char* shared) {
-    if constexpr (wgmma_path_compiled<Element>()) {
-        using Tile = CoopTile<Element>;
-        const TmaMaps& tma = params.tma;
-        const int boxes_per_piece = piece_columns / TileConfig::kBlockN;
-        const int box_begin = piece_begin * boxes_per_piece;
-        const int box_end = piece_end * boxes_per_piece;
-        const Gemm1Weights weights(tma, task, params.hidden, TileConfig::kBlockN);  // one 64-row box per "piece"
-        const TmaDescriptor* const maps[4] = {&tma.w_down, &tma.w_down, &tma.w_down, &tma.w_down};
-        const int row_block = Tile::row_block();
-        const Gemm1Out<Row> out = gemm1_out<Row>(params, task.tile + row_block);
-        const int rows = row_block == 0 ? setup.rows : second_rows;
-        const int passes = (box_end - box_begin + 3) / 4;
-        Tile tile;
-        return tile.run(
-            params, epoch, shared, &tma.hidden_pair, task.tile * TileConfig::kBlockM, maps,
-            [&](int pass, int b) { return weights.row(min(box_begin + 4 * pass + b, box_end - 1), 0); }, 0, passes,
-            WgmmaRing::k_boxes(params.intermediate),
-            [&](int pass) {
-#pragma unroll
-                for (int b = 0; b < 4; ++b) {
-                    const int box = box_begin + 4 * pass + b;
-                    if (box < box_end) {
-                        store_gemm1_piece<Element, Tile>(
-                            out, task.expert, rows, box * TileConfig::kBlockN,
-                            reinterpret_cast<const float(&)[1][2][16]>(tile.accumulators[0][b]));
-                    }
-                }
             },
             false, Tile::kABytes, setup.b_hint);
     }

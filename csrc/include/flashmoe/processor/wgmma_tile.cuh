@@ -62,7 +62,7 @@ struct WgmmaRing {
     __host__ __device__ static constexpr int k_boxes(int k) { return (k + kBoxElementsK - 1) / kBoxElementsK; }
 
     // Bytes a block of `warpgroups` warpgroups reserves: kSharedBytes with a ring of warpgroups x kRingBytes
-    // (WgmmaTile's kWarpgroups = 2: one block per SM, docs/perf-notes.md item 98).
+    // (WgmmaTile's kWarpgroups = 2: one block per SM, docs/perf-notes.md item 98; gemm_tile_test only).
     __host__ __device__ static constexpr size_t shared_bytes(int warpgroups) {
         return kSharedBytes + static_cast<size_t>(warpgroups - 1) * kRingBytes;
     }
@@ -71,7 +71,7 @@ struct WgmmaRing {
     State* state;
 
     // NOTE: the state sits past the block's whole ring (kRingBytes per warpgroup of the block), wherever a tile's
-    // stages end: a two-warpgroup block's one-warpgroup tiles use its first kRingBytes and the same state.
+    // stages end (a two-warpgroup block's: after both warpgroups' kRingBytes).
     __device__ __forceinline__ explicit WgmmaRing(char* shared) {
         const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
         stages = shared + ((kAlignment - address % kAlignment) % kAlignment);
@@ -191,7 +191,7 @@ __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t 
 
 }  // namespace detail
 
-// Once per launch, before the first tile, by the processor (warpgroup 0 of its block: block_sync.cuh).
+// Once per launch, before the first tile, by the whole block (the processor, or a two-warpgroup tile's block).
 __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 #if FLASHMOE_WGMMA
     WgmmaRing ring(shared);
@@ -204,7 +204,7 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
         ring.state->phases = 0;
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
-    processor_sync();  // NOTE: warpgroup 0's; a two-warpgroup block's warpgroup 1 meets it later on barrier 2
+    processor_sync();
 #endif
 }
 
@@ -222,13 +222,13 @@ __device__ __forceinline__ void wgmma_ring_init(char* shared) {
 // kRowBlocks = 2 (docs/perf-notes.md items 33-34): each k16 step issues one m64nN per 64-row block of A against the same
 // B, so a stage's B boxes serve twice the rows (32 KB staged per 2 MFLOP instead of 24 KB per 1 MFLOP).
 // kStageLimit > 0 caps the stages (gemm_tile_test's ring-depth measurement only).
-// kWarpgroups = 2 (docs/perf-notes.md items 97-98; in the layer only in the experimental two-warpgroup kernel,
-// processor.cuh): a block of two warpgroups, one per SM, runs the tile cooperatively: kRowBlocks = 2, warpgroup g
-// issues row block g's m64nN (N = kNumB · 64, up to 256) against the stage's kNumB B boxes, so a stage of 128 A rows
-// and four B boxes (48 KB) serves 4 MFLOP where the paired tile's 32 KB serves 2. The ring is the block's two
-// kRingBytes (192 KB: 4 such stages); thread 0 issues the loads and the vote at each k-step covers both warpgroups
-// (barrier 2). accumulators[0] is the thread's own row block (row_block()). Both warpgroups call run with the same
-// arguments.
+// kWarpgroups = 2 (docs/perf-notes.md items 97-98; gemm_tile_test only since item 103 removed the layer's
+// experimental two-warpgroup kernel, slower than the paired tile): a block of two warpgroups, one per SM, runs the
+// tile cooperatively: kRowBlocks = 2, warpgroup g issues row block g's m64nN (N = kNumB · 64, up to 256) against the
+// stage's kNumB B boxes, so a stage of 128 A rows and four B boxes (48 KB) serves 4 MFLOP where the paired tile's
+// 32 KB serves 2. The ring is the block's two kRingBytes (192 KB: 4 such stages); thread 0 issues the loads and the
+// vote at each k-step covers both warpgroups (barrier 2). accumulators[0] is the thread's own row block
+// (row_block()). Both warpgroups call run with the same arguments.
 // kSwapTokens = 16 (swap-AB, docs/perf-notes.md item 71; tasks.cuh run_gemm0_swap_task, run_gemm1_swap_task): for
 // row tiles of at most 16 valid rows, the operands change places. Each 64-row B box (weight rows: the output's
 // columns) is the wgmma's A (M = 64), and the first 16 rows of the stage's A box (tokens) are its B (N = 16), so a k16
@@ -307,7 +307,7 @@ struct WgmmaTile {
         return static_cast<int>(threadIdx.x) / 32 * 16 + lane_idx() / 4 + ((r % 4) / 2) * 8;
     }
 
-    // The tile's barriers: the processor's 128 threads, or both warpgroups of a kCoop block (block_sync.cuh).
+    // The tile's barriers: the processor's block, or both warpgroups of a kCoop block (block_sync.cuh).
     __device__ __forceinline__ static void sync() {
         if constexpr (kCoop) {
             coop_sync();
