@@ -1125,6 +1125,107 @@ void time_weight_stream() {
     stream::time_variant<32, 2, 1, 9, true>(probe, "packed: K in 2 parts", 2, first);
 }
 
+// `--scatter-probe` (docs/perf-notes.md item 107): the fused kernel's dispatch copy alone, at Qwen3-30B-A3B T = 16384
+// (k = 8, H = 2048 bf16): 131072 rows of 4 KB written in expert order from a 67 MB x, each token's row read by its 8
+// routes. Items 104-105 found neither the loop's latency nor x's L2 misses bound the layer's ~340 us dispatch phase
+// (537 MB of writes: ~1.6 TB/s); this measures what the machine gives the same writes: the layer's loop
+// (tasks.cuh dispatch_row_tile: a warp per row, blocks claiming 64-row tiles, two 128-thread blocks per SM), the
+// same with 8 warps or 4 blocks per SM, the rows read in token order (x streamed once, no re-reads), and a
+// cudaMemcpy of the 537 MB. Each variant's rows are checked against x on sampled rows.
+namespace scatter {
+constexpr int kTokens = 16384, kTopK = 8, kHidden = 2048, kTileRows = 64;
+constexpr int kRows = kTokens * kTopK;
+constexpr int kVectors = kHidden * 2 / 16;  // 16-byte vectors a row
+// The layer's loop over 64-row tiles claimed from `cursor`; a warp per row; `token_of_row` null: row r reads token
+// r / kTopK (token order).
+__global__ void __launch_bounds__(256) scatter_kernel(const uint4* __restrict__ x, uint4* rows,
+                                                       const int32_t* token_of_row, int* cursor) {
+    __shared__ int tile;
+    const int warps = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    while (true) {
+        if (threadIdx.x == 0) tile = atomicAdd(cursor, 1);
+        __syncthreads();
+        const int t = tile;
+        __syncthreads();
+        if (t * kTileRows >= kRows) return;
+        for (int local = warp; local < kTileRows; local += warps) {
+            const int64_t row = static_cast<int64_t>(t) * kTileRows + local;
+            const int token = token_of_row != nullptr ? token_of_row[row] : static_cast<int>(row / kTopK);
+            const uint4* source = x + static_cast<int64_t>(token) * kVectors;
+            uint4* destination = rows + row * kVectors;
+            for (int v = lane; v < kVectors; v += 32) destination[v] = __ldg(source + v);
+        }
+    }
+}
+}  // namespace scatter
+
+void run_scatter_probe() {
+    using namespace scatter;
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    // Routes: each token's kTopK distinct experts of 128, rows in expert order (the layer's slots), tokens ascending
+    // within an expert.
+    std::mt19937_64 rng(107);
+    std::vector<std::vector<int32_t>> by_expert(128);
+    for (int t = 0; t < kTokens; ++t) {
+        std::set<int> chosen;
+        while (static_cast<int>(chosen.size()) < kTopK) chosen.insert(static_cast<int>(rng() % 128));
+        for (int e : chosen) by_expert[e].push_back(t);
+    }
+    std::vector<int32_t> token_of_row;
+    token_of_row.reserve(kRows);
+    for (const auto& tokens : by_expert) token_of_row.insert(token_of_row.end(), tokens.begin(), tokens.end());
+    std::vector<uint4> host_x(static_cast<size_t>(kTokens) * kVectors);
+    for (size_t i = 0; i < host_x.size(); ++i) {
+        const uint32_t h = static_cast<uint32_t>(i * 2654435761u);
+        host_x[i] = make_uint4(h, h ^ 0x9e3779b9u, h + 7u, ~h);
+    }
+    DeviceArray<uint4> x(host_x);
+    DeviceArray<uint4> rows(static_cast<size_t>(kRows) * kVectors);
+    DeviceArray<int32_t> tokens(token_of_row);
+    DeviceArray<int> cursor(1);
+    const double bytes = static_cast<double>(kRows) * kVectors * 16;
+    const auto check = [&](const char* name, bool token_order) {
+        int bad = 0;
+        for (int sample = 0; sample < 64; ++sample) {
+            const int64_t row = static_cast<int64_t>(rng() % kRows);
+            const int token = token_order ? static_cast<int>(row / kTopK) : token_of_row[row];
+            std::vector<uint4> got(kVectors);
+            CHECK_CUDA(cudaMemcpy(got.data(), rows.pointer + row * kVectors, kVectors * 16, cudaMemcpyDeviceToHost));
+            bad += std::memcmp(got.data(), host_x.data() + static_cast<size_t>(token) * kVectors, kVectors * 16) != 0;
+        }
+        if (bad != 0) {
+            std::printf("scatter  %s: FAIL, %d of 64 sampled rows differ from x\n", name, bad);
+            ++g_failures;
+        }
+    };
+    const auto variant = [&](const char* name, int blocks_per_sm, int threads, bool token_order) {
+        CHECK_CUDA(cudaMemset(rows.pointer, 0, static_cast<size_t>(kRows) * kVectors * 16));
+        const float ms = median_ms([&] {
+            CHECK_CUDA(cudaMemsetAsync(cursor.pointer, 0, sizeof(int)));
+            scatter::scatter_kernel<<<blocks_per_sm * prop.multiProcessorCount, threads>>>(
+                x.pointer, rows.pointer, token_order ? nullptr : tokens.pointer, cursor.pointer);
+            CHECK_CUDA(cudaGetLastError());
+        }, 10);
+        check(name, token_order);
+        std::printf("time     scatter %-52s %.3f ms: %.2f TB/s of rows written\n", name, ms, bytes / (ms * 1e-3) / 1e12);
+    };
+    std::printf("time     scatter probe: %s; %d rows of %d B (%.0f MB) from x of %.0f MB\n", prop.name, kRows,
+                kVectors * 16, bytes / 1e6, static_cast<double>(kTokens) * kVectors * 16 / 1e6);
+    variant("layer: 2 blocks/SM x 4 warps, expert order", 2, 128, false);
+    variant("2 blocks/SM x 8 warps, expert order", 2, 256, false);
+    variant("4 blocks/SM x 8 warps, expert order", 4, 256, false);
+    variant("2 blocks/SM x 4 warps, token order (x read once)", 2, 128, true);
+    variant("4 blocks/SM x 8 warps, token order", 4, 256, true);
+    const float copy_ms = median_ms([&] {
+        CHECK_CUDA(cudaMemcpyAsync(rows.pointer, rows.pointer + static_cast<size_t>(kRows) * kVectors / 2,
+                                   static_cast<size_t>(kRows) * kVectors * 16 / 2, cudaMemcpyDeviceToDevice));
+    }, 10);
+    std::printf("time     scatter %-52s %.3f ms: %.2f TB/s written (%.2f TB/s read + write)\n",
+                "cudaMemcpy of half the rows (268 MB)", copy_ms, bytes / 2 / (copy_ms * 1e-3) / 1e12,
+                bytes / (copy_ms * 1e-3) / 1e12);
+}
+
 // `--tile-ncu` (docs/perf-notes.md items 95, 97; Next steps 1): one launch each, for ncu, at the tiles' timing shape
 // (bf16 gated 8192 x 4096 x 2048): the library's paired tile (4 pieces per block), then item 30's prototypes 128 x 256
 // with one and two MMA groups in flight (4 passes per block); then the same three without their epilogue's stores
@@ -1403,7 +1504,7 @@ void sweep(const std::vector<int>& tokens, bool fused_only) {
 
 int main(int argc, char** argv) {
     bool time = false, do_sweep = false, fused_only = false, sweep_only = false, gather_probe = false,
-         stream_probe = false, tile_ncu = false, tile_mainloop = false;
+         stream_probe = false, tile_ncu = false, tile_mainloop = false, scatter_probe = false;
     std::vector<int> tokens = {1, 64, 1024, 4096};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--time")) time = true;
@@ -1414,6 +1515,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--stream-probe")) stream_probe = true;  // the weight stream probe alone (item 86)
         if (!std::strcmp(argv[i], "--tile-ncu")) tile_ncu = true;  // one launch of each large tile, for ncu (item 95)
         if (!std::strcmp(argv[i], "--tile-mainloop")) tile_mainloop = true;  // the large tiles with and without stores
+        if (!std::strcmp(argv[i], "--scatter-probe")) scatter_probe = true;  // the dispatch copy alone (item 107)
         if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) {  // T or a comma-separated list
             tokens.clear();
             for (const char* p = argv[++i]; *p != '\0';) {
@@ -1455,6 +1557,11 @@ int main(int argc, char** argv) {
     if (stream_probe) {
         if (hopper("stream")) time_weight_stream();
         return 0;
+    }
+    if (scatter_probe) {
+        run_scatter_probe();  // NOTE: any device with ~0.7 GB free
+        std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
+        return g_failures == 0 ? 0 : 1;
     }
     if (gather_probe) {
         // NOTE: alone, in its own process: if TMA refuses a swizzled one-row box at a 128-byte slot, the context dies.
