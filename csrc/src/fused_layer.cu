@@ -236,6 +236,10 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
+    token_dispatch_ = choice_setting("FLASHMOE_TOKEN_DISPATCH", {0, 1, 2}, 1);  // NOTE: may throw, as above
+    int l2_bytes = 0;
+    FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, config.device));
+    l2_bytes_ = l2_bytes;
     combine_slice_columns_ = combine_slice_columns_setting();          // NOTE: may throw, as above
     tasks_per_processor_ = tasks_per_processor_setting();              // NOTE: may throw, as above
     direct_combine_ = !env_flag("FLASHMOE_DISABLE_DIRECT_COMBINE");
@@ -295,9 +299,6 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.narrow_gemm1 = env_flag("FLASHMOE_DISABLE_NARROW_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         gemm1_k_parts_ = gemm1_k_parts;
         gemm1_l2_prefetch_ = gemm1_l2_prefetch;
-        int l2_bytes = 0;
-        FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, config.device));
-        l2_bytes_ = l2_bytes;
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -480,6 +481,16 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
     params.routes_per_chunk = routes_per_chunk_;
     params.direct_gemm0 = direct_gemm0_ ? 1 : 0;
+    // Token-major dispatch (item 108): one GPU with GEMM0 released direct (no subscriber watches the tile flags it
+    // leaves unset), k within the device loop's bound; FLASHMOE_TOKEN_DISPATCH 0 = never, 1 = by the rule, 2 = always.
+    params.token_dispatch =
+        !expert_parallel() && direct_gemm0_ && config_.top_k <= TileConfig::kMaxDispatchTopK &&
+                (token_dispatch_ == 2 ||
+                 (token_dispatch_ == 1 && token_dispatch_launch(args.num_tokens, static_cast<int>(config_.hidden_size),
+                                                                static_cast<int>(element_bytes_of(config_.dtype)),
+                                                                l2_bytes_)))
+            ? 1
+            : 0;
     params.combine_slice_columns = combine_slice_columns_;
     params.tasks_per_processor = tasks_per_processor_;
     params.gemm1_max_pieces = gemm1_max_pieces(params.intermediate);

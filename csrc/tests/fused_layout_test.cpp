@@ -239,6 +239,16 @@ int main() {
                        f::gemm1_split(2048, row_tiles, 263, true, kTpp, true).num_tasks,
                    "decode (%d tiles): the cap does not bind", row_tiles);
     }
+    // Item 108: token-major dispatch where x is more than half the L2 (an H100's 50 MB): Qwen3 T = 16384 (67 MB) and
+    // Mixtral T = 8192 (67 MB), not Qwen3 T = 4096 (17 MB) or Mixtral T = 1024.
+    {
+        constexpr int64_t kL2 = 50 * 1024 * 1024;
+        namespace f = flashmoe::fused;
+        EXPECT(f::token_dispatch_launch(16384, 2048, 2, kL2) && !f::token_dispatch_launch(4096, 2048, 2, kL2) &&
+                   f::token_dispatch_launch(8192, 4096, 2, kL2) && !f::token_dispatch_launch(1024, 4096, 2, kL2) &&
+                   !f::token_dispatch_launch(1, 2048, 2, kL2),
+               "token_dispatch_launch");
+    }
     EXPECT(flashmoe::fused::gemm1_k_parts(2, 2048, 2048, 2, 263, 1) == 1, "FLASHMOE_GEMM1_K_PARTS=1: not split");
     // The host's launch value (gemm1_launch_k_parts): the rule over min(E, T·k) row tiles, which bounds a launch's
     // tiles wherever parts are taken (T·k <= 32 routes: one tile per non-empty expert), so its tasks fit the processors.

@@ -600,6 +600,40 @@ void test_gemm1_l2_prefetch(bool quick) {
     }
 }
 
+// Token-major dispatch (docs/perf-notes.md item 108; FLASHMOE_TOKEN_DISPATCH, types.cuh token_dispatch_launch): the
+// same rows in another order, so y must not change. Each case with the tile-major dispatch (0) and the token-major one
+// forced (2), against the reference and bitwise against each other: bf16 gated SiLU T = 200, E = 16, k = 4, H = 1000
+// (uneven token runs: 200 = 12 x 16 + 8); fp16 gated GELU-tanh with biases, capacity factor 0.5 and duplicate ids
+// (dropped routes: rows of -1 skipped), T = 300, E = 8, k = 2; fp32 conventional ReLU on the SM80 tiles, T = 64, E = 4,
+// k = 2; bf16 k = 16 (the device loop's bound), T = 40, E = 32. --quick: the first case.
+void test_token_dispatch(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 200, 16, 4, 1000, 200, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 300, 8, 2, 256, 776, 0.5f, true, true},
+        Case{FLASHMOE_DTYPE_FP32, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 64, 4, 2, 512, 264, 0.0f, true, false},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 40, 32, 16, 512, 128, 0.0f, false, false}};
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        std::vector<uint8_t> tiles, tokens;
+        const std::string label = describe(c);
+        bool ok = false;
+        {
+            const ScopedEnv tile_major("FLASHMOE_TOKEN_DISPATCH", "0");
+            Fixture f(c, 1081);
+            ok = f.run("token-dispatch", label + " tile-major", tiles);
+        }
+        {
+            const ScopedEnv token_major("FLASHMOE_TOKEN_DISPATCH", "2");
+            Fixture f(c, 1081);
+            ok = f.run("token-dispatch", label + " token-major", tokens) && ok;
+        }
+        if (ok) {
+            report("token-dispatch", label + " token-major = tile-major", tiles == tokens,
+                   tiles == tokens ? "bitwise" : "DIFFERS from the tile-major dispatch");
+        }
+    }
+}
+
 // Expert rows in the layer's dtype (docs/perf-notes.md item 90; types.cuh compact_rows_launch,
 // FLASHMOE_COMPACT_ROWS_MIN_ROUTES): GEMM1 rounds each route's row to the dtype and the COMBINE widens it. Each case
 // as the library runs it with `setting` (the threshold in routes; nullptr: the default) and with fp32 rows (threshold
@@ -1260,6 +1294,7 @@ int main(int argc, char** argv) {
         test_narrow_gemm1(quick);
         test_gemm1_k_parts(quick);
         test_gemm1_l2_prefetch(quick);
+        test_token_dispatch(quick);
         test_compact_rows(quick);
         test_pairs(quick);
         test_settings(quick);

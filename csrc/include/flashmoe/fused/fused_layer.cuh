@@ -108,6 +108,8 @@ class FusedLayer {
     // KernelParams::routes_per_chunk; FLASHMOE_ROUTES_PER_CHUNK sets it
     int32_t routes_per_chunk_ = WorkspaceLayout::kRoutesPerChunk;
     bool direct_gemm0_ = true;  // KernelParams::direct_gemm0; FLASHMOE_DISABLE_DIRECT_GEMM0=1 clears it
+    int32_t token_dispatch_ = 1;  // KernelParams::token_dispatch: 0 never, 1 by token_dispatch_launch, 2 always;
+                                  // FLASHMOE_TOKEN_DISPATCH sets it
     // KernelParams::combine_slice_columns; FLASHMOE_COMBINE_SLICE_COLUMNS sets it
     int32_t combine_slice_columns_ = TileConfig::kCombineSliceColumns;
     // KernelParams::tasks_per_processor; FLASHMOE_TASKS_PER_PROCESSOR sets it

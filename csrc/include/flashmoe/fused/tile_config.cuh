@@ -39,6 +39,10 @@ struct TileConfig {
     static constexpr int kCombineSliceColumns = 256;  // the narrowest column slice of a token tile's COMBINE
                                                    // (combine_slices, types.cuh); half a pass of a block's loads
                                                    // over 4 tokens (512 was no faster: perf-notes item 49)
+    static constexpr int kDispatchTokens = 16;     // tokens a processor claims at once in a token-major dispatch
+                                                   // (KernelParams::token_dispatch; perf-notes item 108) ...
+    static constexpr int kMaxDispatchTopK = 16;    // ... of at most this k (its loop's bound; the C API's largest k,
+                                                   // capi.cu kMaxTopK); the host takes no larger k to it
     static constexpr int kCompactRowsMinRoutes = 512;  // bf16 expert rows in the dtype from this many routes (T·k)
                                                    // of a launch on (compact_rows_launch, types.cuh; perf-notes
                                                    // items 90-91: Qwen3 T = 1024 -4 %, 16384 -7 %, T = 64 -0.7 %;

@@ -366,6 +366,9 @@ struct KernelParams {
     int32_t routes_per_chunk;  // routes per chunk of the chunked slot assignment (os/routing.cuh routing_chunks)
     int32_t direct_gemm0;      // one GPU: 1 = GEMM0 tasks released with the slot assignment, their processors wait for
                                // the dispatch flags; 0 = released by the dispatch subscriber (gemm0_released_direct)
+    int32_t token_dispatch;    // one GPU, direct_gemm0: 1 = the processors copy x's rows token by token (each read once,
+                               // written to its k slots) and GEMM0 waits for every processor's dispatch, not for its
+                               // tiles' flags (token_dispatch_launch, set by the host; docs/perf-notes.md item 108)
     int32_t combine_slice_columns;  // the narrowest column slice of a COMBINE task (combine_slices)
     int32_t tasks_per_processor;    // GEMM tasks per processor the column splits keep while they can (ColumnSplit)
     int32_t direct_combine;         // one GPU: 1 = COMBINE tasks released with the last GEMM1 batch, their processors
@@ -393,6 +396,16 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
     return gemm0_split(params.intermediate, num_row_tiles, params.num_processors,
                        params.tma.enabled != 0 && params.tma.narrow != 0 && params.gated != 0,
                        params.tasks_per_processor);
+}
+
+// Whether a launch dispatches token by token (KernelParams::token_dispatch; docs/perf-notes.md items 107-108): where
+// x is larger than half the L2, the row tiles' copies in expert order re-read each token's row from DRAM for its k
+// routes (item 107's probe: 537 MB of rows in 0.420 ms in expert order, 0.261 in token order at Qwen3 T = 16384).
+// Token order completes no row tile before the end of the dispatch, so GEMM0 then waits for all of it: only where
+// the dispatch is long anyway.
+FLASHMOE_HOST_DEVICE inline bool token_dispatch_launch(int64_t num_tokens, int hidden, int element_bytes,
+                                                       int64_t l2_bytes) {
+    return num_tokens * hidden * element_bytes > l2_bytes / 2;
 }
 
 // Whether a launch of T tokens prefetches GEMM1's weights into the L2 during GEMM0 (docs/perf-notes.md item 88): at

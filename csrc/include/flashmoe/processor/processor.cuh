@@ -85,7 +85,27 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // loop here cost every processor ~38 us at T = 1 (263 contending retries; the in-kernel trace showed it as 18 % of
     // the kernel), on the path to the first GEMM0.
     uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
-    while (true) {
+    // Token-major (params.token_dispatch, item 108): the claims are runs of kDispatchTokens tokens on the same cursor;
+    // no tile flag is set, GEMM0 waits for processors_dispatched (acquire_dispatched), published below after every
+    // thread's fences.
+    while (params.token_dispatch != 0) {
+        processor_sync();
+        if (threadIdx.x == 0) {
+            shared_value = static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
+        }
+        processor_sync();
+        const int first = shared_value * TileConfig::kDispatchTokens;
+        if (first >= params.num_tokens) {
+            if (params.tma.enabled) {
+                detail::fence_proxy_async_global();  // the rows go to GEMM0's TMA loads (the async proxy)
+            }
+            __threadfence();
+            processor_sync();  // NOTE: every thread's rows and fences before thread 0's release below
+            break;
+        }
+        dispatch_token_run<Element>(params, first, min(first + TileConfig::kDispatchTokens, params.num_tokens));
+    }
+    while (params.token_dispatch == 0) {
         processor_sync();
         if (threadIdx.x == 0) {
             shared_value = static_cast<int>(atomicAdd(&control->dispatch_next, 1u));

@@ -59,6 +59,40 @@ __device__ inline void dispatch_row_tile(const KernelParams& params, int tile) {
     }
 }
 
+// Token-major dispatch (KernelParams::token_dispatch; docs/perf-notes.md item 108): copies tokens [begin, end) of x,
+// each to the rows of its k routes (route_row; dropped routes, -1, are skipped). A warp per token: each lane holds the
+// row of its route j = lane (k <= 16) and reads each 16-byte vector of the token once, then stores it to every row,
+// so x is read once where the tile order reads it k times. Called by the whole block.
+template <typename Element>
+__device__ inline void dispatch_token_run(const KernelParams& params, int begin, int end) {
+    constexpr int kVector = kElementsPer16Bytes<Element>;
+    const int hidden = params.hidden;
+    const int vectors_per_row = hidden / kVector;
+    const int top_k = params.top_k;
+    const int32_t* route_row = params.layout.get_route_row_ptr();
+    const Element* x = static_cast<const Element*>(params.x);
+    Element* tokens = params.layout.get_tokens_ptr<Element>();
+    const int warp_idx = threadIdx.x / 32;
+    const int lane_idx = threadIdx.x % 32;
+    for (int token = begin + warp_idx; token < end; token += TileConfig::kWarps) {
+        const int my_row = lane_idx < top_k ? route_row[static_cast<int64_t>(token) * top_k + lane_idx] : -1;
+        // Every lane: the k rows, shuffled before the copy loop (which lanes leave apart where H is not 32 vectors).
+        int rows[TileConfig::kMaxDispatchTopK];
+#pragma unroll
+        for (int j = 0; j < TileConfig::kMaxDispatchTopK; ++j) rows[j] = __shfl_sync(0xffffffffu, my_row, j);
+        const uint4* source = reinterpret_cast<const uint4*>(x + static_cast<int64_t>(token) * hidden);
+        for (int v = lane_idx; v < vectors_per_row; v += 32) {
+            const uint4 value = __ldg(source + v);
+#pragma unroll
+            for (int j = 0; j < TileConfig::kMaxDispatchTopK; ++j) {
+                if (j < top_k && rows[j] >= 0) {
+                    reinterpret_cast<uint4*>(tokens + static_cast<int64_t>(rows[j]) * hidden)[v] = value;
+                }
+            }
+        }
+    }
+}
+
 template <typename Element>
 __device__ __forceinline__ float load_bias(const void* bias, int64_t index) {
     return bias == nullptr ? 0.0f : to_float(__ldg(static_cast<const Element*>(bias) + index));
@@ -356,6 +390,14 @@ __device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t e
                                           bool& all_dispatched) {
     if (all_dispatched) return true;
     const uint64_t limit_ns = 2 * params.timeout_ns;
+    if (params.token_dispatch != 0) {
+        // Token-major (item 108): no tile is complete before every processor's dispatch. NOTE: such a wait ends: a
+        // processor in its dispatch loop waits on nothing.
+        all_dispatched = wait_epoch_count(params, epoch, &params.layout.get_control_ptr()->processors_dispatched,
+                                          static_cast<uint32_t>(params.num_processors), limit_ns, Role::kProcessor,
+                                          WaitWhat::kDispatch, gemm_tile_expert(params, tile), tile);
+        return all_dispatched;
+    }
     const uint32_t* dispatch_flag = params.layout.get_dispatch_flag_ptr();
     // NOTE: relaxed loads issued together, then one fence as their acquire: one round trip when all is there.
     const uint64_t processors = load_relaxed(&params.layout.get_control_ptr()->processors_dispatched);
