@@ -236,7 +236,10 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
+    // Token-major dispatch (item 108) only on one GPU with GEMM0 released direct (no subscriber watches the tile flags
+    // it leaves unset) and k within the device loop's bound.
     token_dispatch_ = choice_setting("FLASHMOE_TOKEN_DISPATCH", {0, 1, 2}, 1);  // NOTE: may throw, as above
+    if (ep != nullptr || !direct_gemm0_ || config.top_k > TileConfig::kMaxDispatchTopK) token_dispatch_ = 0;
     int l2_bytes = 0;
     FLASHMOE_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, config.device));
     l2_bytes_ = l2_bytes;
@@ -481,16 +484,11 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
     params.routes_per_chunk = routes_per_chunk_;
     params.direct_gemm0 = direct_gemm0_ ? 1 : 0;
-    // Token-major dispatch (item 108): one GPU with GEMM0 released direct (no subscriber watches the tile flags it
-    // leaves unset), k within the device loop's bound; FLASHMOE_TOKEN_DISPATCH 0 = never, 1 = by the rule, 2 = always.
-    params.token_dispatch =
-        !expert_parallel() && direct_gemm0_ && config_.top_k <= TileConfig::kMaxDispatchTopK &&
-                (token_dispatch_ == 2 ||
-                 (token_dispatch_ == 1 && token_dispatch_launch(args.num_tokens, static_cast<int>(config_.hidden_size),
-                                                                static_cast<int>(element_bytes_of(config_.dtype)),
-                                                                l2_bytes_)))
-            ? 1
-            : 0;
+    params.token_dispatch = token_dispatch_ == 2 || (token_dispatch_ == 1 &&
+                                                     token_dispatch_launch(args.num_tokens, params.hidden,
+                                                                           element_bytes_of(config_.dtype), l2_bytes_))
+                                ? 1
+                                : 0;
     params.combine_slice_columns = combine_slice_columns_;
     params.tasks_per_processor = tasks_per_processor_;
     params.gemm1_max_pieces = gemm1_max_pieces(params.intermediate);
@@ -523,7 +521,6 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         if (tma_.enabled) {
             map_weights(args.weights);
             params.tma = tma_;
-            if (params.tma.pair_group_tasks < 0) params.tma.pair_group_tasks = params.num_processors;
         }
         const cudaStream_t stream = static_cast<cudaStream_t>(args.stream);
         if (trace_.events != nullptr) {

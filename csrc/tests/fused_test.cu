@@ -514,12 +514,12 @@ void test_wide_gemm1() {
 // (FLASHMOE_DISABLE_NARROW_GEMM0=1). bf16 gated SiLU with biases, H = 1000 (GEMM1's last piece partly past H), I = 200
 // (a last narrow piece of 8 columns); fp16 gated GELU-tanh, I = 776 (~6 rows per expert); bf16 conventional ReLU
 // with biases, k = 1 and T = 1 (one token, one route). --quick (the sanitizers): the first case.
-// Case `c` (seed `seed`) as the library runs it and with the A/B switch `name`=1, each against the reference, then
-// bitwise against each other; reported under `test` as `label` plus `note(fixture)` (what the library takes in this
-// case), then `what` and `other` (the two runs).
+// Case `c` (seed `seed`) as the library runs it and with the A/B switch `name`=`value`, each against the reference,
+// then bitwise against each other; reported under `test` as `label` plus `note(fixture)` (what the library takes in
+// this case), then `what` and `other` (the two runs).
 template <typename Note>
 void compare_switch(const char* test, const Case& c, uint64_t seed, const char* name, std::string label,
-                    const std::string& what, const std::string& other, Note note) {
+                    const std::string& what, const std::string& other, Note note, const char* value = "1") {
     std::vector<uint8_t> on, off;
     bool ok = false;
     {
@@ -528,7 +528,7 @@ void compare_switch(const char* test, const Case& c, uint64_t seed, const char* 
         ok = f.run(test, label + " " + what, on);
     }
     {
-        const ScopedEnv off_switch(name, "1");
+        const ScopedEnv off_switch(name, value);
         Fixture f(c, seed);
         ok = f.run(test, label + " " + other, off) && ok;
     }
@@ -614,23 +614,9 @@ void test_token_dispatch(bool quick) {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 40, 32, 16, 512, 128, 0.0f, false, false}};
     for (const Case& c : cases) {
         if (quick && &c != &cases[0]) continue;
-        std::vector<uint8_t> tiles, tokens;
-        const std::string label = describe(c);
-        bool ok = false;
-        {
-            const ScopedEnv tile_major("FLASHMOE_TOKEN_DISPATCH", "0");
-            Fixture f(c, 1081);
-            ok = f.run("token-dispatch", label + " tile-major", tiles);
-        }
-        {
-            const ScopedEnv token_major("FLASHMOE_TOKEN_DISPATCH", "2");
-            Fixture f(c, 1081);
-            ok = f.run("token-dispatch", label + " token-major", tokens) && ok;
-        }
-        if (ok) {
-            report("token-dispatch", label + " token-major = tile-major", tiles == tokens,
-                   tiles == tokens ? "bitwise" : "DIFFERS from the tile-major dispatch");
-        }
+        const ScopedEnv tile_major("FLASHMOE_TOKEN_DISPATCH", "0");
+        compare_switch("token-dispatch", c, 1081, "FLASHMOE_TOKEN_DISPATCH", describe(c), "tile-major", "token-major",
+                       [](Fixture&) { return std::string(); }, "2");
     }
 }
 

@@ -1127,11 +1127,11 @@ void time_weight_stream() {
 
 // `--scatter-probe` (docs/perf-notes.md item 107): the fused kernel's dispatch copy alone, at Qwen3-30B-A3B T = 16384
 // (k = 8, H = 2048 bf16): 131072 rows of 4 KB written in expert order from a 67 MB x, each token's row read by its 8
-// routes. Items 104-105 found neither the loop's latency nor x's L2 misses bound the layer's ~340 us dispatch phase
-// (537 MB of writes: ~1.6 TB/s); this measures what the machine gives the same writes: the layer's loop
+// routes. Items 104-105 moved the layer's ~340 us dispatch phase (537 MB of writes: ~1.6 TB/s) neither by batching
+// the loop's loads nor by L2 hints; this measures what the machine gives the same writes: the layer's loop
 // (tasks.cuh dispatch_row_tile: a warp per row, blocks claiming 64-row tiles, two 128-thread blocks per SM), the
 // same with 8 warps or 4 blocks per SM, the rows read in token order (x streamed once, no re-reads), and a
-// cudaMemcpy of the 537 MB. Each variant's rows are checked against x on sampled rows.
+// cudaMemcpy of half the rows (268 MB read and written). Each variant's rows are checked against x on sampled rows.
 namespace scatter {
 constexpr int kTokens = 16384, kTopK = 8, kHidden = 2048, kTileRows = 64;
 constexpr int kRows = kTokens * kTopK;

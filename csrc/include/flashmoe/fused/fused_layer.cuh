@@ -74,7 +74,7 @@ class FusedLayer {
     void set_pairs(bool gemm0, bool gemm1, int32_t group_tasks = -1, int32_t group_rows = -1) {
         tma_.pair_gemm0 = gemm0 ? 1 : 0;
         tma_.pair_gemm1 = gemm1 ? 1 : 0;
-        tma_.pair_group_tasks = group_tasks;  // NOTE: < 0: each launch's processor count, set by forward
+        tma_.pair_group_tasks = group_tasks < 0 ? num_blocks_ - 1 : group_tasks;
         tma_.pair_group_rows = group_rows < 0 ? TileConfig::kPairGroupRows : group_rows;
     }
     int32_t pair_group_rows() const { return tma_.pair_group_rows; }
@@ -108,8 +108,9 @@ class FusedLayer {
     // KernelParams::routes_per_chunk; FLASHMOE_ROUTES_PER_CHUNK sets it
     int32_t routes_per_chunk_ = WorkspaceLayout::kRoutesPerChunk;
     bool direct_gemm0_ = true;  // KernelParams::direct_gemm0; FLASHMOE_DISABLE_DIRECT_GEMM0=1 clears it
-    int32_t token_dispatch_ = 1;  // KernelParams::token_dispatch: 0 never, 1 by token_dispatch_launch, 2 always;
-                                  // FLASHMOE_TOKEN_DISPATCH sets it
+    // KernelParams::token_dispatch: 0 never, 1 by token_dispatch_launch, 2 always; FLASHMOE_TOKEN_DISPATCH sets it (0
+    // where the layer cannot take it: expert parallelism, GEMM0 not released direct, k > kMaxDispatchTopK)
+    int32_t token_dispatch_ = 1;
     // KernelParams::combine_slice_columns; FLASHMOE_COMBINE_SLICE_COLUMNS sets it
     int32_t combine_slice_columns_ = TileConfig::kCombineSliceColumns;
     // KernelParams::tasks_per_processor; FLASHMOE_TASKS_PER_PROCESSOR sets it

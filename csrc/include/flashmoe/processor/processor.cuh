@@ -80,21 +80,23 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
     FLASHMOE_PROFILE_MARK(0);
 
-    // Dispatch: claim row tiles one at a time (a processor that starts late simply claims none). The cursor is a plain
-    // counter the OS block zeroes before it publishes the routing: one atomicAdd per claim. NOTE: an epoch-tagged CAS
-    // loop here cost every processor ~38 us at T = 1 (263 contending retries; the in-kernel trace showed it as 18 % of
-    // the kernel), on the path to the first GEMM0.
-    uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
-    // Token-major (params.token_dispatch, item 108): the claims are runs of kDispatchTokens tokens on the same cursor;
-    // no tile flag is set, GEMM0 waits for processors_dispatched (acquire_dispatched), published below after every
-    // thread's fences.
-    while (params.token_dispatch != 0) {
+    // Dispatch: claim row tiles, or (token-major) runs of kDispatchTokens tokens, one at a time (a processor that starts
+    // late simply claims none). The cursor is a plain counter the OS block zeroes before it publishes the routing: one
+    // atomicAdd per claim. NOTE: an epoch-tagged CAS loop here cost every processor ~38 us at T = 1 (263 contending
+    // retries; the in-kernel trace showed it as 18 % of the kernel), on the path to the first GEMM0.
+    const auto claim = [&] {
         processor_sync();
         if (threadIdx.x == 0) {
             shared_value = static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
         }
         processor_sync();
-        const int first = shared_value * TileConfig::kDispatchTokens;
+        return shared_value;
+    };
+    // Token-major (item 108): no tile flag is set; GEMM0 waits for processors_dispatched (acquire_dispatched), published
+    // below after every thread's fences. (Two loops on the flag, not an if / else: this form compiles to the SASS that
+    // session 25 GPU-checked; the if / else lays it out differently.)
+    while (params.token_dispatch != 0) {
+        const int first = claim() * TileConfig::kDispatchTokens;
         if (first >= params.num_tokens) {
             if (params.tma.enabled) {
                 detail::fence_proxy_async_global();  // the rows go to GEMM0's TMA loads (the async proxy)
@@ -105,13 +107,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
         dispatch_token_run<Element>(params, first, min(first + TileConfig::kDispatchTokens, params.num_tokens));
     }
+    uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
     while (params.token_dispatch == 0) {
-        processor_sync();
-        if (threadIdx.x == 0) {
-            shared_value = static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
-        }
-        processor_sync();
-        const int tile = shared_value;
+        const int tile = claim();
         if (tile >= num_routing_tiles) {
             break;
         }
