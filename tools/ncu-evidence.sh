@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ncu evidence for docs/perf-notes.md (issue 4): profiles one fused forward kernel (moe_forward_kernel) of the
-# Qwen3-30B-A3B bf16 layer at T = 1, 1024 and 16384 (override: NCU_TOKENS="1 1024 16384"), from the GPU bundle:
+# Qwen3-30B-A3B bf16 layer at T = 1, 1024 and 16384 (override: NCU_TOKENS="1 1024 16384"; another shape:
+# NCU_PRESET=mixtral-8x7b, its files then ncu-<preset>-T<T>.csv), from the GPU bundle:
 #   bash .bundle/ncu-evidence.sh        (gpu-bundle.sh copies it there)
 # Collects the speed-of-light section (duration, DRAM and SM throughput) plus DRAM bytes, the tensor (HMMA) pipe's
 # activity, achieved occupancy, L2 traffic, the L2's throughput against its peak and the bytes the L2 delivered to
@@ -20,14 +21,16 @@ metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elaps
 gmma="$("$ncu" --query-metrics 2>/dev/null | awk '{print $1}' | grep -m1 '^sm__pipe_tensor_op_gmma_cycles_active$' || true)"
 [ -n "$gmma" ] && metrics="$metrics,$gmma.avg.pct_of_peak_sustained_active"
 work=$(mktemp -d)
+preset="${NCU_PRESET:-qwen3-30b-a3b}"
+name="ncu-T"; [ "$preset" = qwen3-30b-a3b ] || name="ncu-$preset-T"
 for t in ${NCU_TOKENS:-1 1024 16384}; do
   # warm-up 0, 1 timed replay: the first moe_forward launch is the graph replay of the timed forward
   timeout 240 "$ncu" --clock-control none --target-processes all -k regex:moe_forward --launch-count 1 \
     --metrics "$metrics" --csv \
     "$here/jre/bin/java" -Dorg.bytedeco.javacpp.cachedir="$work/jc" -cp "$cp" dev.flashmoe.bench.Main \
-    --backend cuda --preset qwen3-30b-a3b --tokens "$t" --warmup 0 --iters 1 --check-tokens 4 \
-    --copy-tbps 3 --matmul-tflops 890 > "$out/ncu-T$t.csv" 2> "$out/ncu-T$t.err"
-  echo "T=$t: ncu exit $?"
-  grep -E '"(gpu__time|dram__|sm__|lts__)' "$out/ncu-T$t.csv" | awk -F'","' '{print "  " $(NF-2) " [" $(NF-1) "] = " $NF}' | tr -d '"'
+    --backend cuda --preset "$preset" --tokens "$t" --warmup 0 --iters 1 --check-tokens 4 \
+    --copy-tbps 3 --matmul-tflops 890 > "$out/$name$t.csv" 2> "$out/$name$t.err"
+  echo "$preset T=$t: ncu exit $?"
+  grep -E '"(gpu__time|dram__|sm__|lts__)' "$out/$name$t.csv" | awk -F'","' '{print "  " $(NF-2) " [" $(NF-1) "] = " $NF}' | tr -d '"'
 done
 rm -rf "$work"
