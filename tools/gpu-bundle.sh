@@ -5,6 +5,9 @@
 # BUNDLE_BENCH_ONLY=1: a bundle for benchmark calls only (tools/run-bench-ab.sh, gemm_tile_test): no JUnit, no test
 # classes and of the native tests only gemm_tile_test and launch_floor, so that more A/B libraries (BUNDLE_AB_LIBS)
 # fit the device tool's carry (~3 MiB each, packed). Its smoke test runs the benchmark's --help with the bundled JRE.
+# BUNDLE_NATIVE_CHECK=1 (with BUNDLE_BENCH_ONLY=1): fused_test and flashmoe_smoke travel too (~3 MiB packed), so that one
+# call can run an A/B and the native side of the GPU check (call-env.sh `native_check`) when device starts are scarce
+# (session 26: eight refused; its call3 carried them by hand).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -66,7 +69,8 @@ if [ -x "$native_build/flashmoe_smoke" ] && [ -x "$native_build/fused_test" ]; t
   mkdir -p "$bundle/native"
   # NOTE: libflashmoe.so and libflashmoe_ep.so travel once, inside flashmoe-native.jar; run-gpu-check.sh takes
   # them out of the jar beside these binaries.
-  [ "$bench_only" = 1 ] || cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$bundle/native/"
+  [ "$bench_only" = 1 ] && [ "${BUNDLE_NATIVE_CHECK:-0}" != 1 ] ||
+    cp "$native_build/flashmoe_smoke" "$native_build/fused_test" "$bundle/native/"
   # Expert parallelism: the EP library's check (P = 1 through NVSHMEM, bitwise vs the single-GPU layer); the tiles'
   # own test with the layer sweep through the C API (gemm_tile_test --time --sweep; A/B runs).
   # launch_floor: an empty kernel's cost in the same timing (docs/perf-notes.md item 64).
@@ -98,7 +102,7 @@ chmod +x "$bundle/run-gpu-check.sh" "$bundle/run-ep-check.sh" "$bundle/ncu-evide
   echo "bundle built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
   echo "git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty tree)')"
   echo "jre modules: $modules"
-  [ "$bench_only" = 1 ] && echo "bench only (BUNDLE_BENCH_ONLY=1): no JUnit, no test classes, native: gemm_tile_test, launch_floor, ab/"
+  [ "$bench_only" = 1 ] && echo "bench only (BUNDLE_BENCH_ONLY=1): no JUnit, no test classes, native: gemm_tile_test, launch_floor, ab/$([ "${BUNDLE_NATIVE_CHECK:-0}" = 1 ] && echo ', fused_test, flashmoe_smoke (BUNDLE_NATIVE_CHECK=1)')"
   (cd "$bundle" && find lib -type f -printf '%s\t%p\n' | sort -k2)
 } > "$bundle/MANIFEST.txt"
 
