@@ -10,16 +10,13 @@
 # check STEP...: the GPU check (run-gpu-check.sh) written straight into $OUT/check, its steps' timeouts capped by the
 # seconds left (30 / 45 / 25 % of them for tests / native / sanitizer, at most 120 / 170 / 90), so that a call cut at
 # its limit still returns the steps that finished (session 18's call4 ran it into a scratch folder and lost it all).
+# `check native sanitizer`: its native side alone, which a bench-only bundle built with BUNDLE_NATIVE_CHECK=1 runs
+# beside an A/B.
 # ab_lib NAME: the folder of the A/B library NAME (gpu-bundle.sh's BUNDLE_AB_LIBS: $n/ab/NAME/libflashmoe.so), a LIBDIR
 # for run-bench-ab.sh; fails when the bundle has none of that name. (It used to unpack .bundle/ab/NAME.so.xz, a layout
 # gpu-bundle.sh no longer makes.)
 # ab LABEL ROUNDS MARGIN SPEC... -- VARIANT...: tools/run-bench-ab.sh with the issue's ceilings and one checked token,
 # cut MARGIN seconds before the call's end; its log goes to $r/bench-LABEL.txt and $OUT, its medians to stdout.
-# native_check: the native side of the GPU check where the bundle carries fused_test and flashmoe_smoke (a full bundle,
-# or a bench-only one built with BUNDLE_NATIVE_CHECK=1): fused_test, flashmoe_smoke, then fused_test --quick under
-# memcheck, racecheck and synccheck, each cut by the seconds left; a summary line per step on stdout, fused_test.txt
-# and smoke.txt in $OUT, the sanitizer logs in $r (pack $r into all.tar.gz: the device tool returns at most 8 files).
-# No JUnit: for the Java path, `check`.
 # sweep PRESET TOKENS: the benchmark jar's sweep of PRESET over TOKENS (comma-separated) with both ceilings measured,
 # at most 150 s and cut 10 s before the call's end; its output is appended to $r/sweeps.txt, results.json / .csv in
 # $r/s-PRESET (tools/issue4-table.py reads them from all.tar.gz). Skipped when under 70 s are left.
@@ -52,28 +49,6 @@ ab() {
     timeout $(( $(left) - margin )) bash tools/run-bench-ab.sh "$@" > $r/bench-$label.txt 2>&1
   echo "exit $?"; sed -n '/== forward medians/,/== router/p' $r/bench-$label.txt
   cp $r/bench-$label.txt $OUT/
-}
-native_check() {
-  [ -x "$n/fused_test" ] && [ -x "$n/flashmoe_smoke" ] || { echo "native_check: no fused_test / flashmoe_smoke in the bundle"; return 1; }
-  local status=0 t
-  t=$(( $(left) - 30 < 150 ? $(left) - 30 : 150 ))
-  nat timeout $t $n/fused_test > $r/fused_test.txt 2>&1 || status=1
-  echo "fused_test: $(tail -1 $r/fused_test.txt) ($(left) s left)"
-  t=$(( $(left) - 20 < 95 ? $(left) - 20 : 95 ))
-  nat timeout $t $n/flashmoe_smoke > $r/smoke.txt 2>&1 || status=1
-  echo "flashmoe_smoke: $(tail -1 $r/smoke.txt) ($(left) s left)"
-  cp $r/fused_test.txt $r/smoke.txt $OUT/ 2>/dev/null
-  local san
-  san="$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)"
-  [ -n "$san" ] || { echo "native_check: compute-sanitizer not found"; return 1; }
-  for tool in memcheck racecheck synccheck; do
-    [ $(left) -gt 40 ] || { echo "fused_test --quick under $tool: not run ($(left) s left)"; status=1; continue; }
-    t=$(( $(left) - 20 < 120 ? $(left) - 20 : 120 ))
-    timeout $t "$san" --tool $tool --error-exitcode 86 $n/fused_test --quick --timeout-ms 60000 > $r/sanitizer-$tool.txt 2>&1 ||
-      status=1
-    echo "fused_test --quick under $tool: $(grep -E '(ERROR|RACECHECK) SUMMARY' $r/sanitizer-$tool.txt | tail -1) ($(left) s left)"
-  done
-  return $status
 }
 sweep() {
   [ $(left) -gt 70 ] || { echo "== sweep $1 skipped ($(left) s left)" >> $r/sweeps.txt; return 1; }

@@ -6,8 +6,8 @@
 # classes and of the native tests only gemm_tile_test and launch_floor, so that more A/B libraries (BUNDLE_AB_LIBS)
 # fit the device tool's carry (~3 MiB each, packed). Its smoke test runs the benchmark's --help with the bundled JRE.
 # BUNDLE_NATIVE_CHECK=1 (with BUNDLE_BENCH_ONLY=1): fused_test and flashmoe_smoke travel too (~3 MiB packed), so that one
-# call can run an A/B and the native side of the GPU check (call-env.sh `native_check`) when device starts are scarce
-# (session 26: eight refused; its call3 carried them by hand).
+# call can run an A/B and the native side of the GPU check (call-env.sh `check native sanitizer`) when device starts are
+# scarce (session 26: eight refused; its call3 carried them by hand).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

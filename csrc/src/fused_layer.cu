@@ -479,7 +479,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.activation = config_.activation;
     params.gated = gated ? 1 : 0;
     params.allow_tf32 = config_.allow_tf32;
-    params.num_processors = num_blocks_ - 1;
+    params.num_processors = num_processors();
     params.withhold_task = withhold_task_;
     params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
     params.routes_per_chunk = routes_per_chunk_;

@@ -493,7 +493,7 @@ void test_wide_gemm1() {
         Fixture f(c, 5151);
         const int row_tiles = row_tiles_of(f.r);
         const bool wide = f.layer.hopper_tiles() &&
-                          flashmoe::fused::gemm1_wide(H, row_tiles, f.layer.num_blocks() - 1, true);
+                          flashmoe::fused::gemm1_wide(H, row_tiles, f.layer.num_processors(), true);
         std::vector<uint8_t> narrow_y, wide_y;
         f.layer.set_wide_gemm1(false);
         const bool narrow_ok = f.run("wide-gemm1", describe(c) + " 64-column pieces", narrow_y);
@@ -677,7 +677,7 @@ void test_compact_rows(bool quick) {
                                                         : flashmoe::fused::TileConfig::kCompactRowsMinRoutes;
             const int k_parts =
                 f.layer.hopper_tiles()
-                    ? flashmoe::fused::gemm1_launch_k_parts(c.T, c.k, c.E, c.H, c.I, f.layer.num_blocks() - 1,
+                    ? flashmoe::fused::gemm1_launch_k_parts(c.T, c.k, c.E, c.H, c.I, f.layer.num_processors(),
                                                             flashmoe::fused::TileConfig::kMaxGemm1KParts)
                     : 1;
             applies = flashmoe::fused::compact_rows_launch(c.T, c.k, threshold, f.layer.hopper_tiles(), k_parts);
@@ -748,7 +748,7 @@ void test_narrow_gemm1(bool quick) {
                            [&](Fixture& f) {
                                const bool taken = f.layer.hopper_tiles() &&
                                                   flashmoe::fused::gemm1_narrow(c.H, row_tiles_of(f.r),
-                                                                                f.layer.num_blocks() - 1, true);
+                                                                                f.layer.num_processors(), true);
                                return std::string(taken ? "" : " (narrow GEMM1 not taken here)");
                            });
         }
@@ -780,7 +780,7 @@ void test_gemm1_k_parts(bool quick) {
         bool split_ok = false;
         {
             Fixture f(c, seed);
-            const int parts = flashmoe::fused::gemm1_launch_k_parts(c.T, c.k, c.E, c.H, c.I, f.layer.num_blocks() - 1,
+            const int parts = flashmoe::fused::gemm1_launch_k_parts(c.T, c.k, c.E, c.H, c.I, f.layer.num_processors(),
                                                                     flashmoe::fused::TileConfig::kMaxGemm1KParts);
             if (f.layer.hopper_tiles()) {
                 label += " " + std::to_string(parts) + " K parts";
@@ -834,7 +834,7 @@ void test_pairs(bool quick) {
         Fixture f(c, 6262);
         constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
         const int row_tiles = row_tiles_of(f.r);
-        const int processors = f.layer.num_blocks() - 1;
+        const int processors = f.layer.num_processors();
         const flashmoe::fused::ColumnSplit split0 =
             flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, tasks_per_processor);
         const flashmoe::fused::ColumnSplit split1 =
@@ -971,7 +971,7 @@ void test_settings(bool quick) {
         int processors = 0;
         {
             Fixture f(few, 77);
-            processors = f.layer.num_blocks() - 1;
+            processors = f.layer.num_processors();
             f.run("settings", describe(few) + " defaults", sliced_default);
         }
         const int default_slices = flashmoe::fused::combine_slices(few.T, few.H, processors,
@@ -1043,7 +1043,7 @@ void test_trace() {
     int64_t dropped = -1;
     layer.read_trace(events, dropped);
     const int token_tiles = flashmoe::fused::num_token_tiles(c.T);
-    const int slices = flashmoe::fused::combine_slices(c.T, c.H, layer.num_blocks() - 1,
+    const int slices = flashmoe::fused::combine_slices(c.T, c.H, layer.num_processors(),
                                                        flashmoe::fused::TileConfig::kCombineSliceColumns);
     std::vector<int> combine_seen(static_cast<size_t>(token_tiles), 0);
     int gemm0 = 0, gemm1 = 0, routing = 0, processors_dispatching = 0, misordered = 0;
@@ -1085,7 +1085,7 @@ void test_trace() {
         std::all_of(combine_seen.begin(), combine_seen.end(), [&](int n) { return n == slices; });
     const double span_ns = static_cast<double>(last - first);
     ok = ok && on == off && dropped == 0 && misordered == 0 && combines_once && routing == 1 && gemm0 > 0 &&
-         gemm1 > 0 && processors_dispatching == layer.num_blocks() - 1 && span_ns > 0 && span_ns < host_ns && os_ok;
+         gemm1 > 0 && processors_dispatching == layer.num_processors() && span_ns > 0 && span_ns < host_ns && os_ok;
     char detail[480];
     std::snprintf(detail, sizeof(detail),
                   "%zu events (GEMM0 %d, GEMM1 %d, COMBINE tiles once per slice of %d: %s, dispatch phases %d of %d), "
@@ -1093,7 +1093,7 @@ void test_trace() {
                   "span %.3f ms (host %.3f ms), y %s; OS pushes GEMM0 %d GEMM1 %d COMBINE %d, released %d of %d "
                   "tasks run (%d out of order, %d OS events off block 0)",
                   events.size(), gemm0, gemm1, slices, combines_once ? "yes" : "NO", processors_dispatching,
-                  layer.num_blocks() - 1, static_cast<long long>(dropped), span_ns * 1e-6, host_ns * 1e-6,
+                  layer.num_processors(), static_cast<long long>(dropped), span_ns * 1e-6, host_ns * 1e-6,
                   on == off ? "bitwise = trace off" : "DIFFERS from trace off", push_gemm0, push_gemm1, push_combine,
                   last_released, tasks_run, releases_unordered, os_misplaced);
     report("trace", describe(c), ok, detail);

@@ -74,7 +74,7 @@ class FusedLayer {
     void set_pairs(bool gemm0, bool gemm1, int32_t group_tasks = -1, int32_t group_rows = -1) {
         tma_.pair_gemm0 = gemm0 ? 1 : 0;
         tma_.pair_gemm1 = gemm1 ? 1 : 0;
-        tma_.pair_group_tasks = group_tasks < 0 ? num_blocks_ - 1 : group_tasks;
+        tma_.pair_group_tasks = group_tasks < 0 ? num_processors() : group_tasks;
         tma_.pair_group_rows = group_rows < 0 ? TileConfig::kPairGroupRows : group_rows;
     }
     int32_t pair_group_rows() const { return tma_.pair_group_rows; }
@@ -89,6 +89,8 @@ class FusedLayer {
     void enable_trace(int32_t events_per_block);
     void read_trace(std::vector<TraceEvent>& events, int64_t& dropped) const;
     int num_blocks() const { return num_blocks_; }
+    // Processor blocks of every launch (KernelParams::num_processors): the grid less the OS block.
+    int num_processors() const { return num_blocks_ - 1; }
     // The kernel's error record as last written (valid once the stream is done; epoch 0 = never written).
     ErrorRecord error_record() const { return *error_record_host_; }
     const WorkspaceLayout& layout() const { return layout_; }

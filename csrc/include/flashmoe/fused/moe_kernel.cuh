@@ -14,8 +14,9 @@ namespace flashmoe::fused {
 // Dynamic shared memory of a launch: the larger of the OS block's and a processor's needs.
 template <typename Element>
 __host__ __device__ constexpr size_t kernel_shared_bytes(int64_t num_experts, bool wgmma) {
-    return os_shared_bytes(num_experts) > processor_shared_bytes<Element>(wgmma) ? os_shared_bytes(num_experts)
-                                                                                : processor_shared_bytes<Element>(wgmma);
+    const size_t os = os_shared_bytes(num_experts);
+    const size_t processor = processor_shared_bytes<Element>(wgmma);
+    return os > processor ? os : processor;
 }
 
 __device__ __forceinline__ Role role_of_block() { return blockIdx.x == 0 ? Role::kOs : Role::kProcessor; }
