@@ -245,6 +245,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     l2_bytes_ = l2_bytes;
     combine_slice_columns_ = combine_slice_columns_setting();          // NOTE: may throw, as above
     tasks_per_processor_ = tasks_per_processor_setting();              // NOTE: may throw, as above
+    even_split_ = choice_setting("FLASHMOE_EVEN_SPLIT", {0, 1, 2}, 1);  // NOTE: may throw, as above
     direct_combine_ = !env_flag("FLASHMOE_DISABLE_DIRECT_COMBINE");
     direct_gemm1_ = choice_setting("FLASHMOE_DIRECT_GEMM1", {0, 1, 2}, 1);  // NOTE: may throw, as above
     const int32_t pair_group_tasks = pair_group_tasks_setting();       // NOTE: may throw, as above
@@ -491,6 +492,10 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
                                 : 0;
     params.combine_slice_columns = combine_slice_columns_;
     params.tasks_per_processor = tasks_per_processor_;
+    params.even_split =
+        even_split_ == 2 || (even_split_ == 1 && even_split_launch(args.num_tokens, params.top_k, params.num_experts))
+            ? 1
+            : 0;
     params.gemm1_max_pieces = gemm1_max_pieces(params.intermediate);
     params.direct_combine = direct_combine_ ? 1 : 0;
     params.direct_gemm1 = direct_gemm1_;

@@ -25,10 +25,13 @@ int check_queue(const WorkspaceLayout& layout, int64_t hidden, int64_t intermedi
         for (int processors : {1, 131, 132, 263, flashmoe::fused::TileConfig::kMaxProcessors})
             for (bool narrow_allowed : {false, true})
                 for (int64_t tokens : {int64_t{1}, (max_tokens + 1) / 2, max_tokens})
-                    for (int slice_columns : {8, 256, 65536}) {
+                    for (int slice_columns : {8, 256, 65536})
+                        for (bool even : {false, true}) {
                         if (row_tiles > layout.max_row_tiles) continue;
                         const auto g0 = flashmoe::fused::gemm0_split(int(intermediate), int(row_tiles), processors,
-                                                                     narrow_allowed);
+                                                                     narrow_allowed,
+                                                                     flashmoe::fused::TileConfig::kTasksPerProcessor,
+                                                                     even);
                         // K parts (item 78) where the Hopper tiles run, at the fewest routes (k = 1): the most parts.
                         const int k_parts = flashmoe::fused::gemm1_k_parts(
                             tokens, int(hidden), int(intermediate), int(row_tiles), processors,
@@ -38,7 +41,7 @@ int check_queue(const WorkspaceLayout& layout, int64_t hidden, int64_t intermedi
                                                                      flashmoe::fused::TileConfig::kTasksPerProcessor,
                                                                      narrow_allowed,
                                                                      flashmoe::fused::TileConfig::kMaxGemm1Pieces,
-                                                                     k_parts);
+                                                                     k_parts, even);
                         const int64_t combines = int64_t{flashmoe::fused::num_token_tiles(int(tokens))} *
                                                  flashmoe::fused::combine_slices(int(tokens), int(hidden), processors,
                                                                                  slice_columns);
@@ -122,27 +125,55 @@ int main() {
             queues += check_queue(layout, s.hidden, s.intermediate, max_tokens);
         }
     // Column splits of GEMM tasks: every piece in exactly one task, in order, no task empty or over the cap, and at
-    // least kTasksPerProcessor tasks per processor whenever the pieces allow it.
+    // least kTasksPerProcessor tasks per processor whenever the pieces allow it. Even splits (item 112) also: no more
+    // tasks than the pieces' count, no task longer than floor(pieces / the uneven split's tasks) unless that would
+    // unpair a pairable split (then the uneven split itself), and the uneven split kept wherever its tasks divide the
+    // pieces.
     int splits = 0;
     for (int columns : {8, 64, 136, 200, 768, 904, 1416, 2048, 4096, 14336})
         for (int max_pieces : {flashmoe::fused::TileConfig::kMaxGemm0Pieces, flashmoe::fused::TileConfig::kMaxGemm1Pieces})
-            for (int row_tiles : {0, 1, 8, 127, 183, 579, 5000})
-                for (int processors : {1, 131, 263}) {
-                    const auto split = flashmoe::fused::ColumnSplit::of(columns, max_pieces, row_tiles, processors);
+            for (int row_tiles : {0, 1, 8, 36, 127, 183, 579, 5000})
+                for (int processors : {1, 131, 263})
+                    for (bool even : {false, true}) {
+                    const auto split = flashmoe::fused::ColumnSplit::of(columns, max_pieces, row_tiles, processors,
+                                                                        64, flashmoe::fused::TileConfig::kTasksPerProcessor,
+                                                                        even);
                     ++splits;
                     EXPECT(split.num_pieces == (columns + 63) / 64, "pieces of %d columns", columns);
                     EXPECT(split.num_tasks >= 1 && split.num_tasks <= split.num_pieces, "tasks %d", split.num_tasks);
                     EXPECT(split.piece_begin(0) == 0 && split.piece_end(split.num_tasks - 1) == split.num_pieces,
                            "split covers the pieces");
+                    int longest = 0;
                     for (int t = 0; t < split.num_tasks; ++t) {
                         const int pieces = split.piece_end(t) - split.piece_begin(t);
                         EXPECT(pieces >= 1 && pieces <= max_pieces, "task %d has %d pieces", t, pieces);
+                        longest = std::max(longest, pieces);
                     }
                     const int64_t wanted = int64_t(flashmoe::fused::TileConfig::kTasksPerProcessor) * processors;
                     if (row_tiles > 0 && int64_t(row_tiles) * split.num_pieces >= wanted)
                         EXPECT(int64_t(row_tiles) * split.num_tasks >= wanted, "too coarse: %d x %d tasks", row_tiles,
                                split.num_tasks);
-                }
+                    if (even) {
+                        const auto uneven = flashmoe::fused::ColumnSplit::of(columns, max_pieces, row_tiles, processors);
+                        const int pieces = split.num_pieces;
+                        const bool pairable = pieces >= 2 * uneven.num_tasks;
+                        EXPECT(split.num_tasks >= uneven.num_tasks, "even: %d tasks, fewer than %d", split.num_tasks,
+                               uneven.num_tasks);
+                        if (pieces % uneven.num_tasks == 0)
+                            EXPECT(split.num_tasks == uneven.num_tasks, "even: %d tasks where %d divide %d pieces",
+                                   split.num_tasks, uneven.num_tasks, pieces);
+                        if (pairable)
+                            EXPECT(pieces >= 2 * split.num_tasks, "even unpaired %d pieces: %d tasks", pieces,
+                                   split.num_tasks);
+                        // A task longer than floor(pieces / uneven tasks) only where the even count,
+                        // ceil(pieces / that floor), would have unpaired a pairable split.
+                        const int most = pieces / uneven.num_tasks;
+                        const int evened = (pieces + most - 1) / most;
+                        if (longest > most)
+                            EXPECT(pairable && pieces < 2 * evened && split.num_tasks == uneven.num_tasks,
+                                   "even: %d tasks of %d pieces, one of %d", split.num_tasks, pieces, longest);
+                    }
+                    }
     // GEMM1's piece width (docs/perf-notes.md items 32, 73): narrow (32 columns) exactly when 64-column pieces number at
     // most half the processors over the launch's row tiles, wide (128) when 128-column ones number at least 2 per
     // processor, never both; a narrow launch's GEMM1 tasks fit the processors (the task queue's bound counts on it).
@@ -202,7 +233,7 @@ int main() {
                                        (long long)routes, hidden, intermediate, row_tiles, processors, more, parts);
                             const auto split = flashmoe::fused::gemm1_split(
                                 hidden, row_tiles, processors, true, flashmoe::fused::TileConfig::kTasksPerProcessor,
-                                true, flashmoe::fused::TileConfig::kMaxGemm1Pieces, parts);
+                                true, flashmoe::fused::TileConfig::kMaxGemm1Pieces, parts, false);
                             EXPECT(split.k_parts == parts, "the split's parts");
                             if (parts > 1) {
                                 EXPECT(split.piece_columns == 64 && split.num_pieces == (hidden + 63) / 64 * parts &&
@@ -233,7 +264,26 @@ int main() {
         const f::ColumnSplit paper = f::gemm1_capped_split(2048, 2200, 263, true, kTpp, true, f::gemm1_max_pieces(2048));
         EXPECT(paper.num_tasks == 4, "paper-like I: %d tasks", paper.num_tasks);
         EXPECT(f::gemm1_split(2048, 2200, 263, true, kTpp, true).num_tasks == 4, "the 6-argument split's cap is 8");
-        EXPECT(f::gemm1_split(2048, 2200, 263, true, kTpp, true, 16, 1).num_tasks == 2, "K-parts form, 1 part, cap 16");
+        EXPECT(f::gemm1_split(2048, 2200, 263, true, kTpp, true, 16, 1, false).num_tasks == 2, "K-parts form, 1 part, cap 16");
+        // Item 112: Mixtral-8x7B T = 1024 (~36 row tiles, 32 wide pieces of H, cap 8): 30 GEMM1 tasks a tile uneven
+        // (two of two pieces), 32 of one piece even; the paper shape T = 4096 (~130 tiles, 32 GEMM0 pieces, 9 asked):
+        // 11 tasks of at most 3 pieces, still pairable (32 >= 22).
+        const f::ColumnSplit mixtral = f::gemm1_capped_split(4096, 36, 263, true, kTpp, true, 8);
+        const f::ColumnSplit mixtral_even = f::gemm1_capped_split(4096, 36, 263, true, kTpp, true, 8, true);
+        EXPECT(mixtral.piece_columns == 128 && mixtral.num_pieces == 32 && mixtral.num_tasks == 30 &&
+                   mixtral_even.num_tasks == 32,
+               "Mixtral T = 1024: %d / %d tasks", mixtral.num_tasks, mixtral_even.num_tasks);
+        const f::ColumnSplit paper0 = f::gemm0_split(2048, 130, 263, true, kTpp, true);
+        EXPECT(paper0.num_pieces == 32 && paper0.num_tasks == 11 && f::gemm0_paired(paper0, 16, true),
+               "paper T = 4096 GEMM0 even: %d tasks", paper0.num_tasks);
+        // ... and a pairable split kept where even would unpair it: 13 pieces, 6 tasks asked -> 7 of at most 2, 13 < 14.
+        const f::ColumnSplit kept = f::ColumnSplit::of(13 * 64, 4, 1, 1, 64, 6, true);
+        EXPECT(kept.num_tasks == 6, "even must not unpair: %d tasks", kept.num_tasks);
+        // The launch rule: two row tiles of routes per reachable expert.
+        EXPECT(f::even_split_launch(1024, 2, 8) && f::even_split_launch(4096, 2, 64) && f::even_split_launch(4096, 8, 128) &&
+                   !f::even_split_launch(1024, 8, 128) && !f::even_split_launch(1024, 2, 64) &&
+                   !f::even_split_launch(1, 8, 128) && !f::even_split_launch(0, 8, 128) && f::even_split_launch(128, 1, 1),
+               "even_split_launch");
         for (int row_tiles : {1, 8, 64})
             EXPECT(f::gemm1_capped_split(2048, row_tiles, 263, true, kTpp, true, 16).num_tasks ==
                        f::gemm1_split(2048, row_tiles, 263, true, kTpp, true).num_tasks,

@@ -835,11 +835,12 @@ void test_pairs(bool quick) {
         constexpr int kBlockM = flashmoe::fused::TileConfig::kBlockM;
         const int row_tiles = row_tiles_of(f.r);
         const int processors = f.layer.num_processors();
+        const bool even = flashmoe::fused::even_split_launch(c.T, c.k, c.E);  // the splits as the launch deals them
         const flashmoe::fused::ColumnSplit split0 =
-            flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, tasks_per_processor);
+            flashmoe::fused::gemm0_split(c.I, row_tiles, processors, true, tasks_per_processor, even);
         const flashmoe::fused::ColumnSplit split1 =
             flashmoe::fused::gemm1_capped_split(c.H, row_tiles, processors, true, tasks_per_processor, false,
-                                                flashmoe::fused::gemm1_max_pieces(c.I));
+                                                flashmoe::fused::gemm1_max_pieces(c.I), even);
         for (int group : groups) {
             f.layer.set_group_tiles(group);
             std::vector<uint8_t> single_y, pair_y;
@@ -895,6 +896,44 @@ void test_pairs(bool quick) {
                       false},
                  flashmoe::fused::TileConfig::kTasksPerProcessor, {16});
     }
+}
+
+// Even column splits (docs/perf-notes.md items 110, 112; FLASHMOE_EVEN_SPLIT, types.cuh even_split_launch): the same
+// pieces dealt into other tasks, so y must not change. bf16 gated SiLU with biases, T = 1200, E = 8, k = 2 (2400
+// routes: the launch takes even splits by default), H = 1000, I = 776 (a last GEMM0 piece of 8 columns), at 1 task per
+// processor (FLASHMOE_TASKS_PER_PROCESSOR=1: ~40 row tiles ask ~7 tasks a tile, which divide neither GEMM0's 13 pieces
+// nor GEMM1's 16; 263 processors: GEMM0 7 -> 13 tasks, GEMM1 7 -> 8, still pairable), as the library runs it and with
+// FLASHMOE_EVEN_SPLIT=0, against the reference and bitwise against each other; the label gives both splits, and a
+// case whose splits even does not change misses its premise. --quick: the same case (the sanitizers).
+void test_even_split() {
+    const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1200, 8, 2, 1000, 776, 0.0f, true, false};
+    const ScopedEnv coarse("FLASHMOE_TASKS_PER_PROCESSOR", "1");
+    compare_switch("even-split", c, 1212, "FLASHMOE_EVEN_SPLIT", describe(c), "even (default)", "uneven",
+                   [&](Fixture& f) {
+                       namespace fu = flashmoe::fused;
+                       const int tiles = row_tiles_of(f.r);
+                       const int processors = f.layer.num_processors();
+                       const bool hopper = f.layer.hopper_tiles();
+                       auto splits = [&](bool even) {
+                           return std::make_pair(
+                               fu::gemm0_split(c.I, tiles, processors, hopper, 1, even).num_tasks,
+                               fu::gemm1_capped_split(c.H, tiles, processors, hopper, 1, hopper,
+                                                      fu::gemm1_max_pieces(c.I), even)
+                                   .num_tasks);
+                       };
+                       const auto uneven = splits(false), even = splits(true);
+                       const bool taken = fu::even_split_launch(c.T, c.k, c.E);
+                       const bool changed = uneven != even;
+                       if (!taken || !changed) {
+                           report("even-split", describe(c), false,
+                                  !taken ? "the launch takes no even split: premise missed"
+                                         : "even changes no split here: premise missed");
+                       }
+                       return " (" + std::to_string(tiles) + " tiles: GEMM0 " + std::to_string(uneven.first) +
+                              " -> " + std::to_string(even.first) + ", GEMM1 " + std::to_string(uneven.second) +
+                              " -> " + std::to_string(even.second) + " tasks)";
+                   },
+                   "0");
 }
 
 // The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps, other route chunk
@@ -1283,6 +1322,7 @@ int main(int argc, char** argv) {
         test_token_dispatch(quick);
         test_compact_rows(quick);
         test_pairs(quick);
+        test_even_split();
         test_settings(quick);
         test_trace();
         if (!quick) {

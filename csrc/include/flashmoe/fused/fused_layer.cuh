@@ -117,6 +117,8 @@ class FusedLayer {
     int32_t combine_slice_columns_ = TileConfig::kCombineSliceColumns;
     // KernelParams::tasks_per_processor; FLASHMOE_TASKS_PER_PROCESSOR sets it
     int32_t tasks_per_processor_ = TileConfig::kTasksPerProcessor;
+    // KernelParams::even_split: 0 never, 1 by even_split_launch, 2 always; FLASHMOE_EVEN_SPLIT sets it
+    int32_t even_split_ = 1;
     bool direct_combine_ = true;  // KernelParams::direct_combine; FLASHMOE_DISABLE_DIRECT_COMBINE=1 clears it
     int32_t direct_gemm1_ = 1;    // KernelParams::direct_gemm1; FLASHMOE_DIRECT_GEMM1 sets it
     // The most K parts of GEMM1 at decode (KernelParams::gemm1_k_parts per launch: gemm1_launch_k_parts); 1 without

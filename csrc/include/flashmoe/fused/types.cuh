@@ -68,9 +68,14 @@ struct ColumnSplit {
     int piece_columns;
     int k_parts = 1;
 
+    // `even` (KernelParams::even_split, docs/perf-notes.md items 110, 112): the chosen task count is then raised so
+    // that no task has more than floor(pieces / chosen) pieces (`chosen` tasks that do not divide the pieces give some
+    // tasks one piece more than the rest, and a GEMM-bound phase ends on those), unless that would take a pairable
+    // split (pieces >= 2 x tasks: split_pairable) below two pieces a pair task.
     FLASHMOE_HOST_DEVICE static ColumnSplit of(int columns, int max_pieces, int num_row_tiles, int num_processors,
                                                int piece_columns = TileConfig::kBlockN,
-                                               int tasks_per_processor = TileConfig::kTasksPerProcessor) {
+                                               int tasks_per_processor = TileConfig::kTasksPerProcessor,
+                                               bool even = false) {
         ColumnSplit split;
         split.piece_columns = piece_columns;
         split.num_pieces = (columns + piece_columns - 1) / piece_columns;
@@ -79,7 +84,16 @@ struct ColumnSplit {
                                              : split.num_pieces;
         const int tasks = wanted < split.num_pieces ? wanted : split.num_pieces;
         split.num_tasks = tasks > fewest ? tasks : fewest;
+        if (even) split.num_tasks = even_tasks(split.num_pieces, split.num_tasks);
         return split;
+    }
+    // `even`'s task count for `tasks` chosen over `pieces` (1 <= tasks <= pieces). NOTE: out of line: every site that
+    // computes a split (the processors' task loop, the OS block) would inline its two divisions, and the launches that
+    // take no even split (decode) run that code cold (docs/perf-notes.md items 110-112).
+    FLASHMOE_HOST_DEVICE FLASHMOE_NOINLINE static int even_tasks(int pieces, int tasks) {
+        const int most = pieces / tasks;  // >= 1
+        const int evened = (pieces + most - 1) / most;
+        return pieces < 2 * tasks || pieces >= 2 * evened ? evened : tasks;
     }
     // NOTE: 32-bit (pieces <= 2^14, so the product fits): a 64-bit division is an out-of-line call in device code.
     FLASHMOE_HOST_DEVICE int piece_begin(int task) const {
@@ -110,12 +124,13 @@ FLASHMOE_HOST_DEVICE inline bool swap_ab_launch(int64_t routes, int num_row_tile
 // The two splits of a launch.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(int intermediate, int num_row_tiles, int num_processors,
                                                     bool narrow_allowed = false,
-                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor) {
+                                                    int tasks_per_processor = TileConfig::kTasksPerProcessor,
+                                                    bool even = false) {
     return ColumnSplit::of(intermediate, TileConfig::kMaxGemm0Pieces, num_row_tiles, num_processors,
                            gemm0_narrow(intermediate, num_row_tiles, num_processors, narrow_allowed)
                                ? TileConfig::kNarrowPieceColumns
                                : TileConfig::kBlockN,
-                           tasks_per_processor);
+                           tasks_per_processor, even);
 }
 // GEMM0 on paired row tiles (docs/perf-notes.md items 33, 62): two row tiles of one expert group (os/subscriber.cuh) in
 // one 128-row pass (WgmmaTile<.., 2, 2>), so each staged weight box serves 128 rows instead of 64. A pair's tasks are
@@ -186,7 +201,7 @@ static_assert(gemm1_max_pieces(768) == 16 && gemm1_max_pieces(2048) == 8 && gemm
 // KernelParams::gemm1_max_pieces).
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_capped_split(int hidden, int num_row_tiles, int num_processors,
                                                            bool wide_allowed, int tasks_per_processor,
-                                                           bool narrow_allowed, int max_pieces) {
+                                                           bool narrow_allowed, int max_pieces, bool even = false) {
     const bool wide = gemm1_wide(hidden, num_row_tiles, num_processors, wide_allowed);
     const bool narrow = !wide && gemm1_narrow(hidden, num_row_tiles, num_processors, narrow_allowed);
     return ColumnSplit::of(hidden, wide ? max_pieces / 2 : max_pieces, num_row_tiles,
@@ -194,7 +209,7 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_capped_split(int hidden, int num_r
                            wide     ? 2 * TileConfig::kBlockN
                            : narrow ? TileConfig::kNarrowPieceColumns
                                     : TileConfig::kBlockN,
-                           tasks_per_processor);
+                           tasks_per_processor, even);
 }
 // ... at kMaxGemm1Pieces.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
@@ -251,10 +266,10 @@ FLASHMOE_HOST_DEVICE inline int gemm1_launch_k_parts(int64_t num_tokens, int top
 // gemm1_capped_split's at `max_pieces`. NOTE: no defaults, so that no call of fewer arguments binds another overload.
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(int hidden, int num_row_tiles, int num_processors,
                                                     bool wide_allowed, int tasks_per_processor, bool narrow_allowed,
-                                                    int max_pieces, int k_parts) {
+                                                    int max_pieces, int k_parts, bool even) {
     if (k_parts <= 1) {
         return gemm1_capped_split(hidden, num_row_tiles, num_processors, wide_allowed, tasks_per_processor,
-                                  narrow_allowed, max_pieces);
+                                  narrow_allowed, max_pieces, even);
     }
     const int pieces = (hidden + TileConfig::kBlockN - 1) / TileConfig::kBlockN;
     return ColumnSplit{pieces * k_parts, pieces * k_parts, TileConfig::kBlockN, k_parts};
@@ -379,6 +394,8 @@ struct KernelParams {
     int32_t gemm1_max_pieces;       // gemm1_max_pieces(intermediate), set by the host; 0 = TileConfig::kMaxGemm1Pieces
     int32_t gemm1_l2_prefetch;      // 1: swap-AB GEMM0 tasks prefetch their share of their expert's W_down into the L2
                                     // (gemm1_l2_prefetch_launch, set by the host; tasks.cuh prefetch_gemm1_share)
+    int32_t even_split;             // 1: the GEMM column splits deal their pieces evenly (ColumnSplit::of's `even`;
+                                    // even_split_launch, set by the host)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and
                                     // the COMBINE reads them so (compact_rows_launch, set by the host; tasks.cuh
                                     // combine_compact); 0: fp32 rows
@@ -395,7 +412,18 @@ static_assert(sizeof(KernelParams) <= 4096, "kernel parameters are limited to 4 
 FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, int num_row_tiles) {
     return gemm0_split(params.intermediate, num_row_tiles, params.num_processors,
                        params.tma.enabled != 0 && params.tma.narrow != 0 && params.gated != 0,
-                       params.tasks_per_processor);
+                       params.tasks_per_processor, params.even_split != 0);
+}
+
+// Whether a launch's GEMM column splits deal their pieces evenly (KernelParams::even_split; ColumnSplit::of's `even`;
+// docs/perf-notes.md items 110, 112): where the launch's routes fill two row tiles or more of every expert they can
+// reach on average (T·k >= 2 kBlockM min(E, T·k)), the GEMM phases are bound by the tiles' k-loops and end on their
+// longest tasks (Mixtral-8x7B T = 1024: 30 GEMM1 tasks a tile over 32 pieces of 224 k-steps, two of them twice the
+// others, -3.2 % with 32; paper shape T = 4096 -2.1 %, gpt-oss-120b T = 4096 -4.2 %). Where the tiles are partly
+// filled (Qwen3-30B-A3B T = 64-1024) the phases stream weights, and the finer tasks cost +0.7-0.9 % (item 110).
+FLASHMOE_HOST_DEVICE inline bool even_split_launch(int64_t num_tokens, int top_k, int num_experts) {
+    const int64_t routes = num_tokens * top_k;
+    return routes > 0 && routes >= 2 * TileConfig::kBlockM * reachable_experts(num_tokens, top_k, num_experts);
 }
 
 // Whether a launch dispatches token by token (KernelParams::token_dispatch; docs/perf-notes.md items 107-108): where
@@ -440,7 +468,7 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm1_split(const KernelParams& params, 
                        params.tma.enabled != 0 && params.tma.wide_gemm1 != 0, params.tasks_per_processor,
                        params.tma.enabled != 0 && params.tma.narrow_gemm1 != 0,
                        params.gemm1_max_pieces > 0 ? params.gemm1_max_pieces : TileConfig::kMaxGemm1Pieces,
-                       gemm1_k_parts(params));
+                       gemm1_k_parts(params), params.even_split != 0);
 }
 
 // The most row tiles of one expert the GEMM subscribers release together (os/subscriber.cuh, recorded by
