@@ -7,10 +7,8 @@
 
 #if defined(__CUDACC__)
 #define FLASHMOE_HOST_DEVICE __host__ __device__
-#define FLASHMOE_NOINLINE __noinline__
 #else
 #define FLASHMOE_HOST_DEVICE
-#define FLASHMOE_NOINLINE __attribute__((noinline))
 #endif
 
 namespace flashmoe {

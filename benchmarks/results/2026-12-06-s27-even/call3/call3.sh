@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Session 27 call3: the GPU check of main with item 112 merged (JUnit GPU tests, fused_test, flashmoe_smoke, the
+# sanitizers), issue 4's presets swept with both ceilings measured (the table on this H100), an in-kernel trace of
+# Mixtral-8x7B T = 1024 (item 112's GEMM1 tail), then a screen of the tasks per processor at the launches item 112
+# takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3 T = 4096, +2 % at Mixtral T = 8192, with uneven splits).
+# Bundle: full (tools/gpu-bundle.sh) of main.
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=585 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
+set -uo pipefail
+source .bundle/call-env.sh
+# NOTE: the device tool returns 8 files: check's (up to 6), bench-s27f.txt and all.tar.gz (sweeps, trace, the rest).
+nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv > $r/nvidia-smi.txt 2>&1
+head -2 $r/nvidia-smi.txt | tail -1
+check tests native sanitizer
+echo "== check done ($(left) s left)"; tail -5 $OUT/check/summary.txt 2>/dev/null
+sweep qwen3-30b-a3b 1,8,64,256,1024,4096,16384
+sweep paper 1,1024,4096,16384
+sweep mixtral-8x7b 1,1024,8192
+grep -vE "^\[#" $r/sweeps.txt | grep -E "^ +[0-9]+ |ceilings|== sweep|exit"
+cp="$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-api.jar:$b/lib/flashmoe-native.jar:$b/lib/javacpp.jar"
+if [ $(left) -gt 90 ]; then
+  timeout 60 $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc -cp "$cp" dev.flashmoe.bench.Main --backend cuda \
+    --copy-tbps 3 --matmul-tflops 750 --preset mixtral-8x7b --tokens 1024 --trace --iters 10 \
+    --out $w/t-mixtral-1024 > $r/trace-mixtral-8x7b-1024.txt 2>&1
+  echo "== trace: exit $? ($(left) s left)"; grep -E "trace T=|phases T=" $r/trace-mixtral-8x7b-1024.txt
+fi
+[ $(left) -gt 100 ] && ab s27f 2 20 "mixtral-8x7b 1024,8192" "paper 4096,16384" "qwen3-30b-a3b 4096,16384" \
+  "gpt-oss-120b 4096" "dbrx 1024" -- tpp4=bundle tpp2=bundle,FLASHMOE_TASKS_PER_PROCESSOR=2 \
+  tpp8=bundle,FLASHMOE_TASKS_PER_PROCESSOR=8
+(cd $w && tar czf $OUT/all.tar.gz r t-*/trace-*.json 2>/dev/null); echo "== done ($(left) s left)"
