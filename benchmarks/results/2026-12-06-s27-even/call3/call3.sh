@@ -3,8 +3,8 @@
 # sanitizers), issue 4's presets swept with both ceilings measured (the table on this H100), an in-kernel trace of
 # Mixtral-8x7B T = 1024 (item 112's GEMM1 tail), then a screen of the tasks per processor at the launches item 112
 # takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3 T = 4096, +2 % at Mixtral T = 8192, with uneven splits).
-# Bundle: full (tools/gpu-bundle.sh) of main.
-# Run: run(carry=[".bundle"], command="CALL_SECONDS=585 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
+# Bundle: full (tools/gpu-bundle.sh) of main e3c0a72.
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=480 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
 # NOTE: the device tool returns 8 files: check's (up to 6), bench-s27f.txt and all.tar.gz (sweeps, trace, the rest).
