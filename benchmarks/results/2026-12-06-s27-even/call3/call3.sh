@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Session 27 call3: the GPU check of main with item 112 merged (JUnit GPU tests, fused_test, flashmoe_smoke, the
-# sanitizers), issue 4's presets swept with both ceilings measured (the table on this H100), an in-kernel trace of
+# Session 27 call3: the GPU check of main with item 112 merged (JUnit GPU tests; the JUnit sanitizer set and
+# fused_test --quick under the three sanitizers; fused_test and flashmoe_smoke ran in calls 1-2, so the native step is
+# left out: three refused starts left ~500 s of device time), issue 4's presets swept with both ceilings measured (the table on this H100), an in-kernel trace of
 # Mixtral-8x7B T = 1024 (item 112's GEMM1 tail), then a screen of the tasks per processor at the launches item 112
-# takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3 T = 4096, +2 % at Mixtral T = 8192, with uneven splits).
+# takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3 T = 4096, +2 % at Mixtral T = 8192, with uneven splits),
+# each as the seconds left allow.
 # Bundle: full (tools/gpu-bundle.sh) of main e3c0a72.
-# Run: run(carry=[".bundle"], command="CALL_SECONDS=480 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=300 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
 # NOTE: the device tool returns 8 files: check's (up to 6), bench-s27f.txt and all.tar.gz (sweeps, trace, the rest).
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv > $r/nvidia-smi.txt 2>&1
 head -2 $r/nvidia-smi.txt | tail -1
-check tests native sanitizer
+check tests sanitizer
 echo "== check done ($(left) s left)"; tail -5 $OUT/check/summary.txt 2>/dev/null
 sweep qwen3-30b-a3b 1,8,64,256,1024,4096,16384
 sweep paper 1,1024,4096,16384
