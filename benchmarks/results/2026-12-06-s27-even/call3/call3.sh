@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Session 27 call3: the GPU check of main with item 112 merged (JUnit GPU tests; the JUnit sanitizer set and
-# fused_test --quick under the three sanitizers; fused_test and flashmoe_smoke ran in calls 1-2, so the native step is
-# left out: three refused starts left ~500 s of device time), issue 4's presets swept with both ceilings measured (the table on this H100), an in-kernel trace of
-# Mixtral-8x7B T = 1024 (item 112's GEMM1 tail), then a screen of the tasks per processor at the launches item 112
-# takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3 T = 4096, +2 % at Mixtral T = 8192, with uneven splits),
-# each as the seconds left allow.
+# Session 27 call3: the GPU check of main with item 112 merged (the JUnit GPU tests; the JUnit sanitizer set and
+# fused_test --quick under the three sanitizers; fused_test and flashmoe_smoke ran in calls 1-2, so the native step
+# is left out: three refused starts left ~500 s of device time), then, as the seconds left allow, issue 4's presets
+# swept with both ceilings measured, an in-kernel trace of Mixtral-8x7B T = 1024 (item 112's GEMM1 tail) and a screen
+# of the tasks per processor at the launches item 112 takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3
+# T = 4096, +2 % at Mixtral T = 8192, with uneven splits).
 # Bundle: full (tools/gpu-bundle.sh) of main e3c0a72.
 # Run: run(carry=[".bundle"], command="CALL_SECONDS=300 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
 set -uo pipefail
