@@ -937,10 +937,10 @@ void test_even_split() {
 }
 
 // The A/B settings read at layer creation: each L2 promotion of the weight and workspace maps, other route chunk
-// sizes of the slot assignment, GEMM0 released by the dispatch subscriber, other GEMM tasks per processor, other
-// COMBINE slice widths, COMBINE released by the GEMM1 subscriber or direct and GEMM1 released direct or not give the
-// reference's y, bitwise the same as the default's; a value outside a setting's range is INVALID_ARGUMENT naming the
-// variable.
+// sizes of the slot assignment, GEMM0 released by the dispatch subscriber, other GEMM tasks per processor, uneven
+// column splits, other COMBINE slice widths, COMBINE released by the GEMM1 subscriber or direct and GEMM1 released
+// direct or not give the reference's y, bitwise the same as the default's; a value outside a setting's range is
+// INVALID_ARGUMENT naming the variable.
 void test_settings(bool quick) {
     const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 700, 16, 4, 256, 200, 0.0f, false, false};
     std::vector<uint8_t> default_y;
@@ -1000,6 +1000,7 @@ void test_settings(bool quick) {
     // case's GEMM0 takes more than one wave, so by default its GEMM1 goes through the GEMM0 subscriber); the T = 9
     // case below runs GEMM0 in one wave, direct by default, and compares the subscriber's path.
     compare_setting("FLASHMOE_DIRECT_GEMM1", "2");
+    compare_setting("FLASHMOE_EVEN_SPLIT", "0");  // the case's 2800 routes take even splits by default (item 112)
     // COMBINE column slices (combine_slices): T = 9 is 3 token tiles, the last of one token; H = 1000 is 250 float4
     // columns, which no slice count here divides evenly. The default (3 slices on a GPU of >= 9 processors), 8-column
     // slices (a third of the processors' count, at most 125) and one slice per tile give the reference's y, bitwise
@@ -1031,6 +1032,7 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "7"},
                                       {"FLASHMOE_TASKS_PER_PROCESSOR", "0"},
                                       {"FLASHMOE_DIRECT_GEMM1", "3"},
+                                      {"FLASHMOE_EVEN_SPLIT", "3"},
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "65537"},
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},

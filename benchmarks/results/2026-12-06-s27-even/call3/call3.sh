@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Session 27 call3: the GPU check of main with item 112 merged (the JUnit GPU tests; the JUnit sanitizer set and
-# fused_test --quick under the three sanitizers; fused_test and flashmoe_smoke ran in calls 1-2, so the native step
-# is left out: three refused starts left ~500 s of device time), then, as the seconds left allow, issue 4's presets
+# fused_test --quick under the three sanitizers; then fused_test alone, as flashmoe_smoke ran in call1, so the native
+# step is left out: refused starts left ~400 s of device time), then, as the seconds left allow, issue 4's presets
 # swept with both ceilings measured, an in-kernel trace of Mixtral-8x7B T = 1024 (item 112's GEMM1 tail) and a screen
 # of the tasks per processor at the launches item 112 takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3
 # T = 4096, +2 % at Mixtral T = 8192, with uneven splits).
@@ -14,6 +14,11 @@ nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=c
 head -2 $r/nvidia-smi.txt | tail -1
 check tests sanitizer
 echo "== check done ($(left) s left)"; tail -5 $OUT/check/summary.txt 2>/dev/null
+# fused_test of this tree (its settings case: FLASHMOE_EVEN_SPLIT=0 bitwise the default's, =3 refused).
+if [ $(left) -gt 90 ]; then
+  nat timeout 75 $n/fused_test > $r/fused_test.txt 2>&1; echo "fused_test exit $? ($(left) s left)"
+  tail -1 $r/fused_test.txt; grep -E "FAIL|EVEN_SPLIT" $r/fused_test.txt | head -6
+fi
 sweep qwen3-30b-a3b 1,8,64,256,1024,4096,16384
 sweep paper 1,1024,4096,16384
 sweep mixtral-8x7b 1,1024,8192
