@@ -2,14 +2,12 @@
 # Session 27 call3: the GPU check of main with item 112 merged (the JUnit GPU tests; the JUnit sanitizer set and
 # fused_test --quick under the three sanitizers; then fused_test alone, as flashmoe_smoke ran in call1, so the native
 # step is left out: refused starts left ~400 s of device time), then, as the seconds left allow, issue 4's presets
-# swept with both ceilings measured, an in-kernel trace of Mixtral-8x7B T = 1024 (item 112's GEMM1 tail) and a screen
-# of the tasks per processor at the launches item 112 takes (2 / 4 / 8: item 110's call3 read tpp 8 -2 % at Qwen3
-# T = 4096, +2 % at Mixtral T = 8192, with uneven splits).
+# swept with both ceilings measured and an in-kernel trace of Mixtral-8x7B T = 1024 (item 112's GEMM1 tail).
 # Bundle: full (tools/gpu-bundle.sh) of main e3c0a72.
-# Run: run(carry=[".bundle"], command="CALL_SECONDS=300 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=320 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
-# NOTE: the device tool returns 8 files: check's (up to 6), bench-s27f.txt and all.tar.gz (sweeps, trace, the rest).
+# NOTE: the device tool returns 8 files: check's (up to 6), fused_test.txt and all.tar.gz (sweeps, trace, the rest).
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv > $r/nvidia-smi.txt 2>&1
 head -2 $r/nvidia-smi.txt | tail -1
 check tests sanitizer
@@ -17,7 +15,7 @@ echo "== check done ($(left) s left)"; tail -5 $OUT/check/summary.txt 2>/dev/nul
 # fused_test of this tree (its settings case: FLASHMOE_EVEN_SPLIT=0 bitwise the default's, =3 refused).
 if [ $(left) -gt 90 ]; then
   nat timeout 75 $n/fused_test > $r/fused_test.txt 2>&1; echo "fused_test exit $? ($(left) s left)"
-  tail -1 $r/fused_test.txt; grep -E "FAIL|EVEN_SPLIT" $r/fused_test.txt | head -6
+  tail -1 $r/fused_test.txt; grep -E "FAIL|EVEN_SPLIT" $r/fused_test.txt | head -6; cp $r/fused_test.txt $OUT/
 fi
 sweep qwen3-30b-a3b 1,8,64,256,1024,4096,16384
 sweep paper 1,1024,4096,16384
@@ -30,7 +28,4 @@ if [ $(left) -gt 90 ]; then
     --out $w/t-mixtral-1024 > $r/trace-mixtral-8x7b-1024.txt 2>&1
   echo "== trace: exit $? ($(left) s left)"; grep -E "trace T=|phases T=" $r/trace-mixtral-8x7b-1024.txt
 fi
-[ $(left) -gt 100 ] && ab s27f 2 20 "mixtral-8x7b 1024,8192" "paper 4096,16384" "qwen3-30b-a3b 4096,16384" \
-  "gpt-oss-120b 4096" "dbrx 1024" -- tpp4=bundle tpp2=bundle,FLASHMOE_TASKS_PER_PROCESSOR=2 \
-  tpp8=bundle,FLASHMOE_TASKS_PER_PROCESSOR=8
 (cd $w && tar czf $OUT/all.tar.gz r t-*/trace-*.json 2>/dev/null); echo "== done ($(left) s left)"
