@@ -3,7 +3,8 @@
 # fused_test --quick under the three sanitizers; then fused_test alone, as flashmoe_smoke ran in call1, so the native
 # step is left out: refused starts left ~400 s of device time), then, as the seconds left allow, issue 4's presets
 # swept with both ceilings measured and an in-kernel trace of Mixtral-8x7B T = 1024 (item 112's GEMM1 tail).
-# Bundle: full (tools/gpu-bundle.sh) of main 5c13d5d (its library built at c7cf04c: the same code).
+# Bundle: full (tools/gpu-bundle.sh), built at d0a998c with 9dccf42's fused_test edits (its library built at c7cf04c:
+# main's device code).
 # Run: run(carry=[".bundle"], command="CALL_SECONDS=320 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
