@@ -5,7 +5,7 @@
 # swept with both ceilings measured and an in-kernel trace of Mixtral-8x7B T = 1024 (item 112's GEMM1 tail).
 # Bundle: full (tools/gpu-bundle.sh), built at d0a998c with 9dccf42's fused_test edits (its library built at c7cf04c:
 # main's device code).
-# Run: run(carry=[".bundle"], command="CALL_SECONDS=320 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=290 bash benchmarks/results/2026-12-06-s27-even/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
 # NOTE: the device tool returns 8 files: check's (up to 6), fused_test.txt and all.tar.gz (sweeps, trace, the rest).

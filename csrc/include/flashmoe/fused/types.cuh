@@ -427,8 +427,9 @@ FLASHMOE_HOST_DEVICE inline ColumnSplit gemm0_split(const KernelParams& params, 
 // docs/perf-notes.md items 110, 112): where the launch's routes fill two row tiles or more of every expert they can
 // reach on average (T·k >= 2 kBlockM min(E, T·k)), the GEMM phases are bound by the tiles' k-loops and end on their
 // longest tasks (Mixtral-8x7B T = 1024: 30 GEMM1 tasks a tile over 32 pieces of 224 k-steps, two of them twice the
-// others, -3.2 % with 32; paper shape T = 4096 -2.1 %, gpt-oss-120b T = 4096 -4.2 %). Where the tiles are partly
-// filled (Qwen3-30B-A3B T = 64-1024) the phases stream weights, and the finer tasks cost +0.7-0.9 % (item 110).
+// others, -3.4 % with 32; paper shape T = 4096 -1.9 %, gpt-oss-120b T = 4096 -4.4 %, Llama-4-Scout T = 4096 -3.9 %,
+// DBRX T = 1024 -2.5 %: item 112). Where the tiles are partly filled (Qwen3-30B-A3B T = 64-1024) the phases stream
+// weights, and the finer tasks cost +0.7-0.9 % (item 110).
 FLASHMOE_HOST_DEVICE inline bool even_split_launch(int64_t num_tokens, int top_k, int num_experts) {
     const int64_t routes = num_tokens * top_k;
     return routes > 0 && routes >= 2 * TileConfig::kBlockM * reachable_experts(num_tokens, top_k, num_experts);
