@@ -18,6 +18,9 @@
 # gpu-bundle.sh no longer makes.)
 # ab LABEL ROUNDS MARGIN SPEC... -- VARIANT...: tools/run-bench-ab.sh with the issue's ceilings and one checked token,
 # cut MARGIN seconds before the call's end; its log goes to $r/bench-LABEL.txt and $OUT, its medians to stdout.
+# trace PRESET T: the benchmark's in-kernel trace of one point (10 forwards; its phases and occupancy printed), the log
+# in $r/trace-PRESET-T.txt, the Chrome-trace JSON in $w/t-PRESET-T (tar it into all.tar.gz); at most 90 s, cut 30 s
+# before the call's end; skipped when under 60 s are left.
 # sweep PRESET TOKENS: the benchmark jar's sweep of PRESET over TOKENS (comma-separated) with both ceilings measured,
 # at most 150 s and cut 10 s before the call's end; its output is appended to $r/sweeps.txt, results.json / .csv in
 # $r/s-PRESET (tools/issue4-table.py reads them from all.tar.gz). Skipped when under 70 s are left.
@@ -61,6 +64,15 @@ ab() {
     timeout $(( $(left) - margin )) bash tools/run-bench-ab.sh "$@" > $r/bench-$label.txt 2>&1
   echo "exit $?"; sed -n '/== forward medians/,/== router/p' $r/bench-$label.txt
   cp $r/bench-$label.txt $OUT/
+}
+trace() {
+  [ $(left) -gt 60 ] || { echo "== trace $1 T=$2 skipped ($(left) s left)"; return 1; }
+  local l=$(( $(left) - 30 ))
+  timeout $(( l < 90 ? l : 90 )) $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc \
+    -cp "$b/lib/flashmoe-api.jar:$b/lib/javacpp.jar:$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-native.jar" \
+    dev.flashmoe.bench.Main --backend cuda --copy-tbps 3 --matmul-tflops 750 --preset $1 --tokens $2 \
+    --trace --iters 10 --out $w/t-$1-$2 > $r/trace-$1-$2.txt 2>&1
+  echo "== trace $1 T=$2: exit $? ($(left) s left)"; grep -E "trace T=|phases T=" $r/trace-$1-$2.txt
 }
 sweep() {
   [ $(left) -gt 70 ] || { echo "== sweep $1 skipped ($(left) s left)" >> $r/sweeps.txt; return 1; }

@@ -15,14 +15,7 @@ sweep paper 1,1024,4096,16384
 sweep mixtral-8x7b 1,1024,8192
 grep -vE "^\[#" $r/sweeps.txt | grep -E "^ +[0-9]+ |ceilings|== sweep|exit"
 cp $r/sweeps.txt $OUT/ 2>/dev/null
-cp="$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-api.jar:$b/lib/flashmoe-native.jar:$b/lib/javacpp.jar"
-if [ $(left) -gt 90 ]; then
-  timeout 60 $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc -cp "$cp" dev.flashmoe.bench.Main --backend cuda \
-    --copy-tbps 3 --matmul-tflops 750 --preset mixtral-8x7b --tokens 1024 --trace --iters 10 \
-    --out $w/t-mixtral-1024 > $r/trace-mixtral-8x7b-1024.txt 2>&1
-  echo "== trace: exit $? ($(left) s left)"; grep -E "trace T=|phases T=" $r/trace-mixtral-8x7b-1024.txt
-  cp $r/trace-mixtral-8x7b-1024.txt $OUT/
-fi
+trace mixtral-8x7b 1024 && cp $r/trace-mixtral-8x7b-1024.txt $OUT/
 ab tpp 2 20 "mixtral-8x7b 1024,8192" "paper 4096,16384" "qwen3-30b-a3b 4096,16384" "gpt-oss-120b 4096" "dbrx 1024" \
   "llama4-scout 4096" -- tpp4=bundle tpp2=bundle,FLASHMOE_TASKS_PER_PROCESSOR=2 tpp8=bundle,FLASHMOE_TASKS_PER_PROCESSOR=8
 (cd $w && tar czf $OUT/all.tar.gz r t-*/trace-*.json 2>/dev/null); echo "== done ($(left) s left)"
