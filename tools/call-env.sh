@@ -34,6 +34,10 @@ left() { echo $(( ${CALL_SECONDS:-585} - ($(date +%s) - call_start) )); }
 nat() { LD_LIBRARY_PATH="$n${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; }
 r=$w/r
 mkdir -p $r
+# The benchmark jar on the bundled JRE (trace, sweep): "${bench_java[@]}" ARGS... (an array, so that timeout runs it).
+bench_java=($b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc
+  -cp "$b/lib/flashmoe-api.jar:$b/lib/javacpp.jar:$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-native.jar"
+  dev.flashmoe.bench.Main --backend cuda)
 check() {
   local l; l=$(left)
   # The steps' shares of the seconds left (30 / 45 / 25), over the steps asked for (all three when none is named):
@@ -41,10 +45,9 @@ check() {
   # needs ~60-75 s, while the native step's 45 % went unused.
   local wt=30 wn=45 ws=25
   if [ $# -gt 0 ]; then
-    wt=0 wn=0 ws=0
-    for step in "$@"; do
-      case "$step" in tests) wt=30 ;; native) wn=45 ;; sanitizer) ws=25 ;; esac
-    done
+    case " $* " in *" tests "*) ;; *) wt=0 ;; esac
+    case " $* " in *" native "*) ;; *) wn=0 ;; esac
+    case " $* " in *" sanitizer "*) ;; *) ws=0 ;; esac
   fi
   local total=$(( wt + wn + ws > 0 ? wt + wn + ws : 1 ))
   local t=$(( l * wt / total < 120 ? l * wt / total : 120 ))
@@ -68,9 +71,7 @@ ab() {
 trace() {
   [ $(left) -gt 60 ] || { echo "== trace $1 T=$2 skipped ($(left) s left)"; return 1; }
   local l=$(( $(left) - 30 ))
-  timeout $(( l < 90 ? l : 90 )) $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc \
-    -cp "$b/lib/flashmoe-api.jar:$b/lib/javacpp.jar:$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-native.jar" \
-    dev.flashmoe.bench.Main --backend cuda --copy-tbps 3 --matmul-tflops 750 --preset $1 --tokens $2 \
+  timeout $(( l < 90 ? l : 90 )) "${bench_java[@]}" --copy-tbps 3 --matmul-tflops 750 --preset $1 --tokens $2 \
     --trace --iters 10 --out $w/t-$1-$2 > $r/trace-$1-$2.txt 2>&1
   echo "== trace $1 T=$2: exit $? ($(left) s left)"; grep -E "trace T=|phases T=" $r/trace-$1-$2.txt
 }
@@ -78,8 +79,6 @@ sweep() {
   [ $(left) -gt 70 ] || { echo "== sweep $1 skipped ($(left) s left)" >> $r/sweeps.txt; return 1; }
   echo "== sweep $1 ($(left) s left)" >> $r/sweeps.txt
   local l=$(( $(left) - 10 ))
-  timeout $(( l < 150 ? l : 150 )) $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc \
-    -cp "$b/lib/flashmoe-api.jar:$b/lib/javacpp.jar:$b/lib/flashmoe-bench.jar:$b/lib/flashmoe-native.jar" \
-    dev.flashmoe.bench.Main --backend cuda --preset $1 --sweep $2 --out $r/s-$1 >> $r/sweeps.txt 2>&1
+  timeout $(( l < 150 ? l : 150 )) "${bench_java[@]}" --preset $1 --sweep $2 --out $r/s-$1 >> $r/sweeps.txt 2>&1
   echo "exit $?" >> $r/sweeps.txt
 }

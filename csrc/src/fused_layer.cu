@@ -116,6 +116,9 @@ int32_t compact_rows_min_routes(const flashmoe_layer_config& config) {
     return config.expert_output_precision == FLASHMOE_EXPERT_OUTPUT_FP32 ? INT32_MAX : setting;
 }
 
+// A setting of the form 0 = never, 1 = by the launch's rule, 2 = always (FLASHMOE_TOKEN_DISPATCH, FLASHMOE_EVEN_SPLIT).
+int32_t by_setting(int32_t setting, bool rule) { return setting == 2 || (setting == 1 && rule) ? 1 : 0; }
+
 }  // namespace
 
 const char* role_name(int32_t role) {
@@ -485,17 +488,12 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.group_tiles = expert_parallel() ? 1 : group_tiles_;  // EP's GEMM row tiles are arrivals, not groups
     params.routes_per_chunk = routes_per_chunk_;
     params.direct_gemm0 = direct_gemm0_ ? 1 : 0;
-    params.token_dispatch = token_dispatch_ == 2 || (token_dispatch_ == 1 &&
-                                                     token_dispatch_launch(args.num_tokens, params.hidden,
-                                                                           element_bytes_of(config_.dtype), l2_bytes_))
-                                ? 1
-                                : 0;
+    const bool token_rule =
+        token_dispatch_launch(args.num_tokens, params.hidden, element_bytes_of(config_.dtype), l2_bytes_);
+    params.token_dispatch = by_setting(token_dispatch_, token_rule);
     params.combine_slice_columns = combine_slice_columns_;
     params.tasks_per_processor = tasks_per_processor_;
-    params.even_split =
-        even_split_ == 2 || (even_split_ == 1 && even_split_launch(args.num_tokens, params.top_k, params.num_experts))
-            ? 1
-            : 0;
+    params.even_split = by_setting(even_split_, even_split_launch(args.num_tokens, params.top_k, params.num_experts));
     params.gemm1_max_pieces = gemm1_max_pieces(params.intermediate);
     params.direct_combine = direct_combine_ ? 1 : 0;
     params.direct_gemm1 = direct_gemm1_;
