@@ -80,14 +80,21 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
     FLASHMOE_PROFILE_MARK(0);
 
-    // Dispatch: claim row tiles, or (token-major) runs of kDispatchTokens tokens, one at a time (a processor that starts
-    // late simply claims none). The cursor is a plain counter the OS block zeroes before it publishes the routing: one
-    // atomicAdd per claim. NOTE: an epoch-tagged CAS loop here cost every processor ~38 us at T = 1 (263 contending
-    // retries; the in-kernel trace showed it as 18 % of the kernel), on the path to the first GEMM0.
+    // Dispatch: claim row tiles, or (token-major) runs of kDispatchTokens tokens, one at a time. Processor p's first
+    // claim is p itself, without an atomic; its later claims come from a cursor past the processors' first ones (a
+    // plain counter the OS block zeroes before it publishes the routing: one atomicAdd per claim). NOTE: an
+    // epoch-tagged CAS loop here cost every processor ~38 us at T = 1 (263 contending retries; the in-kernel trace
+    // showed it as 18 % of the kernel), on the path to the first GEMM0; the static first claim takes the remaining
+    // contended atomic (all processors at once) off that path (docs/perf-notes.md item 113).
+    bool first_claim = true;
     const auto claim = [&] {
+        if (first_claim) {
+            first_claim = false;
+            return processor_idx;
+        }
         processor_sync();
         if (threadIdx.x == 0) {
-            shared_value = static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
+            shared_value = params.num_processors + static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
         }
         processor_sync();
         return shared_value;
@@ -182,8 +189,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     };
 
     // The task loop: claim the next queue ticket, wait until the scheduler has released the task behind it, run it.
-    // NOTE: tickets are claimed in release order and every task waits only on tasks released before it, which were
-    // claimed by running processors (the grid is co-resident): the smallest unfinished ticket can always proceed.
+    // NOTE: every task waits only on tasks released before it, whose tickets are held by running processors (the grid
+    // is co-resident; a processor holds its first ticket, its own index, from the start, and claims later ones only
+    // after finishing a task): the smallest unfinished ticket can always proceed.
     const int num_tasks = total_tasks(params, num_row_tiles);
     const Task* queue = layout.get_task_queue_ptr<Task>();
     const uint64_t* published_word = &control->tasks_published;
@@ -202,9 +210,15 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // here.
     const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
     __shared__ InputWait current_wait;
+    bool first_ticket = true;  // thread 0's
     while (true) {
         if (threadIdx.x == 0) {
-            const uint32_t ticket = atomicAdd(&control->task_next, 1u);
+            // Processor p's first ticket is p; its later ones come from the cursor past the processors' first ones
+            // (as the dispatch claims above).
+            const uint32_t ticket = first_ticket ? static_cast<uint32_t>(processor_idx)
+                                                 : static_cast<uint32_t>(params.num_processors) +
+                                                       atomicAdd(&control->task_next, 1u);
+            first_ticket = false;
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
             if (ticket < static_cast<uint32_t>(num_tasks)) {
