@@ -104,6 +104,13 @@ int32_t gemm1_k_parts_setting() {
 // they fit (gemm1_l2_prefetch_launch, docs/perf-notes.md item 88), 0 = never.
 bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 1) != 0; }
 
+// FLASHMOE_DECODE_PREFETCH_STEPS (A/B runs): the loads of its first GEMM0 task each processor prefetches into the L2
+// while the slot assignment runs, in launches of at most 32 routes (decode_prefetch_launch, docs/perf-notes.md item
+// 114), 0 .. 64 (0: never; TileConfig::kDecodePrefetchSteps by default).
+int32_t decode_prefetch_steps_setting() {
+    return int_setting("FLASHMOE_DECODE_PREFETCH_STEPS", 0, 64, TileConfig::kDecodePrefetchSteps);
+}
+
 // The fewest routes (T·k) of a launch that stores its expert rows in the layer's dtype (compact_rows_launch,
 // docs/perf-notes.md items 90-91). A layer of expert_output_precision FP32: never (2^31 - 1). Otherwise
 // FLASHMOE_COMPACT_ROWS_MIN_ROUTES (A/B runs: 0 = every launch where they apply, 2^31 - 1 = none), read either way so
@@ -235,12 +242,14 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
     const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
+    const int32_t decode_prefetch_steps = wgmma ? decode_prefetch_steps_setting() : 0;  // NOTE: may throw, as above
     compact_rows_min_routes_ = compact_rows_min_routes(config);        // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
     // Token-major dispatch (item 108) only on one GPU with GEMM0 released direct (no subscriber watches the tile flags
     // it leaves unset) and k within the device loop's bound.
+    static_claims_ = int_setting("FLASHMOE_STATIC_CLAIMS", 0, 3, 0);  // NOTE: may throw, as above
     token_dispatch_ = choice_setting("FLASHMOE_TOKEN_DISPATCH", {0, 1, 2}, 1);  // NOTE: may throw, as above
     if (ep != nullptr || !direct_gemm0_ || config.top_k > TileConfig::kMaxDispatchTopK) token_dispatch_ = 0;
     int l2_bytes = 0;
@@ -306,6 +315,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         tma_.narrow_gemm1 = env_flag("FLASHMOE_DISABLE_NARROW_GEMM1") ? 0 : 1;    // NOTE: for A/B runs
         gemm1_k_parts_ = gemm1_k_parts;
         gemm1_l2_prefetch_ = gemm1_l2_prefetch;
+        decode_prefetch_steps_ = decode_prefetch_steps;
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -505,6 +515,9 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         gemm1_l2_prefetch_ &&  // NOTE: set only where the Hopper tiles run
         gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
                                  element_bytes_of(config_.dtype), l2_bytes_);
+    params.static_claims = static_claims_;
+    params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_)
+        decode_prefetch_launch(args.num_tokens, params.top_k) ? decode_prefetch_steps_ : 0;
     params.compact_rows = compact_rows_launch(args.num_tokens, params.top_k, compact_rows_min_routes_,
                                               tma_.enabled != 0, params.gemm1_k_parts)
                               ? 1

@@ -600,6 +600,36 @@ void test_gemm1_l2_prefetch(bool quick) {
     }
 }
 
+// The first GEMM0 task's weight boxes prefetched into the L2 while the slot assignment runs, at decode
+// (docs/perf-notes.md item 114; FLASHMOE_DECODE_PREFETCH_STEPS, types.cuh decode_prefetch_launch): a hint that must not
+// change y. Each case with the most loads prefetched (64: more than a task has, so the task's last piece ends the loop)
+// and none (0), against the reference and bitwise against each other, on launches that take it (at most 32 routes):
+// bf16 gated SiLU T = 1, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and duplicate ids
+// (a token may name an expert twice: fewer tiles than routes), T = 4, E = 8, k = 4, H = 256, I = 776; bf16
+// conventional ReLU, T = 16, E = 64, k = 2 (32 routes: the rule's edge), H = 512. --quick: the first case.
+void test_decode_prefetch(bool quick) {
+    const Case cases[] = {
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 16, 8, 1000, 200, 0.0f, false, false},
+        Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 4, 8, 4, 256, 776, 0.0f, true, true},
+        Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 16, 64, 2, 512, 264, 0.0f, true,
+             false}};
+    for (const Case& c : cases) {
+        if (quick && &c != &cases[0]) continue;
+        const ScopedEnv most("FLASHMOE_DECODE_PREFETCH_STEPS", "64");
+        compare_switch("decode-prefetch", c, 6161, "FLASHMOE_DECODE_PREFETCH_STEPS", describe(c), "64 loads prefetched",
+                       "no prefetch", [&](Fixture& f) {
+                           if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: no prefetch here)");
+                           if (!flashmoe::fused::decode_prefetch_launch(c.T, c.k)) {
+                               report("decode-prefetch", describe(c), false,
+                                      "the launch takes no prefetch: premise missed");
+                               return std::string(" (no prefetch)");
+                           }
+                           return std::string();
+                       },
+                       "0");
+    }
+}
+
 // Token-major dispatch (docs/perf-notes.md item 108; FLASHMOE_TOKEN_DISPATCH, types.cuh token_dispatch_launch): the
 // same rows in another order, so y must not change. Each case with the tile-major dispatch (0) and the token-major one
 // forced (2), against the reference and bitwise against each other: bf16 gated SiLU T = 200, E = 16, k = 4, H = 1000
@@ -1001,6 +1031,10 @@ void test_settings(bool quick) {
     // case below runs GEMM0 in one wave, direct by default, and compares the subscriber's path.
     compare_setting("FLASHMOE_DIRECT_GEMM1", "2");
     compare_setting("FLASHMOE_EVEN_SPLIT", "0");  // the case's 2800 routes take even splits by default (item 112)
+    // Each processor's first dispatch claim and first ticket its own index (item 113), in a launch of more row tiles
+    // and tasks than processors (claims past the first ones from the cursors); the T = 9 case below has fewer.
+    compare_setting("FLASHMOE_STATIC_CLAIMS", "3");
+    if (!quick) compare_setting("FLASHMOE_STATIC_CLAIMS", "1");
     // COMBINE column slices (combine_slices): T = 9 is 3 token tiles, the last of one token; H = 1000 is 250 float4
     // columns, which no slice count here divides evenly. The default (3 slices on a GPU of >= 9 processors), 8-column
     // slices (a third of the processors' count, at most 125) and one slice per tile give the reference's y, bitwise
@@ -1023,6 +1057,8 @@ void test_settings(bool quick) {
                                    ")");
         }
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DIRECT_GEMM1", "0", " (T = 9)");
+        compare_setting_of(few, 77, sliced_default, "FLASHMOE_STATIC_CLAIMS", "3", " (T = 9)");
+        if (!quick) compare_setting_of(few, 77, sliced_default, "FLASHMOE_STATIC_CLAIMS", "2", " (T = 9)");
         // Direct GEMM1 at T = 9, every row tile swap-AB: the acquires before the tasks (item 72).
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DISABLE_EARLY_WEIGHTS", "1", " (T = 9)");
     }
@@ -1033,6 +1069,9 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_TASKS_PER_PROCESSOR", "0"},
                                       {"FLASHMOE_DIRECT_GEMM1", "3"},
                                       {"FLASHMOE_EVEN_SPLIT", "3"},
+                                      {"FLASHMOE_DECODE_PREFETCH_STEPS", "65"},
+                                      {"FLASHMOE_STATIC_CLAIMS", "4"},
+                                      {"FLASHMOE_DECODE_PREFETCH_STEPS", "-1"},
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "65537"},
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},
@@ -1321,6 +1360,7 @@ int main(int argc, char** argv) {
         test_narrow_gemm1(quick);
         test_gemm1_k_parts(quick);
         test_gemm1_l2_prefetch(quick);
+        test_decode_prefetch(quick);
         test_token_dispatch(quick);
         test_compact_rows(quick);
         test_pairs(quick);

@@ -402,6 +402,11 @@ struct KernelParams {
     int32_t gemm1_max_pieces;       // gemm1_max_pieces(intermediate), set by the host; 0 = TileConfig::kMaxGemm1Pieces
     int32_t gemm1_l2_prefetch;      // 1: swap-AB GEMM0 tasks prefetch their share of their expert's W_down into the L2
                                     // (gemm1_l2_prefetch_launch, set by the host; tasks.cuh prefetch_gemm1_share)
+    int32_t static_claims;          // A/B runs (docs/perf-notes.md item 113): bit 0, processor p's first dispatch claim is
+                                    // p; bit 1, its first queue ticket is p (no atomic); 0 = every claim from a cursor
+    int32_t decode_prefetch_steps;  // > 0: each processor prefetches that many loads of its first GEMM0 task's weight
+                                    // boxes into the L2 before the slot assignment is out (decode_prefetch_launch, set
+                                    // by the host; tasks.cuh prefetch_first_gemm0); 0 = off
     int32_t even_split;             // 1: the GEMM column splits deal their pieces evenly (ColumnSplit::of's `even`;
                                     // even_split_launch, set by the host)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and
@@ -453,6 +458,16 @@ FLASHMOE_HOST_DEVICE inline bool token_dispatch_launch(int64_t num_tokens, int h
 FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, int top_k, int num_experts, int hidden,
                                                           int intermediate, int element_bytes, int64_t l2_bytes) {
     return reachable_experts(num_tokens, top_k, num_experts) * hidden * intermediate * element_bytes <= l2_bytes / 2;
+}
+
+// Whether a launch prefetches its first GEMM0 tasks' weight boxes into the L2 while the OS block assigns the slots
+// (KernelParams::decode_prefetch_steps; docs/perf-notes.md item 114): at decode the DRAM idles for that wait (~5 us of
+// a ~55 us forward at Qwen3 T = 1) and the GEMM0 phase then streams its weights at the copy ceiling. Only in launches of
+// at most kDecodePrefetchMaxRoutes routes, which a processor reads itself (a route a lane): each expert reached has
+// one row tile there, so it knows its first task exactly (tasks.cuh prefetch_first_gemm0), where item 106's guess at
+// T = 64-1024 (one tile per expert) was often wrong and its prefetches slowed the slot assignment.
+FLASHMOE_HOST_DEVICE inline bool decode_prefetch_launch(int64_t num_tokens, int top_k) {
+    return num_tokens * top_k <= TileConfig::kDecodePrefetchMaxRoutes;
 }
 
 // Whether a launch stores its expert rows in the layer's dtype (KernelParams::compact_rows; docs/perf-notes.md items 83,

@@ -60,6 +60,12 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             return;  // aborting: recorded
         }
     }
+    if constexpr (wgmma_path_compiled<Element>()) {
+        // Decode: the first GEMM0 task's weights into the L2 while the OS block assigns the slots (item 114).
+        if (params.decode_prefetch_steps > 0 && threadIdx.x / 32 == 1) {
+            prefetch_first_gemm0<Element>(params, processor_idx);
+        }
+    }
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
@@ -80,13 +86,14 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
     FLASHMOE_PROFILE_MARK(0);
 
-    // Dispatch: claim row tiles, or (token-major) runs of kDispatchTokens tokens, one at a time. Processor p's first
-    // claim is p itself, without an atomic; its later claims come from a cursor past the processors' first ones (a
-    // plain counter the OS block zeroes before it publishes the routing: one atomicAdd per claim). NOTE: an
-    // epoch-tagged CAS loop here cost every processor ~38 us at T = 1 (263 contending retries; the in-kernel trace
-    // showed it as 18 % of the kernel), on the path to the first GEMM0; the static first claim takes the remaining
-    // contended atomic (all processors at once) off that path (docs/perf-notes.md item 113).
-    bool first_claim = true;
+    // Dispatch: claim row tiles, or (token-major) runs of kDispatchTokens tokens, one at a time (a processor that starts
+    // late simply claims none). The cursor is a plain counter the OS block zeroes before it publishes the routing: one
+    // atomicAdd per claim. NOTE: an epoch-tagged CAS loop here cost every processor ~38 us at T = 1 (263 contending
+    // retries; the in-kernel trace showed it as 18 % of the kernel), on the path to the first GEMM0.
+    // KernelParams::static_claims bit 0 (A/B runs, docs/perf-notes.md item 113): processor p's first claim is p itself,
+    // without an atomic, and the cursor counts the claims past the processors' first ones.
+    bool first_claim = (params.static_claims & 1) != 0;
+    const int claim_base = first_claim ? params.num_processors : 0;
     const auto claim = [&] {
         if (first_claim) {
             first_claim = false;
@@ -94,7 +101,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
         processor_sync();
         if (threadIdx.x == 0) {
-            shared_value = params.num_processors + static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
+            shared_value = claim_base + static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
         }
         processor_sync();
         return shared_value;
@@ -190,8 +197,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
 
     // The task loop: claim the next queue ticket, wait until the scheduler has released the task behind it, run it.
     // NOTE: every task waits only on tasks released before it, whose tickets are held by running processors (the grid
-    // is co-resident; a processor holds its first ticket, its own index, from the start, and claims later ones only
-    // after finishing a task): the smallest unfinished ticket can always proceed.
+    // is co-resident; a processor claims a ticket only after finishing its task, and with static_claims bit 1 holds its
+    // first, its own index, from the start): the smallest unfinished ticket can always proceed.
     const int num_tasks = total_tasks(params, num_row_tiles);
     const Task* queue = layout.get_task_queue_ptr<Task>();
     const uint64_t* published_word = &control->tasks_published;
@@ -210,14 +217,14 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // here.
     const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
     __shared__ InputWait current_wait;
-    bool first_ticket = true;  // thread 0's
+    bool first_ticket = (params.static_claims & 2) != 0;  // thread 0's
+    const uint32_t ticket_base = first_ticket ? static_cast<uint32_t>(params.num_processors) : 0u;
     while (true) {
         if (threadIdx.x == 0) {
-            // Processor p's first ticket is p; its later ones come from the cursor past the processors' first ones
-            // (as the dispatch claims above).
+            // static_claims bit 1: processor p's first ticket is p, its later ones from the cursor past the processors'
+            // first ones (as the dispatch claims above).
             const uint32_t ticket = first_ticket ? static_cast<uint32_t>(processor_idx)
-                                                 : static_cast<uint32_t>(params.num_processors) +
-                                                       atomicAdd(&control->task_next, 1u);
+                                                 : ticket_base + atomicAdd(&control->task_next, 1u);
             first_ticket = false;
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};

@@ -9,6 +9,7 @@
 #include "flashmoe/comm/ep_device.cuh"
 #include "flashmoe/common/activation.cuh"
 #include "flashmoe/common/dtype.cuh"
+#include "flashmoe/common/route_check.cuh"
 #include "flashmoe/fused/sync.cuh"
 #include "flashmoe/fused/types.cuh"
 #include "flashmoe/processor/gemm_tile.cuh"
@@ -772,6 +773,62 @@ __device__ __noinline__ void prefetch_gemm1_share(const KernelParams& params, in
     const int64_t expert_units = static_cast<int64_t>(params.hidden) * params.intermediate * sizeof(Element) / 16;
     prefetch_l2(static_cast<const char*>(params.w_down) + expert * expert_units * 16,
                 expert_units * piece_begin / num_pieces * 16, expert_units * piece_end / num_pieces * 16);
+}
+
+// Decode launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 32 routes): warp 1 of
+// processor `processor_idx`, before the slot assignment is out, prefetches into the L2 the first decode_prefetch_steps
+// loads (piece by piece, K box by K box, as WgmmaTile::run issues them) of the weight boxes of the GEMM0 task the
+// processor runs first: queue entry processor_idx (its first ticket), column task processor_idx % per_tile of row tile
+// processor_idx / per_tile (queue_gemm0_direct's order for groups of one tile). With at most 32 routes every expert
+// reached has one row tile, and row tile i is the i-th smallest of them (the slot assignment lays the experts out in
+// expert order), so the warp finds it from the routes themselves, a route a lane, valid ones only (as the slot
+// assignment counts them). The OS block's own view can differ only where a capacity of 0 drops every route; the
+// prefetches are then unused L2 lines, never a correctness matter. docs/perf-notes.md item 114.
+template <typename Element>
+__device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, int processor_idx) {
+#if FLASHMOE_WGMMA
+    if constexpr (wgmma_path_compiled<Element>()) {
+        const int lane_idx = static_cast<int>(threadIdx.x) % 32;
+        const int routes = params.num_tokens * params.top_k;  // <= 32 (decode_prefetch_launch)
+        const int expert = lane_idx < routes ? checked_route_expert(params.topk_ids, params.topk_weights, lane_idx,
+                                                                    params.num_experts)
+                                             : -1;
+        // One lane per expert reached (the lowest of its routes'), ranked by expert id: its row tile.
+        const uint32_t peers = __match_any_sync(0xffffffffu, expert);
+        const bool leader = expert >= 0 && lane_idx == __ffs(peers) - 1;
+        const uint32_t leaders = __ballot_sync(0xffffffffu, leader);
+        int tile = 0;
+        for (int lane = 0; lane < 32; ++lane) {
+            const int other = __shfl_sync(0xffffffffu, expert, lane);
+            tile += (leaders >> lane & 1u) != 0 && other < expert ? 1 : 0;
+        }
+        const int tiles = __popc(leaders);
+        if (tiles == 0) return;
+        const ColumnSplit split = gemm0_split(params, tiles);
+        const int first_tile = processor_idx / split.num_tasks;
+        const uint32_t owner = __ballot_sync(0xffffffffu, leader && tile == first_tile);
+        if (owner == 0) return;  // no GEMM0 task first (first_tile >= tiles): nothing to prefetch
+        const int task_expert = __shfl_sync(0xffffffffu, expert, __ffs(owner) - 1);
+        if (lane_idx != 0) return;
+        const int n_tile = processor_idx - first_tile * split.num_tasks;
+        const bool narrow = split.piece_columns != TileConfig::kBlockN;  // as run_gemm0_task's maps (Gemm0Weights)
+        const TmaDescriptor* up = narrow ? &params.tma.w_up_narrow : &params.tma.w_up;
+        const TmaDescriptor* gate = narrow ? &params.tma.w_gate_narrow : &params.tma.w_gate;
+        const int k_boxes = WgmmaRing::k_boxes(params.hidden);
+        const int piece_end = split.piece_end(n_tile);
+        int piece = split.piece_begin(n_tile);
+        int k_box = 0;
+        for (int load = 0; load < params.decode_prefetch_steps && piece < piece_end; ++load) {
+            const int row = task_expert * params.intermediate + piece * split.piece_columns;
+            cute::SM90_TMA_LOAD_2D::PREFETCH::copy(up, k_box * WgmmaRing::kBoxElementsK, row);
+            if (params.gated) cute::SM90_TMA_LOAD_2D::PREFETCH::copy(gate, k_box * WgmmaRing::kBoxElementsK, row);
+            if (++k_box == k_boxes) {
+                k_box = 0;
+                ++piece;
+            }
+        }
+    }
+#endif
 }
 
 // A GEMM0 task of a swap-AB row tile (swap_ab_task): as run_gemm0_task's Hopper path, on the swapped tile.
