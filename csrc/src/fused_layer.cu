@@ -249,7 +249,6 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     direct_gemm0_ = !env_flag("FLASHMOE_DISABLE_DIRECT_GEMM0");
     // Token-major dispatch (item 108) only on one GPU with GEMM0 released direct (no subscriber watches the tile flags
     // it leaves unset) and k within the device loop's bound.
-    static_claims_ = int_setting("FLASHMOE_STATIC_CLAIMS", 0, 3, 0);  // NOTE: may throw, as above
     token_dispatch_ = choice_setting("FLASHMOE_TOKEN_DISPATCH", {0, 1, 2}, 1);  // NOTE: may throw, as above
     if (ep != nullptr || !direct_gemm0_ || config.top_k > TileConfig::kMaxDispatchTopK) token_dispatch_ = 0;
     int l2_bytes = 0;
@@ -515,7 +514,6 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         gemm1_l2_prefetch_ &&  // NOTE: set only where the Hopper tiles run
         gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
                                  element_bytes_of(config_.dtype), l2_bytes_);
-    params.static_claims = static_claims_;
     params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_)
         decode_prefetch_launch(args.num_tokens, params.top_k) ? decode_prefetch_steps_ : 0;
     params.compact_rows = compact_rows_launch(args.num_tokens, params.top_k, compact_rows_min_routes_,

@@ -1031,10 +1031,6 @@ void test_settings(bool quick) {
     // case below runs GEMM0 in one wave, direct by default, and compares the subscriber's path.
     compare_setting("FLASHMOE_DIRECT_GEMM1", "2");
     compare_setting("FLASHMOE_EVEN_SPLIT", "0");  // the case's 2800 routes take even splits by default (item 112)
-    // Each processor's first dispatch claim and first ticket its own index (item 113), in a launch of more row tiles
-    // and tasks than processors (claims past the first ones from the cursors); the T = 9 case below has fewer.
-    compare_setting("FLASHMOE_STATIC_CLAIMS", "3");
-    if (!quick) compare_setting("FLASHMOE_STATIC_CLAIMS", "1");
     // COMBINE column slices (combine_slices): T = 9 is 3 token tiles, the last of one token; H = 1000 is 250 float4
     // columns, which no slice count here divides evenly. The default (3 slices on a GPU of >= 9 processors), 8-column
     // slices (a third of the processors' count, at most 125) and one slice per tile give the reference's y, bitwise
@@ -1057,8 +1053,6 @@ void test_settings(bool quick) {
                                    ")");
         }
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DIRECT_GEMM1", "0", " (T = 9)");
-        compare_setting_of(few, 77, sliced_default, "FLASHMOE_STATIC_CLAIMS", "3", " (T = 9)");
-        if (!quick) compare_setting_of(few, 77, sliced_default, "FLASHMOE_STATIC_CLAIMS", "2", " (T = 9)");
         // Direct GEMM1 at T = 9, every row tile swap-AB: the acquires before the tasks (item 72).
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DISABLE_EARLY_WEIGHTS", "1", " (T = 9)");
     }
@@ -1070,7 +1064,6 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_DIRECT_GEMM1", "3"},
                                       {"FLASHMOE_EVEN_SPLIT", "3"},
                                       {"FLASHMOE_DECODE_PREFETCH_STEPS", "65"},
-                                      {"FLASHMOE_STATIC_CLAIMS", "4"},
                                       {"FLASHMOE_DECODE_PREFETCH_STEPS", "-1"},
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "65537"},
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},

@@ -130,8 +130,6 @@ class FusedLayer {
     // Loads of the first GEMM0 task each processor prefetches in decode launches (KernelParams::decode_prefetch_steps
     // per launch: decode_prefetch_launch); 0 without the Hopper tiles; FLASHMOE_DECODE_PREFETCH_STEPS sets it
     int32_t decode_prefetch_steps_ = 0;
-    // FLASHMOE_STATIC_CLAIMS (A/B runs, item 113): KernelParams::static_claims, 0 .. 3, 0 by default
-    int32_t static_claims_ = 0;
     // Launches of at least this many routes store their expert rows in the dtype (KernelParams::compact_rows per launch:
     // compact_rows_launch), where the Hopper tiles run; fused_layer.cu compact_rows_min_routes (the dtype, the layer's
     // expert_output_precision, FLASHMOE_COMPACT_ROWS_MIN_ROUTES) sets it

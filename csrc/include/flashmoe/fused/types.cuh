@@ -402,8 +402,6 @@ struct KernelParams {
     int32_t gemm1_max_pieces;       // gemm1_max_pieces(intermediate), set by the host; 0 = TileConfig::kMaxGemm1Pieces
     int32_t gemm1_l2_prefetch;      // 1: swap-AB GEMM0 tasks prefetch their share of their expert's W_down into the L2
                                     // (gemm1_l2_prefetch_launch, set by the host; tasks.cuh prefetch_gemm1_share)
-    int32_t static_claims;          // A/B runs (docs/perf-notes.md item 113): bit 0, processor p's first dispatch claim is
-                                    // p; bit 1, its first queue ticket is p (no atomic); 0 = every claim from a cursor
     int32_t decode_prefetch_steps;  // > 0: each processor prefetches that many loads of its first GEMM0 task's weight
                                     // boxes into the L2 before the slot assignment is out (decode_prefetch_launch, set
                                     // by the host; tasks.cuh prefetch_first_gemm0); 0 = off

@@ -19,7 +19,6 @@ struct ControlBlock {
     uint32_t routing_epoch;      // == epoch: slot assignment and tile metadata are published
     uint32_t error_claim_epoch;  // == epoch: the error record of this launch is taken
     uint64_t exit_count;         // epoch-tagged count of blocks that finished
-    // The claim cursors (with KernelParams::static_claims, of the claims past each processor's first: processor.cuh).
     uint32_t dispatch_next;      // next row tile to dispatch: zeroed by the OS block before routing_epoch is released
     uint32_t task_next;          // next ticket of the task queue a processor claims: zeroed with dispatch_next
     int32_t num_row_tiles;       // published with routing_epoch

@@ -1,8 +1,7 @@
 // The scheduler warp of the OS block: drains the subscribers' rings (later stages first) and releases their tasks
 // into the task queue in global memory, a lane per task, with one release of the queue's published count per
 // warp-wide pop (up to 32 batches of one ring).
-// Processors claim queue tickets in order (ControlBlock::task_next; KernelParams::static_claims: each its own index
-// first) and run the task released under their ticket.
+// Processors claim queue tickets in order (ControlBlock::task_next) and run the task released under their ticket.
 #pragma once
 
 #include <cstdint>

@@ -90,18 +90,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // late simply claims none). The cursor is a plain counter the OS block zeroes before it publishes the routing: one
     // atomicAdd per claim. NOTE: an epoch-tagged CAS loop here cost every processor ~38 us at T = 1 (263 contending
     // retries; the in-kernel trace showed it as 18 % of the kernel), on the path to the first GEMM0.
-    // KernelParams::static_claims bit 0 (A/B runs, docs/perf-notes.md item 113): processor p's first claim is p itself,
-    // without an atomic, and the cursor counts the claims past the processors' first ones.
-    bool first_claim = (params.static_claims & 1) != 0;
-    const int claim_base = first_claim ? params.num_processors : 0;
     const auto claim = [&] {
-        if (first_claim) {
-            first_claim = false;
-            return processor_idx;
-        }
         processor_sync();
         if (threadIdx.x == 0) {
-            shared_value = claim_base + static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
+            shared_value = static_cast<int>(atomicAdd(&control->dispatch_next, 1u));
         }
         processor_sync();
         return shared_value;
@@ -196,9 +188,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     };
 
     // The task loop: claim the next queue ticket, wait until the scheduler has released the task behind it, run it.
-    // NOTE: every task waits only on tasks released before it, whose tickets are held by running processors (the grid
-    // is co-resident; a processor claims a ticket only after finishing its task, and with static_claims bit 1 holds its
-    // first, its own index, from the start): the smallest unfinished ticket can always proceed.
+    // NOTE: tickets are claimed in release order and every task waits only on tasks released before it, which were
+    // claimed by running processors (the grid is co-resident): the smallest unfinished ticket can always proceed.
     const int num_tasks = total_tasks(params, num_row_tiles);
     const Task* queue = layout.get_task_queue_ptr<Task>();
     const uint64_t* published_word = &control->tasks_published;
@@ -217,15 +208,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // here.
     const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
     __shared__ InputWait current_wait;
-    bool first_ticket = (params.static_claims & 2) != 0;  // thread 0's
-    const uint32_t ticket_base = first_ticket ? static_cast<uint32_t>(params.num_processors) : 0u;
     while (true) {
         if (threadIdx.x == 0) {
-            // static_claims bit 1: processor p's first ticket is p, its later ones from the cursor past the processors'
-            // first ones (as the dispatch claims above).
-            const uint32_t ticket = first_ticket ? static_cast<uint32_t>(processor_idx)
-                                                 : ticket_base + atomicAdd(&control->task_next, 1u);
-            first_ticket = false;
+            const uint32_t ticket = atomicAdd(&control->task_next, 1u);
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
             if (ticket < static_cast<uint32_t>(num_tasks)) {
