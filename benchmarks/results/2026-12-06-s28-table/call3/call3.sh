@@ -5,7 +5,7 @@
 # T = 8 (rule off); fused_test first, fused_test --quick under memcheck last.
 # Bundle: bench-only with BUNDLE_NATIVE_CHECK=1 (library and fused_test of branch next/static-claims, item 114 only);
 # A/B lib head (main 380d46d's device code, sm_90a).
-# Run: run(carry=[".bundle"], command="CALL_SECONDS=400 bash benchmarks/results/2026-12-06-s28-table/call3/call3.sh")
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=350 bash benchmarks/results/2026-12-06-s28-table/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv > $OUT/nvidia-smi.txt 2>&1
