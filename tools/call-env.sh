@@ -21,6 +21,9 @@
 # trace PRESET T: the benchmark's in-kernel trace of one point (10 forwards; its phases and occupancy printed), the log
 # in $r/trace-PRESET-T.txt, the Chrome-trace JSON in $w/t-PRESET-T (tar it into all.tar.gz); at most 90 s, cut 30 s
 # before the call's end; skipped when under 60 s are left.
+# gpu_line: the GPU's name, memory and clocks into $OUT/nvidia-smi.txt, printed (every call's first line).
+# fused_check SECONDS [PATTERN]: the bundle's fused_test whole (BUNDLE_NATIVE_CHECK=1), at most SECONDS; its exit, its
+# summary line and the lines matching PATTERN (default: FAIL) printed, its log in $OUT/fused_test.txt.
 # sweep PRESET TOKENS: the benchmark jar's sweep of PRESET over TOKENS (comma-separated) with both ceilings measured,
 # at most 150 s and cut 10 s before the call's end; its output is appended to $r/sweeps.txt, results.json / .csv in
 # $r/s-PRESET (tools/issue4-table.py reads them from all.tar.gz). Skipped when under 70 s are left.
@@ -55,6 +58,16 @@ check() {
   local st=$(( l * ws / total < 120 ? l * ws / total : 120 ))
   mkdir -p "$OUT/check"
   OUT="$OUT/check" GPU_TESTS_TIMEOUT=$t NATIVE_TIMEOUT=$nt SANITIZER_TIMEOUT=$st bash $b/run-gpu-check.sh "$@"
+}
+gpu_line() {
+  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv > $OUT/nvidia-smi.txt 2>&1
+  head -2 $OUT/nvidia-smi.txt | tail -1
+}
+fused_check() {
+  nat timeout $1 $n/fused_test > $r/fused_test.txt 2>&1
+  echo "fused_test exit $? ($(left) s left)"; tail -1 $r/fused_test.txt
+  grep -E "${2:-FAIL}" $r/fused_test.txt | head -16
+  cp $r/fused_test.txt $OUT/
 }
 ab_lib() {
   [ -f "$n/ab/$1/libflashmoe.so" ] || { echo "ab_lib: no A/B library $1 in the bundle ($n/ab)" >&2; return 1; }

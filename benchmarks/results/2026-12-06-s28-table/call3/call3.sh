@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # Session 28 call3: item 114 alone (the static claims of item 113 removed: call2's b0 read Qwen3 T = 4 +2.4 % and paper
 # T = 1 +1.5 % against head with both settings off, over 2 rounds), the A/B that call2's timeout cut: head / p0
-# (FLASHMOE_DECODE_PREFETCH_STEPS=0) / p4 / p8 (the default) (p12 dropped after a refused start), 3 rounds, at the points the rule takes and Qwen3
-# T = 8 (rule off); fused_test first, fused_test --quick under memcheck last.
+# (FLASHMOE_DECODE_PREFETCH_STEPS=0) / p4 / p8 (the default) (p12 dropped after a refused start), 3 rounds, at the points the rule takes (Qwen3
+# T = 8, the rule off, dropped after refused starts); fused_test first, fused_test --quick under memcheck last.
 # Bundle: bench-only with BUNDLE_NATIVE_CHECK=1 (library and fused_test of branch next/static-claims, item 114 only);
 # A/B lib head (main 380d46d's device code, sm_90a).
-# Run: run(carry=[".bundle"], command="CALL_SECONDS=350 bash benchmarks/results/2026-12-06-s28-table/call3/call3.sh")
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=330 bash benchmarks/results/2026-12-06-s28-table/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
-nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv > $OUT/nvidia-smi.txt 2>&1
-head -2 $OUT/nvidia-smi.txt | tail -1
-nat timeout 100 $n/fused_test > $r/fused_test.txt 2>&1; echo "fused_test exit $? ($(left) s left)"; tail -1 $r/fused_test.txt
-grep -E "FAIL|decode-prefetch.*=" $r/fused_test.txt | head -12
-cp $r/fused_test.txt $OUT/
-ab s28e 3 80 "qwen3-30b-a3b 1,4,8" "paper 1" "mixtral-8x7b 1" "gpt-oss-120b 1" -- head=$n/ab/head \
+gpu_line
+fused_check 100 "FAIL|decode-prefetch.*="
+ab s28e 3 80 "qwen3-30b-a3b 1,4" "paper 1" "mixtral-8x7b 1" "gpt-oss-120b 1" -- head=$n/ab/head \
   p0=bundle,FLASHMOE_DECODE_PREFETCH_STEPS=0 p4=bundle,FLASHMOE_DECODE_PREFETCH_STEPS=4 p8=bundle
 s=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
 l=$(( $(left) - 8 ))
