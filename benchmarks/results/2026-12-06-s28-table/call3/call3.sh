@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Session 28 call3: item 114 alone (the static claims of item 113 removed: call2's b0 read Qwen3 T = 4 +2.4 % and paper
 # T = 1 +1.5 % against head with both settings off, over 2 rounds), the A/B that call2's timeout cut: head / p0
-# (FLASHMOE_DECODE_PREFETCH_STEPS=0) / p4 / p8 (the default) (p12 dropped after a refused start), 3 rounds, at the points the rule takes (Qwen3
+# (FLASHMOE_DECODE_PREFETCH_STEPS=0) / p4 / p8 (the default), 3 rounds, at the points the rule takes (p12 and Qwen3
 # T = 8, the rule off, dropped after refused starts); fused_test first, fused_test --quick under memcheck last.
 # Bundle: bench-only with BUNDLE_NATIVE_CHECK=1 (library and fused_test of branch next/static-claims, item 114 only);
 # A/B lib head (main 380d46d's device code, sm_90a).
