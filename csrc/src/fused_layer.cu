@@ -105,7 +105,7 @@ int32_t gemm1_k_parts_setting() {
 bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 1) != 0; }
 
 // FLASHMOE_DECODE_PREFETCH_STEPS (A/B runs): the loads of its first GEMM0 task each processor prefetches into the L2
-// while the slot assignment runs, in launches of at most 32 routes (decode_prefetch_launch, docs/perf-notes.md item
+// while the slot assignment runs, in launches of at most 8 routes (decode_prefetch_launch, docs/perf-notes.md item
 // 114), 0 .. 64 (0: never; TileConfig::kDecodePrefetchSteps by default).
 int32_t decode_prefetch_steps_setting() {
     return int_setting("FLASHMOE_DECODE_PREFETCH_STEPS", 0, 64, TileConfig::kDecodePrefetchSteps);

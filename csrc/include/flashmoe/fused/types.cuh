@@ -461,9 +461,13 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, in
 // Whether a launch prefetches its first GEMM0 tasks' weight boxes into the L2 while the OS block assigns the slots
 // (KernelParams::decode_prefetch_steps; docs/perf-notes.md item 114): at decode the DRAM idles for that wait (~5 us of
 // a ~55 us forward at Qwen3 T = 1) and the GEMM0 phase then streams its weights at the copy ceiling. Only in launches of
-// at most kDecodePrefetchMaxRoutes routes, which a processor reads itself (a route a lane): each expert reached has
+// at most kDecodePrefetchMaxRoutes (8) routes, which a processor reads itself (a route a lane): each expert reached has
 // one row tile there, so it knows its first task exactly (tasks.cuh prefetch_first_gemm0), where item 106's guess at
-// T = 64-1024 (one tile per expert) was often wrong and its prefetches slowed the slot assignment.
+// T = 64-1024 (one tile per expert) was often wrong and its prefetches slowed the slot assignment. Measured: one
+// token at k = 2-8 gains 2-7 % (Qwen3-30B, paper, Mixtral, gpt-oss-120b T = 1); Qwen3-30B T = 4 (32 routes, ~30 row
+// tiles, GEMM0 in more than one wave) lost ~1 % (the slower slot assignment is on every task's path, the prefetched
+// first wave a part of the phase).
+static_assert(TileConfig::kDecodePrefetchMaxRoutes <= 32, "prefetch_first_gemm0 reads a route a lane of one warp");
 FLASHMOE_HOST_DEVICE inline bool decode_prefetch_launch(int64_t num_tokens, int top_k) {
     return num_tokens * top_k <= TileConfig::kDecodePrefetchMaxRoutes;
 }

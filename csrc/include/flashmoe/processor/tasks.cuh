@@ -775,22 +775,22 @@ __device__ __noinline__ void prefetch_gemm1_share(const KernelParams& params, in
                 expert_units * piece_begin / num_pieces * 16, expert_units * piece_end / num_pieces * 16);
 }
 
-// Decode launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 32 routes): warp 1 of
+// Decode launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 8 routes): warp 1 of
 // processor `processor_idx`, before the slot assignment is out, prefetches into the L2 the first decode_prefetch_steps
 // loads (piece by piece, K box by K box, as WgmmaTile::run issues them) of the weight boxes of GEMM0 queue entry
 // processor_idx: column task processor_idx % per_tile of row tile processor_idx / per_tile (queue_gemm0_direct's order
 // for groups of one tile). The processors together prefetch the launch's first wave of GEMM0 tasks, whichever
-// processor claims each. With at most 32 routes every expert
-// reached has one row tile, and row tile i is the i-th smallest of them (the slot assignment lays the experts out in
-// expert order), so the warp finds it from the routes themselves, a route a lane, valid ones only (as the slot
-// assignment counts them). The OS block's own view can differ only where a capacity of 0 drops every route; the
-// prefetches are then unused L2 lines, never a correctness matter. docs/perf-notes.md item 114.
+// processor claims each. With at most 32 routes every expert reached has one row tile, and row tile i is the i-th
+// smallest of them (the slot assignment lays the experts out in expert order), so the warp finds it from the routes
+// themselves, a route a lane, valid ones only (as the slot assignment counts them). The OS block's own view can differ
+// only where a capacity of 0 drops every route; the prefetches are then unused L2 lines, never a correctness matter.
+// docs/perf-notes.md item 114.
 template <typename Element>
 __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, int processor_idx) {
 #if FLASHMOE_WGMMA
     if constexpr (wgmma_path_compiled<Element>()) {
         const int lane_idx = static_cast<int>(threadIdx.x) % 32;
-        const int routes = params.num_tokens * params.top_k;  // <= 32 (decode_prefetch_launch)
+        const int routes = params.num_tokens * params.top_k;  // <= 8 (decode_prefetch_launch)
         const int expert = lane_idx < routes ? checked_route_expert(params.topk_ids, params.topk_weights, lane_idx,
                                                                     params.num_experts)
                                              : -1;
