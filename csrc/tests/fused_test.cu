@@ -602,8 +602,8 @@ void test_gemm1_l2_prefetch(bool quick) {
 
 // The first GEMM0 task's weight boxes prefetched into the L2 while the slot assignment runs, at decode
 // (docs/perf-notes.md item 114; FLASHMOE_DECODE_PREFETCH_STEPS, types.cuh decode_prefetch_launch): a hint that must not
-// change y. Each case with the most loads prefetched (64: more than a task has, so the task's last piece ends the loop)
-// and none (0), against the reference and bitwise against each other, on launches that take it (at most 8 routes):
+// change y. Each case with the most loads prefetched (64, the setting's largest; a task's last piece may end the loop
+// first) and none (0), against the reference and bitwise against each other, on launches that take it (at most 8 routes):
 // bf16 gated SiLU T = 1, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and duplicate ids
 // (a token may name an expert twice: fewer tiles than routes), T = 2, E = 8, k = 4, H = 256, I = 776; bf16
 // conventional ReLU, T = 8, E = 64, k = 1 (8 routes of 8 tokens), H = 512. --quick: the first case.
