@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
 # Drafted in session 28, not run (no device time left): what session 28 left for the next device session.
-# 1. The GPU check of main after item 114 (session 28 ran fused_test on its library, not the JUnit GPU tests, the
-#    sanitizers or fused_test's two decode-prefetch cases moved inside the rule at <= 8 routes).
-# 2. Item 114 at the one-token shapes its rule takes unmeasured (DeepSeek-V3, Qwen3-235B-A22B, OLMoE, Qwen2-57B T = 1:
+# (The GPU check of main after item 114 is next-check.sh, a call of its own: run it first.)
+# 1. Item 114 at the one-token shapes its rule takes unmeasured (DeepSeek-V3, Qwen3-235B-A22B, OLMoE, Qwen2-57B T = 1:
 #    8 routes, GEMM0 in more than one wave at the first two) and again at the four measured ones, against the setting
 #    at 0 (p0) in one library: a loss there moves the rule to one-wave launches.
-# 3. The Mixtral-8x7B T = 1024 trace session 27 drafted (its GEMM1 tail with even splits).
-# Bundle: the full bundle of main (bash tools/gpu-bundle.sh; JUnit and fused_test); every variant is its library with a
-# setting. Run: run(carry=[".bundle"], command="CALL_SECONDS=585 bash benchmarks/results/2026-12-06-s28-table/next/next-call.sh")
+# 2. The Mixtral-8x7B T = 1024 trace session 27 drafted (its GEMM1 tail with even splits).
+# Bundle: the bench-only bundle of main (BUNDLE_BENCH_ONLY=1); every variant is its library with a setting. Run: run(carry=[".bundle"], command="CALL_SECONDS=585 bash benchmarks/results/2026-12-06-s28-table/next/next-call.sh")
 # (copy it into the new session's results folder as its callN.sh first, and record what ran there).
 set -uo pipefail
 source .bundle/call-env.sh
 gpu_line
-check tests native sanitizer
 ab s29a 3 100 "deepseek-v3 1" "qwen3-235b-a22b 1" "olmoe-1b-7b 1" "qwen2-57b-a14b 1" "qwen3-30b-a3b 1" "paper 1" \
   "mixtral-8x7b 1" "gpt-oss-120b 1" -- p8=bundle p0=bundle,FLASHMOE_DECODE_PREFETCH_STEPS=0
 trace mixtral-8x7b 1024 && cp $r/trace-mixtral-8x7b-1024.txt $OUT/
