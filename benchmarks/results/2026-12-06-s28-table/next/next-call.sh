@@ -5,7 +5,8 @@
 #    8 routes, GEMM0 in more than one wave at the first two) and again at the four measured ones, against the setting
 #    at 0 (p0) in one library: a loss there moves the rule to one-wave launches.
 # 2. The Mixtral-8x7B T = 1024 trace session 27 drafted (its GEMM1 tail with even splits).
-# Bundle: the bench-only bundle of main (BUNDLE_BENCH_ONLY=1); every variant is its library with a setting. Run: run(carry=[".bundle"], command="CALL_SECONDS=585 bash benchmarks/results/2026-12-06-s28-table/next/next-call.sh")
+# Bundle: the bench-only bundle of main (BUNDLE_BENCH_ONLY=1); every variant is its library with a setting.
+# Run: run(carry=[".bundle"], command="CALL_SECONDS=585 bash benchmarks/results/2026-12-06-s28-table/next/next-call.sh")
 # (copy it into the new session's results folder as its callN.sh first, and record what ran there).
 set -uo pipefail
 source .bundle/call-env.sh
