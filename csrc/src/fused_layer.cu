@@ -104,9 +104,10 @@ int32_t gemm1_k_parts_setting() {
 // they fit (gemm1_l2_prefetch_launch, docs/perf-notes.md item 88), 0 = never.
 bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 1) != 0; }
 
-// FLASHMOE_DECODE_PREFETCH_STEPS (A/B runs): the loads of its first GEMM0 task each processor prefetches into the L2
-// while the slot assignment runs, in launches of at most 8 routes (decode_prefetch_launch, docs/perf-notes.md item
-// 114), 0 .. 64 (0: never; TileConfig::kDecodePrefetchSteps by default).
+// FLASHMOE_DECODE_PREFETCH_STEPS (A/B runs): the loads of a first-wave GEMM0 task each processor prefetches into the L2
+// while the slot assignment runs, in launches of one token and at most 8 routes (decode_prefetch_launch,
+// docs/perf-notes.md item 114), 0 .. 64 (0: never; TileConfig::kDecodePrefetchSteps by default). Read on every GPU, so
+// that a malformed value is refused where the Hopper tiles do not run too.
 int32_t decode_prefetch_steps_setting() {
     return int_setting("FLASHMOE_DECODE_PREFETCH_STEPS", 0, 64, TileConfig::kDecodePrefetchSteps);
 }
@@ -242,7 +243,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const int32_t short_a_rows = wgmma ? short_a_rows_setting() : 0;  // NOTE: may throw; nothing is allocated yet
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
     const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
-    const int32_t decode_prefetch_steps = wgmma ? decode_prefetch_steps_setting() : 0;  // NOTE: may throw, as above
+    const int32_t decode_prefetch_steps = decode_prefetch_steps_setting();  // NOTE: may throw, as above
     compact_rows_min_routes_ = compact_rows_min_routes(config);        // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above

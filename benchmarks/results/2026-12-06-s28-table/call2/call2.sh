@@ -4,7 +4,8 @@
 # item 113 split into its two parts (FLASHMOE_STATIC_CLAIMS bit 0 = the first dispatch claim, bit 1 = the first ticket;
 # off by default after call1). fused_test; the decode A/B head / b0 (prefetch off) / dp8 / dp16 / dp32, 3 rounds;
 # the claims A/B b0 / c1 / c2 / c3 where call1 moved (Qwen3 T = 8 +1.0 %, T = 4096 +1.3 %, gpt-oss-120b T = 1 -2.9 %);
-# a trace of Qwen3 T = 1 with dp8; then, if time is left, the tasks-per-processor screen of next/sweeps-call.sh.
+# a trace of Qwen3 T = 1 with dp8; then, if time is left, the tasks-per-processor screen of session 27's drafted call
+# (2026-12-06-s27-even/next/next-call.sh).
 # Bundle: bench-only with BUNDLE_NATIVE_CHECK=1 (library and fused_test of branch next/static-claims); A/B lib head
 # (main 380d46d's device code, sm_90a).
 # Run: run(carry=[".bundle"], command="CALL_SECONDS=480 bash benchmarks/results/2026-12-06-s28-table/call2/call2.sh")

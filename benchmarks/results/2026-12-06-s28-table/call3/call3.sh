@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Session 28 call3: item 114 alone (the static claims of item 113 removed: call2's b0 read Qwen3 T = 4 +2.4 % and paper
-# T = 1 +1.5 % against head with both settings off, over 2 rounds), the A/B that call2's timeout cut: head / p0
+# T = 1 +1.4 % against head with both settings off, over 2 rounds), the A/B that call2's timeout cut: head / p0
 # (FLASHMOE_DECODE_PREFETCH_STEPS=0) / p4 / p8 (the default), 2 rounds, at the points the rule takes (p12, Qwen3
 # T = 8 with the rule off, and a third round dropped after four refused starts); fused_test first, fused_test --quick
 # under memcheck last if 60 s are left.

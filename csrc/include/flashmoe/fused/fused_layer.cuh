@@ -127,8 +127,9 @@ class FusedLayer {
     // Whether decode launches may prefetch GEMM1's weights into the L2 (KernelParams::gemm1_l2_prefetch per launch:
     // gemm1_l2_prefetch_launch over l2_bytes_); FLASHMOE_GEMM1_L2_PREFETCH=0 / 1 sets it
     bool gemm1_l2_prefetch_ = false;
-    // Loads of the first GEMM0 task each processor prefetches in decode launches (KernelParams::decode_prefetch_steps
-    // per launch: decode_prefetch_launch); 0 without the Hopper tiles; FLASHMOE_DECODE_PREFETCH_STEPS sets it
+    // Loads of a first-wave GEMM0 task each processor prefetches in one-token launches (KernelParams::
+    // decode_prefetch_steps per launch: decode_prefetch_launch); 0 without the Hopper tiles;
+    // FLASHMOE_DECODE_PREFETCH_STEPS sets it
     int32_t decode_prefetch_steps_ = 0;
     // Launches of at least this many routes store their expert rows in the dtype (KernelParams::compact_rows per launch:
     // compact_rows_launch), where the Hopper tiles run; fused_layer.cu compact_rows_min_routes (the dtype, the layer's

@@ -48,12 +48,12 @@ struct TileConfig {
                                                    // items 90-91: Qwen3 T = 1024 -4 %, 16384 -7 %, T = 64 -0.7 %;
                                                    // below 512 routes they lose, up to +5 %); never in a layer of
                                                    // expert_output_precision FP32
-    static constexpr int kDecodePrefetchSteps = 8;  // loads of its first GEMM0 task a processor prefetches into the
-                                                   // L2 while the slot assignment runs, in launches of at most 8
-                                                   // routes (decode_prefetch_launch, types.cuh; perf-notes item 114:
-                                                   // 16 and 32 loads were slower at Qwen3 T = 1)
-    static constexpr int kDecodePrefetchMaxRoutes = 8;  // ... (one token at k <= 8; Qwen3 T = 4's 32 routes lost 1 %;
-                                                   // the device side reads up to 32, a route a lane)
+    static constexpr int kDecodePrefetchSteps = 8;  // loads of a first-wave GEMM0 task a processor prefetches into
+                                                   // the L2 while the slot assignment runs, in launches of one token
+                                                   // (decode_prefetch_launch, types.cuh; perf-notes item 114: 16 and
+                                                   // 32 loads were slower at Qwen3 T = 1)
+    static constexpr int kDecodePrefetchMaxRoutes = 8;  // ... and at most 8 routes (k <= 8; the device side reads up
+                                                   // to 32, a route a lane)
     static constexpr int kRingSize = 256;          // tasks per subscriber -> scheduler ring (power of two)
     static constexpr int kMaxExperts = 1024;       // routing histogram lives in the OS block's shared memory
     static constexpr int kMaxProcessors = 1024;    // the most processor blocks a grid gets

@@ -402,9 +402,9 @@ struct KernelParams {
     int32_t gemm1_max_pieces;       // gemm1_max_pieces(intermediate), set by the host; 0 = TileConfig::kMaxGemm1Pieces
     int32_t gemm1_l2_prefetch;      // 1: swap-AB GEMM0 tasks prefetch their share of their expert's W_down into the L2
                                     // (gemm1_l2_prefetch_launch, set by the host; tasks.cuh prefetch_gemm1_share)
-    int32_t decode_prefetch_steps;  // > 0: each processor prefetches that many loads of its first GEMM0 task's weight
-                                    // boxes into the L2 before the slot assignment is out (decode_prefetch_launch, set
-                                    // by the host; tasks.cuh prefetch_first_gemm0); 0 = off
+    int32_t decode_prefetch_steps;  // > 0: processor p prefetches that many loads of the weight boxes of GEMM0 queue
+                                    // entry p (the launch's first wave) into the L2 before the slot assignment is out
+                                    // (decode_prefetch_launch, set by the host; tasks.cuh prefetch_first_gemm0); 0 = off
     int32_t even_split;             // 1: the GEMM column splits deal their pieces evenly (ColumnSplit::of's `even`;
                                     // even_split_launch, set by the host)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and
@@ -458,18 +458,18 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, in
     return reachable_experts(num_tokens, top_k, num_experts) * hidden * intermediate * element_bytes <= l2_bytes / 2;
 }
 
-// Whether a launch prefetches its first GEMM0 tasks' weight boxes into the L2 while the OS block assigns the slots
-// (KernelParams::decode_prefetch_steps; docs/perf-notes.md item 114): at decode the DRAM idles for that wait (~5 us of
-// a ~55 us forward at Qwen3 T = 1) and the GEMM0 phase then streams its weights at the copy ceiling. Only in launches of
-// at most kDecodePrefetchMaxRoutes (8) routes, which a processor reads itself (a route a lane): each expert reached has
-// one row tile there, so it knows its first task exactly (tasks.cuh prefetch_first_gemm0), where item 106's guess at
-// T = 64-1024 (one tile per expert) was often wrong and its prefetches slowed the slot assignment. Measured: one
-// token at k = 2-8 gains 2-7 % (Qwen3-30B, paper, Mixtral, gpt-oss-120b T = 1); Qwen3-30B T = 4 (32 routes, ~30 row
-// tiles, GEMM0 in more than one wave) lost ~1 % (the slower slot assignment is on every task's path, the prefetched
-// first wave a part of the phase).
+// Whether a launch prefetches its first wave of GEMM0 tasks' weight boxes into the L2 while the OS block assigns the
+// slots (KernelParams::decode_prefetch_steps; docs/perf-notes.md item 114): at decode the DRAM idles for that wait (~5
+// us of a ~55 us forward at Qwen3 T = 1) and the GEMM0 phase then streams its weights at the copy ceiling. Only in
+// launches of one token and at most kDecodePrefetchMaxRoutes (8) routes, which a processor reads itself (a route a
+// lane): each expert reached has one row tile there, so the first wave's tasks are known exactly (tasks.cuh
+// prefetch_first_gemm0), where item 106's guess at T = 64-1024 (one tile per expert) was often wrong and its
+// prefetches slowed the slot assignment. Measured: one token at k = 2-8 gains 2-7.5 % (Qwen3-30B, paper, Mixtral,
+// gpt-oss-120b T = 1); Qwen3-30B T = 4 (32 routes, ~30 row tiles) read +1.2 % in one call and -0.1 % in another
+// against the setting at 0, so launches of more than one token are left out until they are measured.
 static_assert(TileConfig::kDecodePrefetchMaxRoutes <= 32, "prefetch_first_gemm0 reads a route a lane of one warp");
 FLASHMOE_HOST_DEVICE inline bool decode_prefetch_launch(int64_t num_tokens, int top_k) {
-    return num_tokens * top_k <= TileConfig::kDecodePrefetchMaxRoutes;
+    return num_tokens == 1 && top_k <= TileConfig::kDecodePrefetchMaxRoutes;
 }
 
 // Whether a launch stores its expert rows in the layer's dtype (KernelParams::compact_rows; docs/perf-notes.md items 83,

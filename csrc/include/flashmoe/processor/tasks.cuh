@@ -775,16 +775,17 @@ __device__ __noinline__ void prefetch_gemm1_share(const KernelParams& params, in
                 expert_units * piece_begin / num_pieces * 16, expert_units * piece_end / num_pieces * 16);
 }
 
-// Decode launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 8 routes): warp 1 of
+// One-token launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 8 routes): warp 1 of
 // processor `processor_idx`, before the slot assignment is out, prefetches into the L2 the first decode_prefetch_steps
 // loads (piece by piece, K box by K box, as WgmmaTile::run issues them) of the weight boxes of GEMM0 queue entry
 // processor_idx: column task processor_idx % per_tile of row tile processor_idx / per_tile (queue_gemm0_direct's order
 // for groups of one tile). The processors together prefetch the launch's first wave of GEMM0 tasks, whichever
-// processor claims each. With at most 32 routes every expert reached has one row tile, and row tile i is the i-th
-// smallest of them (the slot assignment lays the experts out in expert order), so the warp finds it from the routes
-// themselves, a route a lane, valid ones only (as the slot assignment counts them). The OS block's own view can differ
-// only where a capacity of 0 drops every route; the prefetches are then unused L2 lines, never a correctness matter.
-// docs/perf-notes.md item 114.
+// processor claims each. The code reads up to 32 routes (a lane each; the rule takes at most 8): with that few every
+// expert reached has one row tile (an expert's capacity is at least 1), and row tile i is the i-th smallest of them (the
+// slot assignment lays the experts out in expert order), so the warp finds it from the routes themselves, valid ones
+// only (as the slot assignment counts them). Where GEMM0 is not released with the slot assignment
+// (FLASHMOE_DISABLE_DIRECT_GEMM0=1: the dispatch subscriber queues it) entry p may be another task; the prefetches are
+// then other L2 lines, never a correctness matter. docs/perf-notes.md item 114.
 template <typename Element>
 __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, int processor_idx) {
 #if FLASHMOE_WGMMA
