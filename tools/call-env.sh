@@ -75,7 +75,16 @@ ab_lib() {
 }
 ab() {
   local label=$1 rounds=$2 margin=$3; shift 3
-  echo "== A/B $label, $rounds rounds ($(left) s left)"
+  # Its runs (rounds x points x variants) and the seconds they get: session 28's call2 lost two A/Bs' last rounds to
+  # margins larger than the steps after them needed (a decode run takes ~2.7 s, a large-T one more).
+  local points=0 variants=0 past=0 spec
+  for spec in "$@"; do
+    if [ "$spec" = "--" ]; then past=1
+    elif [ $past = 1 ]; then variants=$((variants + 1))
+    else points=$((points + $(echo "${spec#* }" | tr ',' '\n' | wc -l))); fi
+  done
+  echo "== A/B $label, $rounds rounds of $points points x $variants variants: $((rounds * points * variants)) runs in" \
+    "at most $(( $(left) - margin )) s ($(left) s left)"
   OUT=$r/$label ROUNDS=$rounds BENCH_TIMEOUT=60 BENCH_ARGS="--copy-tbps 3 --matmul-tflops 750 --check-tokens 1" \
     timeout $(( $(left) - margin )) bash tools/run-bench-ab.sh "$@" > $r/bench-$label.txt 2>&1
   echo "exit $?"; sed -n '/== forward medians/,/== router/p' $r/bench-$label.txt
