@@ -812,18 +812,21 @@ __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, in
         if (owner == 0) return;  // no GEMM0 task first (first_tile >= tiles): nothing to prefetch
         const int task_expert = __shfl_sync(0xffffffffu, expert, __ffs(owner) - 1);
         if (lane_idx != 0) return;
-        const int n_tile = processor_idx - first_tile * split.num_tasks;
-        const bool narrow = split.piece_columns != TileConfig::kBlockN;  // as run_gemm0_task's maps (Gemm0Weights)
-        const TmaDescriptor* up = narrow ? &params.tma.w_up_narrow : &params.tma.w_up;
-        const TmaDescriptor* gate = narrow ? &params.tma.w_gate_narrow : &params.tma.w_gate;
+        const Task task{static_cast<int32_t>(TaskType::kGemm0), first_tile, processor_idx - first_tile * split.num_tasks,
+                        task_expert};
+        // The task's own maps and rows: maps[1] up, maps[0] gate (the gated form's; an ungated MLP loads up alone).
+        const Gemm0Weights<true> weights(params.tma, task, params.intermediate,
+                                         split.piece_columns != TileConfig::kBlockN);
         const int k_boxes = WgmmaRing::k_boxes(params.hidden);
-        const int piece_end = split.piece_end(n_tile);
-        int piece = split.piece_begin(n_tile);
+        const int piece_end = split.piece_end(task.n_tile);
+        int piece = split.piece_begin(task.n_tile);
         int k_box = 0;
         for (int load = 0; load < params.decode_prefetch_steps && piece < piece_end; ++load) {
-            const int row = task_expert * params.intermediate + piece * split.piece_columns;
-            cute::SM90_TMA_LOAD_2D::PREFETCH::copy(up, k_box * WgmmaRing::kBoxElementsK, row);
-            if (params.gated) cute::SM90_TMA_LOAD_2D::PREFETCH::copy(gate, k_box * WgmmaRing::kBoxElementsK, row);
+            const int row = weights.row(piece);
+            cute::SM90_TMA_LOAD_2D::PREFETCH::copy(weights.maps[1], k_box * WgmmaRing::kBoxElementsK, row);
+            if (params.gated) {
+                cute::SM90_TMA_LOAD_2D::PREFETCH::copy(weights.maps[0], k_box * WgmmaRing::kBoxElementsK, row);
+            }
             if (++k_box == k_boxes) {
                 k_box = 0;
                 ++piece;
