@@ -112,6 +112,11 @@ int32_t decode_prefetch_steps_setting() {
     return int_setting("FLASHMOE_DECODE_PREFETCH_STEPS", 0, 64, TileConfig::kDecodePrefetchSteps);
 }
 
+// FLASHMOE_DECODE_PREFETCH_HOLD (A/B runs): 1 = those prefetches wait until the OS block has counted the routes
+// (KernelParams::decode_prefetch_hold, docs/perf-notes.md item 116), 0 (the default) = they start at once. Read on every
+// GPU, as the steps are.
+bool decode_prefetch_hold_setting() { return choice_setting("FLASHMOE_DECODE_PREFETCH_HOLD", {0, 1}, 0) != 0; }
+
 // The fewest routes (T·k) of a launch that stores its expert rows in the layer's dtype (compact_rows_launch,
 // docs/perf-notes.md items 90-91). A layer of expert_output_precision FP32: never (2^31 - 1). Otherwise
 // FLASHMOE_COMPACT_ROWS_MIN_ROUTES (A/B runs: 0 = every launch where they apply, 2^31 - 1 = none), read either way so
@@ -244,6 +249,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const int32_t gemm1_k_parts = wgmma ? gemm1_k_parts_setting() : 1;  // NOTE: may throw, as above
     const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
     const int32_t decode_prefetch_steps = decode_prefetch_steps_setting();  // NOTE: may throw, as above
+    const bool decode_prefetch_hold = decode_prefetch_hold_setting();       // NOTE: may throw, as above
     compact_rows_min_routes_ = compact_rows_min_routes(config);        // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
@@ -316,6 +322,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         gemm1_k_parts_ = gemm1_k_parts;
         gemm1_l2_prefetch_ = gemm1_l2_prefetch;
         decode_prefetch_steps_ = decode_prefetch_steps;
+        decode_prefetch_hold_ = decode_prefetch_hold;
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -517,6 +524,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
                                  element_bytes_of(config_.dtype), l2_bytes_);
     params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_)
         decode_prefetch_launch(args.num_tokens, params.top_k) ? decode_prefetch_steps_ : 0;
+    params.decode_prefetch_hold = params.decode_prefetch_steps > 0 && decode_prefetch_hold_ ? 1 : 0;
     params.compact_rows = compact_rows_launch(args.num_tokens, params.top_k, compact_rows_min_routes_,
                                               tma_.enabled != 0, params.gemm1_k_parts)
                               ? 1

@@ -607,7 +607,8 @@ void test_gemm1_l2_prefetch(bool quick) {
 // on launches that take it (one token, k <= 8): bf16 gated SiLU, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated
 // GELU-tanh with biases and duplicate ids (the token may name an expert twice: fewer tiles than routes), E = 8, k = 4,
 // H = 256, I = 776; bf16 conventional ReLU, E = 64, k = 1, H = 512. A wrong prefetch target would not change y either:
-// these cases catch faults and hangs, not the target. --quick: the first case.
+// these cases catch faults and hangs, not the target. Each also with the prefetches held until the OS block's count
+// pass (FLASHMOE_DECODE_PREFETCH_HOLD=1, item 116). --quick: the first case, not held.
 void test_decode_prefetch(bool quick) {
     const Case cases[] = {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 16, 8, 1000, 200, 0.0f, false, false},
@@ -615,18 +616,23 @@ void test_decode_prefetch(bool quick) {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 64, 1, 512, 264, 0.0f, true, false}};
     for (const Case& c : cases) {
         if (quick && &c != &cases[0]) continue;
-        const ScopedEnv most("FLASHMOE_DECODE_PREFETCH_STEPS", "64");
-        compare_switch("decode-prefetch", c, 6161, "FLASHMOE_DECODE_PREFETCH_STEPS", describe(c), "64 loads prefetched",
-                       "no prefetch", [&](Fixture& f) {
-                           if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: no prefetch here)");
-                           if (!flashmoe::fused::decode_prefetch_launch(c.T, c.k)) {
-                               report("decode-prefetch", describe(c), false,
-                                      "the launch takes no prefetch: premise missed");
-                               return std::string(" (no prefetch)");
-                           }
-                           return std::string();
-                       },
-                       "0");
+        for (const bool hold : {false, true}) {
+            if (quick && hold) continue;
+            const ScopedEnv most("FLASHMOE_DECODE_PREFETCH_STEPS", "64");
+            const ScopedEnv held(hold ? "FLASHMOE_DECODE_PREFETCH_HOLD" : nullptr, "1");
+            compare_switch("decode-prefetch", c, 6161, "FLASHMOE_DECODE_PREFETCH_STEPS", describe(c),
+                           hold ? "64 loads prefetched after the count pass" : "64 loads prefetched", "no prefetch",
+                           [&](Fixture& f) {
+                               if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: no prefetch here)");
+                               if (!flashmoe::fused::decode_prefetch_launch(c.T, c.k)) {
+                                   report("decode-prefetch", describe(c), false,
+                                          "the launch takes no prefetch: premise missed");
+                                   return std::string(" (no prefetch)");
+                               }
+                               return std::string();
+                           },
+                           "0");
+        }
     }
 }
 
@@ -1065,6 +1071,7 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_EVEN_SPLIT", "3"},
                                       {"FLASHMOE_DECODE_PREFETCH_STEPS", "65"},
                                       {"FLASHMOE_DECODE_PREFETCH_STEPS", "-1"},
+                                      {"FLASHMOE_DECODE_PREFETCH_HOLD", "2"},
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "65537"},
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},

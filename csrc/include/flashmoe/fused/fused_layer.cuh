@@ -131,6 +131,9 @@ class FusedLayer {
     // decode_prefetch_steps per launch: decode_prefetch_launch); 0 without the Hopper tiles;
     // FLASHMOE_DECODE_PREFETCH_STEPS sets it
     int32_t decode_prefetch_steps_ = 0;
+    // Whether those prefetches wait for the OS block's count pass (KernelParams::decode_prefetch_hold);
+    // FLASHMOE_DECODE_PREFETCH_HOLD sets it
+    bool decode_prefetch_hold_ = false;
     // Launches of at least this many routes store their expert rows in the dtype (KernelParams::compact_rows per launch:
     // compact_rows_launch), where the Hopper tiles run; fused_layer.cu compact_rows_min_routes (the dtype, the layer's
     // expert_output_precision, FLASHMOE_COMPACT_ROWS_MIN_ROUTES) sets it

@@ -405,6 +405,9 @@ struct KernelParams {
     int32_t decode_prefetch_steps;  // > 0: processor p prefetches that many loads of the weight boxes of GEMM0 queue
                                     // entry p (the launch's first wave) into the L2 before the slot assignment is out
                                     // (decode_prefetch_launch, set by the host; tasks.cuh prefetch_first_gemm0); 0 = off
+    int32_t decode_prefetch_hold;   // 1: those prefetches wait until the OS block has counted the routes
+                                    // (ControlBlock::routes_counted_epoch), so that they do not slow its count pass
+                                    // (docs/perf-notes.md item 116); 0: they start at once
     int32_t even_split;             // 1: the GEMM column splits deal their pieces evenly (ColumnSplit::of's `even`;
                                     // even_split_launch, set by the host)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and

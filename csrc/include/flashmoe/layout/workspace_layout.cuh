@@ -34,7 +34,9 @@ struct ControlBlock {
     uint64_t routing_counted;
     uint64_t routing_ranked;
     uint32_t routing_bases_epoch;
-    uint32_t padding;
+    // == epoch: the OS block has counted the routes of a one-chunk launch (os/routing.cuh assign_slots), set only where
+    // the launch's prefetches wait for it (KernelParams::decode_prefetch_hold; docs/perf-notes.md item 116).
+    uint32_t routes_counted_epoch;
     // One GPU: epoch-tagged count of processors through their dispatch loop (every row tile dispatched once it reaches
     // the processor count). GEMM0 tasks are released before their rows are in place (processor.cuh). Set to
     // (epoch, 0) with dispatch_next, before routing_epoch.

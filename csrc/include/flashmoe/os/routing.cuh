@@ -273,6 +273,12 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
             // NOTE: row 0 of warp_counts now holds the per-expert totals
             warp_counts[expert] = detail::warp_first_ranks(warp_counts, warp_ranks, num_experts, expert, 0);
         }
+        // The one-token launch's prefetches may start now (processor.cuh; docs/perf-notes.md item 116): the count pass,
+        // whose cold code fetches they would slow, is over. (Thread 0's own counts are in; a relaxed flag, nothing is
+        // read through it.)
+        if (params.decode_prefetch_hold != 0 && threadIdx.x == 0) {
+            *reinterpret_cast<volatile uint32_t*>(&control->routes_counted_epoch) = epoch;
+        }
     } else {
         // The processors' counts of every chunk: then per expert the total and each chunk's first rank.
         if (threadIdx.x == 0) {

@@ -62,7 +62,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
     if constexpr (wgmma_path_compiled<Element>()) {
         // One token: the first wave of GEMM0 tasks' weights into the L2 while the OS block assigns the slots (item 114).
-        if (params.decode_prefetch_steps > 0 && threadIdx.x / 32 == 1) {
+        if (params.decode_prefetch_steps > 0 && threadIdx.x / 32 == 1 &&
+            (params.decode_prefetch_hold == 0 || routes_counted(params, epoch))) {
             prefetch_first_gemm0<Element>(params, processor_idx);
         }
     }

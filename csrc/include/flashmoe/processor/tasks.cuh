@@ -775,6 +775,27 @@ __device__ __noinline__ void prefetch_gemm1_share(const KernelParams& params, in
                 expert_units * piece_begin / num_pieces * 16, expert_units * piece_end / num_pieces * 16);
 }
 
+// Where the one-token prefetches wait for the OS block's count pass (KernelParams::decode_prefetch_hold; perf-notes item
+// 116): a warp polls until the OS block has counted the routes (ControlBlock::routes_counted_epoch), or has published
+// the slot assignment, or the launch aborts, for at most kAbortCheckAfterNs; false (no prefetch: it is only a hint,
+// never a correctness matter) when it gave up. Whole warp; lane 0 polls, relaxed: nothing is read through the flag.
+__device__ __noinline__ inline bool routes_counted(const KernelParams& params, uint32_t epoch) {
+    bool counted = false;
+    if (threadIdx.x % 32 == 0) {
+        const ControlBlock* control = params.layout.get_control_ptr();
+        const uint64_t start = global_timer_ns();
+        while (true) {
+            if (load_relaxed(&control->routes_counted_epoch) == epoch || load_relaxed(&control->routing_epoch) == epoch) {
+                counted = true;
+                break;
+            }
+            if (load_relaxed(&control->abort_epoch) == epoch || global_timer_ns() - start > kAbortCheckAfterNs) break;
+            __nanosleep(32);
+        }
+    }
+    return __shfl_sync(0xffffffffu, counted, 0);
+}
+
 // One-token launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 8 routes): warp 1 of
 // processor `processor_idx`, before the slot assignment is out, prefetches into the L2 the first decode_prefetch_steps
 // loads (piece by piece, K box by K box, as WgmmaTile::run issues them) of the weight boxes of GEMM0 queue entry
