@@ -164,12 +164,13 @@ struct WaitClock {
     }
 };
 
-// The bounded poll of one thread behind the waits below: `observe()` until it returns `expected`, __nanosleep(32)
-// between tries. False on timeout (after recording it, with the last value seen) or when another actor aborted the
+// The bounded poll of one thread behind the waits below: `observe()` until it returns `expected`,
+// __nanosleep(sleep_ns) between tries (32 unless the caller says). False on timeout (after recording it, with the last value seen) or when another actor aborted the
 // launch.
 template <typename Value, typename Observe>
 __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t epoch, Value expected, uint64_t limit_ns,
-                                           Role role, WaitWhat what, int expert, int tile, Observe observe) {
+                                           Role role, WaitWhat what, int expert, int tile, Observe observe,
+                                           uint32_t sleep_ns = 32) {
     WaitClock clock(limit_ns);
     Value observed = observe();
     while (observed != expected) {
@@ -181,7 +182,7 @@ __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t 
                          clock.elapsed(), true);
             return false;
         }
-        __nanosleep(32);
+        __nanosleep(sleep_ns);
         observed = observe();
     }
     return true;
@@ -193,10 +194,10 @@ __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t 
 template <typename Word>
 __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t epoch, const Word* address,
                                             Word expected, uint64_t limit_ns, Role role, WaitWhat what, int expert,
-                                            int tile) {
+                                            int tile, uint32_t sleep_ns = 32) {
     static_assert(sizeof(Word) == 4 || sizeof(Word) == 8, "load_acquire exists for 32- and 64-bit words");
     return poll_until(params, epoch, expected, limit_ns, role, what, expert, tile,
-                      [&] { return load_acquire(address); });
+                      [&] { return load_acquire(address); }, sleep_ns);
 }
 
 // Bounded wait of one thread for an epoch-tagged counter to reach `expected` in this launch: relaxed loads, then one
