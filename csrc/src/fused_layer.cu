@@ -117,12 +117,6 @@ int32_t decode_prefetch_steps_setting() {
 // GPU, as the steps are.
 bool decode_prefetch_hold_setting() { return choice_setting("FLASHMOE_DECODE_PREFETCH_HOLD", {0, 1}, 0) != 0; }
 
-// FLASHMOE_ROUTING_POLL_NS (A/B runs): the processors' wait for the slot assignment sleeps this many ns between polls
-// (KernelParams::routing_poll_ns, docs/perf-notes.md item 117), 0 .. 100000, 32 by default (the other waits' interval).
-uint32_t routing_poll_ns_setting() {
-    return static_cast<uint32_t>(int_setting("FLASHMOE_ROUTING_POLL_NS", 0, 100000, 32));
-}
-
 // The fewest routes (T·k) of a launch that stores its expert rows in the layer's dtype (compact_rows_launch,
 // docs/perf-notes.md items 90-91). A layer of expert_output_precision FP32: never (2^31 - 1). Otherwise
 // FLASHMOE_COMPACT_ROWS_MIN_ROUTES (A/B runs: 0 = every launch where they apply, 2^31 - 1 = none), read either way so
@@ -256,7 +250,6 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
     const bool gemm1_l2_prefetch = wgmma && gemm1_l2_prefetch_setting();  // NOTE: may throw, as above
     const int32_t decode_prefetch_steps = decode_prefetch_steps_setting();  // NOTE: may throw, as above
     const bool decode_prefetch_hold = decode_prefetch_hold_setting();       // NOTE: may throw, as above
-    routing_poll_ns_ = routing_poll_ns_setting();                           // NOTE: may throw, as above
     compact_rows_min_routes_ = compact_rows_min_routes(config);        // NOTE: may throw, as above
     group_tiles_ = group_tiles_setting();                              // NOTE: may throw, as above
     routes_per_chunk_ = routes_per_chunk_setting();                    // NOTE: may throw, as above
@@ -532,7 +525,6 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
     params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_)
         decode_prefetch_launch(args.num_tokens, params.top_k) ? decode_prefetch_steps_ : 0;
     params.decode_prefetch_hold = params.decode_prefetch_steps > 0 && decode_prefetch_hold_ ? 1 : 0;
-    params.routing_poll_ns = routing_poll_ns_;
     params.compact_rows = compact_rows_launch(args.num_tokens, params.top_k, compact_rows_min_routes_,
                                               tma_.enabled != 0, params.gemm1_k_parts)
                               ? 1

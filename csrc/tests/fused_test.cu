@@ -1061,8 +1061,6 @@ void test_settings(bool quick) {
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DIRECT_GEMM1", "0", " (T = 9)");
         // Direct GEMM1 at T = 9, every row tile swap-AB: the acquires before the tasks (item 72).
         compare_setting_of(few, 77, sliced_default, "FLASHMOE_DISABLE_EARLY_WEIGHTS", "1", " (T = 9)");
-        // The processors' routing poll at 2 us a try (item 117): a wait's interval, never the result.
-        compare_setting_of(few, 77, sliced_default, "FLASHMOE_ROUTING_POLL_NS", "2000", " (T = 9)");
     }
     for (const auto& [name, value] : {std::pair<const char*, const char*>{"FLASHMOE_WEIGHT_L2_PROMOTION", "100"},
                                       {"FLASHMOE_ROUTES_PER_CHUNK", "255"},
@@ -1074,7 +1072,6 @@ void test_settings(bool quick) {
                                       {"FLASHMOE_DECODE_PREFETCH_STEPS", "65"},
                                       {"FLASHMOE_DECODE_PREFETCH_STEPS", "-1"},
                                       {"FLASHMOE_DECODE_PREFETCH_HOLD", "2"},
-                                      {"FLASHMOE_ROUTING_POLL_NS", "100001"},
                                       {"FLASHMOE_COMBINE_SLICE_COLUMNS", "65537"},
                                       {"FLASHMOE_TOKEN_L2_PROMOTION", "512"},
                                       {"FLASHMOE_WEIGHT_L2_PROMOTION", "none"},

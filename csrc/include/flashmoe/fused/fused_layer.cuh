@@ -134,8 +134,6 @@ class FusedLayer {
     // Whether those prefetches wait for the OS block's count pass (KernelParams::decode_prefetch_hold);
     // FLASHMOE_DECODE_PREFETCH_HOLD sets it
     bool decode_prefetch_hold_ = false;
-    // The processors' routing poll interval (KernelParams::routing_poll_ns); FLASHMOE_ROUTING_POLL_NS sets it
-    uint32_t routing_poll_ns_ = 32;
     // Launches of at least this many routes store their expert rows in the dtype (KernelParams::compact_rows per launch:
     // compact_rows_launch), where the Hopper tiles run; fused_layer.cu compact_rows_min_routes (the dtype, the layer's
     // expert_output_precision, FLASHMOE_COMPACT_ROWS_MIN_ROUTES) sets it

@@ -164,13 +164,12 @@ struct WaitClock {
     }
 };
 
-// The bounded poll of one thread behind the waits below: `observe()` until it returns `expected`,
-// __nanosleep(sleep_ns) between tries (32 unless the caller says). False on timeout (after recording it, with the last value seen) or when another actor aborted the
+// The bounded poll of one thread behind the waits below: `observe()` until it returns `expected`, __nanosleep(32)
+// between tries. False on timeout (after recording it, with the last value seen) or when another actor aborted the
 // launch.
 template <typename Value, typename Observe>
 __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t epoch, Value expected, uint64_t limit_ns,
-                                           Role role, WaitWhat what, int expert, int tile, Observe observe,
-                                           uint32_t sleep_ns = 32) {
+                                           Role role, WaitWhat what, int expert, int tile, Observe observe) {
     WaitClock clock(limit_ns);
     Value observed = observe();
     while (observed != expected) {
@@ -182,7 +181,7 @@ __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t 
                          clock.elapsed(), true);
             return false;
         }
-        __nanosleep(sleep_ns);
+        __nanosleep(32);
         observed = observe();
     }
     return true;
@@ -194,10 +193,10 @@ __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t 
 template <typename Word>
 __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t epoch, const Word* address,
                                             Word expected, uint64_t limit_ns, Role role, WaitWhat what, int expert,
-                                            int tile, uint32_t sleep_ns = 32) {
+                                            int tile) {
     static_assert(sizeof(Word) == 4 || sizeof(Word) == 8, "load_acquire exists for 32- and 64-bit words");
     return poll_until(params, epoch, expected, limit_ns, role, what, expert, tile,
-                      [&] { return load_acquire(address); }, sleep_ns);
+                      [&] { return load_acquire(address); });
 }
 
 // Bounded wait of one thread for an epoch-tagged counter to reach `expected` in this launch: relaxed loads, then one

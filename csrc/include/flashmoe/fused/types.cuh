@@ -408,8 +408,6 @@ struct KernelParams {
     int32_t decode_prefetch_hold;   // 1: those prefetches wait until the OS block has counted the routes
                                     // (ControlBlock::routes_counted_epoch), so that they do not slow its count pass
                                     // (docs/perf-notes.md item 116); 0: they start at once
-    uint32_t routing_poll_ns;       // the processors' wait for the slot assignment sleeps this long between polls of
-                                    // routing_epoch (set by the host: FLASHMOE_ROUTING_POLL_NS, default 32; item 117)
     int32_t even_split;             // 1: the GEMM column splits deal their pieces evenly (ColumnSplit::of's `even`;
                                     // even_split_launch, set by the host)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and

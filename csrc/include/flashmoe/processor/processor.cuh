@@ -68,10 +68,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
     }
     if (threadIdx.x == 0) {
-        // NOTE: the poll's interval is a launch parameter (routing_poll_ns, item 117): 263 of these polls share the
-        // control block's line with the OS block's writes while it assigns the slots.
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
-                                    WaitWhat::kRouting, -1, processor_idx, params.routing_poll_ns);
+                                         WaitWhat::kRouting, -1, processor_idx);
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
         trace_record(params.trace, TraceKind::kRoutingWait, -1, trace_mark, trace_clock());
         trace_mark = trace_clock();
