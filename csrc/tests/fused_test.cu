@@ -535,6 +535,16 @@ void compare_switch(const char* test, const Case& c, uint64_t seed, const char* 
     if (ok) report(test, label + " " + what + " = " + other, on == off, on == off ? "bitwise" : "DIFFERS from " + other);
 }
 
+// compare_switch's note where the switch acts only on the Hopper tiles and only in launches that `taken` says take it:
+// "" when the case meets that premise, a label when the tiles are SM80's (nothing to compare there), and a reported
+// failure when the launch does not take the switch (the case would compare nothing). `what`: the switch's noun.
+std::string hopper_premise(Fixture& f, const char* test, const Case& c, bool taken, const std::string& what) {
+    if (!f.layer.hopper_tiles()) return " (SM80 tiles: no " + what + " here)";
+    if (taken) return std::string();
+    report(test, describe(c), false, "the launch takes no " + what + ": premise missed");
+    return " (no " + what + ")";
+}
+
 void test_swap_ab(bool quick) {
     const Case cases[] = {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true, false},
@@ -588,14 +598,11 @@ void test_gemm1_l2_prefetch(bool quick) {
         const ScopedEnv off("FLASHMOE_GEMM1_L2_PREFETCH", "0");
         compare_switch("l2-prefetch", c, 8888, "FLASHMOE_GEMM1_L2_PREFETCH", describe(c), "no prefetch",
                        "GEMM1 weights prefetched", [&](Fixture& f) {
-                           if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: no prefetch here)");
-                           const bool taken = flashmoe::fused::gemm1_l2_prefetch_launch(
-                               c.T, c.k, c.E, c.H, c.I, static_cast<int>(element_bytes(c.dtype)), l2_bytes);
-                           if (!taken) {
-                               report("l2-prefetch", describe(c), false, "the launch takes no prefetch: premise missed");
-                               return std::string(" (no prefetch)");
-                           }
-                           return std::string();
+                           return hopper_premise(f, "l2-prefetch", c,
+                                                 flashmoe::fused::gemm1_l2_prefetch_launch(
+                                                     c.T, c.k, c.E, c.H, c.I,
+                                                     static_cast<int>(element_bytes(c.dtype)), l2_bytes),
+                                                 "prefetch");
                        });
     }
 }
@@ -623,13 +630,8 @@ void test_decode_prefetch(bool quick) {
             compare_switch("decode-prefetch", c, 6161, "FLASHMOE_DECODE_PREFETCH_STEPS", describe(c),
                            hold ? "64 loads prefetched after the count pass" : "64 loads prefetched", "no prefetch",
                            [&](Fixture& f) {
-                               if (!f.layer.hopper_tiles()) return std::string(" (SM80 tiles: no prefetch here)");
-                               if (!flashmoe::fused::decode_prefetch_launch(c.T, c.k)) {
-                                   report("decode-prefetch", describe(c), false,
-                                          "the launch takes no prefetch: premise missed");
-                                   return std::string(" (no prefetch)");
-                               }
-                               return std::string();
+                               return hopper_premise(f, "decode-prefetch", c,
+                                                     flashmoe::fused::decode_prefetch_launch(c.T, c.k), "prefetch");
                            },
                            "0");
         }

@@ -783,13 +783,10 @@ __device__ __noinline__ inline bool routes_counted(const KernelParams& params, u
     bool counted = false;
     if (threadIdx.x % 32 == 0) {
         const ControlBlock* control = params.layout.get_control_ptr();
-        const uint64_t start = global_timer_ns();
-        while (true) {
-            if (load_relaxed(&control->routes_counted_epoch) == epoch || load_relaxed(&control->routing_epoch) == epoch) {
-                counted = true;
-                break;
-            }
-            if (load_relaxed(&control->abort_epoch) == epoch || global_timer_ns() - start > kAbortCheckAfterNs) break;
+        const WaitClock clock(kAbortCheckAfterNs);
+        while (!(counted = load_relaxed(&control->routes_counted_epoch) == epoch ||
+                           load_relaxed(&control->routing_epoch) == epoch) &&
+               !is_aborted(params, epoch) && !clock.expired()) {
             __nanosleep(32);
         }
     }
