@@ -34,7 +34,7 @@ NOT_NAMES = {"if", "for", "while", "switch", "return", "sizeof", "static_cast", 
 
 def chains(lines, function):
     """Yields (chain, instruction line) for each instruction of the named function's section; a chain is the list of
-    (file, line) from the innermost location out."""
+    (file, line) from the innermost location out (the line: to pick instructions by opcode, e.g. the spills)."""
     inside = False
     chain = []
     in_comments = False
@@ -101,8 +101,8 @@ def report(lines, function, functions, top, cold, callers, kernel_file="moe_kern
         if cold:
             hit = next((n for n in names if n in cold), None)
             if hit:
-                frames = [(short(f), nm) for (f, _), nm in zip(chain, names) if kernel_file not in f]
-                by_cold[(frames[-1][1] if frames else "kernel", hit)] += 1
+                below_kernel = [nm for (f, _), nm in zip(chain, names) if kernel_file not in f]
+                by_cold[(below_kernel[-1] if below_kernel else "kernel", hit)] += 1
         if callers and names[0] == callers:
             for (f, n), nm in zip(chain[1:], names[1:]):
                 if nm != callers:
