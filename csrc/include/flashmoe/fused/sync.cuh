@@ -144,6 +144,19 @@ __device__ __forceinline__ void report_error(const KernelParams& params, uint32_
     }
 }
 
+// report_error out of line (docs/perf-notes.md item 122), for the waits of the OS block and the processors' task loop:
+// it runs only when a launch fails, and inlined at each wait its copy put code no launch runs between the hot code that
+// decode launches fetch cold (items 21, 52, 57). NOTE: never from a function that issues wgmma (the GEMM tasks and what
+// they inline: WgmmaTile's stage waits, the tasks' input acquires): a call there makes ptxas serialise the wgmma
+// (C7509), which build_native.py refuses.
+__device__ __noinline__ inline void report_error_out_of_line(const KernelParams& params, uint32_t epoch,
+                                                             flashmoe_status status, Role role, WaitWhat what,
+                                                             int expert, int tile, uint64_t observed,
+                                                             uint64_t expected, uint64_t waited_ns, bool abort,
+                                                             int peer = -1) {
+    report_error(params, epoch, status, role, what, expert, tile, observed, expected, waited_ns, abort, peer);
+}
+
 // Waits read the abort flag only once they have lasted this long. The flag is a global load, one L2 round trip: read
 // on every poll, it put that round trip between the awaited event and the wake-up (a TMA stage, a released task, a
 // flag) and into every pass of the scheduler's loop (perf-notes item 22). An abort is an error path: 20 us there cost
@@ -226,8 +239,9 @@ __device__ __forceinline__ bool wait_released(const KernelParams& params, uint32
             return false;
         }
         if (clock.expired()) {
-            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kProcessor, WaitWhat::kTask, -1, processor_idx,
-                         published, static_cast<uint64_t>(ticket) + 1, clock.elapsed(), true);
+            report_error_out_of_line(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kProcessor, WaitWhat::kTask, -1,
+                                     processor_idx, published, static_cast<uint64_t>(ticket) + 1, clock.elapsed(),
+                                     true);
             return false;
         }
         __nanosleep(32);

@@ -217,8 +217,9 @@ __device__ inline void run_scheduler(const KernelParams& params, uint32_t epoch,
         if (count == 0) {
             if (clock.expired()) {
                 if (lane_idx == 0) {
-                    report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kScheduler, WaitWhat::kReadyTask, -1,
-                                 published, published, num_tasks, clock.elapsed(), true);
+                    report_error_out_of_line(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kScheduler,
+                                             WaitWhat::kReadyTask, -1, published, published, num_tasks,
+                                             clock.elapsed(), true);
                 }
                 __syncwarp();
                 return;

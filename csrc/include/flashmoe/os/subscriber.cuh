@@ -107,8 +107,8 @@ __device__ __forceinline__ bool watch_items(const KernelParams& params, uint32_t
                 uint64_t expected = 0;
                 int peer = -1;
                 describe(pending, expert, tile, observed, expected, peer);
-                report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kSubscriber, what, expert, tile, observed,
-                             expected, clock.elapsed(), true, peer);
+                report_error_out_of_line(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kSubscriber, what, expert, tile,
+                                         observed, expected, clock.elapsed(), true, peer);
             }
             __syncwarp();
             return false;

@@ -66,8 +66,9 @@ struct TaskRing {
                     if (clock.aborted(params, epoch)) {
                         ok = false;
                     } else if (clock.expired()) {
-                        report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kSubscriber, WaitWhat::kRingSpace,
-                                     first_expert, first_tile, seen_head, my_tail + count, clock.elapsed(), true);
+                        report_error_out_of_line(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kSubscriber,
+                                                 WaitWhat::kRingSpace, first_expert, first_tile, seen_head,
+                                                 my_tail + count, clock.elapsed(), true);
                         ok = false;
                     } else {
                         __nanosleep(64);

@@ -63,9 +63,10 @@ __device__ inline void dispatch_row_tile(const KernelParams& params, int tile) {
 // Token-major dispatch (KernelParams::token_dispatch; docs/perf-notes.md item 108): copies tokens [begin, end) of x,
 // each to the rows of its k routes (route_row; dropped routes, -1, are skipped). A warp per token: each lane holds the
 // row of its route j = lane (k <= 16) and reads each 16-byte vector of the token once, then stores it to every row,
-// so x is read once where the tile order reads it k times. Called by the whole block.
+// so x is read once where the tile order reads it k times. Called by the whole block. Out of line, as
+// rank_routing_chunk is (docs/perf-notes.md item 123): only launches whose x outgrows the L2 run it.
 template <typename Element>
-__device__ inline void dispatch_token_run(const KernelParams& params, int begin, int end) {
+__device__ __noinline__ void dispatch_token_run(const KernelParams& params, int begin, int end) {
     constexpr int kVector = kElementsPer16Bytes<Element>;
     const int hidden = params.hidden;
     const int vectors_per_row = hidden / kVector;
@@ -992,12 +993,13 @@ static_assert(kCombineColumnsInFlight * kCombineRoutesInFlight <= 32, "one bit p
 // run_combine's loop where GEMM1 ran in K parts (gemm1_k_parts(params) > 1; decode only: T * k * k_parts <= kBlockM):
 // a thread's float4 column of a token at a time, a route's parts (k_part_rows apart) loaded at once and added in part
 // order, then weighted in j order. Out of line: inlined, its code sat in the middle of the kernel's COMBINE and cost
-// launches that never run it ~2 us at Qwen3 T = 1 (docs/perf-notes.md item 78).
+// launches that never run it ~2 us at Qwen3 T = 1 (docs/perf-notes.md item 78). `dry`: the same code with its stores
+// off (run_combine's dry pass, item 118).
 template <typename Element>
 __device__ __noinline__ void combine_parts(const KernelParams& params, Element* y, int token_begin, int num_tokens,
                                            const float* const (*rows)[kCombineMaxTopK],
                                            const float (*weights)[kCombineMaxTopK], int vector_begin,
-                                           int slice_vectors) {
+                                           int slice_vectors, bool dry) {
     constexpr int kMaxParts = TileConfig::kMaxGemm1KParts;
     const int k_parts = gemm1_k_parts(params);
     const int hidden = params.hidden;
@@ -1033,7 +1035,7 @@ __device__ __noinline__ void combine_parts(const KernelParams& params, Element* 
             sum.z = fmaf(weight, value.z, sum.z);
             sum.w = fmaf(weight, value.w, sum.w);
         }
-        store_quad(y + static_cast<int64_t>(token_begin + token) * hidden + column, sum);
+        if (!dry) store_quad(y + static_cast<int64_t>(token_begin + token) * hidden + column, sum);
     }
 }
 
@@ -1163,6 +1165,65 @@ __device__ __noinline__ void combine_compact(const KernelParams& params, Element
     asm volatile("fence.proxy.async.shared::cta;" ::: "memory");  // these accesses before the ring's next TMA writes
 }
 
+// run_combine's loop over fp32 rows (no K parts, no compact rows): a thread keeps the loads of kCombineColumnsInFlight
+// columns x kCombineRoutesInFlight routes in flight at once (all independent) and only then sums them, in j order.
+// `dry`: the same code with its stores off (run_combine's dry pass, item 118). Out of line, so that both passes run
+// one copy of the code.
+template <typename Element>
+__device__ __noinline__ void combine_rows(Element* y, int token_begin, int num_tokens, int hidden, int top_k,
+                                          const float* const (*rows)[kCombineMaxTopK],
+                                          const float (*weights)[kCombineMaxTopK], int vector_begin,
+                                          int slice_vectors, bool dry) {
+    constexpr int kColumnsInFlight = kCombineColumnsInFlight;
+    constexpr int kRoutesInFlight = kCombineRoutesInFlight;
+    const int num_items = num_tokens * slice_vectors;
+    for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
+        int token[kColumnsInFlight];
+        int column[kColumnsInFlight];
+        float4 sum[kColumnsInFlight];
+#pragma unroll
+        for (int u = 0; u < kColumnsInFlight; ++u) {
+            combine_item(first + u * TileConfig::kThreads, num_items, slice_vectors, vector_begin, 4, token[u],
+                         column[u]);
+            sum[u] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        }
+        for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
+            float4 value[kColumnsInFlight][kRoutesInFlight];
+            uint32_t loaded = 0;  // bit u * kRoutesInFlight + r: route j_begin + r of column u exists (not dropped)
+#pragma unroll
+            for (int u = 0; u < kColumnsInFlight; ++u) {
+#pragma unroll
+                for (int r = 0; r < kRoutesInFlight; ++r) {
+                    const int j = j_begin + r;
+                    const float* source = token[u] >= 0 && j < top_k ? rows[token[u]][j] : nullptr;
+                    value[u][r] = source != nullptr ? *reinterpret_cast<const float4*>(source + column[u])
+                                                    : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                    if (source != nullptr) loaded |= 1u << (u * kRoutesInFlight + r);
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < kColumnsInFlight; ++u) {
+#pragma unroll
+                for (int r = 0; r < kRoutesInFlight; ++r) {
+                    const int j = j_begin + r;
+                    if (!(loaded >> (u * kRoutesInFlight + r) & 1u)) continue;  // dropped or absent: adds nothing
+                    const float weight = weights[token[u]][j];
+                    sum[u].x = fmaf(weight, value[u][r].x, sum[u].x);
+                    sum[u].y = fmaf(weight, value[u][r].y, sum[u].y);
+                    sum[u].z = fmaf(weight, value[u][r].z, sum[u].z);
+                    sum[u].w = fmaf(weight, value[u][r].w, sum[u].w);
+                }
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < kColumnsInFlight; ++u) {
+            if (token[u] >= 0 && !dry) {
+                store_quad(y + static_cast<int64_t>(token_begin + token[u]) * hidden + column[u], sum[u]);
+            }
+        }
+    }
+}
+
 // COMBINE of column slice task.n_tile of a token tile (combine_slices): y[t] = sum over j = 0..k-1 (in that order) of
 // w[t][j] · out[row(t, j)] on the slice's columns, dropped routes contributing nothing, accumulated in fp32 and rounded
 // once. A token's k row pointers and weights are looked up once (warp w for token w, lane j for route j, into shared
@@ -1211,13 +1272,39 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
         rows[warp_idx][lane_idx] = source;
         weights[warp_idx][lane_idx] = source != nullptr ? __ldg(params.topk_weights + route) : 0.0f;
     }
+    const int slices = combine_slices(params);
+    const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
+    const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
+    // The task's loop (compact rows aside): with K parts combine_parts, else combine_rows; `dry`: stores off.
+    // The routes of the token tile whose GEMM1 rows the task waits for (direct COMBINE: the token tile's done count).
+    const auto tile_routes = [&] {
+        int route_begin, route_end;
+        token_tile_routes(params, task.tile, route_begin, route_end);
+        return static_cast<uint32_t>(route_end - route_begin);
+    };
+    const uint64_t* token_done = params.layout.get_token_done_ptr() + task.tile;
+    const auto combine_loop = [&](bool dry) {
+        if (gemm1_k_parts(params) > 1) {
+            combine_parts<Element>(params, y, token_begin, num_tokens, rows, weights, vector_begin, slice_vectors,
+                                   dry);
+        } else {
+            combine_rows<Element>(y, token_begin, num_tokens, hidden, top_k, rows, weights, vector_begin, slice_vectors,
+                                  dry);
+        }
+    };
+    // The dry pass (docs/perf-notes.md item 118): where thread 0 is to wait for the token tile (direct COMBINE, fp32 rows) and the tile is not
+    // done yet (one relaxed load), threads 1-127 run the loop's code with the stores off while thread 0 waits, so that
+    // the real pass finds it in the instruction caches. Its loads read rows GEMM1 may still be writing: discarded.
+    if (combine_released_direct(params) && params.compact_rows == 0) {
+        __shared__ int tile_done_early;  // NOTE: not tile_ready, which thread 0 writes while the others may read this
+        if (threadIdx.x == 0) tile_done_early = epoch_count(load_relaxed(token_done), epoch) == tile_routes();
+        processor_sync();  // the lookups (the dry pass reads them) and thread 0's look at the tile
+        if (threadIdx.x != 0 && !tile_done_early) combine_loop(true);
+    }
     if (threadIdx.x == 0) {
         bool ready = true;
         if (combine_released_direct(params)) {
-            int route_begin, route_end;
-            token_tile_routes(params, task.tile, route_begin, route_end);
-            ready = wait_epoch_count(params, epoch, params.layout.get_token_done_ptr() + task.tile,
-                                     static_cast<uint32_t>(route_end - route_begin), limit_ns, Role::kProcessor,
+            ready = wait_epoch_count(params, epoch, token_done, tile_routes(), limit_ns, Role::kProcessor,
                                      WaitWhat::kGemm1Done, -1, task.tile);
             const uint64_t now = trace_clock();
             trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
@@ -1227,67 +1314,13 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     }
     processor_sync();  // the lookups, and thread 0's acquire of the token tile's rows
     if (!tile_ready) return false;  // NOTE: tile_ready is rewritten only after the barriers that end this task
-    // NOTE: a thread keeps the loads of kCombineColumnsInFlight columns x kCombineRoutesInFlight routes in flight at
-    // once (all independent) and only then sums them, in j order.
-    constexpr int kColumnsInFlight = kCombineColumnsInFlight;
-    constexpr int kRoutesInFlight = kCombineRoutesInFlight;
-    const int slices = combine_slices(params);
-    const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
-    const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
-    const int num_items = num_tokens * slice_vectors;
     if constexpr (wgmma_path_compiled<Element>()) {
         if (__builtin_expect(params.compact_rows != 0, 0)) {  // NOTE: never with K parts (compact_rows_launch)
             combine_compact<Element>(params, y, token_begin, num_tokens, rows, weights, slices, task.n_tile, shared);
             return true;
         }
     }
-    if (gemm1_k_parts(params) > 1) {
-        combine_parts<Element>(params, y, token_begin, num_tokens, rows, weights, vector_begin, slice_vectors);
-        return true;
-    }
-    for (int first = threadIdx.x; first < num_items; first += kColumnsInFlight * TileConfig::kThreads) {
-        int token[kColumnsInFlight];
-        int column[kColumnsInFlight];
-        float4 sum[kColumnsInFlight];
-#pragma unroll
-        for (int u = 0; u < kColumnsInFlight; ++u) {
-            combine_item(first + u * TileConfig::kThreads, num_items, slice_vectors, vector_begin, 4, token[u],
-                         column[u]);
-            sum[u] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-        }
-        for (int j_begin = 0; j_begin < top_k; j_begin += kRoutesInFlight) {
-            float4 value[kColumnsInFlight][kRoutesInFlight];
-            uint32_t loaded = 0;  // bit u * kRoutesInFlight + r: route j_begin + r of column u exists (not dropped)
-#pragma unroll
-            for (int u = 0; u < kColumnsInFlight; ++u) {
-#pragma unroll
-                for (int r = 0; r < kRoutesInFlight; ++r) {
-                    const int j = j_begin + r;
-                    const float* source = token[u] >= 0 && j < top_k ? rows[token[u]][j] : nullptr;
-                    value[u][r] = source != nullptr ? *reinterpret_cast<const float4*>(source + column[u])
-                                                    : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-                    if (source != nullptr) loaded |= 1u << (u * kRoutesInFlight + r);
-                }
-            }
-#pragma unroll
-            for (int u = 0; u < kColumnsInFlight; ++u) {
-#pragma unroll
-                for (int r = 0; r < kRoutesInFlight; ++r) {
-                    const int j = j_begin + r;
-                    if (!(loaded >> (u * kRoutesInFlight + r) & 1u)) continue;  // dropped or absent: adds nothing
-                    const float weight = weights[token[u]][j];
-                    sum[u].x = fmaf(weight, value[u][r].x, sum[u].x);
-                    sum[u].y = fmaf(weight, value[u][r].y, sum[u].y);
-                    sum[u].z = fmaf(weight, value[u][r].z, sum[u].z);
-                    sum[u].w = fmaf(weight, value[u][r].w, sum[u].w);
-                }
-            }
-        }
-#pragma unroll
-        for (int u = 0; u < kColumnsInFlight; ++u) {
-            if (token[u] >= 0) store_quad(y + static_cast<int64_t>(token_begin + token[u]) * hidden + column[u], sum[u]);
-        }
-    }
+    combine_loop(false);
     // NOTE: the lookups of this block's next COMBINE are written only after the barriers that end this task.
     return true;
 }
