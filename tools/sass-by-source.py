@@ -12,8 +12,11 @@ nvdisasm writes, before each run of instructions, one `//## File "F", line L inl
 the inlining chain, innermost first. An instruction is charged to the innermost location's function, found as the
 nearest function definition (a __device__ / __global__ line) at or above that line in the source file, which must
 be readable at the path the line info names. Printed: the instructions per function; with --cold, the instructions
-whose chain passes through any of the named functions, by the outermost frame below the kernel; with --callers, the
-call sites of one function (its innermost caller outside it). docs/perf-notes.md item 122 is the first use.
+whose chain passes through any of the named functions, by the outermost frame below the kernel, and with --layout
+where their runs sit in the section (skipped blocks between hot code, or gathered at its end); with --callers, the
+call sites of one function (its innermost caller outside it); with --inside, the instructions whose chain passes
+through one function, by the frame just inside it and that frame's call line. docs/perf-notes.md items 122-124 use
+it (124: --inside run_processor, --function run_gemm1_swap_task --cold report_error --layout).
 
 --self-test checks the parsing on a built-in sample and exits non-zero on a mismatch.
 """
@@ -86,23 +89,29 @@ def short(path):
     return path.split("/csrc/")[-1] if "/csrc/" in path else path.rsplit("/", 1)[-1]
 
 
-def report(lines, function, functions, top, cold, callers, kernel_file="moe_kernel.cuh"):
+def report(lines, function, functions, top, cold, callers, kernel_file="moe_kernel.cuh", inside="", layout=False):
     """The tables as text lines."""
     by_function = collections.Counter()
     by_cold = collections.Counter()
     by_caller = collections.Counter()
+    by_inside = collections.Counter()
+    cold_marks = []  # per instruction of the section: whether its chain passes through a --cold function
     total = 0
     for chain, _ in chains(lines, function):
         total += 1
+        names = [functions.name(f, n) for f, n in chain]
+        cold_marks.append(bool(cold) and any(n in cold for n in names))
         if not chain:
             continue
-        names = [functions.name(f, n) for f, n in chain]
         by_function[(short(chain[0][0]), names[0])] += 1
         if cold:
             hit = next((n for n in names if n in cold), None)
             if hit:
                 below_kernel = [nm for (f, _), nm in zip(chain, names) if kernel_file not in f]
                 by_cold[(below_kernel[-1] if below_kernel else "kernel", hit)] += 1
+        if inside and inside in names:
+            k = names.index(inside)  # the innermost frame of `inside`; the one before it is what it called
+            by_inside[(names[k - 1] if k > 0 else "(own)", short(chain[k][0]), chain[k][1])] += 1
         if callers and names[0] == callers:
             for (f, n), nm in zip(chain[1:], names[1:]):
                 if nm != callers:
@@ -114,9 +123,21 @@ def report(lines, function, functions, top, cold, callers, kernel_file="moe_kern
         out.append(f"-- through {', '.join(sorted(cold))}, by the outermost frame below the kernel: "
                    f"{sum(by_cold.values())}")
         out += [f"{c:7d}  {outer}  {hit}" for (outer, hit), c in by_cold.most_common(top)]
+    if cold and layout:
+        runs = []  # (first instruction, length) of each run of cold instructions, in section order
+        for i, marked in enumerate(cold_marks):
+            if marked and (i == 0 or not cold_marks[i - 1]):
+                runs.append([i, 0])
+            if marked:
+                runs[-1][1] += 1
+        out.append(f"-- where they sit in the section of {total} instructions: {len(runs)} runs (start, share, length)")
+        out += [f"{start:7d}  {100 * start / total:5.1f} %  {length}" for start, length in runs]
     if callers:
         out.append(f"-- call sites of {callers}")
         out += [f"{c:7d}  {f}:{n}  {nm}" for (f, n, nm), c in by_caller.most_common(top)]
+    if inside:
+        out.append(f"-- inside {inside}: {sum(by_inside.values())}, by the frame it called and the line of the call")
+        out += [f"{c:7d}  {nm}  {f}:{n}" for (nm, f, n), c in by_inside.most_common(top)]
     return out
 
 
@@ -143,14 +164,19 @@ SAMPLE_SOURCES = {
 def self_test():
     functions = Functions(lambda path: SAMPLE_SOURCES[path])
     got = report(SAMPLE_SASS.split("\n"), "_Z6kernelv", functions, 10, {"cold_fn"}, "cold_fn",
-                 kernel_file="k.cuh")
+                 kernel_file="k.cuh", inside="outer_fn", layout=True)
     want = ["3 instructions",
             "      2  a.cuh  outer_fn",
             "      1  b.cuh  cold_fn",
             "-- through cold_fn, by the outermost frame below the kernel: 1",
             "      1  outer_fn  cold_fn",
+            "-- where they sit in the section of 3 instructions: 1 runs (start, share, length)",
+            "      2   66.7 %  1",
             "-- call sites of cold_fn",
-            "      1  a.cuh:5  outer_fn"]
+            "      1  a.cuh:5  outer_fn",
+            "-- inside outer_fn: 3, by the frame it called and the line of the call",
+            "      2  (own)  a.cuh:4",
+            "      1  cold_fn  a.cuh:5"]
     if got != want:
         print("sass-by-source self-test FAILED:")
         print("\n".join(["  got  " + line for line in got] + ["  want " + line for line in want]))
@@ -166,6 +192,8 @@ def main():
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--cold", default="", help="comma-separated functions to total by outermost frame")
     parser.add_argument("--callers", default="", help="one function whose call sites to list")
+    parser.add_argument("--inside", default="", help="one function whose instructions to list by what it called")
+    parser.add_argument("--layout", action="store_true", help="with --cold: where their runs sit in the section")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
     if args.self_test:
@@ -175,7 +203,8 @@ def main():
     with open(args.sass) as f:
         lines = f.read().split("\n")
     cold = {n for n in args.cold.split(",") if n}
-    print("\n".join(report(lines, args.function, Functions(), args.top, cold, args.callers)))
+    print("\n".join(report(lines, args.function, Functions(), args.top, cold, args.callers, inside=args.inside,
+                           layout=args.layout)))
     return 0
 
 
