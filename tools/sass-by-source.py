@@ -100,15 +100,14 @@ def report(lines, function, functions, top, cold, callers, kernel_file="moe_kern
     for chain, _ in chains(lines, function):
         total += 1
         names = [functions.name(f, n) for f, n in chain]
-        cold_marks.append(bool(cold) and any(n in cold for n in names))
+        hit = next((n for n in names if n in cold), None)  # the innermost --cold function on the chain
+        cold_marks.append(hit is not None)
         if not chain:
             continue
         by_function[(short(chain[0][0]), names[0])] += 1
-        if cold:
-            hit = next((n for n in names if n in cold), None)
-            if hit:
-                below_kernel = [nm for (f, _), nm in zip(chain, names) if kernel_file not in f]
-                by_cold[(below_kernel[-1] if below_kernel else "kernel", hit)] += 1
+        if hit:
+            below_kernel = [nm for (f, _), nm in zip(chain, names) if kernel_file not in f]
+            by_cold[(below_kernel[-1] if below_kernel else "kernel", hit)] += 1
         if inside and inside in names:
             k = names.index(inside)  # the innermost frame of `inside`; the one before it is what it called
             by_inside[(names[k - 1] if k > 0 else "(own)", short(chain[k][0]), chain[k][1])] += 1

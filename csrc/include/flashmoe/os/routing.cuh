@@ -195,8 +195,9 @@ __device__ inline void rank_routes(const KernelParams& params, uint32_t epoch, i
 // A processor's part of a chunked slot assignment (routing_chunks(...) > 1 and processor_idx below it): pass 1 over
 // its chunk, its counts out, then (once the OS block has scanned every chunk's counts) pass 2. False when the launch
 // is aborting. `shared` holds routing_shared_words(E) int32 (the processor's dynamic shared memory, unused until its
-// tasks; the kernel's is at least the OS block's, which holds as many). Out of line: launches of at most 128 routes
-// never run it, and inlined it sat in the processors' loop, whose code a decode launch fetches cold (item 123).
+// tasks; the kernel's is at least the OS block's, which holds as many). Out of line: launches of at most
+// routes_per_chunk routes (512 by default) never run it, and inlined it sat in the processors' loop, whose code a
+// decode launch fetches cold (item 123).
 __device__ __noinline__ inline bool rank_routing_chunk(const KernelParams& params, uint32_t epoch, int chunk,
                                                        int chunks, int32_t* shared, uint64_t limit_ns) {
     const int num_experts = params.num_experts;

@@ -1275,14 +1275,14 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
     const int slices = combine_slices(params);
     const int vector_begin = combine_slice_begin(hidden, slices, task.n_tile);
     const int slice_vectors = combine_slice_begin(hidden, slices, task.n_tile + 1) - vector_begin;
-    // The task's loop (compact rows aside): with K parts combine_parts, else combine_rows; `dry`: stores off.
-    // The routes of the token tile whose GEMM1 rows the task waits for (direct COMBINE: the token tile's done count).
+    // Direct COMBINE (combine_released_direct): thread 0 waits for the token tile's done count to reach its routes.
     const auto tile_routes = [&] {
         int route_begin, route_end;
         token_tile_routes(params, task.tile, route_begin, route_end);
         return static_cast<uint32_t>(route_end - route_begin);
     };
     const uint64_t* token_done = params.layout.get_token_done_ptr() + task.tile;
+    // The task's loop (compact rows aside): with K parts combine_parts, else combine_rows; `dry`: stores off.
     const auto combine_loop = [&](bool dry) {
         if (gemm1_k_parts(params) > 1) {
             combine_parts<Element>(params, y, token_begin, num_tokens, rows, weights, vector_begin, slice_vectors,
@@ -1292,9 +1292,10 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
                                   dry);
         }
     };
-    // The dry pass (docs/perf-notes.md item 118): where thread 0 is to wait for the token tile (direct COMBINE, fp32 rows) and the tile is not
-    // done yet (one relaxed load), threads 1-127 run the loop's code with the stores off while thread 0 waits, so that
-    // the real pass finds it in the instruction caches. Its loads read rows GEMM1 may still be writing: discarded.
+    // The dry pass (docs/perf-notes.md item 118): where thread 0 is to wait for the token tile (direct COMBINE, fp32
+    // rows) and the tile is not done yet (one relaxed load), threads 1-127 run the loop's code with the stores off while
+    // thread 0 waits, so that the real pass finds it in the instruction caches. Its loads read rows GEMM1 may still be
+    // writing: discarded.
     if (combine_released_direct(params) && params.compact_rows == 0) {
         __shared__ int tile_done_early;  // NOTE: not tile_ready, which thread 0 writes while the others may read this
         if (threadIdx.x == 0) tile_done_early = epoch_count(load_relaxed(token_done), epoch) == tile_routes();
