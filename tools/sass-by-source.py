@@ -199,6 +199,8 @@ def main():
         return self_test()
     if not args.sass or not args.function:
         parser.error("give the nvdisasm output and --function")
+    if args.layout and not args.cold:
+        parser.error("--layout needs --cold (it places the --cold functions' runs)")
     with open(args.sass) as f:
         lines = f.read().split("\n")
     cold = {n for n in args.cold.split(",") if n}
