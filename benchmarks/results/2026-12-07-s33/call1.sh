@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Session 33 call1 (drafted and bundled; not run: seventeen device starts were refused, which spent the session's
-# 1,800 s; the next session's first call): the A/B of items 124 + 125 against item 124 alone and main, then the GPU
-# check of items 124 + 125 (the GEMM tasks' timeouts noted, with the fault case check_task_timeout; run_processor's
-# acquires before a task out of line).
+# Session 33 call1 (drafted and bundled; not run: of seventeen device calls thirteen starts failed, three were turned
+# away untried and the last was refused for too little time left; the next session's first call): the A/B of items
+# 124 + 125 against item 124 alone and main, then the GPU check of items 124 + 125 (the GEMM tasks' timeouts noted,
+# with the fault case check_task_timeout; run_processor's acquires before a task out of line).
 # Tree (the bundle's library and native tests): main + item-124.patch + item-125.patch (here; in session 33 branch
 # item-124 at 11f6830, whose csrc is exactly that). A/B libraries: main = main's csrc (bfd7c39's sm_90a SASS is
 # identical to session 32's p123, diffed); p124 = main + item-124.patch. From main's checkout:
