@@ -530,6 +530,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
                               ? 1
                               : 0;
     params.timeout_ns = timeout_ns_;
+    params.task_timeout_ns = task_timeout_ns_ != 0 ? task_timeout_ns_ : 2 * timeout_ns_;
     params.layout = layout_;
     params.error_record = error_record_device_;
     if (expert_parallel()) {

@@ -1242,6 +1242,26 @@ void test_graph(int replays) {
     CHECK_CUDA(cudaStreamDestroy(stream));
 }
 
+// One forward of f's case with whatever fault the caller set, its output poisoned first: the status (the launch's or
+// else device_error's), the wall time to the stream's end, and the error record.
+struct FaultedRun {
+    flashmoe_status status;
+    double seconds;
+    flashmoe::fused::ErrorRecord record;
+    std::string error;
+};
+FaultedRun run_faulted(Fixture& f) {
+    poison(f.d, f.stream);
+    FaultedRun run{};
+    const auto start = std::chrono::steady_clock::now();
+    run.status = f.layer.forward(args_of(f.c, f.d, f.stream), run.error);
+    CHECK_CUDA(cudaStreamSynchronize(f.stream));
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (run.status == FLASHMOE_SUCCESS) run.status = f.layer.device_error(run.error);
+    run.record = f.layer.error_record();
+    return run;
+}
+
 // A withheld task (released as a no-op: params.withhold_task) ends the launch in FLASHMOE_ERROR_TIMEOUT within the
 // bound, named by the OS block (it knows which tile is missing; processors wait 2x the timeout, a deferred first
 // stage 3x), and the next launch is right with no host reset. `note` labels the case.
@@ -1253,19 +1273,13 @@ void check_withheld(Fixture& f, int withhold, const std::string& note) {
     const uint64_t timeout_ns = 200000000ull;  // 200 ms
     layer.set_timeout_ns(timeout_ns);
     layer.set_debug_withhold_task(withhold);
-    poison(d, stream);
-    std::string error;
-    const auto start = std::chrono::steady_clock::now();
-    flashmoe_status status = layer.forward(args_of(c, d, stream), error);
-    CHECK_CUDA(cudaStreamSynchronize(stream));
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (status == FLASHMOE_SUCCESS) status = layer.device_error(error);
-    const auto record = layer.error_record();
+    const FaultedRun run = run_faulted(f);
+    const auto& record = run.record;
     const bool named = (record.role == int(flashmoe::fused::Role::kSubscriber) ||
                         record.role == int(flashmoe::fused::Role::kScheduler)) && record.tile >= 0;
-    const bool ok = status == FLASHMOE_ERROR_TIMEOUT && named && seconds < 3.0 * timeout_ns * 1e-9 + 1.0;
+    const bool ok = run.status == FLASHMOE_ERROR_TIMEOUT && named && run.seconds < 3.0 * timeout_ns * 1e-9 + 1.0;
     char detail[640];
-    std::snprintf(detail, sizeof(detail), "returned in %.3f s; %s", seconds, error.c_str());
+    std::snprintf(detail, sizeof(detail), "returned in %.3f s; %s", run.seconds, run.error.c_str());
     report("timeout", "withhold task #" + std::to_string(withhold) + ", bound 200 ms" + note, ok, detail);
     // The next normal launch works, with no host reset.
     layer.set_debug_withhold_task(-1);
@@ -1273,15 +1287,48 @@ void check_withheld(Fixture& f, int withhold, const std::string& note) {
     run_and_check(layer, c, d, f.r, stream, "timeout", "normal launch after the timeout" + note);
 }
 
+// A wait inside a GEMM task that expires first (docs/perf-notes.md item 124: such a wait notes its timeout in the
+// block and the kernel writes the record after run_processor): at T = 9 the GEMM1 tasks are released directly, before
+// their GEMM0 tiles are done, so withholding GEMM0 task #withhold leaves GEMM1 tasks waiting in their acquire of the
+// tile's GEMM0 count. Those waits get 50 ms (set_debug_task_timeout_ns) and the OS block's 400 ms, so the record must
+// name a processor (its thread 0: warp 0) waiting for GEMM0, with the tile and the count it saw below the one it
+// waited for; the launch must end well inside the OS bound, and the next normal launch must work.
+void check_task_timeout(Fixture& f, int withhold) {
+    FusedLayer& layer = f.layer;
+    const Case& c = f.c;
+    DeviceProblem& d = f.d;
+    cudaStream_t stream = f.stream;
+    const uint64_t os_ns = 400000000ull, task_ns = 50000000ull;
+    layer.set_timeout_ns(os_ns);
+    layer.set_debug_task_timeout_ns(task_ns);
+    layer.set_debug_withhold_task(withhold);
+    const FaultedRun run = run_faulted(f);
+    const auto& record = run.record;
+    const bool named = record.role == int(flashmoe::fused::Role::kProcessor) &&
+                       record.what == int(flashmoe::fused::WaitWhat::kGemm0Done) && record.warp == 0 &&
+                       record.tile >= 0 && record.expert >= 0 && record.expert < c.E &&
+                       record.observed < record.expected && record.waited_ns >= task_ns && record.waited_ns < os_ns;
+    const bool ok = run.status == FLASHMOE_ERROR_TIMEOUT && named && run.seconds < os_ns * 1e-9;
+    char detail[640];
+    std::snprintf(detail, sizeof(detail), "returned in %.3f s; %s", run.seconds, run.error.c_str());
+    report("timeout", "GEMM task's wait first: withhold #" + std::to_string(withhold) + ", 50 ms (T = 9)", ok, detail);
+    layer.set_debug_withhold_task(-1);
+    layer.set_debug_task_timeout_ns(0);
+    layer.set_timeout_ns(g_timeout_ns);
+    run_and_check(layer, c, d, f.r, stream, "timeout", "normal launch after the GEMM task's timeout");
+}
+
 // Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles) and at T = 9 (row tiles of <= 16
 // rows: swap-AB tasks, GEMM1 released directly; with early weights, item 72, a task's weight boxes are in flight while
-// it waits for its A rows, which never come for the withheld tile); then a bad route.
+// it waits for its A rows, which never come for the withheld tile); a GEMM task's wait first (check_task_timeout);
+// then a bad route.
 void test_faults() {
     {
         Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true,
                        false},
                   98);
         for (int withhold : {0, 3}) check_withheld(f, withhold, " (T = 9: decode tiles)");
+        check_task_timeout(f, 0);
     }
     Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false},
               99);

@@ -63,6 +63,9 @@ class FusedLayer {
     void set_timeout_ns(uint64_t timeout_ns) { timeout_ns_ = timeout_ns; }
     // Debug fault injection: the scheduler never sends the task with this ordinal (-1: off).
     void set_debug_withhold_task(int32_t ordinal) { withhold_task_ = ordinal; }
+    // Debug fault injection: the bound of the waits inside a processor's GEMM task (KernelParams::task_timeout_ns;
+    // 0: 2x the timeout), so that a test can make such a wait expire first (fused_test check_task_timeout).
+    void set_debug_task_timeout_ns(uint64_t timeout_ns) { task_timeout_ns_ = timeout_ns; }
     // The most row tiles of one expert released together (KernelParams::group_tiles, >= 1); for tests and A/B runs.
     void set_group_tiles(int32_t tiles) { group_tiles_ = tiles < 1 ? 1 : tiles; }
     // Whether GEMM1 may take wide pieces (TmaMaps::wide_gemm1; only where the Hopper tiles run); for tests and A/B runs.
@@ -106,6 +109,7 @@ class FusedLayer {
     int num_blocks_ = 0;
     uint64_t timeout_ns_ = kDefaultTimeoutNs;
     int32_t withhold_task_ = -1;
+    uint64_t task_timeout_ns_ = 0;  // KernelParams::task_timeout_ns; 0: 2 x timeout_ns_
     int32_t group_tiles_ = TileConfig::kGroupTiles;  // KernelParams::group_tiles; FLASHMOE_EXPERT_GROUP_TILES sets it
     // KernelParams::routes_per_chunk; FLASHMOE_ROUTES_PER_CHUNK sets it
     int32_t routes_per_chunk_ = WorkspaceLayout::kRoutesPerChunk;

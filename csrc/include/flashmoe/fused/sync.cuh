@@ -120,14 +120,15 @@ __device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t 
 // other actors stop waiting and exit. Called by one thread.
 __device__ __forceinline__ void report_error(const KernelParams& params, uint32_t epoch, flashmoe_status status,
                                              Role role, WaitWhat what, int expert, int tile, uint64_t observed,
-                                             uint64_t expected, uint64_t waited_ns, bool abort, int peer = -1) {
+                                             uint64_t expected, uint64_t waited_ns, bool abort, int peer = -1,
+                                             int warp = -1) {
     ControlBlock* control = params.layout.get_control_ptr();
     if (atomicExch(&control->error_claim_epoch, epoch) != epoch) {
         volatile ErrorRecord* record = params.error_record;
         record->status = status;
         record->role = static_cast<int32_t>(role);
         record->block = static_cast<int32_t>(blockIdx.x);
-        record->warp = static_cast<int32_t>(threadIdx.x / 32);
+        record->warp = warp >= 0 ? warp : static_cast<int32_t>(threadIdx.x / 32);
         record->what = static_cast<int32_t>(what);
         record->expert = expert;
         record->tile = tile;
@@ -157,6 +158,49 @@ __device__ __noinline__ inline void report_error_out_of_line(const KernelParams&
     report_error(params, epoch, status, role, what, expert, tile, observed, expected, waited_ns, abort, peer);
 }
 
+// A processor's timeout inside a GEMM task (docs/perf-notes.md item 124): the task's waits (WgmmaTile's stage waits,
+// the input acquires) only note it here and abort the launch; the kernel writes the error record from the note once
+// run_processor has returned (flush_timeout_note). NOTE: report_error inlined at each of those waits was 13-24 % of
+// the swap tasks' code, which decode launches fetch cold, and a call there is not an option (C7509, above). The
+// record's claim moves from the timeout to the task's return; the first thread of the block to time out fills it.
+struct TimeoutNote {
+    uint32_t claimed;  // 0: none; reset by run_processor's thread 0 before its first barrier
+    int32_t warp;
+    int32_t what;      // WaitWhat
+    int32_t expert;
+    int32_t tile;
+    uint64_t observed;
+    uint64_t expected;
+    uint64_t waited_ns;
+};
+__device__ __forceinline__ TimeoutNote& timeout_note() {
+    __shared__ TimeoutNote note;  // one per block: a function's static __shared__ variable
+    return note;
+}
+__device__ __forceinline__ void note_timeout(const KernelParams& params, uint32_t epoch, WaitWhat what, int expert,
+                                             int tile, uint64_t observed, uint64_t expected, uint64_t waited_ns) {
+    TimeoutNote& note = timeout_note();
+    if (atomicCAS(&note.claimed, 0u, 1u) == 0u) {
+        note.warp = static_cast<int32_t>(threadIdx.x / 32);
+        note.what = static_cast<int32_t>(what);
+        note.expert = expert;
+        note.tile = tile;
+        note.observed = observed;
+        note.expected = expected;
+        note.waited_ns = waited_ns;
+    }
+    atomicExch(&params.layout.get_control_ptr()->abort_epoch, epoch);  // the others stop waiting, as report_error's
+}
+// By a processor's thread 0 after run_processor: the record from the block's note, if a wait noted one. The note's
+// writer passed a block barrier since (the GEMM tasks end with one) or is thread 0 itself.
+__device__ __noinline__ inline void flush_timeout_note(const KernelParams& params, uint32_t epoch) {
+    const TimeoutNote& note = timeout_note();
+    if (note.claimed != 0u) {
+        report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kProcessor, static_cast<WaitWhat>(note.what),
+                     note.expert, note.tile, note.observed, note.expected, note.waited_ns, true, -1, note.warp);
+    }
+}
+
 // Waits read the abort flag only once they have lasted this long. The flag is a global load, one L2 round trip: read
 // on every poll, it put that round trip between the awaited event and the wake-up (a TMA stage, a released task, a
 // flag) and into every pass of the scheduler's loop (perf-notes item 22). An abort is an error path: 20 us there cost
@@ -180,7 +224,8 @@ struct WaitClock {
 // The bounded poll of one thread behind the waits below: `observe()` until it returns `expected`, __nanosleep(32)
 // between tries. False on timeout (after recording it, with the last value seen) or when another actor aborted the
 // launch.
-template <typename Value, typename Observe>
+// kNote: the timeout is noted (note_timeout: a processor's wait inside a GEMM task, role kProcessor), not reported.
+template <bool kNote = false, typename Value, typename Observe>
 __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t epoch, Value expected, uint64_t limit_ns,
                                            Role role, WaitWhat what, int expert, int tile, Observe observe) {
     WaitClock clock(limit_ns);
@@ -190,8 +235,12 @@ __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t 
             return false;
         }
         if (clock.expired()) {
-            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, role, what, expert, tile, observed, expected,
-                         clock.elapsed(), true);
+            if constexpr (kNote) {
+                note_timeout(params, epoch, what, expert, tile, observed, expected, clock.elapsed());
+            } else {
+                report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, role, what, expert, tile, observed, expected,
+                             clock.elapsed(), true);
+            }
             return false;
         }
         __nanosleep(32);
@@ -203,23 +252,25 @@ __device__ __forceinline__ bool poll_until(const KernelParams& params, uint32_t 
 // Bounded wait of one thread for a flag (uint32, holding an epoch) or an epoch-tagged word (uint64) to equal
 // `expected` exactly, with acquire semantics. Returns false on timeout (after recording it) or when another actor
 // aborted the launch.
-template <typename Word>
+template <bool kNote = false, typename Word>
 __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t epoch, const Word* address,
                                             Word expected, uint64_t limit_ns, Role role, WaitWhat what, int expert,
                                             int tile) {
     static_assert(sizeof(Word) == 4 || sizeof(Word) == 8, "load_acquire exists for 32- and 64-bit words");
-    return poll_until(params, epoch, expected, limit_ns, role, what, expert, tile,
-                      [&] { return load_acquire(address); });
+    return poll_until<kNote>(params, epoch, expected, limit_ns, role, what, expert, tile,
+                             [&] { return load_acquire(address); });
 }
 
 // Bounded wait of one thread for an epoch-tagged counter to reach `expected` in this launch: relaxed loads, then one
 // fence as their acquire (one round trip when the count is there). Returns false on timeout (after recording it) or
 // when another actor aborted the launch.
+template <bool kNote = false>
 __device__ __forceinline__ bool wait_epoch_count(const KernelParams& params, uint32_t epoch, const uint64_t* counter,
                                                  uint32_t expected, uint64_t limit_ns, Role role, WaitWhat what,
                                                  int expert, int tile) {
     auto count = [&] { return epoch_count(load_relaxed(counter), epoch); };
-    if (count() != expected && !poll_until(params, epoch, expected, limit_ns, role, what, expert, tile, count)) {
+    if (count() != expected &&
+        !poll_until<kNote>(params, epoch, expected, limit_ns, role, what, expert, tile, count)) {
         return false;  // NOTE: the first try before poll_until's clock: a count already there costs one load
     }
     fence_acq_rel_gpu();

@@ -414,6 +414,9 @@ struct KernelParams {
                                     // the COMBINE reads them so (compact_rows_launch, set by the host; tasks.cuh
                                     // combine_compact); 0: fp32 rows
     uint64_t timeout_ns;       // base bound of every in-kernel wait
+    uint64_t task_timeout_ns;  // bound of the waits inside a processor's GEMM task (its input acquires; its TMA stages,
+                               // 1.5x for a deferred acquire's first): 2 x timeout_ns, or shorter for fault tests
+                               // (FusedLayer::set_debug_task_timeout_ns: such a wait expires before the OS block's)
     WorkspaceLayout layout;
     ErrorRecord* error_record; // device view of host-mapped memory
     comm::EpParams ep;         // expert parallelism; ep.num_ranks == 0: one GPU, none of it is used

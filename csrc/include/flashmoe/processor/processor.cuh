@@ -44,6 +44,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     ControlBlock* control = layout.get_control_ptr();
     // NOTE: processors wait twice as long as the OS, so the OS, which knows which tile is missing, reports first.
     const uint64_t limit_ns = 2 * params.timeout_ns;
+    if (threadIdx.x == 0) timeout_note().claimed = 0u;  // before the first barrier below (sync.cuh note_timeout)
 #if defined(FLASHMOE_PROCESSOR_PROFILE)
     uint64_t profile_ns[7] = {};
     uint32_t profile_tasks[3] = {};

@@ -384,20 +384,22 @@ __device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& par
 }
 
 // The acquires of a GEMM task's A rows on one GPU, by its thread 0 (direct releases: the task was released before its
-// inputs were complete). False when the launch is aborting (recorded).
+// inputs were complete). False when the launch is aborting (a timeout noted: note_timeout, item 124).
 // GEMM0 (gemm0_released_direct): row tiles tile .. tile + tiles - 1 dispatched, by their dispatch flags or the count
 // of processors through their dispatch loop, after which `all_dispatched` (thread 0's, across its tasks) is set and no
 // more is checked.
 __device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t epoch, int tile, int tiles,
                                           bool& all_dispatched) {
     if (all_dispatched) return true;
-    const uint64_t limit_ns = 2 * params.timeout_ns;
+    const uint64_t limit_ns = params.task_timeout_ns;
     if (params.token_dispatch != 0) {
         // Token-major (item 108): no tile is complete before every processor's dispatch. NOTE: such a wait ends: a
         // processor in its dispatch loop waits on nothing.
-        all_dispatched = wait_epoch_count(params, epoch, &params.layout.get_control_ptr()->processors_dispatched,
-                                          static_cast<uint32_t>(params.num_processors), limit_ns, Role::kProcessor,
-                                          WaitWhat::kDispatch, gemm_tile_expert(params, tile), tile);
+        all_dispatched = wait_epoch_count<true>(params, epoch,
+                                                &params.layout.get_control_ptr()->processors_dispatched,
+                                                static_cast<uint32_t>(params.num_processors), limit_ns,
+                                                Role::kProcessor, WaitWhat::kDispatch, gemm_tile_expert(params, tile),
+                                                tile);
         return all_dispatched;
     }
     const uint32_t* dispatch_flag = params.layout.get_dispatch_flag_ptr();
@@ -410,8 +412,8 @@ __device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t e
         // NOTE: such a wait ends: every row tile was claimed by a processor that copies it without waiting.
         for (int t = 0; t < tiles; ++t) {
             if ((t == 0 ? first : second) != epoch &&
-                !wait_equals(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
-                             WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
+                !wait_equals<true>(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
+                                   WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
                 return false;
             }
         }
@@ -424,9 +426,9 @@ __device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t e
 __device__ inline bool acquire_gemm0_done(const KernelParams& params, uint32_t epoch, int tile, int tiles,
                                           uint32_t gemm0_tasks) {
     for (int t = 0; t < tiles; ++t) {
-        if (!wait_epoch_count(params, epoch, params.layout.get_gemm0_count_ptr() + tile + t, gemm0_tasks,
-                              2 * params.timeout_ns, Role::kProcessor, WaitWhat::kGemm0Done,
-                              gemm_tile_expert(params, tile + t), tile + t)) {
+        if (!wait_epoch_count<true>(params, epoch, params.layout.get_gemm0_count_ptr() + tile + t, gemm0_tasks,
+                                    params.task_timeout_ns, Role::kProcessor, WaitWhat::kGemm0Done,
+                                    gemm_tile_expert(params, tile + t), tile + t)) {
             return false;
         }
     }

@@ -168,7 +168,7 @@ __device__ __forceinline__ bool try_wait_parity(uint32_t address, uint32_t parit
     return done != 0;
 }
 
-// Bounded wait for a stage's TMA bytes. False after recording a TIMEOUT (or seeing an abort).
+// Bounded wait for a stage's TMA bytes. False after noting a TIMEOUT (note_timeout) or seeing an abort.
 __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t epoch, uint64_t* barrier,
                                            uint32_t parity, uint64_t limit_ns, int stage) {
     const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(barrier));
@@ -181,9 +181,8 @@ __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t 
             return false;
         }
         if (clock.expired()) {
-            report_error(params, epoch, FLASHMOE_ERROR_TIMEOUT, Role::kProcessor, WaitWhat::kTileLoad, -1, stage,
-                         parity, parity ^ 1u, clock.elapsed(), true);
-            return false;
+            note_timeout(params, epoch, WaitWhat::kTileLoad, -1, stage, parity, parity ^ 1u, clock.elapsed());
+            return false;  // the record: flush_timeout_note, after run_processor
         }
     }
     return true;
@@ -437,7 +436,7 @@ struct WgmmaTile {
         const WgmmaRing ring(shared);
         const int total = (piece_end - piece_begin) * num_k_tiles;
         const uint32_t phases = ring.state->phases;
-        const uint64_t limit_ns = 2 * params.timeout_ns;
+        const uint64_t limit_ns = params.task_timeout_ns;
         IssuePosition next_load{piece_begin, 0, k_first};  // thread 0's
         if (threadIdx.x == 0) {
             // NOTE: A was written in this launch by other blocks' generic stores (dispatch, GEMM0's epilogue) and is
@@ -476,7 +475,7 @@ struct WgmmaTile {
             // warpgroup stays converged; the block leaves together at the vote below.
             const uint32_t parity = ((phases >> stage) ^ static_cast<uint32_t>(it / kStages)) & 1u;
             const bool loaded = detail::wait_stage(params, epoch, &ring.state->full[stage], parity,
-                                                   it == 0 && deferred_a ? 3 * params.timeout_ns : limit_ns, stage);
+                                                   it == 0 && deferred_a ? limit_ns + limit_ns / 2 : limit_ns, stage);
             const char* a_box = ring.stages + stage * kStagePitch;
             const uint64_t desc_b = detail::swizzled_box_descriptor(a_box + kABytes);
             fence_accumulators();
