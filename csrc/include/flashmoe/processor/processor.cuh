@@ -222,18 +222,17 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                     const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
                     task = Task{entry.x, entry.y, entry.z, entry.w};
                     const TaskType type = static_cast<TaskType>(task.type);
+                    const bool gemm0 = type == TaskType::kGemm0 || type == TaskType::kGemm0Pair;
+                    const bool gemm1 = type == TaskType::kGemm1 || type == TaskType::kGemm1Pair;
                     if (defer_acquires && type == TaskType::kGemm0 && !all_dispatched) {
                         wait.kind = InputWait::kDispatched;
                     } else if (defer_acquires && direct_gemm1 && type == TaskType::kGemm1) {
                         wait.kind = InputWait::kGemm0Done;
-                    } else if ((type == TaskType::kGemm0 || type == TaskType::kGemm0Pair) &&
-                               !acquire_dispatched(params, epoch, task.tile, type == TaskType::kGemm0Pair ? 2 : 1,
-                                                   all_dispatched)) {
-                        task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: recorded
-                    } else if (direct_gemm1 && (type == TaskType::kGemm1 || type == TaskType::kGemm1Pair) &&
-                               !acquire_gemm0_done(params, epoch, task.tile, type == TaskType::kGemm1Pair ? 2 : 1,
-                                                   gemm0_tasks_per_tile)) {
-                        task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: recorded
+                    } else if ((gemm0 && !all_dispatched) || (direct_gemm1 && gemm1)) {
+                        if (!acquire_task_inputs(params, epoch, type, task.tile, gemm0_tasks_per_tile,
+                                                 all_dispatched)) {
+                            task.type = static_cast<int32_t>(TaskType::kExit);  // aborting: noted
+                        }
                     }
                 }
             }

@@ -434,6 +434,17 @@ __device__ inline bool acquire_gemm0_done(const KernelParams& params, uint32_t e
     }
     return true;
 }
+// The acquires above for a task that run_processor's thread 0 makes before the task (pairs; GEMM0 before every
+// dispatch is seen, or GEMM1 released directly, where early weights are off), out of line: a decode launch defers
+// them into its tasks (InputWait) and its task loop jumps over this code (docs/perf-notes.md item 125). False when the
+// launch is aborting (a timeout noted).
+__device__ __noinline__ inline bool acquire_task_inputs(const KernelParams& params, uint32_t epoch, TaskType type,
+                                                        int tile, uint32_t gemm0_tasks, bool& all_dispatched) {
+    const bool pair = type == TaskType::kGemm0Pair || type == TaskType::kGemm1Pair;
+    return type == TaskType::kGemm0 || type == TaskType::kGemm0Pair
+               ? acquire_dispatched(params, epoch, tile, pair ? 2 : 1, all_dispatched)
+               : acquire_gemm0_done(params, epoch, tile, pair ? 2 : 1, gemm0_tasks);
+}
 
 // A GEMM task's acquire of its A rows left to the task (docs/perf-notes.md item 72): the processor's thread 0 passes
 // it to a Hopper GEMM task of one row tile instead of waiting before the task, and the task's thread 0 waits after
