@@ -115,6 +115,11 @@ __device__ __forceinline__ void epoch_counter_publish(uint64_t* counter, uint32_
 __device__ __forceinline__ bool is_aborted(const KernelParams& params, uint32_t epoch) {
     return *reinterpret_cast<volatile uint32_t*>(&params.layout.get_control_ptr()->abort_epoch) == epoch;
 }
+// Sets the abort flag that is_aborted reads (`control`: params.layout.get_control_ptr()): every other actor stops
+// waiting and exits.
+__device__ __forceinline__ void abort_launch(ControlBlock* control, uint32_t epoch) {
+    atomicExch(&control->abort_epoch, epoch);
+}
 
 // The first actor of a launch to fail writes the record; every failure sets the abort flag (TIMEOUT) so that all
 // other actors stop waiting and exit. Called by one thread.
@@ -141,7 +146,7 @@ __device__ __forceinline__ void report_error(const KernelParams& params, uint32_
         __threadfence_system();
     }
     if (abort) {
-        atomicExch(&control->abort_epoch, epoch);
+        abort_launch(control, epoch);
     }
 }
 
@@ -189,7 +194,7 @@ __device__ __forceinline__ void note_timeout(const KernelParams& params, uint32_
         note.expected = expected;
         note.waited_ns = waited_ns;
     }
-    atomicExch(&params.layout.get_control_ptr()->abort_epoch, epoch);  // the others stop waiting, as report_error's
+    abort_launch(params.layout.get_control_ptr(), epoch);  // as report_error does
 }
 // By a processor's thread 0 after run_processor: the record from the block's note, if a wait noted one. The note's
 // writer passed a block barrier since (the GEMM tasks end with one) or is thread 0 itself.
