@@ -23,6 +23,7 @@ it (124: --inside run_processor, --function run_gemm1_swap_task --cold report_er
 import argparse
 import bisect
 import collections
+import itertools
 import re
 import sys
 
@@ -124,11 +125,12 @@ def report(lines, function, functions, top, cold, callers, kernel_file="moe_kern
         out += [f"{c:7d}  {outer}  {hit}" for (outer, hit), c in by_cold.most_common(top)]
     if cold and layout:
         runs = []  # (first instruction, length) of each run of cold instructions, in section order
-        for i, marked in enumerate(cold_marks):
-            if marked and (i == 0 or not cold_marks[i - 1]):
-                runs.append([i, 0])
+        start = 0
+        for marked, run in itertools.groupby(cold_marks):
+            length = len(list(run))
             if marked:
-                runs[-1][1] += 1
+                runs.append((start, length))
+            start += length
         out.append(f"-- where they sit in the section of {total} instructions: {len(runs)} runs (start, share, length)")
         out += [f"{start:7d}  {100 * start / total:5.1f} %  {length}" for start, length in runs]
     if callers:
