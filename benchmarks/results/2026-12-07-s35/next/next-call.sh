@@ -3,7 +3,8 @@
 # reads them, and does an evict-last policy keep them (item 128)? perf-notes item 127: with or without the prefetch,
 # Qwen3 T = 1's GEMM1 tail is ~14 us (about its 25 MB at the ~2.3 TB/s stream rate), and the prefetch costs the GEMM0
 # phase ~2 us.
-# The bundle (~5 min here), from the repository root on a clean main:
+# The bundle: built in session 35 as /tmp/bundle-s35-p128 (copy it to .bundle if it survived); else (~5 min here),
+# from the repository root on a clean main:
 #   git checkout -b tmp/p128 && git apply benchmarks/results/2026-12-07-s35/item-128.patch
 #   mvn -B -q -o -DskipTests install
 #   bash tools/build-ab-libs.sh /tmp/abmain main=main   # main's sm_90a library, native/ab/main in the bundle
