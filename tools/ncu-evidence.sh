@@ -18,8 +18,16 @@ cp="$lib/flashmoe-bench.jar:$lib/flashmoe-api.jar:$lib/flashmoe-native.jar:$lib/
 metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,dram__bytes_read.sum,dram__bytes_write.sum,sm__throughput.avg.pct_of_peak_sustained_elapsed,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active,sm__warps_active.avg.pct_of_peak_sustained_active,lts__t_bytes.sum,lts__throughput.avg.pct_of_peak_sustained_elapsed,l1tex__m_xbar2l1tex_read_bytes.sum,sm__cycles_active.avg"
 # Hopper's wgmma runs on the GMMA pipe: add its activity where this ncu knows the metric (the HMMA one stays for the
 # SM80 tiles and for comparison).
-gmma="$("$ncu" --query-metrics 2>/dev/null | awk '{print $1}' | grep -m1 '^sm__pipe_tensor_op_gmma_cycles_active$' || true)"
+known="$("$ncu" --query-metrics 2>/dev/null | awk '{print $1}')"
+gmma="$(grep -m1 '^sm__pipe_tensor_op_gmma_cycles_active$' <<< "$known" || true)"
 [ -n "$gmma" ] && metrics="$metrics,$gmma.avg.pct_of_peak_sustained_active"
+# NCU_EXTRA_METRICS=a.sum,b.sum: more metrics, each kept only where this ncu knows its base name (an unknown one would
+# fail the whole run), e.g. the L2's read hits and misses from the SMs:
+# lts__t_sectors_srcunit_tex_op_read_lookup_hit.sum,lts__t_sectors_srcunit_tex_op_read_lookup_miss.sum
+extras="${NCU_EXTRA_METRICS:-}"
+for extra in ${extras//,/ }; do
+  if grep -qx "${extra%.*}" <<< "$known"; then metrics="$metrics,$extra"; else echo "ncu: no metric ${extra%.*} here"; fi
+done
 work=$(mktemp -d)
 preset="${NCU_PRESET:-qwen3-30b-a3b}"
 name="ncu-T"; [ "$preset" = qwen3-30b-a3b ] || name="ncu-$preset-T"

@@ -27,6 +27,12 @@ source .bundle/call-env.sh
 gpu_line
 head -2 .bundle/MANIFEST.txt
 persist=FLASHMOE_PERSISTING_L2_BYTES=27262976  # 26 MiB: Qwen3 T = 1's W_down share is 25.2 MB
+# The tree's ncu-evidence.sh (NCU_EXTRA_METRICS, session 35) over the bundle's older copy; the L2's read hits and
+# misses tell evicted lines (more misses, more DRAM bytes) from dropped prefetches (neither moves) from surviving ones
+# (more hits, fewer DRAM bytes).
+cp tools/ncu-evidence.sh .bundle/ncu-evidence.sh
+export NCU_EXTRA_METRICS=lts__t_sectors_op_read_lookup_hit.sum,lts__t_sectors_op_read_lookup_miss.sum
+NCU_EXTRA_METRICS+=,lts__t_sectors_srcunit_tex_op_read_lookup_hit.sum,lts__t_sectors_srcunit_tex_op_read_lookup_miss.sum
 for run in qwen3-30b-a3b:on qwen3-30b-a3b:off qwen3-30b-a3b:evl qwen3-30b-a3b:evl-persist paper:on paper:off; do
   preset=${run%%:*}; v=${run#*:}
   case $v in
@@ -39,7 +45,7 @@ for run in qwen3-30b-a3b:on qwen3-30b-a3b:off qwen3-30b-a3b:evl qwen3-30b-a3b:ev
   echo "== ncu $preset T=1 $v"
   mkdir -p $OUT/ncu-$v
   env "${env_set[@]}" OUT=$OUT/ncu-$v NCU_PRESET=$preset NCU_TOKENS=1 bash .bundle/ncu-evidence.sh 2>&1 |
-    grep -E "ncu exit|dram__bytes|gpu__time|lts__t_bytes"
+    grep -E "ncu exit|no metric|dram__bytes|gpu__time|lts__t_bytes|lts__t_sectors"
 done
 main=$(ab_lib main)
 ab s36l2 3 200 "qwen3-30b-a3b 1" "paper 1" "gpt-oss-120b 1" "mixtral-8x7b 1" -- main=$main p128=bundle \
