@@ -868,6 +868,54 @@ __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, in
 #endif
 }
 
+// Debug only (off by default): -DFLASHMOE_TASK_STAMPS makes a swap-AB GEMM task's thread 0 record, in traced launches,
+// where its time goes as three WAIT events inside the task: tile -2 from its entry to its inputs acquired (a deferred
+// acquire, InputWait; at its entry where the processor acquired them before), -3 from there to its k-loop's end (its
+// first epilogue), -4 from there to its return. Written inline (the GEMM tasks may hold no call: C7509). The trace's
+// summaries count them as waits; read them from the Chrome-trace JSON (docs/perf-notes.md item 129).
+#if defined(FLASHMOE_TASK_STAMPS)
+struct TaskStamps {
+    const TraceBuffer& trace;
+    uint64_t entry = trace_clock();
+    uint64_t acquired = 0;
+    uint64_t kloop_end = 0;
+
+    __device__ explicit TaskStamps(const TraceBuffer& buffer) : trace(buffer) {}
+    __device__ void mark_acquired() {
+        if (threadIdx.x == 0) acquired = trace_clock();
+    }
+    __device__ void mark_kloop_end() {
+        if (threadIdx.x == 0 && kloop_end == 0) kloop_end = trace_clock();
+    }
+    __device__ void record(int code, uint64_t start, uint64_t end) const {
+        const uint32_t index = atomicAdd(&trace.counts[blockIdx.x], 1u);
+        if (index < static_cast<uint32_t>(trace.capacity)) {
+            TraceEvent& event = trace.events[static_cast<size_t>(blockIdx.x) * trace.capacity + index];
+            event.start_ns = start;
+            event.end_ns = end;
+            event.block = static_cast<int32_t>(blockIdx.x);
+            event.sm = static_cast<int32_t>(trace_smid());
+            event.kind = static_cast<int32_t>(TraceKind::kWait);
+            event.tile = code;
+        }
+    }
+    __device__ void finish() const {
+        if (threadIdx.x != 0 || trace.events == nullptr) return;
+        const uint64_t now = trace_clock();
+        const uint64_t ready = acquired != 0 ? acquired : entry;
+        const uint64_t loop_end = kloop_end != 0 ? kloop_end : now;
+        record(-2, entry, ready);
+        record(-3, ready, loop_end);
+        record(-4, loop_end, now);
+    }
+};
+#define FLASHMOE_TASK_STAMP(statement) statement
+#else
+#define FLASHMOE_TASK_STAMP(statement) \
+    do {                               \
+    } while (0)
+#endif
+
 // A GEMM0 task of a swap-AB row tile (swap_ab_task): as run_gemm0_task's Hopper path, on the swapped tile.
 template <typename Element, bool kGated>
 __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uint32_t epoch, const Task task,
@@ -879,6 +927,7 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
         const TmaMaps& tma = params.tma;
         const Gemm0Weights<kGated> weights(tma, task, params.intermediate, narrow);
         const Gemm0Out<Element> out = gemm0_out<Element>(params);
+        FLASHMOE_TASK_STAMP(TaskStamps stamps(params.trace));
         // The tile by its B regions (item 74): two for gated 64-column pieces (5 stages), one for narrow pieces and
         // ungated MLPs (9 stages).
         const auto run = [&](auto regions) {
@@ -890,14 +939,18 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
                 [&](int piece, int) { return weights.row(piece); }, piece_begin, piece_end,
                 WgmmaRing::k_boxes(params.hidden),
                 [&](int piece) {
+                    FLASHMOE_TASK_STAMP(stamps.mark_kloop_end());
                     with_activation(out.activation, [&](auto activation) {
                         store_gemm0_swapped_as<Element, kGated, decltype(activation)::value, Tile>(
                             out, task.tile, task.expert, setup.rows, piece, tile.accumulators[0],
                             tile.accumulators[kRegions - 1], narrow, exchange);
                     });
                 },
-                narrow, a_box_bytes(0), setup.b_hint, wait.deferred(),
-                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
+                narrow, a_box_bytes(0), setup.b_hint, wait.deferred(), [&] {
+                    const bool acquired = acquire_inputs(params, epoch, wait, task.tile);
+                    FLASHMOE_TASK_STAMP(stamps.mark_acquired());
+                    return acquired;
+                });
         };
         bool ok;
         if constexpr (kGated) {
@@ -907,6 +960,7 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
         }
         // NOTE: h goes to GEMM1's TMA loads (the async proxy) in other blocks.
         detail::fence_proxy_async_global();
+        FLASHMOE_TASK_STAMP(stamps.finish());
         return ok;
     }
     __trap();  // NOTE: unreachable: swap-AB tasks imply the Hopper tiles (swap_ab_task)
@@ -929,6 +983,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
         // A box's columns stored: 64, or a narrow piece's 32.
         const int block_columns = narrow ? TileConfig::kNarrowPieceColumns : TileConfig::kBlockN;
         const Gemm1Out<Row> out = gemm1_out<Row>(params, task.tile, part);
+        FLASHMOE_TASK_STAMP(TaskStamps stamps(params.trace));
         const auto run = [&](auto boxes) {
             constexpr int kBoxes = decltype(boxes)::value;
             using Tile = WgmmaTile<Element, kBoxes, 1, 0, 16>;
@@ -938,6 +993,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                 params, epoch, shared, &params.tma.hidden_short[0], task.tile * TileConfig::kBlockM, weights.maps,
                 [&](int piece, int b) { return weights.row(piece, b); }, piece_begin, piece_end, part.boxes,
                 [&](int piece) {
+                    FLASHMOE_TASK_STAMP(stamps.mark_kloop_end());
                     const int hidden = out.hidden;
                     Row* const rows = out.rows;  // NOTE: locals, as in store_gemm1_piece
                     const void* const b_down = out.b_down;
@@ -961,11 +1017,16 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                         }
                     }
                 },
-                narrow, a_box_bytes(0), setup.b_hint, wait.deferred(),
-                [&] { return acquire_inputs(params, epoch, wait, task.tile); });
+                narrow, a_box_bytes(0), setup.b_hint, wait.deferred(), [&] {
+                    const bool acquired = acquire_inputs(params, epoch, wait, task.tile);
+                    FLASHMOE_TASK_STAMP(stamps.mark_acquired());
+                    return acquired;
+                });
         };
-        return piece_columns == 2 * TileConfig::kBlockN ? run(std::integral_constant<int, 2>{})
-                                                        : run(std::integral_constant<int, 1>{});
+        const bool ok = piece_columns == 2 * TileConfig::kBlockN ? run(std::integral_constant<int, 2>{})
+                                                                 : run(std::integral_constant<int, 1>{});
+        FLASHMOE_TASK_STAMP(stamps.finish());
+        return ok;
     }
     __trap();  // NOTE: unreachable: swap-AB tasks imply the Hopper tiles (swap_ab_task)
     return false;
