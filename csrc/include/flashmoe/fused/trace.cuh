@@ -64,10 +64,10 @@ __device__ __forceinline__ uint32_t trace_smid() {
     return id;
 }
 
-// The record itself, out of line (docs/perf-notes.md item 122): only traced launches run it, and its ~20 instructions
-// inlined at each of ~30 trace points sat in the hot code that untraced decode launches fetch cold.
-__device__ __noinline__ inline void trace_record_event(const TraceBuffer& trace, TraceKind kind, int tile,
-                                                      uint64_t start, uint64_t end) {
+// The record's write, inline: for trace_record_event and for code that may hold no call (the GEMM tasks' debug stamps,
+// processor/tasks.cuh TaskStamps: C7509).
+__device__ __forceinline__ void trace_write_event(const TraceBuffer& trace, TraceKind kind, int tile, uint64_t start,
+                                                  uint64_t end) {
     const uint32_t index = atomicAdd(&trace.counts[blockIdx.x], 1u);
     if (index < static_cast<uint32_t>(trace.capacity)) {
         TraceEvent& event = trace.events[static_cast<size_t>(blockIdx.x) * trace.capacity + index];
@@ -78,6 +78,13 @@ __device__ __noinline__ inline void trace_record_event(const TraceBuffer& trace,
         event.kind = static_cast<int32_t>(kind);
         event.tile = tile;
     }
+}
+
+// The record itself, out of line (docs/perf-notes.md item 122): only traced launches run it, and its ~20 instructions
+// inlined at each of ~30 trace points sat in the hot code that untraced decode launches fetch cold.
+__device__ __noinline__ inline void trace_record_event(const TraceBuffer& trace, TraceKind kind, int tile,
+                                                      uint64_t start, uint64_t end) {
+    trace_write_event(trace, kind, tile, start, end);
 }
 
 // One thread of a block's role (thread 0 of a processor; lane 0 of an OS warp: the OS block's warps record into one

@@ -887,26 +887,14 @@ struct TaskStamps {
     __device__ void mark_kloop_end() {
         if (threadIdx.x == 0 && kloop_end == 0) kloop_end = trace_clock();
     }
-    __device__ void record(int code, uint64_t start, uint64_t end) const {
-        const uint32_t index = atomicAdd(&trace.counts[blockIdx.x], 1u);
-        if (index < static_cast<uint32_t>(trace.capacity)) {
-            TraceEvent& event = trace.events[static_cast<size_t>(blockIdx.x) * trace.capacity + index];
-            event.start_ns = start;
-            event.end_ns = end;
-            event.block = static_cast<int32_t>(blockIdx.x);
-            event.sm = static_cast<int32_t>(trace_smid());
-            event.kind = static_cast<int32_t>(TraceKind::kWait);
-            event.tile = code;
-        }
-    }
     __device__ void finish() const {
         if (threadIdx.x != 0 || trace.events == nullptr) return;
         const uint64_t now = trace_clock();
         const uint64_t ready = acquired != 0 ? acquired : entry;
         const uint64_t loop_end = kloop_end != 0 ? kloop_end : now;
-        record(-2, entry, ready);
-        record(-3, ready, loop_end);
-        record(-4, loop_end, now);
+        trace_write_event(trace, TraceKind::kWait, -2, entry, ready);
+        trace_write_event(trace, TraceKind::kWait, -3, ready, loop_end);
+        trace_write_event(trace, TraceKind::kWait, -4, loop_end, now);
     }
 };
 #define FLASHMOE_TASK_STAMP(statement) statement
