@@ -8,10 +8,10 @@
 # from DRAM at the stream rate), tail + publish ~1-2 us; if the k-loop is ~2 us instead, the weights come from the L2
 # and the tail is elsewhere.
 # The bundle: built in session 35 as /tmp/bundle-s35-stamps (copy it to .bundle if it survived); else, on main:
-#   bash /tmp/build-lib.sh "$PWD" /tmp/b129s -DFLASHMOE_TASK_STAMPS && ninja -C /tmp/b129s flashmoe
-#   (or tools/build-ab-libs.sh with FLASHMOE_CUDA_FLAGS if it takes them); mkdir -p /tmp/abstamps/stamps
-#   cp /tmp/b129s/libflashmoe.so /tmp/abstamps/stamps/; mvn -B -q -o -DskipTests install
-#   BUNDLE_BENCH_ONLY=1 BUNDLE_AB_LIBS=/tmp/abstamps bash tools/gpu-bundle.sh
+#   python3 csrc/tools/build_native.py --build-dir /tmp/b129s --install-dir /tmp/i129s --no-tests --archs 90a \
+#     --cmake-arg=-DCMAKE_CUDA_FLAGS=-DFLASHMOE_TASK_STAMPS     # ~30 s here; sm_90a SASS md5 820ce0c8 in session 35
+#   mkdir -p /tmp/abstamps/stamps && cp /tmp/i129s/lib/libflashmoe.so /tmp/abstamps/stamps/
+#   mvn -B -q -o -DskipTests install && BUNDLE_BENCH_ONLY=1 BUNDLE_AB_LIBS=/tmp/abstamps bash tools/gpu-bundle.sh
 # run(carry=[".bundle"], timeout_s=200, command="CALL_SECONDS=190 bash benchmarks/results/2026-12-07-s35/next/next-call2.sh")
 set -uo pipefail
 source .bundle/call-env.sh
