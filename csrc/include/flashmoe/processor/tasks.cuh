@@ -873,14 +873,38 @@ __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, in
 // acquire, InputWait; at its entry where the processor acquired them before), -3 from there to its k-loop's end (its
 // first epilogue), -4 from there to its return. Written inline (the GEMM tasks may hold no call: C7509). The trace's
 // summaries count them as waits; read them from the Chrome-trace JSON (docs/perf-notes.md item 129).
+// A deferred acquire is split further (item 130): -5 from the entry to the first stages' weight boxes issued, -6 from
+// there to the inputs seen by relaxed loads (a poll of its own before acquire_inputs, which then finds them at once
+// and spends its fence: -2's rest).
 #if defined(FLASHMOE_TASK_STAMPS)
 struct TaskStamps {
     const TraceBuffer& trace;
     uint64_t entry = trace_clock();
+    uint64_t issued = 0;
+    uint64_t seen = 0;
     uint64_t acquired = 0;
     uint64_t kloop_end = 0;
 
     __device__ explicit TaskStamps(const TraceBuffer& buffer) : trace(buffer) {}
+    // Thread 0, in the deferred acquire: the weight boxes are issued; poll (relaxed, bounded) until the inputs are
+    // there, as acquire_inputs would.
+    __device__ void poll_inputs(const KernelParams& params, uint32_t epoch, const InputWait& wait, int tile) {
+        issued = trace_clock();
+        const auto there = [&] {
+            if (wait.kind == InputWait::kGemm0Done) {
+                return epoch_count(load_relaxed(params.layout.get_gemm0_count_ptr() + tile), epoch) ==
+                       wait.gemm0_tasks;
+            }
+            if (wait.kind != InputWait::kDispatched || *wait.all_dispatched) return true;
+            const bool all = epoch_count(load_relaxed(&params.layout.get_control_ptr()->processors_dispatched),
+                                         epoch) == static_cast<uint32_t>(params.num_processors);
+            return all || (params.token_dispatch == 0 && load_relaxed(params.layout.get_dispatch_flag_ptr() + tile) ==
+                                                             epoch);
+        };
+        poll_until<true>(params, epoch, true, params.task_timeout_ns, Role::kProcessor, WaitWhat::kGemm0Done, -1, tile,
+                         there);
+        seen = trace_clock();
+    }
     __device__ void mark_acquired() {
         if (threadIdx.x == 0) acquired = trace_clock();
     }
@@ -895,6 +919,10 @@ struct TaskStamps {
         trace_write_event(trace, TraceKind::kWait, -2, entry, ready);
         trace_write_event(trace, TraceKind::kWait, -3, ready, loop_end);
         trace_write_event(trace, TraceKind::kWait, -4, loop_end, now);
+        if (issued != 0) {
+            trace_write_event(trace, TraceKind::kWait, -5, entry, issued);
+            trace_write_event(trace, TraceKind::kWait, -6, issued, seen);
+        }
     }
 };
 #define FLASHMOE_TASK_STAMP(statement) statement
@@ -935,6 +963,7 @@ __device__ __noinline__ bool run_gemm0_swap_task(const KernelParams& params, uin
                     });
                 },
                 narrow, a_box_bytes(0), setup.b_hint, wait.deferred(), [&] {
+                    FLASHMOE_TASK_STAMP(stamps.poll_inputs(params, epoch, wait, task.tile));
                     const bool acquired = acquire_inputs(params, epoch, wait, task.tile);
                     FLASHMOE_TASK_STAMP(stamps.mark_acquired());
                     return acquired;
@@ -1006,6 +1035,7 @@ __device__ __noinline__ bool run_gemm1_swap_task(const KernelParams& params, uin
                     }
                 },
                 narrow, a_box_bytes(0), setup.b_hint, wait.deferred(), [&] {
+                    FLASHMOE_TASK_STAMP(stamps.poll_inputs(params, epoch, wait, task.tile));
                     const bool acquired = acquire_inputs(params, epoch, wait, task.tile);
                     FLASHMOE_TASK_STAMP(stamps.mark_acquired());
                     return acquired;
