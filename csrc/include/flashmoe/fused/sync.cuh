@@ -97,6 +97,15 @@ __device__ __forceinline__ void epoch_counter_publish_current(uint64_t* counter)
     asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
 }
 
+// Adds `amount` to an epoch-tagged counter known to hold this launch's epoch already (the GEMM counts on one GPU: set
+// by the slot assignment before its release, routing.cuh) and returns the new count: one atomicAdd, no load first.
+// NOTE: relaxed; callers fence before it when it publishes data.
+__device__ __forceinline__ uint32_t epoch_counter_add_current(uint64_t* counter, uint32_t amount = 1) {
+    return static_cast<uint32_t>(atomicAdd(reinterpret_cast<unsigned long long*>(counter),
+                                           static_cast<unsigned long long>(amount))) +
+           amount;
+}
+
 // Publishes one more finished task on an epoch-tagged counter, releasing everything the calling block wrote before
 // the barrier that precedes this call (cumulativity through bar.sync). Once a launch's first bump has moved the
 // counter to this epoch, the epoch half never changes again in the launch, so later bumps are one fire-and-forget

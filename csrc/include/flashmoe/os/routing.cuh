@@ -424,6 +424,18 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
     }
 
     const int num_row_tiles = totals[0];
+    if constexpr (!ep_enabled(KernelParams{})) {
+        // The row tiles' GEMM0 and GEMM1 counts at this launch's epoch already (no task bumps them before the release
+        // below), so that a finished task's bump is one add with no load of the count first (processor.cuh; perf-notes
+        // item 131). The token tiles' done counts are not: the slot assignment counts dropped routes in them above.
+        uint64_t* gemm0_count = layout.get_gemm0_count_ptr();
+        uint64_t* gemm1_count = layout.get_gemm1_count_ptr();
+        for (int tile = threadIdx.x; tile < num_row_tiles; tile += TileConfig::kThreads) {
+            gemm0_count[tile] = epoch_tag(epoch, 0);
+            gemm1_count[tile] = epoch_tag(epoch, 0);
+        }
+        processor_sync();  // NOTE: thread 0's fence and release below publish every thread's stores (bar.sync)
+    }
     if (threadIdx.x == 0) {
         control->num_row_tiles = num_row_tiles;
         control->dropped_routes = totals[1];

@@ -172,12 +172,16 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             // release: the block's outputs (gathered by the barrier) before the count
             if (ep) {
                 __threadfence_system();
+                shared_value = epoch_counter_add(layout.get_gemm1_count_ptr() + tile, epoch) ==
+                               static_cast<uint32_t>(tasks);
+                if (shared_value) __threadfence();  // acquire: every other task's outputs of the tile
             } else {
-                __threadfence();
+                // One GPU: the count holds this launch's epoch already (routing.cuh), so one add, no load before it.
+                fence_acq_rel_gpu();
+                shared_value = epoch_counter_add_current(layout.get_gemm1_count_ptr() + tile) ==
+                               static_cast<uint32_t>(tasks);
+                if (shared_value) fence_acq_rel_gpu();  // acquire: every other task's outputs of the tile
             }
-            shared_value = epoch_counter_add(layout.get_gemm1_count_ptr() + tile, epoch) ==
-                           static_cast<uint32_t>(tasks);
-            if (shared_value) __threadfence();  // acquire: every other task's outputs of the tile
         }
         processor_sync();
         if (shared_value) {
@@ -354,7 +358,12 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
 #endif
         if (threadIdx.x == 0) {
             if (finished_counter != nullptr) {
-                epoch_counter_publish(finished_counter, epoch);
+                // One GPU: the GEMM0 count holds this launch's epoch already (routing.cuh): the red.release alone.
+                if (ep) {
+                    epoch_counter_publish(finished_counter, epoch);
+                } else {
+                    epoch_counter_publish_current(finished_counter);
+                }
             }
             const uint64_t now = trace_clock();
             const TaskType phase = task_phase(task.type);

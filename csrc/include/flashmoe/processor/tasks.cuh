@@ -1057,7 +1057,7 @@ __device__ inline void count_tile_routes_done(const KernelParams& params, uint32
     const bool valid = row < gemm_tile_rows(params, tile);
     const int token_tile =
         valid ? token_tile_of_route(params, params.layout.get_row_route_ptr()[tile * TileConfig::kBlockM + row]) : -1;
-    __threadfence();  // NOTE: each counting lane releases after the tile's outputs it acquired through the barrier
+    fence_acq_rel_gpu();  // NOTE: each counting lane releases after the tile's outputs it acquired through the barrier
     count_routes_done(params.layout.get_token_done_ptr(), epoch, token_tile, valid);
 }
 
