@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Reads a Chrome-trace JSON of a forward traced with a -DFLASHMOE_TASK_STAMPS library (perf-notes items 129-130) and
+prints, per GEMM kind, the medians (and min..max) of where a swap-AB task's time goes: inputs (entry to the inputs
+acquired: WAIT tile -2), k-loop (to the first epilogue: -3), tail (to the task's return: -4) and publish (the GEMM
+event's end after the return: the tile's count, finish_gemm1_tile). With item 130's stamps the inputs are split into
+issue (-5: the first stages' weight boxes issued), poll (-6: the inputs seen by relaxed loads) and fence (the rest:
+acquire_inputs' fence). For GEMM1 also `ready`: the acquire's end after the last GEMM0 task of its row tile ended (how
+late a waiting task sees its inputs).
+    stamps.py trace-T1.json   (session 36: item 130's split of the input wait)"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+
+def main(path):
+    data = json.load(open(path))
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    tasks = [e for e in events if e.get("name") in ("GEMM0", "GEMM1")]
+    stamps = defaultdict(list)  # tid -> [(ts, end, code)]
+    for e in events:
+        if e.get("name") == "WAIT" and e.get("args", {}).get("tile", -1) <= -2:
+            stamps[e["tid"]].append((e["ts"], e["ts"] + e["dur"], e["args"]["tile"]))
+    gemm0_end = defaultdict(float)  # row tile -> its last GEMM0 task's end
+    for t in tasks:
+        if t["name"] == "GEMM0":
+            gemm0_end[t["args"]["tile"]] = max(gemm0_end[t["args"]["tile"]], t["ts"] + t["dur"])
+    rows = defaultdict(lambda: defaultdict(list))
+    for t in tasks:
+        start, end = t["ts"], t["ts"] + t["dur"]
+        inside = {code: (s, e) for s, e, code in stamps[t["tid"]] if start - 0.01 <= s and e <= end + 0.01}
+        if not {-2, -3, -4} <= set(inside):
+            continue
+        r = rows[t["name"]]
+        r["inputs"].append(inside[-2][1] - inside[-2][0])
+        if {-5, -6} <= set(inside):
+            r["issue"].append(inside[-5][1] - inside[-5][0])
+            r["poll"].append(inside[-6][1] - inside[-6][0])
+            r["fence"].append(inside[-2][1] - inside[-6][1])
+        r["k-loop"].append(inside[-3][1] - inside[-3][0])
+        r["tail"].append(inside[-4][1] - inside[-4][0])
+        r["publish"].append(end - inside[-4][1])
+        r["total"].append(end - start)
+        if t["name"] == "GEMM1" and t["args"]["tile"] in gemm0_end:
+            r["ready"].append(inside[-2][1] - gemm0_end[t["args"]["tile"]])
+    if not rows:
+        print("no stamped GEMM tasks (a library built with -DFLASHMOE_TASK_STAMPS, a traced forward?)")
+        return 1
+    for kind in sorted(rows):
+        r = rows[kind]
+        parts = ", ".join(f"{name} {statistics.median(v):.2f} ({min(v):.2f}..{max(v):.2f})" for name, v in r.items())
+        print(f"{kind} ({len(r['total'])} tasks, us): {parts}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1]))
