@@ -2,7 +2,7 @@
 # Session 36, call 3: where a decode GEMM task's input wait goes (perf-notes item 130) and the lost ncu numbers of
 # call 1 (only its evict-last csv came back: the files over the count limit were left out).
 # 1. Traces with item 130's stamps (the stamps2 library: -DFLASHMOE_TASK_STAMPS, the input wait split into the weight
-#    boxes' issue, a relaxed poll until the inputs are there, and acquire_inputs' fence), read by stamps.py.
+#    boxes' issue, a relaxed poll until the inputs are there, and acquire_inputs' fence), read by tools/task-stamps.py.
 #    Predicted: if the fence (MEMBAR.ALL.GPU) waits for the thread's weight boxes in flight, GEMM0's fence ~3-6 us and
 #    its poll ~0; if the inputs are late, the poll holds it.
 # 2. ncu DRAM bytes and L2 read hits/misses of one Qwen3 T = 1 forward, item 88's prefetch on (1) and off (0).
@@ -12,14 +12,13 @@ set -uo pipefail
 source .bundle/call-env.sh
 gpu_line
 head -2 .bundle/MANIFEST.txt
-s=benchmarks/results/2026-12-07-s36
 python3 tools/native-jar-with.py $b/lib/flashmoe-native.jar $(ab_lib stamps2)/libflashmoe.so $w/stamps2.jar
 main_java=("${bench_java[@]}")
 bench_java=("${bench_java[@]/$b\/lib\/flashmoe-native.jar/$w/stamps2.jar}")
 for point in "qwen3-30b-a3b 1" "paper 1" "gpt-oss-120b 1" "qwen3-30b-a3b 8"; do
   set -- $point
   trace $1 $2
-  python3 $s/stamps.py $w/t-$1-$2/trace-T$2.json | tee $r/stamps-$1-$2.txt
+  python3 tools/task-stamps.py $w/t-$1-$2/trace-T$2.json | tee $r/stamps-$1-$2.txt
 done
 bench_java=("${main_java[@]}")
 cp tools/ncu-evidence.sh .bundle/ncu-evidence.sh

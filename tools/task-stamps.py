@@ -6,7 +6,7 @@ event's end after the return: the tile's count, finish_gemm1_tile). With item 13
 issue (-5: the first stages' weight boxes issued), poll (-6: the inputs seen by relaxed loads) and fence (the rest:
 acquire_inputs' fence). For GEMM1 also `ready`: the acquire's end after the last GEMM0 task of its row tile ended (how
 late a waiting task sees its inputs).
-    stamps.py trace-T1.json   (session 36: item 130's split of the input wait)"""
+    python3 tools/task-stamps.py trace-T1.json"""
 import json
 import statistics
 import sys
