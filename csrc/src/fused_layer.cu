@@ -102,7 +102,7 @@ int32_t gemm1_k_parts_setting() {
 
 // FLASHMOE_GEMM1_L2_PREFETCH (A/B runs): 1 = decode launches prefetch GEMM1's weights into the L2 where they fit
 // (gemm1_l2_prefetch_launch, docs/perf-notes.md item 88), 0 (the default since item 133) = never. Off, Qwen3-30B-A3B
-// T = 1 was 1-5 % faster (its prefetch delays GEMM0's own weight boxes: item 130) and the paper shape 0.1-1.1 % slower.
+// T = 1 was 1-5 % faster (its prefetch delays GEMM0's own weight boxes: item 130) and the paper shape 0.1-1.6 % slower.
 bool gemm1_l2_prefetch_setting() { return choice_setting("FLASHMOE_GEMM1_L2_PREFETCH", {0, 1}, 0) != 0; }
 
 // FLASHMOE_DECODE_PREFETCH_STEPS (A/B runs): the loads of a first-wave GEMM0 task each processor prefetches into the L2

@@ -59,8 +59,9 @@ __device__ __forceinline__ uint32_t epoch_count(uint64_t tagged, uint32_t epoch)
     return static_cast<uint32_t>(tagged >> 32) == epoch ? static_cast<uint32_t>(tagged) : 0u;
 }
 
-// Adds one to an epoch-tagged counter and returns the new count. A stale epoch counts as zero, so no launch ever
-// resets a counter. NOTE: relaxed; callers fence before it when it publishes data.
+// Adds one to an epoch-tagged counter and returns the new count. A stale epoch counts as zero, so no launch needs to
+// reset a counter (the slot assignment sets the GEMM counts to its epoch on one GPU only so that their bumps skip this
+// load: epoch_counter_add_current). NOTE: relaxed; callers fence before it when it publishes data.
 // NOTE: a CAS only while the counter holds an earlier launch's epoch: once any caller has moved it to this launch's
 // (its epoch half never changes again in the launch), a losing caller adds with one atomicAdd. Retrying the CAS let
 // 256 processors publishing at once take up to 35 us (perf-notes item 43), and the kernel's exit counter, bumped by

@@ -901,7 +901,8 @@ struct TaskStamps {
             return all || (params.token_dispatch == 0 && load_relaxed(params.layout.get_dispatch_flag_ptr() + tile) ==
                                                              epoch);
         };
-        poll_until<true>(params, epoch, true, params.task_timeout_ns, Role::kProcessor, WaitWhat::kGemm0Done, -1, tile,
+        poll_until<true>(params, epoch, true, params.task_timeout_ns, Role::kProcessor,
+                         wait.kind == InputWait::kGemm0Done ? WaitWhat::kGemm0Done : WaitWhat::kDispatch, -1, tile,
                          there);
         seen = trace_clock();
     }
