@@ -8,11 +8,5 @@
 #   mvn -B -q -o -DskipTests install && BUNDLE_NATIVE_CHECK=1 bash tools/gpu-bundle.sh
 #   git checkout -f main && git branch -D tmp/i136      # .bundle (ignored) stays
 # run(carry=[".bundle"], timeout_s=480, command="CALL_SECONDS=470 bash benchmarks/results/2026-12-07-s36/next/next-call3.sh")
-set -uo pipefail
-source .bundle/call-env.sh
-gpu_line
-head -2 .bundle/MANIFEST.txt
-trace qwen3-30b-a3b 1
-check
-cp $r/trace-* $OUT/ 2>/dev/null; (cd $w && tar czf $OUT/next-call3.tar.gz t-* 2>/dev/null)
-echo "== done ($(left) s left)"
+# The same steps as next-call.sh (only the bundle differs):
+exec bash benchmarks/results/2026-12-07-s36/next/next-call.sh
