@@ -277,8 +277,10 @@ __device__ __forceinline__ bool wait_equals(const KernelParams& params, uint32_t
 }
 
 // Bounded wait of one thread for an epoch-tagged counter to reach `expected` in this launch: relaxed loads, then one
-// fence as their acquire (one round trip when the count is there). Returns false on timeout (after recording it) or
-// when another actor aborted the launch.
+// acquire load of the count seen (two loads when the count is there). Not a fence as their acquire: fence.acq_rel is
+// MEMBAR.ALL.GPU, which a GEMM task's thread 0 paid 0.6-1.9 us for after its first weight boxes at decode, where an
+// acquire load is one round trip (docs/perf-notes.md item 134). Returns false on timeout (after recording it) or when
+// another actor aborted the launch.
 template <bool kNote = false>
 __device__ __forceinline__ bool wait_epoch_count(const KernelParams& params, uint32_t epoch, const uint64_t* counter,
                                                  uint32_t expected, uint64_t limit_ns, Role role, WaitWhat what,
@@ -288,7 +290,9 @@ __device__ __forceinline__ bool wait_epoch_count(const KernelParams& params, uin
         !poll_until<kNote>(params, epoch, expected, limit_ns, role, what, expert, tile, count)) {
         return false;  // NOTE: the first try before poll_until's clock: a count already there costs one load
     }
-    fence_acq_rel_gpu();
+    // NOTE: the count no longer changes once it is `expected` (every task of it has published), so this load reads the
+    // value the relaxed ones saw, at the end of the publishes' release sequence.
+    (void)load_acquire(counter);
     return true;
 }
 

@@ -403,7 +403,8 @@ __device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t e
         return all_dispatched;
     }
     const uint32_t* dispatch_flag = params.layout.get_dispatch_flag_ptr();
-    // NOTE: relaxed loads issued together, then one fence as their acquire: one round trip when all is there.
+    // NOTE: relaxed loads issued together, then an acquire load of what decided (the count, or each flag seen set; a
+    // flag waited for is acquired by its wait): no fence (wait_epoch_count, docs/perf-notes.md item 134).
     const uint64_t processors = load_relaxed(&params.layout.get_control_ptr()->processors_dispatched);
     const uint32_t first = load_relaxed(dispatch_flag + tile);
     const uint32_t second = tiles > 1 ? load_relaxed(dispatch_flag + tile + 1) : epoch;
@@ -411,14 +412,19 @@ __device__ inline bool acquire_dispatched(const KernelParams& params, uint32_t e
     if (!all_dispatched) {
         // NOTE: such a wait ends: every row tile was claimed by a processor that copies it without waiting.
         for (int t = 0; t < tiles; ++t) {
-            if ((t == 0 ? first : second) != epoch &&
-                !wait_equals<true>(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
-                                   WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
-                return false;
+            if ((t == 0 ? first : second) != epoch) {
+                if (!wait_equals<true>(params, epoch, dispatch_flag + tile + t, epoch, limit_ns, Role::kProcessor,
+                                       WaitWhat::kDispatch, gemm_tile_expert(params, tile + t), tile + t)) {
+                    return false;
+                }
+            } else {
+                (void)load_acquire(dispatch_flag + tile + t);  // NOTE: a set flag keeps this launch's epoch
             }
         }
+    } else {
+        // NOTE: the count is final once every processor is through its dispatch loop
+        (void)load_acquire(&params.layout.get_control_ptr()->processors_dispatched);
     }
-    fence_acq_rel_gpu();
     return true;
 }
 // GEMM1 (gemm1_released_direct): the GEMM0 outputs of row tiles tile .. tile + tiles - 1, by their GEMM0 counts
