@@ -209,6 +209,16 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // their GEMM0 counts (tasks.cuh acquire_gemm0_done).
     const bool direct_gemm1 = gemm1_released_direct(params, num_row_tiles);
     const uint32_t gemm0_tasks_per_tile = static_cast<uint32_t>(gemm0_split(params, num_row_tiles).num_tasks);
+    // Direct COMBINE in a launch of one token tile (T <= kTokensPerCombine) that never pairs GEMM1 tiles: a COMBINE
+    // waits for its routes' row tiles' GEMM1 counts to reach this (tasks.cuh run_combine, docs/perf-notes.md item 137);
+    // 0: for its token tile's done count. NOTE: at T = 8 and 1024 the row tiles' counts cost +0.2 to +0.6 %.
+    const uint32_t combine_gemm1_tasks = [&] {
+        const ColumnSplit split = gemm1_split(params, num_row_tiles);
+        return combine_released_direct(params) && num_token_tiles(params.num_tokens) == 1 &&
+                       !gemm1_paired(params, split)
+                   ? static_cast<uint32_t>(split.num_tasks)
+                   : 0u;
+    }();
     // A Hopper GEMM task of one row tile takes these acquires into its run, after its first weight boxes
     // (docs/perf-notes.md item 72; tasks.cuh InputWait); pairs acquire here. FLASHMOE_DISABLE_EARLY_WEIGHTS=1: all
     // here.
@@ -323,7 +333,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 break;
             }
             case TaskType::kCombine:
-                if (!run_combine<Element>(params, epoch, task, limit_ns, trace_mark, shared)) {
+                if (!run_combine<Element>(params, epoch, task, limit_ns, trace_mark, combine_gemm1_tasks, shared)) {
                     return;  // aborting: recorded
                 }
                 break;

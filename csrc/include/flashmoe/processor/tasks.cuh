@@ -1338,10 +1338,11 @@ __device__ __noinline__ void combine_rows(Element* y, int token_begin, int num_t
 // (combine_parts).
 template <typename Element>
 __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, const Task& task, uint64_t limit_ns,
-                                   uint64_t& trace_mark, char* shared) {
+                                   uint64_t& trace_mark, uint32_t gemm1_tasks_per_tile, char* shared) {
     constexpr int kMaxTopK = kCombineMaxTopK;
     constexpr int kTokens = TileConfig::kTokensPerCombine;
     static_assert(kTokens <= TileConfig::kWarps, "one warp looks up one token's routes");
+    static_assert(kTokens * kMaxTopK <= 64, "by row tiles: two routes a lane of warp 0");
     __shared__ const float* rows[kTokens][kMaxTopK];
     __shared__ float weights[kTokens][kMaxTopK];
     __shared__ int tile_ready;
@@ -1391,17 +1392,84 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
                                   dry);
         }
     };
-    // The dry pass (docs/perf-notes.md item 118): where thread 0 is to wait for the token tile (direct COMBINE, fp32
-    // rows) and the tile is not done yet (one relaxed load), threads 1-127 run the loop's code with the stores off while
-    // thread 0 waits, so that the real pass finds it in the instruction caches. Its loads read rows GEMM1 may still be
-    // writing: discarded.
+    // By the row tiles (gemm1_tasks_per_tile > 0: direct COMBINE, GEMM1 never paired in the launch): warp 0 waits for
+    // the GEMM1 counts of the row tiles of the token tile's routes themselves, lane l for the routes l and l + 32 (at
+    // most kTokens x kCombineMaxTopK = 64), instead of for the token tile's done count: that count is bumped only after
+    // the last GEMM1 task's acquire, a barrier, its route lookups and another fence (count_tile_routes_done), ~2-3 us
+    // on the decode chain's end (docs/perf-notes.md item 137). Each count ends at gemm1_tasks_per_tile.
+    const bool by_row_tiles = gemm1_tasks_per_tile > 0;
+    const uint64_t* gemm1_count = params.layout.get_gemm1_count_ptr();
+    int route_tiles[2] = {-1, -1};  // warp 0, by_row_tiles: lane l's row tiles; -1: none (dropped, past the tile's end)
+    // Lane l's first row tile whose count is not complete (relaxed loads), or -1.
+    const auto pending_tile = [&] {
+#pragma unroll
+        for (int i = 0; i < 2; ++i) {
+            if (route_tiles[i] >= 0 &&
+                epoch_count(load_relaxed(gemm1_count + route_tiles[i]), epoch) != gemm1_tasks_per_tile) {
+                return route_tiles[i];
+            }
+        }
+        return -1;
+    };
+    int lane_pending = -1;  // warp 0, by_row_tiles: pending_tile() at the last look
+    if (by_row_tiles && warp_idx == 0) {
+        const int32_t* first_route_row = route_row + static_cast<int64_t>(token_begin) * top_k;
+#pragma unroll
+        for (int i = 0; i < 2; ++i) {
+            const int e = lane_idx + 32 * i;  // NOTE: a token tile's routes are contiguous: token-major, k each
+            const int row = e < num_tokens * top_k ? first_route_row[e] : -1;
+            route_tiles[i] = row >= 0 ? row / TileConfig::kBlockM : -1;
+        }
+        lane_pending = pending_tile();
+    }
+    // The dry pass (docs/perf-notes.md item 118): where thread 0 (warp 0 by row tiles) is to wait for the token tile
+    // (direct COMBINE, fp32 rows) and the tile is not done yet (one relaxed load), the other threads run the loop's code
+    // with the stores off while it waits, so that the real pass finds it in the instruction caches. Its loads read rows
+    // GEMM1 may still be writing: discarded.
     if (combine_released_direct(params) && params.compact_rows == 0) {
         __shared__ int tile_done_early;  // NOTE: not tile_ready, which thread 0 writes while the others may read this
-        if (threadIdx.x == 0) tile_done_early = epoch_count(load_relaxed(token_done), epoch) == tile_routes();
-        processor_sync();  // the lookups (the dry pass reads them) and thread 0's look at the tile
-        if (threadIdx.x != 0 && !tile_done_early) combine_loop(true);
+        if (by_row_tiles) {
+            if (warp_idx == 0) {
+                const bool all_ready = __all_sync(0xffffffffu, lane_pending < 0);
+                if (lane_idx == 0) tile_done_early = all_ready;
+            }
+        } else if (threadIdx.x == 0) {
+            tile_done_early = epoch_count(load_relaxed(token_done), epoch) == tile_routes();
+        }
+        processor_sync();  // the lookups (the dry pass reads them) and the look at the tile
+        if ((by_row_tiles ? warp_idx != 0 : threadIdx.x != 0) && !tile_done_early) combine_loop(true);
     }
-    if (threadIdx.x == 0) {
+    if (by_row_tiles) {
+        if (warp_idx == 0) {
+            // The first row tile not done yet (lane 0 waits for it, bounded, naming it on a timeout), then a new look
+            // at all of them; at the end each lane acquires its row tiles' counts (final once complete).
+            bool ok = true;
+            while (true) {
+                const uint32_t pending = __ballot_sync(0xffffffffu, lane_pending >= 0);
+                if (pending == 0) break;
+                const int tile = __shfl_sync(0xffffffffu, lane_pending, __ffs(pending) - 1);
+                if (lane_idx == 0) {
+                    ok = wait_epoch_count(params, epoch, gemm1_count + tile, gemm1_tasks_per_tile, limit_ns,
+                                          Role::kProcessor, WaitWhat::kGemm1Done, gemm_tile_expert(params, tile), tile);
+                }
+                ok = __shfl_sync(0xffffffffu, ok, 0);
+                if (!ok) break;
+                lane_pending = pending_tile();
+            }
+            if (ok) {
+#pragma unroll
+                for (int i = 0; i < 2; ++i) {
+                    if (route_tiles[i] >= 0) (void)load_acquire(gemm1_count + route_tiles[i]);
+                }
+            }
+            if (lane_idx == 0) {
+                const uint64_t now = trace_clock();
+                trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
+                trace_mark = now;
+                tile_ready = ok;
+            }
+        }
+    } else if (threadIdx.x == 0) {
         bool ready = true;
         if (combine_released_direct(params)) {
             ready = wait_epoch_count(params, epoch, token_done, tile_routes(), limit_ns, Role::kProcessor,
@@ -1412,7 +1480,7 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
         }
         tile_ready = ready;
     }
-    processor_sync();  // the lookups, and thread 0's acquire of the token tile's rows
+    processor_sync();  // the lookups, and the acquire of the token tile's rows (thread 0's, or warp 0's by row tiles)
     if (!tile_ready) return false;  // NOTE: tile_ready is rewritten only after the barriers that end this task
     if constexpr (wgmma_path_compiled<Element>()) {
         if (__builtin_expect(params.compact_rows != 0, 0)) {  // NOTE: never with K parts (compact_rows_launch)
