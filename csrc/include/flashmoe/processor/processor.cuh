@@ -67,6 +67,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             (params.decode_prefetch_hold == 0 || routes_counted(params, epoch))) {
             prefetch_first_gemm0<Element>(params, processor_idx);
         }
+        if (params.tma.enabled != 0 && threadIdx.x == 64) prefetch_tma_maps(params.tma);
     }
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,

@@ -813,6 +813,26 @@ __device__ __noinline__ inline bool routes_counted(const KernelParams& params, u
     return __shfl_sync(0xffffffffu, counted, 0);
 }
 
+// The launch's TMA tensor maps into the SM's descriptor cache (prefetch.tensormap), so that a task's first copy
+// through each map does not wait for its descriptor's fetch (docs/perf-notes.md item 138). One thread, at the
+// processor's start, while it waits for the slot assignment; only a hint.
+__device__ __forceinline__ void prefetch_tma_maps(const TmaMaps& tma) {
+#if FLASHMOE_WGMMA
+    const TmaDescriptor* maps[] = {&tma.tokens,        &tma.hidden,        &tma.w_gate,     &tma.w_up,
+                                   &tma.w_down,        &tma.w_gate_narrow, &tma.w_up_narrow, &tma.w_down_narrow,
+                                   &tma.tokens_pair,   &tma.hidden_pair};
+#pragma unroll
+    for (const TmaDescriptor* map : maps) {
+        asm volatile("prefetch.tensormap [%0];" ::"l"(map) : "memory");
+    }
+#pragma unroll
+    for (int i = 0; i < TileConfig::kShortABoxes; ++i) {
+        asm volatile("prefetch.tensormap [%0];" ::"l"(&tma.tokens_short[i]) : "memory");
+        asm volatile("prefetch.tensormap [%0];" ::"l"(&tma.hidden_short[i]) : "memory");
+    }
+#endif
+}
+
 // One-token launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 8 routes): warp 1 of
 // processor `processor_idx`, before the slot assignment is out, prefetches into the L2 the first decode_prefetch_steps
 // loads (piece by piece, K box by K box, as WgmmaTile::run issues them) of the weight boxes of GEMM0 queue entry
