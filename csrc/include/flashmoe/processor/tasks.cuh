@@ -1412,11 +1412,12 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
                                   dry);
         }
     };
-    // By the row tiles (gemm1_tasks_per_tile > 0: direct COMBINE, GEMM1 never paired in the launch): warp 0 waits for
-    // the GEMM1 counts of the row tiles of the token tile's routes themselves, lane l for the routes l and l + 32 (at
-    // most kTokens x kCombineMaxTopK = 64), instead of for the token tile's done count: that count is bumped only after
-    // the last GEMM1 task's acquire, a barrier, its route lookups and another fence (count_tile_routes_done), ~2-3 us
-    // on the decode chain's end (docs/perf-notes.md item 137). Each count ends at gemm1_tasks_per_tile.
+    // By the row tiles (gemm1_tasks_per_tile > 0: direct COMBINE in a launch of one token tile that never pairs GEMM1,
+    // processor.cuh combine_gemm1_tasks): warp 0 waits for the GEMM1 counts of the row tiles of the token tile's routes
+    // themselves, lane l for the routes l and l + 32 (at most kTokens x kCombineMaxTopK = 64), instead of for the token
+    // tile's done count: that count is bumped only after the last GEMM1 task's acquire, a barrier, its route lookups and
+    // another fence (count_tile_routes_done), on the decode chain's end (docs/perf-notes.md item 137). Each count ends
+    // at gemm1_tasks_per_tile.
     const bool by_row_tiles = gemm1_tasks_per_tile > 0;
     const uint64_t* gemm1_count = params.layout.get_gemm1_count_ptr();
     int route_tiles[2] = {-1, -1};  // warp 0, by_row_tiles: lane l's row tiles; -1: none (dropped, past the tile's end)
