@@ -12,7 +12,7 @@
 #   bash tools/build-ab-libs.sh /tmp/ab37 main=main comb=next/combine-by-tiles tmap=next/tmap-prefetch
 #   mkdir /tmp/ab37b && cp -r /tmp/ab37/main /tmp/ab37/tmap /tmp/ab37b/    # two A/B libraries fit the carry
 #   mvn -B -q -o -DskipTests install && BUNDLE_BENCH_ONLY=1 BUNDLE_AB_LIBS=/tmp/ab37b bash tools/gpu-bundle.sh
-# run(carry=[".bundle"], timeout_s=330, command="CALL_SECONDS=320 bash benchmarks/results/2026-12-07-s37/call3/call3.sh")
+# run(carry=[".bundle"], timeout_s=290, command="CALL_SECONDS=280 bash benchmarks/results/2026-12-07-s37/call3/call3.sh")
 set -uo pipefail
 source .bundle/call-env.sh
 gpu_line
