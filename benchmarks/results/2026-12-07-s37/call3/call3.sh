@@ -7,7 +7,8 @@
 #         within +-0.5 %.
 #  tmap = items 137 + 138 (branch next/tmap-prefetch): each processor prefetches the launch's TMA descriptors
 #         (prefetch.tensormap) while it waits for the slot assignment. Predicted 0 to -1 % at T = 1 against comb.
-# The bundle (/tmp/bundle-s37-ab in session 37), from the repository root:
+# The bundle (/tmp/bundle-s37-ab in session 37), from the repository root (the branches were session-local: comb is
+# main 797994b + ../item-137-every-t.patch, tmap that + main's item 138 commit c1935dc):
 #   git checkout next/combine-by-tiles
 #   bash tools/build-ab-libs.sh /tmp/ab37 main=main comb=next/combine-by-tiles tmap=next/tmap-prefetch
 #   mkdir /tmp/ab37b && cp -r /tmp/ab37/main /tmp/ab37/tmap /tmp/ab37b/    # two A/B libraries fit the carry
