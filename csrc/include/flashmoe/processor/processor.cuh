@@ -212,7 +212,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     const uint32_t gemm0_tasks_per_tile = static_cast<uint32_t>(gemm0_split(params, num_row_tiles).num_tasks);
     // Direct COMBINE in a launch of one token tile (T <= kTokensPerCombine) that never pairs GEMM1 tiles: a COMBINE
     // waits for its routes' row tiles' GEMM1 counts to reach this (tasks.cuh run_combine, docs/perf-notes.md item 137);
-    // 0: for its token tile's done count. NOTE: at T = 8 and 1024 the row tiles' counts cost +0.2 to +0.6 %.
+    // 0: for its token tile's done count. NOTE: at every T the row tiles' counts cost T = 8 +0.5 % and T = 1024 +0.2 %.
     const uint32_t combine_gemm1_tasks = [&] {
         const ColumnSplit split = gemm1_split(params, num_row_tiles);
         return combine_released_direct(params) && num_token_tiles(params.num_tokens) == 1 &&

@@ -1444,9 +1444,9 @@ __device__ inline bool run_combine(const KernelParams& params, uint32_t epoch, c
         lane_pending = pending_tile();
     }
     // The dry pass (docs/perf-notes.md item 118): where thread 0 (warp 0 by row tiles) is to wait for the token tile
-    // (direct COMBINE, fp32 rows) and the tile is not done yet (one relaxed load), the other threads run the loop's code
-    // with the stores off while it waits, so that the real pass finds it in the instruction caches. Its loads read rows
-    // GEMM1 may still be writing: discarded.
+    // (direct COMBINE, fp32 rows) and the tile is not done yet (one relaxed load; by row tiles a lane's), the others run
+    // the loop's code with the stores off while it waits, so that the real pass finds it in the instruction caches. Its
+    // loads read rows GEMM1 may still be writing: discarded.
     if (combine_released_direct(params) && params.compact_rows == 0) {
         __shared__ int tile_done_early;  // NOTE: not tile_ready, which thread 0 writes while the others may read this
         if (by_row_tiles) {
