@@ -7,7 +7,7 @@
 #  p139 vs main: predicted equal at T = 1-2 (one token tile, few counts), and at T = 8 / 1024 either the every-T form's
 #    +0.5 / +0.2 % (call3-4) gone, if the reloads of complete counts were its cost, or still there (then it is the
 #    COMBINE's longer code or its waits one row tile at a time: Next steps (b)).
-# The bundle (/tmp/bundle-s37-next in session 37; recipe from the repository root, on main 15e6c65 or later):
+# The bundle (/tmp/bundle-s37-next in session 37; recipe from the repository root, on main efd6060 or later):
 #   git checkout -q -b tmp/i139 && git apply benchmarks/results/2026-12-07-s37/item-139.patch && git commit -qam i139
 #   git checkout -q main && bash tools/build-ab-libs.sh /tmp/ab37n prev=797994b p139=tmp/i139
 #   mvn -B -q -o -DskipTests install && BUNDLE_BENCH_ONLY=1 BUNDLE_AB_LIBS=/tmp/ab37n bash tools/gpu-bundle.sh
