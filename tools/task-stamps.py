@@ -4,7 +4,7 @@ prints, per GEMM kind, the medians (and min..max) of where a swap-AB task's time
 acquired: WAIT tile -2), k-loop (to the first epilogue: -3), tail (to the task's return: -4) and publish (the GEMM
 event's end after the return: the tile's count, finish_gemm1_tile). With item 130's stamps the inputs are split into
 issue (-5: the first stages' weight boxes issued), poll (-6: the inputs seen by relaxed loads) and fence (the rest:
-acquire_inputs' fence). For GEMM1 also `ready`: the acquire's end after the last GEMM0 task of its row tile ended (how
+acquire_inputs' acquire, a fence until perf-notes item 134 and an acquire load since). For GEMM1 also `ready`: the acquire's end after the last GEMM0 task of its row tile ended (how
 late a waiting task sees its inputs).
     python3 tools/task-stamps.py trace-T1.json"""
 import json

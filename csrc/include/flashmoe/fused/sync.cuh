@@ -59,6 +59,15 @@ __device__ __forceinline__ uint32_t epoch_count(uint64_t tagged, uint32_t epoch)
     return static_cast<uint32_t>(tagged >> 32) == epoch ? static_cast<uint32_t>(tagged) : 0u;
 }
 
+// Adds `amount` to an epoch-tagged counter known to hold this launch's epoch already (the GEMM counts on one GPU: set
+// by the slot assignment before its release, routing.cuh) and returns the new count: one atomicAdd, no load first.
+// NOTE: relaxed; callers fence before it when it publishes data.
+__device__ __forceinline__ uint32_t epoch_counter_add_current(uint64_t* counter, uint32_t amount = 1) {
+    return static_cast<uint32_t>(atomicAdd(reinterpret_cast<unsigned long long*>(counter),
+                                           static_cast<unsigned long long>(amount))) +
+           amount;
+}
+
 // Adds one to an epoch-tagged counter and returns the new count. A stale epoch counts as zero, so no launch needs to
 // reset a counter (the slot assignment sets the GEMM counts to its epoch on one GPU only so that their bumps skip this
 // load: epoch_counter_add_current). NOTE: relaxed; callers fence before it when it publishes data.
@@ -71,7 +80,7 @@ __device__ __forceinline__ uint32_t epoch_counter_add(uint64_t* counter, uint32_
     unsigned long long observed = load_relaxed(counter);
     while (true) {
         if (static_cast<uint32_t>(observed >> 32) == epoch) {
-            return static_cast<uint32_t>(atomicAdd(address, static_cast<unsigned long long>(amount))) + amount;
+            return epoch_counter_add_current(counter, amount);
         }
         const unsigned long long desired = epoch_tag(epoch, amount);
         const unsigned long long previous = atomicCAS(address, observed, desired);
@@ -96,15 +105,6 @@ __device__ __forceinline__ void count_routes_done(uint64_t* token_done, uint32_t
 // caller acquired, or seen by epoch_counter_publish below): the `red.release` alone, without the load that checks it.
 __device__ __forceinline__ void epoch_counter_publish_current(uint64_t* counter) {
     asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(counter) : "memory");
-}
-
-// Adds `amount` to an epoch-tagged counter known to hold this launch's epoch already (the GEMM counts on one GPU: set
-// by the slot assignment before its release, routing.cuh) and returns the new count: one atomicAdd, no load first.
-// NOTE: relaxed; callers fence before it when it publishes data.
-__device__ __forceinline__ uint32_t epoch_counter_add_current(uint64_t* counter, uint32_t amount = 1) {
-    return static_cast<uint32_t>(atomicAdd(reinterpret_cast<unsigned long long*>(counter),
-                                           static_cast<unsigned long long>(amount))) +
-           amount;
 }
 
 // Publishes one more finished task on an epoch-tagged counter, releasing everything the calling block wrote before

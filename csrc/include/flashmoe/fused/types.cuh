@@ -324,7 +324,7 @@ struct alignas(128) TmaDescriptor {
 };
 
 // The tensor maps of the wgmma tiles (processor/wgmma_tile.cuh): 2-D, K innermost, boxes of 64 rows x 64 elements,
-// 128-byte swizzle. `enabled` = 0: the processors use the SM80 tiles (not Hopper, fp32, expert parallelism, or a map
+// 128-byte swizzle. NOTE: a map added here belongs in processor/tasks.cuh prefetch_tma_maps too. `enabled` = 0: the processors use the SM80 tiles (not Hopper, fp32, expert parallelism, or a map
 // the driver refused).
 struct TmaMaps {
     TmaDescriptor tokens;  // workspace tokens [max_rows][H]: GEMM0's A

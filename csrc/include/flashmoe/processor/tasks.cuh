@@ -901,7 +901,7 @@ __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, in
 // summaries count them as waits; read them from the Chrome-trace JSON (docs/perf-notes.md item 129).
 // A deferred acquire is split further (item 130): -5 from the entry to the first stages' weight boxes issued, -6 from
 // there to the inputs seen by relaxed loads (a poll of its own before acquire_inputs, which then finds them at once
-// and spends its fence: -2's rest).
+// and spends its acquire, a fence until item 134 and an acquire load since: -2's rest).
 #if defined(FLASHMOE_TASK_STAMPS)
 struct TaskStamps {
     const TraceBuffer& trace;
