@@ -7,12 +7,5 @@
 #   git checkout -q -b tmp/i140 && git apply benchmarks/results/2026-12-07-s37/item-140.patch && git commit -qam i140
 #   mvn -B -q -o -DskipTests install && BUNDLE_NATIVE_CHECK=1 bash tools/gpu-bundle.sh
 # run(carry=[".bundle"], timeout_s=420, command="CALL_SECONDS=410 bash benchmarks/results/2026-12-07-s38/next/next-call3.sh")
-set -uo pipefail
-source .bundle/call-env.sh
-gpu_line
-head -2 .bundle/MANIFEST.txt
-trace qwen3-30b-a3b 1
-check
-cp $r/trace-* $OUT/ 2>/dev/null
-(cd $w && tar czf $OUT/call4-traces.tar.gz t-* 2>/dev/null)
-echo "== done ($(left) s left)"
+# The steps are session 37's call5 (one traced Qwen3 T = 1 forward, then `check`), on this bundle.
+exec bash benchmarks/results/2026-12-07-s37/call5/call5.sh
