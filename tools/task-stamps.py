@@ -6,6 +6,9 @@ event's end after the return: the tile's count, finish_gemm1_tile). With item 13
 issue (-5: the first stages' weight boxes issued), poll (-6: the inputs seen by relaxed loads) and fence (the rest:
 acquire_inputs' acquire, a fence until perf-notes item 134 and an acquire load since). For GEMM1 also `ready`: the acquire's end after the last GEMM0 task of its row tile ended (how
 late a waiting task sees its inputs).
+A -DFLASHMOE_OS_STAMPS library's forward (perf-notes item 143) also has the OS block's stamps (block 0's WAIT tiles -11
+to -15: entry to the epoch read, the count pass, the scan, the metadata and ranks, the release); they are printed in
+order, with the processors' first dispatch start for reference.
     python3 tools/task-stamps.py trace-T1.json"""
 import json
 import statistics
@@ -43,9 +46,21 @@ def main(path):
         r["total"].append(end - start)
         if t["name"] == "GEMM1" and t["args"]["tile"] in gemm0_end:
             r["ready"].append(inside[-2][1] - gemm0_end[t["args"]["tile"]])
+    os_names = {-11: "entry->epoch", -12: "count pass", -13: "scan", -14: "metadata+ranks", -15: "release"}
+    os_stamps = sorted((e["args"]["tile"], e["ts"], e["ts"] + e["dur"]) for e in events
+                       if e.get("name") == "WAIT" and e.get("pid") == 0 and e.get("tid") == 0
+                       and e.get("args", {}).get("tile") in os_names)
+    if os_stamps:
+        dispatch = [e["ts"] for e in events if e.get("name") == "DISPATCH"]
+        parts = ", ".join(f"{os_names[code]} {start:.2f}-{end:.2f} ({end - start:.2f})"
+                          for code, start, end in sorted(os_stamps, key=lambda s: -s[0]))
+        first = f"; first dispatch {min(dispatch):.2f}" if dispatch else ""
+        print(f"OS block (us): {parts}{first}")
     if not rows:
-        print("no stamped GEMM tasks (a library built with -DFLASHMOE_TASK_STAMPS, a traced forward?)")
-        return 1
+        if not os_stamps:
+            print("no stamped GEMM tasks (a library built with -DFLASHMOE_TASK_STAMPS, a traced forward?)")
+            return 1
+        return 0
     for kind in sorted(rows):
         r = rows[kind]
         parts = ", ".join(f"{name} {statistics.median(v):.2f} ({min(v):.2f}..{max(v):.2f})" for name, v in r.items())

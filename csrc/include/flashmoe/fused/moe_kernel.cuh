@@ -30,6 +30,7 @@ __global__ void __launch_bounds__(TileConfig::kThreads) moe_forward_kernel(const
     __shared__ uint32_t shared_epoch;
 
     ControlBlock* control = params.layout.get_control_ptr();
+    if (blockIdx.x == 0) FLASHMOE_OS_STAMP(params.trace, 0);  // debug builds only (fused/trace.cuh)
     if (threadIdx.x == 0) {
         shared_epoch = *reinterpret_cast<volatile uint32_t*>(&control->sequence);
     }

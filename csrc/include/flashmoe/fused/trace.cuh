@@ -80,6 +80,28 @@ __device__ __forceinline__ void trace_write_event(const TraceBuffer& trace, Trac
     }
 }
 
+// Debug only (off by default): -DFLASHMOE_OS_STAMPS makes the OS block's thread 0 record, in traced launches, where the
+// time before the routing's release goes, as WAIT events of block 0 (docs/perf-notes.md item 143): tile -11 from the
+// kernel's entry to the launch's epoch read, -12 from there to the routes counted (the count pass and the expert
+// counts), -13 to the experts' segment offsets (the block's scan), -14 to the tile metadata and the ranks written, -15
+// to routing_epoch released (the GEMM counts' presets, the control fields, the fence). Stamp `id` closes the interval
+// that stamp id - 1 opened; stamp 0 opens the first. Only the one-GPU path of one route chunk is stamped (decode).
+// tools/task-stamps.py prints them.
+#if defined(FLASHMOE_OS_STAMPS)
+__device__ __forceinline__ void os_stamp(const TraceBuffer& trace, int id) {
+    __shared__ uint64_t opened;
+    if (threadIdx.x != 0) return;
+    const uint64_t now = trace_clock();
+    if (id > 0 && trace.events != nullptr) trace_write_event(trace, TraceKind::kWait, -10 - id, opened, now);
+    opened = now;
+}
+#define FLASHMOE_OS_STAMP(trace, id) os_stamp(trace, id)
+#else
+#define FLASHMOE_OS_STAMP(trace, id) \
+    do {                             \
+    } while (0)
+#endif
+
 // The record itself, out of line (docs/perf-notes.md item 122): only traced launches run it, and its ~20 instructions
 // inlined at each of ~30 trace points sat in the hot code that untraced decode launches fetch cold.
 __device__ __noinline__ inline void trace_record_event(const TraceBuffer& trace, TraceKind kind, int tile,

@@ -28,6 +28,7 @@ __device__ inline void run_os_block(const KernelParams& params, uint32_t epoch, 
     char* scratch = shared + sizeof(TaskRing) * static_cast<size_t>(SubscriberKind::kCount);
 
     const uint64_t routing_start = trace_clock();
+    FLASHMOE_OS_STAMP(params.trace, 1);  // debug builds only (fused/trace.cuh)
     int num_row_tiles = assign_slots(params, epoch, reinterpret_cast<int32_t*>(scratch));
     if (num_row_tiles < 0) {
         return;  // aborted (recorded): every waiting actor sees the abort flag

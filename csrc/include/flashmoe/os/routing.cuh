@@ -323,6 +323,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         }
     }
     processor_sync();
+    if (chunks == 1) FLASHMOE_OS_STAMP(params.trace, 2);  // debug builds only (fused/trace.cuh)
 
     // Segment offsets: each expert's kept routes padded to the row tile. A block-wide exclusive scan: each thread a
     // contiguous chunk of experts, then a scan of the per-thread sums across the block.
@@ -372,6 +373,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         }
     }
     processor_sync();
+    if (chunks == 1) FLASHMOE_OS_STAMP(params.trace, 3);
 
     // Tile metadata, one expert per thread.
     int32_t* tile_expert = layout.get_tile_expert_ptr();
@@ -404,6 +406,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         } else {
             detail::rank_routes<detail::kRouteBatch>(params, epoch, 0, num_routes, warp_ranks, offset_of);
         }
+        FLASHMOE_OS_STAMP(params.trace, 4);
     } else {
         // The offsets go to the processors, which rank their chunks; they report back before the release below.
         int32_t* expert_offsets = layout.get_routing_offsets_ptr();
@@ -449,6 +452,7 @@ __device__ inline int assign_slots(const KernelParams& params, uint32_t epoch, i
         __threadfence();
         store_release(&control->routing_epoch, epoch);
     }
+    if (chunks == 1) FLASHMOE_OS_STAMP(params.trace, 5);
     return num_row_tiles;
 }
 
