@@ -21,6 +21,9 @@
 # trace PRESET T: the benchmark's in-kernel trace of one point (10 forwards; its phases and occupancy printed), the log
 # in $r/trace-PRESET-T.txt, the Chrome-trace JSON in $w/t-PRESET-T (tar it into all.tar.gz); at most 90 s, cut 30 s
 # before the call's end; skipped when under 60 s are left.
+# trace_lib LABEL LIBDIR|bundle PRESET T [NAME=VALUE...]: trace with an A/B library (ab_lib's LIBDIR) swapped into a
+# copy of the native jar and the settings given; the log in $r/trace-LABEL-PRESET-T.txt (its phases and occupancy
+# printed), the JSON in $w/t-LABEL-PRESET-T; at most 60 s, cut 15 s before the call's end; skipped under 25 s left.
 # gpu_line: the GPU's name, memory and clocks into $OUT/nvidia-smi.txt, printed (every call's first line).
 # fused_check SECONDS [PATTERN]: the bundle's fused_test whole (BUNDLE_NATIVE_CHECK=1), at most SECONDS; its exit, its
 # summary line and the lines matching PATTERN (default: FAIL) printed, its log in $OUT/fused_test.txt.
@@ -89,6 +92,22 @@ ab() {
     timeout $(( $(left) - margin )) bash tools/run-bench-ab.sh "$@" > $r/bench-$label.txt 2>&1
   echo "exit $?"; sed -n '/== forward medians/,/== router/p' $r/bench-$label.txt
   cp $r/bench-$label.txt $OUT/
+}
+trace_lib() {
+  local label=$1 lib=$2 preset=$3 t=$4; shift 4
+  [ $(left) -gt 25 ] || { echo "== trace $label $preset T=$t skipped ($(left) s left)"; return 1; }
+  local jar=$b/lib/flashmoe-native.jar
+  if [ "$lib" != bundle ]; then
+    jar=$w/native-$label.jar
+    [ -f $jar ] || python3 tools/native-jar-with.py $b/lib/flashmoe-native.jar $lib/libflashmoe.so $jar || return 1
+  fi
+  local l=$(( $(left) - 15 ))
+  env "$@" timeout $(( l < 60 ? l : 60 )) $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc-$label \
+    -cp "$b/lib/flashmoe-api.jar:$b/lib/javacpp.jar:$b/lib/flashmoe-bench.jar:$jar" dev.flashmoe.bench.Main \
+    --backend cuda --copy-tbps 3 --matmul-tflops 750 --preset $preset --tokens $t --trace --iters 10 \
+    --out $w/t-$label-$preset-$t > $r/trace-$label-$preset-$t.txt 2>&1
+  echo "== trace $label $preset T=$t: exit $? ($(left) s left)"
+  sed -n '/trace T=/,/timeline.png/p' $r/trace-$label-$preset-$t.txt
 }
 trace() {
   [ $(left) -gt 60 ] || { echo "== trace $1 T=$2 skipped ($(left) s left)"; return 1; }
