@@ -93,27 +93,30 @@ ab() {
   echo "exit $?"; sed -n '/== forward medians/,/== router/p' $r/bench-$label.txt
   cp $r/bench-$label.txt $OUT/
 }
+# trace_run NAME SECONDS COMMAND...: the traced forward of trace and trace_lib (COMMAND: the benchmark's java command
+# line with its --preset and --tokens), log $r/trace-NAME.txt, JSON $w/t-NAME.
+trace_run() {
+  local name=$1 seconds=$2; shift 2
+  timeout $seconds "$@" --copy-tbps 3 --matmul-tflops 750 --trace --iters 10 --out $w/t-$name > $r/trace-$name.txt 2>&1
+}
 trace_lib() {
   local label=$1 lib=$2 preset=$3 t=$4; shift 4
   [ $(left) -gt 25 ] || { echo "== trace $label $preset T=$t skipped ($(left) s left)"; return 1; }
-  local jar=$b/lib/flashmoe-native.jar
+  local java=("${bench_java[@]/%$w\/jc/$w/jc-$label}")  # a JavaCPP cache of its own
   if [ "$lib" != bundle ]; then
-    jar=$w/native-$label.jar
+    local jar=$w/native-$label.jar
     [ -f $jar ] || python3 tools/native-jar-with.py $b/lib/flashmoe-native.jar $lib/libflashmoe.so $jar || return 1
+    java=("${java[@]/$b\/lib\/flashmoe-native.jar/$jar}")
   fi
   local l=$(( $(left) - 15 ))
-  env "$@" timeout $(( l < 60 ? l : 60 )) $b/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$w/jc-$label \
-    -cp "$b/lib/flashmoe-api.jar:$b/lib/javacpp.jar:$b/lib/flashmoe-bench.jar:$jar" dev.flashmoe.bench.Main \
-    --backend cuda --copy-tbps 3 --matmul-tflops 750 --preset $preset --tokens $t --trace --iters 10 \
-    --out $w/t-$label-$preset-$t > $r/trace-$label-$preset-$t.txt 2>&1
+  trace_run $label-$preset-$t $(( l < 60 ? l : 60 )) env "$@" "${java[@]}" --preset $preset --tokens $t
   echo "== trace $label $preset T=$t: exit $? ($(left) s left)"
   sed -n '/trace T=/,/timeline.png/p' $r/trace-$label-$preset-$t.txt
 }
 trace() {
   [ $(left) -gt 60 ] || { echo "== trace $1 T=$2 skipped ($(left) s left)"; return 1; }
   local l=$(( $(left) - 30 ))
-  timeout $(( l < 90 ? l : 90 )) "${bench_java[@]}" --copy-tbps 3 --matmul-tflops 750 --preset $1 --tokens $2 \
-    --trace --iters 10 --out $w/t-$1-$2 > $r/trace-$1-$2.txt 2>&1
+  trace_run $1-$2 $(( l < 90 ? l : 90 )) "${bench_java[@]}" --preset $1 --tokens $2
   echo "== trace $1 T=$2: exit $? ($(left) s left)"; grep -E "trace T=|phases T=" $r/trace-$1-$2.txt
 }
 sweep() {

@@ -324,8 +324,8 @@ struct alignas(128) TmaDescriptor {
 };
 
 // The tensor maps of the wgmma tiles (processor/wgmma_tile.cuh): 2-D, K innermost, boxes of 64 rows x 64 elements,
-// 128-byte swizzle. NOTE: a map added here belongs in processor/tasks.cuh prefetch_tma_maps too. `enabled` = 0: the processors use the SM80 tiles (not Hopper, fp32, expert parallelism, or a map
-// the driver refused).
+// 128-byte swizzle. `enabled` = 0: the processors use the SM80 tiles (not Hopper, fp32, expert parallelism, or a map
+// the driver refused). NOTE: a map added here belongs in processor/tasks.cuh prefetch_tma_maps too.
 struct TmaMaps {
     TmaDescriptor tokens;  // workspace tokens [max_rows][H]: GEMM0's A
     TmaDescriptor hidden;  // workspace h [max_rows][I]: GEMM1's A
