@@ -324,6 +324,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         gemm1_l2_prefetch_ = gemm1_l2_prefetch;
         decode_prefetch_steps_ = decode_prefetch_steps;
         decode_prefetch_hold_ = decode_prefetch_hold;
+        early_gemm0_ = !env_flag("FLASHMOE_DISABLE_EARLY_GEMM0");  // NOTE: for A/B runs (item 144)
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -523,8 +524,15 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         gemm1_l2_prefetch_ &&  // NOTE: set only where the Hopper tiles run
         gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
                                  element_bytes_of(config_.dtype), l2_bytes_);
-    params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_)
-        decode_prefetch_launch(args.num_tokens, params.top_k) ? decode_prefetch_steps_ : 0;
+    // One GPU with GEMM0 released direct (its tasks wait on no subscriber) and every reached expert a row tile (a
+    // capacity of at least one row): the processors need nothing of the slot assignment for GEMM0 (item 144).
+    params.early_gemm0 = early_gemm0_ && direct_gemm0_ && !expert_parallel() && params.capacity >= 1 &&
+                                 early_gemm0_launch(args.num_tokens, params.top_k)
+                             ? 1
+                             : 0;
+    params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_), and where the
+                                    // GEMM0 tasks run early: they stream those boxes themselves
+        decode_prefetch_launch(args.num_tokens, params.top_k) && params.early_gemm0 == 0 ? decode_prefetch_steps_ : 0;
     params.decode_prefetch_hold = params.decode_prefetch_steps > 0 && decode_prefetch_hold_ ? 1 : 0;
     params.compact_rows = compact_rows_launch(args.num_tokens, params.top_k, compact_rows_min_routes_,
                                               tma_.enabled != 0, params.gemm1_k_parts)

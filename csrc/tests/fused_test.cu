@@ -638,6 +638,48 @@ void test_decode_prefetch(bool quick) {
     }
 }
 
+// A one-token launch's GEMM0 tasks run before the slot assignment is out (docs/perf-notes.md item 144;
+// FLASHMOE_DISABLE_EARLY_GEMM0, types.cuh early_gemm0_launch): each processor finds its task and its row tile from the
+// routes itself, so y must not change. Each case with the early tasks and without, against the reference and bitwise
+// against each other: bf16 gated SiLU, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and
+// duplicate ids (a tile of two rows), E = 8, k = 4, H = 256, I = 776; the same with capacity factor 0.5 (capacity 1:
+// the duplicate route dropped, the tile's rows capped); bf16 conventional ReLU, E = 64, k = 1, H = 512; and bf16 k = 32
+// (the rule's largest), E = 64, I = 1536, whose 32 tiles x 48 GEMM0 tasks outnumber the processors, so no task runs
+// early (a fallback the rule must take: otherwise tickets nobody claims, a hang). --quick: the first case.
+void test_early_gemm0(bool quick) {
+    struct EarlyCase {
+        Case c;
+        bool early;  // the processors cover the GEMM0 tasks (on an H100 / H200: 132 SMs, 2 processors each)
+    };
+    const EarlyCase cases[] = {
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 16, 8, 1000, 200, 0.0f, false, false}, true},
+        {Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 1, 8, 4, 256, 776, 0.0f, true, true},
+         true},
+        {Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 1, 8, 4, 256, 776, 0.5f, true, true},
+         true},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 64, 1, 512, 264, 0.0f, true, false},
+         true},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 64, 32, 512, 1536, 0.0f, false, false},
+         false}};
+    for (const EarlyCase& e : cases) {
+        if (quick && &e != &cases[0]) continue;
+        const Case& c = e.c;
+        compare_switch("early-gemm0", c, 1441, "FLASHMOE_DISABLE_EARLY_GEMM0", describe(c),
+                       e.early ? "GEMM0 early" : "too many GEMM0 tasks to run early", "GEMM0 from the queue",
+                       [&](Fixture& f) {
+                           std::string note = hopper_premise(f, "early-gemm0", c,
+                                                             flashmoe::fused::early_gemm0_launch(c.T, c.k),
+                                                             "early GEMM0");
+                           // The duplicate cases' premise: a row tile of two rows (seed 1441 names expert 1 twice).
+                           if (c.duplicate_ids && *std::max_element(f.r.counts.begin(), f.r.counts.end()) < 2) {
+                               report("early-gemm0", describe(c), false, "no expert named twice: premise missed");
+                               note += " (no duplicate)";
+                           }
+                           return note;
+                       });
+    }
+}
+
 // Token-major dispatch (docs/perf-notes.md item 108; FLASHMOE_TOKEN_DISPATCH, types.cuh token_dispatch_launch): the
 // same rows in another order, so y must not change. Each case with the tile-major dispatch (0) and the token-major one
 // forced (2), against the reference and bitwise against each other: bf16 gated SiLU T = 200, E = 16, k = 4, H = 1000
@@ -1318,10 +1360,10 @@ void check_task_timeout(Fixture& f, int withhold) {
     run_and_check(layer, c, d, f.r, stream, "timeout", "normal launch after the GEMM task's timeout");
 }
 
-// Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles) and at T = 9 (row tiles of <= 16
+// Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles), at T = 9 (row tiles of <= 16
 // rows: swap-AB tasks, GEMM1 released directly; with early weights, item 72, a task's weight boxes are in flight while
-// it waits for its A rows, which never come for the withheld tile); a GEMM task's wait first (check_task_timeout);
-// then a bad route.
+// it waits for its A rows, which never come for the withheld tile) and at T = 1 (GEMM0 run early, item 144); a GEMM
+// task's wait first (check_task_timeout); then a bad route.
 void test_faults() {
     {
         Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true,
@@ -1329,6 +1371,13 @@ void test_faults() {
                   98);
         for (int withhold : {0, 3}) check_withheld(f, withhold, " (T = 9: decode tiles)");
         check_task_timeout(f, 0);
+    }
+    {
+        // T = 1: the GEMM0 tasks run before the slot assignment is out (item 144); the withheld one is never run.
+        Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 16, 8, 1000, 200, 0.0f, true,
+                       false},
+                  97);
+        for (int withhold : {0, 5}) check_withheld(f, withhold, " (T = 1: early GEMM0)");
     }
     Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false},
               99);
@@ -1410,6 +1459,7 @@ int main(int argc, char** argv) {
         test_gemm1_k_parts(quick);
         test_gemm1_l2_prefetch(quick);
         test_decode_prefetch(quick);
+        test_early_gemm0(quick);
         test_token_dispatch(quick);
         test_compact_rows(quick);
         test_pairs(quick);

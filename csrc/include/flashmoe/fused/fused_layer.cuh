@@ -135,6 +135,9 @@ class FusedLayer {
     // decode_prefetch_steps per launch: decode_prefetch_launch); 0 without the Hopper tiles;
     // FLASHMOE_DECODE_PREFETCH_STEPS sets it
     int32_t decode_prefetch_steps_ = 0;
+    // Whether one-token launches run their GEMM0 tasks before the slot assignment is out (KernelParams::early_gemm0
+    // per launch: early_gemm0_launch); false without the Hopper tiles; FLASHMOE_DISABLE_EARLY_GEMM0=1 clears it
+    bool early_gemm0_ = false;
     // Whether those prefetches wait for the OS block's count pass (KernelParams::decode_prefetch_hold);
     // FLASHMOE_DECODE_PREFETCH_HOLD sets it
     bool decode_prefetch_hold_ = false;

@@ -61,6 +61,39 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             return;  // aborting: recorded
         }
     }
+    // A GEMM0 task of one row tile (the task loop's, and a one-token launch's early task): false when the launch is
+    // aborting (recorded). `num_row_tiles`: the launch's.
+    const auto run_gemm0 = [&](const Task& task, const GemmTaskSetup& setup, const InputWait& wait,
+                               int num_row_tiles) {
+        const ColumnSplit split = gemm0_split(params, num_row_tiles);
+        const int begin = split.piece_begin(task.n_tile);
+        const int end = split.piece_end(task.n_tile);
+        const bool narrow = split.piece_columns != TileConfig::kBlockN;
+        if (swap_ab_task(params, setup, num_row_tiles)) {
+            if (params.gemm1_l2_prefetch != 0 && threadIdx.x == 32) {
+                prefetch_gemm1_share<Element>(params, task.expert, begin, end, split.num_pieces);
+            }
+            return params.gated ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow, setup,
+                                                                     wait, shared)
+                                : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false, setup,
+                                                                      wait, shared);
+        }
+        return params.gated
+                   ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup, wait, shared)
+                   : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, wait, shared);
+    };
+
+    // One token (KernelParams::early_gemm0, docs/perf-notes.md item 144): the launch's GEMM0 tasks, one a processor,
+    // run before the slot assignment is out. Each processor finds its task from the routes (tasks.cuh
+    // early_gemm0_task), copies x's row into its row tile's rows itself and runs the task; after the routing's release
+    // thread 0 publishes it (the count's preset comes with the release), and the task loop's tickets start after the
+    // GEMM0 tasks. No processor dispatches: nothing else reads the dispatched rows. early_tickets (the GEMM0 tasks run
+    // so, or 0) and ring_ready are the same in every thread.
+    int early_tickets = 0;
+    int early_tiles = 0;
+    int early_rows = 0;
+    Task early_task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
+    bool ring_ready = false;
     if constexpr (wgmma_path_compiled<Element>()) {
         // One token: the first wave of GEMM0 tasks' weights into the L2 while the OS block assigns the slots (item 114).
         if (params.decode_prefetch_steps > 0 && threadIdx.x / 32 == 1 &&
@@ -68,11 +101,70 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             prefetch_first_gemm0<Element>(params, processor_idx);
         }
         if (params.tma.enabled != 0 && threadIdx.x == 64) prefetch_tma_maps(params.tma);
+        // NOTE: the rule is checked here too (as the host sets the flag), so that no other launch takes this path.
+        if (params.early_gemm0 != 0 && params.tma.enabled != 0 && gemm0_released_direct(params) &&
+            early_gemm0_launch(params.num_tokens, params.top_k)) {
+            __shared__ int early_shared[3];
+            if (threadIdx.x < 32) {
+                const EarlyGemm0 early = early_gemm0_task(params, processor_idx);
+                if (threadIdx.x == 0) {
+                    current_task = early.task;
+                    early_shared[0] = early.tickets;
+                    early_shared[1] = early.tiles;
+                    early_shared[2] = early.rows;
+                }
+            }
+            processor_sync();
+            early_tickets = early_shared[0];
+            early_tiles = early_shared[1];
+            early_task = current_task;
+            early_rows = early_shared[2];
+            const int rows = early_rows;
+            if (static_cast<TaskType>(early_task.type) != TaskType::kExit) {
+                wgmma_ring_init(shared);
+                ring_ready = true;
+                if (static_cast<TaskType>(early_task.type) == TaskType::kGemm0) {
+                    copy_decode_rows<Element>(params, early_task.tile, rows);
+                    detail::fence_proxy_async_global();  // the rows go to the task's TMA loads (the async proxy)
+                    processor_sync();
+                    // The task's setup as gemm_task_setup reads it once the routing is out: its tile's rows, and
+                    // EVICT_FIRST weights (one row tile of fewer than kBlockM rows per expert: weight_cache_hint).
+                    const GemmTaskSetup setup{
+                        params.tma.evict_first != 0 && rows < TileConfig::kBlockM
+                            ? static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_FIRST)
+                            : static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL),
+                        rows, short_a_box(params, rows), true};
+                    if (!run_gemm0(early_task, setup, InputWait{InputWait::kNone, 0u, nullptr}, early_tiles)) {
+                        return;  // aborting: recorded
+                    }
+                    processor_sync();  // NOTE: every thread's outputs before thread 0's release after the routing wait
+                    if (threadIdx.x == 0) {
+                        const uint64_t now = trace_clock();
+                        trace_record(params.trace, TraceKind::kGemm0, early_task.tile, trace_mark, now);
+                        trace_mark = now;
+                    }
+                }
+            }
+        }
     }
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
+        if (ok && early_tickets != 0) {
+            // NOTE: the slot assignment laid out the row tiles the processors found (tasks.cuh decode_tiles); a
+            // difference is a defect of this code, and the results would be wrong: stop the launch loudly.
+            if (shared_value != early_tiles ||
+                (static_cast<TaskType>(early_task.type) == TaskType::kGemm0 &&
+                 (__ldcg(layout.get_tile_expert_ptr() + early_task.tile) != early_task.expert ||
+                  __ldcg(layout.get_tile_rows_ptr() + early_task.tile) != early_rows))) {
+                __trap();
+            }
+            // One GPU: the GEMM0 count holds this launch's epoch since the release just acquired (routing.cuh).
+            if (static_cast<TaskType>(early_task.type) == TaskType::kGemm0) {
+                epoch_counter_publish_current(layout.get_gemm0_count_ptr() + early_task.tile);
+            }
+        }
         trace_record(params.trace, TraceKind::kRoutingWait, -1, trace_mark, trace_clock());
         trace_mark = trace_clock();
     }
@@ -83,7 +175,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     }
     const bool ep = ep_enabled(params);
     if constexpr (wgmma_path_compiled<Element>()) {
-        if (params.tma.enabled) {
+        if (params.tma.enabled && !ring_ready) {
             wgmma_ring_init(shared);
         }
     }
@@ -104,7 +196,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // Token-major (item 108): no tile flag is set; GEMM0 waits for processors_dispatched (acquire_dispatched), published
     // below after every thread's fences. (Two loops on the flag, not an if / else: this form compiles to the SASS that
     // session 25 GPU-checked; the if / else lays it out differently.)
-    while (params.token_dispatch != 0) {
+    while (early_tickets == 0 && params.token_dispatch != 0) {
         const int first = claim() * TileConfig::kDispatchTokens;
         if (first >= params.num_tokens) {
             if (params.tma.enabled) {
@@ -117,7 +209,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         dispatch_token_run<Element>(params, first, min(first + TileConfig::kDispatchTokens, params.num_tokens));
     }
     uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
-    while (params.token_dispatch == 0) {
+    while (early_tickets == 0 && params.token_dispatch == 0) {
         const int tile = claim();
         if (tile >= num_routing_tiles) {
             break;
@@ -227,7 +319,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     __shared__ InputWait current_wait;
     while (true) {
         if (threadIdx.x == 0) {
-            const uint32_t ticket = atomicAdd(&control->task_next, 1u);
+            const uint32_t ticket = static_cast<uint32_t>(early_tickets) + atomicAdd(&control->task_next, 1u);
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
             if (ticket < static_cast<uint32_t>(num_tasks)) {
@@ -265,27 +357,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         uint64_t* finished_counter = nullptr;
         switch (static_cast<TaskType>(task.type)) {
             case TaskType::kGemm0: {
-                const ColumnSplit split = gemm0_split(params, num_row_tiles);
-                const int begin = split.piece_begin(task.n_tile);
-                const int end = split.piece_end(task.n_tile);
-                const bool narrow = split.piece_columns != TileConfig::kBlockN;
-                const GemmTaskSetup setup = gemm_task_setup(params, task);
-                bool ok;
-                if (swap_ab_task(params, setup, num_row_tiles)) {
-                    if (params.gemm1_l2_prefetch != 0 && threadIdx.x == 32) {
-                        prefetch_gemm1_share<Element>(params, task.expert, begin, end, split.num_pieces);
-                    }
-                    ok = params.gated ? run_gemm0_swap_task<Element, true>(params, epoch, task, begin, end, narrow,
-                                                                           setup, wait, shared)
-                                      : run_gemm0_swap_task<Element, false>(params, epoch, task, begin, end, false,
-                                                                            setup, wait, shared);
-                } else {
-                    ok = params.gated ? run_gemm0_task<Element, true>(params, epoch, task, begin, end, narrow, setup,
-                                                                      wait, shared)
-                                      : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup,
-                                                                       wait, shared);
-                }
-                if (!ok) return;  // aborting: recorded
+                if (!run_gemm0(task, gemm_task_setup(params, task), wait, num_row_tiles)) return;  // aborting: recorded
                 finished_counter = layout.get_gemm0_count_ptr() + task.tile;
                 break;
             }

@@ -833,42 +833,102 @@ __device__ __forceinline__ void prefetch_tma_maps(const TmaMaps& tma) {
 #endif
 }
 
+// One token's row tiles as the slot assignment lays them out (os/routing.cuh assign_slots), found by a warp from the
+// routes themselves: with at most 32 routes (a lane each) every expert reached keeps one row tile (its routes, at most
+// 32, capped at the capacity, which must be at least 1 for the expert to keep any), and row tile i is the i-th
+// smallest of those experts. Only valid routes count, as the slot assignment counts them (route_check.cuh). Lane j
+// (j < T·k) gets route j's expert, and where it is its expert's first route (`leader`) the expert's row tile and rows;
+// every lane gets the tile count. Called by a whole warp. For decode_prefetch_launch (item 114) and early_gemm0_launch
+// (item 144), both T = 1, k <= 32.
+struct DecodeTiles {
+    int expert;   // route lane's expert, or -1 (no route, or an invalid one)
+    bool leader;  // the lane is its expert's first route and the expert keeps a row tile
+    int tile;     // leader: the expert's row tile
+    int rows;     // leader: the row tile's valid rows
+    int tiles;    // the launch's row tiles
+};
+__device__ __forceinline__ DecodeTiles decode_tiles(const KernelParams& params) {
+    const int lane_idx = static_cast<int>(threadIdx.x) % 32;
+    const int routes = params.num_tokens * params.top_k;  // <= 32 (the callers' rules)
+    const int expert =
+        lane_idx < routes ? checked_route_expert(params.topk_ids, params.topk_weights, lane_idx, params.num_experts)
+                          : -1;
+    const uint32_t peers = __match_any_sync(0xffffffffu, expert);
+    const bool leader = expert >= 0 && params.capacity > 0 && lane_idx == __ffs(peers) - 1;
+    const uint32_t leaders = __ballot_sync(0xffffffffu, leader);
+    int tile = 0;
+    for (int lane = 0; lane < 32; ++lane) {
+        const int other = __shfl_sync(0xffffffffu, expert, lane);
+        tile += (leaders >> lane & 1u) != 0 && other < expert ? 1 : 0;
+    }
+    return DecodeTiles{expert, leader, tile, min(__popc(peers), params.capacity), __popc(leaders)};
+}
+
+// A one-token launch's GEMM0 task run before the slot assignment is out (KernelParams::early_gemm0; docs/perf-notes.md
+// item 144). The launch's GEMM0 tasks are tiles x per-tile, in queue_gemm0_direct's order (task t: column task t %
+// per-tile of row tile t / per-tile); where the processors cover them all, processor p runs task p itself, and the
+// task loop's tickets start after them. Called by a whole warp; lane 0's result is the processor's.
+struct EarlyGemm0 {
+    int tickets;  // GEMM0 tasks the launch runs early (all of them), or 0: none
+    int tiles;    // the launch's row tiles (tickets > 0)
+    Task task;    // processor p < tickets: task p (kNone where it is the withheld task, as write_queue_entry makes it)
+    int rows;     // its row tile's valid rows
+};
+__device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& params, int processor_idx) {
+    EarlyGemm0 early{0, 0, Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1}, 0};
+    const DecodeTiles tiles = decode_tiles(params);
+    if (tiles.tiles == 0) return early;
+    const int per_tile = gemm0_split(params, tiles.tiles).num_tasks;
+    if (tiles.tiles * per_tile > params.num_processors) return early;  // a task would wait for a processor
+    early.tickets = tiles.tiles * per_tile;
+    early.tiles = tiles.tiles;
+    const int tile = processor_idx / per_tile;
+    const uint32_t owner = __ballot_sync(0xffffffffu, tiles.leader && tiles.tile == tile);
+    if (owner == 0) return early;  // processor_idx >= tickets
+    const int lane = __ffs(owner) - 1;
+    const bool withheld = static_cast<int64_t>(processor_idx) == params.withhold_task;
+    early.task = Task{static_cast<int32_t>(withheld ? TaskType::kNone : TaskType::kGemm0), tile,
+                      processor_idx - tile * per_tile, __shfl_sync(0xffffffffu, tiles.expert, lane)};
+    early.rows = __shfl_sync(0xffffffffu, tiles.rows, lane);
+    return early;
+}
+
+// An early GEMM0 task's A rows: x's one token into rows 0 .. rows - 1 of its row tile of the dispatched tokens, where
+// dispatch_row_tile would copy it (an expert's routes of one token are all that token). Each processor of the tile
+// writes the same bytes; early launches skip the dispatch. Called by the whole block; the caller fences (async proxy)
+// and synchronises before the task's TMA loads.
+template <typename Element>
+__device__ inline void copy_decode_rows(const KernelParams& params, int tile, int rows) {
+    constexpr int kVector = kElementsPer16Bytes<Element>;
+    const int vectors_per_row = params.hidden / kVector;
+    const uint4* source = static_cast<const uint4*>(params.x);
+    uint4* destination = reinterpret_cast<uint4*>(params.layout.get_tokens_ptr<Element>() +
+                                                  static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden);
+    for (int i = static_cast<int>(threadIdx.x); i < rows * vectors_per_row; i += TileConfig::kThreads) {
+        destination[i] = __ldg(source + i % vectors_per_row);
+    }
+}
+
 // One-token launches (KernelParams::decode_prefetch_steps > 0: decode_prefetch_launch, at most 8 routes): warp 1 of
 // processor `processor_idx`, before the slot assignment is out, prefetches into the L2 the first decode_prefetch_steps
 // loads (piece by piece, K box by K box, as WgmmaTile::run issues them) of the weight boxes of GEMM0 queue entry
 // processor_idx: column task processor_idx % per_tile of row tile processor_idx / per_tile (queue_gemm0_direct's order
 // for groups of one tile). The processors together prefetch the launch's first wave of GEMM0 tasks, whichever
-// processor claims each. The code reads up to 32 routes (a lane each; the rule takes at most 8): with that few every
-// expert reached has one row tile (an expert's capacity is at least 1), and row tile i is the i-th smallest of them (the
-// slot assignment lays the experts out in expert order), so the warp finds it from the routes themselves, valid ones
-// only (as the slot assignment counts them). Where GEMM0 is not released with the slot assignment
-// (FLASHMOE_DISABLE_DIRECT_GEMM0=1: the dispatch subscriber queues it) entry p may be another task; the prefetches are
-// then other L2 lines, never a correctness matter. docs/perf-notes.md item 114.
+// processor claims each. The row tiles come from the routes themselves (decode_tiles). Where GEMM0 is not released
+// with the slot assignment (FLASHMOE_DISABLE_DIRECT_GEMM0=1: the dispatch subscriber queues it) entry p may be another
+// task; the prefetches are then other L2 lines, never a correctness matter. docs/perf-notes.md item 114.
 template <typename Element>
 __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, int processor_idx) {
 #if FLASHMOE_WGMMA
     if constexpr (wgmma_path_compiled<Element>()) {
         const int lane_idx = static_cast<int>(threadIdx.x) % 32;
-        const int routes = params.num_tokens * params.top_k;  // <= 8 (decode_prefetch_launch)
-        const int expert = lane_idx < routes ? checked_route_expert(params.topk_ids, params.topk_weights, lane_idx,
-                                                                    params.num_experts)
-                                             : -1;
-        // One lane per expert reached (the lowest of its routes'), ranked by expert id: its row tile.
-        const uint32_t peers = __match_any_sync(0xffffffffu, expert);
-        const bool leader = expert >= 0 && lane_idx == __ffs(peers) - 1;
-        const uint32_t leaders = __ballot_sync(0xffffffffu, leader);
-        int tile = 0;
-        for (int lane = 0; lane < 32; ++lane) {
-            const int other = __shfl_sync(0xffffffffu, expert, lane);
-            tile += (leaders >> lane & 1u) != 0 && other < expert ? 1 : 0;
-        }
-        const int tiles = __popc(leaders);
-        if (tiles == 0) return;
-        const ColumnSplit split = gemm0_split(params, tiles);
+        const DecodeTiles tiles = decode_tiles(params);
+        if (tiles.tiles == 0) return;
+        const ColumnSplit split = gemm0_split(params, tiles.tiles);
         const int first_tile = processor_idx / split.num_tasks;
-        const uint32_t owner = __ballot_sync(0xffffffffu, leader && tile == first_tile);
+        const uint32_t owner = __ballot_sync(0xffffffffu, tiles.leader && tiles.tile == first_tile);
         if (owner == 0) return;  // no GEMM0 task first (first_tile >= tiles): nothing to prefetch
-        const int task_expert = __shfl_sync(0xffffffffu, expert, __ffs(owner) - 1);
+        const int task_expert = __shfl_sync(0xffffffffu, tiles.expert, __ffs(owner) - 1);
         if (lane_idx != 0) return;
         const Task task{static_cast<int32_t>(TaskType::kGemm0), first_tile, processor_idx - first_tile * split.num_tasks,
                         task_expert};
