@@ -621,6 +621,9 @@ void test_decode_prefetch(bool quick) {
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 16, 8, 1000, 200, 0.0f, false, false},
         Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 1, 8, 4, 256, 776, 0.0f, true, true},
         Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 64, 1, 512, 264, 0.0f, true, false}};
+    // NOTE: these launches would run their GEMM0 tasks early (item 144), which replaces the prefetch (the host then
+    // sets no prefetch steps): the early path off, so that the prefetch runs in one of the two.
+    const ScopedEnv no_early("FLASHMOE_DISABLE_EARLY_GEMM0", "1");
     for (const Case& c : cases) {
         if (quick && &c != &cases[0]) continue;
         for (const bool hold : {false, true}) {
@@ -644,8 +647,10 @@ void test_decode_prefetch(bool quick) {
 // against each other: bf16 gated SiLU, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and
 // duplicate ids (a tile of two rows), E = 8, k = 4, H = 256, I = 776; the same with capacity factor 0.5 (capacity 1:
 // the duplicate route dropped, the tile's rows capped); bf16 conventional ReLU, E = 64, k = 1, H = 512; and bf16 k = 32
-// (the rule's largest), E = 64, I = 1536, whose 32 tiles x 48 GEMM0 tasks outnumber the processors, so no task runs
-// early (a fallback the rule must take: otherwise tickets nobody claims, a hang). --quick: the first case.
+// (the rule's largest), E = 64, I = 1536, whose 32 tiles x 24 GEMM0 tasks outnumber the processors, so no task runs
+// early (a fallback the host rule must take: otherwise tickets nobody claims, a hang). Each case's premise is the host
+// rule's decision (fused_layer.cu, recomputed here from the layer's processors): early where the case says so.
+// --quick: the first case.
 void test_early_gemm0(bool quick) {
     struct EarlyCase {
         Case c;
@@ -670,6 +675,21 @@ void test_early_gemm0(bool quick) {
                            std::string note = hopper_premise(f, "early-gemm0", c,
                                                              flashmoe::fused::early_gemm0_launch(c.T, c.k),
                                                              "early GEMM0");
+                           // The host rule's fit: min(T·k, E) tiles' GEMM0 tasks within the processors (default
+                           // splits: narrow pieces allowed for a gated MLP, no even split at these T).
+                           const int processors = f.layer.num_processors();
+                           const int tiles = std::min(c.T * c.k, c.E);
+                           const bool fits =
+                               tiles * flashmoe::fused::gemm0_split(c.I, tiles, processors,
+                                                                    c.mlp == FLASHMOE_MLP_GATED)
+                                           .num_tasks <=
+                               processors;
+                           if (f.layer.hopper_tiles() && fits != e.early) {
+                               report("early-gemm0", describe(c), false,
+                                      std::string("the host rule ") + (fits ? "takes" : "does not take") +
+                                          " the early path: premise missed");
+                               note += fits ? " (early)" : " (not early)";
+                           }
                            // The duplicate cases' premise: a row tile of two rows (seed 1441 names expert 1 twice).
                            if (c.duplicate_ids && *std::max_element(f.r.counts.begin(), f.r.counts.end()) < 2) {
                                report("early-gemm0", describe(c), false, "no expert named twice: premise missed");

@@ -316,17 +316,6 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // (docs/perf-notes.md item 72; tasks.cuh InputWait); pairs acquire here. FLASHMOE_DISABLE_EARLY_WEIGHTS=1: all
     // here.
     const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
-    // An early launch (early_tickets > 0) with direct GEMM1: every group is one row tile (so unpaired: group_paired
-    // needs two), and every group's GEMM1 batch goes out at once, so the GEMM1 tickets that follow the GEMM0 ones, [early_tickets, own_gemm1_end), are column task
-    // (t - early_tickets) % per-tile of row tile (t - early_tickets) / per-tile. Thread 0 makes those tasks itself: the
-    // OS block's release of their entries came ~5 us after the last GEMM0 task at Qwen3 T = 1 once GEMM0 ran early
-    // (docs/perf-notes.md item 145). Their processors still wait for the tiles' GEMM0 counts (InputWait kGemm0Done).
-    const ColumnSplit launch_gemm1_split = gemm1_split(params, num_row_tiles);
-    const uint32_t gemm1_tasks_per_tile = static_cast<uint32_t>(launch_gemm1_split.num_tasks);
-    const uint32_t own_gemm1_end =
-        early_tickets > 0 && direct_gemm1
-            ? static_cast<uint32_t>(early_tickets) + static_cast<uint32_t>(num_row_tiles) * gemm1_tasks_per_tile
-            : 0u;
     __shared__ InputWait current_wait;
     while (true) {
         if (threadIdx.x == 0) {
@@ -334,26 +323,11 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
             if (ticket < static_cast<uint32_t>(num_tasks)) {
-                bool ok = true;
-                if (ticket < own_gemm1_end) {
-                    // An early launch's GEMM1 ticket: the entry the OS block releases for it (one row tile a group,
-                    // unpaired: queue_entry), made here (the withheld task a no-op, as write_queue_entry makes it).
-                    const uint32_t j = ticket - static_cast<uint32_t>(early_tickets);
-                    const int tile = static_cast<int>(j / gemm1_tasks_per_tile);
-                    task = Task{static_cast<int32_t>(static_cast<int64_t>(ticket) == params.withhold_task
-                                                         ? TaskType::kNone
-                                                         : TaskType::kGemm1),
-                                tile, static_cast<int32_t>(j - static_cast<uint32_t>(tile) * gemm1_tasks_per_tile),
-                                __ldcg(layout.get_tile_expert_ptr() + tile)};
-                } else {
-                    ok = ticket < published ||
-                         wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
-                    if (ok) {
-                        const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
-                        task = Task{entry.x, entry.y, entry.z, entry.w};
-                    }
-                }
+                const bool ok = ticket < published ||
+                                wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
                 if (ok) {
+                    const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
+                    task = Task{entry.x, entry.y, entry.z, entry.w};
                     const TaskType type = static_cast<TaskType>(task.type);
                     const bool gemm0 = type == TaskType::kGemm0 || type == TaskType::kGemm0Pair;
                     const bool gemm1 = type == TaskType::kGemm1 || type == TaskType::kGemm1Pair;
