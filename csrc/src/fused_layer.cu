@@ -525,11 +525,11 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
                                  element_bytes_of(config_.dtype), l2_bytes_);
     // One GPU with GEMM0 released direct (its tasks wait on no subscriber) and every reached expert a row tile (a
-    // capacity of at least one row): the processors need nothing of the slot assignment for GEMM0 (item 144). Only
-    // where the GEMM0 tasks of k distinct experts' tiles fit in the processors (with fewer tiles they fit too: the
-    // device checks the launch's own count, tasks.cuh early_gemm0_task): elsewhere (Mixtral-8x7B T = 1: 448 tasks)
-    // nothing runs early, and item 114's prefetch, which the early path replaces, stays.
-    const int early_tiles = static_cast<int>(std::min<int64_t>(params.top_k, params.num_experts));
+    // capacity of at least one row): the processors need nothing of the slot assignment for GEMM0 (items 144, 146).
+    // Only where the GEMM0 tasks of min(T·k, E) experts' tiles fit in the processors (with fewer tiles they fit too:
+    // the device checks the launch's own count, tasks.cuh early_gemm0_task): elsewhere (Mixtral-8x7B T = 1: 448
+    // tasks; Qwen3-30B T = 4: 384) nothing runs early, and item 114's prefetch, which the early path replaces, stays.
+    const int early_tiles = static_cast<int>(std::min<int64_t>(args.num_tokens * params.top_k, params.num_experts));
     params.early_gemm0 =
         early_gemm0_ && direct_gemm0_ && !expert_parallel() && params.capacity >= 1 &&
                 early_gemm0_launch(args.num_tokens, params.top_k) &&

@@ -641,16 +641,22 @@ void test_decode_prefetch(bool quick) {
     }
 }
 
-// A one-token launch's GEMM0 tasks run before the slot assignment is out (docs/perf-notes.md item 144;
-// FLASHMOE_DISABLE_EARLY_GEMM0, types.cuh early_gemm0_launch): each processor finds its task and its row tile from the
-// routes itself, so y must not change. Each case with the early tasks and without, against the reference and bitwise
-// against each other: bf16 gated SiLU, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and
-// duplicate ids (a tile of two rows), E = 8, k = 4, H = 256, I = 776; the same with capacity factor 0.5 (capacity 1:
-// the duplicate route dropped, the tile's rows capped); bf16 conventional ReLU, E = 64, k = 1, H = 512; and bf16 k = 32
-// (the rule's largest), E = 64, I = 1536, whose 32 tiles x 24 GEMM0 tasks outnumber the processors, so no task runs
-// early (a fallback the host rule must take: otherwise tickets nobody claims, a hang). Each case's premise is the host
-// rule's decision (fused_layer.cu, recomputed here from the layer's processors): early where the case says so.
-// --quick: the first case.
+// A launch of at most 32 routes runs its GEMM0 tasks before the slot assignment is out (docs/perf-notes.md items 144,
+// 146; FLASHMOE_DISABLE_EARLY_GEMM0, types.cuh early_gemm0_launch): each processor finds its task, its row tile and the
+// tile's tokens from the routes itself (and with direct COMBINE makes its GEMM1 tasks from its tickets, item 145), so y
+// must not change. Each case with the early tasks and without, against the reference and bitwise against each other.
+// One token: bf16 gated SiLU, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and duplicate
+// ids (a tile of two rows), E = 8, k = 4, H = 256, I = 776; the same with capacity factor 0.5 (capacity 1: the
+// duplicate route dropped); bf16 conventional ReLU, E = 64, k = 1, H = 512; bf16 k = 32 (the rule's largest), E = 64,
+// I = 1536, whose 32 tiles x 24 GEMM0 tasks outnumber the processors, so no task runs early (a fallback the host rule
+// must take: otherwise tickets nobody claims, a hang). Several tokens (item 146): bf16 gated SiLU T = 4, E = 16, k = 8
+// (32 routes: tiles of up to four tokens); fp16 gated GELU-tanh with biases and duplicate ids, T = 3, E = 8, k = 4,
+// capacity factor 0.5 (capacity 1 for 12 routes over 8 experts: each expert's later routes dropped, as the slot
+// assignment ranks them in route order); bf16 conventional ReLU T = 2, E = 64, k = 2. The first and the T = 4 case
+// again with FLASHMOE_DISABLE_DIRECT_COMBINE=1 (COMBINE tasks released as token tiles complete, possibly before the
+// GEMM1 entries: item 145 must then read every GEMM1 ticket from the queue; a COMBINE lost under a made ticket leaves
+// y's rows unwritten). Each case's premise is the host rule's decision (fused_layer.cu, recomputed here from the
+// layer's processors): early where the case says so. --quick: the first case.
 void test_early_gemm0(bool quick) {
     struct EarlyCase {
         Case c;
@@ -665,11 +671,23 @@ void test_early_gemm0(bool quick) {
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 64, 1, 512, 264, 0.0f, true, false},
          true},
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 64, 32, 512, 1536, 0.0f, false, false},
-         false}};
-    for (const EarlyCase& e : cases) {
-        if (quick && &e != &cases[0]) continue;
+         false},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4, 16, 8, 1000, 200, 0.0f, false, false}, true},
+        {Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 3, 8, 4, 256, 776, 0.5f, true, true},
+         true},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 2, 64, 2, 512, 264, 0.0f, true, false},
+         true}};
+    const int subscriber_combine[] = {0, 5};  // the cases run again with the COMBINE released by its subscriber
+    std::vector<std::pair<const EarlyCase*, bool>> runs;
+    for (const EarlyCase& e : cases) runs.emplace_back(&e, false);
+    for (int i : subscriber_combine) runs.emplace_back(&cases[i], true);
+    for (const auto& [run_case, subscriber] : runs) {
+        const EarlyCase& e = *run_case;
+        if (quick && (&e != &cases[0] || subscriber)) continue;
         const Case& c = e.c;
-        compare_switch("early-gemm0", c, 1441, "FLASHMOE_DISABLE_EARLY_GEMM0", describe(c),
+        const ScopedEnv combine(subscriber ? "FLASHMOE_DISABLE_DIRECT_COMBINE" : nullptr, "1");
+        compare_switch("early-gemm0", c, 1441, "FLASHMOE_DISABLE_EARLY_GEMM0",
+                       describe(c) + (subscriber ? " COMBINE by its subscriber" : ""),
                        e.early ? "GEMM0 early" : "too many GEMM0 tasks to run early", "GEMM0 from the queue",
                        [&](Fixture& f) {
                            std::string note = hopper_premise(f, "early-gemm0", c,
@@ -690,10 +708,15 @@ void test_early_gemm0(bool quick) {
                                           " the early path: premise missed");
                                note += fits ? " (early)" : " (not early)";
                            }
-                           // The duplicate cases' premise: a row tile of two rows (seed 1441 names expert 1 twice).
+                           // The duplicate cases' premise: a row tile of two rows (seed 1441 names expert 1 twice at
+                           // T = 1); with a capacity factor, routes dropped.
                            if (c.duplicate_ids && *std::max_element(f.r.counts.begin(), f.r.counts.end()) < 2) {
                                report("early-gemm0", describe(c), false, "no expert named twice: premise missed");
                                note += " (no duplicate)";
+                           }
+                           if (c.capacity_factor > 0.0f && f.r.dropped == 0) {
+                               report("early-gemm0", describe(c), false, "no route dropped: premise missed");
+                               note += " (nothing dropped)";
                            }
                            return note;
                        });

@@ -83,15 +83,16 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                    : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, wait, shared);
     };
 
-    // One token (KernelParams::early_gemm0, docs/perf-notes.md item 144): the launch's GEMM0 tasks, one a processor,
-    // run before the slot assignment is out. Each processor finds its task from the routes (tasks.cuh
-    // early_gemm0_task), copies x's row into its row tile's rows itself and runs the task; after the routing's release
+    // At most 32 routes (KernelParams::early_gemm0, docs/perf-notes.md items 144, 146): the launch's GEMM0 tasks, one a
+    // processor, run before the slot assignment is out. Each processor finds its task from the routes (tasks.cuh
+    // early_gemm0_task), copies its row tile's tokens into the tile's rows itself and runs the task; after the routing's release
     // thread 0 publishes it (the count's preset comes with the release), and the task loop's tickets start after the
     // GEMM0 tasks. No processor dispatches: nothing else reads the dispatched rows. early_tickets (the GEMM0 tasks run
     // so, or 0) and ring_ready are the same in every thread.
     int early_tickets = 0;
     int early_tiles = 0;
     int early_rows = 0;
+    uint32_t early_routes = 0u;  // the early task's tile's routes (tasks.cuh EarlyGemm0::routes)
     Task early_task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
     bool ring_ready = false;
     if constexpr (wgmma_path_compiled<Element>()) {
@@ -104,7 +105,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         // NOTE: the rule is checked here too (as the host sets the flag), so that no other launch takes this path.
         if (params.early_gemm0 != 0 && params.tma.enabled != 0 && gemm0_released_direct(params) &&
             early_gemm0_launch(params.num_tokens, params.top_k)) {
-            __shared__ int early_shared[3];
+            __shared__ int early_shared[4];
             if (threadIdx.x < 32) {
                 const EarlyGemm0 early = early_gemm0_task(params, processor_idx);
                 if (threadIdx.x == 0) {
@@ -112,6 +113,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                     early_shared[0] = early.tickets;
                     early_shared[1] = early.tiles;
                     early_shared[2] = early.rows;
+                    early_shared[3] = static_cast<int>(early.routes);
                 }
             }
             processor_sync();
@@ -119,12 +121,13 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             early_tiles = early_shared[1];
             early_task = current_task;
             early_rows = early_shared[2];
+            early_routes = static_cast<uint32_t>(early_shared[3]);
             const int rows = early_rows;
             if (static_cast<TaskType>(early_task.type) != TaskType::kExit) {
                 wgmma_ring_init(shared);
                 ring_ready = true;
                 if (static_cast<TaskType>(early_task.type) == TaskType::kGemm0) {
-                    copy_decode_rows<Element>(params, early_task.tile, rows);
+                    copy_decode_rows<Element>(params, early_task.tile, rows, early_routes);
                     detail::fence_proxy_async_global();  // the rows go to the task's TMA loads (the async proxy)
                     processor_sync();
                     // The task's setup as gemm_task_setup reads it once the routing is out: its tile's rows, and
@@ -152,14 +155,22 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                                          WaitWhat::kRouting, -1, processor_idx);
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
         if (ok && early_tickets != 0) {
-            // NOTE: the slot assignment laid out the row tiles the processors found (tasks.cuh decode_tiles); a
-            // difference is a defect of this code, and the results would be wrong: stop the launch loudly.
-            if (shared_value != early_tiles ||
-                (static_cast<TaskType>(early_task.type) == TaskType::kGemm0 &&
-                 (__ldcg(layout.get_tile_expert_ptr() + early_task.tile) != early_task.expert ||
-                  __ldcg(layout.get_tile_rows_ptr() + early_task.tile) != early_rows))) {
-                __trap();
+            // NOTE: the slot assignment laid out the row tiles the processors found (tasks.cuh decode_tiles): their
+            // count, the task's tile's expert and rows, and each row's route. A difference is a defect of this code,
+            // and the results would be wrong: stop the launch loudly.
+            // (Every load is issued whatever the others read, `&` not `&&`: one round trip, not a chain, before the
+            // publish that the tile's GEMM1 tasks wait for.)
+            bool same = shared_value == early_tiles;
+            if (static_cast<TaskType>(early_task.type) == TaskType::kGemm0) {
+                const int64_t first_row = static_cast<int64_t>(early_task.tile) * TileConfig::kBlockM;
+                same = same & (__ldcg(layout.get_tile_expert_ptr() + early_task.tile) == early_task.expert) &
+                       (__ldcg(layout.get_tile_rows_ptr() + early_task.tile) == early_rows);
+                for (int row = 0; row < early_rows; ++row) {
+                    same = same & (__ldcg(layout.get_row_route_ptr() + first_row + row) ==
+                                   static_cast<int32_t>(__fns(early_routes, 0u, row + 1)));
+                }
             }
+            if (!same) __trap();
             // One GPU: the GEMM0 count holds this launch's epoch since the release just acquired (routing.cuh).
             if (static_cast<TaskType>(early_task.type) == TaskType::kGemm0) {
                 epoch_counter_publish_current(layout.get_gemm0_count_ptr() + early_task.tile);
@@ -316,6 +327,22 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // (docs/perf-notes.md item 72; tasks.cuh InputWait); pairs acquire here. FLASHMOE_DISABLE_EARLY_WEIGHTS=1: all
     // here.
     const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
+    // An early launch (early_tickets > 0) with direct GEMM1 and direct COMBINE: every group is one row tile (so
+    // unpaired: group_paired needs two), every group's GEMM1 batch goes out at once, and the COMBINE batch goes behind
+    // the last of them on the same ring, so the GEMM1 tickets that follow the GEMM0 ones, [early_tickets,
+    // own_gemm1_end), are column task (t - early_tickets) % per-tile of row tile (t - early_tickets) / per-tile. Thread
+    // 0 makes those tasks itself: the OS block's release of their entries came ~5 us after the last GEMM0 task at Qwen3
+    // T = 1 once GEMM0 ran early (docs/perf-notes.md item 145). Their processors still wait for the tiles' GEMM0 counts
+    // (InputWait kGemm0Done).
+    // NOTE: not without direct COMBINE (FLASHMOE_DISABLE_DIRECT_COMBINE=1): the GEMM1 subscriber then queues COMBINE
+    // batches as token tiles complete, on a ring the scheduler pops first, so a COMBINE entry may come before the GEMM1
+    // entries and would be lost under a ticket made here (a review of item 145 found it; fused_test early-gemm0).
+    const ColumnSplit launch_gemm1_split = gemm1_split(params, num_row_tiles);
+    const uint32_t gemm1_tasks_per_tile = static_cast<uint32_t>(launch_gemm1_split.num_tasks);
+    const uint32_t own_gemm1_end =
+        early_tickets > 0 && direct_gemm1 && combine_released_direct(params)
+            ? static_cast<uint32_t>(early_tickets) + static_cast<uint32_t>(num_row_tiles) * gemm1_tasks_per_tile
+            : 0u;
     __shared__ InputWait current_wait;
     while (true) {
         if (threadIdx.x == 0) {
@@ -323,11 +350,26 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
             if (ticket < static_cast<uint32_t>(num_tasks)) {
-                const bool ok = ticket < published ||
-                                wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
+                bool ok = true;
+                if (ticket < own_gemm1_end) {
+                    // An early launch's GEMM1 ticket: the entry the OS block releases for it (one row tile a group,
+                    // unpaired: queue_entry), made here (the withheld task a no-op, as write_queue_entry makes it).
+                    const uint32_t j = ticket - static_cast<uint32_t>(early_tickets);
+                    const int tile = static_cast<int>(j / gemm1_tasks_per_tile);
+                    task = Task{static_cast<int32_t>(static_cast<int64_t>(ticket) == params.withhold_task
+                                                         ? TaskType::kNone
+                                                         : TaskType::kGemm1),
+                                tile, static_cast<int32_t>(j - static_cast<uint32_t>(tile) * gemm1_tasks_per_tile),
+                                __ldcg(layout.get_tile_expert_ptr() + tile)};
+                } else {
+                    ok = ticket < published ||
+                         wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
+                    if (ok) {
+                        const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
+                        task = Task{entry.x, entry.y, entry.z, entry.w};
+                    }
+                }
                 if (ok) {
-                    const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
-                    task = Task{entry.x, entry.y, entry.z, entry.w};
                     const TaskType type = static_cast<TaskType>(task.type);
                     const bool gemm0 = type == TaskType::kGemm0 || type == TaskType::kGemm0Pair;
                     const bool gemm1 = type == TaskType::kGemm1 || type == TaskType::kGemm1Pair;

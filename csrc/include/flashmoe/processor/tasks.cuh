@@ -833,19 +833,22 @@ __device__ __forceinline__ void prefetch_tma_maps(const TmaMaps& tma) {
 #endif
 }
 
-// One token's row tiles as the slot assignment lays them out (os/routing.cuh assign_slots), found by a warp from the
+// A launch's row tiles as the slot assignment lays them out (os/routing.cuh assign_slots), found by a warp from the
 // routes themselves: with at most 32 routes (a lane each) every expert reached keeps one row tile (its routes, at most
 // 32, capped at the capacity, which must be at least 1 for the expert to keep any), and row tile i is the i-th
-// smallest of those experts. Only valid routes count, as the slot assignment counts them (route_check.cuh). Lane j
-// (j < T·k) gets route j's expert, and where it is its expert's first route (`leader`) the expert's row tile and rows;
-// every lane gets the tile count. Called by a whole warp. For decode_prefetch_launch (item 114) and early_gemm0_launch
-// (item 144), both T = 1, k <= 32.
+// smallest of those experts. Row r of a tile is its expert's r-th route in route order (rank_routes: ranks follow
+// route order; routes ranked at or past the capacity are dropped). Only valid routes count, as the slot assignment
+// counts them (route_check.cuh). Lane j (j < T·k) gets route j's expert and its expert's routes (`peers`), and where
+// it is its expert's first route (`leader`) the expert's row tile and rows; every lane gets the tile count. Called by
+// a whole warp. For decode_prefetch_launch (item 114: T = 1, k <= 8) and early_gemm0_launch (items 144, 146: T·k <=
+// 32).
 struct DecodeTiles {
-    int expert;   // route lane's expert, or -1 (no route, or an invalid one)
-    bool leader;  // the lane is its expert's first route and the expert keeps a row tile
-    int tile;     // leader: the expert's row tile
-    int rows;     // leader: the row tile's valid rows
-    int tiles;    // the launch's row tiles
+    int expert;      // route lane's expert, or -1 (no route, or an invalid one)
+    uint32_t peers;  // the lanes (routes) of that expert, in route order
+    bool leader;     // the lane is its expert's first route and the expert keeps a row tile
+    int tile;        // leader: the expert's row tile
+    int rows;        // leader: the row tile's valid rows
+    int tiles;       // the launch's row tiles
 };
 __device__ __forceinline__ DecodeTiles decode_tiles(const KernelParams& params) {
     const int lane_idx = static_cast<int>(threadIdx.x) % 32;
@@ -861,21 +864,22 @@ __device__ __forceinline__ DecodeTiles decode_tiles(const KernelParams& params) 
         const int other = __shfl_sync(0xffffffffu, expert, lane);
         tile += (leaders >> lane & 1u) != 0 && other < expert ? 1 : 0;
     }
-    return DecodeTiles{expert, leader, tile, min(__popc(peers), params.capacity), __popc(leaders)};
+    return DecodeTiles{expert, peers, leader, tile, min(__popc(peers), params.capacity), __popc(leaders)};
 }
 
-// A one-token launch's GEMM0 task run before the slot assignment is out (KernelParams::early_gemm0; docs/perf-notes.md
-// item 144). The launch's GEMM0 tasks are tiles x per-tile, in queue_gemm0_direct's order (task t: column task t %
+// An early launch's GEMM0 task, run before the slot assignment is out (KernelParams::early_gemm0; docs/perf-notes.md
+// items 144, 146). The launch's GEMM0 tasks are tiles x per-tile, in queue_gemm0_direct's order (task t: column task t %
 // per-tile of row tile t / per-tile); where the processors cover them all, processor p runs task p itself, and the
 // task loop's tickets start after them. Called by a whole warp; lane 0's result is the processor's.
 struct EarlyGemm0 {
-    int tickets;  // GEMM0 tasks the launch runs early (all of them), or 0: none
-    int tiles;    // the launch's row tiles (tickets > 0)
-    Task task;    // processor p < tickets: task p (kNone where it is the withheld task, as write_queue_entry makes it)
-    int rows;     // its row tile's valid rows
+    int tickets;      // GEMM0 tasks the launch runs early (all of them), or 0: none
+    int tiles;        // the launch's row tiles (tickets > 0)
+    Task task;        // processor p < tickets: task p (kNone where it is the withheld task, as write_queue_entry makes it)
+    int rows;         // its row tile's valid rows
+    uint32_t routes;  // its row tile's routes (lanes of decode_tiles), in route order: row r is the r-th
 };
 __device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& params, int processor_idx) {
-    EarlyGemm0 early{0, 0, Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1}, 0};
+    EarlyGemm0 early{0, 0, Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1}, 0, 0u};
     const DecodeTiles tiles = decode_tiles(params);
     if (tiles.tiles == 0) return early;
     const int per_tile = gemm0_split(params, tiles.tiles).num_tasks;
@@ -890,22 +894,25 @@ __device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& param
     early.task = Task{static_cast<int32_t>(withheld ? TaskType::kNone : TaskType::kGemm0), tile,
                       processor_idx - tile * per_tile, __shfl_sync(0xffffffffu, tiles.expert, lane)};
     early.rows = __shfl_sync(0xffffffffu, tiles.rows, lane);
+    early.routes = __shfl_sync(0xffffffffu, tiles.peers, lane);
     return early;
 }
 
-// An early GEMM0 task's A rows: x's one token into rows 0 .. rows - 1 of its row tile of the dispatched tokens, where
-// dispatch_row_tile would copy it (an expert's routes of one token are all that token). Each processor of the tile
-// writes the same bytes; early launches skip the dispatch. Called by the whole block; the caller fences (async proxy)
-// and synchronises before the task's TMA loads.
+// An early GEMM0 task's A rows: row r (r < rows) of its row tile of the dispatched tokens is the token of the tile's
+// r-th route (`routes`, lanes of decode_tiles: route j is token j / k), where dispatch_row_tile would copy it. Each
+// processor of the tile writes the same bytes; early launches skip the dispatch. Called by the whole block; the caller
+// fences (async proxy) and synchronises before the task's TMA loads.
 template <typename Element>
-__device__ inline void copy_decode_rows(const KernelParams& params, int tile, int rows) {
+__device__ inline void copy_decode_rows(const KernelParams& params, int tile, int rows, uint32_t routes) {
     constexpr int kVector = kElementsPer16Bytes<Element>;
     const int vectors_per_row = params.hidden / kVector;
-    const uint4* source = static_cast<const uint4*>(params.x);
+    const uint4* x = static_cast<const uint4*>(params.x);
     uint4* destination = reinterpret_cast<uint4*>(params.layout.get_tokens_ptr<Element>() +
                                                   static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden);
     for (int i = static_cast<int>(threadIdx.x); i < rows * vectors_per_row; i += TileConfig::kThreads) {
-        destination[i] = __ldg(source + i % vectors_per_row);
+        const int row = i / vectors_per_row;
+        const int token = static_cast<int>(__fns(routes, 0u, row + 1)) / params.top_k;  // the row-th route's token
+        destination[i] = __ldg(x + static_cast<int64_t>(token) * vectors_per_row + (i - row * vectors_per_row));
     }
 }
 
