@@ -1447,8 +1447,9 @@ void check_task_timeout(Fixture& f, int withhold) {
 
 // Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles), at T = 9 (row tiles of <= 16
 // rows: swap-AB tasks, GEMM1 released directly; with early weights, item 72, a task's weight boxes are in flight while
-// it waits for its A rows, which never come for the withheld tile) and at T = 1 (GEMM0 run early, item 144); a GEMM
-// task's wait first (check_task_timeout); then a bad route.
+// it waits for its A rows, which never come for the withheld tile) and at T = 1 (GEMM0 run early, item 144, and a
+// GEMM1 ticket its processor makes, item 145, then a bad route there); a GEMM task's wait first
+// (check_task_timeout); then a bad route at T = 300.
 void test_faults() {
     {
         Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true,
@@ -1463,6 +1464,23 @@ void test_faults() {
                        false},
                   97);
         for (int withhold : {0, 5}) check_withheld(f, withhold, " (T = 1: early GEMM0)");
+        // A GEMM1 ticket the processors make themselves (item 145): the ordinal after the launch's g0 GEMM0 tasks.
+        int tiles = 0;
+        for (int32_t n : f.r.counts) tiles += n > 0 ? 1 : 0;
+        const int g0 = tiles * flashmoe::fused::gemm0_split(f.c.I, tiles, f.layer.num_processors(), true).num_tasks;
+        check_withheld(f, g0 + 3, " (T = 1: a GEMM1 ticket made by its processor)");
+        // A bad route in an early launch: reported as ROUTING, the rest computed (the processors count valid routes
+        // only, as the slot assignment does), and the next launch right.
+        std::vector<int32_t> ids = f.p.ids;
+        ids[2] = f.c.E + 3;
+        f.d.ids.upload(ids.data(), ids.size() * 4);
+        std::string error;
+        flashmoe_status status = f.layer.forward(args_of(f.c, f.d, f.stream), error);
+        CHECK_CUDA(cudaStreamSynchronize(f.stream));
+        if (status == FLASHMOE_SUCCESS) status = f.layer.device_error(error);
+        report("routing", "expert id out of range (T = 1: early GEMM0)", status == FLASHMOE_ERROR_ROUTING, error);
+        f.d.ids.upload(f.p.ids.data(), f.p.ids.size() * 4);
+        run_and_check(f.layer, f.c, f.d, f.r, f.stream, "routing", "normal launch after the bad route (T = 1)");
     }
     Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false},
               99);
