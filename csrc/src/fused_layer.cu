@@ -526,20 +526,18 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
                                  element_bytes_of(config_.dtype), l2_bytes_);
     // One GPU with GEMM0 released direct (its tasks wait on no subscriber) and every reached expert a row tile (a
     // capacity of at least one row): the processors need nothing of the slot assignment for GEMM0 (items 144, 146).
-    // Only where the GEMM0 tasks of min(T·k, E) experts' tiles fit in the processors (with fewer tiles they fit too:
-    // the device checks the launch's own count, tasks.cuh early_gemm0_task): elsewhere (Mixtral-8x7B T = 1: 448
-    // tasks; Qwen3-30B T = 4: 384) nothing runs early, and item 114's prefetch, which the early path replaces, stays.
-    const int early_tiles = static_cast<int>(std::min<int64_t>(args.num_tokens * params.top_k, params.num_experts));
-    params.early_gemm0 =
-        early_gemm0_ && direct_gemm0_ && !expert_parallel() && params.capacity >= 1 &&
-                early_gemm0_launch(args.num_tokens, params.top_k) &&
-                early_tiles * gemm0_split(params.intermediate, early_tiles, params.num_processors,
-                                          tma_.narrow != 0 && params.gated != 0, params.tasks_per_processor,
-                                          params.even_split != 0)
-                                  .num_tasks <=
-                    params.num_processors
-            ? 1
-            : 0;
+    // Only where the GEMM0 tasks of min(T·k, E) experts' tiles fit in the processors (early_gemm0_fits; with fewer
+    // tiles they fit too, and the device checks the launch's own count, tasks.cuh early_gemm0_task): elsewhere
+    // (Mixtral-8x7B T = 1: 448 tasks; Qwen3-30B T = 4: 384) nothing runs early, and item 114's prefetch, which the
+    // early path replaces, stays.
+    params.early_gemm0 = early_gemm0_ && direct_gemm0_ && !expert_parallel() && params.capacity >= 1 &&
+                                 early_gemm0_launch(args.num_tokens, params.top_k) &&
+                                 early_gemm0_fits(args.num_tokens, params.top_k, params.num_experts,
+                                                  params.intermediate, params.num_processors,
+                                                  tma_.narrow != 0 && params.gated != 0, params.tasks_per_processor,
+                                                  params.even_split != 0)
+                             ? 1
+                             : 0;
     params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_), and where the
                                     // GEMM0 tasks run early: they stream those boxes themselves
         decode_prefetch_launch(args.num_tokens, params.top_k) && params.early_gemm0 == 0 ? decode_prefetch_steps_ : 0;

@@ -693,15 +693,10 @@ void test_early_gemm0(bool quick) {
                            std::string note = hopper_premise(f, "early-gemm0", c,
                                                              flashmoe::fused::early_gemm0_launch(c.T, c.k),
                                                              "early GEMM0");
-                           // The host rule's fit: min(T·k, E) tiles' GEMM0 tasks within the processors (default
-                           // splits: narrow pieces allowed for a gated MLP, no even split at these T).
-                           const int processors = f.layer.num_processors();
-                           const int tiles = std::min(c.T * c.k, c.E);
-                           const bool fits =
-                               tiles * flashmoe::fused::gemm0_split(c.I, tiles, processors,
-                                                                    c.mlp == FLASHMOE_MLP_GATED)
-                                           .num_tasks <=
-                               processors;
+                           // The host rule's fit with the default splits (narrow pieces allowed for a gated MLP,
+                           // no even split at these T).
+                           const bool fits = flashmoe::fused::early_gemm0_fits(
+                               c.T, c.k, c.E, c.I, f.layer.num_processors(), c.mlp == FLASHMOE_MLP_GATED);
                            if (f.layer.hopper_tiles() && fits != e.early) {
                                report("early-gemm0", describe(c), false,
                                       std::string("the host rule ") + (fits ? "takes" : "does not take") +

@@ -486,6 +486,19 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, in
 FLASHMOE_HOST_DEVICE inline bool early_gemm0_launch(int64_t num_tokens, int top_k) {
     return num_tokens >= 1 && num_tokens * top_k <= 32;
 }
+// The host's half of KernelParams::early_gemm0 beyond early_gemm0_launch: the GEMM0 tasks of the most row tiles the
+// launch can have, min(T·k, E) (every route its own expert), fit in the processors, one task each. With fewer tiles
+// they fit too; the device still checks the launch's own count (tasks.cuh early_gemm0_task). The arguments are
+// gemm0_split's (narrow_allowed: the Hopper tiles' narrow pieces on a gated MLP).
+FLASHMOE_HOST_DEVICE inline bool early_gemm0_fits(int64_t num_tokens, int top_k, int num_experts, int intermediate,
+                                                  int num_processors, bool narrow_allowed,
+                                                  int tasks_per_processor = TileConfig::kTasksPerProcessor,
+                                                  bool even = false) {
+    const int tiles = static_cast<int>(num_tokens * top_k < num_experts ? num_tokens * top_k : num_experts);
+    return tiles * gemm0_split(intermediate, tiles, num_processors, narrow_allowed, tasks_per_processor, even)
+                       .num_tasks <=
+           num_processors;
+}
 
 static_assert(TileConfig::kDecodePrefetchMaxRoutes <= 32, "prefetch_first_gemm0 reads a route a lane of one warp");
 FLASHMOE_HOST_DEVICE inline bool decode_prefetch_launch(int64_t num_tokens, int top_k) {
