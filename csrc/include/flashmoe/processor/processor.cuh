@@ -39,6 +39,8 @@ template <typename Element>
 __device__ inline void run_processor(const KernelParams& params, uint32_t epoch, char* shared) {
     __shared__ Task current_task;
     __shared__ int shared_value;
+    // An early launch's row tiles (expert, valid rows), from the routes (tasks.cuh early_gemm0_task; item 147).
+    __shared__ int2 early_tile_meta[kMaxEarlyTiles];
     const int processor_idx = static_cast<int>(blockIdx.x) - 1;
     const WorkspaceLayout& layout = params.layout;
     ControlBlock* control = layout.get_control_ptr();
@@ -103,7 +105,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             early_gemm0_launch(params.num_tokens, params.top_k)) {
             __shared__ EarlyGemm0 early_shared;
             if (threadIdx.x < 32) {
-                const EarlyGemm0 found = early_gemm0_task(params, processor_idx);
+                const EarlyGemm0 found = early_gemm0_task(params, processor_idx, early_tile_meta);
                 if (threadIdx.x == 0) early_shared = found;
             }
             processor_sync();
@@ -130,9 +132,17 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             }
         }
     }
+    // Thread 0's first queue ticket where it is claimed before the task loop (else ~0u): an early launch's, with the
+    // check's loads (item 147: the ticket's round trip then overlaps theirs, on the path from the last GEMM0 tasks to
+    // their processors' GEMM1 tasks). NOTE: the OS block zeroes the ticket counter before the routing's release, so
+    // no ticket is claimed before its acquire; an early launch dispatches nothing, so its processors go straight on.
+    uint32_t first_ticket = ~0u;
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
+        if (ok && early.tickets != 0) {
+            first_ticket = static_cast<uint32_t>(early.tickets) + atomicAdd(&control->task_next, 1u);
+        }
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
         if (ok && early.tickets != 0) {
             // NOTE: the slot assignment laid out the row tiles the processors found (tasks.cuh decode_tiles): their
@@ -224,7 +234,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         // One GPU: every tile this processor claimed is dispatched (each flag released above). NOTE: the OS block set
         // the count to this epoch before routing_epoch, so no bump takes a CAS on a stale epoch: 263 of them at once
         // made the dispatch phase's median 1.9 us instead of 0.9 at T = 1 (perf-notes item 44).
-        if (!ep) epoch_counter_publish_current(&control->processors_dispatched);
+        // (Not in an early launch: only GEMM0 tasks from the queue read the count, and it has none; item 147.)
+        if (!ep && early.tickets == 0) epoch_counter_publish_current(&control->processors_dispatched);
         trace_record(params.trace, TraceKind::kDispatch, -1, trace_mark, trace_clock());
         trace_mark = trace_clock();
     }
@@ -326,7 +337,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     __shared__ InputWait current_wait;
     while (true) {
         if (threadIdx.x == 0) {
-            const uint32_t ticket = static_cast<uint32_t>(early.tickets) + atomicAdd(&control->task_next, 1u);
+            const uint32_t ticket = first_ticket != ~0u
+                                        ? first_ticket
+                                        : static_cast<uint32_t>(early.tickets) + atomicAdd(&control->task_next, 1u);
+            first_ticket = ~0u;
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
             if (ticket < static_cast<uint32_t>(num_tasks)) {
@@ -340,7 +354,9 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                                                          ? TaskType::kNone
                                                          : TaskType::kGemm1),
                                 tile, static_cast<int32_t>(j - static_cast<uint32_t>(tile) * gemm1_tasks_per_tile),
-                                __ldcg(layout.get_tile_expert_ptr() + tile)};
+                                // The routes' expert (item 147): the task waits for its tile's GEMM0 count, which
+                                // only processors that found the OS block's expert there publish (the check above).
+                                early_tile_meta[tile].x};
                 } else {
                     ok = ticket < published ||
                          wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
@@ -397,7 +413,11 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             }
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
-                const GemmTaskSetup setup = gemm_task_setup(params, task);
+                // An early launch's (own_gemm1_end > 0: every GEMM1 task a ticket made above) from the routes: no load
+                // of the tile's metadata before the task's first weight boxes (item 147). Each expert one row tile.
+                const GemmTaskSetup setup =
+                    own_gemm1_end != 0 ? gemm_task_setup(params, early_tile_meta[task.tile].y, [] { return true; })
+                                       : gemm_task_setup(params, task);
                 const bool ok = with_row_type<Element>(params, [&](auto row) {
                     using Row = decltype(row);
                     return swap_ab_task(params, setup, num_row_tiles)

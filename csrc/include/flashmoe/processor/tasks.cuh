@@ -909,7 +909,10 @@ struct EarlyGemm0 {
 __device__ __forceinline__ EarlyGemm0 no_early_gemm0() {
     return EarlyGemm0{0, 0, Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1}, 0, 0u};
 }
-__device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& params, int processor_idx) {
+// `tile_meta` (shared, kMaxEarlyTiles entries): where the path is taken, entry t of each of the launch's row tiles is
+// set to its (expert, valid rows), for the task loop's GEMM1 tasks of the launch (item 147).
+constexpr int kMaxEarlyTiles = 32;  // an early launch's row tiles: at most one a route (early_gemm0_launch)
+__device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& params, int processor_idx, int2* tile_meta) {
     EarlyGemm0 early = no_early_gemm0();
     const DecodeTiles tiles = decode_tiles(params);
     if (tiles.tiles == 0) return early;
@@ -917,6 +920,7 @@ __device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& param
     if (tiles.tiles * per_tile > params.num_processors) return early;  // a task would wait for a processor
     early.tickets = tiles.tiles * per_tile;
     early.tiles = tiles.tiles;
+    if (tiles.leader) tile_meta[tiles.tile] = make_int2(tiles.expert, tiles.rows);
     int lane;
     early.task = decode_gemm0_task(tiles, per_tile, processor_idx, lane);
     if (lane < 0) return early;  // processor_idx >= tickets
