@@ -155,9 +155,13 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                 const int64_t first_row = static_cast<int64_t>(early.task.tile) * TileConfig::kBlockM;
                 same = same & (__ldcg(layout.get_tile_expert_ptr() + early.task.tile) == early.task.expert) &
                        (__ldcg(layout.get_tile_rows_ptr() + early.task.tile) == early.rows);
+                // Row r's route: the lowest set bit of the tile's routes once r of them are cleared (not __fns, item
+                // 149). (Unrolled by the compiler, so that the loads go out together.)
+                uint32_t routes = early.routes;
                 for (int row = 0; row < early.rows; ++row) {
                     same = same & (__ldcg(layout.get_row_route_ptr() + first_row + row) ==
-                                   static_cast<int32_t>(__fns(early.routes, 0u, row + 1)));
+                                   __ffs(static_cast<int>(routes)) - 1);
+                    routes &= routes - 1u;
                 }
             }
             if (!same) __trap();

@@ -936,6 +936,16 @@ __device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& param
 // r-th route (`routes`, lanes of decode_tiles: route j is token j / k), where dispatch_row_tile would copy it. Each
 // processor of the tile writes the same bytes; early launches skip the dispatch. Called by the whole block; the caller
 // fences (async proxy) and synchronises before the task's TMA loads.
+// The route of row `row` of an early row tile: the row-th set bit of its `routes` (lanes of decode_tiles, in route
+// order; row < popcount). NOTE: a loop that clears the lowest set bits, not __fns: each __fns call site inlined ~900
+// instructions (sm_30_intrinsics.hpp) into the kernel, which cost launches that never run them (docs/perf-notes.md
+// item 149).
+__device__ __forceinline__ int early_row_route(uint32_t routes, int row) {
+#pragma unroll 1
+    for (int i = 0; i < row; ++i) routes &= routes - 1u;
+    return __ffs(static_cast<int>(routes)) - 1;
+}
+
 template <typename Element>
 __device__ inline void copy_decode_rows(const KernelParams& params, int tile, int rows, uint32_t routes) {
     constexpr int kVector = kElementsPer16Bytes<Element>;
@@ -945,7 +955,7 @@ __device__ inline void copy_decode_rows(const KernelParams& params, int tile, in
                                                   static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden);
     for (int i = static_cast<int>(threadIdx.x); i < rows * vectors_per_row; i += TileConfig::kThreads) {
         const int row = i / vectors_per_row;
-        const int token = static_cast<int>(__fns(routes, 0u, row + 1)) / params.top_k;  // the row-th route's token
+        const int token = early_row_route(routes, row) / params.top_k;  // the row-th route's token
         destination[i] = __ldg(x + static_cast<int64_t>(token) * vectors_per_row + (i - row * vectors_per_row));
     }
 }
