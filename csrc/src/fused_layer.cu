@@ -325,6 +325,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         decode_prefetch_steps_ = decode_prefetch_steps;
         decode_prefetch_hold_ = decode_prefetch_hold;
         early_gemm0_ = !env_flag("FLASHMOE_DISABLE_EARLY_GEMM0");  // NOTE: for A/B runs (item 144)
+        own_gemm1_tickets_ = !env_flag("FLASHMOE_DISABLE_OWN_GEMM1_TICKETS");  // NOTE: for A/B runs (item 150)
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -536,7 +537,7 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
                                                   params.intermediate, params.num_processors,
                                                   tma_.narrow != 0 && params.gated != 0, params.tasks_per_processor,
                                                   params.even_split != 0)
-                             ? 1
+                             ? (own_gemm1_tickets_ ? kEarlyGemm0 : kEarlyGemm0 | kEarlyGemm0QueueGemm1)
                              : 0;
     params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_), and where the
                                     // GEMM0 tasks run early: they stream those boxes themselves

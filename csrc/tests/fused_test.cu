@@ -655,8 +655,9 @@ void test_decode_prefetch(bool quick) {
 // assignment ranks them in route order); bf16 conventional ReLU T = 2, E = 64, k = 2. The first and the T = 4 case
 // again with FLASHMOE_DISABLE_DIRECT_COMBINE=1 (COMBINE tasks released as token tiles complete, possibly before the
 // GEMM1 entries: item 145 must then read every GEMM1 ticket from the queue; a COMBINE lost under a made ticket leaves
-// y's rows unwritten). Each case's premise is the host rule's decision (fused_layer.cu, recomputed here from the
-// layer's processors): early where the case says so. --quick: the first case.
+// y's rows unwritten), and with FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1 (item 150: GEMM1 from the queue's entries). Each
+// case's premise is the host rule's decision (fused_layer.cu, recomputed here from the layer's processors): early where
+// the case says so. --quick: the first case.
 void test_early_gemm0(bool quick) {
     struct EarlyCase {
         Case c;
@@ -677,17 +678,26 @@ void test_early_gemm0(bool quick) {
          true},
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 2, 64, 2, 512, 264, 0.0f, true, false},
          true}};
-    const int subscriber_combine[] = {0, 5};  // the cases run again with the COMBINE released by its subscriber
-    std::vector<std::pair<const EarlyCase*, bool>> runs;
-    for (const EarlyCase& e : cases) runs.emplace_back(&e, false);
-    for (int i : subscriber_combine) runs.emplace_back(&cases[i], true);
-    for (const auto& [run_case, subscriber] : runs) {
+    // Cases 0 and 5 run again under each of these settings: the COMBINE released by its subscriber, and the GEMM1
+    // tasks read from the queue (item 150's A/B switch: the early path without item 145's tickets).
+    struct Setting {
+        const char* env;
+        const char* label;
+    };
+    const Setting settings[] = {{"FLASHMOE_DISABLE_DIRECT_COMBINE", " COMBINE by its subscriber"},
+                                {"FLASHMOE_DISABLE_OWN_GEMM1_TICKETS", " GEMM1 from the queue"}};
+    std::vector<std::pair<const EarlyCase*, const Setting*>> runs;
+    for (const EarlyCase& e : cases) runs.emplace_back(&e, nullptr);
+    for (const Setting& setting : settings) {
+        for (int i : {0, 5}) runs.emplace_back(&cases[i], &setting);
+    }
+    for (const auto& [run_case, setting] : runs) {
         const EarlyCase& e = *run_case;
-        if (quick && (&e != &cases[0] || subscriber)) continue;
+        if (quick && (&e != &cases[0] || setting != nullptr)) continue;
         const Case& c = e.c;
-        const ScopedEnv combine(subscriber ? "FLASHMOE_DISABLE_DIRECT_COMBINE" : nullptr, "1");
+        const ScopedEnv env(setting != nullptr ? setting->env : nullptr, "1");
         compare_switch("early-gemm0", c, 1441, "FLASHMOE_DISABLE_EARLY_GEMM0",
-                       describe(c) + (subscriber ? " COMBINE by its subscriber" : ""),
+                       describe(c) + (setting != nullptr ? setting->label : ""),
                        e.early ? "GEMM0 early" : "too many GEMM0 tasks to run early", "GEMM0 from the queue",
                        [&](Fixture& f) {
                            std::string note = hopper_premise(f, "early-gemm0", c,

@@ -359,6 +359,10 @@ struct TmaMaps {
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
 
+// KernelParams::early_gemm0's bits.
+constexpr int32_t kEarlyGemm0 = 1;            // the launch's GEMM0 tasks run early (items 144, 146)
+constexpr int32_t kEarlyGemm0QueueGemm1 = 2;  // ... and its GEMM1 tasks come from the queue (item 150: A/B runs)
+
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).
 struct KernelParams {
     const void* x;             // [T][H]
@@ -408,11 +412,12 @@ struct KernelParams {
     int32_t decode_prefetch_hold;   // 1: those prefetches wait until the OS block has counted the routes
                                     // (ControlBlock::routes_counted_epoch), so that they do not slow its count pass
                                     // (docs/perf-notes.md item 116); 0: they start at once
-    int32_t early_gemm0;            // 1: processor p < tiles x GEMM0 tasks per tile runs GEMM0 task p of the launch
-                                    // (at most 32 routes) before the slot assignment is out, from the routes it reads
-                                    // itself (early_gemm0_launch, set by the host; processor.cuh, tasks.cuh
-                                    // decode_tiles; docs/perf-notes.md items 144, 146); 0 = every GEMM0 task from the
-                                    // queue
+    int32_t early_gemm0;            // kEarlyGemm0: processor p < tiles x GEMM0 tasks per tile runs GEMM0 task p of
+                                    // the launch (at most 32 routes) before the slot assignment is out, from the routes
+                                    // it reads itself (early_gemm0_launch, set by the host; processor.cuh, tasks.cuh
+                                    // decode_tiles; docs/perf-notes.md items 144, 146); with kEarlyGemm0QueueGemm1 the
+                                    // GEMM1 tasks come from the queue's entries, not from the tickets (item 150's A/B
+                                    // switch against item 145); 0 = every GEMM0 task from the queue
     int32_t even_split;             // 1: the GEMM column splits deal their pieces evenly (ColumnSplit::of's `even`;
                                     // even_split_launch, set by the host)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and

@@ -334,10 +334,12 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // entries and would be lost under a ticket made here (a review of item 145 found it; fused_test early-gemm0).
     const ColumnSplit launch_gemm1_split = gemm1_split(params, num_row_tiles);
     const uint32_t gemm1_tasks_per_tile = static_cast<uint32_t>(launch_gemm1_split.num_tasks);
+    // (Not with kEarlyGemm0QueueGemm1: FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1, item 150's A/B switch.)
+    const bool own_gemm1 = early.tickets > 0 && direct_gemm1 && combine_released_direct(params) &&
+                           (params.early_gemm0 & kEarlyGemm0QueueGemm1) == 0;
     const uint32_t own_gemm1_end =
-        early.tickets > 0 && direct_gemm1 && combine_released_direct(params)
-            ? static_cast<uint32_t>(early.tickets) + static_cast<uint32_t>(num_row_tiles) * gemm1_tasks_per_tile
-            : 0u;
+        own_gemm1 ? static_cast<uint32_t>(early.tickets) + static_cast<uint32_t>(num_row_tiles) * gemm1_tasks_per_tile
+                  : 0u;
     __shared__ InputWait current_wait;
     while (true) {
         if (threadIdx.x == 0) {
