@@ -6,8 +6,8 @@
 # each (perf-notes item 145's open question: gpt-oss-120b read -7.2 % with item 144 alone in call3 and -3.7 % with
 # 144 + 145 in call4, on two machines); (3) issue 4's preset sweeps with both ceilings measured.
 # The A/B library is not GPU-checked: run next-call2.sh (its whole GPU check) first, or read this A/B as speed only.
-# Bundle: /tmp/bundle-s39-next (main 447c9c2's bench-only bundle, its library main's kernel, sm_90a md5 ab5776f3, with
-# native/ab/p146 = the branch's 49cda1f library, md5 c54829c0). Recipe, from the repository root on main: build the
+# Bundle: /tmp/bundle-s39-next (main e256d14's bench-only bundle, its library main's kernel, sm_90a md5 ab5776f3, with
+# native/ab/p146 = the branch's df7a38d library, md5 a9396647). Recipe, from the repository root on main: build the
 # branch's library (a worktree, `python3 csrc/tools/build_native.py --build-dir B --install-dir I --no-tests --archs
 # 90a`), copy I/lib/libflashmoe.so to AB/p146/, then `mvn -B -q -o -DskipTests install && BUNDLE_BENCH_ONLY=1
 # BUNDLE_AB_LIBS=AB bash tools/gpu-bundle.sh` (MANIFEST line 2).
