@@ -101,7 +101,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
         if (params.tma.enabled != 0 && threadIdx.x == 64) prefetch_tma_maps(params.tma);
         // NOTE: the rule is checked here too (as the host sets the flag), so that no other launch takes this path.
-        if (params.early_gemm0 != 0 && params.tma.enabled != 0 && gemm0_released_direct(params) &&
+        if ((params.early_gemm0 & kEarlyGemm0) != 0 && params.tma.enabled != 0 && gemm0_released_direct(params) &&
             early_gemm0_launch(params.num_tokens, params.top_k)) {
             __shared__ EarlyGemm0 early_shared;
             if (threadIdx.x < 32) {
@@ -132,17 +132,16 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             }
         }
     }
-    // Thread 0's first queue ticket where it is claimed before the task loop (else ~0u): an early launch's, with the
-    // check's loads (item 147: the ticket's round trip then overlaps theirs, on the path from the last GEMM0 tasks to
-    // their processors' GEMM1 tasks). NOTE: the OS block zeroes the ticket counter before the routing's release, so
-    // no ticket is claimed before its acquire; an early launch dispatches nothing, so its processors go straight on.
+    // Thread 0's first queue ticket where it is claimed before the task loop (else ~0u): an early launch's, right
+    // after its GEMM0 count's publish (item 147: the ticket's round trip then overlaps the barriers and the rest of
+    // the way to the task loop). NOTE: the OS block zeroes the ticket counter before the routing's release, so no
+    // ticket is claimed before its acquire; and not before the publish (item 151: the red.release would wait for the
+    // contended atomic, and the tile's GEMM1 tasks for the release); an early launch dispatches nothing, so its
+    // processors go straight on.
     uint32_t first_ticket = ~0u;
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
-        if (ok && early.tickets != 0) {
-            first_ticket = static_cast<uint32_t>(early.tickets) + atomicAdd(&control->task_next, 1u);
-        }
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
         if (ok && early.tickets != 0) {
             // NOTE: the slot assignment laid out the row tiles the processors found (tasks.cuh decode_tiles): their
@@ -169,6 +168,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             if (static_cast<TaskType>(early.task.type) == TaskType::kGemm0) {
                 epoch_counter_publish_current(layout.get_gemm0_count_ptr() + early.task.tile);
             }
+            first_ticket = static_cast<uint32_t>(early.tickets) + atomicAdd(&control->task_next, 1u);
         }
         trace_record(params.trace, TraceKind::kRoutingWait, -1, trace_mark, trace_clock());
         trace_mark = trace_clock();
