@@ -1273,45 +1273,62 @@ void test_trace() {
     CHECK_CUDA(cudaStreamDestroy(stream));
 }
 
-// Which path a launch of few routes took, from its trace (docs/perf-notes.md items 144, 146): with the early path a
-// processor records its GEMM0 event before its ROUTING_WAIT one (the task runs before the slot assignment is out),
-// without it after; each block's events are in record order. T = 1 and T = 4 launches (both taken by the host rule),
-// each with the early path and with FLASHMOE_DISABLE_EARLY_GEMM0=1: on, every GEMM0 event comes before its block's
-// routing wait; off, none does; y is right in both (the fp64 reference), and bitwise the same.
+// Which path a launch of few routes took, from its trace (docs/perf-notes.md items 144, 146, 150): with the early path
+// a processor records its GEMM0 event before its ROUTING_WAIT one (the task runs before the slot assignment is out),
+// without it after; each block's events are in record order. And a processor that made a GEMM1 task from its ticket
+// (item 145) records that ticket's WAIT with tile kTraceOwnTicket. T = 1 and T = 4 launches (both taken by the host
+// rule), each with the early path, with it and FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1, and with
+// FLASHMOE_DISABLE_EARLY_GEMM0=1: early, every GEMM0 event comes before its block's routing wait, otherwise none
+// does; own-ticket WAITs only in the first; y is right in all three (the fp64 reference), and bitwise the same.
 void test_early_trace() {
+    namespace fz = flashmoe::fused;
+    struct Variant {
+        const char* env;   // the setting, or nullptr
+        const char* name;
+        bool early;        // GEMM0 before the routing wait
+        bool own_tickets;  // GEMM1 tasks made from the tickets
+    };
+    const Variant variants[] = {{nullptr, " early", true, true},
+                                {"FLASHMOE_DISABLE_OWN_GEMM1_TICKETS", " early, GEMM1 from the queue", true, false},
+                                {"FLASHMOE_DISABLE_EARLY_GEMM0", " from the queue", false, false}};
     for (const int T : {1, 4}) {
         const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, T, 16, 8, 1000, 200, 0.0f, false, false};
-        std::vector<uint8_t> y[2];
-        for (const bool early : {true, false}) {
-            const ScopedEnv off(early ? nullptr : "FLASHMOE_DISABLE_EARLY_GEMM0", "1");
+        std::vector<uint8_t> y[3];
+        for (int v = 0; v < 3; ++v) {
+            const Variant& variant = variants[v];
+            const ScopedEnv env(variant.env, "1");
             Fixture f(c, 5150);
             if (!f.layer.hopper_tiles()) {
                 report("early-trace", describe(c), true, "SM80 tiles: no early path here");
                 return;
             }
             f.layer.enable_trace(4096);
-            const bool ran = f.run("early-trace", describe(c) + (early ? " early" : " from the queue"), y[early ? 0 : 1]);
-            std::vector<flashmoe::fused::TraceEvent> events;
+            const bool ran = f.run("early-trace", describe(c) + variant.name, y[v]);
+            std::vector<fz::TraceEvent> events;
             int64_t dropped = -1;
             f.layer.read_trace(events, dropped);
             f.layer.enable_trace(0);
-            // Per block, in record order: GEMM0 events before and after the block's ROUTING_WAIT.
-            int before = 0, after = 0;
+            // Per block, in record order: GEMM0 events before and after the block's ROUTING_WAIT; own-ticket WAITs.
+            int before = 0, after = 0, own = 0;
             std::vector<bool> waited(static_cast<size_t>(f.layer.num_blocks()), false);
             for (const auto& e : events) {
-                const auto kind = static_cast<flashmoe::fused::TraceKind>(e.kind);
+                const auto kind = static_cast<fz::TraceKind>(e.kind);
                 if (e.block < 0 || e.block >= f.layer.num_blocks()) continue;
-                if (kind == flashmoe::fused::TraceKind::kRoutingWait) waited[static_cast<size_t>(e.block)] = true;
-                if (kind == flashmoe::fused::TraceKind::kGemm0) ++(waited[static_cast<size_t>(e.block)] ? after : before);
+                if (kind == fz::TraceKind::kRoutingWait) waited[static_cast<size_t>(e.block)] = true;
+                if (kind == fz::TraceKind::kGemm0) ++(waited[static_cast<size_t>(e.block)] ? after : before);
+                if (kind == fz::TraceKind::kWait && e.tile == fz::kTraceOwnTicket) ++own;
             }
-            const bool ok = ran && dropped == 0 && before + after > 0 && (early ? after == 0 : before == 0);
-            char detail[160];
-            std::snprintf(detail, sizeof(detail), "GEMM0 events before the routing wait %d, after it %d, dropped %lld",
-                          before, after, static_cast<long long>(dropped));
-            report("early-trace", describe(c) + (early ? " early" : " from the queue"), ok, detail);
+            const bool ok = ran && dropped == 0 && before + after > 0 && (variant.early ? after == 0 : before == 0) &&
+                            (variant.own_tickets ? own > 0 : own == 0);
+            char detail[200];
+            std::snprintf(detail, sizeof(detail),
+                          "GEMM0 events before the routing wait %d, after it %d; own-ticket WAITs %d; dropped %lld",
+                          before, after, own, static_cast<long long>(dropped));
+            report("early-trace", describe(c) + variant.name, ok, detail);
         }
-        report("early-trace", describe(c) + " early = from the queue", y[0] == y[1],
-               y[0] == y[1] ? "bitwise" : "DIFFERS");
+        const bool same = y[0] == y[1] && y[0] == y[2];
+        report("early-trace", describe(c) + " early = early, GEMM1 from the queue = from the queue", same,
+               same ? "bitwise" : "DIFFERS");
     }
 }
 

@@ -349,9 +349,10 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             first_ticket = ~0u;
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
+            const bool own_ticket = ticket < own_gemm1_end;  // NOTE: traced as WAIT tile kTraceOwnTicket
             if (ticket < static_cast<uint32_t>(num_tasks)) {
                 bool ok = true;
-                if (ticket < own_gemm1_end) {
+                if (own_ticket) {
                     // An early launch's GEMM1 ticket: the entry the OS block releases for it (one row tile a group,
                     // unpaired: queue_entry), made here (the withheld task a no-op, as write_queue_entry makes it).
                     const uint32_t j = ticket - static_cast<uint32_t>(early.tickets);
@@ -390,7 +391,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             current_task = task;
             current_wait = wait;
             const uint64_t now = trace_clock();
-            trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
+            trace_record(params.trace, TraceKind::kWait, own_ticket ? kTraceOwnTicket : -1, trace_mark, now);
             trace_mark = now;
         }
         processor_sync();
