@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Drafted in session 40, not run. Why gpt-oss-120b T = 1 loses +8 % on the early-path branch (perf-notes items 149-152):
-# the branch (next/early-chain3 b83ce30: items 145 fixed, 146, 147, 149, 150, 151) against main b379388 (item 144
+# the branch (next/early-chain3 21822a2: items 145 fixed, 146, 147, 149, 150, 151) against main b379388 (item 144
 # alone), against itself with FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1 (item 145 off, GEMM0 still early), and against item
 # 152's diagnostic library (the same tree built with a 200 us abort-check threshold), 3 rounds at gpt-oss-120b,
 # Qwen3, paper and Qwen3-235B T = 1; then traced gpt-oss-120b T = 1 forwards of all four.
@@ -8,7 +8,7 @@
 #   BUNDLE_BENCH_ONLY=1 BUNDLE_AB_LIBS=DIR bash tools/gpu-bundle.sh
 # with DIR/main/libflashmoe.so built from main b379388 (sm_90a md5 ab5776f3) and DIR/a152/libflashmoe.so from the
 # branch with csrc/tools/build_native.py --archs 90a "--cmake-arg=-DCMAKE_CUDA_FLAGS=-DFLASHMOE_ABORT_CHECK_AFTER_NS=200000ull"
-# (md5 ead90eb3); then MANIFEST line 2 by hand. Prebuilt in session 40 as /tmp/bundle-s40-next.
+# (md5 e7e35248; the branch's own library 7bee2bef); then MANIFEST line 2 by hand. Prebuilt in session 40 as /tmp/bundle-s40-next.
 # Predicted (items 150-152): q151 within +-2 % of main at gpt-oss-120b if item 145 is its loss; a152 there too if the
 # waits' abort polling is how item 145 costs it; Qwen3 / paper T = 1 p151 -4 % against main, q151 about half that.
 # run(carry=[".bundle"], timeout_s=330, command="CALL_SECONDS=315 bash benchmarks/results/2026-12-07-s40/next/next-call.sh")
