@@ -325,6 +325,7 @@ FusedLayer::FusedLayer(const flashmoe_layer_config& config, const EpSetup* ep) :
         decode_prefetch_steps_ = decode_prefetch_steps;
         decode_prefetch_hold_ = decode_prefetch_hold;
         early_gemm0_ = !env_flag("FLASHMOE_DISABLE_EARLY_GEMM0");  // NOTE: for A/B runs (item 144)
+        own_gemm1_tickets_ = !env_flag("FLASHMOE_DISABLE_OWN_GEMM1_TICKETS");  // NOTE: for A/B runs (item 150)
         set_pairs(!env_flag("FLASHMOE_DISABLE_PAIR_GEMM0"), !env_flag("FLASHMOE_DISABLE_PAIR_GEMM1"),  // NOTE: A/B runs
                   pair_group_tasks, pair_group_rows);
     }
@@ -525,17 +526,18 @@ flashmoe_status FusedLayer::forward(const flashmoe_forward_args& args, std::stri
         gemm1_l2_prefetch_launch(args.num_tokens, params.top_k, params.num_experts, params.hidden, params.intermediate,
                                  element_bytes_of(config_.dtype), l2_bytes_);
     // One GPU with GEMM0 released direct (its tasks wait on no subscriber) and every reached expert a row tile (a
-    // capacity of at least one row): the processors need nothing of the slot assignment for GEMM0 (item 144). Only
-    // where the GEMM0 tasks of k distinct experts' tiles fit in the processors (with fewer tiles they fit too: the
-    // device checks the launch's own count, tasks.cuh early_gemm0_task): elsewhere (Mixtral-8x7B T = 1: 448 tasks)
-    // nothing runs early, and item 114's prefetch, which the early path replaces, stays.
+    // capacity of at least one row): the processors need nothing of the slot assignment for GEMM0 (items 144, 146).
+    // Only where the GEMM0 tasks of min(T·k, E) experts' tiles fit in the processors (early_gemm0_fits; with fewer
+    // tiles they fit too, and the device checks the launch's own count, tasks.cuh early_gemm0_task): elsewhere
+    // (Mixtral-8x7B T = 1: 448 tasks; Qwen3-30B T = 4: 384) nothing runs early, and item 114's prefetch, which the
+    // early path replaces, stays.
     params.early_gemm0 = early_gemm0_ && direct_gemm0_ && !expert_parallel() && params.capacity >= 1 &&
                                  early_gemm0_launch(args.num_tokens, params.top_k) &&
                                  early_gemm0_fits(args.num_tokens, params.top_k, params.num_experts,
                                                   params.intermediate, params.num_processors,
                                                   tma_.narrow != 0 && params.gated != 0, params.tasks_per_processor,
                                                   params.even_split != 0)
-                             ? 1
+                             ? (own_gemm1_tickets_ ? kEarlyGemm0 : kEarlyGemm0 | kEarlyGemm0QueueGemm1)
                              : 0;
     params.decode_prefetch_steps =  // NOTE: 0 where the Hopper tiles do not run (decode_prefetch_steps_), and where the
                                     // GEMM0 tasks run early: they stream those boxes themselves

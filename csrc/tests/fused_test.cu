@@ -641,16 +641,23 @@ void test_decode_prefetch(bool quick) {
     }
 }
 
-// A one-token launch's GEMM0 tasks run before the slot assignment is out (docs/perf-notes.md item 144;
-// FLASHMOE_DISABLE_EARLY_GEMM0, types.cuh early_gemm0_launch): each processor finds its task and its row tile from the
-// routes itself, so y must not change. Each case with the early tasks and without, against the reference and bitwise
-// against each other: bf16 gated SiLU, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and
-// duplicate ids (a tile of two rows), E = 8, k = 4, H = 256, I = 776; the same with capacity factor 0.5 (capacity 1:
-// the duplicate route dropped, the tile's rows capped); bf16 conventional ReLU, E = 64, k = 1, H = 512; and bf16 k = 32
-// (the rule's largest), E = 64, I = 1536, whose 32 tiles x 24 GEMM0 tasks outnumber the processors, so no task runs
-// early (a fallback the host rule must take: otherwise tickets nobody claims, a hang). Each case's premise is the host
-// rule's decision (fused_layer.cu, recomputed here from the layer's processors): early where the case says so.
-// --quick: the first case.
+// A launch of at most 32 routes runs its GEMM0 tasks before the slot assignment is out (docs/perf-notes.md items 144,
+// 146; FLASHMOE_DISABLE_EARLY_GEMM0, types.cuh early_gemm0_launch): each processor finds its task, its row tile and the
+// tile's tokens from the routes itself (and with direct COMBINE makes its GEMM1 tasks from its tickets, item 145), so y
+// must not change. Each case with the early tasks and without, against the reference and bitwise against each other.
+// One token: bf16 gated SiLU, E = 16, k = 8, H = 1000 (narrow pieces); fp16 gated GELU-tanh with biases and duplicate
+// ids (a tile of two rows), E = 8, k = 4, H = 256, I = 776; the same with capacity factor 0.5 (capacity 1: the
+// duplicate route dropped); bf16 conventional ReLU, E = 64, k = 1, H = 512; bf16 k = 32 (the rule's largest), E = 64,
+// I = 1536, whose 32 tiles x 24 GEMM0 tasks outnumber the processors, so no task runs early (a fallback the host rule
+// must take: otherwise tickets nobody claims, a hang). Several tokens (item 146): bf16 gated SiLU T = 4, E = 16, k = 8
+// (32 routes: tiles of up to four tokens); fp16 gated GELU-tanh with biases and duplicate ids, T = 3, E = 8, k = 4,
+// capacity factor 0.5 (capacity 1 for 12 routes over 8 experts: each expert's later routes dropped, as the slot
+// assignment ranks them in route order); bf16 conventional ReLU T = 2, E = 64, k = 2. The first and the T = 4 case
+// again with FLASHMOE_DISABLE_DIRECT_COMBINE=1 (COMBINE tasks released as token tiles complete, possibly before the
+// GEMM1 entries: item 145 must then read every GEMM1 ticket from the queue; a COMBINE lost under a made ticket leaves
+// y's rows unwritten), and with FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1 (item 150: GEMM1 from the queue's entries). Each
+// case's premise is the host rule's decision (fused_layer.cu, recomputed here from the layer's processors): early where
+// the case says so. --quick: the first case.
 void test_early_gemm0(bool quick) {
     struct EarlyCase {
         Case c;
@@ -665,11 +672,32 @@ void test_early_gemm0(bool quick) {
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 1, 64, 1, 512, 264, 0.0f, true, false},
          true},
         {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 1, 64, 32, 512, 1536, 0.0f, false, false},
-         false}};
-    for (const EarlyCase& e : cases) {
-        if (quick && &e != &cases[0]) continue;
+         false},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 4, 16, 8, 1000, 200, 0.0f, false, false}, true},
+        {Case{FLASHMOE_DTYPE_FP16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_GELU_TANH, 3, 8, 4, 256, 776, 0.5f, true, true},
+         true},
+        {Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_CONVENTIONAL, FLASHMOE_ACT_RELU, 2, 64, 2, 512, 264, 0.0f, true, false},
+         true}};
+    // Cases 0 and 5 run again under each of these settings: the COMBINE released by its subscriber, and the GEMM1
+    // tasks read from the queue (item 150's A/B switch: the early path without item 145's tickets).
+    struct Setting {
+        const char* env;
+        const char* label;
+    };
+    const Setting settings[] = {{"FLASHMOE_DISABLE_DIRECT_COMBINE", " COMBINE by its subscriber"},
+                                {"FLASHMOE_DISABLE_OWN_GEMM1_TICKETS", " GEMM1 from the queue"}};
+    std::vector<std::pair<const EarlyCase*, const Setting*>> runs;
+    for (const EarlyCase& e : cases) runs.emplace_back(&e, nullptr);
+    for (const Setting& setting : settings) {
+        for (int i : {0, 5}) runs.emplace_back(&cases[i], &setting);
+    }
+    for (const auto& [run_case, setting] : runs) {
+        const EarlyCase& e = *run_case;
+        if (quick && (&e != &cases[0] || setting != nullptr)) continue;
         const Case& c = e.c;
-        compare_switch("early-gemm0", c, 1441, "FLASHMOE_DISABLE_EARLY_GEMM0", describe(c),
+        const ScopedEnv env(setting != nullptr ? setting->env : nullptr, "1");
+        compare_switch("early-gemm0", c, 1441, "FLASHMOE_DISABLE_EARLY_GEMM0",
+                       describe(c) + (setting != nullptr ? setting->label : ""),
                        e.early ? "GEMM0 early" : "too many GEMM0 tasks to run early", "GEMM0 from the queue",
                        [&](Fixture& f) {
                            std::string note = hopper_premise(f, "early-gemm0", c,
@@ -685,10 +713,15 @@ void test_early_gemm0(bool quick) {
                                           " the early path: premise missed");
                                note += fits ? " (early)" : " (not early)";
                            }
-                           // The duplicate cases' premise: a row tile of two rows (seed 1441 names expert 1 twice).
+                           // The duplicate cases' premise: a row tile of two rows (seed 1441 names expert 1 twice at
+                           // T = 1); with a capacity factor, routes dropped.
                            if (c.duplicate_ids && *std::max_element(f.r.counts.begin(), f.r.counts.end()) < 2) {
                                report("early-gemm0", describe(c), false, "no expert named twice: premise missed");
                                note += " (no duplicate)";
+                           }
+                           if (c.capacity_factor > 0.0f && f.r.dropped == 0) {
+                               report("early-gemm0", describe(c), false, "no route dropped: premise missed");
+                               note += " (nothing dropped)";
                            }
                            return note;
                        });
@@ -1240,6 +1273,65 @@ void test_trace() {
     CHECK_CUDA(cudaStreamDestroy(stream));
 }
 
+// Which path a launch of few routes took, from its trace (docs/perf-notes.md items 144, 146, 150): with the early path
+// a processor records its GEMM0 event before its ROUTING_WAIT one (the task runs before the slot assignment is out),
+// without it after; each block's events are in record order. And a processor that made a GEMM1 task from its ticket
+// (item 145) records that ticket's WAIT with tile kTraceOwnTicket. T = 1 and T = 4 launches (both taken by the host
+// rule), each with the early path, with it and FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1, and with
+// FLASHMOE_DISABLE_EARLY_GEMM0=1: early, every GEMM0 event comes before its block's routing wait, otherwise none
+// does; own-ticket WAITs only in the first; y is right in all three (the fp64 reference), and bitwise the same.
+void test_early_trace() {
+    namespace fz = flashmoe::fused;
+    struct Variant {
+        const char* env;   // the setting, or nullptr
+        const char* name;
+        bool early;        // GEMM0 before the routing wait
+        bool own_tickets;  // GEMM1 tasks made from the tickets
+    };
+    const Variant variants[] = {{nullptr, " early", true, true},
+                                {"FLASHMOE_DISABLE_OWN_GEMM1_TICKETS", " early, GEMM1 from the queue", true, false},
+                                {"FLASHMOE_DISABLE_EARLY_GEMM0", " from the queue", false, false}};
+    for (const int T : {1, 4}) {
+        const Case c{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, T, 16, 8, 1000, 200, 0.0f, false, false};
+        std::vector<uint8_t> y[3];
+        for (int v = 0; v < 3; ++v) {
+            const Variant& variant = variants[v];
+            const ScopedEnv env(variant.env, "1");
+            Fixture f(c, 5150);
+            if (!f.layer.hopper_tiles()) {
+                report("early-trace", describe(c), true, "SM80 tiles: no early path here");
+                return;
+            }
+            f.layer.enable_trace(4096);
+            const bool ran = f.run("early-trace", describe(c) + variant.name, y[v]);
+            std::vector<fz::TraceEvent> events;
+            int64_t dropped = -1;
+            f.layer.read_trace(events, dropped);
+            f.layer.enable_trace(0);
+            // Per block, in record order: GEMM0 events before and after the block's ROUTING_WAIT; own-ticket WAITs.
+            int before = 0, after = 0, own = 0;
+            std::vector<bool> waited(static_cast<size_t>(f.layer.num_blocks()), false);
+            for (const auto& e : events) {
+                const auto kind = static_cast<fz::TraceKind>(e.kind);
+                if (e.block < 0 || e.block >= f.layer.num_blocks()) continue;
+                if (kind == fz::TraceKind::kRoutingWait) waited[static_cast<size_t>(e.block)] = true;
+                if (kind == fz::TraceKind::kGemm0) ++(waited[static_cast<size_t>(e.block)] ? after : before);
+                if (kind == fz::TraceKind::kWait && e.tile == fz::kTraceOwnTicket) ++own;
+            }
+            const bool ok = ran && dropped == 0 && before + after > 0 && (variant.early ? after == 0 : before == 0) &&
+                            (variant.own_tickets ? own > 0 : own == 0);
+            char detail[200];
+            std::snprintf(detail, sizeof(detail),
+                          "GEMM0 events before the routing wait %d, after it %d; own-ticket WAITs %d; dropped %lld",
+                          before, after, own, static_cast<long long>(dropped));
+            report("early-trace", describe(c) + variant.name, ok, detail);
+        }
+        const bool same = y[0] == y[1] && y[0] == y[2];
+        report("early-trace", describe(c) + " early = early, GEMM1 from the queue = from the queue", same,
+               same ? "bitwise" : "DIFFERS");
+    }
+}
+
 // One forward captured in a CUDA graph is exactly one kernel node; the graph then replays `replays` times, each with new
 // contents of x, routing (ids and weights) and every expert weight and bias written in place, each result (y, counts,
 // drops; y poisoned before every replay) checked against the fp64 reference. Capacity mode, so drops vary by replay.
@@ -1377,8 +1469,9 @@ void check_task_timeout(Fixture& f, int withhold) {
 
 // Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles), at T = 9 (row tiles of <= 16
 // rows: swap-AB tasks, GEMM1 released directly; with early weights, item 72, a task's weight boxes are in flight while
-// it waits for its A rows, which never come for the withheld tile) and at T = 1 (GEMM0 run early, item 144); a GEMM
-// task's wait first (check_task_timeout); then a bad route.
+// it waits for its A rows, which never come for the withheld tile) and at T = 1 (GEMM0 run early, item 144, and a
+// GEMM1 ticket its processor makes, item 145, then a bad route there); a GEMM task's wait first
+// (check_task_timeout); then a bad route at T = 300.
 void test_faults() {
     {
         Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 9, 16, 4, 1000, 200, 0.0f, true,
@@ -1393,6 +1486,23 @@ void test_faults() {
                        false},
                   97);
         for (int withhold : {0, 5}) check_withheld(f, withhold, " (T = 1: early GEMM0)");
+        // A GEMM1 ticket the processors make themselves (item 145): the ordinal after the launch's g0 GEMM0 tasks.
+        int tiles = 0;
+        for (int32_t n : f.r.counts) tiles += n > 0 ? 1 : 0;
+        const int g0 = tiles * flashmoe::fused::gemm0_split(f.c.I, tiles, f.layer.num_processors(), true).num_tasks;
+        check_withheld(f, g0 + 3, " (T = 1: a GEMM1 ticket made by its processor)");
+        // A bad route in an early launch: reported as ROUTING, the rest computed (the processors count valid routes
+        // only, as the slot assignment does), and the next launch right.
+        std::vector<int32_t> ids = f.p.ids;
+        ids[2] = f.c.E + 3;
+        f.d.ids.upload(ids.data(), ids.size() * 4);
+        std::string error;
+        flashmoe_status status = f.layer.forward(args_of(f.c, f.d, f.stream), error);
+        CHECK_CUDA(cudaStreamSynchronize(f.stream));
+        if (status == FLASHMOE_SUCCESS) status = f.layer.device_error(error);
+        report("routing", "expert id out of range (T = 1: early GEMM0)", status == FLASHMOE_ERROR_ROUTING, error);
+        f.d.ids.upload(f.p.ids.data(), f.p.ids.size() * 4);
+        run_and_check(f.layer, f.c, f.d, f.r, f.stream, "routing", "normal launch after the bad route (T = 1)");
     }
     Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false},
               99);
@@ -1481,6 +1591,7 @@ int main(int argc, char** argv) {
         test_even_split();
         test_settings(quick);
         test_trace();
+        test_early_trace();
         if (!quick) {
             test_faults();
             test_timing();

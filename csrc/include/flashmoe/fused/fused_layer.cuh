@@ -138,6 +138,9 @@ class FusedLayer {
     // Whether one-token launches run their GEMM0 tasks before the slot assignment is out (KernelParams::early_gemm0
     // per launch: early_gemm0_launch); false without the Hopper tiles; FLASHMOE_DISABLE_EARLY_GEMM0=1 clears it
     bool early_gemm0_ = false;
+    // Whether those launches' processors make their GEMM1 tasks from their tickets (item 145; KernelParams::early_gemm0's
+    // kEarlyGemm0QueueGemm1 where not); FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1 clears it (item 150, A/B runs)
+    bool own_gemm1_tickets_ = true;
     // Whether those prefetches wait for the OS block's count pass (KernelParams::decode_prefetch_hold);
     // FLASHMOE_DECODE_PREFETCH_HOLD sets it
     bool decode_prefetch_hold_ = false;

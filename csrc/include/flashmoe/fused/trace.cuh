@@ -27,6 +27,10 @@ enum class TraceKind : int32_t {
                        // tile = that count (tasks released so far)
 };
 
+// The tile of a processor's WAIT event whose task it made from its ticket itself (an early launch's GEMM1 task, item
+// 145) rather than read from the queue (-1): fused_test's early-trace tells the two paths apart by it (item 150).
+constexpr int kTraceOwnTicket = -7;
+
 // True for the events the OS block's scheduler and subscriber warps record.
 constexpr bool trace_os_kind(TraceKind kind) {
     return kind == TraceKind::kPushGemm0 || kind == TraceKind::kPushGemm1 || kind == TraceKind::kPushCombine ||

@@ -359,6 +359,10 @@ struct TmaMaps {
     TmaDescriptor hidden_pair;  // as hidden, boxes of 2 x kBlockM rows: GEMM1's A of a row tile pair
 };
 
+// KernelParams::early_gemm0's bits.
+constexpr int32_t kEarlyGemm0 = 1;            // the launch's GEMM0 tasks run early (items 144, 146)
+constexpr int32_t kEarlyGemm0QueueGemm1 = 2;  // ... and its GEMM1 tasks come from the queue (item 150: A/B runs)
+
 // Everything one launch needs. Passed by value as a __grid_constant__ (the TMA maps must live in parameter space).
 struct KernelParams {
     const void* x;             // [T][H]
@@ -408,10 +412,12 @@ struct KernelParams {
     int32_t decode_prefetch_hold;   // 1: those prefetches wait until the OS block has counted the routes
                                     // (ControlBlock::routes_counted_epoch), so that they do not slow its count pass
                                     // (docs/perf-notes.md item 116); 0: they start at once
-    int32_t early_gemm0;            // 1: processor p < tiles x GEMM0 tasks per tile runs GEMM0 task p of the launch's
-                                    // one token before the slot assignment is out, from the routes it reads itself
-                                    // (early_gemm0_launch, set by the host; processor.cuh, tasks.cuh decode_tiles;
-                                    // docs/perf-notes.md item 144); 0 = every GEMM0 task from the queue
+    int32_t early_gemm0;            // kEarlyGemm0: processor p < tiles x GEMM0 tasks per tile runs GEMM0 task p of
+                                    // the launch (at most 32 routes) before the slot assignment is out, from the routes
+                                    // it reads itself (early_gemm0_launch, set by the host; processor.cuh, tasks.cuh
+                                    // decode_tiles; docs/perf-notes.md items 144, 146); with kEarlyGemm0QueueGemm1 the
+                                    // GEMM1 tasks come from the queue's entries, not from the tickets (item 150's A/B
+                                    // switch against item 145); 0 = every GEMM0 task from the queue
     int32_t even_split;             // 1: the GEMM column splits deal their pieces evenly (ColumnSplit::of's `even`;
                                     // even_split_launch, set by the host)
     int32_t compact_rows;           // 1: GEMM1 stores the expert rows in the layer's dtype, row stride H elements, and
@@ -478,12 +484,12 @@ FLASHMOE_HOST_DEVICE inline bool gemm1_l2_prefetch_launch(int64_t num_tokens, in
 // gpt-oss-120b T = 1); Qwen3-30B T = 4 (32 routes, ~30 row tiles) read +1.2 % in one call and -0.1 % in another
 // against the setting at 0, so launches of more than one token are left out until they are measured.
 // Whether a launch runs its GEMM0 tasks before the slot assignment is out (KernelParams::early_gemm0; docs/perf-notes.md
-// item 144): one token of at most 32 routes, which a warp reads itself (a route a lane; tasks.cuh decode_tiles). Every
-// expert reached there has one row tile of that token's rows, in expert order, so each processor knows the first wave's
-// GEMM0 tasks and their A rows (x's one row) without the OS block: at Qwen3 T = 1 the first GEMM0 task started ~12 us
+// items 144, 146): at most 32 routes, which a warp reads itself (a route a lane; tasks.cuh decode_tiles). Every expert
+// reached there has one row tile, in expert order, whose rows are its routes' tokens in route order, so each processor
+// knows the GEMM0 tasks and their A rows without the OS block: at Qwen3 T = 1 the first GEMM0 task started ~12 us
 // into a ~52 us forward, after the slot assignment (~6 us), the dispatch and the queue's hand-offs.
 FLASHMOE_HOST_DEVICE inline bool early_gemm0_launch(int64_t num_tokens, int top_k) {
-    return num_tokens == 1 && top_k <= 32;
+    return num_tokens >= 1 && num_tokens * top_k <= 32;
 }
 // The host's half of KernelParams::early_gemm0 beyond early_gemm0_launch: the GEMM0 tasks of the most row tiles the
 // launch can have, min(T·k, E) (every route its own expert), fit in the processors, one task each. With fewer tiles

@@ -39,6 +39,8 @@ template <typename Element>
 __device__ inline void run_processor(const KernelParams& params, uint32_t epoch, char* shared) {
     __shared__ Task current_task;
     __shared__ int shared_value;
+    // An early launch's row tiles (expert, valid rows), from the routes (tasks.cuh early_gemm0_task; item 147).
+    __shared__ int2 early_tile_meta[kMaxEarlyTiles];
     const int processor_idx = static_cast<int>(blockIdx.x) - 1;
     const WorkspaceLayout& layout = params.layout;
     ControlBlock* control = layout.get_control_ptr();
@@ -83,16 +85,13 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
                    : run_gemm0_task<Element, false>(params, epoch, task, begin, end, false, setup, wait, shared);
     };
 
-    // One token (KernelParams::early_gemm0, docs/perf-notes.md item 144): the launch's GEMM0 tasks, one a processor,
-    // run before the slot assignment is out. Each processor finds its task from the routes (tasks.cuh
-    // early_gemm0_task), copies x's row into its row tile's rows itself and runs the task; after the routing's release
-    // thread 0 publishes it (the count's preset comes with the release), and the task loop's tickets start after the
-    // GEMM0 tasks. No processor dispatches: nothing else reads the dispatched rows. early_tickets (the GEMM0 tasks run
-    // so, or 0) and ring_ready are the same in every thread.
-    int early_tickets = 0;
-    int early_tiles = 0;
-    int early_rows = 0;
-    Task early_task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
+    // At most 32 routes (KernelParams::early_gemm0, docs/perf-notes.md items 144, 146): the launch's GEMM0 tasks, one a
+    // processor, run before the slot assignment is out. Each processor finds its task from the routes (tasks.cuh
+    // early_gemm0_task), copies its row tile's tokens into the tile's rows itself and runs the task; after the
+    // routing's release thread 0 publishes it (the count's preset comes with the release), and the task loop's tickets
+    // start after the GEMM0 tasks. No processor dispatches: nothing else reads the dispatched rows. `early`
+    // (early.tickets: the GEMM0 tasks run so, or 0) and ring_ready are the same in every thread.
+    EarlyGemm0 early = no_early_gemm0();
     bool ring_ready = false;
     if constexpr (wgmma_path_compiled<Element>()) {
         // One token: the first wave of GEMM0 tasks' weights into the L2 while the OS block assigns the slots (item 114).
@@ -102,68 +101,74 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         }
         if (params.tma.enabled != 0 && threadIdx.x == 64) prefetch_tma_maps(params.tma);
         // NOTE: the rule is checked here too (as the host sets the flag), so that no other launch takes this path.
-        if (params.early_gemm0 != 0 && params.tma.enabled != 0 && gemm0_released_direct(params) &&
+        if ((params.early_gemm0 & kEarlyGemm0) != 0 && params.tma.enabled != 0 && gemm0_released_direct(params) &&
             early_gemm0_launch(params.num_tokens, params.top_k)) {
-            __shared__ int early_shared[3];
+            __shared__ EarlyGemm0 early_shared;
             if (threadIdx.x < 32) {
-                const EarlyGemm0 early = early_gemm0_task(params, processor_idx);
-                if (threadIdx.x == 0) {
-                    current_task = early.task;
-                    early_shared[0] = early.tickets;
-                    early_shared[1] = early.tiles;
-                    early_shared[2] = early.rows;
-                }
+                const EarlyGemm0 found = early_gemm0_task(params, processor_idx, early_tile_meta);
+                if (threadIdx.x == 0) early_shared = found;
             }
             processor_sync();
-            early_tickets = early_shared[0];
-            early_tiles = early_shared[1];
-            early_task = current_task;
-            early_rows = early_shared[2];
-            const int rows = early_rows;
-            if (static_cast<TaskType>(early_task.type) != TaskType::kExit) {
+            early = early_shared;
+            if (static_cast<TaskType>(early.task.type) != TaskType::kExit) {
                 wgmma_ring_init(shared);
                 ring_ready = true;
-                if (static_cast<TaskType>(early_task.type) == TaskType::kGemm0) {
-                    copy_decode_rows<Element>(params, early_task.tile, rows);
+                if (static_cast<TaskType>(early.task.type) == TaskType::kGemm0) {
+                    copy_decode_rows<Element>(params, early.task.tile, early.rows, early.routes);
                     detail::fence_proxy_async_global();  // the rows go to the task's TMA loads (the async proxy)
                     processor_sync();
-                    // The task's setup as gemm_task_setup reads it once the routing is out: its tile's rows, and
-                    // EVICT_FIRST weights (one row tile of fewer than kBlockM rows per expert: weight_cache_hint).
-                    const GemmTaskSetup setup{
-                        params.tma.evict_first != 0 && rows < TileConfig::kBlockM
-                            ? static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_FIRST)
-                            : static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL),
-                        rows, short_a_box(params, rows), true};
-                    if (!run_gemm0(early_task, setup, InputWait{InputWait::kNone, 0u, nullptr}, early_tiles)) {
+                    // Its setup from the routes: every expert one row tile, so each tile is its expert's first.
+                    const GemmTaskSetup setup = gemm_task_setup(params, early.rows, [] { return true; });
+                    if (!run_gemm0(early.task, setup, InputWait{InputWait::kNone, 0u, nullptr}, early.tiles)) {
                         return;  // aborting: recorded
                     }
                     processor_sync();  // NOTE: every thread's outputs before thread 0's release after the routing wait
                     if (threadIdx.x == 0) {
                         const uint64_t now = trace_clock();
-                        trace_record(params.trace, TraceKind::kGemm0, early_task.tile, trace_mark, now);
+                        trace_record(params.trace, TraceKind::kGemm0, early.task.tile, trace_mark, now);
                         trace_mark = now;
                     }
                 }
             }
         }
     }
+    // Thread 0's first queue ticket where it is claimed before the task loop (else ~0u): an early launch's, right
+    // after its GEMM0 count's publish (item 147: the ticket's round trip then overlaps the barriers and the rest of
+    // the way to the task loop). NOTE: the OS block zeroes the ticket counter before the routing's release, so no
+    // ticket is claimed before its acquire; and not before the publish (item 151: the red.release would wait for the
+    // contended atomic, and the tile's GEMM1 tasks for the release); an early launch dispatches nothing, so its
+    // processors go straight on.
+    uint32_t first_ticket = ~0u;
     if (threadIdx.x == 0) {
         const bool ok = wait_equals(params, epoch, &control->routing_epoch, epoch, limit_ns, Role::kProcessor,
                                          WaitWhat::kRouting, -1, processor_idx);
         shared_value = ok ? *reinterpret_cast<volatile int32_t*>(&control->num_row_tiles) : -1;
-        if (ok && early_tickets != 0) {
-            // NOTE: the slot assignment laid out the row tiles the processors found (tasks.cuh decode_tiles); a
-            // difference is a defect of this code, and the results would be wrong: stop the launch loudly.
-            if (shared_value != early_tiles ||
-                (static_cast<TaskType>(early_task.type) == TaskType::kGemm0 &&
-                 (__ldcg(layout.get_tile_expert_ptr() + early_task.tile) != early_task.expert ||
-                  __ldcg(layout.get_tile_rows_ptr() + early_task.tile) != early_rows))) {
-                __trap();
+        if (ok && early.tickets != 0) {
+            // NOTE: the slot assignment laid out the row tiles the processors found (tasks.cuh decode_tiles): their
+            // count, the task's tile's expert and rows, and each row's route. A difference is a defect of this code,
+            // and the results would be wrong: stop the launch loudly.
+            // (Every load is issued whatever the others read, `&` not `&&`: one round trip, not a chain, before the
+            // publish that the tile's GEMM1 tasks wait for.)
+            bool same = shared_value == early.tiles;
+            if (static_cast<TaskType>(early.task.type) == TaskType::kGemm0) {
+                const int64_t first_row = static_cast<int64_t>(early.task.tile) * TileConfig::kBlockM;
+                same = same & (__ldcg(layout.get_tile_expert_ptr() + early.task.tile) == early.task.expert) &
+                       (__ldcg(layout.get_tile_rows_ptr() + early.task.tile) == early.rows);
+                // Row r's route: the lowest set bit of the tile's routes once r of them are cleared (not __fns, item
+                // 149). (Unrolled by the compiler, so that the loads go out together.)
+                uint32_t routes = early.routes;
+                for (int row = 0; row < early.rows; ++row) {
+                    same = same & (__ldcg(layout.get_row_route_ptr() + first_row + row) ==
+                                   __ffs(static_cast<int>(routes)) - 1);
+                    routes &= routes - 1u;
+                }
             }
+            if (!same) __trap();
             // One GPU: the GEMM0 count holds this launch's epoch since the release just acquired (routing.cuh).
-            if (static_cast<TaskType>(early_task.type) == TaskType::kGemm0) {
-                epoch_counter_publish_current(layout.get_gemm0_count_ptr() + early_task.tile);
+            if (static_cast<TaskType>(early.task.type) == TaskType::kGemm0) {
+                epoch_counter_publish_current(layout.get_gemm0_count_ptr() + early.task.tile);
             }
+            first_ticket = static_cast<uint32_t>(early.tickets) + atomicAdd(&control->task_next, 1u);
         }
         trace_record(params.trace, TraceKind::kRoutingWait, -1, trace_mark, trace_clock());
         trace_mark = trace_clock();
@@ -196,7 +201,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // Token-major (item 108): no tile flag is set; GEMM0 waits for processors_dispatched (acquire_dispatched), published
     // below after every thread's fences. (Two loops on the flag, not an if / else: this form compiles to the SASS that
     // session 25 GPU-checked; the if / else lays it out differently.)
-    while (early_tickets == 0 && params.token_dispatch != 0) {
+    while (early.tickets == 0 && params.token_dispatch != 0) {
         const int first = claim() * TileConfig::kDispatchTokens;
         if (first >= params.num_tokens) {
             if (params.tma.enabled) {
@@ -209,7 +214,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         dispatch_token_run<Element>(params, first, min(first + TileConfig::kDispatchTokens, params.num_tokens));
     }
     uint32_t* dispatch_flag = layout.get_dispatch_flag_ptr();
-    while (early_tickets == 0 && params.token_dispatch == 0) {
+    while (early.tickets == 0 && params.token_dispatch == 0) {
         const int tile = claim();
         if (tile >= num_routing_tiles) {
             break;
@@ -233,7 +238,8 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
         // One GPU: every tile this processor claimed is dispatched (each flag released above). NOTE: the OS block set
         // the count to this epoch before routing_epoch, so no bump takes a CAS on a stale epoch: 263 of them at once
         // made the dispatch phase's median 1.9 us instead of 0.9 at T = 1 (perf-notes item 44).
-        if (!ep) epoch_counter_publish_current(&control->processors_dispatched);
+        // (Not in an early launch: only GEMM0 tasks from the queue read the count, and it has none; item 147.)
+        if (!ep && early.tickets == 0) epoch_counter_publish_current(&control->processors_dispatched);
         trace_record(params.trace, TraceKind::kDispatch, -1, trace_mark, trace_clock());
         trace_mark = trace_clock();
     }
@@ -316,18 +322,57 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
     // (docs/perf-notes.md item 72; tasks.cuh InputWait); pairs acquire here. FLASHMOE_DISABLE_EARLY_WEIGHTS=1: all
     // here.
     const bool defer_acquires = params.tma.enabled != 0 && params.tma.early_weights != 0;
+    // An early launch (early.tickets > 0) with direct GEMM1 and direct COMBINE: every group is one row tile (so
+    // unpaired: group_paired needs two), every group's GEMM1 batch goes out at once, and the COMBINE batch goes behind
+    // the last of them on the same ring, so the GEMM1 tickets that follow the GEMM0 ones, [early.tickets,
+    // own_gemm1_end), are column task (t - early.tickets) % per-tile of row tile (t - early.tickets) / per-tile. Thread
+    // 0 makes those tasks itself: the OS block's release of their entries came ~5 us after the last GEMM0 task at Qwen3
+    // T = 1 once GEMM0 ran early (docs/perf-notes.md item 145). Their processors still wait for the tiles' GEMM0 counts
+    // (InputWait kGemm0Done).
+    // NOTE: not without direct COMBINE (FLASHMOE_DISABLE_DIRECT_COMBINE=1): the GEMM1 subscriber then queues COMBINE
+    // batches as token tiles complete, on a ring the scheduler pops first, so a COMBINE entry may come before the GEMM1
+    // entries and would be lost under a ticket made here (a review of item 145 found it; fused_test early-gemm0).
+    const ColumnSplit launch_gemm1_split = gemm1_split(params, num_row_tiles);
+    const uint32_t gemm1_tasks_per_tile = static_cast<uint32_t>(launch_gemm1_split.num_tasks);
+    // (Not with kEarlyGemm0QueueGemm1: FLASHMOE_DISABLE_OWN_GEMM1_TICKETS=1, item 150's A/B switch.)
+    const bool own_gemm1 = early.tickets > 0 && direct_gemm1 && combine_released_direct(params) &&
+                           (params.early_gemm0 & kEarlyGemm0QueueGemm1) == 0;
+    const uint32_t own_gemm1_end =
+        own_gemm1 ? static_cast<uint32_t>(early.tickets) + static_cast<uint32_t>(num_row_tiles) * gemm1_tasks_per_tile
+                  : 0u;
     __shared__ InputWait current_wait;
     while (true) {
         if (threadIdx.x == 0) {
-            const uint32_t ticket = static_cast<uint32_t>(early_tickets) + atomicAdd(&control->task_next, 1u);
+            const uint32_t ticket = first_ticket != ~0u
+                                        ? first_ticket
+                                        : static_cast<uint32_t>(early.tickets) + atomicAdd(&control->task_next, 1u);
+            first_ticket = ~0u;
             Task task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
             InputWait wait{InputWait::kNone, gemm0_tasks_per_tile, &all_dispatched};
+            const bool own_ticket = ticket < own_gemm1_end;  // NOTE: traced as WAIT tile kTraceOwnTicket
             if (ticket < static_cast<uint32_t>(num_tasks)) {
-                const bool ok = ticket < published ||
-                                wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
+                bool ok = true;
+                if (own_ticket) {
+                    // An early launch's GEMM1 ticket: the entry the OS block releases for it (one row tile a group,
+                    // unpaired: queue_entry), made here (the withheld task a no-op, as write_queue_entry makes it).
+                    const uint32_t j = ticket - static_cast<uint32_t>(early.tickets);
+                    const int tile = static_cast<int>(j / gemm1_tasks_per_tile);
+                    task = Task{static_cast<int32_t>(static_cast<int64_t>(ticket) == params.withhold_task
+                                                         ? TaskType::kNone
+                                                         : TaskType::kGemm1),
+                                tile, static_cast<int32_t>(j - static_cast<uint32_t>(tile) * gemm1_tasks_per_tile),
+                                // The routes' expert (item 147): the task waits for its tile's GEMM0 count, which
+                                // only processors that found the OS block's expert there publish (the check above).
+                                early_tile_meta[tile].x};
+                } else {
+                    ok = ticket < published ||
+                         wait_released(params, epoch, published_word, ticket, limit_ns, processor_idx, published);
+                    if (ok) {
+                        const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
+                        task = Task{entry.x, entry.y, entry.z, entry.w};
+                    }
+                }
                 if (ok) {
-                    const int4 entry = __ldcg(reinterpret_cast<const int4*>(queue + ticket));
-                    task = Task{entry.x, entry.y, entry.z, entry.w};
                     const TaskType type = static_cast<TaskType>(task.type);
                     const bool gemm0 = type == TaskType::kGemm0 || type == TaskType::kGemm0Pair;
                     const bool gemm1 = type == TaskType::kGemm1 || type == TaskType::kGemm1Pair;
@@ -346,7 +391,7 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             current_task = task;
             current_wait = wait;
             const uint64_t now = trace_clock();
-            trace_record(params.trace, TraceKind::kWait, -1, trace_mark, now);
+            trace_record(params.trace, TraceKind::kWait, own_ticket ? kTraceOwnTicket : -1, trace_mark, now);
             trace_mark = now;
         }
         processor_sync();
@@ -375,7 +420,11 @@ __device__ inline void run_processor(const KernelParams& params, uint32_t epoch,
             }
             case TaskType::kGemm1: {
                 const ColumnSplit split = gemm1_split(params, num_row_tiles);
-                const GemmTaskSetup setup = gemm_task_setup(params, task);
+                // An early launch's (own_gemm1_end > 0: every GEMM1 task a ticket made above) from the routes: no load
+                // of the tile's metadata before the task's first weight boxes (item 147). Each expert one row tile.
+                const GemmTaskSetup setup =
+                    own_gemm1_end != 0 ? gemm_task_setup(params, early_tile_meta[task.tile].y, [] { return true; })
+                                       : gemm_task_setup(params, task);
                 const bool ok = with_row_type<Element>(params, [&](auto row) {
                     using Row = decltype(row);
                     return swap_ab_task(params, setup, num_row_tiles)

@@ -353,14 +353,17 @@ __device__ __forceinline__ int a_box_bytes(int short_box) {
 }
 
 // Hopper tiles: the L2 policy of a row tile's weight boxes (docs/perf-notes.md item 26). EVICT_FIRST when the tile is
-// its expert's only one (fewer than kBlockM valid rows, and the tile before it belongs to another expert): no other
-// tile of the launch reads those weights, so streaming them need not evict what the launch and the next one read
-// again (the OS block's routes and code, x, the workspace). EVICT_NORMAL otherwise.
-__device__ __forceinline__ uint64_t weight_cache_hint(const KernelParams& params, const Task& task, int rows) {
+// its expert's only one (fewer than kBlockM valid rows, and the tile before it belongs to another expert:
+// `first_of_expert()`, asked only then): no other tile of the launch reads those weights, so streaming them need not
+// evict what the launch and the next one read again (the OS block's routes and code, x, the workspace). EVICT_NORMAL
+// otherwise.
+template <typename FirstOfExpert>
+__device__ __forceinline__ uint64_t weight_cache_hint(const KernelParams& params, int rows,
+                                                      FirstOfExpert first_of_expert) {
     constexpr uint64_t kNormal = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL);
     constexpr uint64_t kFirst = static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_FIRST);
     if (params.tma.evict_first == 0 || rows >= TileConfig::kBlockM) return kNormal;
-    return task.tile == 0 || params.layout.get_tile_expert_ptr()[task.tile - 1] != task.expert ? kFirst : kNormal;
+    return first_of_expert() ? kFirst : kNormal;
 }
 
 // What a GEMM task reads of its row tile and the launch before its first load, read by the caller and passed in
@@ -373,14 +376,24 @@ struct GemmTaskSetup {
     int short_box;    // short_a_box (Hopper tiles)
     bool hopper;      // params.tma.enabled
 };
-__device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& params, const Task& task) {
-    GemmTaskSetup setup{static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL),
-                        gemm_tile_rows(params, task.tile), -1, params.tma.enabled != 0};
+// A task's setup for a row tile of `rows` valid rows; `first_of_expert()`: whether the tile before it belongs to
+// another expert (weight_cache_hint).
+template <typename FirstOfExpert>
+__device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& params, int rows,
+                                                         FirstOfExpert first_of_expert) {
+    GemmTaskSetup setup{static_cast<uint64_t>(cute::TMA::CacheHintSm90::EVICT_NORMAL), rows, -1,
+                        params.tma.enabled != 0};
     if (setup.hopper) {
         setup.short_box = short_a_box(params, setup.rows);
-        setup.b_hint = weight_cache_hint(params, task, setup.rows);
+        setup.b_hint = weight_cache_hint(params, setup.rows, first_of_expert);
     }
     return setup;
+}
+// The same from the slot assignment's tile metadata (after the routing's acquire).
+__device__ __forceinline__ GemmTaskSetup gemm_task_setup(const KernelParams& params, const Task& task) {
+    return gemm_task_setup(params, gemm_tile_rows(params, task.tile), [&] {
+        return task.tile == 0 || params.layout.get_tile_expert_ptr()[task.tile - 1] != task.expert;
+    });
 }
 
 // The acquires of a GEMM task's A rows on one GPU, by its thread 0 (direct releases: the task was released before its
@@ -833,19 +846,22 @@ __device__ __forceinline__ void prefetch_tma_maps(const TmaMaps& tma) {
 #endif
 }
 
-// One token's row tiles as the slot assignment lays them out (os/routing.cuh assign_slots), found by a warp from the
+// A launch's row tiles as the slot assignment lays them out (os/routing.cuh assign_slots), found by a warp from the
 // routes themselves: with at most 32 routes (a lane each) every expert reached keeps one row tile (its routes, at most
 // 32, capped at the capacity, which must be at least 1 for the expert to keep any), and row tile i is the i-th
-// smallest of those experts. Only valid routes count, as the slot assignment counts them (route_check.cuh). Lane j
-// (j < T·k) gets route j's expert, and where it is its expert's first route (`leader`) the expert's row tile and rows;
-// every lane gets the tile count. Called by a whole warp. For decode_prefetch_launch (item 114) and early_gemm0_launch
-// (item 144), both T = 1, k <= 32.
+// smallest of those experts. Row r of a tile is its expert's r-th route in route order (rank_routes: ranks follow
+// route order; routes ranked at or past the capacity are dropped). Only valid routes count, as the slot assignment
+// counts them (route_check.cuh). Lane j (j < T·k) gets route j's expert and its expert's routes (`peers`), and where
+// it is its expert's first route (`leader`) the expert's row tile and rows; every lane gets the tile count. Called by
+// a whole warp. For decode_prefetch_launch (item 114: T = 1, k <= 8) and early_gemm0_launch (items 144, 146: T·k <=
+// 32).
 struct DecodeTiles {
-    int expert;   // route lane's expert, or -1 (no route, or an invalid one)
-    bool leader;  // the lane is its expert's first route and the expert keeps a row tile
-    int tile;     // leader: the expert's row tile
-    int rows;     // leader: the row tile's valid rows
-    int tiles;    // the launch's row tiles
+    int expert;      // route lane's expert, or -1 (no route, or an invalid one)
+    uint32_t peers;  // the lanes (routes) of that expert, in route order
+    bool leader;     // the lane is its expert's first route and the expert keeps a row tile
+    int tile;        // leader: the expert's row tile
+    int rows;        // leader: the row tile's valid rows
+    int tiles;       // the launch's row tiles
 };
 __device__ __forceinline__ DecodeTiles decode_tiles(const KernelParams& params) {
     const int lane_idx = static_cast<int>(threadIdx.x) % 32;
@@ -861,51 +877,86 @@ __device__ __forceinline__ DecodeTiles decode_tiles(const KernelParams& params) 
         const int other = __shfl_sync(0xffffffffu, expert, lane);
         tile += (leaders >> lane & 1u) != 0 && other < expert ? 1 : 0;
     }
-    return DecodeTiles{expert, leader, tile, min(__popc(peers), params.capacity), __popc(leaders)};
+    return DecodeTiles{expert, peers, leader, tile, min(__popc(peers), params.capacity), __popc(leaders)};
 }
 
-// A one-token launch's GEMM0 task run before the slot assignment is out (KernelParams::early_gemm0; docs/perf-notes.md
-// item 144). The launch's GEMM0 tasks are tiles x per-tile, in queue_gemm0_direct's order (task t: column task t %
+// GEMM0 task `index` of the launch in queue_gemm0_direct's order for decode_tiles' row tiles (groups of one tile):
+// column task index % per_tile of row tile index / per_tile, of that tile's expert; kExit past the last task, with
+// `lane` -1, else the lane that leads the tile's expert (its rows and routes). Called by the whole warp.
+__device__ __forceinline__ Task decode_gemm0_task(const DecodeTiles& tiles, int per_tile, int index, int& lane) {
+    const int tile = index / per_tile;
+    const uint32_t owner = __ballot_sync(0xffffffffu, tiles.leader && tiles.tile == tile);
+    lane = owner == 0 ? -1 : __ffs(owner) - 1;
+    if (owner == 0) return Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1};
+    return Task{static_cast<int32_t>(TaskType::kGemm0), tile, index - tile * per_tile,
+                __shfl_sync(0xffffffffu, tiles.expert, lane)};
+}
+
+// An early launch's GEMM0 task, run before the slot assignment is out (KernelParams::early_gemm0; docs/perf-notes.md
+// items 144, 146). The launch's GEMM0 tasks are tiles x per-tile, in queue_gemm0_direct's order (task t: column task t %
 // per-tile of row tile t / per-tile); where the processors cover them all, processor p runs task p itself, and the
 // task loop's tickets start after them. Called by a whole warp; lane 0's result is the processor's.
+// (An aggregate without member initializers: processor.cuh shares it through a __shared__ variable.)
 struct EarlyGemm0 {
-    int tickets;  // GEMM0 tasks the launch runs early (all of them), or 0: none
-    int tiles;    // the launch's row tiles (tickets > 0)
-    Task task;    // processor p < tickets: task p (kNone where it is the withheld task, as write_queue_entry makes it)
-    int rows;     // its row tile's valid rows
+    int tickets;      // GEMM0 tasks the launch runs early (all of them), or 0: none
+    int tiles;        // the launch's row tiles (tickets > 0)
+    Task task;        // processor p < tickets: task p (kNone where it is the withheld task, as write_queue_entry makes
+                      // it); else kExit
+    int rows;         // its row tile's valid rows
+    uint32_t routes;  // its row tile's routes (lanes of decode_tiles), in route order: row r is the r-th
 };
-__device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& params, int processor_idx) {
-    EarlyGemm0 early{0, 0, Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1}, 0};
+// No early task: a launch off the early path, or a processor past the GEMM0 tasks.
+__device__ __forceinline__ EarlyGemm0 no_early_gemm0() {
+    return EarlyGemm0{0, 0, Task{static_cast<int32_t>(TaskType::kExit), -1, -1, -1}, 0, 0u};
+}
+// `tile_meta` (shared, kMaxEarlyTiles entries): where the path is taken, entry t of each of the launch's row tiles is
+// set to its (expert, valid rows), for the task loop's GEMM1 tasks of the launch (item 147).
+constexpr int kMaxEarlyTiles = 32;  // an early launch's row tiles: at most one a route (early_gemm0_launch)
+__device__ __forceinline__ EarlyGemm0 early_gemm0_task(const KernelParams& params, int processor_idx, int2* tile_meta) {
+    EarlyGemm0 early = no_early_gemm0();
     const DecodeTiles tiles = decode_tiles(params);
     if (tiles.tiles == 0) return early;
     const int per_tile = gemm0_split(params, tiles.tiles).num_tasks;
     if (tiles.tiles * per_tile > params.num_processors) return early;  // a task would wait for a processor
     early.tickets = tiles.tiles * per_tile;
     early.tiles = tiles.tiles;
-    const int tile = processor_idx / per_tile;
-    const uint32_t owner = __ballot_sync(0xffffffffu, tiles.leader && tiles.tile == tile);
-    if (owner == 0) return early;  // processor_idx >= tickets
-    const int lane = __ffs(owner) - 1;
-    const bool withheld = static_cast<int64_t>(processor_idx) == params.withhold_task;
-    early.task = Task{static_cast<int32_t>(withheld ? TaskType::kNone : TaskType::kGemm0), tile,
-                      processor_idx - tile * per_tile, __shfl_sync(0xffffffffu, tiles.expert, lane)};
+    if (tiles.leader) tile_meta[tiles.tile] = make_int2(tiles.expert, tiles.rows);
+    int lane;
+    early.task = decode_gemm0_task(tiles, per_tile, processor_idx, lane);
+    if (lane < 0) return early;  // processor_idx >= tickets
+    if (static_cast<int64_t>(processor_idx) == params.withhold_task) {
+        early.task.type = static_cast<int32_t>(TaskType::kNone);
+    }
     early.rows = __shfl_sync(0xffffffffu, tiles.rows, lane);
+    early.routes = __shfl_sync(0xffffffffu, tiles.peers, lane);
     return early;
 }
 
-// An early GEMM0 task's A rows: x's one token into rows 0 .. rows - 1 of its row tile of the dispatched tokens, where
-// dispatch_row_tile would copy it (an expert's routes of one token are all that token). Each processor of the tile
-// writes the same bytes; early launches skip the dispatch. Called by the whole block; the caller fences (async proxy)
-// and synchronises before the task's TMA loads.
+// An early GEMM0 task's A rows: row r (r < rows) of its row tile of the dispatched tokens is the token of the tile's
+// r-th route (`routes`, lanes of decode_tiles: route j is token j / k), where dispatch_row_tile would copy it. Each
+// processor of the tile writes the same bytes; early launches skip the dispatch. Called by the whole block; the caller
+// fences (async proxy) and synchronises before the task's TMA loads.
+// The route of row `row` of an early row tile: the row-th set bit of its `routes` (lanes of decode_tiles, in route
+// order; row < popcount). NOTE: a loop that clears the lowest set bits, not __fns: each __fns call site inlined ~900
+// instructions (sm_30_intrinsics.hpp) into the kernel, which cost launches that never run them (docs/perf-notes.md
+// item 149).
+__device__ __forceinline__ int early_row_route(uint32_t routes, int row) {
+#pragma unroll 1
+    for (int i = 0; i < row; ++i) routes &= routes - 1u;
+    return __ffs(static_cast<int>(routes)) - 1;
+}
+
 template <typename Element>
-__device__ inline void copy_decode_rows(const KernelParams& params, int tile, int rows) {
+__device__ inline void copy_decode_rows(const KernelParams& params, int tile, int rows, uint32_t routes) {
     constexpr int kVector = kElementsPer16Bytes<Element>;
     const int vectors_per_row = params.hidden / kVector;
-    const uint4* source = static_cast<const uint4*>(params.x);
+    const uint4* x = static_cast<const uint4*>(params.x);
     uint4* destination = reinterpret_cast<uint4*>(params.layout.get_tokens_ptr<Element>() +
                                                   static_cast<int64_t>(tile) * TileConfig::kBlockM * params.hidden);
     for (int i = static_cast<int>(threadIdx.x); i < rows * vectors_per_row; i += TileConfig::kThreads) {
-        destination[i] = __ldg(source + i % vectors_per_row);
+        const int row = i / vectors_per_row;
+        const int token = early_row_route(routes, row) / params.top_k;  // the row-th route's token
+        destination[i] = __ldg(x + static_cast<int64_t>(token) * vectors_per_row + (i - row * vectors_per_row));
     }
 }
 
@@ -925,13 +976,10 @@ __device__ __noinline__ void prefetch_first_gemm0(const KernelParams& params, in
         const DecodeTiles tiles = decode_tiles(params);
         if (tiles.tiles == 0) return;
         const ColumnSplit split = gemm0_split(params, tiles.tiles);
-        const int first_tile = processor_idx / split.num_tasks;
-        const uint32_t owner = __ballot_sync(0xffffffffu, tiles.leader && tiles.tile == first_tile);
-        if (owner == 0) return;  // no GEMM0 task first (first_tile >= tiles): nothing to prefetch
-        const int task_expert = __shfl_sync(0xffffffffu, tiles.expert, __ffs(owner) - 1);
+        int lane;
+        const Task task = decode_gemm0_task(tiles, split.num_tasks, processor_idx, lane);
+        if (lane < 0) return;  // no GEMM0 task first (past the launch's tasks): nothing to prefetch
         if (lane_idx != 0) return;
-        const Task task{static_cast<int32_t>(TaskType::kGemm0), first_tile, processor_idx - first_tile * split.num_tasks,
-                        task_expert};
         // The task's own maps and rows: maps[1] up, maps[0] gate (the gated form's; an ungated MLP loads up alone).
         const Gemm0Weights<true> weights(params.tma, task, params.intermediate,
                                          split.piece_columns != TileConfig::kBlockN);

@@ -168,6 +168,25 @@ __device__ __forceinline__ bool try_wait_parity(uint32_t address, uint32_t parit
     return done != 0;
 }
 
+// The same probe, suspending the thread until the phase completes or about `hint_ns` pass (PTX's suspendTimeHint):
+// the thread wakes as the phase completes, not at the hint's end.
+__device__ __forceinline__ bool try_wait_parity_for(uint32_t address, uint32_t parity, uint32_t hint_ns) {
+    uint32_t done = 0;
+#if FLASHMOE_WGMMA
+    asm volatile(
+        "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2, %3;\nselp.u32 %0, 1, 0, p;\n}\n"
+        : "=r"(done)
+        : "r"(address), "r"(parity), "r"(hint_ns)
+        : "memory");
+#endif
+    return done != 0;
+}
+// How long a stage wait's probes suspend their threads once the first probe failed (item 153): each pass of the wait
+// reads the clock and, past kAbortCheckAfterNs, loads the abort flag, in all four warps of the block. A GEMM1 task
+// made at the routing's release (item 145) waits ~30-40 us in its first stage at gpt-oss-120b T = 1 (83 blocks), where
+// probes of the default (short) suspension put ~330 warps' abort-flag loads on one L2 sector for the GEMM0 phase.
+constexpr uint32_t kStageWaitSuspendNs = 4000;
+
 // Bounded wait for a stage's TMA bytes. False after noting a TIMEOUT (note_timeout) or seeing an abort.
 __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t epoch, uint64_t* barrier,
                                            uint32_t parity, uint64_t limit_ns, int stage) {
@@ -176,7 +195,7 @@ __device__ __forceinline__ bool wait_stage(const KernelParams& params, uint32_t 
         return true;  // NOTE: the common case reads no clock
     }
     WaitClock clock(limit_ns);
-    while (!try_wait_parity(address, parity)) {
+    while (!try_wait_parity_for(address, parity, kStageWaitSuspendNs)) {
         if (clock.aborted(params, epoch)) {
             return false;
         }
