@@ -144,5 +144,6 @@ tree_kib=$(( $(git ls-files -z --cached --others --exclude-standard | du -cb --f
 size_kib=$(du -sk "$bundle" | cut -f1)
 size_mib=$(( size_kib / 1024 ))
 [ $(( tree_kib + size_kib )) -le $(( 63 * 1024 )) ] ||
-  die "bundle is $size_kib KiB and the tree $tree_kib KiB: over the 63 MiB (64512 KiB) the device tool carries"
+  die "bundle is $size_kib KiB and the tree $tree_kib KiB: over the 63 MiB (64512 KiB) the device tool carries;" \
+      "fewer A/B libraries, or run the call from a tree without benchmarks/results/'s archives (CONTRIBUTING.md)"
 echo "bundle ready: $bundle ($size_mib MiB). On the GPU machine: bash .bundle/run-gpu-check.sh"
