@@ -1467,6 +1467,21 @@ void check_task_timeout(Fixture& f, int withhold) {
     run_and_check(layer, c, d, f.r, stream, "timeout", "normal launch after the GEMM task's timeout");
 }
 
+// Route `index` of the fixture's launch names an expert that does not exist: the launch reports ROUTING and completes
+// (the route contributes nothing), and the next launch, with the routes restored, is right.
+void check_bad_route(Fixture& f, int index, const std::string& where) {
+    std::vector<int32_t> ids = f.p.ids;
+    ids[static_cast<size_t>(index)] = f.c.E + 3;
+    f.d.ids.upload(ids.data(), ids.size() * 4);
+    std::string error;
+    flashmoe_status status = f.layer.forward(args_of(f.c, f.d, f.stream), error);
+    CHECK_CUDA(cudaStreamSynchronize(f.stream));
+    if (status == FLASHMOE_SUCCESS) status = f.layer.device_error(error);
+    report("routing", "expert id out of range" + where, status == FLASHMOE_ERROR_ROUTING, error);
+    f.d.ids.upload(f.p.ids.data(), f.p.ids.size() * 4);
+    run_and_check(f.layer, f.c, f.d, f.r, f.stream, "routing", "normal launch after the bad route" + where);
+}
+
 // Withheld tasks (check_withheld) at T = 300 (~37 rows per expert: 64-row tiles), at T = 9 (row tiles of <= 16
 // rows: swap-AB tasks, GEMM1 released directly; with early weights, item 72, a task's weight boxes are in flight while
 // it waits for its A rows, which never come for the withheld tile) and at T = 1 (GEMM0 run early, item 144, and a
@@ -1491,39 +1506,13 @@ void test_faults() {
         for (int32_t n : f.r.counts) tiles += n > 0 ? 1 : 0;
         const int g0 = tiles * flashmoe::fused::gemm0_split(f.c.I, tiles, f.layer.num_processors(), true).num_tasks;
         check_withheld(f, g0 + 3, " (T = 1: a GEMM1 ticket made by its processor)");
-        // A bad route in an early launch: reported as ROUTING, the rest computed (the processors count valid routes
-        // only, as the slot assignment does), and the next launch right.
-        std::vector<int32_t> ids = f.p.ids;
-        ids[2] = f.c.E + 3;
-        f.d.ids.upload(ids.data(), ids.size() * 4);
-        std::string error;
-        flashmoe_status status = f.layer.forward(args_of(f.c, f.d, f.stream), error);
-        CHECK_CUDA(cudaStreamSynchronize(f.stream));
-        if (status == FLASHMOE_SUCCESS) status = f.layer.device_error(error);
-        report("routing", "expert id out of range (T = 1: early GEMM0)", status == FLASHMOE_ERROR_ROUTING, error);
-        f.d.ids.upload(f.p.ids.data(), f.p.ids.size() * 4);
-        run_and_check(f.layer, f.c, f.d, f.r, f.stream, "routing", "normal launch after the bad route (T = 1)");
+        // A bad route in an early launch (the processors count valid routes only, as the slot assignment does).
+        check_bad_route(f, 2, " (T = 1: early GEMM0)");
     }
     Fixture f(Case{FLASHMOE_DTYPE_BF16, FLASHMOE_MLP_GATED, FLASHMOE_ACT_SILU, 300, 64, 8, 200, 136, 0.0f, true, false},
               99);
     for (int withhold : {0, 57, 400}) check_withheld(f, withhold, "");
-    FusedLayer& layer = f.layer;
-    const Case& c = f.c;
-    const HostProblem& p = f.p;
-    const Reference& r = f.r;
-    DeviceProblem& d = f.d;
-    cudaStream_t stream = f.stream;
-    // A bad route is reported as ROUTING; the launch completes (the route contributes nothing).
-    std::vector<int32_t> ids = p.ids;
-    ids[5] = c.E + 3;
-    d.ids.upload(ids.data(), ids.size() * 4);
-    std::string error;
-    flashmoe_status status = layer.forward(args_of(c, d, stream), error);
-    CHECK_CUDA(cudaStreamSynchronize(stream));
-    if (status == FLASHMOE_SUCCESS) status = layer.device_error(error);
-    report("routing", "expert id out of range", status == FLASHMOE_ERROR_ROUTING, error);
-    d.ids.upload(p.ids.data(), p.ids.size() * 4);
-    run_and_check(layer, c, d, r, stream, "routing", "normal launch after the bad route");
+    check_bad_route(f, 5, "");
 }
 
 void test_timing() {

@@ -220,12 +220,7 @@ __device__ __noinline__ inline void flush_timeout_note(const KernelParams& param
 // on every poll, it put that round trip between the awaited event and the wake-up (a TMA stage, a released task, a
 // flag) and into every pass of the scheduler's loop (perf-notes item 22). An abort is an error path: 20 us there cost
 // nothing, and the wait still ends at once when the flag is set after that.
-// (-DFLASHMOE_ABORT_CHECK_AFTER_NS=N: another threshold, a diagnostic build only; docs/perf-notes.md item 152.)
-#if defined(FLASHMOE_ABORT_CHECK_AFTER_NS)
-constexpr uint64_t kAbortCheckAfterNs = FLASHMOE_ABORT_CHECK_AFTER_NS;
-#else
 constexpr uint64_t kAbortCheckAfterNs = 20000;
-#endif
 
 // A deadline for one wait. Restart it whenever the wait makes progress.
 struct WaitClock {

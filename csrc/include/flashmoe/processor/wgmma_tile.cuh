@@ -181,10 +181,10 @@ __device__ __forceinline__ bool try_wait_parity_for(uint32_t address, uint32_t p
 #endif
     return done != 0;
 }
-// How long a stage wait's probes suspend their threads once the first probe failed (item 153): each pass of the wait
-// reads the clock and, past kAbortCheckAfterNs, loads the abort flag, in all four warps of the block. A GEMM1 task
-// made at the routing's release (item 145) waits ~30-40 us in its first stage at gpt-oss-120b T = 1 (83 blocks), where
-// probes of the default (short) suspension put ~330 warps' abort-flag loads on one L2 sector for the GEMM0 phase.
+// How long a stage wait's probes suspend their threads once the first probe failed (item 153), so that a long wait (a
+// GEMM1 task made at the routing's release, item 145, waits ~30-40 us in its first stage at gpt-oss-120b T = 1) reads
+// the clock and, past kAbortCheckAfterNs, the abort flag every few microseconds per warp, not on every pass. Measured
+// neutral at decode (docs/perf-notes.md item 154): the polling was not what gpt-oss-120b lost.
 constexpr uint32_t kStageWaitSuspendNs = 4000;
 
 // Bounded wait for a stage's TMA bytes. False after noting a TIMEOUT (note_timeout) or seeing an abort.
