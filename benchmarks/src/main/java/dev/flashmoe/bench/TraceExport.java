@@ -78,7 +78,37 @@ final class TraceExport {
             processors.add(e.block());
             perKind.merge(e.kind(), e.durationNs(), Long::sum);
         }
+        for (Trace.Event[] pair : nestedRoutingWaits(trace)) {
+            perKind.merge(pair[1].kind(), -pair[0].durationNs(), Long::sum); // counted once: as the wait
+        }
         return new Summary(Math.max(last - first, 1), processors.size(), perKind, routing);
+    }
+
+    /**
+     * A processor's ROUTING_WAIT that lies inside one of its own GEMM events (an early launch's first GEMM1 task
+     * acquires the routing after issuing its first weight boxes: docs/perf-notes.md item 156) is the wait's time, not
+     * the task's: each such pair as {wait, task}, so that the summary and the occupancy count that time once.
+     */
+    static java.util.List<Trace.Event[]> nestedRoutingWaits(Trace trace) {
+        Map<Integer, java.util.List<Trace.Event>> tasks = new java.util.HashMap<>();
+        for (Trace.Event e : trace.events()) {
+            if (e.block() != 0 && (e.kind() == Trace.Kind.GEMM0 || e.kind() == Trace.Kind.GEMM1)) {
+                tasks.computeIfAbsent(e.block(), b -> new java.util.ArrayList<>()).add(e);
+            }
+        }
+        java.util.List<Trace.Event[]> pairs = new java.util.ArrayList<>();
+        for (Trace.Event e : trace.events()) {
+            if (e.block() == 0 || e.kind() != Trace.Kind.ROUTING_WAIT) {
+                continue;
+            }
+            for (Trace.Event task : tasks.getOrDefault(e.block(), java.util.List.of())) {
+                if (task.startNs() <= e.startNs() && e.endNs() <= task.endNs()) {
+                    pairs.add(new Trace.Event[] {e, task});
+                    break;
+                }
+            }
+        }
+        return pairs;
     }
 
     /**
@@ -134,11 +164,11 @@ final class TraceExport {
             if (e.block() == 0 || k < 0) {
                 continue;
             }
-            double start = e.startNs() - origin;
-            double end = e.endNs() - origin;
-            for (int w = (int) Math.min(windows - 1, start / width); w < windows && w * width < end; w++) {
-                busy[w][k] += Math.max(0, Math.min(end, (w + 1) * width) - Math.max(start, w * width));
-            }
+            addToWindows(busy, k, e.startNs() - origin, e.endNs() - origin, width, 1);
+        }
+        for (Trace.Event[] pair : nestedRoutingWaits(trace)) { // counted once: as the wait
+            addToWindows(busy, column[pair[1].kind().ordinal()], pair[0].startNs() - origin,
+                    pair[0].endNs() - origin, width, -1);
         }
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
                 "occupancy T=%d (average processors of %d per kind, %d windows of %.1f us):", tokens, processors,
@@ -158,6 +188,14 @@ final class TraceExport {
             b.append(String.format(Locale.ROOT, "%sidle %.1f", separator, Math.max(0, processors - inEvents)));
         }
         return b.toString();
+    }
+
+    /** Adds sign x the part of [start, end) (ns after the origin) in each window of `width` to column k of busy. */
+    private static void addToWindows(double[][] busy, int k, double start, double end, double width, int sign) {
+        int windows = busy.length;
+        for (int w = (int) Math.min(windows - 1, start / width); w < windows && w * width < end; w++) {
+            busy[w][k] += sign * Math.max(0, Math.min(end, (w + 1) * width) - Math.max(start, w * width));
+        }
     }
 
     /** Writes trace-T.json (and timeline-T.png where the JRE can draw) into dir; returns the summary lines. */

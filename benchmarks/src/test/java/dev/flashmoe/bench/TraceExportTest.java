@@ -43,6 +43,26 @@ class TraceExportTest {
     }
 
     @Test
+    void aRoutingWaitInsideAGemmTaskCountsOnceAsTheWait() {
+        // processor 1: GEMM1 0..40 us with its routing wait 10..20 inside (item 156); processor 2: a routing wait
+        // 0..10 and GEMM1 10..40 (not nested: counted as it is)
+        long u = 1000;
+        Trace trace = new Trace(List.of(
+                Trace.event(0, 40 * u, 1, 4, 6, 0),
+                Trace.event(10 * u, 20 * u, 1, 4, 2, -1),
+                Trace.event(0, 10 * u, 2, 5, 2, -1),
+                Trace.event(10 * u, 40 * u, 2, 5, 6, 1)), 0);
+        assertEquals(1, TraceExport.nestedRoutingWaits(trace).size());
+        TraceExport.Summary s = TraceExport.summary(trace);
+        assertEquals(60.0 / 80, s.share(Trace.Kind.GEMM1), 1e-12);
+        assertEquals(20.0 / 80, s.share(Trace.Kind.ROUTING_WAIT), 1e-12);
+        String[] lines = TraceExport.occupancy(1, trace, 4).split("\\R");
+        assertEquals("    0.0-10.0 us: ROUTING_WAIT 1.0, GEMM1 1.0, idle 0.0", lines[1]);
+        assertEquals("    10.0-20.0 us: ROUTING_WAIT 1.0, GEMM1 1.0, idle 0.0", lines[2]);
+        assertEquals("    20.0-30.0 us: GEMM1 2.0, idle 0.0", lines[3]);
+    }
+
+    @Test
     void phasesGiveEachKindsFirstStartLastEndAndMedian() {
         String line = TraceExport.phases(64, sample());
         assertTrue(line.startsWith("phases T=64: ROUTING 0.0-10.0 us (1, median 10.0 us);"), line);
