@@ -13,6 +13,8 @@
 # its limit still returns the steps that finished (session 18's call4 ran it into a scratch folder and lost it all).
 # `check native sanitizer`: its native side alone, which a bench-only bundle built with BUNDLE_NATIVE_CHECK=1 runs
 # beside an A/B.
+# check_packed STEP...: check, then $OUT/check packed into $OUT/check.tar.gz (the device tool returns only a few files),
+# with check's exit status.
 # ab_lib NAME: the folder of the A/B library NAME (gpu-bundle.sh's BUNDLE_AB_LIBS: $n/ab/NAME/libflashmoe.so), a LIBDIR
 # for run-bench-ab.sh; fails when the bundle has none of that name. (It used to unpack .bundle/ab/NAME.so.xz, a layout
 # gpu-bundle.sh no longer makes.)
@@ -61,6 +63,12 @@ check() {
   local st=$(( l * ws / total < 120 ? l * ws / total : 120 ))
   mkdir -p "$OUT/check"
   OUT="$OUT/check" GPU_TESTS_TIMEOUT=$t NATIVE_TIMEOUT=$nt SANITIZER_TIMEOUT=$st bash $b/run-gpu-check.sh "$@"
+}
+check_packed() {
+  check "$@"
+  local rc=$?
+  (cd "$OUT" && tar czf check.tar.gz check && rm -rf check) 2>/dev/null
+  return $rc
 }
 gpu_line() {
   nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv > $OUT/nvidia-smi.txt 2>&1

@@ -6,7 +6,7 @@
 # s156 (items 155 + 156) / off (the same library, FLASHMOE_DISABLE_EARLY_GEMM1_START=1) / r155 (item 155 alone) /
 # main at the early path's points; then traced Qwen3 T = 1 with s156 and off (when each GEMM1 task starts against
 # its tile's GEMM0 count: perf-notes item 156's reading).
-# Bundle: a full bundle of items 155 + 156 (sm_90a md5 31764030) carrying three A/B libraries:
+# Bundle: a full bundle of items 155 + 156 (sm_90a md5 e324a2e1) carrying three A/B libraries:
 #   git checkout -b next/early-gemm1-start main
 #   git am benchmarks/results/2026-12-07-s42/item-155.patch benchmarks/results/2026-12-07-s42/item-156.patch
 #   git branch next/s41-review HEAD~1; git checkout -b next/trace-slot HEAD~1
@@ -26,8 +26,7 @@ set -uo pipefail
 source .bundle/call-env.sh
 gpu_line
 head -2 .bundle/MANIFEST.txt
-check
-(cd $OUT && tar czf check.tar.gz check && rm -rf check) 2>/dev/null
+check_packed
 echo "== check done ($(left) s left)"
 ab s43a 3 $(( $(left) > 200 ? 45 : 10 )) "gpt-oss-120b 1" "qwen3-30b-a3b 1,2" "paper 1" -- \
   s156=bundle off=bundle,FLASHMOE_DISABLE_EARLY_GEMM1_START=1 "r155=$(ab_lib r155)" "main=$(ab_lib main)"
