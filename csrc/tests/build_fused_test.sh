@@ -1,24 +1,10 @@
 #!/usr/bin/env bash
-# Builds the fused-kernel test without CMake: build_fused_test.sh [out_dir]. NVCC / CUTLASS_INCLUDE may be set;
-# otherwise the pinned toolchain of csrc/tools/toolchain.py (or /tmp/tc) is used.
+# Builds the fused-kernel test alone, sm_90a, with the same CMake flags as the library (build_native.py's pinned
+# toolchain, its `fused_test` target only): build_fused_test.sh [build_dir] -> build_dir/fused_test. Re-running is
+# incremental. For a GPU call that needs only fused_test (a light carry; benchmarks/results/2026-12-07-s43/next/).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-out="${1:-$here/../build/fused}"
-mkdir -p "$out"
-if [[ -z "${NVCC:-}" ]]; then
-    for candidate in "$(ls -d "$HOME"/.cache/flashmoe/toolchain-*/site/nvidia/cu13/bin/nvcc 2>/dev/null | head -1)" \
-                     /tmp/tc/site/nvidia/cu13/bin/nvcc "$(command -v nvcc || true)"; do
-        [[ -n "$candidate" && -x "$candidate" ]] && NVCC="$candidate" && break
-    done
-fi
-flags=(-std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I"$here/include" -lineinfo -Xcompiler -pthread)
-pids=()
-for source in fused_fp32 fused_fp16 fused_bf16 fused_layer; do
-    "$NVCC" "${flags[@]}" -c "$here/src/$source.cu" -o "$out/$source.o" &
-    pids+=($!)
-done
-"$NVCC" "${flags[@]}" -c "$here/tests/fused_test.cu" -o "$out/fused_test.o"
-for pid in "${pids[@]}"; do wait "$pid"; done
-"$NVCC" "${flags[@]}" "$out"/fused_fp32.o "$out"/fused_fp16.o "$out"/fused_bf16.o "$out"/fused_layer.o \
-    "$out"/fused_test.o -o "$out/fused_test"
+out="$(mkdir -p "${1:-$here/../build/fused}" && cd "${1:-$here/../build/fused}" && pwd)"
+python3 "$here/tools/build_native.py" --build-dir "$out" --install-dir "$out/install" --archs "${FLASHMOE_CUDA_ARCHS:-90a}" \
+    --target fused_test
 echo "built $out/fused_test"

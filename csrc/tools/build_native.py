@@ -66,6 +66,8 @@ def main():
                              "with dlopen only when asked; default $FLASHMOE_WITH_NVSHMEM)")
     parser.add_argument("--ptxas-verbose", action="store_true")
     parser.add_argument("--cmake-arg", action="append", default=[], help="extra -D argument, repeatable")
+    parser.add_argument("--target", action="append", default=[],
+                        help="build only this CMake target (repeatable; e.g. fused_test), without installing")
     args = parser.parse_args()
 
     cmake = shutil.which("cmake")
@@ -102,8 +104,14 @@ def main():
     build = [cmake, "--build", build_dir]
     if args.jobs > 0:
         build += ["--parallel", str(args.jobs)]
+    if args.target:
+        build += ["--target"] + args.target
     started = time.time()
     run_build(build)
+    if args.target:
+        print("build_native.py: built %s in %s in %.0f s" % (", ".join(args.target), build_dir, time.time() - started),
+              file=sys.stderr)
+        return 0
     run([cmake, "--install", build_dir])
     ep_library = os.path.join(install_dir, "lib", "libflashmoe_ep.so")
     if not args.with_nvshmem and os.path.exists(ep_library):

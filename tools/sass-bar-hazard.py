@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Candidate block barriers that a warp may reach unconverged, from a kernel's SASS (docs/perf-notes.md item 157).
+
+    cuobjdump -sass -arch sm_90a libflashmoe.so > all.sass   # cuobjdump 13.2: pip download nvidia-cuda-cuobjdump
+    python3 tools/sass-bar-hazard.py all.sass [more.sass ...]
+
+Flags a predicated forward branch that jumps over the start of a convergence region (BSSY) to a point from which a
+BAR.SYNC is reached with no BSYNC or WARPSYNC between: its lanes meet the barrier without reconverging with the lanes
+that ran the region. Item 156's kernel had one: with E < 32, lanes of warp 0 skipped the OS block's per-expert loops
+in one jump past their reconvergence, reached the aligned barrier (__syncthreads) unconverged and stayed so, and the
+shuffle scan after it read absent lanes (fused_test hung at E = 8 / 16 over chunked routes; synccheck: "Divergent
+thread(s) in warp"). A flag is a candidate to read, not a proof: a branch whose predicate is the same in every lane
+of the warp is harmless. The tool drops a branch whose predicate comes from an ISETP of operands that are uniform by
+construction (immediates, constant bank c[..], uniform registers UR, RZ, or vector registers last written from those
+alone); other uniform ones (a bound loaded from shared memory, say) stay flagged: read them.
+Exit status 0 either way; the count is printed per file and function.
+"""
+import re
+import sys
+
+LINE = re.compile(r'^\s+/\*([0-9a-f]+)\*/\s+(.*?)\s*;')
+BRANCH = re.compile(r'@!?U?P\d+\s+BRA\s+(?:`\()?0x([0-9a-f]+)')
+ENDS_PATH = re.compile(r'(@\S+\s+)?(BRA|EXIT|RET)\b')
+
+
+def functions(path):
+    current, out = None, {}
+    with open(path) as f:
+        for raw in f:
+            if 'Function :' in raw:
+                current = raw.split('Function :')[1].strip()
+                out[current] = []
+                continue
+            m = LINE.match(raw)
+            if m and current is not None:
+                out[current].append((int(m.group(1), 16), m.group(2)))
+    return out
+
+
+UNIFORM_SOURCE = re.compile(r'^(RZ|PT|!?PT|U?RZ|UR\d+|c\[0x[0-9a-f]+\]\[0x[0-9a-f]+\]|-?0x[0-9a-f]+|-?\d+)$')
+
+
+def operands(op):
+    body = re.sub(r'^@!?U?P\d+\s+', '', op)
+    parts = body.split(None, 1)
+    return parts[0], [o.strip().rstrip('.reuse').replace('.reuse', '') for o in parts[1].split(',')] if len(parts) > 1 else []
+
+
+def uniform_register(instructions, i, register):
+    # The last write of `register` before instruction i, from uniform operands alone (one level).
+    for _, op in reversed(instructions[:i]):
+        name, ops = operands(op)
+        if ops and ops[0] == register:
+            return all(UNIFORM_SOURCE.match(o.lstrip('-!|')) for o in ops[1:])
+    return False
+
+
+def uniform_predicate(instructions, i, predicate):
+    for j in range(i - 1, -1, -1):
+        name, ops = operands(instructions[j][1])
+        if ops and name.startswith('ISETP') and ops[0] == predicate:
+            for o in ops[2:]:
+                o = o.lstrip('-!|')
+                if UNIFORM_SOURCE.match(o):
+                    continue
+                if re.match(r'^R\d+$', o) and uniform_register(instructions, j, o):
+                    continue
+                return False
+            return True
+        if predicate in ops[:2]:
+            return False  # written by something else
+    return False
+
+
+def hazards(instructions):
+    index = {pc: i for i, (pc, _) in enumerate(instructions)}
+    for i, (pc, op) in enumerate(instructions):
+        m = BRANCH.match(op)
+        if not m:
+            continue
+        predicate = re.match(r'@!?(U?P\d+)', op).group(1)
+        if predicate.startswith('UP') or uniform_predicate(instructions, i, predicate):
+            continue
+        target = int(m.group(1), 16)
+        if target <= pc or target not in index:
+            continue
+        if not any(o.startswith('BSSY') for _, o in instructions[i + 1:index[target]]):
+            continue
+        for bar_pc, o in instructions[index[target]:]:
+            if o.startswith(('BSYNC', 'WARPSYNC')) or ENDS_PATH.match(o):
+                break
+            if 'BAR.SYNC' in o:
+                yield pc, target, bar_pc
+                break
+
+
+def main(paths):
+    if not paths:
+        print(__doc__)
+        return 2
+    for path in paths:
+        found = [(name, h) for name, ins in functions(path).items() for h in hazards(ins)]
+        print(f'{path}: {len(found)} candidate(s)')
+        for name, (pc, target, bar) in found:
+            print(f'  {name}: BRA at {pc:#x} -> {target:#x}, then BAR.SYNC at {bar:#x}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
