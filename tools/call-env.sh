@@ -15,6 +15,8 @@
 # beside an A/B.
 # check_packed STEP...: check, then $OUT/check packed into $OUT/check.tar.gz (the device tool returns only a few files),
 # with check's exit status.
+# check_call STEP...: a whole-check call's start: gpu_line, the bundle's MANIFEST head, check_packed STEP..., and the
+# seconds left after it.
 # ab_lib NAME: the folder of the A/B library NAME (gpu-bundle.sh's BUNDLE_AB_LIBS: $n/ab/NAME/libflashmoe.so), a LIBDIR
 # for run-bench-ab.sh; fails when the bundle has none of that name. (It used to unpack .bundle/ab/NAME.so.xz, a layout
 # gpu-bundle.sh no longer makes.)
@@ -68,6 +70,14 @@ check_packed() {
   check "$@"
   local rc=$?
   (cd "$OUT" && tar czf check.tar.gz check && rm -rf check) 2>/dev/null
+  return $rc
+}
+check_call() {
+  gpu_line
+  head -2 $b/MANIFEST.txt
+  check_packed "$@"
+  local rc=$?
+  echo "== check done ($(left) s left)"
   return $rc
 }
 gpu_line() {

@@ -5,7 +5,8 @@
 #   m157 = main + 2026-12-07-s43/item-157.patch (the OS block's expert_counts stored in each branch's loop)
 #   s157 = main + 2026-12-07-s42/item-155.patch + item-156.patch + 2026-12-07-s43/item-157.patch (item 156 with the fix)
 #   r155 = main + item-155.patch (passed --quick in session 43's call2; the control)
-# Build (this machine, ~2 min each): a worktree per label at main, `git am` its patches, then
+# Prebuilt in session 43 as .bundle-bisect/ in the main checkout (SOURCES.txt: md5s and revisions), if still there.
+# Build (this machine, ~1 min each): a worktree per label at main, `git am` its patches, then
 #   bash csrc/tests/build_fused_test.sh /tmp/ft-LABEL && xz -6 -c /tmp/ft-LABEL/fused_test > .bundle-bisect/fused_test-LABEL.xz
 # in the call's tree (/.bundle*/ is ignored by git; ~5.4 MB each). Check each binary's bf16 kernel first:
 #   cuobjdump -sass -arch sm_90a /tmp/ft-LABEL/fused_test > x.sass; python3 tools/sass-bar-hazard.py x.sass
@@ -14,22 +15,7 @@
 # its early-trace and fault cases included (call1 never reached them).
 # run(carry=[".bundle-bisect"], timeout_s=500, command="CALL_SECONDS=490 bash benchmarks/results/2026-12-07-s43/next/next-call1.sh")
 set -uo pipefail
-start=$(date +%s)
-left() { echo $(( ${CALL_SECONDS:-490} - ($(date +%s) - start) )); }
-nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee $OUT/nvidia-smi.txt
-w=$(mktemp -d)
-for f in .bundle-bisect/fused_test-*.xz; do
-  v=$(basename $f .xz); v=${v#fused_test-}
-  xz -dc $f > $w/fused_test-$v && chmod +x $w/fused_test-$v
-done
-md5sum $w/fused_test-*
-ft() {  # LABEL SECONDS ARGS...: one fused_test run, its exit, counts and first FAIL lines
-  local label=$1 secs=$2; shift 2
-  local s=$(date +%s)
-  timeout $secs "$@" > $OUT/$label.txt 2>&1
-  echo "== $label: exit $? in $(( $(date +%s) - s )) s ($(left) s left); $(grep -c ' ok ' $OUT/$label.txt) ok, $(grep -c FAIL $OUT/$label.txt) FAIL"
-  grep FAIL $OUT/$label.txt | head -3 | cut -c1-200
-}
+source tools/fused-test-call.sh
 for v in m157 s157 r155; do
   [ -x $w/fused_test-$v ] && ft quick-$v 40 $w/fused_test-$v --quick --timeout-ms 1000
 done

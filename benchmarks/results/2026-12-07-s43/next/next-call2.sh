@@ -15,10 +15,7 @@
 # run(carry=[".bundle"], timeout_s=595, command="CALL_SECONDS=585 bash benchmarks/results/2026-12-07-s43/next/next-call2.sh")
 set -uo pipefail
 source .bundle/call-env.sh
-gpu_line
-head -2 .bundle/MANIFEST.txt
-check_packed
-echo "== check done ($(left) s left)"
+check_call
 ab s44a 3 $(( $(left) > 200 ? 45 : 10 )) "gpt-oss-120b 1" "qwen3-30b-a3b 1,4" "paper 1" "mixtral-8x7b 1" -- \
   s157=bundle off=bundle,FLASHMOE_DISABLE_EARLY_GEMM1_START=1 "m157=$(ab_lib m157)" "main=$(ab_lib main)"
 trace_lib s157-qwen3 bundle qwen3-30b-a3b 1
