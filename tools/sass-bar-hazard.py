@@ -46,12 +46,34 @@ def operands(op):
     return parts[0], [o.strip().rstrip('.reuse').replace('.reuse', '') for o in parts[1].split(',')] if len(parts) > 1 else []
 
 
-def uniform_register(instructions, i, register):
-    # The last write of `register` before instruction i, from uniform operands alone (one level).
-    for _, op in reversed(instructions[:i]):
+ALU = re.compile(r'^(MOV|IMAD|IADD3|LOP3|SHF|LEA|SEL|VIADD|VIMNMX|IMNMX|IABS|FLO|POPC|PRMT|BMSK|SGXT)')
+
+
+def uniform_register(instructions, i, register, depth=8):
+    # The last write of `register` before instruction i: a constant load, or an ALU op whose sources are uniform
+    # (followed back `depth` writes). A predicated write, a load from memory or a special register (the lane, the
+    # thread) is not.
+    if depth == 0:
+        return False
+    for j in range(i - 1, -1, -1):
+        op = instructions[j][1]
         name, ops = operands(op)
-        if ops and ops[0] == register:
-            return all(UNIFORM_SOURCE.match(o.lstrip('-!|')) for o in ops[1:])
+        if not ops or ops[0] != register:
+            continue
+        if op.startswith('@'):
+            return False
+        if name.startswith(('LDC', 'ULDC', 'S2UR')):
+            return True
+        if not ALU.match(name):
+            return False
+        for o in ops[1:]:
+            o = o.lstrip('-!|~')
+            if UNIFORM_SOURCE.match(o):
+                continue
+            if re.match(r'^R\d+$', o) and uniform_register(instructions, j, o, depth - 1):
+                continue
+            return False
+        return True
     return False
 
 
