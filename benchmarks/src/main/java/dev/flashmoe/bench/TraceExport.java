@@ -41,8 +41,12 @@ final class TraceExport {
         return b.append("\n]}\n").toString();
     }
 
-    /** Time per kind summed over the processor blocks, and the span of the whole launch. */
-    record Summary(long spanNs, int processors, Map<Trace.Kind, Long> processorNs, long routingNs) {
+    /**
+     * Time per kind summed over the processor blocks, and the span of the whole launch; `nestedWaits`: the routing waits
+     * counted as the wait and not as the task around them (nestedRoutingWaits), for the occupancy to do the same.
+     */
+    record Summary(long spanNs, int processors, Map<Trace.Kind, Long> processorNs, long routingNs,
+            java.util.List<NestedWait> nestedWaits) {
         double share(Trace.Kind kind) {
             return (double) processorNs.getOrDefault(kind, 0L) / ((double) spanNs * Math.max(processors, 1));
         }
@@ -78,32 +82,36 @@ final class TraceExport {
             processors.add(e.block());
             perKind.merge(e.kind(), e.durationNs(), Long::sum);
         }
-        for (Trace.Event[] pair : nestedRoutingWaits(trace)) {
-            perKind.merge(pair[1].kind(), -pair[0].durationNs(), Long::sum); // counted once: as the wait
+        java.util.List<NestedWait> nested = nestedRoutingWaits(trace);
+        for (NestedWait n : nested) {
+            perKind.merge(n.task().kind(), -n.routingWait().durationNs(), Long::sum); // counted once: as the wait
         }
-        return new Summary(Math.max(last - first, 1), processors.size(), perKind, routing);
+        return new Summary(Math.max(last - first, 1), processors.size(), perKind, routing, nested);
     }
+
+    /** A processor's routing wait and its own GEMM event that contains it. */
+    record NestedWait(Trace.Event routingWait, Trace.Event task) {}
 
     /**
      * A processor's ROUTING_WAIT that lies inside one of its own GEMM events (an early launch's first GEMM1 task
      * acquires the routing after issuing its first weight boxes: docs/perf-notes.md item 156) is the wait's time, not
-     * the task's: each such pair as {wait, task}, so that the summary and the occupancy count that time once.
+     * the task's: each such pair, so that the summary and the occupancy count that time once.
      */
-    static java.util.List<Trace.Event[]> nestedRoutingWaits(Trace trace) {
+    static java.util.List<NestedWait> nestedRoutingWaits(Trace trace) {
         Map<Integer, java.util.List<Trace.Event>> tasks = new java.util.HashMap<>();
         for (Trace.Event e : trace.events()) {
             if (e.block() != 0 && (e.kind() == Trace.Kind.GEMM0 || e.kind() == Trace.Kind.GEMM1)) {
                 tasks.computeIfAbsent(e.block(), b -> new java.util.ArrayList<>()).add(e);
             }
         }
-        java.util.List<Trace.Event[]> pairs = new java.util.ArrayList<>();
+        java.util.List<NestedWait> pairs = new java.util.ArrayList<>();
         for (Trace.Event e : trace.events()) {
             if (e.block() == 0 || e.kind() != Trace.Kind.ROUTING_WAIT) {
                 continue;
             }
             for (Trace.Event task : tasks.getOrDefault(e.block(), java.util.List.of())) {
                 if (task.startNs() <= e.startNs() && e.endNs() <= task.endNs()) {
-                    pairs.add(new Trace.Event[] {e, task});
+                    pairs.add(new NestedWait(e, task));
                     break;
                 }
             }
@@ -166,9 +174,9 @@ final class TraceExport {
             }
             addToWindows(busy, k, e.startNs() - origin, e.endNs() - origin, width, 1);
         }
-        for (Trace.Event[] pair : nestedRoutingWaits(trace)) { // counted once: as the wait
-            addToWindows(busy, column[pair[1].kind().ordinal()], pair[0].startNs() - origin,
-                    pair[0].endNs() - origin, width, -1);
+        for (NestedWait n : summary.nestedWaits()) { // counted once: as the wait
+            addToWindows(busy, column[n.task().kind().ordinal()], n.routingWait().startNs() - origin,
+                    n.routingWait().endNs() - origin, width, -1);
         }
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
                 "occupancy T=%d (average processors of %d per kind, %d windows of %.1f us):", tokens, processors,
