@@ -20,40 +20,45 @@ import re
 import sys
 
 LINE = re.compile(r'^\s+/\*([0-9a-f]+)\*/\s+(.*?)\s*;')
-BRANCH = re.compile(r'@!?U?P\d+\s+BRA\s+(?:`\()?0x([0-9a-f]+)')
+BRANCH = re.compile(r'@!?(P\d+)\s+BRA\s+(?:`\()?0x([0-9a-f]+)')  # on a vector predicate (UP: the warp's alike)
 ENDS_PATH = re.compile(r'(@\S+\s+)?(BRA|EXIT|RET)\b')
-
-
-def functions(path):
-    current, out = None, {}
-    with open(path) as f:
-        for raw in f:
-            if 'Function :' in raw:
-                current = raw.split('Function :')[1].strip()
-                out[current] = []
-                continue
-            m = LINE.match(raw)
-            if m and current is not None:
-                out[current].append((int(m.group(1), 16), m.group(2)))
-    return out
-
-
-UNIFORM_SOURCE = re.compile(r'^(RZ|PT|!?PT|U?RZ|UR\d+|c\[0x[0-9a-f]+\]\[0x[0-9a-f]+\]|-?0x[0-9a-f]+|-?\d+)$')
-
-
-def operands(op):
-    body = re.sub(r'^@!?U?P\d+\s+', '', op)
-    parts = body.split(None, 1)
-    return parts[0], [o.strip().rstrip('.reuse').replace('.reuse', '') for o in parts[1].split(',')] if len(parts) > 1 else []
-
-
+UNIFORM_SOURCE = re.compile(r'^(U?RZ|PT|UR\d+|c\[0x[0-9a-f]+\]\[0x[0-9a-f]+\]|-?0x[0-9a-f]+|-?\d+)$')
 ALU = re.compile(r'^(MOV|IMAD|IADD3|LOP3|SHF|LEA|SEL|VIADD|VIMNMX|IMNMX|IABS|FLO|POPC|PRMT|BMSK|SGXT)')
 
 
-def uniform_register(instructions, i, register, depth=8):
-    # The last write of `register` before instruction i: a constant load, or an ALU op whose sources are uniform
-    # (followed back `depth` writes). A predicated write, a load from memory or a special register (the lane, the
-    # thread) is not.
+def functions(lines):
+    """{function name: [(pc, instruction)]} from cuobjdump -sass output (an iterable of lines)."""
+    current, out = None, {}
+    for raw in lines:
+        if 'Function :' in raw:
+            current = raw.split('Function :')[1].strip()
+            out[current] = []
+            continue
+        m = LINE.match(raw)
+        if m and current is not None:
+            out[current].append((int(m.group(1), 16), m.group(2)))
+    return out
+
+
+def operands(op):
+    """(opcode, [destination, sources...]) of an instruction, its guard and .reuse flags dropped."""
+    body = re.sub(r'^@!?U?P\d+\s+', '', op).replace('.reuse', '')
+    parts = body.split(None, 1)
+    return parts[0], [o.strip() for o in parts[1].split(',')] if len(parts) > 1 else []
+
+
+def uniform_sources(instructions, i, sources, depth):
+    """Whether every source of instruction i is the same in all lanes by construction: an immediate, c[], UR, RZ, PT,
+    or a register whose last write before i is a constant load or an ALU op of such sources (`depth` writes back)."""
+    for o in sources:
+        o = o.lstrip('-!|~')
+        if not (UNIFORM_SOURCE.match(o) or (re.match(r'^R\d+$', o) and uniform_register(instructions, i, o, depth))):
+            return False
+    return True
+
+
+def uniform_register(instructions, i, register, depth):
+    # A predicated write, a load from memory or a special register (the lane, the thread) is not uniform.
     if depth == 0:
         return False
     for j in range(i - 1, -1, -1):
@@ -65,31 +70,16 @@ def uniform_register(instructions, i, register, depth=8):
             return False
         if name.startswith(('LDC', 'ULDC', 'S2UR')):
             return True
-        if not ALU.match(name):
-            return False
-        for o in ops[1:]:
-            o = o.lstrip('-!|~')
-            if UNIFORM_SOURCE.match(o):
-                continue
-            if re.match(r'^R\d+$', o) and uniform_register(instructions, j, o, depth - 1):
-                continue
-            return False
-        return True
+        return bool(ALU.match(name)) and uniform_sources(instructions, j, ops[1:], depth - 1)
     return False
 
 
 def uniform_predicate(instructions, i, predicate):
+    """Whether the predicate guarding instruction i comes from an ISETP of uniform sources."""
     for j in range(i - 1, -1, -1):
         name, ops = operands(instructions[j][1])
         if ops and name.startswith('ISETP') and ops[0] == predicate:
-            for o in ops[2:]:
-                o = o.lstrip('-!|')
-                if UNIFORM_SOURCE.match(o):
-                    continue
-                if re.match(r'^R\d+$', o) and uniform_register(instructions, j, o):
-                    continue
-                return False
-            return True
+            return uniform_sources(instructions, j, ops[2:], 8)
         if predicate in ops[:2]:
             return False  # written by something else
     return False
@@ -101,10 +91,7 @@ def hazards(instructions):
         m = BRANCH.match(op)
         if not m:
             continue
-        predicate = re.match(r'@!?(U?P\d+)', op).group(1)
-        if predicate.startswith('UP') or uniform_predicate(instructions, i, predicate):
-            continue
-        target = int(m.group(1), 16)
+        target = int(m.group(2), 16)
         if target <= pc or target not in index:
             continue
         if not any(o.startswith('BSSY') for _, o in instructions[i + 1:index[target]]):
@@ -113,7 +100,8 @@ def hazards(instructions):
             if o.startswith(('BSYNC', 'WARPSYNC')) or ENDS_PATH.match(o):
                 break
             if 'BAR.SYNC' in o:
-                yield pc, target, bar_pc
+                if not uniform_predicate(instructions, i, m.group(1)):  # the backward scan last: it is the costly test
+                    yield pc, target, bar_pc
                 break
 
 
@@ -150,10 +138,7 @@ SELF_TEST = """
 
 
 def self_test():
-    import tempfile
-    with tempfile.NamedTemporaryFile('w', suffix='.sass', delete=False) as f:
-        f.write(SELF_TEST)
-    found = {name: list(hazards(ins)) for name, ins in functions(f.name).items()}
+    found = {name: list(hazards(ins)) for name, ins in functions(SELF_TEST.splitlines()).items()}
     expected = {'divergent_jump': [(0x20, 0x80, 0x90)], 'uniform_jump': [], 'reconverged': []}
     if found != expected:
         print(f'sass-bar-hazard.py self-test FAILED: {found}')
@@ -169,7 +154,8 @@ def main(paths):
         print(__doc__)
         return 2
     for path in paths:
-        found = [(name, h) for name, ins in functions(path).items() for h in hazards(ins)]
+        with open(path) as f:
+            found = [(name, h) for name, ins in functions(f).items() for h in hazards(ins)]
         print(f'{path}: {len(found)} candidate(s)')
         for name, (pc, target, bar) in found:
             print(f'  {name}: BRA at {pc:#x} -> {target:#x}, then BAR.SYNC at {bar:#x}')
