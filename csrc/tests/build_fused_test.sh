@@ -4,7 +4,7 @@
 # incremental. For a GPU call that needs only fused_test (a light carry; benchmarks/results/2026-12-07-s43/next/).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-out="$(mkdir -p "${1:-$here/../build/fused}" && cd "${1:-$here/../build/fused}" && pwd)"
+out="${1:-$here/../build/fused}"
 python3 "$here/tools/build_native.py" --build-dir "$out" --install-dir "$out/install" --archs "${FLASHMOE_CUDA_ARCHS:-90a}" \
     --target fused_test
 echo "built $out/fused_test"
