@@ -155,7 +155,11 @@ final class TraceExport {
      * 46-47 found the GEMM1 and COMBINE tails with it).
      */
     static String occupancy(int tokens, Trace trace, int windows) {
-        Summary summary = summary(trace); // the span and the processors, as the summary line counts them
+        return occupancy(tokens, trace, summary(trace), windows);
+    }
+
+    /** occupancy with the trace's summary already made (the span and the processors, as the summary line counts them). */
+    static String occupancy(int tokens, Trace trace, Summary summary, int windows) {
         int processors = summary.processors();
         long origin = origin(trace);
         Trace.Kind[] kinds = {Trace.Kind.ROUTING_WAIT, Trace.Kind.DISPATCH, Trace.Kind.GEMM0, Trace.Kind.GEMM1,
@@ -210,8 +214,9 @@ final class TraceExport {
     static String write(Path dir, int tokens, Trace trace) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("trace-T" + tokens + ".json"), chromeJson(trace));
-        String line = summary(trace).line(tokens) + (trace.dropped() > 0 ? "; " + trace.dropped() + " events dropped" : "")
-                + "\n" + phases(tokens, trace) + "\n" + occupancy(tokens, trace, 10);
+        Summary summary = summary(trace);
+        String line = summary.line(tokens) + (trace.dropped() > 0 ? "; " + trace.dropped() + " events dropped" : "")
+                + "\n" + phases(tokens, trace) + "\n" + occupancy(tokens, trace, summary, 10);
         try {
             TimelinePng.write(dir.resolve("timeline-T" + tokens + ".png"), trace, "fused forward, T=" + tokens);
         } catch (LinkageError | RuntimeException noAwt) { // NOTE: no java.awt type here (see Main)
