@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Candidate block barriers that a warp may reach unconverged, from a kernel's SASS (docs/perf-notes.md item 157).
 
-    cuobjdump -sass -arch sm_90a libflashmoe.so > all.sass   # cuobjdump 13.2: pip download nvidia-cuda-cuobjdump
-    python3 tools/sass-bar-hazard.py all.sass [more.sass ...]
+    cuobjdump -sass -arch sm_90a libflashmoe.so > all.sass   # the toolchain's cuobjdump (csrc/tools/toolchain.py)
+    python3 tools/sass-bar-hazard.py all.sass [more.sass ...]   # "-": standard input
+    cuobjdump -sass libflashmoe.so | python3 tools/sass-bar-hazard.py --allow csrc/tools/sass-bar-hazard.allow \
+        --library libflashmoe.so -     # the build's gate (csrc/tools/build_native.py): exit 1 past the allowance
 
 Flags a predicated forward branch that jumps over the start of a convergence region (BSSY) to a point from which a
 BAR.SYNC is reached with no BSYNC or WARPSYNC between: its lanes meet the barrier without reconverging with the lanes
@@ -13,8 +15,11 @@ thread(s) in warp"). A flag is a candidate to read, not a proof: a branch whose 
 of the warp is harmless. The tool drops a branch whose predicate comes from an ISETP of operands that are uniform by
 construction (immediates, constant bank c[..], uniform registers UR, RZ, or vector registers last written from those
 alone); other uniform ones (a bound loaded from shared memory, say) stay flagged: read them.
-Exit status 0 either way; the count is printed per file and function. `--self-test` (CI) checks three hand-written
-functions: a divergent jump flagged, a uniform one and a reconverged one not.
+Without --allow the exit status is 0 either way; the count is printed per file and function. With --allow FILE and
+--library NAME, each (library, arch, function) may have as many candidates as FILE allows it (lines "library arch
+function count  why each is harmless"; none listed: 0), and the exit status is 1 when any has more: a candidate
+nobody has read. `--self-test` (CI) checks three hand-written functions (a divergent jump flagged, a uniform one and a
+reconverged one not) and the allowance.
 """
 import re
 import sys
@@ -26,12 +31,23 @@ UNIFORM_SOURCE = re.compile(r'^(U?RZ|PT|UR\d+|c\[0x[0-9a-f]+\]\[0x[0-9a-f]+\]|-?
 ALU = re.compile(r'^(MOV|IMAD|IADD3|LOP3|SHF|LEA|SEL|VIADD|VIMNMX|IMNMX|IABS|FLO|POPC|PRMT|BMSK|SGXT)')
 
 
+ARCH = re.compile(r'^\s*arch = (sm_\w+)')
+
+
 def functions(lines):
-    """{function name: [(pc, instruction)]} from cuobjdump -sass output (an iterable of lines)."""
-    current, out = None, {}
+    """{function name: [(pc, instruction)]} from cuobjdump -sass output (an iterable of lines). Where the output holds
+    several cubins (a library built for 90a;80), each name is prefixed with its cubin's arch ("sm_80 name"): the same
+    kernel is in each, and one arch's code must not replace another's."""
+    current, arch, out = None, None, {}
     for raw in lines:
+        a = ARCH.match(raw)
+        if a:
+            arch = a.group(1)
+            continue
         if 'Function :' in raw:
             current = raw.split('Function :')[1].strip()
+            if arch:
+                current = arch + ' ' + current
             out[current] = []
             continue
         m = LINE.match(raw)
@@ -137,29 +153,90 @@ SELF_TEST = """
 """
 
 
+def read_allowance(path):
+    """{(library, arch, function): count} from an allowance file; '#' starts a comment."""
+    allowed = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            fields = line.split('#', 1)[0].split()
+            if not fields:
+                continue
+            if len(fields) < 4 or not fields[3].isdigit():
+                raise ValueError(f'{path}:{number}: expected "library arch function count  why", got: {line.strip()}')
+            allowed[(fields[0], fields[1], fields[2])] = int(fields[3])
+    return allowed
+
+
+def over_allowance(library, found, allowed):
+    """The (arch, function, count, allowed) of each function of `library` with more candidates than allowed, and the
+    allowances of that library that its build no longer needs in full (a lower count: the line can go down)."""
+    counts = {}
+    for name, _ in found:
+        arch, _, function = name.rpartition(' ')
+        counts[(arch or '-', function)] = counts.get((arch or '-', function), 0) + 1
+    over = [(a, fn, n, allowed.get((library, a, fn), 0)) for (a, fn), n in sorted(counts.items())
+            if n > allowed.get((library, a, fn), 0)]
+    slack = [(a, fn, counts.get((a, fn), 0), n) for (lib, a, fn), n in sorted(allowed.items())
+             if lib == library and counts.get((a, fn), 0) < n]
+    return over, slack
+
+
 def self_test():
     found = {name: list(hazards(ins)) for name, ins in functions(SELF_TEST.splitlines()).items()}
     expected = {'divergent_jump': [(0x20, 0x80, 0x90)], 'uniform_jump': [], 'reconverged': []}
     if found != expected:
         print(f'sass-bar-hazard.py self-test FAILED: {found}')
         return 1
-    print('sass-bar-hazard.py self-test: ok (a divergent jump flagged; a uniform one and a reconverged one not)')
+    two_arch = functions(('arch = sm_90a\n' + SELF_TEST + 'arch = sm_80\n' + SELF_TEST).splitlines())
+    flagged = [(name, h) for name, ins in two_arch.items() for h in hazards(ins)]
+    if sorted(name for name, _ in flagged) != ['sm_80 divergent_jump', 'sm_90a divergent_jump']:
+        print(f'sass-bar-hazard.py self-test FAILED (two cubins): {flagged}')
+        return 1
+    over, slack = over_allowance('lib.so', flagged, {('lib.so', 'sm_90a', 'divergent_jump'): 1,
+                                                     ('lib.so', 'sm_90a', 'reconverged'): 2})
+    if over != [('sm_80', 'divergent_jump', 1, 0)] or slack != [('sm_90a', 'reconverged', 0, 2)]:
+        print(f'sass-bar-hazard.py self-test FAILED (allowance): over {over}, slack {slack}')
+        return 1
+    print('sass-bar-hazard.py self-test: ok (a divergent jump flagged in each cubin; a uniform one and a reconverged '
+          'one not; the allowance)')
     return 0
 
 
-def main(paths):
-    if paths == ['--self-test']:
+def main(argv):
+    if argv == ['--self-test']:
         return self_test()
-    if not paths:
+    allow = library = None
+    paths = []
+    args = iter(argv)
+    for a in args:
+        if a == '--allow':
+            allow = next(args, None)
+        elif a == '--library':
+            library = next(args, None)
+        else:
+            paths.append(a)
+    if not paths or (allow is None) != (library is None):
         print(__doc__)
         return 2
+    allowed = read_allowance(allow) if allow else {}
+    status = 0
     for path in paths:
-        with open(path) as f:
-            found = [(name, h) for name, ins in functions(f).items() for h in hazards(ins)]
-        print(f'{path}: {len(found)} candidate(s)')
+        if path == '-':
+            found = [(name, h) for name, ins in functions(sys.stdin).items() for h in hazards(ins)]
+        else:
+            with open(path) as f:
+                found = [(name, h) for name, ins in functions(f).items() for h in hazards(ins)]
+        print(f'{library or path}: {len(found)} candidate(s)')
         for name, (pc, target, bar) in found:
             print(f'  {name}: BRA at {pc:#x} -> {target:#x}, then BAR.SYNC at {bar:#x}')
-    return 0
+        if allow:
+            over, slack = over_allowance(library, found, allowed)
+            for arch, function, n, a in over:
+                print(f'{library} {arch} {function}: {n} candidate(s), {a} allowed by {allow}')
+                status = 1
+            for arch, function, n, a in slack:
+                print(f'{library} {arch} {function}: {n} candidate(s) where {allow} allows {a}: lower its line')
+    return status
 
 
 if __name__ == '__main__':

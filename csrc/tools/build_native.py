@@ -50,6 +50,62 @@ def run_build(command):
              + "\nsee CONTRIBUTING.md (the out-of-line GEMM tasks) and docs/perf-notes.md items 27 and 32")
 
 
+REPO = os.path.dirname(CSRC)
+SASS_ALLOWANCE = os.path.join(HERE, "sass-bar-hazard.allow")
+
+
+def sass_check(cuobjdump, libraries):
+    """Fails the build on a block barrier that a warp may reach unconverged in a library's SASS, past the allowance of
+    read, harmless candidates in csrc/tools/sass-bar-hazard.allow (tools/sass-bar-hazard.py; docs/perf-notes.md item
+    157: ptxas laid out item 156's kernel so that part of warp 0 jumped to the OS block's __syncthreads unconverged, a
+    fault fused_test found only on the GPU). FLASHMOE_SASS_CHECK=0 skips it (an experiment's build, say)."""
+    if os.environ.get("FLASHMOE_SASS_CHECK", "1").lower() in ("0", "false", "off", "no"):
+        print("build_native.py: SASS check skipped (FLASHMOE_SASS_CHECK=0)", file=sys.stderr)
+        return
+    if not cuobjdump:
+        print("build_native.py: SASS check skipped: no cuobjdump in the CUDA root or on PATH", file=sys.stderr)
+        return
+    started = time.time()
+    failed = []
+    for library in libraries:
+        name = os.path.basename(library)
+        dump = subprocess.Popen([cuobjdump, "-sass", library], stdout=subprocess.PIPE)
+        check = subprocess.run([sys.executable, os.path.join(REPO, "tools", "sass-bar-hazard.py"), "--allow",
+                                SASS_ALLOWANCE, "--library", name, "-"], stdin=dump.stdout, capture_output=True,
+                               text=True)
+        dump.stdout.close()
+        if dump.wait() != 0:
+            fail("cuobjdump -sass %s failed with exit %d" % (library, dump.returncode))
+        if check.returncode not in (0, 1):
+            fail("tools/sass-bar-hazard.py failed on %s:\n%s%s" % (name, check.stdout, check.stderr))
+        if check.returncode == 1:
+            failed.append(check.stdout.strip())
+        else:
+            print("build_native.py: SASS check of %s: %s, none past the allowance"
+                  % (name, check.stdout.splitlines()[0].split(": ", 1)[1]), file=sys.stderr)
+    if failed:
+        fail("a block barrier that a warp may reach unconverged (more candidates than %s allows):\n%s\nRead each "
+             "branch in the SASS (`%s -sass -arch ARCH LIB`): if its predicate is the same in every lane, add the "
+             "function's count to the allowance with why; if not, make every lane reach the barrier through the same "
+             "reconvergence (docs/perf-notes.md item 157, CONTRIBUTING.md)" % (SASS_ALLOWANCE, "\n".join(failed),
+                                                                              cuobjdump))
+    print("build_native.py: SASS check took %.0f s" % (time.time() - started), file=sys.stderr)
+
+
+def forget_other_compiler(build_dir, nvcc):
+    """Removes build_dir's CMake cache when it names a CUDA compiler other than nvcc."""
+    cache = os.path.join(build_dir, "CMakeCache.txt")
+    if not os.path.exists(cache):
+        return
+    with open(cache) as f:
+        cached = [line.split("=", 1)[1].strip() for line in f if line.startswith("CMAKE_CUDA_COMPILER:")]
+    if cached and os.path.realpath(cached[0]) != os.path.realpath(nvcc):
+        print("build_native.py: %s was configured with %s; configuring afresh for %s" % (build_dir, cached[0], nvcc),
+              file=sys.stderr)
+        os.remove(cache)
+        shutil.rmtree(os.path.join(build_dir, "CMakeFiles"), ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build-dir", required=True)
@@ -99,7 +155,10 @@ def main():
         "-DFLASHMOE_PTXAS_VERBOSE=" + ("ON" if args.ptxas_verbose else "OFF"),
         "-DCMAKE_INSTALL_PREFIX=" + install_dir,
     ] + args.cmake_arg
-    # Re-configuring an unchanged cache is cheap, and picks up a changed toolchain or option.
+    # Re-configuring an unchanged cache is cheap, and picks up a changed option. A changed compiler is another matter:
+    # CMake then drops its cache and re-runs the configure without the -D values given (FLASHMOE_CUTLASS_INCLUDE
+    # "missing"), so a build folder made with another toolchain (a pin changed: a new cache folder) starts afresh.
+    forget_other_compiler(build_dir, paths["nvcc"])
     run(configure)
     build = [cmake, "--build", build_dir]
     if args.jobs > 0:
@@ -124,6 +183,7 @@ def main():
         fail("--with-nvshmem was given but " + ep_library + " is missing")
     print("build_native.py: built %s%s in %.0f s" % (library, " and libflashmoe_ep.so" if args.with_nvshmem else "",
                                                      time.time() - started), file=sys.stderr)
+    sass_check(paths.get("cuobjdump", ""), [library] + ([ep_library] if args.with_nvshmem else []))
     return 0
 
 

@@ -22,6 +22,10 @@ PINNED_WHEELS = [
     "nvidia-nvshmem-cu13==3.4.5",
     "nvidia-cutlass==4.2.0.0",
     "nvidia-mathdx==25.6.0",
+    # cuobjdump (+ the nvdisasm it calls) for the build's SASS check (build_native.py, tools/sass-bar-hazard.py). PyPI has
+    # no 13.0 wheel of either; 13.2 reads 13.0's cubins.
+    "nvidia-cuda-cuobjdump==13.2.51",
+    "nvidia-cuda-nvdisasm==13.2.51",
 ]
 REQUIRED_CUDA_MAJOR_MINOR = "13.0"
 STAMP_NAME = ".flashmoe-toolchain-complete"
@@ -180,6 +184,9 @@ def resolve(install=True):
         "cuda_home": cuda,
         "nvcc": os.path.join(cuda, "bin", "nvcc"),
         "nvcc_version": version,
+        # "" when the CUDA root has none (a user's FLASHMOE_CUDA_HOME without it): the SASS check is then skipped.
+        "cuobjdump": os.path.join(cuda, "bin", "cuobjdump") if os.access(os.path.join(cuda, "bin", "cuobjdump"), os.X_OK)
+        else (shutil.which("cuobjdump") or ""),
         "nvshmem_home": nvshmem,
         "cutlass_include": os.path.join(cutlass, "include"),
         "mathdx_include": os.path.join(mathdx, "include") if mathdx and os.path.isdir(os.path.join(mathdx, "include")) else "",
