@@ -218,7 +218,11 @@ def main(argv):
     if not paths or (allow is None) != (library is None):
         print(__doc__)
         return 2
-    allowed = read_allowance(allow) if allow else {}
+    try:
+        allowed = read_allowance(allow) if allow else {}
+    except (OSError, ValueError) as error:
+        print(f'sass-bar-hazard.py: {error}', file=sys.stderr)
+        return 2
     status = 0
     for path in paths:
         if path == '-':

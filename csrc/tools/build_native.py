@@ -74,10 +74,12 @@ def sass_check(cuobjdump, libraries):
                                 SASS_ALLOWANCE, "--library", name, "-"], stdin=dump.stdout, capture_output=True,
                                text=True)
         dump.stdout.close()
-        if dump.wait() != 0:
-            fail("cuobjdump -sass %s failed with exit %d" % (library, dump.returncode))
-        if check.returncode not in (0, 1):
-            fail("tools/sass-bar-hazard.py failed on %s:\n%s%s" % (name, check.stdout, check.stderr))
+        dumped = dump.wait()
+        if check.returncode not in (0, 1):  # first: a checker that stopped early also ends cuobjdump (SIGPIPE)
+            fail("tools/sass-bar-hazard.py failed on %s (exit %d):\n%s%s" % (name, check.returncode, check.stdout,
+                                                                          check.stderr))
+        if dumped != 0:
+            fail("cuobjdump -sass %s failed with exit %d" % (library, dumped))
         if check.returncode == 1:
             failed.append(check.stdout.strip())
         else:
