@@ -21,6 +21,8 @@ function count  why each is harmless"; none listed: 0), and the exit status is 1
 nobody has read. `--self-test` (CI) checks three hand-written functions (a divergent jump flagged, a uniform one and a
 reconverged one not) and the allowance.
 """
+import argparse
+import collections
 import re
 import sys
 
@@ -170,14 +172,14 @@ def read_allowance(path):
 def over_allowance(library, found, allowed):
     """The (arch, function, count, allowed) of each function of `library` with more candidates than allowed, and the
     allowances of that library that its build no longer needs in full (a lower count: the line can go down)."""
-    counts = {}
+    counts = collections.Counter()
     for name, _ in found:
         arch, _, function = name.rpartition(' ')
-        counts[(arch or '-', function)] = counts.get((arch or '-', function), 0) + 1
+        counts[(arch or '-', function)] += 1
     over = [(a, fn, n, allowed.get((library, a, fn), 0)) for (a, fn), n in sorted(counts.items())
             if n > allowed.get((library, a, fn), 0)]
-    slack = [(a, fn, counts.get((a, fn), 0), n) for (lib, a, fn), n in sorted(allowed.items())
-             if lib == library and counts.get((a, fn), 0) < n]
+    slack = [(a, fn, counts[(a, fn)], n) for (lib, a, fn), n in sorted(allowed.items())
+             if lib == library and counts[(a, fn)] < n]
     return over, slack
 
 
@@ -203,43 +205,35 @@ def self_test():
 
 
 def main(argv):
-    if argv == ['--self-test']:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('sass', nargs='*', help='cuobjdump -sass output files ("-": standard input)')
+    parser.add_argument('--self-test', action='store_true')
+    parser.add_argument('--allow', help='the allowance file (with --library)')
+    parser.add_argument('--library', help="the library's name in the allowance (with --allow)")
+    args = parser.parse_args(argv)
+    if args.self_test:
         return self_test()
-    allow = library = None
-    paths = []
-    args = iter(argv)
-    for a in args:
-        if a == '--allow':
-            allow = next(args, None)
-        elif a == '--library':
-            library = next(args, None)
-        else:
-            paths.append(a)
-    if not paths or (allow is None) != (library is None):
-        print(__doc__)
-        return 2
+    if not args.sass or (args.allow is None) != (args.library is None):
+        parser.error('give SASS files, and --allow with --library or neither')
     try:
-        allowed = read_allowance(allow) if allow else {}
+        allowed = read_allowance(args.allow) if args.allow else {}
     except (OSError, ValueError) as error:
         print(f'sass-bar-hazard.py: {error}', file=sys.stderr)
         return 2
     status = 0
-    for path in paths:
-        if path == '-':
-            found = [(name, h) for name, ins in functions(sys.stdin).items() for h in hazards(ins)]
-        else:
-            with open(path) as f:
-                found = [(name, h) for name, ins in functions(f).items() for h in hazards(ins)]
-        print(f'{library or path}: {len(found)} candidate(s)')
+    for path in args.sass:
+        with (open(sys.stdin.fileno(), closefd=False) if path == '-' else open(path)) as f:
+            found = [(name, h) for name, ins in functions(f).items() for h in hazards(ins)]
+        print(f'{args.library or path}: {len(found)} candidate(s)')
         for name, (pc, target, bar) in found:
             print(f'  {name}: BRA at {pc:#x} -> {target:#x}, then BAR.SYNC at {bar:#x}')
-        if allow:
-            over, slack = over_allowance(library, found, allowed)
+        if args.allow:
+            over, slack = over_allowance(args.library, found, allowed)
             for arch, function, n, a in over:
-                print(f'{library} {arch} {function}: {n} candidate(s), {a} allowed by {allow}')
+                print(f'{args.library} {arch} {function}: {n} candidate(s), {a} allowed by {args.allow}')
                 status = 1
             for arch, function, n, a in slack:
-                print(f'{library} {arch} {function}: {n} candidate(s) where {allow} allows {a}: lower its line')
+                print(f'{args.library} {arch} {function}: {n} candidate(s) where {args.allow} allows {a}: lower its line')
     return status
 
 

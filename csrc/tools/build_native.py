@@ -4,6 +4,8 @@
 # Called by the Maven build as: build_native.py --build-dir flashmoe-native/target/native-build
 #                                               --install-dir flashmoe-native/target/native
 import argparse
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -54,25 +56,47 @@ REPO = os.path.dirname(CSRC)
 SASS_ALLOWANCE = os.path.join(HERE, "sass-bar-hazard.allow")
 
 
-def sass_check(cuobjdump, libraries):
+SASS_CHECKER = os.path.join(REPO, "tools", "sass-bar-hazard.py")
+
+
+def sass_check_inputs(libraries):
+    """What a passing SASS check depends on: each library's size and mtime, the allowance and the checker."""
+    inputs = {library: [os.stat(library).st_size, os.stat(library).st_mtime_ns] for library in libraries}
+    for path in (SASS_ALLOWANCE, SASS_CHECKER):
+        with open(path, "rb") as f:
+            inputs[path] = hashlib.sha256(f.read()).hexdigest()
+    return inputs
+
+
+def sass_check(cuobjdump, libraries, build_dir):
     """Fails the build on a block barrier that a warp may reach unconverged in a library's SASS, past the allowance of
     read, harmless candidates in csrc/tools/sass-bar-hazard.allow (tools/sass-bar-hazard.py; docs/perf-notes.md item
     157: ptxas laid out item 156's kernel so that part of warp 0 jumped to the OS block's __syncthreads unconverged, a
-    fault fused_test found only on the GPU). FLASHMOE_SASS_CHECK=0 skips it (an experiment's build, say)."""
+    fault fused_test found only on the GPU). FLASHMOE_SASS_CHECK=0 skips it (an experiment's build, say). A pass is
+    stamped in build_dir, so a rebuild that left the libraries, the allowance and the checker as they were (a Java-only
+    change's Maven build) does not pay the ~30 s again."""
     if os.environ.get("FLASHMOE_SASS_CHECK", "1").lower() in ("0", "false", "off", "no"):
         print("build_native.py: SASS check skipped (FLASHMOE_SASS_CHECK=0)", file=sys.stderr)
         return
     if not cuobjdump:
         print("build_native.py: SASS check skipped: no cuobjdump in the CUDA root or on PATH", file=sys.stderr)
         return
+    stamp = os.path.join(build_dir, "sass-check.json")
+    inputs = sass_check_inputs(libraries)
+    try:
+        with open(stamp) as f:
+            if json.load(f) == inputs:
+                print("build_native.py: SASS check passed before on these libraries (%s)" % stamp, file=sys.stderr)
+                return
+    except (OSError, ValueError):
+        pass
     started = time.time()
     failed = []
     for library in libraries:
         name = os.path.basename(library)
         dump = subprocess.Popen([cuobjdump, "-sass", library], stdout=subprocess.PIPE)
-        check = subprocess.run([sys.executable, os.path.join(REPO, "tools", "sass-bar-hazard.py"), "--allow",
-                                SASS_ALLOWANCE, "--library", name, "-"], stdin=dump.stdout, capture_output=True,
-                               text=True)
+        check = subprocess.run([sys.executable, SASS_CHECKER, "--allow", SASS_ALLOWANCE, "--library", name, "-"],
+                               stdin=dump.stdout, capture_output=True, text=True)
         dump.stdout.close()
         dumped = dump.wait()
         if check.returncode not in (0, 1):  # first: a checker that stopped early also ends cuobjdump (SIGPIPE)
@@ -91,6 +115,8 @@ def sass_check(cuobjdump, libraries):
              "function's count to the allowance with why; if not, make every lane reach the barrier through the same "
              "reconvergence (docs/perf-notes.md item 157, CONTRIBUTING.md)" % (SASS_ALLOWANCE, "\n".join(failed),
                                                                               cuobjdump))
+    with open(stamp, "w") as f:
+        json.dump(inputs, f)
     print("build_native.py: SASS check took %.0f s" % (time.time() - started), file=sys.stderr)
 
 
@@ -185,7 +211,7 @@ def main():
         fail("--with-nvshmem was given but " + ep_library + " is missing")
     print("build_native.py: built %s%s in %.0f s" % (library, " and libflashmoe_ep.so" if args.with_nvshmem else "",
                                                      time.time() - started), file=sys.stderr)
-    sass_check(paths.get("cuobjdump", ""), [library] + ([ep_library] if args.with_nvshmem else []))
+    sass_check(paths.get("cuobjdump", ""), [library] + ([ep_library] if args.with_nvshmem else []), build_dir)
     return 0
 
 

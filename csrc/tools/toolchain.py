@@ -184,9 +184,8 @@ def resolve(install=True):
         "cuda_home": cuda,
         "nvcc": os.path.join(cuda, "bin", "nvcc"),
         "nvcc_version": version,
-        # "" when the CUDA root has none (a user's FLASHMOE_CUDA_HOME without it): the SASS check is then skipped.
-        "cuobjdump": os.path.join(cuda, "bin", "cuobjdump") if os.access(os.path.join(cuda, "bin", "cuobjdump"), os.X_OK)
-        else (shutil.which("cuobjdump") or ""),
+        # "" when neither the CUDA root nor PATH has one (a user's FLASHMOE_CUDA_HOME without it): no SASS check then.
+        "cuobjdump": shutil.which("cuobjdump", path=os.path.join(cuda, "bin")) or shutil.which("cuobjdump") or "",
         "nvshmem_home": nvshmem,
         "cutlass_include": os.path.join(cutlass, "include"),
         "mathdx_include": os.path.join(mathdx, "include") if mathdx and os.path.isdir(os.path.join(mathdx, "include")) else "",
