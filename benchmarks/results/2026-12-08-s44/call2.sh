@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Session 44 call2, NOT RUN (no device time left to start one): the short form of session 43's next-call1.sh, for the device time left after seven failed starts
+# Session 44 call2, NOT RUN (no device time left to start one): the short form of session 43's next-call1.sh, for the device time left after eight failed starts
 # (419 s): fused_test --quick of item 157 on main (m157) and on items 155 + 156 (s157), then compute-sanitizer
 # synccheck of each on --quick (item 156's build had 8 "Divergent thread(s) in warp" errors at the OS block's barrier).
 # Carries .bundle-bisect alone (session 43's binaries; SOURCES.txt has their md5s).
